@@ -1,0 +1,49 @@
+package dev.beanstalkmigrator.model;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One environment of the plan, with {@code spec.defaults} already merged in (the environment's own
+ * value wins). Optional fields are {@code null} when neither the environment nor the defaults set them.
+ *
+ * @param name Elastic Beanstalk environment name, unique across the plan
+ * @param application Elastic Beanstalk application
+ * @param version which version must be migrated
+ * @param suspend launch nothing new here
+ * @param rerun token; a new value runs a Failed/TimedOut migration again ("" when unset)
+ * @param cluster ECS cluster that runs the migrate task
+ * @param taskDefinition the app's task definition: family, family:revision or ARN
+ * @param container container of the task definition that runs the command
+ * @param command the migrate command
+ * @param timeout after this the task is stopped and the migration is TimedOut
+ * @param launchType FARGATE or EC2, or null when a capacity provider strategy is used
+ * @param capacityProviderStrategy null unless set
+ * @param network awsvpc configuration, or null
+ * @param image image template with {version}, {application}, {environment}; "" when unset
+ * @param afterSuccess what to do after success
+ */
+public record EnvironmentSpec(
+        String name,
+        String application,
+        VersionRef version,
+        boolean suspend,
+        String rerun,
+        String cluster,
+        String taskDefinition,
+        String container,
+        List<String> command,
+        Duration timeout,
+        String launchType,
+        List<CapacityProvider> capacityProviderStrategy,
+        NetworkSpec network,
+        String image,
+        AfterSuccess afterSuccess) {
+
+    public EnvironmentSpec {
+        command = List.copyOf(command);
+        capacityProviderStrategy = capacityProviderStrategy == null ? null : List.copyOf(capacityProviderStrategy);
+        rerun = rerun == null ? "" : rerun;
+        image = image == null ? "" : image;
+    }
+}
