@@ -1,0 +1,85 @@
+package dev.beanstalkmigrator.api;
+
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.plan.ParseOutcome;
+import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.reconcile.Snapshot;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
+
+/** The status API: the ledger as JSON, per environment, reconcile now, validate a plan. */
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class StatusResource {
+
+    @Inject
+    ReconcileLoop loop;
+
+    @Inject
+    BearerToken bearer;
+
+    @Inject
+    PlanParser parser;
+
+    @GET
+    @Path("/status")
+    public MigrationStatus status() {
+        return loop.snapshot().status();
+    }
+
+    @GET
+    @Path("/environments")
+    public List<EnvironmentStatus> environments() {
+        return loop.snapshot().status().environments();
+    }
+
+    @GET
+    @Path("/environments/{name}")
+    public Response environment(@PathParam("name") String name) {
+        EnvironmentStatus environment = loop.snapshot().status().environment(name);
+        return environment == null
+                ? Problem.response(Response.Status.NOT_FOUND, "No such environment",
+                "the status has no environment named " + name)
+                : Response.ok(environment).build();
+    }
+
+    @POST
+    @Path("/reconcile")
+    public Response reconcile(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        Response refused = bearer.check(authorization);
+        if (refused != null) {
+            return refused;
+        }
+        Snapshot snapshot = loop.reconcileNow();
+        return Response.ok(Map.of("reconciled", snapshot.cycleEnded() == null ? "" : snapshot.cycleEnded().toString(),
+                "error", snapshot.lastError() == null ? "" : snapshot.lastError())).build();
+    }
+
+    @POST
+    @Path("/validate")
+    @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN,
+            MediaType.APPLICATION_OCTET_STREAM})
+    public Response validate(byte[] plan) {
+        return switch (parser.parse("plan", plan == null ? new byte[0] : plan)) {
+            case ParseOutcome.Valid valid -> Response.ok(Map.of("valid", true, "errors", List.of(),
+                    "environments", valid.plan().environments().size())).build();
+            case ParseOutcome.Invalid invalid -> Response.status(422).type(Problem.MEDIA_TYPE)
+                    .entity(new Problem("about:blank", "Invalid plan", 422,
+                            invalid.errors().size() + " error(s); the first: " + invalid.errors().get(0).describe(),
+                            invalid.errors())).build();
+        };
+    }
+}

@@ -1,0 +1,240 @@
+package dev.beanstalkmigrator.aws;
+
+import dev.beanstalkmigrator.model.CapacityProvider;
+import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.LogTarget;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.ecs.model.AssignPublicIp;
+import software.amazon.awssdk.services.ecs.model.AwsVpcConfiguration;
+import software.amazon.awssdk.services.ecs.model.CapacityProviderStrategyItem;
+import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
+import software.amazon.awssdk.services.ecs.model.ContainerOverride;
+import software.amazon.awssdk.services.ecs.model.DesiredStatus;
+import software.amazon.awssdk.services.ecs.model.KeyValuePair;
+import software.amazon.awssdk.services.ecs.model.ListTaskDefinitionsResponse;
+import software.amazon.awssdk.services.ecs.model.ListTasksResponse;
+import software.amazon.awssdk.services.ecs.model.NetworkConfiguration;
+import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
+import software.amazon.awssdk.services.ecs.model.RunTaskRequest;
+import software.amazon.awssdk.services.ecs.model.RunTaskResponse;
+import software.amazon.awssdk.services.ecs.model.SortOrder;
+import software.amazon.awssdk.services.ecs.model.Tag;
+import software.amazon.awssdk.services.ecs.model.Task;
+import software.amazon.awssdk.services.ecs.model.TaskDefinition;
+import software.amazon.awssdk.services.ecs.model.TaskDefinitionStatus;
+import software.amazon.awssdk.services.ecs.model.TaskOverride;
+
+/** {@link ContainerService} on the ECS API. */
+public final class AwsContainerService implements ContainerService {
+
+    static final int DESCRIBE_BATCH = 100;
+    /** Migrate revisions compared against before registering a new one. */
+    static final int REUSE_CANDIDATES = 10;
+    static final String MIGRATE_SUFFIX = "-migrate";
+
+    private final EcsClient client;
+    private final Retrying retrying;
+    /** Task definition revisions never change, so a revision once described is kept (by ARN). */
+    private final Map<String, TaskDefinition> revisions = new ConcurrentHashMap<>();
+
+    public AwsContainerService(EcsClient client, Retrying retrying) {
+        this.client = client;
+        this.retrying = retrying;
+    }
+
+    @Override
+    public ContainerService.TaskDefinition describeTaskDefinition(String reference) {
+        return toPort(describe(reference));
+    }
+
+    private TaskDefinition describe(String reference) {
+        TaskDefinition cached = revisions.get(reference);
+        if (cached != null) {
+            return cached;
+        }
+        TaskDefinition described = retrying.call("ecs:DescribeTaskDefinition",
+                () -> client.describeTaskDefinition(r -> r.taskDefinition(reference)).taskDefinition());
+        revisions.put(described.taskDefinitionArn(), described);
+        return described;
+    }
+
+    private static ContainerService.TaskDefinition toPort(TaskDefinition definition) {
+        List<Container> containers = definition.containerDefinitions().stream().map(c -> {
+            LogTarget logs = null;
+            if (c.logConfiguration() != null && "awslogs".equals(c.logConfiguration().logDriverAsString())) {
+                Map<String, String> options = c.logConfiguration().options();
+                logs = new LogTarget(options.get("awslogs-group"), options.get("awslogs-stream-prefix"),
+                        options.get("awslogs-region"));
+            }
+            return new Container(c.name(), c.image(), logs);
+        }).toList();
+        return new ContainerService.TaskDefinition(definition.taskDefinitionArn(), definition.family(),
+                definition.revision(), definition.networkModeAsString(), containers);
+    }
+
+    @Override
+    public String migrateRevision(ContainerService.TaskDefinition base, String container, String image,
+                                  Map<String, String> environment, List<String> command) {
+        RegisterTaskDefinitionRequest wanted = migrateDefinition(describe(base.arn()), container, image,
+                environment, command);
+        ListTaskDefinitionsResponse candidates = retrying.call("ecs:ListTaskDefinitions",
+                () -> client.listTaskDefinitions(r -> r.familyPrefix(wanted.family())
+                        .status(TaskDefinitionStatus.ACTIVE).sort(SortOrder.DESC).maxResults(REUSE_CANDIDATES)));
+        for (String arn : candidates.taskDefinitionArns()) {
+            TaskDefinition candidate = describe(arn);
+            if (candidate.family().equals(wanted.family())
+                    && migrateDefinition(candidate, null, null, null, null).equals(wanted)) {
+                return arn;
+            }
+        }
+        TaskDefinition registered = retrying.call("ecs:RegisterTaskDefinition",
+                () -> client.registerTaskDefinition(wanted).taskDefinition());
+        revisions.put(registered.taskDefinitionArn(), registered);
+        return registered.taskDefinitionArn();
+    }
+
+    /**
+     * The registration request of a definition's migrate copy. With a null container, the definition is
+     * taken as it is (to compare an existing migrate revision with the wanted one).
+     */
+    static RegisterTaskDefinitionRequest migrateDefinition(TaskDefinition from, String container, String image,
+                                                           Map<String, String> environment, List<String> command) {
+        String family = from.family().endsWith(MIGRATE_SUFFIX) ? from.family() : from.family() + MIGRATE_SUFFIX;
+        List<ContainerDefinition> containers = from.containerDefinitions().stream().map(c -> {
+            if (container == null || !c.name().equals(container)) {
+                return c;
+            }
+            ContainerDefinition.Builder changed = c.toBuilder().image(image);
+            if (command != null) {
+                changed.command(command);
+            }
+            if (environment != null) {
+                Map<String, String> merged = new LinkedHashMap<>();
+                c.environment().forEach(kv -> merged.put(kv.name(), kv.value()));
+                merged.putAll(environment);
+                changed.environment(merged.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                        .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build()).toList());
+            }
+            return changed.build();
+        }).toList();
+        return RegisterTaskDefinitionRequest.builder()
+                .family(family)
+                .taskRoleArn(from.taskRoleArn())
+                .executionRoleArn(from.executionRoleArn())
+                .networkMode(from.networkMode())
+                .containerDefinitions(containers)
+                .volumes(from.volumes())
+                .placementConstraints(from.placementConstraints())
+                .requiresCompatibilities(from.requiresCompatibilities())
+                .cpu(from.cpu())
+                .memory(from.memory())
+                .pidMode(from.pidMode())
+                .ipcMode(from.ipcMode())
+                .proxyConfiguration(from.proxyConfiguration())
+                .inferenceAccelerators(from.inferenceAccelerators())
+                .ephemeralStorage(from.ephemeralStorage())
+                .runtimePlatform(from.runtimePlatform())
+                .build();
+    }
+
+    @Override
+    public LaunchResult runTask(TaskLaunch launch) {
+        RunTaskRequest.Builder request = RunTaskRequest.builder()
+                .cluster(launch.cluster())
+                .taskDefinition(launch.taskDefinitionArn())
+                .count(1)
+                .startedBy(launch.startedBy())
+                .clientToken(launch.clientToken())
+                .tags(launch.tags().entrySet().stream()
+                        .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList());
+        if (launch.capacityProviderStrategy() != null) {
+            request.capacityProviderStrategy(launch.capacityProviderStrategy().stream().map(AwsContainerService::item)
+                    .toList());
+        } else if (launch.launchType() != null) {
+            request.launchType(launch.launchType());
+        }
+        if (launch.network() != null) {
+            request.networkConfiguration(NetworkConfiguration.builder().awsvpcConfiguration(
+                    AwsVpcConfiguration.builder()
+                            .subnets(launch.network().subnets())
+                            .securityGroups(launch.network().securityGroups())
+                            .assignPublicIp(launch.network().assignPublicIp() ? AssignPublicIp.ENABLED
+                                    : AssignPublicIp.DISABLED)
+                            .build()).build());
+        }
+        if (launch.command() != null || launch.environment() != null) {
+            ContainerOverride.Builder override = ContainerOverride.builder().name(launch.container());
+            if (launch.command() != null) {
+                override.command(launch.command());
+            }
+            if (launch.environment() != null) {
+                override.environment(launch.environment().entrySet().stream()
+                        .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build()).toList());
+            }
+            request.overrides(TaskOverride.builder().containerOverrides(override.build()).build());
+        }
+        RunTaskRequest built = request.build();
+        RunTaskResponse response = retrying.call("ecs:RunTask", () -> client.runTask(built));
+        if (!response.tasks().isEmpty()) {
+            return new LaunchResult(response.tasks().get(0).taskArn(), null);
+        }
+        String failure = response.failures().isEmpty() ? "no task and no failure reported"
+                : response.failures().get(0).reason() + (response.failures().get(0).detail() == null ? ""
+                : " (" + response.failures().get(0).detail() + ")");
+        return new LaunchResult(null, failure);
+    }
+
+    private static CapacityProviderStrategyItem item(CapacityProvider provider) {
+        return CapacityProviderStrategyItem.builder().capacityProvider(provider.capacityProvider())
+                .weight(provider.weight()).base(provider.base()).build();
+    }
+
+    @Override
+    public List<TaskState> describeTasks(String cluster, Collection<String> taskArns) {
+        List<String> arns = List.copyOf(taskArns);
+        List<TaskState> states = new ArrayList<>();
+        for (int from = 0; from < arns.size(); from += DESCRIBE_BATCH) {
+            List<String> batch = arns.subList(from, Math.min(arns.size(), from + DESCRIBE_BATCH));
+            var response = retrying.call("ecs:DescribeTasks",
+                    () -> client.describeTasks(r -> r.cluster(cluster).tasks(batch)));
+            response.tasks().forEach(task -> states.add(toPort(task)));
+            response.failures().forEach(failure -> states.add(TaskState.missing(failure.arn())));
+        }
+        return states;
+    }
+
+    private static TaskState toPort(Task task) {
+        return new TaskState(task.taskArn(), false, task.lastStatus(), task.stoppedReason(), task.stopCodeAsString(),
+                task.createdAt(), task.startedAt(), task.stoppedAt(),
+                task.containers().stream().map(c -> new ContainerState(c.name(), c.exitCode(), c.reason())).toList());
+    }
+
+    @Override
+    public List<String> findTasks(String cluster, String startedBy) {
+        List<String> arns = new ArrayList<>();
+        for (DesiredStatus status : List.of(DesiredStatus.RUNNING, DesiredStatus.STOPPED)) {
+            String token = null;
+            do {
+                String next = token;
+                ListTasksResponse page = retrying.call("ecs:ListTasks", () -> client.listTasks(r -> r.cluster(cluster)
+                        .startedBy(startedBy).desiredStatus(status).nextToken(next)));
+                arns.addAll(page.taskArns());
+                token = page.nextToken();
+            } while (token != null && !token.isEmpty());
+        }
+        arns.sort(Comparator.naturalOrder());
+        return arns;
+    }
+
+    @Override
+    public void stopTask(String cluster, String taskArn, String reason) {
+        retrying.call("ecs:StopTask", () -> client.stopTask(r -> r.cluster(cluster).task(taskArn).reason(reason)));
+    }
+}

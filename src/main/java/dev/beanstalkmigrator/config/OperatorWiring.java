@@ -1,0 +1,111 @@
+package dev.beanstalkmigrator.config;
+
+import dev.beanstalkmigrator.aws.AwsBeanstalk;
+import dev.beanstalkmigrator.aws.AwsContainerLogs;
+import dev.beanstalkmigrator.aws.AwsContainerService;
+import dev.beanstalkmigrator.aws.Retrying;
+import dev.beanstalkmigrator.aws.S3Objects;
+import dev.beanstalkmigrator.plan.PlanLimits;
+import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.Beanstalk;
+import dev.beanstalkmigrator.port.ContainerLogs;
+import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.reconcile.DesiredState;
+import dev.beanstalkmigrator.reconcile.FilePlanSource;
+import dev.beanstalkmigrator.reconcile.ImageResolver;
+import dev.beanstalkmigrator.reconcile.LaunchProbe;
+import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.PlanSource;
+import dev.beanstalkmigrator.reconcile.Reconciler;
+import dev.beanstalkmigrator.reconcile.S3PlanSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Clock;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** Builds the operator from configuration: ports on AWS, the plan source, the ledger, the reconciler. */
+@ApplicationScoped
+public class OperatorWiring {
+
+    @Produces
+    @ApplicationScoped
+    Retrying retrying() {
+        return Retrying.production();
+    }
+
+    @Produces
+    @ApplicationScoped
+    ObjectStore objectStore(S3Client s3, Retrying retrying) {
+        return new S3Objects(s3, retrying);
+    }
+
+    @Produces
+    @ApplicationScoped
+    Beanstalk beanstalk(ElasticBeanstalkClient client, Retrying retrying) {
+        return new AwsBeanstalk(client, retrying);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ContainerService containerService(EcsClient client, Retrying retrying) {
+        return new AwsContainerService(client, retrying);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ContainerLogs containerLogs(CloudWatchLogsClient client, Retrying retrying) {
+        return new AwsContainerLogs(client, retrying);
+    }
+
+    @Produces
+    @ApplicationScoped
+    PlanParser planParser(MigratorConfig config) {
+        return new PlanParser(PlanLimits.defaults().withMaxBytes(config.desiredState().maxBytes()));
+    }
+
+    @Produces
+    @ApplicationScoped
+    Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, ContainerService ecs,
+                          ContainerLogs logs, PlanParser parser) {
+        String planUri = config.desiredState().uri();
+        PlanSource source = planUri.startsWith("file:")
+                ? new FilePlanSource(Path.of(URI.create(planUri)), config.desiredState().maxBytes())
+                : new S3PlanSource(objects, ObjectLocation.parse(planUri));
+        DesiredState desired = new DesiredState(source, parser);
+        String statusUri = config.status().uri().orElseGet(() -> statusUriFor(planUri));
+        MigrationLedger ledger = statusUri.startsWith("file:")
+                ? new MigrationLedger(new LocalObjects(), new ObjectLocation("", Path.of(URI.create(statusUri)).toString()))
+                : new MigrationLedger(objects, ObjectLocation.parse(statusUri));
+        Reconciler.Settings settings = new Reconciler.Settings(config.dryRun(), config.status().historyLimit(),
+                identity(config), config.poll().planInterval(), config.poll().beanstalkInterval(),
+                config.poll().taskInterval(), config.status().logTailLines());
+        return new Reconciler(desired, ledger, beanstalk, ecs, logs, new ImageResolver(beanstalk, objects), settings,
+                Clock.systemUTC(), LaunchProbe.NONE);
+    }
+
+    /** {@code s3://b/plans/acme.yaml} gives {@code s3://b/plans/acme.status.yaml}. */
+    public static String statusUriFor(String planUri) {
+        String base = planUri.endsWith(".yaml") ? planUri.substring(0, planUri.length() - 5)
+                : planUri.endsWith(".yml") ? planUri.substring(0, planUri.length() - 4) : planUri;
+        return base + ".status.yaml";
+    }
+
+    static String identity(MigratorConfig config) {
+        return config.leaderElection().identity().orElseGet(() -> {
+            try {
+                return InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                return "beanstalk-migrator";
+            }
+        });
+    }
+}

@@ -1,0 +1,37 @@
+package dev.beanstalkmigrator.health;
+
+import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.reconcile.Snapshot;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready when a valid plan is loaded and AWS answered in the last cycle. */
+@Readiness
+@ApplicationScoped
+public class OperatorReadiness implements HealthCheck {
+
+    @Inject
+    ReconcileLoop loop;
+
+    @Override
+    public HealthCheckResponse call() {
+        Snapshot snapshot = loop.snapshot();
+        boolean planLoaded = snapshot.plan() != null && snapshot.plan().loaded();
+        HealthCheckResponseBuilder response = HealthCheckResponse.named("operator")
+                .withData("role", snapshot.leader() ? "leader" : "standby")
+                .withData("identity", snapshot.identity())
+                .withData("planLoaded", planLoaded)
+                .withData("planRevision", planLoaded ? snapshot.plan().revision() : "none")
+                .withData("plan", planLoaded ? snapshot.plan().plan().name() : "none")
+                .withData("lastSync", snapshot.lastSync() == null ? "never" : snapshot.lastSync().toString())
+                .withData("awsAnswered", snapshot.awsAnswered());
+        if (snapshot.lastError() != null) {
+            response.withData("error", snapshot.lastError());
+        }
+        return response.status(planLoaded && snapshot.awsAnswered()).build();
+    }
+}

@@ -1,0 +1,87 @@
+package dev.beanstalkmigrator.port;
+
+import dev.beanstalkmigrator.model.CapacityProvider;
+import dev.beanstalkmigrator.model.NetworkSpec;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+/** The ECS calls the operator needs. Failures are {@link CloudError}s. */
+public interface ContainerService {
+
+    /** The task definition named by family, family:revision or ARN (DescribeTaskDefinition). */
+    TaskDefinition describeTaskDefinition(String reference);
+
+    /**
+     * The migrate revision of a base task definition: a copy in family {@code <base family>-migrate} whose
+     * container {@code container} runs {@code image}, and, when given, has {@code environment} and
+     * {@code command} baked in (used when they do not fit into RunTask overrides). Reuses an identical
+     * active revision of that family instead of registering a new one.
+     *
+     * @return the ARN of the revision to run
+     */
+    String migrateRevision(TaskDefinition base, String container, String image,
+                           Map<String, String> environment, List<String> command);
+
+    /**
+     * Starts one task (RunTask, count 1). Idempotent for the same {@link TaskLaunch#clientToken()} while
+     * ECS honours it (24 h): a repeat returns the task of the first call.
+     */
+    LaunchResult runTask(TaskLaunch launch);
+
+    /** The state of tasks (DescribeTasks, in batches of at most 100). Unknown tasks come back missing. */
+    List<TaskState> describeTasks(String cluster, Collection<String> taskArns);
+
+    /** ARNs of tasks started with this {@code startedBy}, running or stopped (ListTasks). */
+    List<String> findTasks(String cluster, String startedBy);
+
+    /** Stops a task (StopTask). */
+    void stopTask(String cluster, String taskArn, String reason);
+
+    /** What the operator needs to know of a task definition. */
+    record TaskDefinition(String arn, String family, int revision, String networkMode, List<Container> containers) {
+        public TaskDefinition {
+            containers = List.copyOf(containers);
+        }
+
+        public Container container(String name) {
+            return containers.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+        }
+    }
+
+    /** A container definition: its image and, if it logs with awslogs, where. */
+    record Container(String name, String image, LogTarget logs) {}
+
+    /** What RunTask needs. */
+    record TaskLaunch(String cluster, String taskDefinitionArn, String container, List<String> command,
+                      Map<String, String> environment, String launchType,
+                      List<CapacityProvider> capacityProviderStrategy, NetworkSpec network,
+                      String startedBy, String clientToken, Map<String, String> tags) {}
+
+    /** RunTask's answer: a task ARN, or the reason ECS gave for not placing the task. */
+    record LaunchResult(String taskArn, String failure) {}
+
+    /** A task as DescribeTasks reports it; {@code missing} when ECS no longer knows it. */
+    record TaskState(String arn, boolean missing, String lastStatus, String stoppedReason, String stopCode,
+                     Instant createdAt, Instant startedAt, Instant stoppedAt, List<ContainerState> containers) {
+        public TaskState {
+            containers = containers == null ? List.of() : List.copyOf(containers);
+        }
+
+        public static TaskState missing(String arn) {
+            return new TaskState(arn, true, null, null, null, null, null, null, List.of());
+        }
+
+        public boolean stopped() {
+            return "STOPPED".equals(lastStatus);
+        }
+
+        public ContainerState container(String name) {
+            return containers.stream().filter(c -> c.name().equals(name)).findFirst().orElse(null);
+        }
+    }
+
+    /** A container of a task: its exit code (null if it never ran to an exit) and ECS's reason. */
+    record ContainerState(String name, Integer exitCode, String reason) {}
+}

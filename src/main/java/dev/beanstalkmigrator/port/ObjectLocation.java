@@ -1,0 +1,25 @@
+package dev.beanstalkmigrator.port;
+
+import java.net.URI;
+
+/** An S3 object: bucket and key. */
+public record ObjectLocation(String bucket, String key) {
+
+    /** Parses {@code s3://bucket/key}. */
+    public static ObjectLocation parse(String uri) {
+        URI parsed = URI.create(uri);
+        if (!"s3".equals(parsed.getScheme()) || parsed.getHost() == null) {
+            throw new IllegalArgumentException("not an s3://bucket/key URI: " + uri);
+        }
+        String key = parsed.getPath() == null ? "" : parsed.getPath().replaceFirst("^/", "");
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("no object key in " + uri + "; write s3://bucket/key");
+        }
+        return new ObjectLocation(parsed.getHost(), key);
+    }
+
+    @Override
+    public String toString() {
+        return "s3://" + bucket + "/" + key;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.beanstalkmigrator.reconcile;
+
+import dev.beanstalkmigrator.model.MigrationPlan;
+import dev.beanstalkmigrator.plan.ParseOutcome;
+import dev.beanstalkmigrator.plan.PlanError;
+import dev.beanstalkmigrator.plan.PlanParser;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/**
+ * The plan in force. A fetched plan replaces it only if it is valid; an invalid one is reported (status,
+ * health, log) and the last valid plan stays in force. An unchanged plan is neither transferred nor parsed.
+ */
+public final class DesiredState {
+
+    private static final Logger LOG = Logger.getLogger(DesiredState.class);
+
+    private final PlanSource source;
+    private final PlanParser parser;
+    private MigrationPlan plan;
+    private String revision;
+    private String fetchedRevision;
+    private List<String> errors = List.of();
+
+    public DesiredState(PlanSource source, PlanParser parser) {
+        this.source = source;
+        this.parser = parser;
+    }
+
+    /** What is in force now, and what is wrong with the newest plan, if anything. */
+    public record View(MigrationPlan plan, String revision, List<String> errors) {
+        public boolean loaded() {
+            return plan != null;
+        }
+
+        public String error() {
+            return errors.isEmpty() ? null : String.join("\n", errors);
+        }
+    }
+
+    public synchronized View view() {
+        return new View(plan, revision, errors);
+    }
+
+    /**
+     * Fetches the plan if it changed and applies it if valid.
+     *
+     * @return true if the plan in force changed
+     */
+    public synchronized boolean refresh() {
+        PlanSource.Fetch fetch = source.fetch(fetchedRevision);
+        switch (fetch) {
+            case PlanSource.Fetch.Unchanged unchanged -> {
+                return false;
+            }
+            case PlanSource.Fetch.Missing missing -> {
+                String message = "no plan at " + source.name() + " (" + missing.reason()
+                        + "); upload one, or set migrator.desired-state.uri";
+                if (!errors.equals(List.of(message))) {
+                    LOG.warn(message + (plan == null ? "" : "; the last valid plan stays in force"));
+                }
+                errors = List.of(message);
+                fetchedRevision = null;
+                return false;
+            }
+            case PlanSource.Fetch.Changed changed -> {
+                fetchedRevision = changed.revision();
+                String name = sourceFileName();
+                switch (parser.parse(name, changed.content())) {
+                    case ParseOutcome.Valid valid -> {
+                        plan = valid.plan();
+                        revision = changed.revision();
+                        errors = List.of();
+                        LOG.infof("plan %s revision %s in force: %d environments", plan.name(), revision,
+                                plan.environments().size());
+                        return true;
+                    }
+                    case ParseOutcome.Invalid invalid -> {
+                        errors = invalid.errors().stream().map(PlanError::describe).toList();
+                        LOG.errorf("plan revision %s at %s refused, %s: %s", changed.revision(), source.name(),
+                                plan == null ? "no plan is in force" : "revision " + revision + " stays in force",
+                                String.join("; ", errors));
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+
+    private String sourceFileName() {
+        String name = source.name();
+        return name.substring(name.lastIndexOf('/') + 1);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.beanstalkmigrator.reconcile;
+
+import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.port.Beanstalk;
+import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectStore;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds the image a version's migration runs, first that applies: the plan's {@code image} template; the
+ * image of the container in the version's source bundle; the base task definition's image unchanged (with a
+ * warning: the image is then not pinned to the version).
+ *
+ * <p>What a version's bundle says does not change, so answers from bundles are remembered.
+ */
+public final class ImageResolver {
+
+    /** Where the image came from, for status. */
+    public static final String FROM_TEMPLATE = "template";
+    public static final String FROM_BASE = "base-task-definition";
+
+    private static final int CACHE_SIZE = 1024;
+
+    private final Beanstalk beanstalk;
+    private final ObjectStore objects;
+    private final Map<String, Resolved> bundleCache = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Resolved> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
+
+    public ImageResolver(Beanstalk beanstalk, ObjectStore objects) {
+        this.beanstalk = beanstalk;
+        this.objects = objects;
+    }
+
+    /**
+     * @param warning set when the image is not pinned to the version
+     */
+    public record Resolved(String image, String source, String warning) {}
+
+    /**
+     * @throws CloudError.Waiting if the version is not registered in Elastic Beanstalk yet
+     */
+    public Resolved resolve(EnvironmentSpec spec, String version, ContainerService.TaskDefinition base) {
+        if (!spec.image().isEmpty()) {
+            return new Resolved(ImageTemplate.expand(spec.image(), version, spec.application(), spec.name()),
+                    FROM_TEMPLATE, null);
+        }
+        ContainerService.Container container = base.container(spec.container());
+        String key = spec.application() + "\n" + version + "\n" + spec.container() + "\n" + container.image();
+        synchronized (bundleCache) {
+            Resolved cached = bundleCache.get(key);
+            if (cached != null) {
+                return cached;
+            }
+        }
+        Resolved resolved = fromBundle(spec, version, container);
+        synchronized (bundleCache) {
+            bundleCache.put(key, resolved);
+        }
+        return resolved;
+    }
+
+    private Resolved fromBundle(EnvironmentSpec spec, String version, ContainerService.Container container) {
+        List<Beanstalk.ApplicationVersion> versions = beanstalk.versions(spec.application(), List.of(version));
+        if (versions.isEmpty()) {
+            throw new CloudError.Waiting("elasticbeanstalk:DescribeApplicationVersions", "VersionNotRegistered",
+                    "application " + spec.application() + " has no version " + version + " yet", null);
+        }
+        Beanstalk.ApplicationVersion registered = versions.get(0);
+        if (registered.bundleBucket() == null) {
+            return unpinned(container, "version " + version + " has no source bundle");
+        }
+        ObjectLocation bundle = new ObjectLocation(registered.bundleBucket(), registered.bundleKey());
+        ObjectStore.Read read = objects.get(bundle, null);
+        if (!(read instanceof ObjectStore.Read.Found found)) {
+            return unpinned(container, "source bundle " + bundle + " not found");
+        }
+        return switch (SourceBundleImage.find(found.body(), spec.container())) {
+            case BundleLookup.Found image -> new Resolved(image.image(), "source-bundle:" + image.file(), null);
+            case BundleLookup.NotFound notFound -> unpinned(container, notFound.reason());
+        };
+    }
+
+    private static Resolved unpinned(ContainerService.Container container, String why) {
+        return new Resolved(container.image(), FROM_BASE,
+                "image not pinned to the version (" + why + "); running the base task definition's image "
+                        + container.image() + "; set spec image to a template to pin it");
+    }
+}

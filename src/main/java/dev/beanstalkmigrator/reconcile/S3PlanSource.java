@@ -1,0 +1,31 @@
+package dev.beanstalkmigrator.reconcile;
+
+import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectStore;
+
+/** A plan in one S3 object, read with a conditional GET: an unchanged plan costs one 304. */
+public final class S3PlanSource implements PlanSource {
+
+    private final ObjectStore store;
+    private final ObjectLocation location;
+
+    public S3PlanSource(ObjectStore store, ObjectLocation location) {
+        this.store = store;
+        this.location = location;
+    }
+
+    @Override
+    public String name() {
+        return location.toString();
+    }
+
+    @Override
+    public Fetch fetch(String knownRevision) {
+        return switch (store.get(location, knownRevision)) {
+            case ObjectStore.Read.Found found -> found.etag().equals(knownRevision)
+                    ? new Fetch.Unchanged() : new Fetch.Changed(found.body(), found.etag());
+            case ObjectStore.Read.NotModified notModified -> new Fetch.Unchanged();
+            case ObjectStore.Read.Missing missing -> new Fetch.Missing(missing.reason());
+        };
+    }
+}

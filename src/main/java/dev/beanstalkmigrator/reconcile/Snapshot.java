@@ -1,0 +1,24 @@
+package dev.beanstalkmigrator.reconcile;
+
+import dev.beanstalkmigrator.model.MigrationStatus;
+import java.time.Instant;
+
+/**
+ * What the last reconcile cycle saw and did, published for the API and the health checks (which never call
+ * AWS themselves).
+ *
+ * @param status the ledger as last written or read (never null)
+ * @param plan the plan in force and the newest plan's errors
+ * @param leader whether this replica acts (false: standby)
+ * @param lastSync when AWS last answered a full cycle, or null
+ * @param lastError the last cycle's error, or null
+ * @param awsAnswered AWS answered in the last cycle
+ * @param cycleEnded when the last cycle ended (liveness)
+ */
+public record Snapshot(MigrationStatus status, DesiredState.View plan, boolean leader, String identity,
+                       Instant lastSync, String lastError, boolean awsAnswered, Instant cycleEnded) {
+
+    public static Snapshot initial(String identity) {
+        return new Snapshot(MigrationStatus.empty(), null, false, identity, null, null, false, null);
+    }
+}

@@ -1,0 +1,390 @@
+package dev.beanstalkmigrator.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beanstalkmigrator.model.Condition;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.LogTarget;
+import dev.beanstalkmigrator.port.ObjectLocation;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The reconciler against an in-memory cloud: exactly-once, outcomes, crash points, holds, idle cost. */
+class ReconcilerTest {
+
+    static final ObjectLocation PLAN = new ObjectLocation("plans", "acme.yaml");
+    static final ObjectLocation LEDGER = new ObjectLocation("plans", "acme.status.yaml");
+    static final String SECRET = "canary-7f3a9e-postgres-password";
+
+    FakeCloud cloud;
+    MutableClock clock;
+
+    @BeforeEach
+    void world() {
+        cloud = new FakeCloud();
+        clock = new MutableClock(Instant.parse("2026-11-25T10:00:00Z"));
+        cloud.environment("acme", "acme-web-prod", "v41", "Ready");
+        cloud.environment("acme", "acme-web-staging", "v41", "Ready");
+        cloud.version("acme", "v41", null, null);
+        cloud.version("acme", "v42", null, null);
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", "postgres://acme:" + SECRET + "@db/acme"));
+        cloud.taskDefinition("acme-web", "web", "acme:v41", new LogTarget("/ecs/acme", "ecs", null));
+        plan("acme-web-prod", "v42", "");
+    }
+
+    void plan(String environment, String version, String extra) {
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults:
+                    cluster: acme-prod
+                    taskDefinition: acme-web
+                    container: web
+                    command: [python, manage.py, migrate]
+                    timeout: 10m
+                    network: {subnets: [subnet-1]}
+                    image: "acme:{version}"
+                  environments:
+                    - name: %s
+                      application: acme
+                      version: %s
+                %s""".formatted(environment, version, extra.indent(6)));
+    }
+
+    Reconciler operator(boolean dryRun, LaunchProbe probe) {
+        DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
+        Reconciler.Settings settings = new Reconciler.Settings(dryRun, 20, "test-replica", Duration.ofSeconds(10),
+                Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
+        return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
+                new ImageResolver(cloud, cloud), settings, clock, probe);
+    }
+
+    Reconciler operator() {
+        return operator(false, LaunchProbe.NONE);
+    }
+
+    MigrationStatus ledger() {
+        return LedgerCodec.read(cloud.objects.get(LEDGER));
+    }
+
+    MigrationRecord latest(String environment) {
+        return ledger().environment(environment).history().get(0);
+    }
+
+    @Test
+    void aNewVersionIsMigratedExactlyOnceAndSucceeds() {
+        Reconciler operator = operator();
+        for (int i = 0; i < 5; i++) {
+            operator.cycle(true);
+        }
+        assertEquals(1, cloud.launches.size());
+        MigrationRecord record = latest("acme-web-prod");
+        assertEquals(Phase.Running, record.phase());
+        assertEquals("acme:v42", record.image());
+        assertEquals(ImageResolver.FROM_TEMPLATE, record.imageSource());
+        var launch = cloud.launches.values().iterator().next();
+        assertEquals(List.of("python", "manage.py", "migrate"), launch.command());
+        assertEquals("bm-" + record.launchId(), launch.startedBy());
+        assertEquals(record.launchId(), launch.clientToken());
+        assertEquals("v42", launch.tags().get("beanstalk-migrator:version"));
+
+        cloud.stop(record.taskArn(), 0, "Essential container in task exited");
+        operator.cycle(true);
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        EnvironmentStatus status = ledger().environment("acme-web-prod");
+        assertEquals(Phase.Succeeded, status.history().get(0).phase());
+        assertEquals(0, status.history().get(0).exitCode());
+        assertEquals("True", status.condition(Condition.READY).status());
+        assertEquals("v42", status.resolvedVersion());
+        assertEquals("v41", status.deployedVersion());
+    }
+
+    @Test
+    void aFailedMigrationKeepsExitCodeAndARedactedLogTail() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord record = latest("acme-web-prod");
+        String stream = "ecs/web/" + record.taskArn().substring(record.taskArn().lastIndexOf('/') + 1);
+        cloud.logStreams.put("/ecs/acme|" + stream, List.of("Applying auth.0001...",
+                "connecting to postgres://acme:" + SECRET + "@db/acme", "django.db.utils.ProgrammingError: boom"));
+        cloud.stop(record.taskArn(), 1, "Essential container in task exited");
+        operator.cycle(true);
+        MigrationRecord failed = latest("acme-web-prod");
+        assertEquals(Phase.Failed, failed.phase());
+        assertEquals(1, failed.exitCode());
+        assertEquals(3, failed.logTail().size());
+        assertTrue(failed.logTail().get(2).contains("ProgrammingError"));
+        assertFalse(cloud.text(LEDGER).contains(SECRET), "the ledger must never hold an environment value");
+        assertTrue(cloud.text(LEDGER).contains("postgres://acme:***@db/acme"));
+        assertEquals("MigrationFailed", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size(), "a failed migration is not retried until rerun changes");
+    }
+
+    @Test
+    void aTaskThatStopsWithoutExitCodeFailsWithItsReason() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), null, "CannotPullContainerError: not found");
+        operator.cycle(true);
+        MigrationRecord failed = latest("acme-web-prod");
+        assertEquals(Phase.Failed, failed.phase());
+        assertNull(failed.exitCode());
+        assertTrue(failed.reason().contains("CannotPullContainerError"));
+    }
+
+    @Test
+    void aMigrationPastItsTimeoutIsStoppedAndTimedOut() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        clock.advance(Duration.ofMinutes(11));
+        operator.cycle(true);
+        assertEquals(1, cloud.calls("ecs:StopTask"));
+        assertEquals(Phase.TimedOut, latest("acme-web-prod").phase());
+        assertEquals("MigrationTimedOut", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
+    }
+
+    @Test
+    void changingTheRerunTokenRunsAgainOnce() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 1, "exited");
+        operator.cycle(true);
+        plan("acme-web-prod", "v42", "rerun: try-2");
+        operator.cycle(true);
+        operator.cycle(true);
+        assertEquals(2, cloud.launches.size());
+        assertEquals("try-2", latest("acme-web-prod").rerun());
+        assertEquals(2, ledger().environment("acme-web-prod").history().size());
+    }
+
+    @Test
+    void aSuspendedEnvironmentLaunchesNothing() {
+        plan("acme-web-prod", "v42", "suspend: true");
+        operator().cycle(true);
+        assertEquals(0, cloud.launches.size());
+        assertEquals("True", ledger().environment("acme-web-prod").condition(Condition.SUSPENDED).status());
+    }
+
+    @Test
+    void dryRunRecordsWhatItWouldDoAndLaunchesNothing() {
+        operator(true, LaunchProbe.NONE).cycle(true);
+        assertEquals(0, cloud.launches.size());
+        assertEquals(Phase.Pending, latest("acme-web-prod").phase());
+        assertEquals("DryRun", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
+        operator().cycle(true);
+        assertEquals(1, cloud.launches.size());
+        assertEquals(1, ledger().environment("acme-web-prod").history().size());
+    }
+
+    @Test
+    void deployedAndLatestFollowElasticBeanstalk() {
+        plan("acme-web-prod", "deployed", "");
+        Reconciler operator = operator();
+        operator.cycle(true);
+        assertEquals("v41", latest("acme-web-prod").version());
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+        plan("acme-web-prod", "latest", "");
+        operator.cycle(true);
+        operator.cycle(true);
+        assertEquals("v42", latest("acme-web-prod").version());
+        assertEquals(2, cloud.launches.size());
+    }
+
+    @Test
+    void afterSuccessDeployUpdatesTheEnvironmentOnce() {
+        plan("acme-web-prod", "v42", "afterSuccess: deploy");
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+        operator.cycle(true);
+        operator.cycle(true);
+        operator.cycle(true);
+        assertEquals(List.of("acme-web-prod=v42"), cloud.deployments);
+        assertNotNull(latest("acme-web-prod").deployedAt());
+    }
+
+    @Test
+    void aCrashAfterTheIntentIsAdoptedNotDuplicated() {
+        Reconciler crashing = operator(false, (point, env) -> {
+            if (point == LaunchProbe.Point.INTENT_RECORDED) {
+                throw new IllegalStateException("crash");
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        assertEquals(Phase.Launching, latest("acme-web-prod").phase());
+        assertEquals(0, cloud.launches.size());
+
+        Reconciler restarted = operator();
+        restarted.cycle(true);
+        restarted.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        assertEquals(Phase.Running, latest("acme-web-prod").phase());
+    }
+
+    @Test
+    void aCrashBetweenRunTaskAndRecordingTheArnIsAdoptedByStartedBy() {
+        Reconciler crashing = operator(false, (point, env) -> {
+            if (point == LaunchProbe.Point.TASK_STARTED) {
+                throw new IllegalStateException("crash");
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        assertEquals(1, cloud.launches.size());
+        assertEquals(Phase.Launching, latest("acme-web-prod").phase());
+
+        Reconciler restarted = operator();
+        restarted.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        assertEquals(1, cloud.calls("ecs:RunTask"), "adopted by ListTasks(startedBy), RunTask not repeated");
+        MigrationRecord adopted = latest("acme-web-prod");
+        assertEquals(Phase.Running, adopted.phase());
+        assertEquals(cloud.launches.keySet().iterator().next(), adopted.taskArn());
+    }
+
+    @Test
+    void anIntentTooOldToRepeatIsLaunchLost() {
+        Reconciler crashing = operator(false, (point, env) -> {
+            if (point == LaunchProbe.Point.INTENT_RECORDED) {
+                throw new IllegalStateException("crash");
+            }
+        });
+        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        clock.advance(Duration.ofHours(25));
+        operator().cycle(true);
+        assertEquals(0, cloud.launches.size());
+        assertEquals(Phase.Failed, latest("acme-web-prod").phase());
+        assertEquals(TaskOutcomes.LAUNCH_LOST, latest("acme-web-prod").reason());
+    }
+
+    @Test
+    void aTaskEcsForgotIsLaunchLost() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.tasks.clear();
+        operator.cycle(true);
+        assertEquals(TaskOutcomes.LAUNCH_LOST, latest("acme-web-prod").reason());
+        assertEquals("LaunchLost", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
+    }
+
+    @Test
+    void anInvalidPlanKeepsTheLastValidOneAndLaunchesNothingNew() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.putObject(PLAN, "apiVersion: beanstalk-migrator/v1\nkind: MigrationPlan\nspec: {environments: [{nmae: x}]}\n");
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        MigrationStatus status = ledger();
+        assertNotNull(status.planError());
+        assertEquals("acme", status.plan());
+        assertEquals("True", status.environment("acme-web-prod").condition(Condition.SPEC_INVALID).status());
+        assertNotNull(operator.snapshot().lastError());
+        assertTrue(operator.snapshot().plan().loaded());
+    }
+
+    @Test
+    void aLedgerWrittenBySomeoneElseFencesThisReplicaOff() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+        operator.cycle(true);
+        // Another writer (a new leader) rewrote the ledger; this replica's cached ETag is stale.
+        cloud.putObject(LEDGER, new String(cloud.objects.get(LEDGER)));
+        plan("acme-web-prod", "v42", "rerun: again");
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size(), "no launch on a stale view of the ledger");
+        operator.cycle(true);
+        assertEquals(2, cloud.launches.size(), "after re-reading, it goes on");
+    }
+
+    @Test
+    void oneStalledEnvironmentDoesNotStopTheOthers() {
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults: {cluster: acme-prod, container: web, command: [migrate], network: {subnets: [s]}}
+                  environments:
+                    - {name: acme-web-prod, application: acme, version: v42, taskDefinition: missing-family}
+                    - {name: acme-web-staging, application: acme, version: v42, taskDefinition: acme-web}
+                """);
+        Reconciler operator = operator();
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        EnvironmentStatus stalled = ledger().environment("acme-web-prod");
+        assertEquals("True", stalled.condition(Condition.STALLED).status());
+        assertTrue(stalled.condition(Condition.STALLED).message().contains("ecs:DescribeTaskDefinition"));
+        int describes = cloud.calls("ecs:DescribeTaskDefinition");
+        operator.cycle(true);
+        assertEquals(describes, cloud.calls("ecs:DescribeTaskDefinition"), "a stalled launch backs off");
+    }
+
+    @Test
+    void theBaseImageIsUsedWithAWarningWhenNothingPinsIt() {
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  environments:
+                    - {name: acme-web-prod, application: acme, version: v42, cluster: acme-prod,
+                       taskDefinition: acme-web, container: web, command: [migrate], network: {subnets: [s]}}
+                """);
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord record = latest("acme-web-prod");
+        assertEquals("acme:v41", record.image());
+        assertEquals(ImageResolver.FROM_BASE, record.imageSource());
+        assertEquals(0, cloud.registered, "an unchanged image runs the base task definition");
+        assertTrue(ledger().environment("acme-web-prod").condition(Condition.READY).message().contains("not pinned"));
+    }
+
+    @Test
+    void anIdleCycleCostsOneConditionalGetAndNoEcsCalls() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+        operator.cycle(true);
+        cloud.calls.clear();
+        for (int second = 0; second < 60; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            operator.cycle(false);
+        }
+        assertEquals(6, cloud.calls("s3:GetObject"), "one conditional GET per 10 s plan interval");
+        assertEquals(2, cloud.calls("elasticbeanstalk:DescribeEnvironments"), "one per application per 30 s");
+        assertEquals(0, cloud.calls("s3:PutObject"), "an unchanged ledger is not rewritten");
+        assertTrue(cloud.calls.keySet().stream().noneMatch(op -> op.startsWith("ecs:")), cloud.calls.toString());
+    }
+
+    @Test
+    void aThrottledRunTaskLeavesTheIntentForAdoption() {
+        cloud.failures.put("ecs:RunTask", () -> new CloudError.Transient("ecs:RunTask", "ThrottlingException",
+                "Rate exceeded", null));
+        Reconciler operator = operator();
+        operator.cycle(true);
+        assertEquals(Phase.Launching, latest("acme-web-prod").phase());
+        cloud.failures.clear();
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        assertEquals(Phase.Running, latest("acme-web-prod").phase());
+        assertEquals(1, ledger().environment("acme-web-prod").history().size());
+    }
+}
