@@ -32,7 +32,7 @@ public interface MigratorConfig {
 
         /** Plans larger than this are refused. */
         @WithDefault("1048576")
-        long maxBytes();
+        int maxBytes();
     }
 
     interface Status {

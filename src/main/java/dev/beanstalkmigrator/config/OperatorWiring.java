@@ -39,7 +39,7 @@ public class OperatorWiring {
     @Produces
     @ApplicationScoped
     Retrying retrying() {
-        return Retrying.production();
+        return Retrying.defaults();
     }
 
     @Produces
@@ -69,7 +69,9 @@ public class OperatorWiring {
     @Produces
     @ApplicationScoped
     PlanParser planParser(MigratorConfig config) {
-        return new PlanParser(PlanLimits.defaults().withMaxBytes(config.desiredState().maxBytes()));
+        PlanLimits defaults = PlanLimits.DEFAULTS;
+        return new PlanParser(new PlanLimits(config.desiredState().maxBytes(), defaults.maxAliases(),
+                defaults.maxDepth(), defaults.maxNodes(), defaults.maxErrors()));
     }
 
     @Produces
