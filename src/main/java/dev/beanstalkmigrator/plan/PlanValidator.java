@@ -81,6 +81,14 @@ final class PlanValidator {
         }
     }
 
+    /**
+     * The environment fields read from one mapping, and the fields that unknown keys in it were
+     * taken for ({@code comand} for {@code command}): those are not reported missing as well.
+     */
+    private record Layer(Map<String, Slot> slots, Set<String> guessed) {
+        static final Layer EMPTY = new Layer(Map.of(), Set.of());
+    }
+
     /** Remembers where an environment name was first used. */
     private record NameUse(String path, int line) {}
 
@@ -203,7 +211,7 @@ final class PlanValidator {
         hints.put("environment", "did you mean `environments`? It is a list of environments");
         Map<String, YamlNode.Entry> fields = fields(spec, "spec", SPEC_FIELDS, hints);
 
-        Map<String, Slot> defaults = Map.of();
+        Layer defaults = Layer.EMPTY;
         YamlNode.Entry defaultsEntry = fields.get("defaults");
         if (defaultsEntry != null) {
             YamlNode.Mapping mapping = mapping(defaultsEntry.value(), "spec.defaults",
@@ -240,10 +248,11 @@ final class PlanValidator {
     }
 
     /** Merges the environment over the defaults and builds it; null when anything is wrong. */
-    private EnvironmentSpec environment(YamlNode.Mapping env, String path, Map<String, Slot> defaults,
+    private EnvironmentSpec environment(YamlNode.Mapping env, String path, Layer defaults,
             Map<String, NameUse> names) {
-        Map<String, Slot> own = layer(env, path, false);
-        Map<String, Slot> merged = new HashMap<>(defaults);
+        Layer ownLayer = layer(env, path, false);
+        Map<String, Slot> own = ownLayer.slots();
+        Map<String, Slot> merged = new HashMap<>(defaults.slots());
         if (own.containsKey("launchType") || own.containsKey("capacityProviderStrategy")) {
             // The launch mode is one choice: an environment that picks one replaces the default's.
             merged.remove("launchType");
@@ -255,6 +264,9 @@ final class PlanValidator {
         for (String field : REQUIRED_ENV_FIELDS) {
             if (!merged.containsKey(field)) {
                 ok = false;
+                if (ownLayer.guessed().contains(field) || defaults.guessed().contains(field)) {
+                    continue; // already reported as a misspelling of this field
+                }
                 missing(env, path, field, field.equals("name")
                         ? "give every environment its Elastic Beanstalk environment name"
                         : "set it on this environment or in spec.defaults");
@@ -327,7 +339,7 @@ final class PlanValidator {
     }
 
     /** Reads the environment fields of one mapping (an environment or spec.defaults). */
-    private Map<String, Slot> layer(YamlNode.Mapping mapping, String path, boolean defaults) {
+    private Layer layer(YamlNode.Mapping mapping, String path, boolean defaults) {
         Map<String, String> hints = new HashMap<>();
         for (String field : NETWORK_FIELDS) {
             hints.put(field, "it belongs under network");
@@ -338,7 +350,9 @@ final class PlanValidator {
         if (defaults) {
             hints.put("name", "every environment sets its own name; it cannot be a default");
         }
-        Map<String, YamlNode.Entry> fields = fields(mapping, path, defaults ? DEFAULT_FIELDS : ENV_FIELDS, hints);
+        Set<String> guessed = new HashSet<>();
+        Map<String, YamlNode.Entry> fields = fields(mapping, path, defaults ? DEFAULT_FIELDS : ENV_FIELDS, hints,
+                guessed);
         Map<String, Slot> slots = new LinkedHashMap<>();
         for (Map.Entry<String, YamlNode.Entry> field : fields.entrySet()) {
             String fieldPath = Paths.field(path, field.getKey());
@@ -355,7 +369,7 @@ final class PlanValidator {
                     + " capacityProviderStrategy, not both; remove one of them");
             slots.put("capacityProviderStrategy", new Slot(strategy, null));
         }
-        return slots;
+        return new Layer(slots, guessed);
     }
 
     private static boolean before(YamlNode a, YamlNode b) {
@@ -456,7 +470,7 @@ final class PlanValidator {
     }
 
     private List<String> command(YamlNode node, String path) {
-        List<YamlNode> items = list(node, path, "the command as a list, e.g. [python, manage.py, migrate]");
+        List<YamlNode> items = list(node, path, "the command as a list, e.g. [python, manage.py, migrate]", true);
         if (items == null) {
             return null;
         }
@@ -484,7 +498,8 @@ final class PlanValidator {
     }
 
     private Duration timeout(YamlNode node, String path) {
-        String text = string(node, path, "a duration such as 30m");
+        // A bare number reaches Durations.parse, whose message asks for a unit.
+        String text = stringOrNumber(node, path, "a duration such as 30m");
         if (text == null) {
             return null;
         }
@@ -632,7 +647,7 @@ final class PlanValidator {
 
     private List<String> ids(YamlNode node, String path, Pattern pattern, String what, String example, int max,
             boolean required) {
-        List<YamlNode> items = list(node, path, "a list of " + what + " IDs, e.g. [" + example + "]");
+        List<YamlNode> items = list(node, path, "a list of " + what + " IDs, e.g. [" + example + "]", true);
         if (items == null) {
             return null;
         }
@@ -711,6 +726,12 @@ final class PlanValidator {
      */
     private Map<String, YamlNode.Entry> fields(YamlNode.Mapping mapping, String path, Collection<String> allowed,
             Map<String, String> hints) {
+        return fields(mapping, path, allowed, hints, new HashSet<>());
+    }
+
+    /** As above; adds to {@code guessed} the known fields that unknown keys were likely meant to be. */
+    private Map<String, YamlNode.Entry> fields(YamlNode.Mapping mapping, String path, Collection<String> allowed,
+            Map<String, String> hints, Set<String> guessed) {
         Map<String, YamlNode.Entry> fields = new LinkedHashMap<>();
         for (YamlNode.Entry entry : mapping.entries()) {
             if (!(entry.key() instanceof YamlNode.Scalar key)) {
@@ -723,6 +744,10 @@ final class PlanValidator {
                 problems.at(key, fieldPath, "merge keys (<<) are not supported; write the fields out, or put"
                         + " shared values in spec.defaults");
             } else if (!allowed.contains(name)) {
+                String guess = hints.containsKey(name) ? null : Texts.closest(name, allowed);
+                if (guess != null) {
+                    guessed.add(guess);
+                }
                 problems.at(key, fieldPath, unknown(name, allowed, hints));
             } else if (fields.containsKey(name)) {
                 problems.at(key, fieldPath, "duplicate key " + Texts.code(name) + "; it is already set on line "
@@ -760,16 +785,22 @@ final class PlanValidator {
     }
 
     private List<YamlNode> list(YamlNode node, String path, String expected) {
+        return list(node, path, expected, false);
+    }
+
+    /**
+     * @param wordList the list holds plain words (a command, IDs): text given instead is shown split
+     *     into such a list as the fix
+     */
+    private List<YamlNode> list(YamlNode node, String path, String expected, boolean wordList) {
         if (node instanceof YamlNode.Sequence sequence) {
             return sequence.items();
         }
-        if (node instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.STRING) {
+        if (wordList && node instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.STRING
+                && !scalar.text().isBlank() && scalar.text().length() <= 80) {
             String[] words = scalar.text().trim().split("\\s+");
-            String hint = "";
-            if (scalar.text().length() <= 80 && words.length > 0 && !words[0].isEmpty()) {
-                hint = "; write it as a list, e.g. [" + Texts.escape(String.join(", ", words)) + "]";
-            }
-            problems.at(node, path, "expected " + expected + ", got " + describe(node) + hint);
+            problems.at(node, path, "expected a list, got " + describe(node) + "; write it as a list, e.g. ["
+                    + Texts.escape(String.join(", ", words)) + "]");
             return null;
         }
         typeError(node, path, expected);
@@ -780,7 +811,7 @@ final class PlanValidator {
         if (node instanceof YamlNode.Scalar scalar && scalar.kind() == YamlNode.Kind.STRING) {
             return scalar.text();
         }
-        typeError(node, path, expected);
+        typeError(node, path, expected, true);
         return null;
     }
 
@@ -832,13 +863,18 @@ final class PlanValidator {
     }
 
     private void typeError(YamlNode node, String path, String expected) {
+        typeError(node, path, expected, false);
+    }
+
+    /** @param wantsText text is expected here, so a number or boolean may just need quotes */
+    private void typeError(YamlNode node, String path, String expected, boolean wantsText) {
         String got = describe(node);
         String message;
         if (node instanceof YamlNode.Scalar scalar) {
             message = switch (scalar.kind()) {
                 case NULL -> "no value given; write " + expected + " here";
-                case BOOL, INT, FLOAT -> "expected " + expected + ", got " + got + "; if you mean the text, quote"
-                        + " it: " + Texts.quote(scalar.text());
+                case BOOL, INT, FLOAT -> "expected " + expected + ", got " + got + (wantsText
+                        ? "; if you mean the text, quote it: " + Texts.quote(scalar.text()) : "");
                 case STRING -> "expected " + expected + ", got " + got;
             };
         } else {

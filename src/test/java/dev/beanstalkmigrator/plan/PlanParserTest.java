@@ -221,7 +221,9 @@ class PlanParserTest {
                 // wrong types
                 bad("string where a list is expected", env("command: python manage.py migrate"),
                         16, 16, "spec.environments[0].command",
-                        "got the string \"python manage.py migrate\"; write it as a list, e.g. [python, manage.py, migrate]"),
+                        "expected a list, got the string \"python manage.py migrate\"; write it as a list, e.g. [python, manage.py, migrate]"),
+                bad("string where a list of IDs is expected", replace("{subnets: [subnet-1]}", "{subnets: subnet-1}"),
+                        11, 24, "spec.defaults.network.subnets", "write it as a list, e.g. [subnet-1]"),
                 bad("quoted string where a boolean is expected", env("suspend: \"yes\""),
                         16, 16, "spec.environments[0].suspend", "expected true or false, got the string \"yes\""),
                 bad("yaml 1.1 boolean", env("suspend: yes"),
@@ -251,7 +253,7 @@ class PlanParserTest {
                 bad("bad duration", env("timeout: 30x"),
                         16, 16, "spec.environments[0].timeout", "\"30x\" is not a duration; write a number and a unit"),
                 bad("duration without unit", env("timeout: 30"),
-                        16, 16, "spec.environments[0].timeout", "expected a duration such as 30m, got the number 30"),
+                        16, 16, "spec.environments[0].timeout", "\"30\" is not a duration; write a number and a unit"),
                 bad("duration units out of order", env("timeout: 30m1h"),
                         16, 16, "spec.environments[0].timeout", "largest first"),
                 bad("duration too long", env("timeout: 25h"),
@@ -503,6 +505,30 @@ class PlanParserTest {
     void errorsAcrossEnvironmentsAreAllReported() {
         List<PlanError> errors = errors(env("timout: 1h", "suspend: maybe", "launchType: ECS").getBytes(UTF_8));
         assertEquals(List.of(16, 17, 18), errors.stream().map(PlanError::line).toList());
+    }
+
+    @Test
+    void aMisspeltRequiredFieldIsNotAlsoReportedMissing() {
+        List<PlanError> errors = errors(replace("    command:", "    comamnd:").getBytes(UTF_8));
+        assertEquals(List.of("desired-state.yaml:10:5: spec.defaults.comamnd: unknown field `comamnd`; did you mean"
+                + " `command`?"), errors.stream().map(PlanError::describe).toList());
+    }
+
+    @Test
+    void quotesAreSuggestedOnlyWhereTextIsExpected() {
+        PlanError error = single(errors(env("network: 5").getBytes(UTF_8)));
+        assertTrue(error.message().endsWith("got the number 5"), error.message());
+    }
+
+    @Test
+    void aLargeValidPlanParsesQuickly() {
+        StringBuilder yaml = new StringBuilder(BASE);
+        for (int i = 1; i < 3_000; i++) {
+            yaml.append(String.format("    - {name: env-%05d, application: acme, version: v%d, timeout: 5m}%n", i, i));
+        }
+        MigrationPlan plan = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> valid(yaml.toString()));
+        assertEquals(3_000, plan.environments().size());
+        assertEquals(Duration.ofMinutes(5), plan.environments().get(2_999).timeout());
     }
 
     @Test
