@@ -1,0 +1,544 @@
+package dev.beanstalkmigrator.plan;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.beanstalkmigrator.model.AfterSuccess;
+import dev.beanstalkmigrator.model.CapacityProvider;
+import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.MigrationPlan;
+import dev.beanstalkmigrator.model.NetworkSpec;
+import dev.beanstalkmigrator.model.VersionRef;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class PlanParserTest {
+
+    static final String SOURCE = "desired-state.yaml";
+    static final PlanParser PARSER = new PlanParser();
+
+    /**
+     * A small valid plan. Line numbers matter to the table below: the environment mapping starts at
+     * 13:7, and {@link #env} appends its lines from line 16 on, indented to column 7.
+     */
+    static final String BASE = """
+            apiVersion: beanstalk-migrator/v1
+            kind: MigrationPlan
+            metadata:
+              name: acme
+            spec:
+              defaults:
+                cluster: acme-prod
+                taskDefinition: acme-web
+                container: web
+                command: [python, manage.py, migrate]
+                network: {subnets: [subnet-1]}
+              environments:
+                - name: acme-web-prod
+                  application: acme
+                  version: v42
+            """;
+
+    static String env(String... lines) {
+        return BASE + Arrays.stream(lines).map(l -> "      " + l + "\n").collect(Collectors.joining());
+    }
+
+    static String replace(String from, String to) {
+        assertTrue(BASE.contains(from), from);
+        return BASE.replace(from, to);
+    }
+
+    static byte[] resource(String name) {
+        try (InputStream in = PlanParserTest.class.getResourceAsStream("/plans/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static MigrationPlan valid(byte[] content) {
+        ParseOutcome outcome = PARSER.parse(SOURCE, content);
+        if (outcome instanceof ParseOutcome.Invalid invalid) {
+            fail("expected a valid plan, got:\n" + invalid.describe());
+        }
+        return ((ParseOutcome.Valid) outcome).plan();
+    }
+
+    static MigrationPlan valid(String yaml) {
+        return valid(yaml.getBytes(UTF_8));
+    }
+
+    static List<PlanError> errors(byte[] content) {
+        ParseOutcome outcome = PARSER.parse(SOURCE, content);
+        return assertInstanceOf(ParseOutcome.Invalid.class, outcome, "expected errors").errors();
+    }
+
+    // ---- valid plans ---------------------------------------------------------------------------
+
+    @Test
+    void baseIsValid() {
+        MigrationPlan plan = valid(BASE);
+        assertEquals("acme", plan.name());
+        EnvironmentSpec env = plan.environments().get(0);
+        assertEquals("acme-web-prod", env.name());
+        assertEquals("FARGATE", env.launchType());
+        assertEquals(Duration.ofMinutes(30), env.timeout());
+        assertEquals(new NetworkSpec(List.of("subnet-1"), List.of(), false), env.network());
+        assertEquals(false, env.suspend());
+        assertEquals("", env.rerun());
+        assertEquals("", env.image());
+        assertEquals(AfterSuccess.NONE, env.afterSuccess());
+        assertNull(env.capacityProviderStrategy());
+    }
+
+    @Test
+    void fullPlanMergesDefaultsAndOwnValuesWin() {
+        MigrationPlan plan = valid(resource("valid-full.yaml"));
+        assertEquals("acme", plan.name());
+        assertEquals(4, plan.environments().size());
+        NetworkSpec defaultNetwork = new NetworkSpec(List.of("subnet-1", "subnet-2"), List.of("sg-1"), false);
+        String image = "1234.dkr.ecr.us-east-1.amazonaws.com/acme:{version}";
+        List<String> migrate = List.of("python", "manage.py", "migrate", "--noinput");
+
+        assertEquals(new EnvironmentSpec("acme-web-prod", "acme", new VersionRef(VersionRef.Mode.LABEL, "v42"),
+                false, "", "acme-prod", "acme-web", "web", migrate, Duration.ofMinutes(30), "FARGATE", null,
+                defaultNetwork, image, AfterSuccess.NONE), plan.environments().get(0));
+
+        assertEquals(new EnvironmentSpec("acme-web-staging", "acme", new VersionRef(VersionRef.Mode.DEPLOYED, null),
+                false, "2024-05-01", "acme-prod", "acme-web", "web", migrate, Duration.ofMinutes(90), "FARGATE",
+                null, defaultNetwork, image, AfterSuccess.DEPLOY), plan.environments().get(1));
+
+        assertEquals(new EnvironmentSpec("acme-worker-dev", "acme-worker",
+                new VersionRef(VersionRef.Mode.LATEST, null), true, "", "acme-prod",
+                "arn:aws:ecs:us-east-1:123456789012:task-definition/acme-worker:7", "worker",
+                List.of("./bin/migrate"), Duration.ofMinutes(30), "EC2", null, defaultNetwork, "",
+                AfterSuccess.NONE), plan.environments().get(2));
+
+        // numbers as exact text; a strategy replaces the default launch type; network replaced whole
+        assertEquals(new EnvironmentSpec("acme-spot", "acme", new VersionRef(VersionRef.Mode.LABEL, "1.10"),
+                false, "3", "acme-prod", "acme-web", "web", migrate, Duration.ofMinutes(30), null,
+                List.of(new CapacityProvider("FARGATE_SPOT", 3, 0), new CapacityProvider("FARGATE", 1, 1)),
+                new NetworkSpec(List.of("subnet-9"), List.of(), true), image, AfterSuccess.NONE),
+                plan.environments().get(3));
+    }
+
+    @Test
+    void emptyEnvironmentListIsValid() {
+        MigrationPlan plan = valid("""
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: nothing yet}
+                spec:
+                  environments: []
+                """);
+        assertEquals("nothing yet", plan.name());
+        assertEquals(List.of(), plan.environments());
+    }
+
+    @Test
+    void ec2WithoutNetworkIsValidAndAnchorsWork() {
+        MigrationPlan plan = valid("""
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  environments:
+                    - name: acme-one
+                      application: acme
+                      version: 42
+                      cluster: acme
+                      taskDefinition: acme-web:3
+                      container: web
+                      command: &migrate [migrate, "10"]
+                      launchType: EC2
+                    - name: acme-two
+                      application: acme
+                      version: latest
+                      cluster: acme
+                      taskDefinition: acme-web
+                      container: web
+                      command: *migrate
+                      launchType: EC2
+                """);
+        assertEquals(new VersionRef(VersionRef.Mode.LABEL, "42"), plan.environments().get(0).version());
+        assertEquals(List.of("migrate", "10"), plan.environments().get(1).command());
+        assertNull(plan.environments().get(1).network());
+    }
+
+    @Test
+    void byteOrderMarkAndCrlfAreAccepted() {
+        String crlf = "\uFEFF" + BASE.replace("\n", "\r\n");
+        assertEquals("acme", valid(crlf).name());
+    }
+
+    @Test
+    void describeFormatsLikeACompiler() {
+        List<PlanError> errors = errors(env("timeout: 30x").getBytes(UTF_8));
+        assertEquals(List.of("desired-state.yaml:16:16: spec.environments[0].timeout: \"30x\" is not a duration;"
+                + " write a number and a unit, e.g. 90s, 30m or 1h30m"),
+                errors.stream().map(PlanError::describe).toList());
+    }
+
+    // ---- invalid plans: exact position, path and message ------------------------------------------
+
+    static Stream<Arguments> invalidPlans() {
+        return Stream.of(
+                // unknown and misspelt fields
+                bad("unknown field with suggestion", env("timout: 30m"),
+                        16, 7, "spec.environments[0].timout", "unknown field `timout`; did you mean `timeout`?"),
+                bad("transposed letters", replace("    command:", "    comamnd:"),
+                        10, 5, "spec.defaults.comamnd", "did you mean `command`?"),
+                bad("wrong case", env("TaskDefinition: acme-web"),
+                        16, 7, "spec.environments[0].TaskDefinition", "did you mean `taskDefinition`?"),
+                bad("unknown field without a close match", env("colour: blue"),
+                        16, 7, "spec.environments[0].colour", "the fields allowed here are name, application"),
+                bad("field in the wrong place", env("subnets: [subnet-2]"),
+                        16, 7, "spec.environments[0].subnets", "it belongs under network"),
+                bad("name as a default", replace("    cluster: acme-prod", "    name: shared\n    cluster: acme-prod"),
+                        7, 5, "spec.defaults.name", "cannot be a default"),
+                bad("unknown top-level field", "extra: 1\n" + BASE,
+                        1, 1, "extra", "the fields allowed here are apiVersion, kind, metadata, spec"),
+                bad("merge key", env("<<: {suspend: true}"),
+                        16, 7, "spec.environments[0].<<", "merge keys (<<) are not supported"),
+                // wrong types
+                bad("string where a list is expected", env("command: python manage.py migrate"),
+                        16, 16, "spec.environments[0].command",
+                        "expected a list, got the string \"python manage.py migrate\"; write it as a list, e.g. [python, manage.py, migrate]"),
+                bad("string where a list of IDs is expected", replace("{subnets: [subnet-1]}", "{subnets: subnet-1}"),
+                        11, 24, "spec.defaults.network.subnets", "write it as a list, e.g. [subnet-1]"),
+                bad("quoted string where a boolean is expected", env("suspend: \"yes\""),
+                        16, 16, "spec.environments[0].suspend", "expected true or false, got the string \"yes\""),
+                bad("yaml 1.1 boolean", env("suspend: yes"),
+                        16, 16, "spec.environments[0].suspend", "write true or false"),
+                bad("quoted true", env("suspend: \"true\""),
+                        16, 16, "spec.environments[0].suspend", "remove the quotes"),
+                bad("boolean where a string is expected", replace("application: acme", "application: true"),
+                        14, 20, "spec.environments[0].application",
+                        "expected an Elastic Beanstalk application name, got the boolean true; if you mean the text, quote it: \"true\""),
+                bad("number where a string is expected", replace("cluster: acme-prod", "cluster: 42"),
+                        7, 14, "spec.defaults.cluster", "got the number 42; if you mean the text, quote it: \"42\""),
+                bad("number where a mapping is expected", env("network: 5"),
+                        16, 16, "spec.environments[0].network", "expected a mapping like {subnets: [subnet-...]"),
+                bad("list where a string is expected", replace("version: v42", "version: [v42]"),
+                        15, 16, "spec.environments[0].version", "expected a version label, deployed or latest, got a list"),
+                bad("number in a command", replace("[python, manage.py, migrate]", "[sleep, 10]"),
+                        10, 22, "spec.defaults.command[1]", "quote it: \"10\""),
+                bad("empty command", replace("[python, manage.py, migrate]", "[]"),
+                        10, 14, "spec.defaults.command", "the command is empty"),
+                bad("null where a value is required", replace("application: acme", "application:"),
+                        14, 19, "spec.environments[0].application", "no value given"),
+                bad("null spec", "apiVersion: beanstalk-migrator/v1\nkind: MigrationPlan\nmetadata: {name: a}\nspec:\n",
+                        4, 6, "spec", "no value given"),
+                bad("environments not a list", replace("  environments:\n", "  environments: acme-web-prod\n  other:\n"),
+                        12, 17, "spec.environments", "expected a list of environments, got the string"),
+                // durations
+                bad("bad duration", env("timeout: 30x"),
+                        16, 16, "spec.environments[0].timeout", "\"30x\" is not a duration; write a number and a unit"),
+                bad("duration without unit", env("timeout: 30"),
+                        16, 16, "spec.environments[0].timeout", "\"30\" is not a duration; write a number and a unit"),
+                bad("duration units out of order", env("timeout: 30m1h"),
+                        16, 16, "spec.environments[0].timeout", "largest first"),
+                bad("duration too long", env("timeout: 25h"),
+                        16, 16, "spec.environments[0].timeout", "\"25h\" is longer than 24h; a timeout must be between 1s and 24h"),
+                bad("duration too short", env("timeout: 500ms"),
+                        16, 16, "spec.environments[0].timeout", "shorter than 1s"),
+                // names
+                bad("duplicate environment names", BASE + """
+                            - name: acme-web-prod
+                              application: acme
+                              version: v43
+                        """,
+                        16, 13, "spec.environments[1].name",
+                        "`acme-web-prod` is already used by spec.environments[0] (line 13)"),
+                bad("duplicate environment names ignoring case", BASE + """
+                            - {name: ACME-web-prod, application: acme, version: v43}
+                        """,
+                        16, 14, "spec.environments[1].name", "already used by spec.environments[0] (line 13)"),
+                bad("environment name too short", replace("name: acme-web-prod", "name: abc"),
+                        13, 13, "spec.environments[0].name", "\"abc\" is not a valid Elastic Beanstalk environment name"),
+                bad("environment name ends with a hyphen", replace("name: acme-web-prod", "name: acme-web-"),
+                        13, 13, "spec.environments[0].name", "not starting or ending with a hyphen"),
+                bad("environment name with underscore", replace("name: acme-web-prod", "name: acme_web"),
+                        13, 13, "spec.environments[0].name", "4 to 40 letters, digits and hyphens"),
+                // duplicate keys
+                bad("duplicate key", env("version: v43"),
+                        16, 7, "spec.environments[0].version", "duplicate key `version`; it is already set on line 15"),
+                bad("duplicate key in flow mapping", replace("{subnets: [subnet-1]}", "{subnets: [subnet-1], subnets: [subnet-2]}"),
+                        11, 36, "spec.defaults.network.subnets", "duplicate key `subnets`"),
+                // missing fields
+                bad("missing kind", replace("kind: MigrationPlan\n", ""),
+                        1, 1, "kind", "missing required field `kind`; add kind: MigrationPlan"),
+                bad("missing metadata name", replace("  name: acme\n", "  labels: {}\n"),
+                        4, 3, "metadata.labels", "unknown field `labels`"),
+                bad("missing metadata name (the mapping)", replace("  name: acme\n", "  labels: {}\n"),
+                        4, 3, "metadata.name", "missing required field `name`"),
+                bad("missing spec", "apiVersion: beanstalk-migrator/v1\nkind: MigrationPlan\nmetadata: {name: a}\n",
+                        1, 1, "spec", "missing required field `spec`"),
+                bad("missing environments", "apiVersion: beanstalk-migrator/v1\nkind: MigrationPlan\n"
+                                + "metadata: {name: a}\nspec:\n  defaults: {cluster: c}\n",
+                        5, 3, "spec.environments", "missing required field `environments`"),
+                bad("missing field after merge", replace("    cluster: acme-prod\n", ""),
+                        12, 7, "spec.environments[0].cluster",
+                        "missing required field `cluster`; set it on this environment or in spec.defaults"),
+                bad("missing environment name", replace("- name: acme-web-prod\n      application", "- application"),
+                        13, 7, "spec.environments[0].name", "missing required field `name`"),
+                // apiVersion and kind
+                bad("wrong apiVersion", replace("beanstalk-migrator/v1", "beanstalk-migrator/v2"),
+                        1, 13, "apiVersion", "apiVersion must be beanstalk-migrator/v1, not \"beanstalk-migrator/v2\""),
+                bad("wrong kind", replace("kind: MigrationPlan", "kind: Deployment"),
+                        2, 7, "kind", "kind must be MigrationPlan, not \"Deployment\""),
+                bad("near-miss kind", replace("kind: MigrationPlan", "kind: migrationPlan"),
+                        2, 7, "kind", "did you mean MigrationPlan?"),
+                // not a plan at all
+                bad("empty file", "", 1, 1, "", "the plan is empty"),
+                bad("only comments", "# nothing here\n   # at all\n", 1, 1, "", "the plan is empty"),
+                bad("only a document marker", "---\n", 1, 1, "", "the plan is empty"),
+                bad("a list instead of a mapping", "- a\n- b\n", 1, 1, "", "a plan is a mapping with apiVersion"),
+                bad("multiple documents", BASE + "---\napiVersion: beanstalk-migrator/v1\n",
+                        16, 1, "", "a plan is one YAML document, but a second one starts here"),
+                // tags
+                bad("standard tag", replace("version: v42", "version: !!str v42"),
+                        15, 16, "spec.environments[0].version", "type tags like `!!str` are not allowed"),
+                bad("local tag", replace("version: v42", "version: !foo v42"),
+                        15, 16, "spec.environments[0].version", "`!foo`"),
+                bad("python object tag", "apiVersion: !!python/object:os.system [ls]\n",
+                        1, 13, "apiVersion", "`!!python/object:os.system`"),
+                // launch settings
+                bad("bad launchType", env("launchType: fargate"),
+                        16, 19, "spec.environments[0].launchType",
+                        "launchType must be FARGATE or EC2, not \"fargate\"; did you mean FARGATE?"),
+                bad("bad afterSuccess", env("afterSuccess: Deploy"),
+                        16, 21, "spec.environments[0].afterSuccess",
+                        "afterSuccess must be none or deploy, not \"Deploy\"; did you mean deploy?"),
+                bad("launchType and capacityProviderStrategy", env("launchType: EC2",
+                                "capacityProviderStrategy: [{capacityProvider: spot, weight: 1}]"),
+                        17, 7, "spec.environments[0].capacityProviderStrategy",
+                        "set either launchType or capacityProviderStrategy, not both"),
+                bad("FARGATE without network", replace("    network: {subnets: [subnet-1]}\n", ""),
+                        12, 7, "spec.environments[0].network", "FARGATE tasks need network.subnets"),
+                bad("FARGATE_SPOT provider without network", replace("    network: {subnets: [subnet-1]}\n", "")
+                                + "      capacityProviderStrategy: [{capacityProvider: FARGATE_SPOT}]\n",
+                        12, 7, "spec.environments[0].network", "FARGATE tasks need network.subnets"),
+                bad("network without subnets", replace("{subnets: [subnet-1]}", "{securityGroups: [sg-1]}"),
+                        11, 14, "spec.defaults.network.subnets", "missing required field `subnets`"),
+                bad("empty subnets", replace("{subnets: [subnet-1]}", "{subnets: []}"),
+                        11, 24, "spec.defaults.network.subnets", "no subnet listed"),
+                bad("security group in subnets", replace("[subnet-1]", "[sg-1]"),
+                        11, 25, "spec.defaults.network.subnets[0]", "\"sg-1\" is not a subnet ID"),
+                bad("capacity provider weight out of range",
+                        env("capacityProviderStrategy: [{capacityProvider: spot, weight: 5000}]"),
+                        16, 67, "spec.environments[0].capacityProviderStrategy[0].weight", "from 0 to 1000"),
+                bad("two providers with a base", env("capacityProviderStrategy:",
+                                "  - {capacityProvider: a, weight: 1, base: 1}",
+                                "  - {capacityProvider: b, weight: 1, base: 2}"),
+                        17, 9, "spec.environments[0].capacityProviderStrategy", "only one capacity provider may have a base"),
+                bad("bad task definition", replace("taskDefinition: acme-web", "taskDefinition: acme web"),
+                        8, 21, "spec.defaults.taskDefinition", "write a family (acme-web), family:revision"),
+                // image template
+                bad("bad image placeholder", env("image: repo/acme:{tag}"),
+                        16, 14, "spec.environments[0].image", "unknown placeholder {tag}; only {version}"),
+                bad("near-miss image placeholder", env("image: \"repo/acme:{versoin}\""),
+                        16, 14, "spec.environments[0].image", "did you mean {version}?"),
+                bad("unclosed image placeholder", env("image: \"repo/acme:{version\""),
+                        16, 14, "spec.environments[0].image", "never closed"),
+                // syntax errors
+                bad("unclosed bracket", replace("[python, manage.py, migrate]", "[python, manage.py, migrate"),
+                        11, 12, "spec.defaults.command", "YAML syntax error: expected ',' or ']'"),
+                bad("bad indentation", replace("  application: acme", " application: acme"),
+                        14, 6, "spec.environments", "YAML syntax error"),
+                bad("tab indentation", "apiVersion: beanstalk-migrator/v1\nmetadata:\n\tname: a\n",
+                        3, 1, "", "Do not use \\t(TAB) for indentation"),
+                bad("unclosed quote", "apiVersion: \"beanstalk-migrator/v1\nkind: MigrationPlan\n",
+                        3, 1, "", "while scanning a quoted scalar that starts at line 1, column 13"),
+                bad("undefined alias", env("container: *nothing"),
+                        16, 18, "spec.environments[0].container", "alias *nothing refers to no complete anchor"),
+                // hostile input
+                bad("deep nesting", "apiVersion: " + "[".repeat(500) + "]".repeat(500) + "\n",
+                        1, 32, "apiVersion" + "[0]".repeat(19),
+                        "nesting is deeper than 20 levels"),
+                bad("too many aliases", "a: &x x\nb: [" + "*x, ".repeat(60) + "]\n",
+                        2, 205, "b[50]", "more than 50 aliases"),
+                bad("NUL bytes", BASE.replace("kind:", "ki\0d:"), 2, 3, "", "control character U+0000"),
+                bad("escape character", "apiVersion: a\u001b[31m\n", 1, 14, "", "control character U+001B"));
+    }
+
+    static Arguments bad(String name, String yaml, int line, int column, String path, String fragment) {
+        return Arguments.of(name, yaml.getBytes(UTF_8), line, column, path, fragment);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidPlans")
+    void reportsTheErrorAtItsNode(String name, byte[] content, int line, int column, String path, String fragment) {
+        List<PlanError> errors = errors(content);
+        boolean found = errors.stream().anyMatch(e -> e.line() == line && e.column() == column
+                && e.path().equals(path) && e.message().contains(fragment) && e.source().equals(SOURCE));
+        if (!found) {
+            fail("no error at " + line + ":" + column + " " + path + " containing [" + fragment + "]; got:\n"
+                    + errors.stream().map(PlanError::describe).collect(Collectors.joining("\n")));
+        }
+    }
+
+    // ---- byte-level and hostile input --------------------------------------------------------------
+
+    @Test
+    void invalidUtf8IsReportedAtTheFirstBadByte() {
+        byte[] head = "apiVersion: beanstalk-migrator/v1\nkind: Mig".getBytes(UTF_8);
+        byte[] content = Arrays.copyOf(head, head.length + 3);
+        content[head.length] = (byte) 0xC3; // lead byte followed by a non-continuation byte
+        content[head.length + 1] = '(';
+        content[head.length + 2] = '\n';
+        PlanError error = single(errors(content));
+        assertEquals(2, error.line());
+        assertEquals(10, error.column());
+        assertTrue(error.message().startsWith("byte 0xC3 at offset 43 is not valid UTF-8"), error.message());
+    }
+
+    @Test
+    void columnsCountCodePointsNotBytes() {
+        byte[] head = "name: \"caf\u00e9 \uD83D\uDE00".getBytes(UTF_8);
+        byte[] content = Arrays.copyOf(head, head.length + 1);
+        content[head.length] = (byte) 0xFF;
+        PlanError error = single(errors(content));
+        assertEquals(1, error.line());
+        assertEquals(14, error.column());
+        assertTrue(error.message().startsWith("byte 0xFF at offset 17 "), error.message());
+    }
+
+    @Test
+    void binaryJunkIsRejected() {
+        byte[] junk = new byte[4096];
+        new java.util.Random(7).nextBytes(junk);
+        PlanError error = single(errors(junk));
+        assertTrue(error.message().contains("UTF-8") || error.message().contains("control character"),
+                error.message());
+    }
+
+    @Test
+    void oversizeInputIsRejectedBeforeReading() {
+        byte[] huge = new byte[10 * 1024 * 1024];
+        Arrays.fill(huge, (byte) '[');
+        long start = System.nanoTime();
+        PlanError error = single(errors(huge));
+        assertTrue(System.nanoTime() - start < 500_000_000L, "took too long");
+        assertEquals(new PlanError(SOURCE, 1, 1, "", "the plan is 10485760 bytes, more than the limit of"
+                + " 1048576 bytes (1 MiB); a plan is a short YAML file, so check that this is the right file"), error);
+    }
+
+    @Test
+    void aliasBombIsRejectedQuickly() {
+        for (String file : List.of("alias-bomb.yaml", "alias-expansion.yaml")) {
+            List<PlanError> errors = assertTimeoutPreemptively(Duration.ofSeconds(1),
+                    () -> errors(resource(file)));
+            PlanError error = single(errors);
+            assertTrue(error.message().contains("expands to more than 100000 nodes"), error.describe());
+        }
+    }
+
+    @Test
+    void largeButLegalListHitsTheNodeCap() {
+        String yaml = "apiVersion: [" + "a,".repeat(200_000) + "]\n";
+        PlanError error = single(assertTimeoutPreemptively(Duration.ofSeconds(2),
+                () -> errors(yaml.getBytes(UTF_8))));
+        assertTrue(error.message().contains("more than 100000 nodes"), error.describe());
+    }
+
+    @Test
+    void deeplyNestedBlockMappingsHitTheDepthCap() {
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < 300; i++) {
+            yaml.append("  ".repeat(i)).append("k").append(i).append(":\n");
+        }
+        PlanError error = single(errors(yaml.toString().getBytes(UTF_8)));
+        assertEquals(21, error.line());
+        assertTrue(error.message().contains("nesting is deeper than 20 levels"), error.describe());
+    }
+
+    @Test
+    void customLimitsApply() {
+        PlanParser strict = new PlanParser(new PlanLimits(100, 0, 20, 100_000, 50));
+        ParseOutcome outcome = strict.parse("small.yaml", BASE.getBytes(UTF_8));
+        PlanError error = single(assertInstanceOf(ParseOutcome.Invalid.class, outcome).errors());
+        assertTrue(error.message().contains("more than the limit of 100 bytes"), error.describe());
+        assertEquals("small.yaml", error.source());
+
+        PlanParser noAliases = new PlanParser(new PlanLimits(1 << 20, 0, 20, 100_000, 50));
+        outcome = noAliases.parse("a.yaml", "a: &x 1\nb: *x\n".getBytes(UTF_8));
+        error = single(assertInstanceOf(ParseOutcome.Invalid.class, outcome).errors());
+        assertTrue(error.message().contains("more than 0 aliases"), error.describe());
+    }
+
+    @Test
+    void errorsAreCollectedSortedAndCapped() {
+        List<PlanError> errors = errors(resource("many-errors.yaml"));
+        assertEquals(10, errors.size(), () -> errors.stream().map(PlanError::describe).collect(Collectors.joining("\n")));
+        for (int i = 0; i < 10; i++) {
+            assertEquals(13 + i, errors.get(i).line());
+            assertEquals(Paths.field(Paths.index("spec.environments", i), "timeout"), errors.get(i).path());
+        }
+
+        PlanParser capped = new PlanParser(new PlanLimits(1 << 20, 50, 20, 100_000, 4));
+        List<PlanError> cut = ((ParseOutcome.Invalid) capped.parse(SOURCE, resource("many-errors.yaml"))).errors();
+        assertEquals(4, cut.size());
+        assertEquals(16, cut.get(3).line());
+        assertTrue(cut.get(3).message().startsWith("7 more errors from here on are not shown"), cut.get(3).message());
+    }
+
+    @Test
+    void errorsAcrossEnvironmentsAreAllReported() {
+        List<PlanError> errors = errors(env("timout: 1h", "suspend: maybe", "launchType: ECS").getBytes(UTF_8));
+        assertEquals(List.of(16, 17, 18), errors.stream().map(PlanError::line).toList());
+    }
+
+    @Test
+    void aMisspeltRequiredFieldIsNotAlsoReportedMissing() {
+        List<PlanError> errors = errors(replace("    command:", "    comamnd:").getBytes(UTF_8));
+        assertEquals(List.of("desired-state.yaml:10:5: spec.defaults.comamnd: unknown field `comamnd`; did you mean"
+                + " `command`?"), errors.stream().map(PlanError::describe).toList());
+    }
+
+    @Test
+    void quotesAreSuggestedOnlyWhereTextIsExpected() {
+        PlanError error = single(errors(env("network: 5").getBytes(UTF_8)));
+        assertTrue(error.message().endsWith("got the number 5"), error.message());
+    }
+
+    @Test
+    void aLargeValidPlanParsesQuickly() {
+        StringBuilder yaml = new StringBuilder(BASE);
+        for (int i = 1; i < 3_000; i++) {
+            yaml.append(String.format("    - {name: env-%05d, application: acme, version: v%d, timeout: 5m}%n", i, i));
+        }
+        MigrationPlan plan = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> valid(yaml.toString()));
+        assertEquals(3_000, plan.environments().size());
+        assertEquals(Duration.ofMinutes(5), plan.environments().get(2_999).timeout());
+    }
+
+    @Test
+    void nullContentIsAnError() {
+        PlanError error = single(errors(null));
+        assertEquals(1, error.line());
+    }
+
+    static PlanError single(List<PlanError> errors) {
+        assertEquals(1, errors.size(), () -> errors.stream().map(PlanError::describe).collect(Collectors.joining("\n")));
+        return errors.get(0);
+    }
+}
