@@ -73,13 +73,15 @@ public class StatusResource {
     @Consumes({"application/yaml", "application/x-yaml", "text/yaml", MediaType.TEXT_PLAIN,
             MediaType.APPLICATION_OCTET_STREAM})
     public Response validate(byte[] plan) {
-        return switch (parser.parse("plan", plan == null ? new byte[0] : plan)) {
-            case ParseOutcome.Valid valid -> Response.ok(Map.of("valid", true, "errors", List.of(),
+        ParseOutcome outcome = parser.parse("plan", plan == null ? new byte[0] : plan);
+        if (outcome instanceof ParseOutcome.Valid valid) {
+            return Response.ok(Map.of("valid", true, "errors", List.of(),
                     "environments", valid.plan().environments().size())).build();
-            case ParseOutcome.Invalid invalid -> Response.status(422).type(Problem.MEDIA_TYPE)
-                    .entity(new Problem("about:blank", "Invalid plan", 422,
-                            invalid.errors().size() + " error(s); the first: " + invalid.errors().get(0).describe(),
-                            invalid.errors())).build();
-        };
+        }
+        ParseOutcome.Invalid invalid = (ParseOutcome.Invalid) outcome;
+        return Response.status(422).type(Problem.MEDIA_TYPE)
+                .entity(new Problem("about:blank", "Invalid plan", 422,
+                        invalid.errors().size() + " error(s); the first: " + invalid.errors().get(0).describe(),
+                        invalid.errors())).build();
     }
 }

@@ -27,7 +27,6 @@ import software.amazon.awssdk.services.ecs.model.RunTaskResponse;
 import software.amazon.awssdk.services.ecs.model.SortOrder;
 import software.amazon.awssdk.services.ecs.model.Tag;
 import software.amazon.awssdk.services.ecs.model.Task;
-import software.amazon.awssdk.services.ecs.model.TaskDefinition;
 import software.amazon.awssdk.services.ecs.model.TaskDefinitionStatus;
 import software.amazon.awssdk.services.ecs.model.TaskOverride;
 
@@ -42,7 +41,7 @@ public final class AwsContainerService implements ContainerService {
     private final EcsClient client;
     private final Retrying retrying;
     /** Task definition revisions never change, so a revision once described is kept (by ARN). */
-    private final Map<String, TaskDefinition> revisions = new ConcurrentHashMap<>();
+    private final Map<String, software.amazon.awssdk.services.ecs.model.TaskDefinition> revisions = new ConcurrentHashMap<>();
 
     public AwsContainerService(EcsClient client, Retrying retrying) {
         this.client = client;
@@ -54,18 +53,18 @@ public final class AwsContainerService implements ContainerService {
         return toPort(describe(reference));
     }
 
-    private TaskDefinition describe(String reference) {
-        TaskDefinition cached = revisions.get(reference);
+    private software.amazon.awssdk.services.ecs.model.TaskDefinition describe(String reference) {
+        software.amazon.awssdk.services.ecs.model.TaskDefinition cached = revisions.get(reference);
         if (cached != null) {
             return cached;
         }
-        TaskDefinition described = retrying.call("ecs:DescribeTaskDefinition",
+        software.amazon.awssdk.services.ecs.model.TaskDefinition described = retrying.call("ecs:DescribeTaskDefinition",
                 () -> client.describeTaskDefinition(r -> r.taskDefinition(reference)).taskDefinition());
         revisions.put(described.taskDefinitionArn(), described);
         return described;
     }
 
-    private static ContainerService.TaskDefinition toPort(TaskDefinition definition) {
+    private static ContainerService.TaskDefinition toPort(software.amazon.awssdk.services.ecs.model.TaskDefinition definition) {
         List<Container> containers = definition.containerDefinitions().stream().map(c -> {
             LogTarget logs = null;
             if (c.logConfiguration() != null && "awslogs".equals(c.logConfiguration().logDriverAsString())) {
@@ -88,13 +87,13 @@ public final class AwsContainerService implements ContainerService {
                 () -> client.listTaskDefinitions(r -> r.familyPrefix(wanted.family())
                         .status(TaskDefinitionStatus.ACTIVE).sort(SortOrder.DESC).maxResults(REUSE_CANDIDATES)));
         for (String arn : candidates.taskDefinitionArns()) {
-            TaskDefinition candidate = describe(arn);
+            software.amazon.awssdk.services.ecs.model.TaskDefinition candidate = describe(arn);
             if (candidate.family().equals(wanted.family())
                     && migrateDefinition(candidate, null, null, null, null).equals(wanted)) {
                 return arn;
             }
         }
-        TaskDefinition registered = retrying.call("ecs:RegisterTaskDefinition",
+        software.amazon.awssdk.services.ecs.model.TaskDefinition registered = retrying.call("ecs:RegisterTaskDefinition",
                 () -> client.registerTaskDefinition(wanted).taskDefinition());
         revisions.put(registered.taskDefinitionArn(), registered);
         return registered.taskDefinitionArn();
@@ -104,7 +103,7 @@ public final class AwsContainerService implements ContainerService {
      * The registration request of a definition's migrate copy. With a null container, the definition is
      * taken as it is (to compare an existing migrate revision with the wanted one).
      */
-    static RegisterTaskDefinitionRequest migrateDefinition(TaskDefinition from, String container, String image,
+    static RegisterTaskDefinitionRequest migrateDefinition(software.amazon.awssdk.services.ecs.model.TaskDefinition from, String container, String image,
                                                            Map<String, String> environment, List<String> command) {
         String family = from.family().endsWith(MIGRATE_SUFFIX) ? from.family() : from.family() + MIGRATE_SUFFIX;
         List<ContainerDefinition> containers = from.containerDefinitions().stream().map(c -> {

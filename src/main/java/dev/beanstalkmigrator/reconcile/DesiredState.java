@@ -49,11 +49,10 @@ public final class DesiredState {
      */
     public synchronized boolean refresh() {
         PlanSource.Fetch fetch = source.fetch(fetchedRevision);
-        switch (fetch) {
-            case PlanSource.Fetch.Unchanged unchanged -> {
-                return false;
-            }
-            case PlanSource.Fetch.Missing missing -> {
+        if (fetch instanceof PlanSource.Fetch.Unchanged) {
+            return false;
+        }
+        if (fetch instanceof PlanSource.Fetch.Missing missing) {
                 String message = "no plan at " + source.name() + " (" + missing.reason()
                         + "); upload one, or set migrator.desired-state.uri";
                 if (!errors.equals(List.of(message))) {
@@ -62,29 +61,24 @@ public final class DesiredState {
                 errors = List.of(message);
                 fetchedRevision = null;
                 return false;
-            }
-            case PlanSource.Fetch.Changed changed -> {
-                fetchedRevision = changed.revision();
-                String name = sourceFileName();
-                switch (parser.parse(name, changed.content())) {
-                    case ParseOutcome.Valid valid -> {
+        }
+        PlanSource.Fetch.Changed changed = (PlanSource.Fetch.Changed) fetch;
+        fetchedRevision = changed.revision();
+        ParseOutcome outcome = parser.parse(sourceFileName(), changed.content());
+        if (outcome instanceof ParseOutcome.Valid valid) {
                         plan = valid.plan();
                         revision = changed.revision();
                         errors = List.of();
                         LOG.infof("plan %s revision %s in force: %d environments", plan.name(), revision,
                                 plan.environments().size());
                         return true;
-                    }
-                    case ParseOutcome.Invalid invalid -> {
+        }
+        ParseOutcome.Invalid invalid = (ParseOutcome.Invalid) outcome;
                         errors = invalid.errors().stream().map(PlanError::describe).toList();
                         LOG.errorf("plan revision %s at %s refused, %s: %s", changed.revision(), source.name(),
                                 plan == null ? "no plan is in force" : "revision " + revision + " stays in force",
                                 String.join("; ", errors));
                         return false;
-                    }
-                }
-            }
-        }
     }
 
     private String sourceFileName() {

@@ -82,10 +82,11 @@ public final class ImageResolver {
         if (!(read instanceof ObjectStore.Read.Found found)) {
             return unpinned(container, "source bundle " + bundle + " not found");
         }
-        return switch (SourceBundleImage.find(found.body(), spec.container())) {
-            case BundleLookup.Found image -> new Resolved(image.image(), "source-bundle:" + image.file(), null);
-            case BundleLookup.NotFound notFound -> unpinned(container, notFound.reason());
-        };
+        BundleLookup lookup = SourceBundleImage.find(found.body(), spec.container());
+        if (lookup instanceof BundleLookup.Found image) {
+            return new Resolved(image.image(), "source-bundle:" + image.file(), null);
+        }
+        return unpinned(container, ((BundleLookup.NotFound) lookup).reason());
     }
 
     private static Resolved unpinned(ContainerService.Container container, String why) {

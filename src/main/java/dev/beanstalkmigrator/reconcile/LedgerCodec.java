@@ -44,8 +44,10 @@ public final class LedgerCodec {
                 throw new IllegalArgumentException("not a " + MigrationStatus.KIND + " document");
             }
             return status;
-        } catch (IOException e) {
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("the status ledger is not valid YAML: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

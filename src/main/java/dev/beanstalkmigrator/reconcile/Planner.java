@@ -118,13 +118,16 @@ public final class Planner {
     }
 
     static Hold holdFor(CloudError error) {
-        return switch (error) {
-            case CloudError.Stalled stalled -> Hold.stalled(stalled.code() == null ? "AwsError" : stalled.code(),
+        if (error instanceof CloudError.Stalled stalled) {
+            return Hold.stalled(stalled.code() == null ? "AwsError" : stalled.code(),
                     stalled.getMessage() + (stalled.hint() == null ? "" : "; " + stalled.hint()));
-            case CloudError.Waiting waiting -> Hold.waiting("Waiting", waiting.getMessage());
-            case CloudError.Transient transientError -> Hold.waiting("AwsUnavailable",
-                    transientError.getMessage() + "; retrying");
-            case CloudError.Conflict conflict -> Hold.waiting("Conflict", conflict.getMessage());
-        };
+        }
+        if (error instanceof CloudError.Waiting waiting) {
+            return Hold.waiting(waiting.code() == null ? "Waiting" : waiting.code(), waiting.getMessage());
+        }
+        if (error instanceof CloudError.Conflict conflict) {
+            return Hold.waiting("Conflict", conflict.getMessage());
+        }
+        return Hold.waiting("AwsUnavailable", error.getMessage() + "; retrying");
     }
 }

@@ -188,22 +188,22 @@ public final class Reconciler {
                 holds.put(decision.environment(), decision.hold());
             }
             for (Action action : decision.actions()) {
-                switch (action) {
-                    case Action.Launch launch -> {
-                        Prepared p = prepare(launch, view.revision(), holds, now);
-                        if (p != null) {
-                            prepared.add(p);
-                        }
+                if (action instanceof Action.Launch launch) {
+                    Prepared p = prepare(launch, view.revision(), holds, now);
+                    if (p != null) {
+                        prepared.add(p);
                     }
-                    case Action.Preview preview -> draft.put(preview.spec(), intent(preview.spec(),
-                            preview.version(), Phase.Pending, null, null, null, null, now));
-                    case Action.Adopt adopt -> adopt(adopt, view.plan(), draft, holds, now);
-                    case Action.Watch watch -> {
-                        if (tasksDue) {
-                            draft.watch(watch);
-                        }
+                } else if (action instanceof Action.Preview preview) {
+                    draft.put(preview.spec(), intent(preview.spec(), preview.version(), Phase.Pending, null, null,
+                            null, null, now));
+                } else if (action instanceof Action.Adopt adopt) {
+                    adopt(adopt, view.plan(), draft, holds, now);
+                } else if (action instanceof Action.Watch watch) {
+                    if (tasksDue) {
+                        draft.watch(watch);
                     }
-                    case Action.Deploy deploy -> deploy(deploy, draft, holds, view.revision(), now);
+                } else if (action instanceof Action.Deploy deploy) {
+                    deploy(deploy, draft, holds, view.revision(), now);
                 }
             }
         }
@@ -379,10 +379,11 @@ public final class Reconciler {
                 MigrationRecord record = w.record();
                 EnvironmentSpec spec = specOf(plan, w.environment());
                 Duration timeout = spec == null ? DEFAULT_TIMEOUT : spec.timeout();
-                switch (TaskOutcomes.judge(record, states.get(record.taskArn()), now, timeout)) {
-                    case TaskOutcomes.Outcome.StillRunning running -> { }
-                    case TaskOutcomes.Outcome.PastTimeout past -> timeOut(w, past.timeout(), draft, now);
-                    case TaskOutcomes.Outcome.Finished done -> {
+                TaskOutcomes.Outcome outcome = TaskOutcomes.judge(record, states.get(record.taskArn()), now, timeout);
+                if (outcome instanceof TaskOutcomes.Outcome.PastTimeout past) {
+                    timeOut(w, past.timeout(), draft, now);
+                } else if (outcome instanceof TaskOutcomes.Outcome.Finished done) {
+                    {
                         MigrationRecord finished = record.finished(done.phase(), done.finishedAt(), done.exitCode(),
                                 done.reason(), null);
                         if (done.phase() != Phase.Succeeded) {
@@ -458,11 +459,8 @@ public final class Reconciler {
         Hold hold = Planner.holdFor(error);
         Retry previous = retries.get(environment);
         int attempts = previous == null ? 1 : previous.attempts() + 1;
-        Duration base = switch (error) {
-            case CloudError.Stalled s -> Duration.ofSeconds(30);
-            case CloudError.Waiting w -> settings.beanstalkInterval();
-            default -> Duration.ofSeconds(1);
-        };
+        Duration base = error instanceof CloudError.Stalled ? Duration.ofSeconds(30)
+                : error instanceof CloudError.Waiting ? settings.beanstalkInterval() : Duration.ofSeconds(1);
         long capMillis = Duration.ofMinutes(10).toMillis();
         long ceiling = Math.min(capMillis, base.toMillis() << Math.min(attempts - 1, 20));
         // Full jitter, but never sooner than half the ceiling: several stalled environments do not retry in step.

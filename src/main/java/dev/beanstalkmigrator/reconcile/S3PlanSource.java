@@ -21,11 +21,14 @@ public final class S3PlanSource implements PlanSource {
 
     @Override
     public Fetch fetch(String knownRevision) {
-        return switch (store.get(location, knownRevision)) {
-            case ObjectStore.Read.Found found -> found.etag().equals(knownRevision)
+        ObjectStore.Read read = store.get(location, knownRevision);
+        if (read instanceof ObjectStore.Read.Found found) {
+            return found.etag().equals(knownRevision)
                     ? new Fetch.Unchanged() : new Fetch.Changed(found.body(), found.etag());
-            case ObjectStore.Read.NotModified notModified -> new Fetch.Unchanged();
-            case ObjectStore.Read.Missing missing -> new Fetch.Missing(missing.reason());
-        };
+        }
+        if (read instanceof ObjectStore.Read.Missing missing) {
+            return new Fetch.Missing(missing.reason());
+        }
+        return new Fetch.Unchanged();
     }
 }

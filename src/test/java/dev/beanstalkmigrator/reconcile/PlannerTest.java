@@ -1,0 +1,141 @@
+package dev.beanstalkmigrator.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.beanstalkmigrator.model.AfterSuccess;
+import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationPlan;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.NetworkSpec;
+import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.VersionRef;
+import dev.beanstalkmigrator.port.Beanstalk;
+import dev.beanstalkmigrator.port.CloudError;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The planner's decisions, one row per situation: what is planned, and why nothing else is. */
+class PlannerTest {
+
+    static final Instant T = Instant.parse("2026-11-25T10:00:00Z");
+
+    static EnvironmentSpec spec(String version, boolean suspend, String rerun, AfterSuccess afterSuccess) {
+        return new EnvironmentSpec("acme-web-prod", "acme", VersionRef.parse(version), suspend, rerun, "acme-prod",
+                "acme-web", "web", List.of("migrate"), Duration.ofMinutes(30), "FARGATE", null,
+                new NetworkSpec(List.of("s"), List.of(), false), "", afterSuccess);
+    }
+
+    static EnvironmentSpec spec(String version) {
+        return spec(version, false, "", AfterSuccess.NONE);
+    }
+
+    static MigrationRecord record(String version, String rerun, Phase phase) {
+        return new MigrationRecord(version, rerun, phase, "id-" + version + "-" + phase, "acme-prod", "web",
+                phase == Phase.Launching ? null : "arn:task/" + version, "img", "template", "arn:td", "container-overrides",
+                List.of("migrate"), T, T, null, null, null, null, null);
+    }
+
+    static MigrationStatus ledger(MigrationRecord... history) {
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "acme", "\"1\"", null, "me",
+                List.of(new EnvironmentStatus("acme-web-prod", "acme", null, null, null, List.of(), List.of(history))));
+    }
+
+    static Observation observed(String deployed, String status, String... versionsNewestFirst) {
+        List<Beanstalk.ApplicationVersion> versions = Stream.of(versionsNewestFirst)
+                .map(v -> new Beanstalk.ApplicationVersion("acme", v, T, null, null)).toList();
+        return new Observation(Map.of("acme", new Observation.Application(
+                List.of(new Beanstalk.Environment("acme-web-prod", "acme", deployed, status, T)), versions, null, T)));
+    }
+
+    static final Observation READY = observed("v41", "Ready", "v43", "v42", "v41");
+
+    static Stream<Arguments> situations() {
+        return Stream.of(
+                Arguments.of("new label launches", spec("v42"), ledger(), READY, false, "Launch v42", null),
+                Arguments.of("deployed resolves to Elastic Beanstalk's", spec("deployed"), ledger(), READY, false,
+                        "Launch v41", null),
+                Arguments.of("latest resolves to the newest version", spec("latest"), ledger(), READY, false,
+                        "Launch v43", null),
+                Arguments.of("succeeded is not launched again", spec("v42"),
+                        ledger(record("v42", "", Phase.Succeeded)), READY, false, "", null),
+                Arguments.of("failed waits for a new rerun token", spec("v42"),
+                        ledger(record("v42", "", Phase.Failed)), READY, false, "", null),
+                Arguments.of("a new rerun token launches again", spec("v42", false, "2", AfterSuccess.NONE),
+                        ledger(record("v42", "", Phase.Failed)), READY, false, "Launch v42", null),
+                Arguments.of("suspended launches nothing", spec("v42", true, "", AfterSuccess.NONE), ledger(), READY,
+                        false, "", "Suspended"),
+                Arguments.of("dry-run previews", spec("v42"), ledger(), READY, true, "Preview v42", "DryRun"),
+                Arguments.of("dry-run previews once", spec("v42"), ledger(record("v42", "", Phase.Pending)), READY, true,
+                        "", "DryRun"),
+                Arguments.of("a preview launches once dry-run is off", spec("v42"),
+                        ledger(record("v42", "", Phase.Pending)), READY, false, "Launch v42", null),
+                Arguments.of("an intent is adopted, nothing new meanwhile", spec("v43"),
+                        ledger(record("v42", "", Phase.Launching)), READY, false, "Adopt v42", "MigrationInFlight"),
+                Arguments.of("a running task is watched even when the plan moved on", spec("v43"),
+                        ledger(record("v42", "", Phase.Running)), READY, false, "Watch v42", "MigrationInFlight"),
+                Arguments.of("a running task of the wanted version is watched", spec("v42"),
+                        ledger(record("v42", "", Phase.Running)), READY, false, "Watch v42", null),
+                Arguments.of("deploy after success", spec("v42", false, "", AfterSuccess.DEPLOY),
+                        ledger(record("v42", "", Phase.Succeeded)), READY, false, "Deploy v42", null),
+                Arguments.of("no deploy while the environment updates", spec("v42", false, "", AfterSuccess.DEPLOY),
+                        ledger(record("v42", "", Phase.Succeeded)), observed("v41", "Updating", "v42"), false, "",
+                        "EnvironmentBusy"),
+                Arguments.of("no deploy when already deployed", spec("v42", false, "", AfterSuccess.DEPLOY),
+                        ledger(record("v42", "", Phase.Succeeded)), observed("v42", "Ready", "v42"), false, "", null),
+                Arguments.of("an unknown environment stalls", spec("v42"), ledger(),
+                        new Observation(Map.of("acme", new Observation.Application(List.of(), List.of(), null, T))),
+                        false, "", "EnvironmentNotFound"),
+                Arguments.of("an unreadable application waits", spec("v42"), ledger(),
+                        new Observation(Map.of("acme", new Observation.Application(null, null,
+                                new CloudError.Transient("elasticbeanstalk:DescribeEnvironments", "Throttling", "slow",
+                                        null), T))), false, "", "AwsUnavailable"),
+                Arguments.of("access denied stalls", spec("v42"), ledger(),
+                        new Observation(Map.of("acme", new Observation.Application(null, null,
+                                new CloudError.Stalled("elasticbeanstalk:DescribeEnvironments", "AccessDenied", "no",
+                                        "allow it", null), T))), false, "", "AccessDenied"),
+                Arguments.of("latest with no versions waits", spec("latest"), ledger(), observed("v41", "Ready"), false,
+                        "", "NoVersion"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("situations")
+    void decides(String situation, EnvironmentSpec spec, MigrationStatus ledger, Observation observation,
+                 boolean dryRun, String expectedActions, String expectedHold) {
+        List<Decision> decisions = Planner.plan(new MigrationPlan("acme", List.of(spec)), ledger, observation, dryRun);
+        assertEquals(1, decisions.size());
+        Decision decision = decisions.get(0);
+        assertEquals(expectedActions, describe(decision.actions()), situation);
+        assertEquals(expectedHold, decision.hold() == null ? null : decision.hold().reason(), situation);
+    }
+
+    @org.junit.jupiter.api.Test
+    void environmentsLeftOutOfThePlanKeepTheirInFlightMigrationsWatched() {
+        MigrationStatus ledger = ledger(record("v42", "", Phase.Running));
+        List<Decision> decisions = Planner.plan(new MigrationPlan("acme", List.of()), ledger, READY, false);
+        assertEquals(1, decisions.size());
+        assertEquals("Watch v42", describe(decisions.get(0).actions()));
+    }
+
+    static String describe(List<Action> actions) {
+        List<String> words = new ArrayList<>();
+        for (Action action : actions) {
+            String version = action instanceof Action.Launch launch ? launch.version()
+                    : action instanceof Action.Preview preview ? preview.version()
+                    : action instanceof Action.Adopt adopt ? adopt.record().version()
+                    : action instanceof Action.Watch watch ? watch.record().version()
+                    : ((Action.Deploy) action).record().version();
+            words.add(action.getClass().getSimpleName() + " " + version);
+        }
+        return words.stream().collect(Collectors.joining(", "));
+    }
+}
