@@ -27,7 +27,8 @@ import dev.beanstalkmigrator.model.MigrationPlan;
  * <h2>Document rules</h2>
  * <ul>
  *   <li>Exactly one YAML document, UTF-8 (a leading byte order mark is allowed), only characters YAML
- *       calls printable. An empty file, or one with only comments, is an error.</li>
+ *       calls printable, no line longer than 65,536 characters (SnakeYAML's time grows with the square
+ *       of a token's length). An empty file, or one with only comments, is an error.</li>
  *   <li>Required: {@code apiVersion: beanstalk-migrator/v1}, {@code kind: MigrationPlan},
  *       {@code metadata.name} (non-blank text, at most 256 characters), {@code spec} and
  *       {@code spec.environments} (a list, which may be empty). {@code spec.defaults} is optional.</li>
@@ -98,7 +99,7 @@ import dev.beanstalkmigrator.model.MigrationPlan;
  * <h2>Errors</h2>
  * All problems are collected, sorted by line and column, and cut at {@link PlanLimits#maxErrors()}
  * (the last one then says how many were left out). Input over a limit, invalid UTF-8, control
- * characters, YAML syntax errors and a second document stop reading at once with a single error. The
+ * characters, an overlong line, YAML syntax errors and a second document stop reading at once with a single error. The
  * parser never throws: anything unexpected is reported as an error too. It is stateless and may be
  * shared between threads.
  */

@@ -14,14 +14,25 @@ final class Problems {
         }
     }
 
+    /**
+     * Errors kept for sorting; later ones are only counted. Errors are found roughly in file order,
+     * so the first few reported are among these, and a hostile file cannot make the list huge.
+     */
+    static final int MAX_KEPT = 10_000;
+
     private final String source;
     private final List<PlanError> errors = new ArrayList<>();
+    private int dropped;
 
     Problems(String source) {
         this.source = source;
     }
 
     void at(int line, int column, String path, String message) {
+        if (errors.size() >= MAX_KEPT) {
+            dropped++;
+            return;
+        }
         errors.add(new PlanError(source, Math.max(1, line), Math.max(1, column), path, message));
     }
 
@@ -40,7 +51,7 @@ final class Problems {
     }
 
     int size() {
-        return errors.size();
+        return errors.size() + dropped;
     }
 
     /**
@@ -50,11 +61,11 @@ final class Problems {
     List<PlanError> sorted(int max) {
         List<PlanError> sorted = new ArrayList<>(errors);
         sorted.sort(Comparator.comparingInt(PlanError::line).thenComparingInt(PlanError::column));
-        if (sorted.size() <= max) {
+        if (sorted.size() + dropped <= max) {
             return sorted;
         }
-        PlanError next = sorted.get(max - 1);
-        int hidden = sorted.size() - (max - 1);
+        PlanError next = sorted.get(Math.min(max, sorted.size()) - 1);
+        int hidden = sorted.size() + dropped - (max - 1);
         List<PlanError> cut = new ArrayList<>(sorted.subList(0, max - 1));
         cut.add(new PlanError(source, next.line(), next.column(), next.path(),
                 hidden + " more errors from here on are not shown; fix the ones above and parse again"));

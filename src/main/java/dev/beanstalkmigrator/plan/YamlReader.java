@@ -36,6 +36,12 @@ import org.yaml.snakeyaml.reader.StreamReader;
  */
 final class YamlReader {
 
+    /**
+     * Longest accepted line, in code points. SnakeYAML's reader takes time quadratic in the length of
+     * a single token, so a megabyte-long line would cost seconds; no sensible plan has a line this long.
+     */
+    static final int MAX_LINE_LENGTH = 64 * 1024;
+
     private final PlanLimits limits;
     private final Problems problems;
 
@@ -46,8 +52,8 @@ final class YamlReader {
 
     /**
      * Decodes strict UTF-8 and checks that every character is one YAML allows (no NUL, no C0/C1
-     * control characters other than tab, line feed, carriage return and NEL). A leading byte order
-     * mark is dropped.
+     * control characters other than tab, line feed, carriage return and NEL) and that no line is
+     * longer than {@link #MAX_LINE_LENGTH}. A leading byte order mark is dropped.
      *
      * @return the text, or {@code null} after recording an error at the first bad byte
      */
@@ -122,6 +128,11 @@ final class YamlReader {
                 line++;
                 column = 1;
             } else if (cp != '\r') {
+                if (column > MAX_LINE_LENGTH) {
+                    problems.at(line, column, "", "line " + line + " is longer than " + MAX_LINE_LENGTH
+                            + " characters; a plan's lines are short, so check that this is the right file");
+                    return null;
+                }
                 column++;
             }
         }

@@ -33,6 +33,12 @@ class PlanParserTest {
     static final PlanParser PARSER = new PlanParser();
 
     /**
+     * Budget for inputs near the 1 MiB / 100,000-node caps. Warm, they take about 0.3 s; the margin
+     * covers a cold JIT on a busy two-core CI machine. Small inputs are held to 2 s by the fuzz test.
+     */
+    static final Duration BIG_INPUT_BUDGET = Duration.ofSeconds(5);
+
+    /**
      * A small valid plan. Line numbers matter to the table below: the environment mapping starts at
      * 13:7, and {@link #env} appends its lines from line 16 on, indented to column 7.
      */
@@ -454,9 +460,8 @@ class PlanParserTest {
 
     @Test
     void largeButLegalListHitsTheNodeCap() {
-        String yaml = "apiVersion: [" + "a,".repeat(200_000) + "]\n";
-        PlanError error = single(assertTimeoutPreemptively(Duration.ofSeconds(2),
-                () -> errors(yaml.getBytes(UTF_8))));
+        String yaml = "apiVersion:\n" + "- a\n".repeat(150_000);
+        PlanError error = single(assertTimeoutPreemptively(BIG_INPUT_BUDGET, () -> errors(yaml.getBytes(UTF_8))));
         assertTrue(error.message().contains("more than 100000 nodes"), error.describe());
     }
 
@@ -526,9 +531,69 @@ class PlanParserTest {
         for (int i = 1; i < 3_000; i++) {
             yaml.append(String.format("    - {name: env-%05d, application: acme, version: v%d, timeout: 5m}%n", i, i));
         }
-        MigrationPlan plan = assertTimeoutPreemptively(Duration.ofSeconds(2), () -> valid(yaml.toString()));
+        MigrationPlan plan = assertTimeoutPreemptively(BIG_INPUT_BUDGET, () -> valid(yaml.toString()));
         assertEquals(3_000, plan.environments().size());
         assertEquals(Duration.ofMinutes(5), plan.environments().get(2_999).timeout());
+    }
+
+    static Stream<Arguments> pathologicalInputs() {
+        int mib = 1024 * 1024 - 64;
+        return Stream.of(
+                Arguments.of("one long plain scalar", "apiVersion: " + "a ".repeat(mib / 2)),
+                Arguments.of("one long quoted scalar", "apiVersion: \"" + "a\\n".repeat(mib / 3) + "\""),
+                Arguments.of("unclosed quote", "apiVersion: '" + "x".repeat(mib)),
+                Arguments.of("open brackets", "[".repeat(mib)),
+                Arguments.of("open brackets on many lines", "[\n".repeat(mib / 2)),
+                Arguments.of("open braces", "{a: ".repeat(mib / 4)),
+                Arguments.of("nested block sequences", "- ".repeat(mib / 2)),
+                Arguments.of("complex keys", "? ".repeat(mib / 2)),
+                Arguments.of("many keys", "a: 1\n".repeat(mib / 5)),
+                Arguments.of("many aliases", "a: &a x\nb:\n" + "  - *a\n".repeat(mib / 7 - 10)),
+                Arguments.of("many anchors", "a:\n" + "  - &a x\n".repeat(mib / 9 - 10)),
+                Arguments.of("many tags", "a:\n" + "  - !x y\n".repeat(mib / 9 - 10)),
+                Arguments.of("many flow entries", "a: [\n" + "  x,\n".repeat(mib / 5 - 10) + "]"),
+                Arguments.of("only comments", "#".repeat(mib)),
+                Arguments.of("many documents", "---\n".repeat(mib / 4)),
+                Arguments.of("long key", "k".repeat(mib - 10) + ": v"),
+                Arguments.of("long lines", ("k" + "x".repeat(60_000) + ": v\n").repeat(17)),
+                Arguments.of("unknown keys", "x: 1\n".repeat(mib / 5)));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("pathologicalInputs")
+    void pathologicalInputUnderTheSizeCapStaysFast(String name, String yaml) {
+        byte[] content = yaml.getBytes(UTF_8);
+        assertTrue(content.length <= PlanLimits.DEFAULTS.maxBytes(), "test input too large: " + content.length);
+        List<PlanError> errors = assertTimeoutPreemptively(BIG_INPUT_BUDGET, () -> errors(content));
+        assertTrue(errors.size() <= PlanLimits.DEFAULTS.maxErrors());
+        for (PlanError error : errors) {
+            assertTrue(error.line() >= 1 && error.column() >= 1, error::describe);
+            assertTrue(error.describe().length() < 1_000, "message too long: " + error.describe().length());
+        }
+    }
+
+    @Test
+    void overlongLinesAreRejectedBeforeParsing() {
+        String yaml = "apiVersion: beanstalk-migrator/v1\nkind: '" + "x".repeat(70_000) + "'\n";
+        PlanError error = single(errors(yaml.getBytes(UTF_8)));
+        assertEquals(2, error.line());
+        assertEquals(65_537, error.column());
+        assertTrue(error.message().startsWith("line 2 is longer than 65536 characters"), error.describe());
+        // a long value spread over many lines is fine as far as reading goes
+        String folded = replace("    command: [python, manage.py, migrate]\n",
+                "    command:\n      - sh\n      - >-\n" + "        echo migrating;\n".repeat(20_000));
+        List<String> command = valid(folded).environments().get(0).command();
+        assertEquals(20_000 * "echo migrating;".length() + 19_999, command.get(1).length());
+    }
+
+    @Test
+    void aFloodOfErrorsIsCountedNotKept() {
+        // 60,000 tag errors, plus the unknown field `a` and four missing top-level fields
+        String yaml = "a:\n" + "  - !x y\n".repeat(60_000);
+        List<PlanError> errors = errors(yaml.getBytes(UTF_8));
+        assertEquals(50, errors.size());
+        assertTrue(errors.get(49).message().startsWith("59956 more errors from here on are not shown"),
+                errors.get(49).describe());
     }
 
     @Test
