@@ -16,6 +16,7 @@ public record Condition(String type, String status, String reason, String messag
     public static final String SPEC_INVALID = "SpecInvalid";
     public static final String SUSPENDED = "Suspended";
 
+    @com.fasterxml.jackson.annotation.JsonIgnore
     public boolean isTrue() {
         return "True".equals(status);
     }

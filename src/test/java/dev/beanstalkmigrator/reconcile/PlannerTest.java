@@ -32,7 +32,7 @@ class PlannerTest {
     static EnvironmentSpec spec(String version, boolean suspend, String rerun, AfterSuccess afterSuccess) {
         return new EnvironmentSpec("acme-web-prod", "acme", VersionRef.parse(version), suspend, rerun, "acme-prod",
                 "acme-web", "web", List.of("migrate"), Duration.ofMinutes(30), "FARGATE", null,
-                new NetworkSpec(List.of("s"), List.of(), false), "", afterSuccess);
+                new NetworkSpec(List.of("subnet-1"), List.of(), false), "", afterSuccess);
     }
 
     static EnvironmentSpec spec(String version) {
