@@ -246,7 +246,7 @@ final class BeanstalkService {
     private synchronized SandboxResponse describeApplicationVersions(SandboxRequest r, Params p) {
         String app = p.get("ApplicationName");
         List<String> labels = p.members("VersionLabels");
-        int max = p.get("MaxRecords") == null ? Integer.MAX_VALUE : Integer.parseInt(p.get("MaxRecords"));
+        int max = p.get("MaxRecords") == null ? 1000 : Integer.parseInt(p.get("MaxRecords"));
         if (max < 1 || max > 1000) {
             throw new ServiceError(400, "InvalidParameterValue", "MaxRecords must be between 1 and 1000.");
         }
