@@ -1,0 +1,547 @@
+package dev.beanstalkmigrator.sandbox;
+
+import java.io.ByteArrayOutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/** Amazon S3, REST path style, in memory. Thread-safe: one lock for the whole store. */
+final class S3Service {
+    static final String NS = "http://s3.amazonaws.com/doc/2006-03-01/";
+    static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
+
+    record S3Object(byte[] content, String etag, Instant lastModified, String contentType, Map<String, String> metadata) {}
+
+    private static final class Bucket {
+        final String name;
+        final Instant created;
+        final NavigableMap<String, S3Object> objects = new TreeMap<>();
+
+        Bucket(String name, Instant created) {
+            this.name = name;
+            this.created = created;
+        }
+    }
+
+    private final Map<String, Bucket> buckets = new TreeMap<>();
+    private final String region;
+
+    S3Service(String region) {
+        this.region = region;
+    }
+
+    // ------------------------------------------------------------ direct (in-process) access
+
+    synchronized void createBucket(String name) {
+        buckets.computeIfAbsent(name, n -> new Bucket(n, Instant.now()));
+    }
+
+    synchronized S3Object put(String bucket, String key, byte[] content, String contentType) {
+        Bucket b = buckets.computeIfAbsent(bucket, n -> new Bucket(n, Instant.now()));
+        S3Object o = new S3Object(content.clone(), etagOf(content), Instant.now(),
+                contentType == null ? "binary/octet-stream" : contentType, Map.of());
+        b.objects.put(key, o);
+        return o;
+    }
+
+    synchronized S3Object get(String bucket, String key) {
+        Bucket b = buckets.get(bucket);
+        return b == null ? null : b.objects.get(key);
+    }
+
+    // ------------------------------------------------------------ wire protocol
+
+    /** The operation name a request stands for (used for counters and faults before it is handled). */
+    static String operation(SandboxRequest r) {
+        String[] bk = bucketKey(r.path);
+        String bucket = bk[0];
+        String key = bk[1];
+        if (r.hasQ("uploads") || r.hasQ("uploadId")) {
+            return "MultipartUpload";
+        }
+        if (bucket.isEmpty()) {
+            return r.method.equals("GET") ? "ListBuckets" : "Unknown";
+        }
+        if (key.isEmpty()) {
+            return switch (r.method) {
+                case "PUT" -> r.query.isEmpty() ? "CreateBucket" : "PutBucketSubresource";
+                case "HEAD" -> "HeadBucket";
+                case "DELETE" -> r.query.isEmpty() ? "DeleteBucket" : "DeleteBucketSubresource";
+                case "GET" -> r.hasQ("location") ? "GetBucketLocation"
+                        : "2".equals(r.q("list-type")) ? "ListObjectsV2"
+                        : r.query.keySet().stream().allMatch(S3Service::isListParam) ? "ListObjects" : "GetBucketSubresource";
+                case "POST" -> r.hasQ("delete") ? "DeleteObjects" : "Unknown";
+                default -> "Unknown";
+            };
+        }
+        return switch (r.method) {
+            case "GET" -> r.query.keySet().stream().anyMatch(q -> q.equals("tagging") || q.equals("acl"))
+                    ? "GetObjectSubresource" : "GetObject";
+            case "HEAD" -> "HeadObject";
+            case "PUT" -> r.header("x-amz-copy-source") != null ? "CopyObject"
+                    : r.query.isEmpty() || r.query.keySet().stream().allMatch(q -> q.startsWith("x-id")) ? "PutObject"
+                    : "PutObjectSubresource";
+            case "DELETE" -> "DeleteObject";
+            default -> "Unknown";
+        };
+    }
+
+    private static boolean isListParam(String q) {
+        return switch (q) {
+            case "prefix", "delimiter", "marker", "max-keys", "encoding-type" -> true;
+            default -> false;
+        };
+    }
+
+    static String[] bucketKey(String path) {
+        String p = path.startsWith("/") ? path.substring(1) : path;
+        int slash = p.indexOf('/');
+        return slash < 0 ? new String[] {p, ""} : new String[] {p.substring(0, slash), p.substring(slash + 1)};
+    }
+
+    SandboxResponse handle(SandboxRequest r) {
+        String[] bk = bucketKey(r.path);
+        String bucket = bk[0];
+        String key = bk[1];
+        return switch (r.operation) {
+            case "ListBuckets" -> listBuckets();
+            case "CreateBucket" -> createBucketOp(bucket);
+            case "HeadBucket" -> headBucket(bucket);
+            case "DeleteBucket" -> deleteBucket(bucket);
+            case "GetBucketLocation" -> bucketLocation(bucket);
+            case "ListObjectsV2" -> list(r, bucket, true);
+            case "ListObjects" -> list(r, bucket, false);
+            case "GetObject", "HeadObject" -> getObject(r, bucket, key, r.operation.equals("HeadObject"));
+            case "PutObject" -> putObject(r, bucket, key);
+            case "DeleteObject" -> deleteObject(bucket, key);
+            default -> throw new ServiceError(501, "NotImplemented",
+                    "A header or query you provided implies functionality that is not implemented (sandbox: " + r.operation + ").");
+        };
+    }
+
+    private synchronized SandboxResponse listBuckets() {
+        Xml x = new Xml().start("ListAllMyBucketsResult", NS);
+        x.start("Owner").el("ID", "sandbox-owner").el("DisplayName", "sandbox").end();
+        x.start("Buckets");
+        for (Bucket b : buckets.values()) {
+            x.start("Bucket").el("Name", b.name).el("CreationDate", b.created).end();
+        }
+        x.end();
+        return xml(200, x);
+    }
+
+    private synchronized SandboxResponse createBucketOp(String bucket) {
+        if (buckets.containsKey(bucket)) {
+            throw new ServiceError(409, "BucketAlreadyOwnedByYou",
+                    "Your previous request to create the named bucket succeeded and you already own it.",
+                    Map.of("BucketName", bucket));
+        }
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw new ServiceError(400, "InvalidBucketName", "The specified bucket is not valid.", Map.of("BucketName", bucket));
+        }
+        buckets.put(bucket, new Bucket(bucket, Instant.now()));
+        return SandboxResponse.empty(200).header("Location", "/" + bucket);
+    }
+
+    private synchronized SandboxResponse headBucket(String bucket) {
+        bucket(bucket);
+        return SandboxResponse.empty(200).header("x-amz-bucket-region", region);
+    }
+
+    private synchronized SandboxResponse deleteBucket(String bucket) {
+        Bucket b = bucket(bucket);
+        if (!b.objects.isEmpty()) {
+            throw new ServiceError(409, "BucketNotEmpty", "The bucket you tried to delete is not empty",
+                    Map.of("BucketName", bucket));
+        }
+        buckets.remove(bucket);
+        return SandboxResponse.empty(204);
+    }
+
+    private synchronized SandboxResponse bucketLocation(String bucket) {
+        bucket(bucket);
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"" + NS + "\">"
+                + (region.equals("us-east-1") ? "" : Xml.escape(region)) + "</LocationConstraint>";
+        return SandboxResponse.text(200, body, "application/xml");
+    }
+
+    private Bucket bucket(String name) {
+        Bucket b = buckets.get(name);
+        if (b == null) {
+            throw new ServiceError(404, "NoSuchBucket", "The specified bucket does not exist", Map.of("BucketName", name));
+        }
+        return b;
+    }
+
+    private synchronized SandboxResponse list(SandboxRequest r, String bucketName, boolean v2) {
+        Bucket b = bucket(bucketName);
+        String prefix = r.q("prefix") == null ? "" : r.q("prefix");
+        String delimiter = r.q("delimiter") == null || r.q("delimiter").isEmpty() ? null : r.q("delimiter");
+        int maxKeys = r.q("max-keys") == null ? 1000 : Math.max(0, Math.min(1000, parseInt(r.q("max-keys"), "max-keys")));
+        boolean url = "url".equals(r.q("encoding-type"));
+        String after = null;
+        boolean afterIsPrefix = false;
+        String token = r.q("continuation-token");
+        if (v2 && token != null) {
+            String decoded;
+            try {
+                decoded = new String(Base64.getDecoder().decode(token), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new ServiceError(400, "InvalidArgument", "The continuation token provided is incorrect");
+            }
+            afterIsPrefix = decoded.startsWith("p:");
+            after = decoded.substring(2);
+        } else if (v2 && r.q("start-after") != null) {
+            after = r.q("start-after");
+        } else if (!v2 && r.q("marker") != null) {
+            after = r.q("marker");
+        }
+        NavigableMap<String, S3Object> view = after == null ? b.objects : b.objects.tailMap(after, false);
+        List<Map.Entry<String, S3Object>> contents = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        boolean truncated = false;
+        String lastItem = null;
+        boolean lastIsPrefix = false;
+        for (Map.Entry<String, S3Object> e : view.entrySet()) {
+            String k = e.getKey();
+            if (!k.startsWith(prefix)) {
+                if (k.compareTo(prefix) > 0) {
+                    break;
+                }
+                continue;
+            }
+            if (afterIsPrefix && k.startsWith(after)) {
+                continue;
+            }
+            String cp = null;
+            if (delimiter != null) {
+                int idx = k.indexOf(delimiter, prefix.length());
+                if (idx >= 0) {
+                    cp = k.substring(0, idx + delimiter.length());
+                }
+            }
+            if (cp != null && cp.equals(lastItem) && lastIsPrefix) {
+                continue;
+            }
+            if (contents.size() + prefixes.size() >= maxKeys) {
+                truncated = true;
+                break;
+            }
+            if (cp != null) {
+                prefixes.add(cp);
+                lastItem = cp;
+                lastIsPrefix = true;
+            } else {
+                contents.add(e);
+                lastItem = k;
+                lastIsPrefix = false;
+            }
+        }
+        Xml x = new Xml().start("ListBucketResult", NS);
+        x.el("Name", bucketName).el("Prefix", enc(prefix, url));
+        if (v2) {
+            x.el("KeyCount", contents.size() + prefixes.size());
+            if (token != null) {
+                x.el("ContinuationToken", token);
+            }
+            if (r.q("start-after") != null) {
+                x.el("StartAfter", enc(r.q("start-after"), url));
+            }
+        } else {
+            x.el("Marker", enc(r.q("marker") == null ? "" : r.q("marker"), url));
+        }
+        x.el("MaxKeys", maxKeys);
+        if (delimiter != null) {
+            x.el("Delimiter", enc(delimiter, url));
+        }
+        if (url) {
+            x.el("EncodingType", "url");
+        }
+        x.el("IsTruncated", truncated);
+        if (truncated && lastItem != null) {
+            if (v2) {
+                x.el("NextContinuationToken", Base64.getEncoder().encodeToString(
+                        ((lastIsPrefix ? "p:" : "k:") + lastItem).getBytes(StandardCharsets.UTF_8)));
+            } else if (delimiter != null) {
+                x.el("NextMarker", enc(lastItem, url));
+            }
+        }
+        for (Map.Entry<String, S3Object> e : contents) {
+            S3Object o = e.getValue();
+            x.start("Contents").el("Key", enc(e.getKey(), url)).el("LastModified", o.lastModified())
+                    .el("ETag", o.etag()).el("Size", o.content().length).el("StorageClass", "STANDARD");
+            if (!v2 || "true".equals(r.q("fetch-owner"))) {
+                x.start("Owner").el("ID", "sandbox-owner").el("DisplayName", "sandbox").end();
+            }
+            x.end();
+        }
+        for (String p : prefixes) {
+            x.start("CommonPrefixes").el("Prefix", enc(p, url)).end();
+        }
+        return xml(200, x);
+    }
+
+    private static String enc(String s, boolean url) {
+        if (!url) {
+            return s;
+        }
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/")
+                .replace("*", "%2A").replace("%7E", "~");
+    }
+
+    private SandboxResponse getObject(SandboxRequest r, String bucketName, String key, boolean head) {
+        S3Object o;
+        synchronized (this) {
+            Bucket b = bucket(bucketName);
+            o = b.objects.get(key);
+        }
+        if (o == null) {
+            throw new ServiceError(404, "NoSuchKey", "The specified key does not exist.", Map.of("Key", key));
+        }
+        String ifMatch = r.header("If-Match");
+        String ifNoneMatch = r.header("If-None-Match");
+        Instant ifModifiedSince = httpDate(r.header("If-Modified-Since"));
+        Instant ifUnmodifiedSince = httpDate(r.header("If-Unmodified-Since"));
+        Instant lastModSecond = o.lastModified().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        if (ifMatch != null ? !etagMatches(ifMatch, o.etag())
+                : ifUnmodifiedSince != null && lastModSecond.isAfter(ifUnmodifiedSince)) {
+            throw new ServiceError(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+                    Map.of("Condition", ifMatch != null ? "If-Match" : "If-Unmodified-Since"));
+        }
+        if (ifNoneMatch != null ? etagMatches(ifNoneMatch, o.etag())
+                : ifModifiedSince != null && !lastModSecond.isAfter(ifModifiedSince)) {
+            return SandboxResponse.empty(304).header("ETag", o.etag())
+                    .header("Last-Modified", HTTP_DATE.format(o.lastModified()));
+        }
+        byte[] content = o.content();
+        int status = 200;
+        String contentRange = null;
+        String range = r.header("Range");
+        if (range != null && range.startsWith("bytes=") && !range.contains(",")) {
+            long[] se = parseRange(range.substring(6).trim(), content.length);
+            if (se == null) {
+                throw new ServiceError(416, "InvalidRange", "The requested range is not satisfiable",
+                        Map.of("RangeRequested", range, "ActualObjectSize", String.valueOf(content.length)));
+            }
+            contentRange = "bytes " + se[0] + "-" + se[1] + "/" + content.length;
+            content = java.util.Arrays.copyOfRange(content, (int) se[0], (int) se[1] + 1);
+            status = 206;
+        }
+        SandboxResponse resp = SandboxResponse.of(status, head ? null : content, o.contentType())
+                .header("ETag", o.etag())
+                .header("Last-Modified", HTTP_DATE.format(o.lastModified()))
+                .header("Accept-Ranges", "bytes")
+                .header("Content-Range", contentRange);
+        if (head) {
+            resp.header("Content-Length", String.valueOf(content.length));
+        }
+        o.metadata().forEach((k, v) -> resp.header("x-amz-meta-" + k, v));
+        return resp;
+    }
+
+    private static long[] parseRange(String spec, long size) {
+        try {
+            int dash = spec.indexOf('-');
+            if (dash < 0 || size == 0) {
+                return null;
+            }
+            String a = spec.substring(0, dash).trim();
+            String b = spec.substring(dash + 1).trim();
+            long start;
+            long end;
+            if (a.isEmpty()) {
+                long n = Long.parseLong(b);
+                start = Math.max(0, size - n);
+                end = size - 1;
+            } else {
+                start = Long.parseLong(a);
+                end = b.isEmpty() ? size - 1 : Math.min(size - 1, Long.parseLong(b));
+            }
+            return start > end || start >= size ? null : new long[] {start, end};
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private SandboxResponse putObject(SandboxRequest r, String bucketName, String key) {
+        byte[] content = decodeBody(r);
+        String contentType = r.header("Content-Type");
+        Map<String, String> meta = new LinkedHashMap<>();
+        r.headers.forEach((name, values) -> {
+            String n = name.toLowerCase(Locale.ROOT);
+            if (n.startsWith("x-amz-meta-") && !values.isEmpty()) {
+                meta.put(n.substring("x-amz-meta-".length()), values.get(0));
+            }
+        });
+        String ifNoneMatch = r.header("If-None-Match");
+        String ifMatch = r.header("If-Match");
+        S3Object o;
+        synchronized (this) {
+            Bucket b = bucket(bucketName);
+            S3Object existing = b.objects.get(key);
+            if (ifNoneMatch != null) {
+                if (!ifNoneMatch.trim().equals("*")) {
+                    throw new ServiceError(501, "NotImplemented",
+                            "A header you provided implies functionality that is not implemented", Map.of("Header", "If-None-Match"));
+                }
+                if (existing != null) {
+                    throw new ServiceError(412, "PreconditionFailed",
+                            "At least one of the pre-conditions you specified did not hold", Map.of("Condition", "If-None-Match"));
+                }
+            }
+            if (ifMatch != null) {
+                if (existing == null) {
+                    throw new ServiceError(404, "NoSuchKey", "The specified key does not exist.", Map.of("Key", key));
+                }
+                if (!etagMatches(ifMatch, existing.etag())) {
+                    throw new ServiceError(412, "PreconditionFailed",
+                            "At least one of the pre-conditions you specified did not hold", Map.of("Condition", "If-Match"));
+                }
+            }
+            o = new S3Object(content, etagOf(content), Instant.now(),
+                    contentType == null || contentType.isBlank() ? "binary/octet-stream" : contentType, meta);
+            b.objects.put(key, o);
+        }
+        return SandboxResponse.empty(200).header("ETag", o.etag());
+    }
+
+    private synchronized SandboxResponse deleteObject(String bucketName, String key) {
+        bucket(bucketName).objects.remove(key);
+        return SandboxResponse.empty(204);
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    /** The object bytes of a request body: aws-chunked is decoded (chunk signatures and trailers dropped). */
+    static byte[] decodeBody(SandboxRequest r) {
+        String ce = r.header("Content-Encoding");
+        String sha = r.header("x-amz-content-sha256");
+        boolean awsChunked = (ce != null && ce.toLowerCase(Locale.ROOT).contains("aws-chunked"))
+                || (sha != null && sha.startsWith("STREAMING-"));
+        if (!awsChunked) {
+            return r.body;
+        }
+        byte[] in = r.body;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(in.length);
+        int pos = 0;
+        while (pos < in.length) {
+            int eol = indexOfCrlf(in, pos);
+            if (eol < 0) {
+                throw new ServiceError(400, "IncompleteBody", "The request body terminated unexpectedly");
+            }
+            String line = new String(in, pos, eol - pos, StandardCharsets.US_ASCII);
+            int semi = line.indexOf(';');
+            String hex = (semi < 0 ? line : line.substring(0, semi)).trim();
+            int size;
+            try {
+                size = Integer.parseInt(hex, 16);
+            } catch (NumberFormatException e) {
+                throw new ServiceError(400, "InvalidChunkSizeError", "Invalid chunk size: " + hex);
+            }
+            pos = eol + 2;
+            if (size == 0) {
+                break; // trailing headers (checksums, trailer signature) follow: not verified
+            }
+            if (pos + size > in.length) {
+                throw new ServiceError(400, "IncompleteBody", "The request body terminated unexpectedly");
+            }
+            out.write(in, pos, size);
+            pos += size + 2;
+        }
+        String decodedLength = r.header("x-amz-decoded-content-length");
+        if (decodedLength != null && Long.parseLong(decodedLength.trim()) != out.size()) {
+            throw new ServiceError(400, "IncompleteBody",
+                    "You did not provide the number of bytes specified by the x-amz-decoded-content-length header");
+        }
+        return out.toByteArray();
+    }
+
+    private static int indexOfCrlf(byte[] b, int from) {
+        for (int i = from; i + 1 < b.length; i++) {
+            if (b[i] == '\r' && b[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    static boolean etagMatches(String header, String etag) {
+        String bare = etag.replace("\"", "");
+        for (String part : header.split(",")) {
+            String p = part.trim();
+            if (p.equals("*")) {
+                return true;
+            }
+            if (p.startsWith("W/")) {
+                p = p.substring(2);
+            }
+            if (p.replace("\"", "").equals(bare)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Instant httpDate(String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    static String etagOf(byte[] content) {
+        try {
+            return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content)) + "\"";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int parseInt(String s, String name) {
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new ServiceError(400, "InvalidArgument", "Provided " + name + " not an integer or within integer range");
+        }
+    }
+
+    private static SandboxResponse xml(int status, Xml x) {
+        return SandboxResponse.of(status, x.bytes(), "application/xml");
+    }
+
+    /** S3's error document; HEAD answers carry no body. */
+    static SandboxResponse error(SandboxRequest r, ServiceError e) {
+        Xml x = new Xml().start("Error").el("Code", e.code).el("Message", e.getMessage());
+        e.extra.forEach(x::el);
+        if (e.code.equals("NoSuchKey") && !e.extra.containsKey("Key")) {
+            x.el("Key", bucketKey(r.path)[1]);
+        }
+        x.el("RequestId", r.requestId).el("HostId", Base64.getEncoder().encodeToString(r.requestId.getBytes(StandardCharsets.UTF_8)));
+        SandboxResponse resp = r.method.equals("HEAD") ? SandboxResponse.empty(e.status)
+                : SandboxResponse.of(e.status, x.bytes(), "application/xml");
+        if (e.code.equals("SlowDown") || e.code.equals("ServiceUnavailable")) {
+            resp.header("Retry-After", "1");
+        }
+        return resp;
+    }
+}

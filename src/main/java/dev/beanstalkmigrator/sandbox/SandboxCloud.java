@@ -1,0 +1,645 @@
+package dev.beanstalkmigrator.sandbox;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+/**
+ * An embedded, in-memory simulation of the parts of AWS the migrator uses (S3, Elastic Beanstalk, ECS, CloudWatch
+ * Logs), speaking the real wire protocols on one HTTP listener at {@code http://127.0.0.1:<port>} so that the AWS SDK
+ * and the AWS CLI work against it unchanged (endpoint override; path-style S3). Signatures are not verified.
+ * <p>
+ * Requests go to a service by the SigV4 credential scope of their {@code Authorization} header, else by
+ * {@code X-Amz-Target}, else by a form body with {@code Action=} (Elastic Beanstalk), else S3. Paths under
+ * {@code /_sandbox/} are the JSON control API (see {@link SandboxControl}).
+ */
+public final class SandboxCloud implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(SandboxCloud.class.getName());
+    static final String DEFAULT_PLAN_BUCKET = "acme-migrator";
+    static final String DEFAULT_PLAN_KEY = "desired-state.yaml";
+
+    static {
+        // The JDK server writes the status line and headers, then the body, in two writes: without TCP_NODELAY a
+        // client's delayed ACK holds the body back ~40 ms per call. The JDK reads this once, when its first
+        // HttpServer is made; an explicit setting is left alone.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
+
+    private final SandboxOptions options;
+    private final SandboxSeed seed;
+    private final ObjectMapper json = new ObjectMapper().registerModule(SandboxSeed.durationModule());
+    private final HttpServer server;
+    private final ThreadPoolExecutor executor;
+    private final ScheduledExecutorService planWatcher;
+    private final S3Service s3;
+    private final BeanstalkService beanstalk;
+    private final EcsService ecs;
+    private final LogsService logs;
+    private final Faults faults;
+    private final SandboxControl control;
+    private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
+    private final AtomicInteger planUploads = new AtomicInteger();
+    private final String planBucket;
+    private final String planKey;
+    private volatile Duration environmentUpdateDuration;
+    private volatile Duration stoppedTaskRetention;
+    private volatile byte[] lastPlanHash;
+    private volatile boolean closed;
+
+    private SandboxCloud(SandboxOptions options, SandboxSeed seed) throws IOException {
+        this.options = options;
+        this.seed = seed;
+        this.environmentUpdateDuration = seed.environmentUpdateDuration();
+        this.stoppedTaskRetention = seed.stoppedTaskRetention();
+        this.s3 = new S3Service(seed.region());
+        this.beanstalk = new BeanstalkService(seed.region(), seed.account(), () -> environmentUpdateDuration);
+        this.logs = new LogsService(json, seed.region(), seed.account());
+        this.ecs = new EcsService(json, seed.region(), seed.account(), logs, () -> stoppedTaskRetention, seed.tasks());
+        this.faults = new Faults(options.faultRandomSeed());
+        this.control = new SandboxControl(this, json);
+        this.planBucket = options.planBucket() != null ? options.planBucket()
+                : seed.plan().bucket() != null ? seed.plan().bucket() : DEFAULT_PLAN_BUCKET;
+        this.planKey = options.planKey() != null ? options.planKey()
+                : seed.plan().key() != null ? seed.plan().key() : DEFAULT_PLAN_KEY;
+        applySeed();
+
+        AtomicInteger n = new AtomicInteger();
+        this.executor = new ThreadPoolExecutor(options.threads(), options.threads(), 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(10_000), r -> {
+                    Thread t = new Thread(r, "sandbox-http-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()), 256);
+        server.createContext("/", this::handle);
+        server.setExecutor(executor);
+        server.start();
+
+        if (options.plan() != null) {
+            uploadPlanIfChanged();
+            this.planWatcher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "sandbox-plan-watcher");
+                t.setDaemon(true);
+                return t;
+            });
+            long every = Math.max(10, options.planWatchInterval().toMillis());
+            planWatcher.scheduleWithFixedDelay(this::uploadPlanQuietly, every, every, TimeUnit.MILLISECONDS);
+        } else {
+            this.planWatcher = null;
+        }
+    }
+
+    /** Starts a sandbox with the seed file of the options (none = empty world). */
+    public static SandboxCloud start(SandboxOptions options) {
+        return start(options, options.seed() == null ? SandboxSeed.empty() : SandboxSeed.read(options.seed()));
+    }
+
+    /** Starts a sandbox with a seed written in YAML. */
+    public static SandboxCloud start(SandboxOptions options, String seedYaml) {
+        return start(options, SandboxSeed.parse(seedYaml));
+    }
+
+    /** Starts a sandbox with a seed built in memory. */
+    public static SandboxCloud start(SandboxOptions options, SandboxSeed seed) {
+        try {
+            return new SandboxCloud(options, seed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the sandbox on port " + options.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- basics
+
+    /** {@code http://127.0.0.1:<port>}: the endpoint override for every AWS client. */
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + port());
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public String region() {
+        return seed.region();
+    }
+
+    public String account() {
+        return seed.account();
+    }
+
+    public String planBucket() {
+        return planBucket;
+    }
+
+    public String planKey() {
+        return planKey;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (planWatcher != null) {
+            planWatcher.shutdownNow();
+        }
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------- counters
+
+    /** Calls per operation ({@code ecs:RunTask}) and per operation and answered status ({@code s3:GetObject:304}, {@code ...:dropped}). */
+    public Map<String, Long> calls() {
+        Map<String, Long> out = new TreeMap<>();
+        calls.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
+    /** The count of one key of {@link #calls()}, 0 when never seen. */
+    public long calls(String key) {
+        LongAdder a = calls.get(key);
+        return a == null ? 0 : a.sum();
+    }
+
+    public void resetCalls() {
+        calls.clear();
+    }
+
+    private void count(String key) {
+        calls.computeIfAbsent(key, k -> new LongAdder()).increment();
+    }
+
+    // ---------------------------------------------------------------- faults and load shaping
+
+    public void injectFault(Fault fault) {
+        faults.add(fault);
+    }
+
+    public List<Fault> faults() {
+        return faults.list();
+    }
+
+    public void clearFaults() {
+        faults.clear();
+    }
+
+    /** Delays every call by {@code latency} (a benchmark's network model); zero turns it off. */
+    public void setGlobalLatency(Duration latency) {
+        faults.setGlobalLatency(latency);
+    }
+
+    public Duration globalLatency() {
+        return faults.globalLatency();
+    }
+
+    /** Limits RunTask to a token bucket of {@code perSecond} tasks with {@code burst}; beyond: ThrottlingException. */
+    public void setRunTaskRateLimit(double perSecond, int burst) {
+        ecs.setRunTaskRateLimit(perSecond, burst);
+    }
+
+    public void clearRunTaskRateLimit() {
+        ecs.setRunTaskRateLimit(0, 0);
+    }
+
+    // ---------------------------------------------------------------- records and world mutations
+
+    /** Every task started by RunTask, oldest first. */
+    public List<RunRecord> runs() {
+        return ecs.runs();
+    }
+
+    public void clearRuns() {
+        ecs.clearRuns();
+    }
+
+    /** Registers an application version (the application is created if needed). */
+    public void registerApplicationVersion(String application, String label, String bucket, String key) {
+        beanstalk.addVersion(application, label, null, bucket, key, Instant.now());
+    }
+
+    /** Sets the version an environment runs, at once and Ready, as if a deployment had just finished. */
+    public void setDeployedVersion(String environment, String label) {
+        beanstalk.setDeployedVersion(environment, label);
+    }
+
+    /** Sets (or with null removes) an environment property of an environment. */
+    public void setEnvironmentVariable(String environment, String name, String value) {
+        beanstalk.setVariable(environment, name, value);
+    }
+
+    /** Terminates an environment (Status Terminated). */
+    public void terminateEnvironment(String environment) {
+        beanstalk.terminate(environment);
+    }
+
+    public String deployedVersion(String environment) {
+        return beanstalk.deployedVersion(environment);
+    }
+
+    /** Ready, Updating or Terminated. */
+    public String environmentStatus(String environment) {
+        return beanstalk.status(environment);
+    }
+
+    public void setEnvironmentUpdateDuration(Duration d) {
+        environmentUpdateDuration = d;
+    }
+
+    public void setStoppedTaskRetention(Duration d) {
+        stoppedTaskRetention = d;
+    }
+
+    /** Forgets a task (ARN or id) as if ECS had dropped it: DescribeTasks reports it MISSING. */
+    public boolean expireTask(String taskArnOrId) {
+        return ecs.expire(taskArnOrId);
+    }
+
+    /** The lastStatus of a task now, or null if unknown or forgotten. */
+    public String taskStatus(String taskArnOrId) {
+        return ecs.lastStatus(taskArnOrId);
+    }
+
+    /** Replaces the task behaviours (default and rules) for tasks started from now on. */
+    public void setTaskBehaviours(SandboxSeed.TaskBehaviours behaviours) {
+        ecs.setBehaviours(behaviours);
+    }
+
+    public SandboxSeed.TaskBehaviours taskBehaviours() {
+        return ecs.behaviours();
+    }
+
+    /** Puts a rule before the existing ones. */
+    public void addTaskRule(SandboxSeed.Rule rule) {
+        SandboxSeed.TaskBehaviours b = ecs.behaviours();
+        List<SandboxSeed.Rule> rules = new java.util.ArrayList<>();
+        rules.add(rule);
+        rules.addAll(b.rules());
+        ecs.setBehaviours(new SandboxSeed.TaskBehaviours(b.defaults(), rules));
+    }
+
+    /** Writes an object straight into the store (no call counted). */
+    public void putObject(String bucket, String key, byte[] content) {
+        s3.put(bucket, key, content, null);
+    }
+
+    /** An object's bytes, or null. */
+    public byte[] getObject(String bucket, String key) {
+        S3Service.S3Object o = s3.get(bucket, key);
+        return o == null ? null : o.content().clone();
+    }
+
+    /** The messages of a log stream that exist now. */
+    public List<String> logMessages(String group, String stream) {
+        return logs.messages(group, stream);
+    }
+
+    /** How many times the plan file was uploaded. */
+    public int planUploads() {
+        return planUploads.get();
+    }
+
+    // ---------------------------------------------------------------- seed and plan
+
+    private void applySeed() {
+        seed.buckets().forEach(s3::createBucket);
+        s3.createBucket(planBucket);
+        Instant base = Instant.now();
+        for (SandboxSeed.Application app : seed.applications()) {
+            beanstalk.createApplication(app.name());
+            int n = app.versions().size();
+            for (int i = 0; i < n; i++) {
+                SandboxSeed.Version v = app.versions().get(i);
+                SandboxSeed.Bundle b = v.bundle();
+                if (b != null) {
+                    s3.put(b.bucket(), b.key(), bundleBytes(b), b.format().equals("zip") ? "application/zip" : null);
+                }
+                beanstalk.addVersion(app.name(), v.label(), v.description(), b == null ? null : b.bucket(),
+                        b == null ? null : b.key(), base.minus(Duration.ofHours(n - i)));
+            }
+            for (SandboxSeed.Environment e : app.environments()) {
+                beanstalk.createEnvironment(app.name(), e.name(), e.version(), e.variables(), e.platformArn(),
+                        e.solutionStack(), base.minus(Duration.ofDays(30)));
+            }
+        }
+        seed.clusters().forEach(ecs::createCluster);
+        for (SandboxSeed.TaskDefinition td : seed.taskDefinitions()) {
+            ecs.registerTaskDefinition(taskDefinitionRequest(td));
+            td.containers().stream().filter(c -> c.logGroup() != null).forEach(c -> logs.createGroup(c.logGroup()));
+        }
+    }
+
+    private ObjectNode taskDefinitionRequest(SandboxSeed.TaskDefinition td) {
+        ObjectNode in = json.createObjectNode();
+        in.put("family", td.family());
+        ArrayNode defs = in.putArray("containerDefinitions");
+        for (SandboxSeed.Container c : td.containers()) {
+            ObjectNode d = defs.addObject().put("name", c.name()).put("image", c.image())
+                    .put("essential", c.essential() == null || c.essential());
+            if (c.command() != null) {
+                ArrayNode cmd = d.putArray("command");
+                c.command().forEach(cmd::add);
+            }
+            ArrayNode env = d.putArray("environment");
+            c.environment().forEach((k, v) -> env.addObject().put("name", k).put("value", v));
+            if (c.cpu() != null) {
+                d.put("cpu", c.cpu());
+            }
+            if (c.memory() != null) {
+                d.put("memory", c.memory());
+            }
+            if (c.logGroup() != null) {
+                ObjectNode lc = d.putObject("logConfiguration").put("logDriver", "awslogs");
+                lc.putObject("options").put("awslogs-group", c.logGroup()).put("awslogs-region", seed.region())
+                        .put("awslogs-stream-prefix", c.logStreamPrefix() == null ? "ecs" : c.logStreamPrefix());
+            }
+        }
+        if (td.networkMode() != null) {
+            in.put("networkMode", td.networkMode());
+        }
+        if (!td.requiresCompatibilities().isEmpty()) {
+            ArrayNode rc = in.putArray("requiresCompatibilities");
+            td.requiresCompatibilities().forEach(rc::add);
+        }
+        if (td.cpu() != null) {
+            in.put("cpu", td.cpu());
+        }
+        if (td.memory() != null) {
+            in.put("memory", td.memory());
+        }
+        if (td.executionRoleArn() != null) {
+            in.put("executionRoleArn", td.executionRoleArn());
+        }
+        if (td.taskRoleArn() != null) {
+            in.put("taskRoleArn", td.taskRoleArn());
+        }
+        if (!td.tags().isEmpty()) {
+            ArrayNode tags = in.putArray("tags");
+            td.tags().forEach((k, v) -> tags.addObject().put("key", k).put("value", v));
+        }
+        return in;
+    }
+
+    static byte[] bundleBytes(SandboxSeed.Bundle b) {
+        if (b.format().equals("plain")) {
+            return b.files().isEmpty() ? new byte[0]
+                    : b.files().values().iterator().next().getBytes(StandardCharsets.UTF_8);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+            for (Map.Entry<String, String> f : b.files().entrySet()) {
+                zip.putNextEntry(new ZipEntry(f.getKey()));
+                zip.write(f.getValue().getBytes(StandardCharsets.UTF_8));
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private void uploadPlanQuietly() {
+        try {
+            uploadPlanIfChanged();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "sandbox: cannot upload the plan file " + options.plan() + ": " + e.getMessage());
+        }
+    }
+
+    private synchronized void uploadPlanIfChanged() {
+        Path plan = options.plan();
+        byte[] content;
+        try {
+            content = Files.readAllBytes(plan);
+        } catch (NoSuchFileException e) {
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        byte[] hash;
+        try {
+            hash = MessageDigest.getInstance("SHA-256").digest(content);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        if (lastPlanHash != null && Arrays.equals(hash, lastPlanHash)) {
+            return;
+        }
+        s3.put(planBucket, planKey, content, "application/yaml");
+        lastPlanHash = hash;
+        planUploads.incrementAndGet();
+        LOG.fine(() -> "sandbox: uploaded plan " + plan + " to s3://" + planBucket + "/" + planKey);
+    }
+
+    // ---------------------------------------------------------------- HTTP
+
+    private void handle(HttpExchange ex) {
+        try {
+            String rawPath = ex.getRequestURI().getRawPath();
+            if (rawPath != null && (rawPath.equals("/_sandbox") || rawPath.startsWith("/_sandbox/"))) {
+                byte[] body = readBody(ex.getRequestBody());
+                write(ex, control.handle(ex.getRequestMethod(), rawPath, body), false);
+                return;
+            }
+            byte[] body = readBody(ex.getRequestBody());
+            SandboxRequest r = new SandboxRequest(ex.getRequestMethod().toUpperCase(Locale.ROOT), rawPath,
+                    ex.getRequestURI().getRawQuery(), ex.getRequestHeaders(), body, UUID.randomUUID().toString());
+            Map<String, List<String>> form = null;
+            r.service = serviceOf(r);
+            switch (r.service) {
+                case "s3" -> r.operation = S3Service.operation(r);
+                case "ecs", "logs" -> {
+                    String target = r.header("X-Amz-Target");
+                    r.operation = target == null ? "Unknown" : EcsService.operation(target);
+                }
+                case "elasticbeanstalk" -> {
+                    form = SandboxRequest.parseForm(r.bodyText());
+                    form.putAll(r.query);
+                    r.operation = BeanstalkService.operation(r, form);
+                }
+                default -> r.operation = "Unknown";
+            }
+            String key = r.service + ":" + r.operation;
+            count(key);
+            Faults.Decision d = faults.decide(key, r.service);
+            if (!d.latency().isZero()) {
+                try {
+                    Thread.sleep(d.latency().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    ex.close();
+                    return;
+                }
+            }
+            SandboxResponse resp;
+            if (d.failure() == FaultKind.DROP) {
+                count(key + ":dropped");
+                ex.close(); // no status line was sent: closing the exchange closes the connection
+                return;
+            } else if (d.failure() != null) {
+                resp = render(r, faultError(r.service, d.failure()));
+            } else {
+                try {
+                    resp = dispatch(r, form);
+                } catch (ServiceError e) {
+                    resp = render(r, e);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "sandbox: " + key + " failed", e);
+                    resp = render(r, internal(r.service, e));
+                }
+            }
+            count(key + ":" + resp.status);
+            resp.header("x-amz-request-id", r.requestId);
+            if (!r.service.equals("s3")) {
+                resp.header("x-amzn-RequestId", r.requestId);
+            }
+            write(ex, resp, r.method.equals("HEAD"));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "sandbox: request failed", e);
+            ex.close();
+        }
+    }
+
+    private SandboxResponse dispatch(SandboxRequest r, Map<String, List<String>> form) {
+        return switch (r.service) {
+            case "s3" -> s3.handle(r);
+            case "ecs" -> ecs.handle(r);
+            case "logs" -> logs.handle(r);
+            case "elasticbeanstalk" -> beanstalk.handle(r, form);
+            default -> throw new ServiceError(400, "UnrecognizedClientException",
+                    "The sandbox does not simulate the service '" + r.service + "'.");
+        };
+    }
+
+    private SandboxResponse render(SandboxRequest r, ServiceError e) {
+        return switch (r.service) {
+            case "s3" -> S3Service.error(r, e);
+            case "elasticbeanstalk" -> BeanstalkService.error(r, e);
+            default -> EcsService.error(json, e);
+        };
+    }
+
+    static ServiceError faultError(String service, FaultKind kind) {
+        return switch (kind) {
+            case THROTTLE -> switch (service) {
+                case "s3" -> new ServiceError(503, "SlowDown", "Please reduce your request rate.");
+                case "elasticbeanstalk" -> new ServiceError(400, "Throttling", "Rate exceeded");
+                default -> new ServiceError(400, "ThrottlingException", "Rate exceeded");
+            };
+            case SERVER_ERROR -> switch (service) {
+                case "s3" -> new ServiceError(500, "InternalError", "We encountered an internal error. Please try again.");
+                case "elasticbeanstalk" -> new ServiceError(500, "InternalFailure",
+                        "The request processing has failed because of an unknown error, exception or failure.");
+                case "logs" -> new ServiceError(500, "ServiceUnavailableException", "The service cannot complete the request.");
+                default -> new ServiceError(500, "ServerException", "Service Unavailable. Please try again later.");
+            };
+            case CONFLICT -> new ServiceError(409, "ConditionalRequestConflict",
+                    "A conflicting conditional operation is currently in progress against this resource. Please try again.");
+            case PRECONDITION -> new ServiceError(412, "PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold");
+            default -> throw new IllegalArgumentException(kind.name());
+        };
+    }
+
+    private static ServiceError internal(String service, RuntimeException e) {
+        return faultError(service.equals("s3") || service.equals("elasticbeanstalk") || service.equals("logs") ? service : "ecs",
+                FaultKind.SERVER_ERROR);
+    }
+
+    static String serviceOf(SandboxRequest r) {
+        String auth = r.header("Authorization");
+        String credential = null;
+        if (auth != null) {
+            int i = auth.indexOf("Credential=");
+            if (i >= 0) {
+                int end = auth.indexOf(',', i);
+                credential = auth.substring(i + 11, end < 0 ? auth.length() : end).trim();
+            }
+        } else if (r.q("X-Amz-Credential") != null) {
+            credential = r.q("X-Amz-Credential");
+        }
+        if (credential != null) {
+            String[] parts = credential.split("/");
+            if (parts.length >= 5) {
+                return parts[parts.length - 2]; // AKID/date/region/<service>/aws4_request
+            }
+        }
+        String target = r.header("X-Amz-Target");
+        if (target != null) {
+            if (target.startsWith("AmazonEC2ContainerServiceV20141113.")) {
+                return "ecs";
+            }
+            if (target.startsWith("Logs_20140328.")) {
+                return "logs";
+            }
+        }
+        String ct = r.header("Content-Type");
+        if ((r.method.equals("POST") && ct != null && ct.startsWith("application/x-www-form-urlencoded")
+                && r.bodyText().matches("(?s)(^|.*&)Action=.*")) || r.q("Action") != null) {
+            return "elasticbeanstalk";
+        }
+        return "s3";
+    }
+
+    private static byte[] readBody(InputStream in) throws IOException {
+        try (in) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static void write(HttpExchange ex, SandboxResponse resp, boolean head) throws IOException {
+        resp.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+        int status = resp.status;
+        boolean noBody = head || status == 204 || status == 304 || resp.body.length == 0;
+        if (!noBody) {
+            ex.getResponseHeaders().remove("Content-Length");
+        }
+        ex.sendResponseHeaders(status, noBody ? -1 : resp.body.length);
+        if (!noBody) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(resp.body);
+            }
+        }
+        ex.close();
+    }
+}

@@ -1,0 +1,284 @@
+package dev.beanstalkmigrator.sandbox;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+/**
+ * The initial world of the sandbox, usually read from {@code config/sandbox.yaml}. The file documents every field.
+ * Unknown fields are rejected. Durations are written {@code 300ms}, {@code 2s}, {@code 5m}, {@code 1h} or {@code never}.
+ */
+public record SandboxSeed(
+        String region,
+        String account,
+        List<String> buckets,
+        List<Application> applications,
+        List<String> clusters,
+        List<TaskDefinition> taskDefinitions,
+        TaskBehaviours tasks,
+        Duration environmentUpdateDuration,
+        Duration stoppedTaskRetention,
+        PlanLocation plan) {
+
+    /** What {@code duration: never} stands for: a task that runs until it is stopped. */
+    public static final Duration NEVER = Duration.ofDays(3650);
+
+    public SandboxSeed {
+        region = region == null ? "us-east-1" : region;
+        account = account == null ? "000000000000" : account;
+        buckets = buckets == null ? List.of() : List.copyOf(buckets);
+        applications = applications == null ? List.of() : List.copyOf(applications);
+        clusters = clusters == null ? List.of() : List.copyOf(clusters);
+        taskDefinitions = taskDefinitions == null ? List.of() : List.copyOf(taskDefinitions);
+        tasks = tasks == null ? new TaskBehaviours(null, null) : tasks;
+        environmentUpdateDuration = environmentUpdateDuration == null ? Duration.ofSeconds(2) : environmentUpdateDuration;
+        stoppedTaskRetention = stoppedTaskRetention == null ? Duration.ofHours(1) : stoppedTaskRetention;
+        plan = plan == null ? new PlanLocation(null, null) : plan;
+    }
+
+    /** An empty world in us-east-1, account 000000000000. */
+    public static SandboxSeed empty() {
+        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** An Elastic Beanstalk application with its versions (oldest first) and environments. */
+    public record Application(String name, List<Version> versions, List<Environment> environments) {
+        public Application {
+            versions = versions == null ? List.of() : List.copyOf(versions);
+            environments = environments == null ? List.of() : List.copyOf(environments);
+        }
+    }
+
+    /** An application version; its source bundle is uploaded to S3 at start. */
+    public record Version(String label, String description, Bundle bundle) {}
+
+    /** A source bundle: {@code format: zip} zips {@code files}; {@code plain} uploads the single file's bytes. */
+    public record Bundle(String bucket, String key, String format, Map<String, String> files) {
+        public Bundle {
+            format = format == null ? "zip" : format;
+            files = files == null ? Map.of() : new LinkedHashMap<>(files);
+        }
+    }
+
+    /** An environment running {@code version}, with its environment properties. */
+    public record Environment(String name, String version, Map<String, String> variables, String platformArn,
+            String solutionStack) {
+        public Environment {
+            variables = variables == null ? Map.of() : new LinkedHashMap<>(variables);
+        }
+    }
+
+    /** A task definition family, registered as revision 1. */
+    public record TaskDefinition(String family, String networkMode, List<String> requiresCompatibilities, String cpu,
+            String memory, String executionRoleArn, String taskRoleArn, List<Container> containers,
+            Map<String, String> tags) {
+        public TaskDefinition {
+            requiresCompatibilities = requiresCompatibilities == null ? List.of() : List.copyOf(requiresCompatibilities);
+            containers = containers == null ? List.of() : List.copyOf(containers);
+            tags = tags == null ? Map.of() : new LinkedHashMap<>(tags);
+        }
+    }
+
+    /** A container definition; {@code logGroup} turns on the awslogs driver with stream prefix {@code logStreamPrefix} (default "ecs"). */
+    public record Container(String name, String image, List<String> command, Map<String, String> environment,
+            Boolean essential, String logGroup, String logStreamPrefix, Integer cpu, Integer memory) {
+        public Container {
+            command = command == null ? null : List.copyOf(command);
+            environment = environment == null ? Map.of() : new LinkedHashMap<>(environment);
+        }
+    }
+
+    /** How simulated tasks behave: {@code default}, then the first matching rule overrides its fields. */
+    public record TaskBehaviours(@JsonProperty("default") Behaviour defaults, List<Rule> rules) {
+        public TaskBehaviours {
+            defaults = defaults == null ? new Behaviour(null, null, null, null, null) : defaults;
+            rules = rules == null ? List.of() : List.copyOf(rules);
+        }
+    }
+
+    /** Task behaviour; null fields inherit (rule from default, default from built-ins 300ms / 2s / exit 0 / no lines). */
+    public record Behaviour(Duration pending, Duration duration, Integer exitCode, String pullError, List<String> logLines) {}
+
+    /** A rule: when {@code match} fits a task, its non-null fields override the default behaviour. */
+    public record Rule(Match match, Duration pending, Duration duration, Integer exitCode, String pullError,
+            List<String> logLines) {
+        public Rule {
+            match = match == null ? new Match(null, null, null) : match;
+        }
+    }
+
+    /**
+     * All given fields must fit: {@code environment}/{@code version} compare with the task's tags
+     * {@code beanstalk-migrator:environment}/{@code beanstalk-migrator:version}; {@code image} is a substring of the
+     * effective image of any of the task's containers.
+     */
+    public record Match(String environment, String version, String image) {}
+
+    /** Where the plan file is uploaded (defaults: bucket acme-migrator, key desired-state.yaml). */
+    public record PlanLocation(String bucket, String key) {}
+
+    // ---------------------------------------------------------------- parsing
+
+    private static final ObjectMapper YAML = yamlMapper();
+
+    /** Reads durations as {@code 300ms}/{@code 2s}/{@code never}, writes them as {@code <n>ms}. */
+    static SimpleModule durationModule() {
+        SimpleModule durations = new SimpleModule("sandbox-durations");
+        durations.addSerializer(Duration.class, new com.fasterxml.jackson.databind.JsonSerializer<>() {
+            @Override
+            public void serialize(Duration value, com.fasterxml.jackson.core.JsonGenerator gen,
+                    com.fasterxml.jackson.databind.SerializerProvider serializers) throws IOException {
+                gen.writeString(value.equals(NEVER) ? "never" : value.toMillis() + "ms");
+            }
+        });
+        durations.addDeserializer(Duration.class, new JsonDeserializer<>() {
+            @Override
+            public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+                String text = p.getValueAsString();
+                if (text != null && text.trim().equalsIgnoreCase("never")) {
+                    return NEVER;
+                }
+                try {
+                    return Durations.parse(text);
+                } catch (RuntimeException e) {
+                    throw JsonMappingException.from(p, e.getMessage());
+                }
+            }
+        });
+        return durations;
+    }
+
+    static ObjectMapper yamlMapper() {
+        return new ObjectMapper(new YAMLFactory())
+                .registerModule(durationModule())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    }
+
+    /** Parses a seed written in YAML (or JSON); fails with a message naming the bad field. */
+    public static SandboxSeed parse(String yaml) {
+        return parse(yaml, "<inline seed>");
+    }
+
+    public static SandboxSeed read(Path file) {
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read sandbox seed " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static SandboxSeed parse(String yaml, String source) {
+        SandboxSeed seed;
+        try {
+            seed = YAML.readValue(yaml, SandboxSeed.class);
+        } catch (UnrecognizedPropertyException e) {
+            String where = pathOf(e);
+            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                    .map(String::valueOf).sorted().collect(Collectors.joining(", "));
+            throw new IllegalArgumentException("sandbox seed " + source + ": unknown field '" + e.getPropertyName()
+                    + "'" + (where.isEmpty() ? "" : " in " + where) + " (line " + e.getLocation().getLineNr()
+                    + "); known fields: " + known, e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("sandbox seed " + source + ": " + e.getOriginalMessage()
+                    + (e instanceof JsonMappingException m && !pathOf(m).isEmpty() ? " at " + pathOf(m) : "")
+                    + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
+        }
+        if (seed == null) {
+            seed = empty();
+        }
+        seed.validate(source);
+        return seed;
+    }
+
+    private static String pathOf(JsonMappingException e) {
+        StringBuilder b = new StringBuilder();
+        List<JsonMappingException.Reference> refs = e.getPath();
+        for (int i = 0; i < refs.size(); i++) {
+            JsonMappingException.Reference r = refs.get(i);
+            if (r.getFieldName() != null) {
+                if (i == refs.size() - 1 && e instanceof UnrecognizedPropertyException) {
+                    break;
+                }
+                if (b.length() > 0) {
+                    b.append('.');
+                }
+                b.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                b.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return b.toString();
+    }
+
+    /** Checks the references between the parts of the seed. */
+    void validate(String source) {
+        String p = "sandbox seed " + source + ": ";
+        Set<String> apps = new HashSet<>();
+        Set<String> envs = new HashSet<>();
+        for (Application a : applications) {
+            require(a.name() != null && !a.name().isBlank(), p + "an application has no name");
+            require(apps.add(a.name()), p + "duplicate application " + a.name());
+            Set<String> labels = new HashSet<>();
+            for (Version v : a.versions()) {
+                require(v.label() != null && !v.label().isBlank(), p + "a version of " + a.name() + " has no label");
+                require(labels.add(v.label()), p + "duplicate version " + v.label() + " in " + a.name());
+                if (v.bundle() != null) {
+                    Bundle b = v.bundle();
+                    require(b.bucket() != null && b.key() != null, p + "bundle of " + v.label() + " needs bucket and key");
+                    require(b.format().equals("zip") || b.format().equals("plain"),
+                            p + "bundle format of " + v.label() + " must be zip or plain, not " + b.format());
+                    require(!b.format().equals("plain") || b.files().size() <= 1,
+                            p + "a plain bundle (" + v.label() + ") holds at most one file");
+                }
+            }
+            for (Environment e : a.environments()) {
+                require(e.name() != null && !e.name().isBlank(), p + "an environment of " + a.name() + " has no name");
+                require(envs.add(e.name()), p + "duplicate environment " + e.name());
+                require(e.version() == null || labels.contains(e.version()),
+                        p + "environment " + e.name() + " runs unknown version " + e.version());
+            }
+        }
+        Set<String> families = new HashSet<>();
+        for (TaskDefinition td : taskDefinitions) {
+            require(td.family() != null && !td.family().isBlank(), p + "a task definition has no family");
+            require(families.add(td.family()), p + "duplicate task definition family " + td.family());
+            require(!td.containers().isEmpty(), p + "task definition " + td.family() + " has no containers");
+            for (Container c : td.containers()) {
+                require(c.name() != null && c.image() != null,
+                        p + "a container of " + td.family() + " needs name and image");
+            }
+        }
+        for (Rule r : tasks.rules()) {
+            Match m = r.match();
+            require(m.environment() != null || m.version() != null || m.image() != null,
+                    p + "a task rule has an empty match (use tasks.default instead)");
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package dev.beanstalkmigrator.sandbox;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import software.amazon.awssdk.services.ecs.model.LaunchType;
+
+/** The AWS CLI v2 as an independent real client of the sandbox. Skipped where /usr/bin/aws is missing. */
+class SandboxAwsCliTest {
+    static final Path AWS = Path.of("/usr/bin/aws");
+    static final ObjectMapper JSON = new ObjectMapper();
+    static SandboxCloud cloud;
+    static SandboxClients sdk;
+    @TempDir
+    static Path home;
+
+    @BeforeAll
+    static void start() {
+        assumeTrue(Files.isExecutable(AWS), "AWS CLI not installed at " + AWS);
+        cloud = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.read(SandboxTestSupport.testSeed()));
+        sdk = new SandboxClients(cloud.endpoint(), false);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sdk != null) {
+            sdk.close();
+        }
+        if (cloud != null) {
+            cloud.close();
+        }
+    }
+
+    /** Runs the CLI against the sandbox with a deadline; returns stdout, fails on a non-zero exit. */
+    static String aws(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(AWS.toString(), "--endpoint-url", cloud.endpoint().toString(),
+                "--output", "json", "--no-cli-pager"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("AWS_"));
+        env.put("AWS_ACCESS_KEY_ID", "test");
+        env.put("AWS_SECRET_ACCESS_KEY", "test");
+        env.put("AWS_DEFAULT_REGION", "us-east-1");
+        env.put("AWS_CONFIG_FILE", home.resolve("config").toString());
+        env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("credentials").toString());
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+        env.put("AWS_PAGER", "");
+        Path out = Files.createTempFile(home, "out", ".txt");
+        Path err = Files.createTempFile(home, "err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+        Process p = pb.start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("aws " + String.join(" ", args) + " timed out");
+        }
+        String stdout = Files.readString(out, StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), () -> "aws " + String.join(" ", args) + " failed: " + readQuietly(err));
+        return stdout;
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    void s3CopyListAndGetObject() throws Exception {
+        Path plan = home.resolve("plan.yaml");
+        Files.writeString(plan, "environments:\n  - name: acme-web-prod\n");
+        aws("s3", "cp", plan.toString(), "s3://acme-migrator/cli/desired-state.yaml");
+        assertEquals("environments:\n  - name: acme-web-prod\n",
+                new String(cloud.getObject("acme-migrator", "cli/desired-state.yaml"), StandardCharsets.UTF_8));
+        assertTrue(aws("s3", "ls", "s3://acme-migrator/cli/").contains("desired-state.yaml"));
+        Path back = home.resolve("back.yaml");
+        JsonNode meta = JSON.readTree(aws("s3api", "get-object", "--bucket", "acme-migrator", "--key",
+                "cli/desired-state.yaml", back.toString()));
+        assertEquals(Files.readString(plan), Files.readString(back));
+        assertEquals(S3Service.etagOf(Files.readAllBytes(plan)), meta.get("ETag").asText());
+    }
+
+    @Test
+    void ecsListAndDescribeTasks() throws Exception {
+        String arn = sdk.ecs.runTask(b -> b.cluster("acme-prod").taskDefinition("acme-web").launchType(LaunchType.FARGATE)
+                .startedBy("cli-test").networkConfiguration(n -> n.awsvpcConfiguration(v -> v.subnets("subnet-1")))
+                .tags(t -> t.key(EcsService.TAG_ENVIRONMENT).value("forever"))) // runs until stopped
+                .tasks().get(0).taskArn();
+        JsonNode list = JSON.readTree(aws("ecs", "list-tasks", "--cluster", "acme-prod", "--started-by", "cli-test"));
+        assertEquals(arn, list.get("taskArns").get(0).asText());
+        sdk.ecs.stopTask(b -> b.cluster("acme-prod").task(arn).reason("done"));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> cloud.taskStatus(arn), "STOPPED"::equals);
+        JsonNode described = JSON.readTree(aws("ecs", "describe-tasks", "--cluster", "acme-prod", "--tasks", arn));
+        JsonNode task = described.get("tasks").get(0);
+        assertEquals("STOPPED", task.get("lastStatus").asText());
+        assertEquals("UserInitiated", task.get("stopCode").asText());
+        assertEquals("done", task.get("stoppedReason").asText());
+    }
+
+    @Test
+    void elasticBeanstalkDescribeAndCreateVersion() throws Exception {
+        JsonNode envs = JSON.readTree(aws("elasticbeanstalk", "describe-environments", "--application-name", "acme"));
+        assertEquals("acme-web-prod", envs.get("Environments").get(0).get("EnvironmentName").asText());
+        assertEquals("Ready", envs.get("Environments").get(0).get("Status").asText());
+        aws("elasticbeanstalk", "create-application-version", "--application-name", "acme", "--version-label", "v-cli",
+                "--source-bundle", "S3Bucket=acme-bundles,S3Key=acme/v-cli.zip");
+        assertEquals("acme/v-cli.zip", sdk.eb.describeApplicationVersions(b -> b.applicationName("acme").versionLabels("v-cli"))
+                .applicationVersions().get(0).sourceBundle().s3Key());
+    }
+}
