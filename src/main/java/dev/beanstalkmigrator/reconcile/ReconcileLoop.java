@@ -17,7 +17,7 @@ public class ReconcileLoop {
     @Inject
     Reconciler reconciler;
 
-    @Scheduled(every = "${migrator.poll.tick:250ms}", delayed = "${migrator.poll.initial-delay:0s}",
+    @Scheduled(every = "${migrator.poll.tick:250ms}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, identity = "reconcile")
     void tick() {
         run(false);

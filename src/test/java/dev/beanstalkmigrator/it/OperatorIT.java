@@ -1,0 +1,313 @@
+package dev.beanstalkmigrator.it;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.sandbox.RunRecord;
+import dev.beanstalkmigrator.sandbox.SandboxCloud;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator, booted by Quarkus, against the sandbox through the real AWS SDK clients over HTTP: each test
+ * writes a plan for its own environment, waits for the outcome in the ledger and the API, and checks what
+ * reached ECS.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = SandboxResource.class, restrictToAnnotatedClass = false)
+class OperatorIT {
+
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    static SandboxCloud cloud() {
+        return SandboxResource.cloud();
+    }
+
+    static MigrationStatus ledger() {
+        String yaml = SandboxResource.ledger();
+        return yaml == null ? MigrationStatus.empty() : LedgerCodec.read(yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static MigrationRecord latest(String environment) {
+        EnvironmentStatus status = ledger().environment(environment);
+        return status == null || status.history().isEmpty() ? null : status.history().get(0);
+    }
+
+    static MigrationRecord awaitPhase(String environment, String version, Phase phase) {
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            MigrationRecord record = latest(environment);
+            return record != null && record.version().equals(version) && record.phase() == phase;
+        });
+        return latest(environment);
+    }
+
+    static List<RunRecord> runs(String environment) {
+        return cloud().runs().stream()
+                .filter(r -> environment.equals(r.tags().get("beanstalk-migrator:environment"))).toList();
+    }
+
+    static List<RunRecord> runs(String environment, String version) {
+        return runs(environment).stream()
+                .filter(r -> version.equals(r.tags().get("beanstalk-migrator:version"))).toList();
+    }
+
+    /** Waits until the operator has reconciled the plan now in S3 (its revision is in the status). */
+    static void awaitPlanInForce() {
+        String etag = etagOfPlan();
+        await().atMost(DEADLINE).until(() -> etag.equals(ledger().observedPlanRevision()));
+    }
+
+    static String etagOfPlan() {
+        byte[] plan = cloud().getObject(SandboxResource.BUCKET, SandboxResource.PLAN_KEY);
+        try {
+            return "\"" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("MD5")
+                    .digest(plan)) + "\"";
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aNewVersionRunsOneTaskThatSucceeds() {
+        SandboxResource.plan(Plans.plan("{name: shop-new, version: v2}"));
+        MigrationRecord record = awaitPhase("shop-new", "v2", Phase.Succeeded);
+        List<RunRecord> runs = runs("shop-new", "v2");
+        assertEquals(1, runs.size(), "exactly one migrate task");
+        RunRecord run = runs.get(0);
+        assertEquals(record.taskArn(), run.taskArn());
+        assertEquals(List.of("python", "manage.py", "migrate", "--noinput"), run.command());
+        assertEquals("bm-" + record.launchId(), run.startedBy());
+        assertEquals(record.launchId(), run.clientToken());
+        assertEquals("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v2", run.image(),
+                "the image of the version's Dockerrun.aws.json");
+        assertTrue(run.taskDefinitionArn().contains("task-definition/shop-app-migrate:"), run.taskDefinitionArn());
+        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop", run.environment().get("DATABASE_URL"));
+        assertEquals(0, record.exitCode());
+        assertEquals("source-bundle:Dockerrun.aws.json", record.imageSource());
+
+        given().get("/api/v1/environments/shop-new").then().statusCode(200)
+                .body("resolvedVersion", equalTo("v2"))
+                .body("deployedVersion", equalTo("v1"))
+                .body("history[0].phase", equalTo("Succeeded"))
+                .body("history[0].taskArn", equalTo(record.taskArn()))
+                .body("conditions.find { it.type == 'Ready' }.status", equalTo("True"));
+        given().get("/api/v1/status").then().statusCode(200)
+                .body("kind", equalTo("MigrationStatus"))
+                .body("leader", equalTo("it-replica"))
+                .body("environments.name", hasItem("shop-new"));
+        given().get("/api/v1/environments").then().statusCode(200).body("name", hasItem("shop-new"));
+
+        // A second, identical plan upload and more cycles launch nothing more.
+        SandboxResource.plan(Plans.plan("{name: shop-new, version: v2}", "{name: shop-crash2, version: v1, suspend: true}"));
+        awaitPlanInForce();
+        assertEquals(1, runs("shop-new").size());
+    }
+
+    @Test
+    void aFailingMigrationIsFailedWithItsExitCodeAndLogTail() {
+        SandboxResource.plan(Plans.plan("{name: shop-fail, version: v-broken}"));
+        MigrationRecord record = awaitPhase("shop-fail", "v-broken", Phase.Failed);
+        assertEquals(1, record.exitCode());
+        assertEquals("Essential container in task exited", record.reason());
+        assertNotNull(record.logTail());
+        assertTrue(record.logTail().get(record.logTail().size() - 1).contains("ProgrammingError"), record.logTail()
+                .toString());
+        given().get("/api/v1/environments/shop-fail").then()
+                .body("conditions.find { it.type == 'Ready' }.reason", equalTo("MigrationFailed"));
+        assertEquals(1, runs("shop-fail").size(), "not retried by itself");
+    }
+
+    @Test
+    void aTaskThatCannotPullItsImageFailsWithoutExitCode() {
+        SandboxResource.plan(Plans.plan("{name: shop-nopull, version: v-nopull}"));
+        MigrationRecord record = awaitPhase("shop-nopull", "v-nopull", Phase.Failed);
+        assertNull(record.exitCode());
+        assertTrue(record.reason().contains("CannotPullContainerError"), record.reason());
+    }
+
+    @Test
+    void aMigrationPastItsTimeoutIsStoppedAndTimedOut() {
+        SandboxResource.plan(Plans.plan("{name: shop-timeout, version: v-slow, timeout: 1s}"));
+        MigrationRecord record = awaitPhase("shop-timeout", "v-slow", Phase.TimedOut);
+        assertEquals("STOPPED", cloud().taskStatus(record.taskArn()));
+        assertTrue(cloud().calls("ecs:StopTask") >= 1);
+        given().get("/api/v1/environments/shop-timeout").then()
+                .body("conditions.find { it.type == 'Ready' }.reason", equalTo("MigrationTimedOut"));
+    }
+
+    @Test
+    void changingTheRerunTokenRunsAFailedMigrationAgain() {
+        SandboxResource.plan(Plans.plan("{name: shop-rerun, version: v-broken}"));
+        awaitPhase("shop-rerun", "v-broken", Phase.Failed);
+        SandboxResource.plan(Plans.plan("{name: shop-rerun, version: v-broken, rerun: '2'}"));
+        await().atMost(DEADLINE).until(() -> latest("shop-rerun").rerun().equals("2")
+                && latest("shop-rerun").phase() == Phase.Failed);
+        assertEquals(2, runs("shop-rerun").size());
+        assertEquals(2, ledger().environment("shop-rerun").history().size());
+    }
+
+    @Test
+    void aSuspendedEnvironmentLaunchesNothing() {
+        SandboxResource.plan(Plans.plan("{name: shop-suspend, version: v2, suspend: true}"));
+        awaitPlanInForce();
+        await().atMost(DEADLINE).until(() -> ledger().environment("shop-suspend") != null);
+        given().get("/api/v1/environments/shop-suspend").then()
+                .body("conditions.find { it.type == 'Suspended' }.status", equalTo("True"))
+                .body("history", org.hamcrest.Matchers.empty());
+        assertEquals(0, runs("shop-suspend").size());
+    }
+
+    @Test
+    void deployedFollowsWhatElasticBeanstalkRuns() {
+        SandboxResource.plan(Plans.plan("{name: shop-deployed, version: deployed}"));
+        awaitPhase("shop-deployed", "v1", Phase.Succeeded);
+        cloud().setDeployedVersion("shop-deployed", "v3");
+        awaitPhase("shop-deployed", "v3", Phase.Succeeded);
+        assertEquals(1, runs("shop-deployed", "v1").size());
+        assertEquals(1, runs("shop-deployed", "v3").size());
+    }
+
+    @Test
+    void latestFollowsTheNewestRegisteredVersion() {
+        SandboxResource.plan(Plans.plan("{name: shop-latest, version: latest}"));
+        awaitPhase("shop-latest", "v3", Phase.Succeeded);
+        cloud().registerApplicationVersion("shop", "v4", "it-bundles", "shop/v3.zip");
+        MigrationRecord v4 = awaitPhase("shop-latest", "v4", Phase.Succeeded);
+        assertEquals(1, runs("shop-latest", "v4").size());
+        assertEquals("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v3", v4.image(),
+                "v4's bundle is v3's, so is its image");
+    }
+
+    @Test
+    void afterSuccessDeployUpdatesTheEnvironment() {
+        SandboxResource.plan(Plans.plan("{name: shop-deploy, version: v2, afterSuccess: deploy}"));
+        awaitPhase("shop-deploy", "v2", Phase.Succeeded);
+        await().atMost(DEADLINE).until(() -> "v2".equals(cloud().deployedVersion("shop-deploy")));
+        await().atMost(DEADLINE).until(() -> latest("shop-deploy").deployedAt() != null);
+        assertEquals(1, cloud().calls("elasticbeanstalk:UpdateEnvironment"));
+    }
+
+    @Test
+    void anInvalidPlanKeepsTheLastValidOneAndLaunchesNothing() {
+        SandboxResource.plan(Plans.plan("{name: shop-invalid, version: v1}"));
+        awaitPhase("shop-invalid", "v1", Phase.Succeeded);
+        String validRevision = ledger().observedPlanRevision();
+        int runsBefore = cloud().runs().size();
+
+        SandboxResource.plan(Plans.plan("{name: shop-invalid, version: v2, timeout: 30x}")
+                + "    - {name: shop-new, version: v3}\n");
+        await().atMost(DEADLINE).until(() -> ledger().planError() != null);
+        MigrationStatus status = ledger();
+        assertEquals(validRevision, status.observedPlanRevision(), "the last valid plan stays in force");
+        assertTrue(status.planError().contains("plan.yaml:"), status.planError());
+        assertTrue(status.planError().contains("timeout"), status.planError());
+        given().get("/api/v1/environments/shop-invalid").then()
+                .body("conditions.find { it.type == 'SpecInvalid' }.status", equalTo("True"));
+        given().get("/q/health/ready").then().statusCode(200)
+                .body("checks[0].data.error", containsString("timeout"))
+                .body("checks[0].data.planRevision", equalTo(validRevision));
+        assertEquals(runsBefore, cloud().runs().size(), "nothing launched from an invalid plan");
+
+        SandboxResource.plan(Plans.plan("{name: shop-invalid, version: v2}"));
+        awaitPhase("shop-invalid", "v2", Phase.Succeeded);
+        assertNull(ledger().planError());
+    }
+
+    @Test
+    void environmentVariablesTooLargeForOverridesGoIntoTheMigrateRevision() {
+        cloud().setEnvironmentVariable("shop-big", "CERTIFICATE_BUNDLE", "x".repeat(9000));
+        SandboxResource.plan(Plans.plan("{name: shop-big, version: v2}"));
+        MigrationRecord record = awaitPhase("shop-big", "v2", Phase.Succeeded);
+        assertEquals("task-definition", record.overrides());
+        RunRecord run = runs("shop-big").get(0);
+        assertTrue(run.environment().isEmpty(), "no environment in the overrides");
+        assertNull(run.command());
+        assertFalse(SandboxResource.ledger().contains("xxxxxxxx"), "values never reach the ledger");
+    }
+
+    @Test
+    void theSecretsCanaryReachesEcsAndNothingElse() {
+        String canary = "canary-4d1f8a2b9c7e-secret";
+        cloud().setEnvironmentVariable("shop-canary", "DB_PASSWORD", canary);
+        SandboxResource.plan(Plans.plan("{name: shop-canary, version: v-leaky}"));
+        MigrationRecord record = awaitPhase("shop-canary", "v-leaky", Phase.Failed);
+        assertEquals(2, record.exitCode());
+
+        assertEquals(canary, runs("shop-canary").get(0).environment().get("DB_PASSWORD"), "it reaches ECS");
+        assertTrue(record.logTail().contains("connecting with password ***"), record.logTail().toString());
+
+        String ledger = SandboxResource.ledger();
+        assertFalse(ledger.contains(canary), "ledger");
+        for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-canary",
+                "/q/health", "/q/health/ready", "/q/health/live")) {
+            String body = given().get(path).then().extract().asString();
+            assertFalse(body.contains(canary), path);
+        }
+        String reconcile = given().header("Authorization", "Bearer " + SandboxResource.TOKEN)
+                .post("/api/v1/reconcile").then().statusCode(200).extract().asString();
+        assertFalse(reconcile.contains(canary), "reconcile answer");
+        List<String> log = SandboxResource.operatorLog();
+        assertFalse(log.isEmpty(), "the log capture works");
+        assertTrue(log.stream().anyMatch(l -> l.contains("shop-canary")), "the operator logged about it");
+        assertTrue(log.stream().noneMatch(l -> l.contains(canary)), "log lines");
+    }
+
+    @Test
+    void reconcileNeedsTheBearerToken() {
+        given().post("/api/v1/reconcile").then().statusCode(401)
+                .contentType("application/problem+json").body("status", equalTo(401));
+        given().header("Authorization", "Bearer wrong").post("/api/v1/reconcile").then().statusCode(401);
+        given().header("Authorization", "Bearer " + SandboxResource.TOKEN).post("/api/v1/reconcile").then()
+                .statusCode(200).body("reconciled", notNullValue());
+    }
+
+    @Test
+    void validateAnswersErrorsWithLineAndColumn() {
+        given().contentType("application/yaml").body(Plans.plan("{name: shop-x, version: v1, timout: 5m}").getBytes(StandardCharsets.UTF_8))
+                .post("/api/v1/validate").then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("errors[0].line", equalTo(14))
+                .body("errors[0].column", greaterThanOrEqualTo(1))
+                .body("errors[0].message", containsString("timeout"));
+        given().contentType("application/yaml").body(Plans.plan("{name: shop-x, version: v1}").getBytes(StandardCharsets.UTF_8))
+                .post("/api/v1/validate").then().statusCode(200).body("valid", equalTo(true));
+    }
+
+    @Test
+    void unknownEnvironmentIsAProblem() {
+        given().get("/api/v1/environments/nope").then().statusCode(404)
+                .contentType("application/problem+json").body("title", equalTo("No such environment"));
+    }
+
+    @Test
+    void healthSaysLiveAndReadyWithData() {
+        awaitPlanInForce();
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks[0].data.role", equalTo("leader"))
+                .body("checks[0].data.planRevision", notNullValue())
+                .body("checks[0].data.lastSync", org.hamcrest.Matchers.not(equalTo("never")))
+                .body("checks[0].data.error", nullValue());
+    }
+}
