@@ -57,13 +57,6 @@ public interface MigratorConfig {
 
         @WithDefault("5s")
         Duration taskInterval();
-
-        /**
-         * How often the loop wakes to see what is due; each interval above is honoured to within a tick.
-         * Read by the scheduler expression of {@code ReconcileLoop}.
-         */
-        @WithDefault("250ms")
-        Duration tick();
     }
 
     interface LeaderElection {

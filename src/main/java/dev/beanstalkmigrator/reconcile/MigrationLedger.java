@@ -65,6 +65,9 @@ public final class MigrationLedger {
         if (current == null) {
             reload();
         }
+        if (next.equals(current)) {
+            return false;
+        }
         byte[] bytes = LedgerCodec.write(next);
         if (lastBytes != null && Arrays.equals(bytes, lastBytes)) {
             current = next;

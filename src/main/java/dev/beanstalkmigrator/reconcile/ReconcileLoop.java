@@ -1,26 +1,59 @@
 package dev.beanstalkmigrator.reconcile;
 
-import io.quarkus.scheduler.Scheduled;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Drives the {@link Reconciler}: a short tick decides what is due (plan, Elastic Beanstalk, tasks, each on its
- * own interval), so that a reconcile asked for over HTTP and the intervals share one thread of control.
+ * Drives the {@link Reconciler} on one thread of its own: after each cycle it sleeps until the next thing
+ * is due (plan, Elastic Beanstalk, tasks, each on its own interval), so an idle operator wakes only when it
+ * has something to do, and a plan interval of one second is honoured to the millisecond. (Quarkus's
+ * scheduler runs jobs at one-second granularity at best, too coarse for the detection latency we promise.)
  */
 @ApplicationScoped
 public class ReconcileLoop {
 
     private static final Logger LOG = Logger.getLogger(ReconcileLoop.class);
+    /** Even with nothing due, look at least this often: holds and retries have their own clocks. */
+    static final Duration MAX_SLEEP = Duration.ofSeconds(1);
+    static final Duration MIN_SLEEP = Duration.ofMillis(5);
 
     @Inject
     Reconciler reconciler;
 
-    @Scheduled(every = "${migrator.poll.tick:250ms}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, identity = "reconcile")
-    void tick() {
+    private ScheduledExecutorService executor;
+
+    void start(@Observes StartupEvent event) {
+        executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "reconcile-loop");
+            thread.setDaemon(true);
+            return thread;
+        });
+        executor.execute(this::tick);
+    }
+
+    void stop(@Observes ShutdownEvent event) throws InterruptedException {
+        if (executor != null) {
+            executor.shutdownNow();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private void tick() {
         run(false);
+        Duration sleep = Duration.between(Instant.now(), reconciler.nextDue());
+        sleep = sleep.compareTo(MIN_SLEEP) < 0 ? MIN_SLEEP : sleep.compareTo(MAX_SLEEP) > 0 ? MAX_SLEEP : sleep;
+        if (!executor.isShutdown()) {
+            executor.schedule(this::tick, sleep.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Reconciles now, doing everything whatever is due, and returns what it saw. */

@@ -95,6 +95,12 @@ public final class Reconciler {
         return snapshot;
     }
 
+    /** When the next thing falls due: the plan, Elastic Beanstalk or the tasks. */
+    public synchronized Instant nextDue() {
+        Instant next = nextPlanPoll.isBefore(nextObservation) ? nextPlanPoll : nextObservation;
+        return next.isBefore(nextTaskPoll) ? next : nextTaskPoll;
+    }
+
     /**
      * Runs one cycle.
      *
@@ -104,9 +110,15 @@ public final class Reconciler {
         Instant now = clock.instant();
         String error = null;
         boolean awsAnswered = true;
+        boolean planDue = force || !now.isBefore(nextPlanPoll);
+        boolean observationDue = force || !now.isBefore(nextObservation);
+        boolean tasksDue = force || !now.isBefore(nextTaskPoll);
+        if (!planDue && !observationDue && !tasksDue) {
+            return snapshot;
+        }
         try {
             boolean planChanged = false;
-            if (force || !now.isBefore(nextPlanPoll)) {
+            if (planDue) {
                 nextPlanPoll = now.plus(settings.planInterval());
                 planChanged = desired.refresh();
             }
@@ -114,13 +126,12 @@ public final class Reconciler {
             if (!view.loaded()) {
                 return publish(ledgerOrEmpty(), view, view.error(), awsAnswered, now);
             }
-            if (force || planChanged || !now.isBefore(nextObservation)) {
+            if (planChanged || observationDue) {
                 nextObservation = now.plus(settings.beanstalkInterval());
                 observation = observe(view.plan(), now);
                 awsAnswered = observation.applications().values().stream()
                         .noneMatch(a -> a.error() instanceof CloudError.Transient);
             }
-            boolean tasksDue = force || !now.isBefore(nextTaskPoll);
             if (tasksDue) {
                 nextTaskPoll = now.plus(settings.taskInterval());
             }

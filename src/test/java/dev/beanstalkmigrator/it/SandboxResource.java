@@ -88,7 +88,6 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
                 Map.entry("migrator.poll.plan-interval", "200ms"),
                 Map.entry("migrator.poll.beanstalk-interval", "300ms"),
                 Map.entry("migrator.poll.task-interval", "200ms"),
-                Map.entry("migrator.poll.tick", "50ms"),
                 Map.entry("migrator.leader-election.identity", "it-replica"),
                 Map.entry("quarkus.log.category.\"dev.beanstalkmigrator\".level", "DEBUG"));
     }
