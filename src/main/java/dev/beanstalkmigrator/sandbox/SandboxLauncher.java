@@ -9,7 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.inject.Inject;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -22,24 +22,17 @@ import io.quarkus.runtime.StartupEvent;
 public class SandboxLauncher {
     private static final Logger LOG = Logger.getLogger(SandboxLauncher.class.getName());
 
-    @ConfigProperty(name = "migrator.sandbox.enabled", defaultValue = "false")
-    boolean enabled;
-
-    @ConfigProperty(name = "migrator.sandbox.port", defaultValue = "4566")
-    int port;
-
-    @ConfigProperty(name = "migrator.sandbox.seed", defaultValue = "config/sandbox.yaml")
-    String seed;
-
-    @ConfigProperty(name = "migrator.sandbox.plan", defaultValue = "config/desired-state.yaml")
-    String plan;
+    @Inject
+    SandboxConfig config;
 
     private volatile SandboxCloud cloud;
 
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
-        if (!enabled) {
+        if (!config.enabled()) {
             return;
         }
+        String plan = config.plan();
+        String seed = config.seed();
         // The sandbox does not check signatures, but the SDK's default credentials chain still needs some
         // credentials: give it static "test" ones through the system properties unless set already.
         if (System.getProperty("aws.accessKeyId") == null && System.getProperty("aws.secretAccessKey") == null) {
@@ -51,7 +44,7 @@ public class SandboxLauncher {
             LOG.warning("sandbox: plan file " + planPath + " not found; no plan is uploaded until it appears");
         }
         SandboxOptions options = SandboxOptions.builder()
-                .port(port)
+                .port(config.port())
                 .seed(Path.of(seed))
                 .plan(planPath)
                 .build();

@@ -14,9 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 /** The Quarkus launcher's logic, without booting Quarkus. */
 class SandboxLauncherTest {
 
+    record Config(boolean enabled, int port, String seed, String plan) implements SandboxConfig {}
+
     @Test
     void disabledByDefaultStartsNothing() {
         SandboxLauncher l = new SandboxLauncher();
+        l.config = new Config(false, 4566, "config/sandbox.yaml", "config/desired-state.yaml");
         l.onStart(null);
         assertNull(l.cloud());
         l.onStop(null);
@@ -29,15 +32,15 @@ class SandboxLauncherTest {
         System.clearProperty("aws.accessKeyId");
         System.clearProperty("aws.secretAccessKey");
         SandboxLauncher l = new SandboxLauncher();
-        l.enabled = true;
+        int port;
         try (ServerSocket s = new ServerSocket(0)) {
-            l.port = s.getLocalPort();
+            port = s.getLocalPort();
         }
-        l.seed = "config/sandbox.yaml";
-        l.plan = dir.resolve("missing-desired-state.yaml").toString();
+        l.config = new Config(true, port, "config/sandbox.yaml",
+                dir.resolve("missing-desired-state.yaml").toString());
         try {
             l.onStart(null);
-            assertEquals(l.port, l.cloud().port());
+            assertEquals(port, l.cloud().port());
             assertEquals("test", System.getProperty("aws.accessKeyId"));
             assertEquals("test", System.getProperty("aws.secretAccessKey"));
             assertEquals("v41", l.cloud().deployedVersion("acme-web-prod"));

@@ -1,0 +1,24 @@
+package dev.beanstalkmigrator.sandbox;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The sandbox's keys ({@code migrator.sandbox.*}): set in the dev and sandbox profiles only. */
+@ConfigMapping(prefix = "migrator.sandbox")
+public interface SandboxConfig {
+
+    /** Start the sandbox inside the application. */
+    @WithDefault("false")
+    boolean enabled();
+
+    @WithDefault("4566")
+    int port();
+
+    /** The sandbox's world. */
+    @WithDefault("config/sandbox.yaml")
+    String seed();
+
+    /** The plan file uploaded to the sandbox's bucket, and again whenever it changes; empty for none. */
+    @WithDefault("config/desired-state.yaml")
+    String plan();
+}
