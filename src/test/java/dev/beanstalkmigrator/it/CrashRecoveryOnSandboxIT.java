@@ -162,8 +162,8 @@ class CrashRecoveryOnSandboxIT {
         // Started, then the answer lost: every RunTask attempt is handled only after the client gave up
         // waiting (latency beyond the ECS client's read timeout). The first one handled starts the task;
         // the later ones carry the same client token and get that task back, unread.
-        cloud.injectFault(Fault.latency("ecs:RunTask", Duration.ofMillis(2000)).times(4));
-        SandboxAdapters impatient = new SandboxAdapters(cloud.endpoint(), Duration.ofMillis(700));
+        cloud.injectFault(Fault.latency("ecs:RunTask", Duration.ofMillis(3000)).times(4));
+        SandboxAdapters impatient = new SandboxAdapters(cloud.endpoint(), Duration.ofMillis(1200));
         Reconciler operator = operator(impatient, Clock.systemUTC(), LaunchProbe.NONE);
 
         MigrationStatus afterFirstCycle = operator.cycle(false).status();
