@@ -1,0 +1,267 @@
+package dev.beanstalkmigrator.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beanstalkmigrator.config.OperatorWiring;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.plan.PlanLimits;
+import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.reconcile.DesiredState;
+import dev.beanstalkmigrator.reconcile.ImageResolver;
+import dev.beanstalkmigrator.reconcile.LaunchProbe;
+import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.Reconciler;
+import dev.beanstalkmigrator.reconcile.S3PlanSource;
+import dev.beanstalkmigrator.sandbox.Fault;
+import dev.beanstalkmigrator.sandbox.RunRecord;
+import dev.beanstalkmigrator.sandbox.SandboxCloud;
+import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The launch protocol survives a crash at its most dangerous instants. An operator (a {@link Reconciler} wired
+ * as {@code OperatorWiring} wires it, on the real adapters, against the sandbox) is stopped by its
+ * {@link LaunchProbe} between two steps of a launch; a new operator, built from nothing but what is stored,
+ * takes over. Whatever the crash point, the sandbox's ECS records exactly one task for the (environment,
+ * version), and the ledger names that task.
+ */
+class CrashRecoveryOnSandboxIT {
+
+    static final String BUCKET = "it-migrator";
+    static final String PLAN_KEY = "plan.yaml";
+    static final String ENVIRONMENT = "shop-crash1";
+    static final String VERSION = "v2";
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    /** What the probe throws: the process "dies" there. */
+    static final class Crash extends RuntimeException {
+        Crash(LaunchProbe.Point point) {
+            super("crashed at " + point);
+        }
+    }
+
+    SandboxCloud cloud;
+    final List<SandboxAdapters> opened = new ArrayList<>();
+
+    @BeforeEach
+    void start() {
+        cloud = SandboxCloud.start(SandboxOptions.builder().port(0)
+                .seed(Path.of("src/test/resources/sandbox/it-seed.yaml")).build());
+        cloud.putObject(BUCKET, PLAN_KEY, Plans.plan("{name: " + ENVIRONMENT + ", version: " + VERSION + "}")
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() {
+        opened.forEach(SandboxAdapters::close);
+        if (cloud != null) {
+            cloud.close();
+        }
+    }
+
+    @Test
+    void crashAfterTheIntentIsRecordedThenARestartLaunchesOnce() {
+        MigrationRecord intent = crashAt(LaunchProbe.Point.INTENT_RECORDED);
+        assertTrue(runsOf(ENVIRONMENT, VERSION).isEmpty(), "RunTask was never called");
+
+        MigrationRecord done = restartUntilFinished(Clock.systemUTC());
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        RunRecord run = exactlyOneRun();
+        assertEquals(run.taskArn(), done.taskArn());
+        assertEquals(intent.launchId(), done.launchId(), "the restart adopted the recorded launch");
+        assertEquals(intent.launchId(), run.clientToken(), "repeated with the recorded client token");
+        assertEquals("bm-" + intent.launchId(), run.startedBy());
+        assertEquals(0, done.exitCode());
+    }
+
+    @Test
+    void crashAfterRunTaskAnsweredThenARestartAdoptsTheTask() {
+        MigrationRecord intent = crashAt(LaunchProbe.Point.TASK_STARTED);
+        RunRecord started = exactlyOneRun();
+        assertNull(intent.taskArn(), "the ARN never reached the ledger");
+        long runTaskCalls = cloud.calls("ecs:RunTask");
+
+        MigrationRecord done = restartUntilFinished(Clock.systemUTC());
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(started, exactlyOneRun(), "the task of the crashed launch, no other");
+        assertEquals(started.taskArn(), done.taskArn());
+        assertEquals(intent.launchId(), done.launchId());
+        assertEquals(runTaskCalls, cloud.calls("ecs:RunTask"), "found by startedBy, RunTask not repeated");
+    }
+
+    @Test
+    void crashAfterTheIntentAndNoTaskPastTheClientTokenWindowIsLaunchLost() {
+        crashAt(LaunchProbe.Point.INTENT_RECORDED);
+        long runTaskCalls = cloud.calls("ecs:RunTask");
+
+        // The operator comes back 25 hours later: ECS would no longer honour the client token.
+        MigrationRecord lost = restartUntilFinished(Clock.offset(Clock.systemUTC(), Duration.ofHours(25)));
+
+        assertEquals(Phase.Failed, lost.phase(), lost::toString);
+        assertEquals("LaunchLost", lost.reason());
+        assertNull(lost.taskArn());
+        assertTrue(cloud.runs().isEmpty(), () -> "runs: " + cloud.runs());
+        assertEquals(runTaskCalls, cloud.calls("ecs:RunTask"), "no RunTask after the window");
+        EnvironmentStatus environment = ledger().environment(ENVIRONMENT);
+        assertEquals("False", environment.condition("Ready").status());
+        assertEquals("LaunchLost", environment.condition("Ready").reason());
+    }
+
+    @Test
+    void crashAfterRunTaskThenTheTaskVanishesPastTheClientTokenWindowIsLaunchLost() {
+        crashAt(LaunchProbe.Point.TASK_STARTED);
+        RunRecord started = exactlyOneRun();
+        assertTrue(cloud.expireTask(started.taskArn()), "ECS forgets the task");
+
+        MigrationRecord lost = restartUntilFinished(Clock.offset(Clock.systemUTC(), Duration.ofHours(25)));
+
+        assertEquals(Phase.Failed, lost.phase(), lost::toString);
+        assertEquals("LaunchLost", lost.reason());
+        assertEquals(List.of(started), cloud.runs(), "nothing started again");
+    }
+
+    @Test
+    void runTaskAnsweredByADroppedConnectionStartsOneTask() {
+        // The sandbox drops the connection before it handles the call: that RunTask started nothing, and the
+        // retry (same client token) starts the one task.
+        cloud.injectFault(Fault.drop("ecs:RunTask").times(1));
+        Reconciler operator = operator(new SandboxAdapters(cloud.endpoint()), Clock.systemUTC(), LaunchProbe.NONE);
+
+        MigrationRecord done = cycleUntilFinished(operator);
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(1, cloud.calls("ecs:RunTask:dropped"));
+        assertEquals(2, cloud.calls("ecs:RunTask"), "the dropped call and its retry");
+        RunRecord run = exactlyOneRun();
+        assertEquals(run.taskArn(), done.taskArn());
+        assertEquals(done.launchId(), run.clientToken());
+    }
+
+    @Test
+    void runTaskThatStartedTheTaskButWhoseAnswersWereLostIsAdoptedNotRepeated() {
+        // Started, then the answer lost: every RunTask attempt is handled only after the client gave up
+        // waiting (latency beyond the ECS client's read timeout). The first one handled starts the task;
+        // the later ones carry the same client token and get that task back, unread.
+        cloud.injectFault(Fault.latency("ecs:RunTask", Duration.ofMillis(3000)).times(4));
+        SandboxAdapters impatient = new SandboxAdapters(cloud.endpoint(), Duration.ofMillis(1200));
+        Reconciler operator = operator(impatient, Clock.systemUTC(), LaunchProbe.NONE);
+
+        MigrationStatus afterFirstCycle = operator.cycle(false).status();
+        MigrationRecord unanswered = afterFirstCycle.environment(ENVIRONMENT).find(VERSION, "");
+        assertEquals(Phase.Launching, unanswered.phase(), "RunTask unanswered: the intent stays");
+        assertEquals(4, cloud.calls("ecs:RunTask"), "every attempt timed out");
+        await().atMost(DEADLINE).until(() -> cloud.runs().size() == 1);
+
+        MigrationRecord done = cycleUntilFinished(operator);
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        RunRecord run = exactlyOneRun();
+        assertEquals(run.taskArn(), done.taskArn());
+        assertEquals(unanswered.launchId(), done.launchId());
+        assertEquals(4, cloud.calls("ecs:RunTask"), "adopted by startedBy, RunTask not repeated");
+    }
+
+    // --- the operator, by hand ------------------------------------------------------------------------------
+
+    /** A reconciler wired as OperatorWiring wires it, on the given adapters. */
+    Reconciler operator(SandboxAdapters aws, Clock clock, LaunchProbe probe) {
+        opened.add(aws);
+        String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
+        DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
+                new PlanParser(PlanLimits.DEFAULTS));
+        MigrationLedger ledger = new MigrationLedger(aws.objects,
+                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
+        Reconciler.Settings settings = new Reconciler.Settings(false, 20, "crash-test",
+                Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(200), 20);
+        return new Reconciler(desired, ledger, aws.beanstalk, aws.ecs, aws.logs,
+                new ImageResolver(aws.beanstalk, aws.objects), settings, clock, probe);
+    }
+
+    /** Runs an operator that dies at {@code point}; returns the launch as the ledger holds it after the crash. */
+    MigrationRecord crashAt(LaunchProbe.Point point) {
+        LaunchProbe probe = (reached, environment) -> {
+            if (reached == point && environment.equals(ENVIRONMENT)) {
+                throw new Crash(point);
+            }
+        };
+        Reconciler doomed = operator(new SandboxAdapters(cloud.endpoint()), Clock.systemUTC(), probe);
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+                    try {
+                        doomed.cycle(false);
+                        return false;
+                    } catch (Crash crash) {
+                        return true;
+                    }
+                });
+        MigrationRecord intent = ledger().environment(ENVIRONMENT).find(VERSION, "");
+        assertNotNull(intent, "the intent is in the ledger before the crash");
+        assertEquals(Phase.Launching, intent.phase());
+        assertNotNull(intent.launchId());
+        return intent;
+    }
+
+    /** A restart: new clients, adapters, plan source, ledger and reconciler; cycles until the launch ends. */
+    MigrationRecord restartUntilFinished(Clock clock) {
+        return cycleUntilFinished(operator(new SandboxAdapters(cloud.endpoint()), clock, LaunchProbe.NONE));
+    }
+
+    MigrationRecord cycleUntilFinished(Reconciler operator) {
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            operator.cycle(false);
+            MigrationRecord record = recordInLedger();
+            return record != null && record.phase().terminal();
+        });
+        return recordInLedger();
+    }
+
+    // --- what is stored -------------------------------------------------------------------------------------
+
+    MigrationStatus ledger() {
+        byte[] stored = cloud.getObject(BUCKET, "plan.status.yaml");
+        assertNotNull(stored, "no ledger in the sandbox");
+        return LedgerCodec.read(stored);
+    }
+
+    MigrationRecord recordInLedger() {
+        byte[] stored = cloud.getObject(BUCKET, "plan.status.yaml");
+        if (stored == null) {
+            return null;
+        }
+        EnvironmentStatus environment = LedgerCodec.read(stored).environment(ENVIRONMENT);
+        return environment == null ? null : environment.find(VERSION, "");
+    }
+
+    List<RunRecord> runsOf(String environment, String version) {
+        return cloud.runs().stream()
+                .filter(r -> environment.equals(r.tags().get("beanstalk-migrator:environment"))
+                        && version.equals(r.tags().get("beanstalk-migrator:version")))
+                .toList();
+    }
+
+    RunRecord exactlyOneRun() {
+        List<RunRecord> runs = runsOf(ENVIRONMENT, VERSION);
+        assertEquals(1, runs.size(), () -> "tasks started for " + ENVIRONMENT + " " + VERSION + ": " + runs);
+        assertEquals(cloud.runs().size(), runs.size(), "no other task started");
+        return runs.get(0);
+    }
+}
