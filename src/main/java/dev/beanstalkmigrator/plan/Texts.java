@@ -8,7 +8,9 @@ final class Texts {
 
     private Texts() {}
 
-    /** {@code "text"} with control characters escaped, cut to {@link #MAX_QUOTED} code points. */
+    /**
+     * {@code "text"} with control and invisible characters escaped, cut to {@link #MAX_QUOTED} code points.
+     */
     static String quote(String text) {
         return '"' + escape(text) + '"';
     }
@@ -35,7 +37,7 @@ final class Texts {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
                 default -> {
-                    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+                    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || invisible(cp)) {
                         sb.append(String.format("\\u%04x", cp));
                     } else {
                         sb.appendCodePoint(cp);
@@ -44,6 +46,17 @@ final class Texts {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * Characters that do not show, or reorder or break what follows: format characters (zero-width
+     * spaces, bidirectional overrides, a stray byte order mark) and the Unicode line and paragraph
+     * separators. Quoted raw, they would hide why a key is unknown ({@code ver\u200bsion}) or let
+     * plan text rearrange a log line; escaped, they are visible.
+     */
+    private static boolean invisible(int cp) {
+        int type = Character.getType(cp);
+        return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR;
     }
 
     /**
