@@ -14,13 +14,58 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"name", "application", "desiredVersion", "resolvedVersion", "deployedVersion", "conditions",
-        "history"})
+        "history", "archived"})
 public record EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
-                                String deployedVersion, List<Condition> conditions, List<MigrationRecord> history) {
+                                String deployedVersion, List<Condition> conditions, List<MigrationRecord> history,
+                                List<MigrationKey> archived) {
+
+    /** Keys of migrations kept after their records left the history; the oldest are dropped past this. */
+    public static final int ARCHIVE_LIMIT = 1000;
 
     public EnvironmentStatus {
         conditions = conditions == null ? List.of() : List.copyOf(conditions);
         history = history == null ? List.of() : List.copyOf(history);
+        archived = archived == null ? List.of() : List.copyOf(archived);
+    }
+
+    public EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
+                             String deployedVersion, List<Condition> conditions, List<MigrationRecord> history) {
+        this(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions, history, List.of());
+    }
+
+    public EnvironmentStatus withHistory(List<MigrationRecord> history) {
+        return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
+                history, archived);
+    }
+
+    /**
+     * Keeps the newest {@code limit} records (and every in-flight one); the keys of the records dropped go to
+     * {@link #archived()}, so that a plan going back to an old version does not migrate it again.
+     */
+    public EnvironmentStatus capped(int limit) {
+        if (history.size() <= limit) {
+            return this;
+        }
+        java.util.List<MigrationRecord> kept = new java.util.ArrayList<>();
+        java.util.LinkedHashSet<MigrationKey> keys = new java.util.LinkedHashSet<>();
+        int room = limit;
+        for (MigrationRecord record : history) {
+            if (record.phase().inFlight() || room > 0) {
+                kept.add(record);
+                room--;
+            } else if (record.phase() != Phase.Pending) {
+                keys.add(MigrationKey.of(record));
+            }
+        }
+        keys.addAll(archived);
+        List<MigrationKey> archive = keys.stream().limit(ARCHIVE_LIMIT).toList();
+        return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
+                kept, archive);
+    }
+
+    /** The archived key of (version, rerun), or null. */
+    public MigrationKey archivedKey(String version, String rerun) {
+        return archived.stream().filter(k -> k.matches(version, rerun)).findFirst().orElse(null);
     }
 
     public MigrationRecord find(String version, String rerun) {

@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.MigrationKey;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
 import java.time.Instant;
@@ -17,10 +18,19 @@ public final class Conditions {
     private Conditions() {}
 
     public static List<Condition> derive(List<Condition> previous, EnvironmentSpec spec, String resolvedVersion,
-                                         List<MigrationRecord> history, Hold hold, String planError,
-                                         String warning, Instant now) {
+                                         List<MigrationRecord> history, List<MigrationKey> archived, Hold hold,
+                                         String planError, String warning, Instant now) {
         List<Condition> next = new ArrayList<>();
-        next.add(ready(spec, resolvedVersion, history, hold, warning));
+        MigrationKey old = spec == null || resolvedVersion == null ? null : archived.stream()
+                .filter(k -> k.matches(resolvedVersion, spec.rerun())).findFirst().orElse(null);
+        boolean inHistory = spec != null && resolvedVersion != null
+                && history.stream().anyMatch(r -> r.matches(resolvedVersion, spec.rerun()));
+        next.add(old != null && !inHistory
+                ? condition(Condition.READY, old.phase() == Phase.Succeeded,
+                        old.phase() == Phase.Succeeded ? "MigrationSucceeded" : "Migration" + old.phase().name(),
+                        resolvedVersion + " " + old.phase().name().toLowerCase()
+                                + " (its record has left the history; only its key is kept)")
+                : ready(spec, resolvedVersion, history, hold, warning));
         MigrationRecord inFlight = history.stream().filter(r -> r.phase().inFlight()).findFirst().orElse(null);
         next.add(inFlight == null
                 ? condition(Condition.MIGRATING, false, "Idle", "no migration in flight")

@@ -77,6 +77,10 @@ public final class Planner {
         Hold hold = null;
         MigrationRecord existing = status == null ? null : status.find(version, spec.rerun());
         boolean inFlight = !actions.isEmpty();
+        if (existing == null && status != null && status.archivedKey(version, spec.rerun()) != null) {
+            // Migrated long ago; only its key is left. Never again.
+            return new Decision(spec.name(), spec, version, deployed, actions, null);
+        }
         if (spec.suspend()) {
             hold = new Hold(Hold.Kind.SUSPENDED, "Suspended", "suspend: true in the plan; nothing new is launched");
         } else if (existing == null || existing.phase() == Phase.Pending) {
