@@ -16,17 +16,20 @@ import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.FilePlanSource;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.LaunchProbe;
+import dev.beanstalkmigrator.reconcile.LeaseElection;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.PlanSource;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.function.BooleanSupplier;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
@@ -76,8 +79,21 @@ public class OperatorWiring {
 
     @Produces
     @ApplicationScoped
+    LeaseElection leaseElection(MigratorConfig config, ObjectStore objects) {
+        MigratorConfig.LeaderElection election = config.leaderElection();
+        String leaseUri = election.leaseUri().orElseGet(() -> siblingUri(config.desiredState().uri(), ".lease.yaml"));
+        ObjectStore store = leaseUri.startsWith("file:") ? new LocalObjects() : objects;
+        ObjectLocation location = leaseUri.startsWith("file:")
+                ? new ObjectLocation("", Path.of(URI.create(leaseUri)).toString()) : ObjectLocation.parse(leaseUri);
+        return new LeaseElection(store, location, identity(config), election.leaseDuration(),
+                election.renewDeadline(), System::nanoTime, Clock.systemUTC());
+    }
+
+    @Produces
+    @ApplicationScoped
     Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, ContainerService ecs,
-                          ContainerLogs logs, PlanParser parser) {
+                          ContainerLogs logs, PlanParser parser, Instance<LeaseElection> election) {
+        BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
         String planUri = config.desiredState().uri();
         PlanSource source = planUri.startsWith("file:")
                 ? new FilePlanSource(Path.of(URI.create(planUri)), config.desiredState().maxBytes())
@@ -85,20 +101,26 @@ public class OperatorWiring {
         DesiredState desired = new DesiredState(source, parser);
         String statusUri = config.status().uri().orElseGet(() -> statusUriFor(planUri));
         MigrationLedger ledger = statusUri.startsWith("file:")
-                ? new MigrationLedger(new LocalObjects(), new ObjectLocation("", Path.of(URI.create(statusUri)).toString()))
-                : new MigrationLedger(objects, ObjectLocation.parse(statusUri));
+                ? new MigrationLedger(new LocalObjects(),
+                        new ObjectLocation("", Path.of(URI.create(statusUri)).toString()), leadership)
+                : new MigrationLedger(objects, ObjectLocation.parse(statusUri), leadership);
         Reconciler.Settings settings = new Reconciler.Settings(config.dryRun(), config.status().historyLimit(),
                 identity(config), config.poll().planInterval(), config.poll().beanstalkInterval(),
                 config.poll().taskInterval(), config.status().logTailLines());
         return new Reconciler(desired, ledger, beanstalk, ecs, logs, new ImageResolver(beanstalk, objects), settings,
-                Clock.systemUTC(), LaunchProbe.NONE);
+                Clock.systemUTC(), LaunchProbe.NONE, leadership);
     }
 
     /** {@code s3://b/plans/acme.yaml} gives {@code s3://b/plans/acme.status.yaml}. */
     public static String statusUriFor(String planUri) {
+        return siblingUri(planUri, ".status.yaml");
+    }
+
+    /** The plan's URI with its {@code .yaml} (or {@code .yml}) extension replaced by {@code suffix}. */
+    static String siblingUri(String planUri, String suffix) {
         String base = planUri.endsWith(".yaml") ? planUri.substring(0, planUri.length() - 5)
                 : planUri.endsWith(".yml") ? planUri.substring(0, planUri.length() - 4) : planUri;
-        return base + ".status.yaml";
+        return base + suffix;
     }
 
     static String identity(MigratorConfig config) {

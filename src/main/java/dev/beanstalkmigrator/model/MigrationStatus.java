@@ -28,6 +28,10 @@ public record MigrationStatus(String apiVersion, String kind, String plan, Strin
         return new MigrationStatus(API_VERSION, KIND, null, null, null, null, List.of());
     }
 
+    public MigrationStatus withLeader(String leader) {
+        return new MigrationStatus(apiVersion, kind, plan, observedPlanRevision, planError, leader, environments);
+    }
+
     public EnvironmentStatus environment(String name) {
         return environments.stream().filter(e -> e.name().equals(name)).findFirst().orElse(null);
     }

@@ -5,6 +5,7 @@ import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import java.util.Arrays;
+import java.util.function.BooleanSupplier;
 
 /**
  * The status ledger in S3. Every write is a compare-and-swap against the ETag this replica last read or
@@ -18,13 +19,40 @@ public final class MigrationLedger {
 
     private final ObjectStore store;
     private final ObjectLocation location;
+    private final BooleanSupplier fence;
     private MigrationStatus current;
     private String etag;
     private byte[] lastBytes;
 
     public MigrationLedger(ObjectStore store, ObjectLocation location) {
+        this(store, location, () -> true);
+    }
+
+    /**
+     * @param fence asked right before every write: false refuses it (this replica is no longer the leader)
+     */
+    public MigrationLedger(ObjectStore store, ObjectLocation location, BooleanSupplier fence) {
         this.store = store;
         this.location = location;
+        this.fence = fence;
+    }
+
+    /**
+     * For a standby: the ledger as the leader last wrote it, read with a conditional GET (a 304 when
+     * unchanged).
+     */
+    public synchronized MigrationStatus follow() {
+        ObjectStore.Read read = store.get(location, etag);
+        if (read instanceof ObjectStore.Read.Found found) {
+            current = LedgerCodec.read(found.body());
+            etag = found.etag();
+            lastBytes = found.body();
+        } else if (read instanceof ObjectStore.Read.Missing) {
+            current = MigrationStatus.empty();
+            etag = null;
+            lastBytes = null;
+        }
+        return current;
     }
 
     public ObjectLocation location() {
@@ -72,6 +100,11 @@ public final class MigrationLedger {
         if (lastBytes != null && Arrays.equals(bytes, lastBytes)) {
             current = next;
             return false;
+        }
+        if (!fence.getAsBoolean()) {
+            current = null;
+            throw new CloudError.Conflict("s3:PutObject", "NotLeader",
+                    "this replica no longer holds the lease; the ledger is not written", null);
         }
         try {
             etag = store.put(location, bytes, "application/yaml", etag);

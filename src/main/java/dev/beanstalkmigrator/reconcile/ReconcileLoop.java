@@ -1,14 +1,17 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.config.MigratorConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
@@ -29,14 +32,24 @@ public class ReconcileLoop {
     @Inject
     Reconciler reconciler;
 
+    @Inject
+    Instance<LeaseElection> election;
+
+    @Inject
+    MigratorConfig config;
+
     private ScheduledExecutorService executor;
+    private ScheduledExecutorService leaseKeeper;
 
     void start(@Observes StartupEvent event) {
-        executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "reconcile-loop");
-            thread.setDaemon(true);
-            return thread;
-        });
+        executor = Executors.newSingleThreadScheduledExecutor(daemon("reconcile-loop"));
+        if (config.leaderElection().enabled()) {
+            // Its own thread: a long cycle (a burst of launches) must not keep the lease from being renewed.
+            LeaseElection lease = election.get();
+            leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("lease-keeper"));
+            leaseKeeper.scheduleWithFixedDelay(lease::tryAcquireOrRenew, 0,
+                    config.leaderElection().retryPeriod().toMillis(), TimeUnit.MILLISECONDS);
+        }
         executor.execute(this::tick);
     }
 
@@ -45,6 +58,19 @@ public class ReconcileLoop {
             executor.shutdownNow();
             executor.awaitTermination(5, TimeUnit.SECONDS);
         }
+        if (leaseKeeper != null) {
+            leaseKeeper.shutdownNow();
+            leaseKeeper.awaitTermination(5, TimeUnit.SECONDS);
+            election.get().release();
+        }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     private void tick() {

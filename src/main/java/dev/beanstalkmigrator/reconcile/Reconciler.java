@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -42,6 +43,7 @@ public final class Reconciler {
     /** ECS honours a RunTask client token for 24 h; stop relying on it a little before. */
     static final Duration CLIENT_TOKEN_WINDOW = Duration.ofHours(23);
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+    static final Duration STANDBY_RECHECK = Duration.ofMillis(250);
     static final String TAG_ENVIRONMENT = "beanstalk-migrator:environment";
     static final String TAG_VERSION = "beanstalk-migrator:version";
     static final String TAG_LAUNCH_ID = "beanstalk-migrator:launch-id";
@@ -61,6 +63,8 @@ public final class Reconciler {
     private final Settings settings;
     private final Clock clock;
     private final LaunchProbe probe;
+    private final BooleanSupplier leadership;
+    private boolean leading;
 
     private Observation observation = new Observation(Map.of());
     private Instant nextPlanPoll = Instant.MIN;
@@ -71,8 +75,20 @@ public final class Reconciler {
     private final Map<String, String> warnings = new HashMap<>();
     private volatile Snapshot snapshot;
 
+    /** A reconciler that always acts (no leader election). */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
                       ContainerLogs logs, ImageResolver images, Settings settings, Clock clock, LaunchProbe probe) {
+        this(desired, ledger, beanstalk, ecs, logs, images, settings, clock, probe, () -> true);
+    }
+
+    /**
+     * @param leadership whether this replica may act now (see {@link LeaseElection#isLeader()}); asked at the
+     *     start of every cycle and before every RunTask. A standby only follows the plan and the ledger.
+     */
+    public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
+                      ContainerLogs logs, ImageResolver images, Settings settings, Clock clock, LaunchProbe probe,
+                      BooleanSupplier leadership) {
+        this.leadership = leadership;
         this.desired = desired;
         this.ledger = ledger;
         this.beanstalk = beanstalk;
@@ -117,6 +133,16 @@ public final class Reconciler {
             return snapshot;
         }
         try {
+            if (!leadership.getAsBoolean()) {
+                return standby(planDue, now);
+            }
+            if (!leading) {
+                // Whatever this replica knew before, another leader may have written since.
+                leading = true;
+                ledger.reload();
+                retries.clear();
+                planDue = observationDue = tasksDue = true;
+            }
             boolean planChanged = false;
             if (planDue) {
                 nextPlanPoll = now.plus(settings.planInterval());
@@ -154,6 +180,22 @@ public final class Reconciler {
         }
     }
 
+    /** A standby follows the plan (to report it) and the leader's ledger (to serve it), and acts on nothing. */
+    private Snapshot standby(boolean planDue, Instant now) {
+        leading = false;
+        // Look again soon: the lease keeper may make this replica the leader at any moment.
+        nextObservation = now.plus(STANDBY_RECHECK);
+        nextTaskPoll = nextObservation;
+        if (!planDue) {
+            return snapshot;
+        }
+        nextPlanPoll = now.plus(settings.planInterval());
+        desired.refresh();
+        MigrationStatus status = ledger.follow();
+        lastSync = now;
+        return publish(status, desired.view(), desired.view().error(), true, now);
+    }
+
     private MigrationStatus ledgerOrEmpty() {
         try {
             return ledger.current();
@@ -164,7 +206,7 @@ public final class Reconciler {
 
     private Snapshot publish(MigrationStatus status, DesiredState.View view, String error, boolean awsAnswered,
                              Instant now) {
-        snapshot = new Snapshot(status, view, true, settings.identity(), lastSync, error, awsAnswered,
+        snapshot = new Snapshot(status, view, leading, settings.identity(), lastSync, error, awsAnswered,
                 clock.instant());
         return snapshot;
     }
@@ -311,6 +353,12 @@ public final class Reconciler {
         // The intent is durable before any task can start.
         ledger.write(draft.snapshotForWrite());
         for (Prepared p : prepared) {
+            if (!leadership.getAsBoolean()) {
+                // The intents stay in the ledger: whoever leads next adopts them.
+                LOG.warnf("lost the lease while launching; %s and the rest are left to the next leader",
+                        p.spec().name());
+                break;
+            }
             probe.reached(LaunchProbe.Point.INTENT_RECORDED, p.spec().name());
             try {
                 ContainerService.LaunchResult result = ecs.runTask(p.launch());
@@ -522,27 +570,20 @@ public final class Reconciler {
             environments.put(spec.name(), status == null
                     ? new EnvironmentStatus(spec.name(), spec.application(), spec.version().toString(), null, null,
                     List.of(), history)
-                    : new EnvironmentStatus(status.name(), status.application(), status.desiredVersion(),
-                    status.resolvedVersion(), status.deployedVersion(), status.conditions(), history));
+                    : status.withHistory(history));
         }
 
         /** Replaces the record with the same launch id. */
         void update(String environment, MigrationRecord record) {
             EnvironmentStatus status = environments.get(environment);
-            List<MigrationRecord> history = status.history().stream()
-                    .map(r -> r.launchId().equals(record.launchId()) ? record : r).toList();
-            environments.put(environment, new EnvironmentStatus(status.name(), status.application(),
-                    status.desiredVersion(), status.resolvedVersion(), status.deployedVersion(), status.conditions(),
-                    history));
+            environments.put(environment, status.withHistory(status.history().stream()
+                    .map(r -> r.launchId().equals(record.launchId()) ? record : r).toList()));
         }
 
         void remove(String environment, String launchId) {
             EnvironmentStatus status = environments.get(environment);
-            List<MigrationRecord> history = status.history().stream()
-                    .filter(r -> !r.launchId().equals(launchId)).toList();
-            environments.put(environment, new EnvironmentStatus(status.name(), status.application(),
-                    status.desiredVersion(), status.resolvedVersion(), status.deployedVersion(), status.conditions(),
-                    history));
+            environments.put(environment, status.withHistory(status.history().stream()
+                    .filter(r -> !r.launchId().equals(launchId)).toList()));
         }
 
         /** Fills in what the cycle observed and concluded for an environment of the decision. */
@@ -560,8 +601,9 @@ public final class Reconciler {
             environments.put(decision.environment(), new EnvironmentStatus(decision.environment(), application,
                     desiredVersion, decision.resolvedVersion(), deployed,
                     Conditions.derive(status == null ? List.of() : status.conditions(), spec,
-                            decision.resolvedVersion(), history, hold, planError, warning, now),
-                    history));
+                            decision.resolvedVersion(), history,
+                            status == null ? List.of() : status.archived(), hold, planError, warning, now),
+                    history, status == null ? List.of() : status.archived()));
         }
 
         MigrationStatus snapshotForWrite() {
@@ -569,27 +611,11 @@ public final class Reconciler {
         }
 
         MigrationStatus toStatus(DesiredState.View view, String leader, int historyLimit) {
-            List<EnvironmentStatus> capped = environments.values().stream().map(e -> new EnvironmentStatus(
-                    e.name(), e.application(), e.desiredVersion(), e.resolvedVersion(), e.deployedVersion(),
-                    e.conditions(), cap(e.history(), historyLimit))).toList();
+            List<EnvironmentStatus> capped = environments.values().stream().map(e -> e.capped(historyLimit))
+                    .toList();
             return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND,
                     view.plan() == null ? null : view.plan().name(), view.revision(), view.error(), leader, capped);
         }
 
-        /** Newest first; in-flight migrations are never dropped. */
-        private List<MigrationRecord> cap(List<MigrationRecord> history, int limit) {
-            if (history.size() <= limit) {
-                return history;
-            }
-            List<MigrationRecord> kept = new ArrayList<>();
-            int room = limit;
-            for (MigrationRecord record : history) {
-                if (record.phase().inFlight() || room > 0) {
-                    kept.add(record);
-                    room--;
-                }
-            }
-            return kept;
-        }
     }
 }

@@ -68,8 +68,13 @@ class ReconcilerTest {
     }
 
     Reconciler operator(boolean dryRun, LaunchProbe probe) {
+        return operator(dryRun, probe, 20);
+    }
+
+    Reconciler operator(boolean dryRun, LaunchProbe probe, int historyLimit) {
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
-        Reconciler.Settings settings = new Reconciler.Settings(dryRun, 20, "test-replica", Duration.ofSeconds(10),
+        Reconciler.Settings settings = new Reconciler.Settings(dryRun, historyLimit, "test-replica",
+                Duration.ofSeconds(10),
                 Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
         return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
                 new ImageResolver(cloud, cloud), settings, clock, probe);
@@ -372,6 +377,26 @@ class ReconcilerTest {
         assertEquals(2, cloud.calls("elasticbeanstalk:DescribeEnvironments"), "one per application per 30 s");
         assertEquals(0, cloud.calls("s3:PutObject"), "an unchanged ledger is not rewritten");
         assertTrue(cloud.calls.keySet().stream().noneMatch(op -> op.startsWith("ecs:")), cloud.calls.toString());
+    }
+
+    @Test
+    void goingBackToAVersionWhoseRecordLeftTheHistoryNeverMigratesItAgain() {
+        cloud.version("acme", "v43", null, null);
+        Reconciler operator = operator(false, LaunchProbe.NONE, 1);
+        for (String version : List.of("v41", "v42", "v43")) {
+            plan("acme-web-prod", version, "");
+            operator.cycle(true);
+            cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+            operator.cycle(true);
+        }
+        EnvironmentStatus status = ledger().environment("acme-web-prod");
+        assertEquals(1, status.history().size());
+        assertEquals(List.of("v42", "v41"), status.archived().stream().map(k -> k.version()).toList());
+        plan("acme-web-prod", "v41", "");
+        operator.cycle(true);
+        operator.cycle(true);
+        assertEquals(3, cloud.launches.size(), "v41 was migrated before: never again");
+        assertEquals("True", ledger().environment("acme-web-prod").condition(Condition.READY).status());
     }
 
     @Test
