@@ -42,6 +42,8 @@ public final class AwsContainerService implements ContainerService {
     private final Retrying retrying;
     /** Task definition revisions never change, so a revision once described is kept (by ARN). */
     private final Map<String, software.amazon.awssdk.services.ecs.model.TaskDefinition> revisions = new ConcurrentHashMap<>();
+    /** Migrate revisions already found or registered, by base ARN, container and image (no values baked in). */
+    private final Map<String, String> migrateRevisions = new ConcurrentHashMap<>();
 
     public AwsContainerService(EcsClient client, Retrying retrying) {
         this.client = client;
@@ -80,6 +82,16 @@ public final class AwsContainerService implements ContainerService {
 
     @Override
     public String migrateRevision(ContainerService.TaskDefinition base, String container, String image,
+                                  Map<String, String> environment, List<String> command) {
+        if (environment != null || command != null) {
+            return findOrRegister(base, container, image, environment, command);
+        }
+        // A burst of environments on one task definition and version needs the revision once, not once each.
+        return migrateRevisions.computeIfAbsent(base.arn() + "\n" + container + "\n" + image,
+                key -> findOrRegister(base, container, image, null, null));
+    }
+
+    private String findOrRegister(ContainerService.TaskDefinition base, String container, String image,
                                   Map<String, String> environment, List<String> command) {
         RegisterTaskDefinitionRequest wanted = migrateDefinition(describe(base.arn()), container, image,
                 environment, command);

@@ -21,6 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -44,6 +50,7 @@ public final class Reconciler {
     static final Duration CLIENT_TOKEN_WINDOW = Duration.ofHours(23);
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     static final Duration STANDBY_RECHECK = Duration.ofMillis(250);
+    static final int PREPARE_THREADS = 8;
     static final String TAG_ENVIRONMENT = "beanstalk-migrator:environment";
     static final String TAG_VERSION = "beanstalk-migrator:version";
     static final String TAG_LAUNCH_ID = "beanstalk-migrator:launch-id";
@@ -71,8 +78,15 @@ public final class Reconciler {
     private Instant nextObservation = Instant.MIN;
     private Instant nextTaskPoll = Instant.MIN;
     private Instant lastSync;
-    private final Map<String, Retry> retries = new HashMap<>();
-    private final Map<String, String> warnings = new HashMap<>();
+    private final Map<String, Retry> retries = new ConcurrentHashMap<>();
+    private final Map<String, String> warnings = new ConcurrentHashMap<>();
+    /** Prepares launches in parallel: each needs a few AWS reads, and a burst has hundreds. */
+    private final ExecutorService preparers = Executors.newFixedThreadPool(PREPARE_THREADS, runnable -> {
+        Thread thread = new Thread(runnable, "launch-preparer");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final RunTaskPacer pacer = new RunTaskPacer();
     private volatile Snapshot snapshot;
 
     /** A reconciler that always acts (no leader election). */
@@ -234,18 +248,15 @@ public final class Reconciler {
     private MigrationStatus reconcile(DesiredState.View view, MigrationStatus status, boolean tasksDue, Instant now) {
         Draft draft = new Draft(status);
         List<Decision> decisions = Planner.plan(view.plan(), status, observation, settings.dryRun());
-        Map<String, Hold> holds = new HashMap<>();
-        List<Prepared> prepared = new ArrayList<>();
+        Map<String, Hold> holds = new ConcurrentHashMap<>();
+        List<Action.Launch> launches = new ArrayList<>();
         for (Decision decision : decisions) {
             if (decision.hold() != null) {
                 holds.put(decision.environment(), decision.hold());
             }
             for (Action action : decision.actions()) {
                 if (action instanceof Action.Launch launch) {
-                    Prepared p = prepare(launch, view.revision(), holds, now);
-                    if (p != null) {
-                        prepared.add(p);
-                    }
+                    launches.add(launch);
                 } else if (action instanceof Action.Preview preview) {
                     draft.put(preview.spec(), intent(preview.spec(), preview.version(), Phase.Pending, null, null,
                             null, null, now));
@@ -261,7 +272,7 @@ public final class Reconciler {
             }
         }
         watch(draft, view.plan(), now);
-        launch(prepared, draft, holds, now);
+        launch(prepareAll(launches, view.revision(), holds, now), draft, holds, now);
         for (Decision decision : decisions) {
             draft.finish(decision, holds.get(decision.environment()), view.error(),
                     warnings.get(decision.environment()), now);
@@ -271,7 +282,35 @@ public final class Reconciler {
 
     // --- launching ------------------------------------------------------------------------------------------
 
-    private Prepared prepare(Action.Launch launch, String planRevision, Map<String, Hold> holds, Instant now) {
+    private List<Prepared> prepareAll(List<Action.Launch> launches, String planRevision, Map<String, Hold> holds,
+                                      Instant now) {
+        Map<String, ContainerService.TaskDefinition> definitions = new ConcurrentHashMap<>();
+        if (launches.size() <= 1) {
+            return launches.stream().map(l -> prepare(l, planRevision, holds, definitions, now))
+                    .filter(Objects::nonNull).toList();
+        }
+        List<Future<Prepared>> futures = launches.stream()
+                .map(l -> preparers.submit(() -> prepare(l, planRevision, holds, definitions, now))).toList();
+        List<Prepared> prepared = new ArrayList<>();
+        for (Future<Prepared> future : futures) {
+            try {
+                Prepared p = future.get();
+                if (p != null) {
+                    prepared.add(p);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CloudError.Transient("prepare", "Interrupted", "shutting down", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime
+                        : new IllegalStateException(e.getCause());
+            }
+        }
+        return prepared;
+    }
+
+    private Prepared prepare(Action.Launch launch, String planRevision, Map<String, Hold> holds,
+                             Map<String, ContainerService.TaskDefinition> definitions, Instant now) {
         EnvironmentSpec spec = launch.spec();
         Retry retry = retries.get(spec.name());
         if (retry != null && retry.planRevision().equals(planRevision) && now.isBefore(retry.notBefore())) {
@@ -279,7 +318,8 @@ public final class Reconciler {
             return null;
         }
         try {
-            ContainerService.TaskDefinition base = ecs.describeTaskDefinition(spec.taskDefinition());
+            ContainerService.TaskDefinition base = definitions.computeIfAbsent(spec.taskDefinition(),
+                    ecs::describeTaskDefinition);
             ContainerService.Container container = base.container(spec.container());
             if (container == null) {
                 throw new CloudError.Stalled("ecs:DescribeTaskDefinition", "ContainerNotFound",
@@ -361,7 +401,8 @@ public final class Reconciler {
             }
             probe.reached(LaunchProbe.Point.INTENT_RECORDED, p.spec().name());
             try {
-                ContainerService.LaunchResult result = ecs.runTask(p.launch());
+                ContainerService.LaunchResult result = pacer.run(() -> ecs.runTask(p.launch()),
+                        leadership);
                 if (result.taskArn() != null) {
                     probe.reached(LaunchProbe.Point.TASK_STARTED, p.spec().name());
                     LOG.infof("%s: migrating %s with task %s (launch %s)", p.spec().name(), p.record().version(),
@@ -384,6 +425,7 @@ public final class Reconciler {
         }
         ledger.write(draft.snapshotForWrite());
         prepared.forEach(p -> probe.reached(LaunchProbe.Point.ARN_RECORDED, p.spec().name()));
+        pacer.report(prepared.size());
     }
 
     private void adopt(Action.Adopt adopt, MigrationPlan plan, Draft draft, Map<String, Hold> holds, Instant now) {
