@@ -420,6 +420,11 @@ public final class Reconciler {
                 holdAndRetry(p.spec().name(), e, desired.view().revision(), holds, now);
             } catch (CloudError e) {
                 // Unknown whether the task started: the intent stays and the next cycle adopts it.
+                if (e instanceof CloudError.Transient && RunTaskPacer.isThrottling(e)) {
+                    LOG.infof("ECS keeps throttling RunTask; %s and the launches after it are adopted next cycle",
+                            p.spec().name());
+                    break;
+                }
                 LOG.warnf("%s: RunTask unanswered (%s); the launch will be adopted", p.spec().name(), e.getMessage());
             }
         }
@@ -448,7 +453,8 @@ public final class Reconciler {
             }
             Map<String, String> environment = Overrides.IN_CONTAINER_OVERRIDES.equals(record.overrides())
                     ? beanstalk.environmentVariables(spec.application(), spec.name()) : null;
-            ContainerService.LaunchResult result = ecs.runTask(taskLaunch(spec, record, environment));
+            ContainerService.LaunchResult result = pacer.run(() -> ecs.runTask(taskLaunch(spec, record, environment)),
+                    leadership);
             if (result.taskArn() != null) {
                 LOG.infof("%s: launch %s resumed with the same client token: task %s", adopt.environment(),
                         record.launchId(), result.taskArn());

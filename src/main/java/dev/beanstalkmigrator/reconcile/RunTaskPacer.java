@@ -1,7 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.port.CloudError;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -21,8 +20,11 @@ final class RunTaskPacer {
     static final double INITIAL_RATE = 50;
     static final double MIN_RATE = 1;
     static final double MAX_RATE = 1000;
-    /** Give up on one launch (it stays Launching, adopted by the next cycle) after this long throttled. */
-    static final Duration GIVE_UP_AFTER = Duration.ofMinutes(2);
+    /**
+     * Give up on a launch after this many throttling answers in a row (about 2.5 s of backing off): it stays
+     * Launching and the next cycle adopts it, so a long throttling storm never holds the loop.
+     */
+    static final int MAX_THROTTLED_ATTEMPTS = 10;
 
     private double rate = INITIAL_RATE;
     private long nextAtNanos;
@@ -30,7 +32,7 @@ final class RunTaskPacer {
 
     /** Calls {@code runTask} when the pace allows, again while ECS throttles it. */
     synchronized <T> T run(Supplier<T> runTask, BooleanSupplier stillLeading) {
-        long deadline = System.nanoTime() + GIVE_UP_AFTER.toNanos();
+        int attempts = 0;
         while (true) {
             long wait = nextAtNanos - System.nanoTime();
             if (wait > 0) {
@@ -42,7 +44,7 @@ final class RunTaskPacer {
                 rate = Math.min(MAX_RATE, rate + 0.5);
                 return result;
             } catch (CloudError.Transient e) {
-                if (!isThrottling(e) || System.nanoTime() > deadline || !stillLeading.getAsBoolean()) {
+                if (!isThrottling(e) || ++attempts >= MAX_THROTTLED_ATTEMPTS || !stillLeading.getAsBoolean()) {
                     throw e;
                 }
                 throttled++;
