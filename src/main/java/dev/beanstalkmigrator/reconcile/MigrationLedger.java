@@ -42,17 +42,7 @@ public final class MigrationLedger {
      * unchanged).
      */
     public synchronized MigrationStatus follow() {
-        ObjectStore.Read read = store.get(location, etag);
-        if (read instanceof ObjectStore.Read.Found found) {
-            current = LedgerCodec.read(found.body());
-            etag = found.etag();
-            lastBytes = found.body();
-        } else if (read instanceof ObjectStore.Read.Missing) {
-            current = MigrationStatus.empty();
-            etag = null;
-            lastBytes = null;
-        }
-        return current;
+        return apply(store.get(location, etag));
     }
 
     public ObjectLocation location() {
@@ -69,12 +59,15 @@ public final class MigrationLedger {
 
     /** Forgets what is cached and reads the ledger from S3 (a missing ledger reads as empty). */
     public synchronized MigrationStatus reload() {
-        ObjectStore.Read read = store.get(location, null);
+        return apply(store.get(location, null));
+    }
+
+    private MigrationStatus apply(ObjectStore.Read read) {
         if (read instanceof ObjectStore.Read.Found found) {
             current = LedgerCodec.read(found.body());
             etag = found.etag();
             lastBytes = found.body();
-        } else {
+        } else if (read instanceof ObjectStore.Read.Missing) {
             current = MigrationStatus.empty();
             etag = null;
             lastBytes = null;

@@ -1,5 +1,7 @@
 package dev.beanstalkmigrator.reconcile;
 
+import static dev.beanstalkmigrator.plan.ByteEdits.delete;
+import static dev.beanstalkmigrator.plan.ByteEdits.insert;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -404,24 +406,5 @@ class HostilePlanReconcileTest {
             }
         }
         return bytes;
-    }
-
-    private static byte[] delete(byte[] bytes, int at, int length) {
-        int end = Math.min(bytes.length, at + length);
-        if (at >= end) {
-            return bytes;
-        }
-        byte[] out = new byte[bytes.length - (end - at)];
-        System.arraycopy(bytes, 0, out, 0, at);
-        System.arraycopy(bytes, end, out, at, bytes.length - end);
-        return out;
-    }
-
-    private static byte[] insert(byte[] bytes, int at, byte[] piece) {
-        byte[] out = new byte[bytes.length + piece.length];
-        System.arraycopy(bytes, 0, out, 0, at);
-        System.arraycopy(piece, 0, out, at, piece.length);
-        System.arraycopy(bytes, at, out, at + piece.length, bytes.length - at);
-        return out;
     }
 }
