@@ -295,6 +295,15 @@ class OperatorIT {
     }
 
     @Test
+    void frameworkErrorsAreProblemsToo() {
+        given().get("/api/v1/nothing-here").then().statusCode(404).contentType("application/problem+json")
+                .body("status", equalTo(404));
+        given().get("/api/v1/reconcile").then().statusCode(405).contentType("application/problem+json");
+        given().contentType("application/json").body("{}").post("/api/v1/validate").then().statusCode(415)
+                .contentType("application/problem+json");
+    }
+
+    @Test
     void unknownEnvironmentIsAProblem() {
         given().get("/api/v1/environments/nope").then().statusCode(404)
                 .contentType("application/problem+json").body("title", equalTo("No such environment"));
