@@ -214,7 +214,7 @@ final class Report {
         row(md, all, "[4] all AWS calls per plan interval", s -> fmt(s.idleCallsPerPlanInterval, 2));
         row(md, all, "[5] operator CPU per plan interval while idle (ms)", s -> fmt(s.idleCpuPerPlanInterval * 1000, 1));
         row(md, all, "[6] N first migrations: time from start to all Succeeded (s)", s -> fmt(s.initialSeconds, 1));
-        row(md, all, "[6] N first migrations: operator CPU (s)", s -> fmt(s.initialCpu, 2));
+        row(md, all, "[6] N first migrations: operator CPU from process start, startup included (s)", s -> fmt(s.initialCpu, 2));
         row(md, all, "[7] task definition revisions registered for the N migrations",
                 s -> String.valueOf(s.operatorRevisions));
         row(md, all, "[8] detection latency p50 / p95 / max (s)", s -> s.latency == null ? "" : fmt(s.latency.p50(), 2)
@@ -359,7 +359,7 @@ final class Report {
                 3. VmRSS from `/proc/<pid>/status`, after the idle window that follows the N first migrations.
                 4. The sandbox's per-operation request counters over an idle window (%d s, after the first migrations settled and 2 s more), divided by the number of plan intervals (1 s) or Beanstalk intervals (3 s) in the window, and by the number of applications. "of which 304": answers Not Modified. Window edges make a count off by at most one per window.
                 5. utime + stime of the operator process (`/proc/<pid>/stat`) over the idle window, per plan interval.
-                6. From process start to every environment's v1 record Succeeded in the ledger (tasks: 50 ms pending, 200 ms running), and the process's CPU over that time (minus startup).
+                6. From process start to every environment's v1 record Succeeded in the ledger (tasks: 50 ms pending, 200 ms running), and the process's CPU over that time (utime + stime from process start, so startup and JIT are included: an upper bound of the migrations' cost).
                 7. The sandbox's counter of `ecs:RegisterTaskDefinition` during the N migrations. The operator registers a `-migrate` revision only when the image changes, and reuses an identical active one; the recipe registers one per migration.
                 8. From the completion of the benchmark's S3 `PutObject` of the changed plan (one environment gets a new version) to the sandbox's accepted RunTask (`RunRecord.time()`), same JVM clock; a random 0-1 s pause before each PUT spreads it over the poll phase. Environments rotate over 5 so none has a migration in flight.
                 9. The recipe with its state file saying everything is migrated: `bash times` (bash and every child: aws, sed, sort; user + system) and the sandbox counters over %d polls, per poll.
