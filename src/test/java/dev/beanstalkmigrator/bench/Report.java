@@ -1,0 +1,447 @@
+package dev.beanstalkmigrator.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The figures of a run, and the Markdown report (table, notes, targets) built from them. */
+final class Report {
+
+    static final class Latency {
+        final List<Double> seconds;
+
+        Latency(List<Double> seconds) {
+            this.seconds = seconds.stream().sorted().toList();
+        }
+
+        double p50() {
+            return pct(0.50);
+        }
+
+        double p95() {
+            return pct(0.95);
+        }
+
+        double max() {
+            return seconds.get(seconds.size() - 1);
+        }
+
+        /** Nearest-rank percentile. */
+        double pct(double p) {
+            int rank = (int) Math.ceil(p * seconds.size());
+            return seconds.get(Math.max(0, Math.min(seconds.size() - 1, rank - 1)));
+        }
+    }
+
+    static final class Burst {
+        double seconds;
+        double cpuSeconds;
+        long runTaskCalls;
+        long runTaskThrottled;
+        long logFailureLines;
+        long logWarnOrErrorLines;
+        String sampleLogLine = "";
+        long ledgerThrottleFailures;
+        long duplicates;
+        long totalRuns;
+        double heapPeakBeforeGcMiB;
+        double heapCommittedMiB;
+        double heapUsedAfterMiB;
+        int collections;
+        Map<String, Long> calls;
+    }
+
+    static final class CpuPass {
+        double medianMillis;
+        double p90Millis;
+        double meanMillis;
+        double wallMillis;
+        double allocatedMiB;
+        int passes;
+        int warmup;
+        Map<String, Double> callsPerPass;
+    }
+
+    static final class Manual {
+        double idleCpuPerPoll;
+        double idleWallPerPoll;
+        double idleCallsPerPoll;
+        Map<String, Long> idleCalls;
+        int migrated;
+        double migrationCpu;
+        double migrationWall;
+        long revisions;
+        long runTasks;
+        Map<String, Long> migrationCalls;
+        Latency latency;
+    }
+
+    static final class FootprintRow {
+        final String name;
+        final List<Double> startup = new ArrayList<>();
+        final List<Double> rssMiB = new ArrayList<>();
+        final List<String> quarkus = new ArrayList<>();
+
+        FootprintRow(String name) {
+            this.name = name;
+        }
+
+        double bestStartup() {
+            return startup.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        }
+
+        double meanStartup() {
+            return startup.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        double meanRss() {
+            return rssMiB.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+    }
+
+    static final class Profile {
+        double readySeconds;
+        int samples;
+        Map<String, Integer> categories = Map.of();
+        Map<String, Integer> topPackages = Map.of();
+        int classes;
+        Map<String, Integer> classGroups = Map.of();
+    }
+
+    static final class Size {
+        final int n;
+        int applications;
+        double startupFresh;
+        double initialSeconds;
+        double initialCpu;
+        long operatorRevisions;
+        int operatorRuns;
+        double rssIdleMiB;
+        double idleWindowSeconds;
+        Map<String, Long> idleCalls = Map.of();
+        double s3GetPerPlanInterval;
+        double s3_304PerPlanInterval;
+        double describeEnvironmentsPerIntervalPerApp;
+        long ecsCallsIdle;
+        Map<String, Long> otherCallsIdle = Map.of();
+        double idleCallsPerPlanInterval;
+        double idleCpuPerPlanInterval;
+        Latency latency;
+        Burst burst;
+        CpuPass cpuPass;
+        Manual manual;
+        final List<FootprintRow> footprint = new ArrayList<>();
+        Profile profile;
+
+        Size(int n) {
+            this.n = n;
+        }
+    }
+
+    final Benchmark.Options options;
+    final Map<Integer, Size> sizes = new LinkedHashMap<>();
+    double totalSeconds;
+    final List<String> loadSamples = new ArrayList<>();
+
+    /** The 1-minute load average now, from /proc/loadavg (other work on the machine inflates the figures). */
+    void sampleLoad(String when) {
+        try {
+            loadSamples.add(when + " " + Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException e) {
+            // not Linux
+        }
+    }
+
+    Report(Benchmark.Options options) {
+        this.options = options;
+    }
+
+    Size size(int n) {
+        return sizes.computeIfAbsent(n, Size::new);
+    }
+
+    // ------------------------------------------------------------------------------------------- Markdown
+
+    static String f(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+
+    static String fmt(double v, int decimals) {
+        return Double.isNaN(v) ? "n/a" : f("%." + decimals + "f", v);
+    }
+
+    String markdown() {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmark results\n\n");
+        md.append(f("Command: `%s`  \nDate: %s  \nCommit: %s  \nMachine: %s  \nRun time: %.0f s\n\n", options.command,
+                LocalDate.now(), options.commit, machine(), totalSeconds));
+        md.append("Load average (1 min) of the machine during the run, sampled at each phase: ")
+                .append(String.join(", ", loadSamples))
+                .append(". A load above the core count means other processes competed for the CPU and every time "
+                        + "figure is inflated.\n\n");
+        md.append("Setup: a sandbox (simulated S3, Elastic Beanstalk, ECS, CloudWatch Logs; every call delayed 20 ms) "
+                + "in the benchmark JVM, the packaged operator (`java -jar target/quarkus-app/quarkus-run.jar`, "
+                + "production profile) as a separate process with plan interval 1 s, Beanstalk interval 3 s, task "
+                + "interval 1 s; N environments, " + options.perApplication + " per application, every one at v1; "
+                + "the manual recipe (`bench/manual-recipe.sh`, the AWS CLI in a bash loop) against the same "
+                + "sandbox.\n\n");
+
+        md.append("## Operator, per size\n\n");
+        List<Size> all = new ArrayList<>(sizes.values());
+        md.append("| figure |");
+        all.forEach(s -> md.append(" N = ").append(s.n).append(" |"));
+        md.append("\n|---|");
+        all.forEach(s -> md.append("---|"));
+        md.append('\n');
+        row(md, all, "applications", s -> String.valueOf(s.applications));
+        row(md, all, "[1] startup to ready, fresh (s; first cycle launches N migrations)", s -> fmt(s.startupFresh, 2));
+        row(md, all, "[2] startup to ready, restart on a settled ledger (s, best of " + Footprint.REPEATS + ")",
+                s -> s.footprint.isEmpty() ? "" : fmt(s.footprint.get(0).bestStartup(), 2));
+        row(md, all, "[3] RSS idle after the N migrations (MiB)", s -> fmt(s.rssIdleMiB, 0));
+        row(md, all, "[4] S3 GetObject per plan interval (of which 304)", s -> fmt(s.s3GetPerPlanInterval, 2) + " ("
+                + fmt(s.s3_304PerPlanInterval, 2) + ")");
+        row(md, all, "[4] DescribeEnvironments per Beanstalk interval per application",
+                s -> fmt(s.describeEnvironmentsPerIntervalPerApp, 2));
+        row(md, all, "[4] ECS calls while idle (window total)", s -> String.valueOf(s.ecsCallsIdle));
+        row(md, all, "[4] other calls while idle (window total)", s -> s.otherCallsIdle.isEmpty() ? "none"
+                : s.otherCallsIdle.toString());
+        row(md, all, "[4] all AWS calls per plan interval", s -> fmt(s.idleCallsPerPlanInterval, 2));
+        row(md, all, "[5] operator CPU per plan interval while idle (ms)", s -> fmt(s.idleCpuPerPlanInterval * 1000, 1));
+        row(md, all, "[6] N first migrations: time from start to all Succeeded (s)", s -> fmt(s.initialSeconds, 1));
+        row(md, all, "[6] N first migrations: operator CPU from process start, startup included (s)", s -> fmt(s.initialCpu, 2));
+        row(md, all, "[7] task definition revisions registered for the N migrations",
+                s -> String.valueOf(s.operatorRevisions));
+        row(md, all, "[8] detection latency p50 / p95 / max (s)", s -> s.latency == null ? "" : fmt(s.latency.p50(), 2)
+                + " / " + fmt(s.latency.p95(), 2) + " / " + fmt(s.latency.max(), 2) + " (" + s.latency.seconds.size()
+                + " trials)");
+        md.append('\n');
+
+        md.append("## Manual recipe (AWS CLI in bash), same sandbox, per size\n\n");
+        md.append("| figure |");
+        all.forEach(s -> md.append(" N = ").append(s.n).append(" |"));
+        md.append("\n|---|");
+        all.forEach(s -> md.append("---|"));
+        md.append('\n');
+        row(md, all, "[9] CPU per idle poll (s)", s -> s.manual == null ? "" : fmt(s.manual.idleCpuPerPoll, 2));
+        row(md, all, "[9] wall time per idle poll (s)", s -> s.manual == null ? "" : fmt(s.manual.idleWallPerPoll, 2));
+        row(md, all, "[9] AWS calls per idle poll", s -> s.manual == null ? "" : fmt(s.manual.idleCallsPerPoll, 1));
+        row(md, all, "[10] migrations run (of N)", s -> s.manual == null ? "" : s.manual.migrated + " of " + s.n);
+        row(md, all, "[10] CPU for N migrations (s)", s -> s.manual == null ? "" : fmt(s.manual.migrationCpu
+                / s.manual.migrated * s.n, 1) + (s.manual.migrated < s.n ? " (extrapolated)" : ""));
+        row(md, all, "[10] wall time for N migrations (s)", s -> s.manual == null ? "" : fmt(s.manual.migrationWall
+                / s.manual.migrated * s.n, 1) + (s.manual.migrated < s.n ? " (extrapolated)" : ""));
+        row(md, all, "[7] task definition revisions for N migrations", s -> s.manual == null ? ""
+                : s.manual.revisions + " for " + s.manual.migrated + (s.manual.migrated < s.n ? " (so " + s.n
+                + " for N)" : ""));
+        row(md, all, "[8] detection latency p50 / p95 / max (s)", s -> s.manual == null || s.manual.latency == null
+                ? "" : fmt(s.manual.latency.p50(), 2) + " / " + fmt(s.manual.latency.p95(), 2) + " / "
+                + fmt(s.manual.latency.max(), 2) + " (" + s.manual.latency.seconds.size() + " trials)");
+        md.append('\n');
+
+        md.append("## Side by side (manual recipe / operator)\n\n");
+        md.append("| ratio |");
+        all.forEach(s -> md.append(" N = ").append(s.n).append(" |"));
+        md.append("\n|---|");
+        all.forEach(s -> md.append("---|"));
+        md.append('\n');
+        row(md, all, "CPU per poll cycle, idle", s -> s.manual == null ? "" : ratio(s.manual.idleCpuPerPoll,
+                s.idleCpuPerPlanInterval));
+        row(md, all, "AWS calls per poll cycle, idle", s -> s.manual == null ? "" : ratio(s.manual.idleCallsPerPoll,
+                s.idleCallsPerPlanInterval));
+        row(md, all, "CPU for N migrations", s -> s.manual == null ? "" : ratio(s.manual.migrationCpu
+                / s.manual.migrated * s.n, s.initialCpu));
+        row(md, all, "task definition revisions for N migrations", s -> s.manual == null ? ""
+                : ratio(s.manual.revisions / (double) s.manual.migrated * s.n, Math.max(1, s.operatorRevisions)));
+        row(md, all, "detection latency p50 / p95", s -> s.manual == null || s.manual.latency == null
+                || s.latency == null ? "" : ratio(s.manual.latency.p50(), s.latency.p50()) + " / "
+                + ratio(s.manual.latency.p95(), s.latency.p95()));
+        md.append('\n');
+
+        for (Size s : all) {
+            if (s.burst != null) {
+                Burst b = s.burst;
+                md.append(f("## Burst: %d environments get a new version at once, RunTask limited to 20/s (burst 100)\n\n",
+                        s.n));
+                md.append("| figure | value |\n|---|---|\n");
+                md.append(f("| [11] time from the plan's PUT to the last RunTask accepted (s) | %.1f (floor %.0f s "
+                        + "from the rate: (N - 100) / 20 s; target <= %.0f s) |\n", b.seconds, (s.n - 100) / 20.0,
+                        Math.max(50, (s.n - 100) / 20.0) * 1.1));
+                md.append(f("| RunTask calls (throttled answers) | %d (%d) |\n", b.runTaskCalls, b.runTaskThrottled));
+                md.append(f("| [12] WARN/ERROR log lines about RunTask or throttling | %d (WARN/ERROR lines in all: %d) |\n",
+                        b.logFailureLines, b.logWarnOrErrorLines));
+                md.append(f("| [12] ledger records Failed for throttling | %d |\n", b.ledgerThrottleFailures));
+                md.append(f("| [13] duplicates: (environment, version) with more than one task | %d (tasks in all: %d) |\n",
+                        b.duplicates, b.totalRuns));
+                md.append(f("| [14] peak heap, before-GC occupancy in -Xlog:gc (MiB) | %.0f (heap committed up to %.0f; "
+                        + "%d collections; used after the launches per jcmd GC.heap_info: %.0f) |\n",
+                        b.heapPeakBeforeGcMiB, b.heapCommittedMiB, b.collections, b.heapUsedAfterMiB));
+                md.append(f("| operator CPU for the burst, PUT to all Succeeded (s) | %.2f |\n", b.cpuSeconds));
+                if (!b.sampleLogLine.isEmpty()) {
+                    md.append("| first WARN/ERROR line | `").append(b.sampleLogLine.replace("|", "\\|")
+                            .replace("`", "'")).append("` |\n");
+                }
+                md.append('\n');
+            }
+        }
+        for (Size s : all) {
+            if (s.cpuPass != null) {
+                CpuPass c = s.cpuPass;
+                md.append(f("## [15] CPU of one idle reconcile pass, N = %d\n\n", s.n));
+                md.append(f("`Reconciler.cycle(true)` in the benchmark JVM (real adapters and SDK clients, sandbox "
+                        + "without added latency), everything settled; thread CPU time (ThreadMXBean) per pass after "
+                        + "%d warm-up passes, %d passes measured: **median %.2f ms**, p90 %.2f ms, mean %.2f ms; "
+                        + "wall %.2f ms per pass; %.2f MiB allocated per pass; AWS calls per pass: %s.\n\n",
+                        c.warmup, c.passes, c.medianMillis, c.p90Millis, c.meanMillis, c.wallMillis, c.allocatedMiB,
+                        c.callsPerPass));
+            }
+        }
+        for (Size s : all) {
+            if (s.footprint.size() > 1) {
+                md.append(f("## Footprint with JVM options, N = %d (restart on a settled ledger)\n\n", s.n));
+                md.append("| JVM options | startup to ready (s), each run | Quarkus \"started in\" (s) | RSS idle after 6 s (MiB), each run |\n|---|---|---|---|\n");
+                for (FootprintRow row : s.footprint) {
+                    md.append("| ").append(row.name).append(" | ").append(list(row.startup, 2)).append(" | ")
+                            .append(String.join(", ", row.quarkus)).append(" | ").append(list(row.rssMiB, 0))
+                            .append(" |\n");
+                }
+                md.append('\n');
+            }
+            if (s.profile != null) {
+                Profile p = s.profile;
+                md.append(f("## Where startup goes (JFR, profile settings; N = %d; ready after %.2f s with JFR on)\n\n",
+                        s.n, p.readySeconds));
+                md.append(f("Execution samples until ready: %d. By what the stack was doing: %s.  \n", p.samples,
+                        p.categories));
+                md.append(f("Top-frame packages: %s.  \n", p.topPackages));
+                md.append(f("Classes loaded until ready: %d; by origin: %s.\n\n", p.classes, p.classGroups));
+            }
+        }
+        md.append(notes());
+        md.append(targets());
+        return md.toString();
+    }
+
+    interface Cell {
+        String of(Size s);
+    }
+
+    static void row(StringBuilder md, List<Size> sizes, String name, Cell cell) {
+        md.append("| ").append(name).append(" |");
+        for (Size s : sizes) {
+            md.append(' ').append(cell.of(s).replace("|", "\\|")).append(" |");
+        }
+        md.append('\n');
+    }
+
+    static String ratio(double manual, double operator) {
+        if (operator <= 0) {
+            return "n/a (operator: 0)";
+        }
+        return f("%.1fx", manual / operator);
+    }
+
+    static String list(List<Double> values, int decimals) {
+        return String.join(", ", values.stream().map(v -> fmt(v, decimals)).toList());
+    }
+
+    String notes() {
+        return """
+                ## How each figure is measured
+
+                1. Process start (`ProcessBuilder.start`) to the first `GET /q/health/ready` answering UP, polled every 20 ms. Ready needs a valid plan and one cycle that AWS answered; on a fresh ledger that first cycle launches all N migrations.
+                2. The same on a restart against the settled sandbox (every migration of the plan already in the ledger), JDK defaults; see the footprint table.
+                3. VmRSS from `/proc/<pid>/status`, after the idle window that follows the N first migrations.
+                4. The sandbox's per-operation request counters over an idle window (%d s, after the first migrations settled and 2 s more), divided by the number of plan intervals (1 s) or Beanstalk intervals (3 s) in the window, and by the number of applications. "of which 304": answers Not Modified. Window edges make a count off by at most one per window.
+                5. utime + stime of the operator process (`/proc/<pid>/stat`) over the idle window, per plan interval.
+                6. From process start to every environment's v1 record Succeeded in the ledger (tasks: 50 ms pending, 200 ms running), and the process's CPU over that time (utime + stime from process start, so startup and JIT are included: an upper bound of the migrations' cost).
+                7. The sandbox's counter of `ecs:RegisterTaskDefinition` during the N migrations. The operator registers a `-migrate` revision only when the image changes, and reuses an identical active one; the recipe registers one per migration.
+                8. From the completion of the benchmark's S3 `PutObject` of the changed plan (one environment gets a new version) to the sandbox's accepted RunTask (`RunRecord.time()`), same JVM clock; a random 0-1 s pause before each PUT spreads it over the poll phase. Environments rotate over 5 so none has a migration in flight.
+                9. The recipe with its state file saying everything is migrated: `bash times` (bash and every child: aws, sed, sort; user + system) and the sandbox counters over %d polls, per poll.
+                10. One poll in which M environments have a new version (M = min(N, %d)); CPU and wall time minus one idle poll, scaled linearly to N when M < N (each migration is the same three CLI calls).
+                11. From the completion of the plan's PUT (all N environments to v3) to the last accepted RunTask of v3 in the sandbox; the sandbox's token bucket answers ThrottlingException beyond 20 RunTask/s with a burst of 100.
+                12. Operator log lines at WARN or ERROR mentioning RunTask, throttling or "Rate exceeded", written during the burst; ledger records in phase Failed whose reason says throttling.
+                13. The sandbox's RunRecords grouped by the tags (environment, version), over the whole run of that size.
+                14. The operator runs with `-Xlog:gc:file=...:uptime`; the largest before-collection occupancy ("Pause ... 45M->12M(256M)") between the PUT and all Succeeded. It bounds the true peak from below by at most one allocation between collections.
+                15. See its section.
+
+                """.formatted(options.idleWindow.toSeconds(), options.manualIdlePolls, options.manualCap);
+    }
+
+    String targets() {
+        StringBuilder t = new StringBuilder("## Targets\n\n");
+        Size small = sizes.values().stream().findFirst().orElse(null);
+        Size big = sizes.values().stream().reduce((a, b) -> b).orElse(null);
+        if (big != null && !big.footprint.isEmpty()) {
+            FootprintRow asIs = big.footprint.get(0);
+            FootprintRow best = big.footprint.stream().min((a, b) -> Double.compare(a.meanStartup() + a.meanRss() / 100,
+                    b.meanStartup() + b.meanRss() / 100)).orElse(asIs);
+            t.append(f("- Startup <= 1.5 s: %s as is (%.2f s best of %d, restart with %d environments); with the JVM "
+                            + "options of \"%s\": %.2f s.\n", asIs.bestStartup() <= 1.5 ? "met" : "missed",
+                    asIs.bestStartup(), asIs.startup.size(), big.n, best.name, best.bestStartup()));
+            t.append(f("- RSS <= 160 MiB idle with %d environments: %s as is (%.0f MiB after restart; %.0f MiB after "
+                            + "the run's migrations); with \"%s\": %.0f MiB.\n", big.n,
+                    asIs.meanRss() <= 160 && big.rssIdleMiB <= 160 ? "met" : "missed", asIs.meanRss(), big.rssIdleMiB,
+                    best.name, best.meanRss()));
+        }
+        for (Size s : sizes.values()) {
+            t.append(f("- N = %d: one conditional GET (304) per plan interval: %s (%.2f GetObject, %.2f of them 304); "
+                            + "one DescribeEnvironments per application per Beanstalk interval: %s (%.2f); no ECS calls "
+                            + "when nothing is in flight: %s (%d).\n", s.n,
+                    Math.abs(s.s3GetPerPlanInterval - 1) <= 0.15 && Math.abs(s.s3_304PerPlanInterval - 1) <= 0.15
+                            ? "met" : "missed", s.s3GetPerPlanInterval, s.s3_304PerPlanInterval,
+                    Math.abs(s.describeEnvironmentsPerIntervalPerApp - 1) <= 0.25 ? "met" : "missed",
+                    s.describeEnvironmentsPerIntervalPerApp, s.ecsCallsIdle == 0 ? "met" : "missed", s.ecsCallsIdle));
+        }
+        for (Size s : sizes.values()) {
+            if (s.latency != null) {
+                t.append(f("- Detection latency p95 <= 1.5 s (interval + 0.5 s), N = %d: %s (p95 %.2f s, p50 %.2f s).\n",
+                        s.n, s.latency.p95() <= 1.5 ? "met" : "missed", s.latency.p95(), s.latency.p50()));
+            }
+        }
+        for (Size s : sizes.values()) {
+            if (s.burst != null) {
+                double floor = Math.max(50, (s.n - 100) / 20.0);
+                t.append(f("- Burst of %d within 10%% of the rate floor (<= %.0f s): %s (%.1f s); throttling failures in "
+                                + "log/ledger: %s (%d/%d); duplicates: %s (%d); peak heap %.0f MiB.\n", s.n, floor * 1.1,
+                        s.burst.seconds <= floor * 1.1 ? "met" : "missed", s.burst.seconds,
+                        s.burst.logFailureLines + s.burst.ledgerThrottleFailures == 0 ? "none" : "some",
+                        s.burst.logFailureLines, s.burst.ledgerThrottleFailures,
+                        s.burst.duplicates == 0 ? "none" : "SOME", s.burst.duplicates, s.burst.heapPeakBeforeGcMiB));
+            }
+            if (s.cpuPass != null) {
+                t.append(f("- CPU of an idle pass over %d environments: median %.2f ms (no target set).\n", s.n,
+                        s.cpuPass.medianMillis));
+            }
+        }
+        if (small != null && small.manual != null && small.manual.latency != null && small.latency != null) {
+            t.append(f("- Side by side at N = %d: the recipe spends %s the CPU per idle poll and %s the AWS calls; "
+                            + "its detection latency p95 is %.2f s against %.2f s.\n", small.n,
+                    ratio(small.manual.idleCpuPerPoll, small.idleCpuPerPlanInterval),
+                    ratio(small.manual.idleCallsPerPoll, small.idleCallsPerPlanInterval), small.manual.latency.p95(),
+                    small.latency.p95()));
+        }
+        return t.append('\n').toString();
+    }
+
+    static String machine() {
+        String memory = "?";
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (l.startsWith("MemTotal:")) {
+                    memory = f("%.1f GiB", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0);
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return f("%d cores, %s RAM, %s %s (%s), %s %s", Runtime.getRuntime().availableProcessors(), memory,
+                System.getProperty("java.vm.name"), System.getProperty("java.runtime.version"),
+                System.getProperty("java.vendor"), System.getProperty("os.name"), System.getProperty("os.version"));
+    }
+}
