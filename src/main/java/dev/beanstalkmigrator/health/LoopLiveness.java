@@ -12,7 +12,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Liveness;
 
-/** Live while the reconcile loop makes progress: a cycle ended recently. */
+/** Live while the reconcile loop makes progress: a cycle ended, or a long one launched a task, recently. */
 @Liveness
 @ApplicationScoped
 public class LoopLiveness implements HealthCheck {
@@ -29,7 +29,8 @@ public class LoopLiveness implements HealthCheck {
     public HealthCheckResponse call() {
         Snapshot snapshot = loop.snapshot();
         Duration allowed = stallAllowance();
-        Instant last = snapshot.cycleEnded() != null ? snapshot.cycleEnded() : started;
+        Instant progress = loop.lastProgress();
+        Instant last = progress != null ? progress : started;
         Duration since = Duration.between(last, Instant.now());
         HealthCheckResponseBuilder response = HealthCheckResponse.named("reconcile-loop")
                 .withData("lastCycleEnded", snapshot.cycleEnded() == null ? "never" : snapshot.cycleEnded().toString())

@@ -91,6 +91,10 @@ public class ReconcileLoop {
         return reconciler.snapshot();
     }
 
+    public java.time.Instant lastProgress() {
+        return reconciler.lastProgress();
+    }
+
     private Snapshot run(boolean force) {
         try {
             return reconciler.cycle(force);

@@ -51,6 +51,8 @@ public final class Reconciler {
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     static final Duration STANDBY_RECHECK = Duration.ofMillis(250);
     static final int PREPARE_THREADS = 8;
+    /** Launches per cycle: about five seconds of RunTask at Fargate's 20 per second. */
+    static final int MAX_LAUNCHES_PER_CYCLE = 100;
     static final String TAG_ENVIRONMENT = "beanstalk-migrator:environment";
     static final String TAG_VERSION = "beanstalk-migrator:version";
     static final String TAG_LAUNCH_ID = "beanstalk-migrator:launch-id";
@@ -88,6 +90,8 @@ public final class Reconciler {
     });
     private final RunTaskPacer pacer = new RunTaskPacer();
     private volatile Snapshot snapshot;
+    /** The last time the loop did something (a cycle ended, a task was launched): liveness. */
+    private volatile Instant lastProgress;
 
     /** A reconciler that always acts (no leader election). */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
@@ -171,10 +175,15 @@ public final class Reconciler {
                 observation = observe(view.plan(), now);
                 awsAnswered = observation.applications().values().stream()
                         .noneMatch(a -> a.error() instanceof CloudError.Transient);
+                if (awsAnswered) {
+                    lastSync = now;
+                }
             }
             if (tasksDue) {
                 nextTaskPoll = now.plus(settings.taskInterval());
             }
+            // Ready as soon as the plan is loaded and AWS answered, not after a long burst of launches.
+            publish(snapshot.status(), view, view.error(), awsAnswered, now);
             MigrationStatus status = ledger.current();
             MigrationStatus next = reconcile(view, status, tasksDue, now);
             ledger.write(next);
@@ -218,8 +227,14 @@ public final class Reconciler {
         }
     }
 
+    /** When the loop last made progress: a cycle ended or, inside a long one, a task was launched. */
+    public Instant lastProgress() {
+        return lastProgress;
+    }
+
     private Snapshot publish(MigrationStatus status, DesiredState.View view, String error, boolean awsAnswered,
                              Instant now) {
+        lastProgress = clock.instant();
         snapshot = new Snapshot(status, view, leading, settings.identity(), lastSync, error, awsAnswered,
                 clock.instant());
         return snapshot;
@@ -230,8 +245,11 @@ public final class Reconciler {
         for (EnvironmentSpec spec : plan.environments()) {
             applications.merge(spec.application(), spec.version().mode() == VersionRef.Mode.LATEST, Boolean::logicalOr);
         }
-        Map<String, Observation.Application> seen = new HashMap<>();
-        applications.forEach((application, needsVersions) -> {
+        Map<String, Observation.Application> seen = new ConcurrentHashMap<>();
+        // One call per application, all at once: with ten applications a plan change is not ten round trips
+        // away from its first launch.
+        List<Future<?>> reads = new ArrayList<>();
+        applications.forEach((application, needsVersions) -> reads.add(preparers.submit(() -> {
             try {
                 List<Beanstalk.Environment> environments = beanstalk.environments(application);
                 List<Beanstalk.ApplicationVersion> versions = needsVersions
@@ -241,7 +259,8 @@ public final class Reconciler {
                 LOG.warnf("cannot read application %s: %s", application, e.getMessage());
                 seen.put(application, new Observation.Application(null, null, e, now));
             }
-        });
+        })));
+        awaitAll(reads);
         return new Observation(seen);
     }
 
@@ -256,7 +275,13 @@ public final class Reconciler {
             }
             for (Action action : decision.actions()) {
                 if (action instanceof Action.Launch launch) {
-                    launches.add(launch);
+                    if (launches.size() < MAX_LAUNCHES_PER_CYCLE) {
+                        launches.add(launch);
+                    } else {
+                        // The rest wait for the next cycle, which comes at once: a long burst must not keep the
+                        // loop from watching tasks and reading the plan.
+                        nextTaskPoll = now;
+                    }
                 } else if (action instanceof Action.Preview preview) {
                     draft.put(preview.spec(), intent(preview.spec(), preview.version(), Phase.Pending, null, null,
                             null, null, now));
@@ -281,6 +306,20 @@ public final class Reconciler {
     }
 
     // --- launching ------------------------------------------------------------------------------------------
+
+    private static void awaitAll(List<? extends Future<?>> futures) {
+        for (Future<?> future : futures) {
+            try {
+                future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CloudError.Transient("reconcile", "Interrupted", "shutting down", e);
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime
+                        : new IllegalStateException(e.getCause());
+            }
+        }
+    }
 
     private List<Prepared> prepareAll(List<Action.Launch> launches, String planRevision, Map<String, Hold> holds,
                                       Instant now) {
@@ -403,6 +442,7 @@ public final class Reconciler {
             try {
                 ContainerService.LaunchResult result = pacer.run(() -> ecs.runTask(p.launch()),
                         leadership);
+                lastProgress = clock.instant();
                 if (result.taskArn() != null) {
                     probe.reached(LaunchProbe.Point.TASK_STARTED, p.spec().name());
                     LOG.infof("%s: migrating %s with task %s (launch %s)", p.spec().name(), p.record().version(),

@@ -400,6 +400,31 @@ class ReconcilerTest {
     }
 
     @Test
+    void aBurstIsLaunchedInBoundedBatchesOnePerCycle() {
+        StringBuilder environments = new StringBuilder();
+        for (int i = 0; i < 150; i++) {
+            cloud.environment("acme", "burst-" + i, "v41", "Ready");
+            environments.append("    - {name: burst-").append(i).append(", application: acme, version: v42}\n");
+        }
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
+                             network: {subnets: [subnet-1]}, image: "acme:{version}"}
+                  environments:
+                """ + environments);
+        Reconciler operator = operator();
+        operator.cycle(false);
+        assertEquals(Reconciler.MAX_LAUNCHES_PER_CYCLE, cloud.launches.size());
+        assertTrue(!operator.nextDue().isAfter(clock.instant()), "the rest is due at once");
+        operator.cycle(false);
+        assertEquals(150, cloud.launches.size());
+        assertEquals(150, cloud.launches.values().stream().map(l -> l.clientToken()).distinct().count());
+    }
+
+    @Test
     void aThrottledRunTaskLeavesTheIntentForAdoption() {
         cloud.failures.put("ecs:RunTask", () -> new CloudError.Transient("ecs:RunTask", "ThrottlingException",
                 "Rate exceeded", null));
