@@ -73,6 +73,8 @@ public final class Reconciler {
     private Instant lastSync;
     private final Map<String, Retry> retries = new HashMap<>();
     private final Map<String, String> warnings = new HashMap<>();
+    /** Environments whose migration got its outcome in this cycle (for {@link LaunchProbe.Point#OUTCOME_RECORDED}). */
+    private final List<String> outcomes = new ArrayList<>();
     private volatile Snapshot snapshot;
 
     /** A reconciler that always acts (no leader election). */
@@ -162,8 +164,10 @@ public final class Reconciler {
                 nextTaskPoll = now.plus(settings.taskInterval());
             }
             MigrationStatus status = ledger.current();
+            outcomes.clear();
             MigrationStatus next = reconcile(view, status, tasksDue, now);
             ledger.write(next);
+            outcomes.forEach(environment -> probe.reached(LaunchProbe.Point.OUTCOME_RECORDED, environment));
             if (awsAnswered) {
                 lastSync = now;
             }
@@ -452,6 +456,7 @@ public final class Reconciler {
                                 done.phase().name().toLowerCase(),
                                 done.exitCode() == null ? "" : " with exit code " + done.exitCode());
                         draft.update(w.environment(), finished);
+                        outcomes.add(w.environment());
                     }
                 }
             }
@@ -471,6 +476,7 @@ public final class Reconciler {
         LOG.warnf("%s: migration of %s %s", watch.environment(), record.version(), reason);
         draft.update(watch.environment(), withLogTail(watch.environment(), draft.application(watch.environment()),
                 record.finished(Phase.TimedOut, now, null, reason, null)));
+        outcomes.add(watch.environment());
     }
 
     private MigrationRecord withLogTail(String environment, String application, MigrationRecord record) {
