@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.aws;
 
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
+import java.util.function.BooleanSupplier;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -52,7 +53,16 @@ public final class S3Objects implements ObjectStore {
 
     @Override
     public String put(ObjectLocation location, byte[] body, String contentType, String ifMatch) {
+        return put(location, body, contentType, ifMatch, () -> true);
+    }
+
+    @Override
+    public String put(ObjectLocation location, byte[] body, String contentType, String ifMatch,
+                      BooleanSupplier allowed) {
         return retrying.call("s3:PutObject", () -> {
+            if (!allowed.getAsBoolean()) {
+                throw ObjectStore.notAllowed(location);
+            }
             PutObjectRequest.Builder request = PutObjectRequest.builder()
                     .bucket(location.bucket()).key(location.key()).contentType(contentType);
             if (ifMatch == null) {

@@ -24,6 +24,25 @@ public interface ObjectStore {
      */
     String put(ObjectLocation location, byte[] body, String contentType, String ifMatch);
 
+    /**
+     * {@link #put(ObjectLocation, byte[], String, String)}, asking {@code allowed} before every attempt
+     * (retries included), so that a writer who lost its right to write (its lease) stops at once.
+     *
+     * @throws CloudError.Conflict with code {@code NotLeader} when {@code allowed} says no
+     */
+    default String put(ObjectLocation location, byte[] body, String contentType, String ifMatch,
+                       java.util.function.BooleanSupplier allowed) {
+        if (!allowed.getAsBoolean()) {
+            throw notAllowed(location);
+        }
+        return put(location, body, contentType, ifMatch);
+    }
+
+    static CloudError.Conflict notAllowed(ObjectLocation location) {
+        return new CloudError.Conflict("s3:PutObject", "NotLeader",
+                "this replica no longer holds the lease; " + location + " is not written", null);
+    }
+
     /** The outcome of a conditional read. */
     sealed interface Read {
         /** The object as stored, with its ETag (quotes included, as S3 sends it). */

@@ -14,7 +14,9 @@ public interface LaunchProbe {
         /** RunTask answered with a task ARN; the ARN is not in the ledger yet. */
         TASK_STARTED,
         /** The ARN is in the ledger. */
-        ARN_RECORDED
+        ARN_RECORDED,
+        /** A migration's outcome (Succeeded, Failed, TimedOut) is in the ledger. */
+        OUTCOME_RECORDED
     }
 
     LaunchProbe NONE = (point, environment) -> { };

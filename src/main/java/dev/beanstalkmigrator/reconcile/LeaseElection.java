@@ -24,8 +24,11 @@ import org.jboss.logging.Logger;
  * <p>Time is judged only on this replica's monotonic clock: how long since this replica last renewed, and
  * how long it has observed someone else's lease unchanged. Wall clocks of two machines are never compared
  * (the times written in the lease are for humans). A leader that has not renewed within the renew deadline
- * (shorter than the lease) stops acting, so it has stopped before anyone else may take over, even if its
- * process was paused.
+ * (shorter than the lease) stops acting: every ledger write and every RunTask asks {@link #isLeader()} first,
+ * so it stops before anyone else may take over. One window remains that no client can close: a write already
+ * past that question when the process is paused (SIGSTOP, a long GC) reaches S3 late. S3 cannot make one
+ * object's write depend on another object, so that write is fenced by the ledger's own compare-and-swap
+ * instead: it is refused if a new leader has written the ledger since.
  */
 public final class LeaseElection {
 

@@ -94,13 +94,8 @@ public final class MigrationLedger {
             current = next;
             return false;
         }
-        if (!fence.getAsBoolean()) {
-            current = null;
-            throw new CloudError.Conflict("s3:PutObject", "NotLeader",
-                    "this replica no longer holds the lease; the ledger is not written", null);
-        }
         try {
-            etag = store.put(location, bytes, "application/yaml", etag);
+            etag = store.put(location, bytes, "application/yaml", etag, fence);
         } catch (CloudError error) {
             // Refused, or unknown whether it was stored (a dropped connection): either way the cached ETag may be
             // stale, so the next use re-reads rather than trusting it.

@@ -89,6 +89,8 @@ public final class Reconciler {
         return thread;
     });
     private final RunTaskPacer pacer = new RunTaskPacer();
+    /** Environments whose migration got its outcome in this cycle (for {@link LaunchProbe.Point#OUTCOME_RECORDED}). */
+    private final List<String> outcomes = new ArrayList<>();
     private volatile Snapshot snapshot;
     /** The last time the loop did something (a cycle ended, a task was launched): liveness. */
     private volatile Instant lastProgress;
@@ -185,8 +187,10 @@ public final class Reconciler {
             // Ready as soon as the plan is loaded and AWS answered, not after a long burst of launches.
             publish(snapshot.status(), view, view.error(), awsAnswered, now);
             MigrationStatus status = ledger.current();
+            outcomes.clear();
             MigrationStatus next = reconcile(view, status, tasksDue, now);
             ledger.write(next);
+            outcomes.forEach(environment -> probe.reached(LaunchProbe.Point.OUTCOME_RECORDED, environment));
             if (awsAnswered) {
                 lastSync = now;
             }
@@ -540,6 +544,7 @@ public final class Reconciler {
                                 done.phase().name().toLowerCase(),
                                 done.exitCode() == null ? "" : " with exit code " + done.exitCode());
                         draft.update(w.environment(), finished);
+                        outcomes.add(w.environment());
                     }
                 }
             }
@@ -559,6 +564,7 @@ public final class Reconciler {
         LOG.warnf("%s: migration of %s %s", watch.environment(), record.version(), reason);
         draft.update(watch.environment(), withLogTail(watch.environment(), draft.application(watch.environment()),
                 record.finished(Phase.TimedOut, now, null, reason, null)));
+        outcomes.add(watch.environment());
     }
 
     private MigrationRecord withLogTail(String environment, String application, MigrationRecord record) {

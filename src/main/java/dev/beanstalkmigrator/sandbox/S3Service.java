@@ -41,12 +41,23 @@ final class S3Service {
 
     private final Map<String, Bucket> buckets = new TreeMap<>();
     private final String region;
+    /** Told of every accepted PutObject, while the store's lock is held (so in acceptance order). */
+    private volatile PutListener putListener;
+
+    /** Sees every PutObject the wire protocol accepts. */
+    interface PutListener {
+        void accepted(String bucket, String key, byte[] content, String etag);
+    }
 
     S3Service(String region) {
         this.region = region;
     }
 
     // ------------------------------------------------------------ direct (in-process) access
+
+    void setPutListener(PutListener listener) {
+        this.putListener = listener;
+    }
 
     synchronized void createBucket(String name) {
         buckets.computeIfAbsent(name, n -> new Bucket(n, Instant.now()));
@@ -417,6 +428,10 @@ final class S3Service {
             o = new S3Object(content, etagOf(content), Instant.now(),
                     contentType == null || contentType.isBlank() ? "binary/octet-stream" : contentType, meta);
             b.objects.put(key, o);
+            PutListener listener = putListener;
+            if (listener != null) {
+                listener.accepted(bucketName, key, content, o.etag());
+            }
         }
         return SandboxResponse.empty(200).header("ETag", o.etag());
     }

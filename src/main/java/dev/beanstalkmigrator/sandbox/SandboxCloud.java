@@ -76,6 +76,8 @@ public final class SandboxCloud implements AutoCloseable {
     private final Faults faults;
     private final SandboxControl control;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
+    private final List<ObjectWrite> writes = new java.util.ArrayList<>();
+    private ObjectWrite lastLease;
     private final AtomicInteger planUploads = new AtomicInteger();
     private final String planBucket;
     private final String planKey;
@@ -251,6 +253,65 @@ public final class SandboxCloud implements AutoCloseable {
 
     public void clearRuns() {
         ecs.clearRuns();
+    }
+
+    /**
+     * Records from now on every PutObject accepted on the lease object and on the ledger of {@code bucket}, with
+     * the lease holder at that instant (see {@link ObjectWrite}). The writer is read from the object: the lease's
+     * top-level {@code holder:}, the ledger's top-level {@code leader:}. Only identities are kept, not bodies.
+     */
+    public void watchLeaseAndLedger(String bucket, String leaseKey, String ledgerKey) {
+        synchronized (writes) {
+            writes.clear();
+            lastLease = null;
+        }
+        s3.setPutListener((b, key, content, etag) -> {
+            boolean lease = key.equals(leaseKey);
+            if (!b.equals(bucket) || !(lease || key.equals(ledgerKey))) {
+                return;
+            }
+            long now = System.nanoTime();
+            String writer = topLevel(content, lease ? "holder" : "leader");
+            synchronized (writes) {
+                ObjectWrite previous = lastLease;
+                ObjectWrite write = new ObjectWrite(writes.size(), key, lease, etag, writer,
+                        previous == null ? null : previous.writer(), previous == null ? -1 : now - previous.atNanos(),
+                        now, Instant.now());
+                writes.add(write);
+                if (lease) {
+                    lastLease = write;
+                }
+            }
+        });
+    }
+
+    /** The watched writes accepted so far, oldest first (see {@link #watchLeaseAndLedger}). */
+    public List<ObjectWrite> writes() {
+        synchronized (writes) {
+            return List.copyOf(writes);
+        }
+    }
+
+    /** The watched writes accepted from index {@code from} on. */
+    public List<ObjectWrite> writesSince(int from) {
+        synchronized (writes) {
+            return List.copyOf(writes.subList(Math.min(from, writes.size()), writes.size()));
+        }
+    }
+
+    /** The value of a top-level {@code field: value} line of a YAML document, unquoted; "" when absent. */
+    static String topLevel(byte[] yaml, String field) {
+        String prefix = field + ":";
+        for (String line : new String(yaml, StandardCharsets.UTF_8).split("\n")) {
+            if (line.startsWith(prefix)) {
+                String value = line.substring(prefix.length()).trim();
+                if (value.length() >= 2 && (value.startsWith("\"") || value.startsWith("'"))) {
+                    value = value.substring(1, value.length() - 1);
+                }
+                return value;
+            }
+        }
+        return "";
     }
 
     /** Registers an application version (the application is created if needed). */
