@@ -9,8 +9,11 @@ import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.testing.AwsCli;
+import dev.beanstalkmigrator.testing.OperatorProcess;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +81,58 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------------------------------- one size
 
+    /**
+     * The packaged operator pointed at the benchmark's sandbox, logging to {@code dir/NAME.log} and its GC to
+     * {@code dir/NAME.gc.log}.
+     *
+     * @param jvmOptions extra JVM options (a deployment's tuning), before {@code -jar}
+     * @param settings   {@code migrator.*} and other system properties
+     */
+    static OperatorProcess startOperator(URI endpoint, Path dir, String name, List<String> jvmOptions,
+                                         Map<String, String> settings) throws IOException {
+        Files.createDirectories(dir);
+        List<String> arguments = new ArrayList<>();
+        arguments.add("-Xlog:gc:file=" + gcLog(dir, name) + ":uptime");
+        arguments.addAll(jvmOptions);
+        arguments.add("-Dmigrator.desired-state.uri=s3://" + BenchWorld.BUCKET + "/" + BenchWorld.PLAN_KEY);
+        arguments.add("-Dmigrator.aws.endpoint-override=" + endpoint);
+        arguments.add("-Dmigrator.aws.region=us-east-1");
+        arguments.add("-Dquarkus.s3.path-style-access=true");
+        arguments.add("-Dmigrator.api.token=bench-token");
+        arguments.add("-Dmigrator.leader-election.identity=bench");
+        settings.forEach((k, v) -> arguments.add("-D" + k + "=" + v));
+        return OperatorProcess.start(OperatorProcess.JAR, OperatorProcess.freePort(), arguments,
+                AwsCli.testCredentials(dir), dir.resolve(name + ".log"), false);
+    }
+
+    static Path gcLog(Path dir, String name) {
+        return dir.resolve(name + ".gc.log");
+    }
+
+    /**
+     * The largest heap occupancy seen before a collection ({@code -Xlog:gc} "Pause ... 45M->12M(256M)") between
+     * two uptimes, and the largest committed heap, in MiB. Occupancy only grows between collections, so the
+     * before-GC figures bound the peak from below to within one allocation burst.
+     */
+    static double[] gcPeak(Path gcLog, double fromUptime, double toUptime) throws IOException {
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("^\\[([0-9.]+)s\\].*?(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+        double peak = 0;
+        double committed = 0;
+        int collections = 0;
+        for (String l : Files.readAllLines(gcLog)) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (m.find()) {
+                double t = Double.parseDouble(m.group(1));
+                if (t >= fromUptime && t <= toUptime) {
+                    peak = Math.max(peak, Double.parseDouble(m.group(2)));
+                    committed = Math.max(committed, Double.parseDouble(m.group(4)));
+                    collections++;
+                }
+            }
+        }
+        return new double[] {peak, committed, collections};
+    }
+
     void runSize(int n) throws Exception {
         Report.Size r = report.size(n);
         BenchWorld world = new BenchWorld(n, options.perApplication, Math.max(options.trials, options.manualTrials));
@@ -94,15 +149,14 @@ public final class Benchmark {
             cloud.putObject(BenchWorld.BUCKET, BenchWorld.PLAN_KEY,
                     world.plan(versions, "v1").getBytes(StandardCharsets.UTF_8));
 
-            OperatorProcess op = OperatorProcess.start(cloud.endpoint(), dir, "operator", options.jvmOptions,
-                    INTERVALS);
+            OperatorProcess op = startOperator(cloud.endpoint(), dir, "operator", options.jvmOptions, INTERVALS);
             try {
                 // --- start and the first N migrations
                 r.startupFresh = op.awaitReady(Duration.ofMinutes(5));
                 log("N=%d: ready after %.2f s (Quarkus: started in %s s)", n, r.startupFresh, op.quarkusStartedIn());
                 // The first cycle launches the migrations before the operator is ready: count from process start.
                 double cpu0 = 0;
-                long launched = op.launchedNanos;
+                long launched = op.launchedNanos();
                 await("the first " + n + " migrations", Duration.ofMinutes(8),
                         () -> succeeded(cloud, world, "v1") == n);
                 r.initialSeconds = (System.nanoTime() - launched) / 1e9;
@@ -128,7 +182,7 @@ public final class Benchmark {
                 report.sampleLoad("N=" + n + " after latency");
                 // --- burst
                 if (n == options.burst) {
-                    burst(cloud, sdk, world, versions, op, r);
+                    burst(cloud, sdk, world, versions, op, gcLog(dir, "operator"), r);
                 }
             } finally {
                 op.close();
@@ -224,7 +278,7 @@ public final class Benchmark {
     // ------------------------------------------------------------------------------------------- burst
 
     void burst(SandboxCloud cloud, InProcessOperator sdk, BenchWorld world, Map<String, String> versions,
-               OperatorProcess op, Report.Size r) throws Exception {
+               OperatorProcess op, Path gcLog, Report.Size r) throws Exception {
         Report.Burst b = new Report.Burst();
         r.burst = b;
         int n = world.n;
@@ -256,7 +310,7 @@ public final class Benchmark {
                 Duration.ofSeconds(1));
         double up1 = op.uptime();
         b.cpuSeconds = op.cpuSeconds() - cpu0;
-        double[] gc = op.gcPeak(up0, up1);
+        double[] gc = gcPeak(gcLog, up0, up1);
         b.heapPeakBeforeGcMiB = gc[0];
         b.heapCommittedMiB = gc[1];
         b.collections = (int) gc[2];
@@ -411,7 +465,7 @@ public final class Benchmark {
     Process startManual(Path work, Path state, int polls, int interval, Path stop) throws IOException {
         ProcessBuilder b = new ProcessBuilder("bash", options.recipe.toString()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(work.resolve("recipe.log").toFile()));
-        OperatorProcess.awsEnvironment(b.environment(), work);
+        AwsCli.useTestCredentials(b.environment(), work);
         Map<String, String> env = b.environment();
         env.put("ENDPOINT", "http://127.0.0.1:" + currentPort);
         env.put("BUCKET", BenchWorld.BUCKET);

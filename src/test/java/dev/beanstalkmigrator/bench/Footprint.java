@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.bench;
 
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
+import dev.beanstalkmigrator.testing.OperatorProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ final class Footprint {
         // use -XX:+AutoCreateSharedArchive instead.
         List<String> training = new ArrayList<>(lean);
         training.add("-XX:ArchiveClassesAtExit=" + jsa);
-        try (OperatorProcess op = OperatorProcess.start(cloud.endpoint(), dir, "appcds-training", training,
+        try (OperatorProcess op = Benchmark.startOperator(cloud.endpoint(), dir, "appcds-training", training,
                 Benchmark.INTERVALS)) {
             op.awaitReady(Duration.ofMinutes(2));
             Thread.sleep(4000);
@@ -69,7 +70,7 @@ final class Footprint {
         for (int i = 0; i < REPEATS; i++) {
             List<String> jvm = new ArrayList<>(options.jvmOptions);
             jvm.addAll(v.options());
-            try (OperatorProcess op = OperatorProcess.start(cloud.endpoint(), dir, "footprint", jvm,
+            try (OperatorProcess op = Benchmark.startOperator(cloud.endpoint(), dir, "footprint", jvm,
                     Benchmark.INTERVALS)) {
                 row.startup.add(op.awaitReady(Duration.ofMinutes(2)));
                 Thread.sleep(IDLE_BEFORE_RSS.toMillis());
@@ -88,7 +89,7 @@ final class Footprint {
         Files.deleteIfExists(jfr);
         Instant launched = Instant.now();
         double ready;
-        try (OperatorProcess op = OperatorProcess.start(cloud.endpoint(), dir, "profile", List.of(
+        try (OperatorProcess op = Benchmark.startOperator(cloud.endpoint(), dir, "profile", List.of(
                 "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true",
                 "-Xlog:class+load=info:file=" + classes + ":uptime"), Benchmark.INTERVALS)) {
             ready = op.awaitReady(Duration.ofMinutes(2));

@@ -187,7 +187,6 @@ class FaultSuiteIT {
         uploadPlan();
 
         Replica.Launch launch = new Replica.Launch(JAR.toAbsolutePath(), WORK.toAbsolutePath(), List.of(
-                "-Dquarkus.http.port=0",
                 "-Dquarkus.log.console.format=%d{HH:mm:ss,SSS} %-5p [%c{1.}] (%t) %s%e%n",
                 "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PLAN_KEY,
                 "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),

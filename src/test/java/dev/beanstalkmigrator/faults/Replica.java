@@ -1,17 +1,17 @@
 package dev.beanstalkmigrator.faults;
 
+import dev.beanstalkmigrator.testing.OperatorProcess;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One replica of the packaged operator: a separate JVM, restarted under the same identity after each death.
- * Killed with SIGKILL, paused with SIGSTOP, resumed with SIGCONT, stopped with SIGTERM. Every incarnation
- * appends to the replica's log file.
+ * Killed with SIGKILL, paused with SIGSTOP, resumed with SIGCONT, stopped with SIGTERM (each incarnation an
+ * {@link OperatorProcess}). Every incarnation appends to the replica's log file.
  */
 final class Replica {
 
@@ -20,7 +20,7 @@ final class Replica {
 
     final String identity;
     private final Launch launch;
-    private Process process;
+    private OperatorProcess process;
     private int incarnation;
     private boolean stopped;
     private volatile long diedAtNanos = -1;
@@ -38,29 +38,23 @@ final class Replica {
             throw new IllegalStateException(identity + " is running");
         }
         incarnation++;
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> arguments = new ArrayList<>(List.of(
                 "-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Dmigrator.leader-election.identity=" + identity));
-        command.addAll(launch.properties());
+        arguments.addAll(launch.properties());
         arming = haltAt.isEmpty() ? "" : String.join(",", haltAt) + "@" + probability;
         if (!haltAt.isEmpty()) {
-            command.add("-Dmigrator.fault-injection.halt-at=" + String.join(",", haltAt));
-            command.add("-Dmigrator.fault-injection.halt-probability=" + probability);
-            command.add("-Dmigrator.fault-injection.seed=" + seed);
+            arguments.add("-Dmigrator.fault-injection.halt-at=" + String.join(",", haltAt));
+            arguments.add("-Dmigrator.fault-injection.halt-probability=" + probability);
+            arguments.add("-Dmigrator.fault-injection.seed=" + seed);
         }
-        command.addAll(List.of("-jar", launch.jar().toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        launch.logDirectory().resolve(identity + ".log").toFile()));
-        builder.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
-        builder.environment().putAll(launch.environment());
-        Process started = builder.start();
+        OperatorProcess started = OperatorProcess.start(launch.jar(), 0, arguments, launch.environment(),
+                launch.logDirectory().resolve(identity + ".log"), true);
         process = started;
         stopped = false;
         killedByUs = false;
         diedAtNanos = -1;
-        started.onExit().thenRun(() -> diedAtNanos = System.nanoTime());
+        started.process().onExit().thenRun(() -> diedAtNanos = System.nanoTime());
     }
 
     synchronized boolean isAlive() {
@@ -73,7 +67,7 @@ final class Replica {
     }
 
     synchronized int exitCode() {
-        return process == null || process.isAlive() ? -1 : process.exitValue();
+        return process == null || process.isAlive() ? -1 : process.process().exitValue();
     }
 
     /** When the current incarnation's exit was seen (System.nanoTime), -1 while alive. */
@@ -99,8 +93,7 @@ final class Replica {
             return;
         }
         killedByUs = true;
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+        process.kill();
         stopped = false;
     }
 
@@ -111,60 +104,33 @@ final class Replica {
         }
         killedByUs = true;
         if (stopped) {
-            signal("CONT");
+            process.signal("CONT");
         }
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
-        }
+        process.terminate(Duration.ofSeconds(10));
         stopped = false;
     }
 
     synchronized void pause() {
-        if (isAlive() && !stopped && signal("STOP")) {
+        if (isAlive() && !stopped && process.signal("STOP")) {
             stopped = true;
         }
     }
 
     synchronized void resume() {
         if (stopped) {
-            signal("CONT");
+            process.signal("CONT");
             stopped = false;
-        }
-    }
-
-    private boolean signal(String name) {
-        try {
-            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid()))
-                    .redirectErrorStream(true).start();
-            return kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 
     /** Last resort (test teardown, shutdown hook): resume if paused, then SIGKILL. Never throws. */
     void destroy() {
-        Process p;
+        OperatorProcess p;
         synchronized (this) {
             p = process;
         }
-        if (p != null && p.isAlive()) {
-            try {
-                new ProcessBuilder("kill", "-CONT", String.valueOf(p.pid())).start().waitFor(2, TimeUnit.SECONDS);
-            } catch (IOException | InterruptedException ignored) {
-                // killing follows anyway
-            }
-            p.destroyForcibly();
-            try {
-                p.waitFor(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (p != null) {
+            p.destroy();
         }
     }
 

@@ -5,13 +5,9 @@ import dev.beanstalkmigrator.aws.AwsContainerLogs;
 import dev.beanstalkmigrator.aws.AwsContainerService;
 import dev.beanstalkmigrator.aws.Retrying;
 import dev.beanstalkmigrator.aws.S3Objects;
+import dev.beanstalkmigrator.testing.SandboxClients;
 import java.net.URI;
 import java.time.Duration;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
@@ -19,13 +15,12 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The operator's real SDK clients and AWS adapters, built by hand the way the application builds them
- * (URL-connection HTTP client, the SDK's own retries off, {@link Retrying#defaults()}), pointed at a sandbox.
+ * (URL-connection HTTP client, the SDK's own retries off, {@link Retrying#defaults()}), pointed at a sandbox. The
+ * clients are {@link SandboxClients} with the application's timeouts.
  */
 final class SandboxAdapters implements AutoCloseable {
 
-    static final StaticCredentialsProvider CREDENTIALS =
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test"));
-
+    final SandboxClients clients;
     final S3Client s3Client;
     final EcsClient ecsClient;
     final ElasticBeanstalkClient beanstalkClient;
@@ -43,34 +38,19 @@ final class SandboxAdapters implements AutoCloseable {
 
     /** @param ecsSocketTimeout how long the ECS client waits for an answer before giving up on a call */
     SandboxAdapters(URI endpoint, Duration ecsSocketTimeout) {
-        s3Client = S3Client.builder().httpClient(http(Duration.ofSeconds(30))).endpointOverride(endpoint)
-                .forcePathStyle(true).region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build();
-        ecsClient = EcsClient.builder().httpClient(http(ecsSocketTimeout)).endpointOverride(endpoint)
-                .region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build();
-        beanstalkClient = ElasticBeanstalkClient.builder().httpClient(http(Duration.ofSeconds(30)))
-                .endpointOverride(endpoint).region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build();
-        logsClient = CloudWatchLogsClient.builder().httpClient(http(Duration.ofSeconds(30))).endpointOverride(endpoint)
-                .region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
-                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry())).build();
+        clients = new SandboxClients(endpoint, ecsSocketTimeout);
+        s3Client = clients.s3;
+        ecsClient = clients.ecs;
+        beanstalkClient = clients.eb;
+        logsClient = clients.logs;
         objects = new S3Objects(s3Client, retrying);
         beanstalk = new AwsBeanstalk(beanstalkClient, retrying);
         ecs = new AwsContainerService(ecsClient, retrying);
         logs = new AwsContainerLogs(logsClient, retrying);
     }
 
-    private static software.amazon.awssdk.http.SdkHttpClient http(Duration socketTimeout) {
-        return UrlConnectionHttpClient.builder().connectionTimeout(Duration.ofSeconds(5))
-                .socketTimeout(socketTimeout).build();
-    }
-
     @Override
     public void close() {
-        s3Client.close();
-        ecsClient.close();
-        beanstalkClient.close();
-        logsClient.close();
+        clients.close();
     }
 }

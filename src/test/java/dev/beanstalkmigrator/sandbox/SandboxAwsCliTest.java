@@ -9,10 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,20 +20,24 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import software.amazon.awssdk.services.ecs.model.LaunchType;
 
+import dev.beanstalkmigrator.testing.AwsCli;
+import dev.beanstalkmigrator.testing.SandboxClients;
+
 /** The AWS CLI v2 as an independent real client of the sandbox. Skipped where /usr/bin/aws is missing. */
 class SandboxAwsCliTest {
-    static final Path AWS = Path.of("/usr/bin/aws");
     static final ObjectMapper JSON = new ObjectMapper();
     static SandboxCloud cloud;
     static SandboxClients sdk;
+    static AwsCli cli;
     @TempDir
     static Path home;
 
     @BeforeAll
     static void start() {
-        assumeTrue(Files.isExecutable(AWS), "AWS CLI not installed at " + AWS);
+        assumeTrue(AwsCli.installed(), "AWS CLI not installed at " + AwsCli.AWS);
         cloud = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.read(SandboxTestSupport.testSeed()));
         sdk = new SandboxClients(cloud.endpoint(), false);
+        cli = new AwsCli(cloud.endpoint(), home);
     }
 
     @AfterAll
@@ -52,38 +52,7 @@ class SandboxAwsCliTest {
 
     /** Runs the CLI against the sandbox with a deadline; returns stdout, fails on a non-zero exit. */
     static String aws(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(AWS.toString(), "--endpoint-url", cloud.endpoint().toString(),
-                "--output", "json", "--no-cli-pager"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        Map<String, String> env = pb.environment();
-        env.keySet().removeIf(k -> k.startsWith("AWS_"));
-        env.put("AWS_ACCESS_KEY_ID", "test");
-        env.put("AWS_SECRET_ACCESS_KEY", "test");
-        env.put("AWS_DEFAULT_REGION", "us-east-1");
-        env.put("AWS_CONFIG_FILE", home.resolve("config").toString());
-        env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("credentials").toString());
-        env.put("AWS_EC2_METADATA_DISABLED", "true");
-        env.put("AWS_PAGER", "");
-        Path out = Files.createTempFile(home, "out", ".txt");
-        Path err = Files.createTempFile(home, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("aws " + String.join(" ", args) + " timed out");
-        }
-        String stdout = Files.readString(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), () -> "aws " + String.join(" ", args) + " failed: " + readQuietly(err));
-        return stdout;
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8);
-        } catch (java.io.IOException e) {
-            return e.toString();
-        }
+        return cli.run(args);
     }
 
     @Test

@@ -51,6 +51,8 @@ import software.amazon.awssdk.services.elasticbeanstalk.model.EnvironmentHealth;
 import software.amazon.awssdk.services.elasticbeanstalk.model.EnvironmentStatus;
 import software.amazon.awssdk.services.elasticbeanstalk.model.UpdateEnvironmentResponse;
 
+import dev.beanstalkmigrator.testing.SandboxClients;
+
 /** Elastic Beanstalk, ECS and CloudWatch Logs through the real SDK clients. */
 class SandboxBeanstalkEcsLogsTest {
     static SandboxCloud cloud;

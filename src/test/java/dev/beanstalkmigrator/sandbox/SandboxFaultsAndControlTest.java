@@ -34,6 +34,8 @@ import software.amazon.awssdk.services.ecs.model.RunTaskRequest;
 import software.amazon.awssdk.services.elasticbeanstalk.model.ElasticBeanstalkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
+import dev.beanstalkmigrator.testing.SandboxClients;
+
 /** Fault injection, counters, rate limit, the plan watcher and the /_sandbox/ control API. */
 class SandboxFaultsAndControlTest {
     static SandboxCloud cloud;

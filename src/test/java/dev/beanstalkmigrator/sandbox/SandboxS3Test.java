@@ -34,6 +34,8 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
+import dev.beanstalkmigrator.testing.SandboxClients;
+
 /** S3 through the real SDK client (UrlConnectionHttpClient, path style) and raw HTTP. */
 class SandboxS3Test {
     static SandboxCloud cloud;
