@@ -15,15 +15,4 @@ public record Condition(String type, String status, String reason, String messag
     public static final String STALLED = "Stalled";
     public static final String SPEC_INVALID = "SpecInvalid";
     public static final String SUSPENDED = "Suspended";
-
-    @com.fasterxml.jackson.annotation.JsonIgnore
-    public boolean isTrue() {
-        return "True".equals(status);
-    }
-
-    /** Same type, status, reason and message (the transition time aside). */
-    public boolean sameAs(Condition other) {
-        return other != null && type.equals(other.type) && status.equals(other.status)
-                && java.util.Objects.equals(reason, other.reason) && java.util.Objects.equals(message, other.message);
-    }
 }

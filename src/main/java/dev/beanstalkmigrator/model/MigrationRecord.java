@@ -44,12 +44,6 @@ public record MigrationRecord(
         return this.version.equals(version) && this.rerun.equals(rerun == null ? "" : rerun);
     }
 
-    public MigrationRecord withPhase(Phase phase) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt);
-    }
-
     /** The task is known to ECS. */
     public MigrationRecord running(String taskArn, Instant startedAt) {
         return new MigrationRecord(version, rerun, Phase.Running, launchId, cluster, container, taskArn, image, imageSource,
