@@ -79,9 +79,6 @@ public interface MigratorConfig {
 
         /** This replica's name in the lease and the ledger; default: the host name. */
         Optional<String> identity();
-
-        /** The lease object; default: the plan's key with {@code .yaml} replaced by {@code .lease.yaml}. */
-        Optional<String> leaseUri();
     }
 
     interface Api {

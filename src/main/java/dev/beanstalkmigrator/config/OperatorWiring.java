@@ -85,31 +85,35 @@ public class OperatorWiring {
 
     @Produces
     @ApplicationScoped
-    LeaseElection leaseElection(MigratorConfig config, ObjectStore objects) {
+    LeaseElection leaseElection(MigratorConfig config) {
         MigratorConfig.LeaderElection election = config.leaderElection();
-        String leaseUri = election.leaseUri().orElseGet(() -> siblingUri(config.desiredState().uri(), ".lease.yaml"));
-        ObjectStore store = leaseUri.startsWith("file:") ? new LocalObjects() : objects;
-        ObjectLocation location = leaseUri.startsWith("file:")
-                ? new ObjectLocation("", Path.of(URI.create(leaseUri)).toString()) : ObjectLocation.parse(leaseUri);
-        return new LeaseElection(store, location, identity(config), election.leaseDuration(),
-                election.renewDeadline(), System::nanoTime, Clock.systemUTC());
+        return new LeaseElection(identity(config), election.leaseDuration(), election.renewDeadline(),
+                election.retryPeriod(), System::nanoTime, Clock.systemUTC());
+    }
+
+    /** The status ledger, which with leader election on also holds the lease. */
+    @Produces
+    @ApplicationScoped
+    MigrationLedger ledger(MigratorConfig config, ObjectStore objects, Instance<LeaseElection> election) {
+        LeaseElection lease = config.leaderElection().enabled() ? election.get() : null;
+        String statusUri = config.status().uri().orElseGet(() -> statusUriFor(config.desiredState().uri()));
+        return statusUri.startsWith("file:")
+                ? new MigrationLedger(new LocalObjects(),
+                        new ObjectLocation("", Path.of(URI.create(statusUri)).toString()), lease)
+                : new MigrationLedger(objects, ObjectLocation.parse(statusUri), lease);
     }
 
     @Produces
     @ApplicationScoped
     Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, ContainerService ecs,
-                          ContainerLogs logs, PlanParser parser, Instance<LeaseElection> election) {
+                          ContainerLogs logs, PlanParser parser, MigrationLedger ledger,
+                          Instance<LeaseElection> election) {
         BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
         String planUri = config.desiredState().uri();
         PlanSource source = planUri.startsWith("file:")
                 ? new FilePlanSource(Path.of(URI.create(planUri)), config.desiredState().maxBytes())
                 : new S3PlanSource(objects, ObjectLocation.parse(planUri));
         DesiredState desired = new DesiredState(source, parser);
-        String statusUri = config.status().uri().orElseGet(() -> statusUriFor(planUri));
-        MigrationLedger ledger = statusUri.startsWith("file:")
-                ? new MigrationLedger(new LocalObjects(),
-                        new ObjectLocation("", Path.of(URI.create(statusUri)).toString()), leadership)
-                : new MigrationLedger(objects, ObjectLocation.parse(statusUri), leadership);
         Reconciler.Settings settings = new Reconciler.Settings(config.dryRun(), config.status().historyLimit(),
                 identity(config), config.poll().planInterval(), config.poll().beanstalkInterval(),
                 config.poll().taskInterval(), config.status().logTailLines());

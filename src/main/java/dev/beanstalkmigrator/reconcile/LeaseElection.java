@@ -1,79 +1,72 @@
 package dev.beanstalkmigrator.reconcile;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.beanstalkmigrator.port.CloudError;
-import dev.beanstalkmigrator.port.ObjectLocation;
-import dev.beanstalkmigrator.port.ObjectStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.beanstalkmigrator.model.Lease;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.function.LongSupplier;
-import org.jboss.logging.Logger;
 
 /**
- * Leader election through a lease object in S3, the way client-go's leaderelection does it with a Lease:
- * take it with {@code If-None-Match: *}, renew it with {@code If-Match: <etag>}, take it over once it has been
- * seen unchanged for a whole lease duration.
+ * Who leads, decided the way client-go's leaderelection decides it with a Lease: take the lease when nobody
+ * holds it, renew it every retry period, take it over once it has been seen unchanged for a whole lease
+ * duration.
+ *
+ * <p>The lease lives in the status ledger (see {@link MigrationLedger#elect()}), which does the reading and
+ * the compare-and-swap writes; this class only decides. Keeping both in one object is what makes fencing
+ * complete: S3 cannot make a write to one object depend on another, but a write to the ledger is refused
+ * once anyone else has written it, so a leader paused past its lease (SIGSTOP, a long GC) whose write reaches
+ * S3 late is refused as soon as another replica has taken the lease.
  *
  * <p>Time is judged only on this replica's monotonic clock: how long since this replica last renewed, and
- * how long it has observed someone else's lease unchanged. Wall clocks of two machines are never compared
- * (the times written in the lease are for humans). A leader that has not renewed within the renew deadline
- * (shorter than the lease) stops acting: every ledger write and every RunTask asks {@link #isLeader()} first,
- * so it stops before anyone else may take over. One window remains that no client can close: a write already
- * past that question when the process is paused (SIGSTOP, a long GC) reaches S3 late. S3 cannot make one
- * object's write depend on another object, so that write is fenced by the ledger's own compare-and-swap
- * instead: it is refused if a new leader has written the ledger since.
+ * how long it has observed the ledger unchanged. Wall clocks of two machines are never compared (the times
+ * written in the lease are for humans). A leader that has not renewed within the renew deadline (shorter than
+ * the lease) stops acting before anyone else may take over.
  */
 public final class LeaseElection {
 
-    private static final Logger LOG = Logger.getLogger(LeaseElection.class);
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-    /** The lease object's content. */
-    public record Lease(String holder, long leaseDurationSeconds, Instant acquireTime, Instant renewTime,
-                        int leaderTransitions) {}
-
-    private final ObjectStore store;
-    private final ObjectLocation location;
     private final String identity;
     private final Duration leaseDuration;
     private final Duration renewDeadline;
+    private final Duration retryPeriod;
     private final LongSupplier nanoTime;
     private final Clock clock;
 
-    private String etag;
-    private Lease observed;
+    private String observedEtag;
     private long observedAtNanos;
+    private Lease lease;
     private long renewedAtNanos;
     private boolean leading;
     private volatile String holder;
 
-    public LeaseElection(ObjectStore store, ObjectLocation location, String identity, Duration leaseDuration,
-                         Duration renewDeadline, LongSupplier nanoTime, Clock clock) {
+    public LeaseElection(String identity, Duration leaseDuration, Duration renewDeadline, Duration retryPeriod,
+                         LongSupplier nanoTime, Clock clock) {
         if (renewDeadline.compareTo(leaseDuration) >= 0) {
             throw new IllegalArgumentException("the renew deadline (" + renewDeadline
                     + ") must be shorter than the lease (" + leaseDuration + ")");
         }
-        this.store = store;
-        this.location = location;
+        if (retryPeriod.compareTo(renewDeadline) >= 0) {
+            throw new IllegalArgumentException("the retry period (" + retryPeriod
+                    + ") must be shorter than the renew deadline (" + renewDeadline + ")");
+        }
         this.identity = identity;
         this.leaseDuration = leaseDuration;
         this.renewDeadline = renewDeadline;
+        this.retryPeriod = retryPeriod;
         this.nanoTime = nanoTime;
         this.clock = clock;
     }
 
-    public ObjectLocation location() {
-        return location;
+    public String identity() {
+        return identity;
+    }
+
+    public Duration retryPeriod() {
+        return retryPeriod;
+    }
+
+    long nanoTime() {
+        return nanoTime.getAsLong();
     }
 
     /** The holder of the lease as last seen (this replica's identity when it leads), or null. */
@@ -86,129 +79,84 @@ public final class LeaseElection {
         return leading && nanoTime.getAsLong() - renewedAtNanos < renewDeadline.toNanos();
     }
 
+    /** Whether this replica took the lease and has not seen it taken since (it may be past its deadline). */
+    synchronized boolean holds() {
+        return leading;
+    }
+
+    /** The ledger was read: a version this replica had not seen starts a new wait for the lease to expire. */
+    synchronized void observed(String etag, Lease read, long nowNanos) {
+        if (!Objects.equals(etag, observedEtag)) {
+            observedEtag = etag;
+            observedAtNanos = nowNanos;
+        }
+        lease = read;
+        holder = read == null ? null : read.holder();
+        if (leading && (read == null || !identity.equals(read.holder()))) {
+            leading = false;
+        }
+    }
+
+    /** The ledger was written by this replica, with {@code written} as its lease, from a request sent at {@code sentAtNanos}. */
+    synchronized void wrote(String etag, Lease written, long sentAtNanos) {
+        observedEtag = etag;
+        observedAtNanos = sentAtNanos;
+        lease = written;
+        holder = written == null ? null : written.holder();
+        leading = written != null && identity.equals(written.holder());
+        if (leading) {
+            renewedAtNanos = sentAtNanos;
+        }
+    }
+
+    /** Someone else wrote the ledger (a compare-and-swap was refused): not the leader until read again. */
+    synchronized void lost() {
+        leading = false;
+        observedEtag = null;
+    }
+
+    /** Whether the leader should renew now: nothing it wrote renewed the lease within the retry period. */
+    synchronized boolean renewalDue(long nowNanos) {
+        return leading && nowNanos - renewedAtNanos >= retryPeriod.toNanos();
+    }
+
+    /** The lease this replica writes with its next ledger write: its own, renewed now. */
+    synchronized Lease renewal() {
+        Instant now = clock.instant();
+        return lease == null || !identity.equals(lease.holder())
+                ? new Lease(identity, leaseDuration.toSeconds(), now, now, 0)
+                : new Lease(identity, leaseDuration.toSeconds(), lease.acquireTime(), now, lease.leaderTransitions());
+    }
+
+    /** The lease to give up at shutdown, or null when this replica does not hold it. */
+    synchronized Lease release() {
+        if (!leading || lease == null) {
+            return null;
+        }
+        return new Lease("", leaseDuration.toSeconds(), lease.acquireTime(), clock.instant(),
+                lease.leaderTransitions());
+    }
+
     /**
-     * One attempt to take or renew the lease; call it every retry period.
+     * For a replica that does not lead, right after reading the ledger: the lease to take now, or null to
+     * keep waiting.
      *
-     * @return whether this replica leads after the attempt
+     * @param exists whether the ledger exists (else it is created with {@code If-None-Match: *})
      */
-    public synchronized boolean tryAcquireOrRenew() {
-        long now = nanoTime.getAsLong();
-        boolean wasLeading = isLeader();
-        try {
-            if (leading && etag != null) {
-                renew(now);
-            } else {
-                acquire(now);
-            }
-        } catch (CloudError.Conflict lost) {
-            // Someone else wrote the lease: it is theirs until seen unchanged for a whole lease. Read it now, to
-            // know who leads and to start judging its expiry from this moment.
-            leading = false;
-            etag = null;
-            observed = null;
-            try {
-                acquire(now);
-            } catch (CloudError e) {
-                LOG.debugf("lease %s: %s", location, e.getMessage());
-            }
-        } catch (CloudError e) {
-            LOG.warnf("lease %s: %s", location, e.getMessage());
+    synchronized Lease claim(boolean exists, long nowNanos) {
+        Instant now = clock.instant();
+        if (!exists) {
+            return new Lease(identity, leaseDuration.toSeconds(), now, now, 0);
         }
-        boolean nowLeading = isLeader();
-        if (nowLeading && !wasLeading) {
-            LOG.infof("%s leads (lease %s)", identity, location);
-        } else if (!nowLeading && wasLeading) {
-            LOG.warnf("%s stops acting: lease %s not renewed within %s", identity, location, renewDeadline);
+        int transitions = lease == null ? 0 : lease.leaderTransitions();
+        if (lease != null && identity.equals(lease.holder())) {
+            // Our own lease from before a restart, or one we stopped renewing that nobody took: ours again.
+            return new Lease(identity, leaseDuration.toSeconds(), now, now, transitions);
         }
-        if (!nowLeading && leading && now - renewedAtNanos >= renewDeadline.toNanos()) {
-            leading = false;
+        if (lease != null && lease.released() || nowNanos - observedAtNanos >= leaseDuration.toNanos()) {
+            // Released by its last leader at shutdown, or seen unchanged for a whole lease.
+            return new Lease(identity, leaseDuration.toSeconds(), now, now, transitions + 1);
         }
-        return nowLeading;
-    }
-
-    private void renew(long now) {
-        Lease lease = new Lease(identity, leaseDuration.toSeconds(), observed == null ? clock.instant()
-                : observed.acquireTime(), clock.instant(), observed == null ? 0 : observed.leaderTransitions());
-        etag = store.put(location, write(lease), "application/yaml", etag);
-        observed = lease;
-        renewedAtNanos = now;
-        holder = identity;
-    }
-
-    private void acquire(long now) {
-        ObjectStore.Read read = store.get(location, etag);
-        if (read instanceof ObjectStore.Read.Missing) {
-            take(now, null, 0);
-            return;
-        }
-        if (read instanceof ObjectStore.Read.Found found) {
-            Lease lease = readLease(found.body());
-            if (!found.etag().equals(etag)) {
-                etag = found.etag();
-                observed = lease;
-                observedAtNanos = now;
-            }
-        }
-        holder = observed == null ? null : observed.holder();
-        if (observed != null && (observed.holder() == null || observed.holder().isBlank())) {
-            // Released by its last leader at shutdown: free now.
-            take(now, etag, observed.leaderTransitions() + 1);
-            return;
-        }
-        if (observed != null && identity.equals(observed.holder())) {
-            // Our own lease from before a restart: renew it as ours.
-            take(now, etag, observed.leaderTransitions());
-            return;
-        }
-        if (now - observedAtNanos >= leaseDuration.toNanos()) {
-            take(now, etag, observed == null ? 0 : observed.leaderTransitions() + 1);
-        }
-    }
-
-    private void take(long now, String ifMatch, int transitions) {
-        Instant at = clock.instant();
-        Lease lease = new Lease(identity, leaseDuration.toSeconds(), at, at, transitions);
-        etag = store.put(location, write(lease), "application/yaml", ifMatch);
-        observed = lease;
-        observedAtNanos = now;
-        renewedAtNanos = now;
-        leading = true;
-        holder = identity;
-    }
-
-    /** Gives the lease up (at shutdown), so a standby can take over without waiting for it to expire. */
-    public synchronized void release() {
-        if (!leading || etag == null) {
-            return;
-        }
-        try {
-            Lease expired = new Lease("", leaseDuration.toSeconds(), observed.acquireTime(), clock.instant(),
-                    observed.leaderTransitions());
-            store.put(location, write(expired), "application/yaml", etag);
-            LOG.infof("%s released lease %s", identity, location);
-        } catch (CloudError e) {
-            LOG.warnf("could not release lease %s: %s", location, e.getMessage());
-        } finally {
-            leading = false;
-            etag = null;
-        }
-    }
-
-    private static byte[] write(Lease lease) {
-        try {
-            return YAML.writeValueAsBytes(lease);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static Lease readLease(byte[] body) {
-        try {
-            Lease lease = YAML.readValue(body, Lease.class);
-            return lease == null ? new Lease("", 0, null, null, 0) : lease;
-        } catch (IOException e) {
-            // A lease nobody can read is nobody's lease: it expires like any other.
-            return new Lease("", 0, null, null, 0);
-        }
+        return null;
     }
 }

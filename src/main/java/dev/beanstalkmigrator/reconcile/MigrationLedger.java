@@ -1,40 +1,52 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.model.Lease;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import java.util.Arrays;
 import java.util.function.BooleanSupplier;
+import org.jboss.logging.Logger;
 
 /**
- * The status ledger in S3. Every write is a compare-and-swap against the ETag this replica last read or
- * wrote, so a write based on a stale view (a deposed leader's, or one racing a restart) is refused with
- * {@link CloudError.Conflict} and the caller must {@link #reload()} and decide again.
+ * The status ledger in S3, which also holds the leader's lease. Every write is a compare-and-swap against the
+ * ETag this replica last read or wrote, so a write based on a stale view (a deposed leader's, or one racing a
+ * restart) is refused with {@link CloudError.Conflict} and the caller must {@link #reload()} and decide again.
+ *
+ * <p>With leader election on, every write carries this replica's lease, renewed; {@link #elect()} takes the
+ * lease (a write of the ledger as it stands with this replica's lease in it), renews it when nothing else was
+ * written for a retry period, and watches it from a standby. Taking the lease therefore changes the ledger's
+ * ETag, and any write a deposed leader still has in flight is refused: at every instant the sandbox or S3
+ * can observe, the last accepted write is the lease holder's.
  *
  * <p>Between writes the ledger is served from memory: while this replica is the only writer, what it wrote
  * is what is stored, so an idle cycle reads nothing.
  */
 public final class MigrationLedger {
 
+    private static final Logger LOG = Logger.getLogger(MigrationLedger.class);
+
     private final ObjectStore store;
     private final ObjectLocation location;
+    private final LeaseElection election;
     private final BooleanSupplier fence;
     private MigrationStatus current;
     private String etag;
-    private byte[] lastBytes;
 
+    /** A ledger with no leader election (a single instance): no lease is written. */
     public MigrationLedger(ObjectStore store, ObjectLocation location) {
-        this(store, location, () -> true);
+        this(store, location, null);
     }
 
     /**
-     * @param fence asked right before every write: false refuses it (this replica is no longer the leader)
+     * @param election decides who leads, or null for a single instance; every write asks it first and is
+     *     refused when this replica is not the leader
      */
-    public MigrationLedger(ObjectStore store, ObjectLocation location, BooleanSupplier fence) {
+    public MigrationLedger(ObjectStore store, ObjectLocation location, LeaseElection election) {
         this.store = store;
         this.location = location;
-        this.fence = fence;
+        this.election = election;
+        this.fence = election == null ? () -> true : election::isLeader;
     }
 
     /**
@@ -42,7 +54,8 @@ public final class MigrationLedger {
      * unchanged).
      */
     public synchronized MigrationStatus follow() {
-        return apply(store.get(location, etag));
+        refresh();
+        return current;
     }
 
     public ObjectLocation location() {
@@ -59,51 +72,133 @@ public final class MigrationLedger {
 
     /** Forgets what is cached and reads the ledger from S3 (a missing ledger reads as empty). */
     public synchronized MigrationStatus reload() {
-        return apply(store.get(location, null));
+        current = null;
+        refresh();
+        return current;
     }
 
-    private MigrationStatus apply(ObjectStore.Read read) {
+    /** Reads the ledger, conditionally when a cached copy exists. */
+    private void refresh() {
+        ObjectStore.Read read = store.get(location, current == null ? null : etag);
         if (read instanceof ObjectStore.Read.Found found) {
             current = LedgerCodec.read(found.body());
             etag = found.etag();
-            lastBytes = found.body();
         } else if (read instanceof ObjectStore.Read.Missing) {
             current = MigrationStatus.empty();
             etag = null;
-            lastBytes = null;
         }
-        return current;
+        if (election != null) {
+            // The clock is read after the answer (a GET may take seconds of retries): the version read was
+            // written before this instant, so the wait for its lease to expire never starts early.
+            election.observed(etag, current.lease(), election.nanoTime());
+        }
     }
 
     /**
      * Writes {@code next} if the stored ledger is still the one this replica knows. Writes nothing when the
-     * content is unchanged.
+     * content is unchanged (the lease aside).
      *
      * @return true if something was written
-     * @throws CloudError.Conflict if the ledger changed underneath; on any error the cache is dropped
+     * @throws CloudError.Conflict if the ledger changed underneath, or (code {@code NotLeader}) this replica
+     *     does not lead; on any error the cache is dropped
      */
     public synchronized boolean write(MigrationStatus next) {
         if (current == null) {
             reload();
         }
-        if (next.equals(current)) {
+        if (next.withLease(current.lease()).equals(current)) {
             return false;
         }
-        byte[] bytes = LedgerCodec.write(next);
-        if (lastBytes != null && Arrays.equals(bytes, lastBytes)) {
-            current = next;
-            return false;
+        put(next.withLease(election == null ? null : election.renewal()), fence);
+        return true;
+    }
+
+    /**
+     * One round of leader election; call it every retry period. A replica that leads renews its lease unless a
+     * write renewed it within the retry period; one that does not reads the ledger (a 304 when unchanged) and
+     * takes the lease when it is free, its own, or has been seen unchanged for a whole lease duration.
+     *
+     * @return whether this replica leads after the round
+     */
+    public synchronized boolean elect() {
+        boolean wasLeader = election.isLeader();
+        try {
+            if (election.holds()) {
+                if (election.renewalDue(election.nanoTime())) {
+                    if (current == null) {
+                        refresh();
+                    }
+                    if (election.holds()) {
+                        put(current.withLease(election.renewal()), () -> true);
+                    }
+                }
+            }
+            if (!election.holds()) {
+                refresh();
+                Lease claim = election.claim(etag != null, election.nanoTime());
+                if (claim != null) {
+                    put(current.withLease(claim), () -> true);
+                }
+            }
+        } catch (CloudError.Conflict lost) {
+            // Someone else wrote the ledger: the lease is theirs until seen unchanged for a whole lease. Read it
+            // now, to know who leads and to start judging its expiry from this moment.
+            try {
+                refresh();
+            } catch (CloudError | IllegalArgumentException e) {
+                LOG.debugf("ledger %s: %s", location, e.getMessage());
+            }
+        } catch (CloudError e) {
+            LOG.warnf("lease in %s: %s", location, e.getMessage());
+        }
+        boolean leader = election.isLeader();
+        if (leader && !wasLeader) {
+            LOG.infof("%s leads (lease in %s)", election.identity(), location);
+        } else if (!leader && wasLeader) {
+            LOG.warnf("%s stops acting: its lease in %s was %s", election.identity(), location,
+                    election.holds() ? "not renewed within the renew deadline" : "taken by " + election.holder());
+        }
+        return leader;
+    }
+
+    /** Gives the lease up (at shutdown), so a standby can take over without waiting for it to expire. */
+    public synchronized void release() {
+        if (election == null || election.release() == null) {
+            return;
         }
         try {
-            etag = store.put(location, bytes, "application/yaml", etag, fence);
+            if (current == null) {
+                refresh();
+            }
+            Lease released = election.release();
+            if (released != null) {
+                put(current.withLease(released), () -> true);
+            }
+            LOG.infof("%s released its lease in %s", election.identity(), location);
+        } catch (CloudError e) {
+            LOG.warnf("could not release the lease in %s: %s", location, e.getMessage());
+        }
+    }
+
+    private void put(MigrationStatus next, BooleanSupplier allowed) {
+        long sentAt = election == null ? 0 : election.nanoTime();
+        String written;
+        try {
+            written = store.put(location, LedgerCodec.write(next), "application/yaml", etag, allowed);
         } catch (CloudError error) {
             // Refused, or unknown whether it was stored (a dropped connection): either way the cached ETag may be
             // stale, so the next use re-reads rather than trusting it.
             current = null;
+            if (election != null && error instanceof CloudError.Conflict conflict
+                    && !"NotLeader".equals(conflict.code())) {
+                election.lost();
+            }
             throw error;
         }
+        etag = written;
         current = next;
-        lastBytes = bytes;
-        return true;
+        if (election != null) {
+            election.wrote(written, next.lease(), sentAt);
+        }
     }
 }

@@ -33,7 +33,7 @@ public class ReconcileLoop {
     Reconciler reconciler;
 
     @Inject
-    Instance<LeaseElection> election;
+    MigrationLedger ledger;
 
     @Inject
     MigratorConfig config;
@@ -45,9 +45,8 @@ public class ReconcileLoop {
         executor = Executors.newSingleThreadScheduledExecutor(daemon("reconcile-loop"));
         if (config.leaderElection().enabled()) {
             // Its own thread: a long cycle (a burst of launches) must not keep the lease from being renewed.
-            LeaseElection lease = election.get();
             leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("lease-keeper"));
-            leaseKeeper.scheduleWithFixedDelay(lease::tryAcquireOrRenew, 0,
+            leaseKeeper.scheduleWithFixedDelay(ledger::elect, 0,
                     config.leaderElection().retryPeriod().toMillis(), TimeUnit.MILLISECONDS);
         }
         executor.execute(this::tick);
@@ -61,7 +60,7 @@ public class ReconcileLoop {
         if (leaseKeeper != null) {
             leaseKeeper.shutdownNow();
             leaseKeeper.awaitTermination(5, TimeUnit.SECONDS);
-            election.get().release();
+            ledger.release();
         }
     }
 

@@ -708,7 +708,8 @@ public final class Reconciler {
             List<EnvironmentStatus> capped = environments.values().stream().map(e -> e.capped(historyLimit))
                     .toList();
             return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND,
-                    view.plan() == null ? null : view.plan().name(), view.revision(), view.error(), leader, capped);
+                    view.plan() == null ? null : view.plan().name(), view.revision(), view.error(), leader, null,
+                    capped);
         }
 
     }

@@ -3,17 +3,25 @@ package dev.beanstalkmigrator.sandbox;
 import java.time.Instant;
 
 /**
- * One PutObject the sandbox accepted on a watched object (see {@link SandboxCloud#watchLeaseAndLedger}), with who
- * held the lease at that instant by the sandbox's own clock: how a fault suite proves that no write was
- * accepted from a replica whose lease had been taken over or had expired.
+ * A write of the watched status ledger that the sandbox accepted, with the lease holder it names and the one
+ * the write accepted before it named: how a fault suite proves that no write was accepted from a replica whose
+ * lease another replica had taken, and that no replica took the lease before it had lain unchanged for a whole
+ * lease duration (both judged by the sandbox's own clock).
  *
- * @param seq            order of acceptance among watched writes, from 0
- * @param lease          whether this is a write of the lease object (else of the ledger)
- * @param writer         the identity the object names: the lease's {@code holder}, the ledger's {@code leader}
- * @param leaseHolder    the holder of the lease as last accepted before this write (for a lease write: before it);
- *                       null when no lease was ever written
- * @param leaseAgeNanos  how long before this write that lease was accepted (sandbox monotonic clock); -1 when none
- * @param atNanos        when this write was accepted ({@link System#nanoTime()} of the sandbox's JVM)
+ * @param seq                 position among the watched writes, from 0
+ * @param holder              the lease holder the written ledger names ({@code lease.holder}); "" when released
+ *                            or when the ledger carries no lease
+ * @param previousHolder      the holder the previously accepted write named; null for the first watched write
+ * @param sincePreviousNanos  how long after the previously accepted write this one was accepted (sandbox
+ *                            monotonic clock); -1 for the first
+ * @param atNanos             when it was accepted (sandbox monotonic clock)
  */
-public record ObjectWrite(long seq, String key, boolean lease, String etag, String writer, String leaseHolder,
-                          long leaseAgeNanos, long atNanos, Instant at) {}
+public record ObjectWrite(long seq, String key, String etag, String holder, String previousHolder,
+                          long sincePreviousNanos, long atNanos, Instant at) {
+
+    /** Whether this write moved the lease from one holder to another (not a renewal, not a release). */
+    public boolean takeover() {
+        return previousHolder != null && !previousHolder.isEmpty() && !holder.isEmpty()
+                && !holder.equals(previousHolder);
+    }
+}

@@ -77,7 +77,7 @@ public final class SandboxCloud implements AutoCloseable {
     private final SandboxControl control;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
     private final List<ObjectWrite> writes = new java.util.ArrayList<>();
-    private ObjectWrite lastLease;
+    private ObjectWrite lastWrite;
     private final AtomicInteger planUploads = new AtomicInteger();
     private final String planBucket;
     private final String planKey;
@@ -256,31 +256,28 @@ public final class SandboxCloud implements AutoCloseable {
     }
 
     /**
-     * Records from now on every PutObject accepted on the lease object and on the ledger of {@code bucket}, with
-     * the lease holder at that instant (see {@link ObjectWrite}). The writer is read from the object: the lease's
-     * top-level {@code holder:}, the ledger's top-level {@code leader:}. Only identities are kept, not bodies.
+     * Records from now on every PutObject accepted on the status ledger {@code bucket}/{@code ledgerKey}, with
+     * the lease holder it names (its {@code lease.holder}) and the one named by the write before it (see
+     * {@link ObjectWrite}). Only identities are kept, not bodies.
      */
-    public void watchLeaseAndLedger(String bucket, String leaseKey, String ledgerKey) {
+    public void watchLedger(String bucket, String ledgerKey) {
         synchronized (writes) {
             writes.clear();
-            lastLease = null;
+            lastWrite = null;
         }
         s3.setPutListener((b, key, content, etag) -> {
-            boolean lease = key.equals(leaseKey);
-            if (!b.equals(bucket) || !(lease || key.equals(ledgerKey))) {
+            if (!b.equals(bucket) || !key.equals(ledgerKey)) {
                 return;
             }
             long now = System.nanoTime();
-            String writer = topLevel(content, lease ? "holder" : "leader");
+            String holder = nested(content, "lease", "holder");
             synchronized (writes) {
-                ObjectWrite previous = lastLease;
-                ObjectWrite write = new ObjectWrite(writes.size(), key, lease, etag, writer,
-                        previous == null ? null : previous.writer(), previous == null ? -1 : now - previous.atNanos(),
+                ObjectWrite previous = lastWrite;
+                ObjectWrite write = new ObjectWrite(writes.size(), key, etag, holder,
+                        previous == null ? null : previous.holder(), previous == null ? -1 : now - previous.atNanos(),
                         now, Instant.now());
                 writes.add(write);
-                if (lease) {
-                    lastLease = write;
-                }
+                lastWrite = write;
             }
         });
     }
@@ -299,12 +296,20 @@ public final class SandboxCloud implements AutoCloseable {
         }
     }
 
-    /** The value of a top-level {@code field: value} line of a YAML document, unquoted; "" when absent. */
-    static String topLevel(byte[] yaml, String field) {
-        String prefix = field + ":";
+    /**
+     * The value of {@code field} inside the top-level mapping {@code block} of a YAML document (block style, as
+     * the operator writes it), unquoted; "" when absent.
+     */
+    static String nested(byte[] yaml, String block, String field) {
+        boolean inside = false;
         for (String line : new String(yaml, StandardCharsets.UTF_8).split("\n")) {
-            if (line.startsWith(prefix)) {
-                String value = line.substring(prefix.length()).trim();
+            if (!line.startsWith(" ")) {
+                inside = line.equals(block + ":");
+                continue;
+            }
+            String trimmed = line.trim();
+            if (inside && trimmed.startsWith(field + ":")) {
+                String value = trimmed.substring(field.length() + 1).trim();
                 if (value.length() >= 2 && (value.startsWith("\"") || value.startsWith("'"))) {
                     value = value.substring(1, value.length() - 1);
                 }

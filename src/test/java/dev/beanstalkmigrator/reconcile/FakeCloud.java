@@ -65,7 +65,7 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
         return body == null ? null : new String(body, StandardCharsets.UTF_8);
     }
 
-    private String etag(ObjectLocation location) {
+    String etag(ObjectLocation location) {
         return "\"v" + versions.get(location) + "\"";
     }
 

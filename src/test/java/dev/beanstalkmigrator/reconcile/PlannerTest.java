@@ -46,7 +46,7 @@ class PlannerTest {
     }
 
     static MigrationStatus ledger(MigrationRecord... history) {
-        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "acme", "\"1\"", null, "me",
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "acme", "\"1\"", null, "me", null,
                 List.of(new EnvironmentStatus("acme-web-prod", "acme", null, null, null, List.of(), List.of(history))));
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The sandbox's record of accepted lease and ledger writes, with the lease holder at each instant. */
+/** The sandbox's record of accepted ledger writes, with the lease holder each names and the one before. */
 class SandboxWatchedWritesTest {
 
     SandboxCloud cloud;
@@ -24,7 +24,7 @@ class SandboxWatchedWritesTest {
     void start() {
         cloud = SandboxCloud.start(SandboxOptions.defaults());
         cloud.putObject("b", "other", new byte[0]);
-        cloud.watchLeaseAndLedger("b", "p.lease.yaml", "p.status.yaml");
+        cloud.watchLedger("b", "p.status.yaml");
     }
 
     @AfterEach
@@ -33,28 +33,33 @@ class SandboxWatchedWritesTest {
     }
 
     @Test
-    void recordsAcceptedWritesWithTheLeaseHolderOfTheirInstant() throws Exception {
+    void recordsAcceptedWritesWithTheLeaseHolderTheyNameAndTheOneBefore() throws Exception {
         assertEquals(200, put("p.status.yaml", "apiVersion: x\nleader: r9\n", null));
-        assertEquals(200, put("p.lease.yaml", "holder: \"r1\"\nleaseDurationSeconds: 3\n", null));
-        assertEquals(200, put("p.status.yaml", "apiVersion: x\nleader: r1\nenvironments: []\n", null));
-        assertEquals(412, put("p.status.yaml", "leader: r2\n", "\"not-the-etag\""));
-        assertEquals(200, put("other", "leader: r2\n", null));
+        assertEquals(200, put("p.status.yaml", "apiVersion: x\nlease:\n  holder: \"r1\"\n  leaseDurationSeconds: 3\n"
+                + "environments:\n- name: e\n  holder: zz\n", null));
+        assertEquals(200, put("p.status.yaml", "apiVersion: x\nleader: r2\nlease:\n  holder: r2\n", null));
+        assertEquals(412, put("p.status.yaml", "lease:\n  holder: r3\n", "\"not-the-etag\""));
+        assertEquals(200, put("other", "lease:\n  holder: r3\n", null));
+        assertEquals(200, put("p.status.yaml", "lease:\n  holder: \"\"\n", null));
 
         List<ObjectWrite> writes = cloud.writes();
-        assertEquals(3, writes.size(), writes::toString);
+        assertEquals(4, writes.size(), writes::toString);
         ObjectWrite first = writes.get(0);
-        assertFalse(first.lease());
-        assertEquals("r9", first.writer());
-        assertNull(first.leaseHolder());
-        assertEquals(-1, first.leaseAgeNanos());
-        assertTrue(writes.get(1).lease());
-        assertEquals("r1", writes.get(1).writer());
+        assertEquals("", first.holder(), "no lease in it");
+        assertNull(first.previousHolder());
+        assertEquals(-1, first.sincePreviousNanos());
+        assertFalse(first.takeover());
+        assertEquals("r1", writes.get(1).holder(), "the lease's holder, not another block's");
+        assertFalse(writes.get(1).takeover(), "the first lease in a ledger that had none");
         ObjectWrite third = writes.get(2);
-        assertEquals("r1", third.writer());
-        assertEquals("r1", third.leaseHolder());
-        assertTrue(third.leaseAgeNanos() >= 0);
+        assertEquals("r2", third.holder());
+        assertEquals("r1", third.previousHolder());
+        assertTrue(third.sincePreviousNanos() >= 0);
+        assertTrue(third.takeover());
         assertEquals(2, third.seq());
-        assertEquals(List.of(third), cloud.writesSince(2));
+        assertEquals("", writes.get(3).holder(), "released");
+        assertFalse(writes.get(3).takeover());
+        assertEquals(List.of(third, writes.get(3)), cloud.writesSince(2));
     }
 
     private int put(String key, String body, String ifMatch) throws Exception {
