@@ -40,6 +40,8 @@ public final class AwsContainerService implements ContainerService {
 
     private final EcsClient client;
     private final Retrying retrying;
+    /** For RunTask: its throttling is retried by the caller's pacer, which also slows down. */
+    private final Retrying runTaskRetrying;
     /** Task definition revisions never change, so a revision once described is kept (by ARN). */
     private final Map<String, software.amazon.awssdk.services.ecs.model.TaskDefinition> revisions = new ConcurrentHashMap<>();
     /** Migrate revisions already found or registered, by base ARN, container and image (no values baked in). */
@@ -48,6 +50,7 @@ public final class AwsContainerService implements ContainerService {
     public AwsContainerService(EcsClient client, Retrying retrying) {
         this.client = client;
         this.retrying = retrying;
+        this.runTaskRetrying = retrying.exceptThrottling();
     }
 
     @Override
@@ -192,7 +195,7 @@ public final class AwsContainerService implements ContainerService {
             request.overrides(TaskOverride.builder().containerOverrides(override.build()).build());
         }
         RunTaskRequest built = request.build();
-        RunTaskResponse response = retrying.call("ecs:RunTask", () -> client.runTask(built));
+        RunTaskResponse response = runTaskRetrying.call("ecs:RunTask", () -> client.runTask(built));
         if (!response.tasks().isEmpty()) {
             return new LaunchResult(response.tasks().get(0).taskArn(), null);
         }

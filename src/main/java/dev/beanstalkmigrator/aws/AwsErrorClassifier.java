@@ -24,11 +24,11 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  * kinds (retry, wait, stall, re-read) and never to SDK types.
  *
  * <ul>
- *   <li>{@link CloudError.Transient}: HTTP 429 and throttling codes, every 5xx, S3's 409
- *       {@code ConditionalRequestConflict} and {@code OperationAborted}, clock skew (the SDK corrects its
- *       clock offset after such a response), no response at all (connection reset or refused, DNS,
- *       timeouts), and anything unrecognised (code {@code Unexpected}: level-based, the next cycle looks
- *       again).</li>
+ *   <li>{@link CloudError.Transient}: HTTP 429 and throttling codes (as {@link CloudError.Throttled}),
+ *       every 5xx, S3's 409 {@code ConditionalRequestConflict} and {@code OperationAborted}, clock skew (the
+ *       SDK corrects its clock offset after such a response), no response at all (connection reset or
+ *       refused, DNS, timeouts), and anything unrecognised (code {@code Unexpected}: level-based, the next
+ *       cycle looks again).</li>
  *   <li>{@link CloudError.Waiting}: Elastic Beanstalk's "is in an invalid state for this operation"
  *       (the environment is not Ready), {@code OperationInProgress(Failure)}, ECS
  *       {@code UpdateInProgressException}.</li>
@@ -131,7 +131,7 @@ public final class AwsErrorClassifier {
         String text = message == null ? "HTTP status " + status : text(message);
 
         if (status == 429 || THROTTLING.contains(code) || e.isThrottlingException()) {
-            return new CloudError.Transient(operation, code, text, e);
+            return new CloudError.Throttled(operation, code, text, e);
         }
         if (CLOCK_SKEW.contains(code) || e.isClockSkewException()) {
             return new CloudError.Transient(operation, code, text, e);

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
  * the last transient one once the attempts are spent (the reconciler then requeues the work on its own,
  * longer, schedule).
  *
- * <p>This retries on top of the SDK client's own retry policy; keep one of the two short.
+ * <p>This retries on top of the SDK client's own retry policy; keep one of the two short. A caller that paces
+ * and retries throttled calls itself uses {@link #exceptThrottling()}, so that throttling is retried once over.
  */
 public final class Retrying {
 
@@ -27,10 +28,16 @@ public final class Retrying {
 
     private final Backoff backoff;
     private final Sleeper sleeper;
+    private final boolean retryThrottling;
 
     public Retrying(Backoff backoff, Sleeper sleeper) {
+        this(backoff, sleeper, true);
+    }
+
+    private Retrying(Backoff backoff, Sleeper sleeper, boolean retryThrottling) {
         this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+        this.retryThrottling = retryThrottling;
     }
 
     /** {@link Backoff#defaults()} (200 ms base, 5 s cap, 4 attempts), really sleeping. */
@@ -39,8 +46,16 @@ public final class Retrying {
     }
 
     /**
-     * Calls {@code call} until it returns, fails with something other than a transient error, or has been
-     * tried {@link Backoff#maxAttempts()} times.
+     * The same retries, except that a {@link CloudError.Throttled} is thrown at once: for calls whose caller
+     * paces them and retries throttling itself, where retrying here too would multiply the calls.
+     */
+    public Retrying exceptThrottling() {
+        return new Retrying(backoff, sleeper, false);
+    }
+
+    /**
+     * Calls {@code call} until it returns, fails with something other than a transient error (or with
+     * throttling, for {@link #exceptThrottling()}), or has been tried {@link Backoff#maxAttempts()} times.
      *
      * @param operation the AWS call as {@code service:Action}, for classification and messages
      * @param call the call; it is invoked again on transient failures, so it must be safe to repeat
@@ -58,7 +73,9 @@ public final class Retrying {
             } catch (Exception e) {
                 error = AwsErrorClassifier.classify(operation, e);
             }
-            if (!(error instanceof CloudError.Transient) || attempt + 1 >= backoff.maxAttempts()) {
+            boolean retried = error instanceof CloudError.Transient
+                    && (retryThrottling || !(error instanceof CloudError.Throttled));
+            if (!retried || attempt + 1 >= backoff.maxAttempts()) {
                 throw error;
             }
             try {

@@ -5,7 +5,8 @@ package dev.beanstalkmigrator.port;
  * about it. Each kind carries its own requeue policy:
  * <ul>
  *   <li>{@link Transient}: throttling, 5xx, timeouts, dropped connections, S3's 409
- *       ConditionalRequestConflict. Retried with capped exponential backoff and full jitter.</li>
+ *       ConditionalRequestConflict. Retried with capped exponential backoff and full jitter. Throttling is
+ *       the subtype {@link Throttled}, for callers that pace themselves (RunTask).</li>
  *   <li>{@link Waiting}: the world is busy (an environment is updating). Not an error: look again later.</li>
  *   <li>{@link Stalled}: permission or validation errors. Retrying cannot help; the environment gets a
  *       Stalled condition naming the call, and a human must act.</li>
@@ -36,8 +37,15 @@ public abstract sealed class CloudError extends RuntimeException
     }
 
     /** Retry with backoff. */
-    public static final class Transient extends CloudError {
+    public static sealed class Transient extends CloudError permits Throttled {
         public Transient(String operation, String code, String message, Throwable cause) {
+            super(operation, code, message, cause);
+        }
+    }
+
+    /** AWS asked to slow down (429, throttling codes): transient, and a sign to lower the call rate. */
+    public static final class Throttled extends Transient {
+        public Throttled(String operation, String code, String message, Throwable cause) {
             super(operation, code, message, cause);
         }
     }

@@ -464,7 +464,7 @@ public final class Reconciler {
                 holdAndRetry(p.spec().name(), e, desired.view().revision(), holds, now);
             } catch (CloudError e) {
                 // Unknown whether the task started: the intent stays and the next cycle adopts it.
-                if (e instanceof CloudError.Transient && RunTaskPacer.isThrottling(e)) {
+                if (e instanceof CloudError.Throttled) {
                     LOG.infof("ECS keeps throttling RunTask; %s and the launches after it are adopted next cycle",
                             p.spec().name());
                     break;

@@ -11,7 +11,8 @@ import org.jboss.logging.Logger;
  * Paces RunTask to what ECS accepts (Fargate: 20 per second after a burst of 100), so that a burst of
  * launches is throttled rather than failed: additive increase of the rate on success, multiplicative
  * decrease on a throttling answer, and the throttled call is tried again. Throttling is expected under a
- * burst, so it is counted and reported once, never logged as a failure per call.
+ * burst, so it is counted and reported once, never logged as a failure per call. Only this retries RunTask's
+ * throttling: the adapter throws a {@link CloudError.Throttled} at once and retries only other transient errors.
  */
 final class RunTaskPacer {
 
@@ -43,8 +44,8 @@ final class RunTaskPacer {
                 T result = runTask.get();
                 rate = Math.min(MAX_RATE, rate + 0.5);
                 return result;
-            } catch (CloudError.Transient e) {
-                if (!isThrottling(e) || ++attempts >= MAX_THROTTLED_ATTEMPTS || !stillLeading.getAsBoolean()) {
+            } catch (CloudError.Throttled e) {
+                if (++attempts >= MAX_THROTTLED_ATTEMPTS || !stillLeading.getAsBoolean()) {
                     throw e;
                 }
                 throttled++;
@@ -60,11 +61,5 @@ final class RunTaskPacer {
                     throttled, rate);
             throttled = 0;
         }
-    }
-
-    static boolean isThrottling(CloudError error) {
-        String code = error.code() == null ? "" : error.code();
-        return code.contains("Throttl") || code.equals("RequestLimitExceeded") || code.equals("TooManyRequests")
-                || code.equals("TooManyRequestsException");
     }
 }

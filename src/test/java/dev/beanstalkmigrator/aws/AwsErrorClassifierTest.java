@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.CloudError.Conflict;
 import dev.beanstalkmigrator.port.CloudError.Stalled;
+import dev.beanstalkmigrator.port.CloudError.Throttled;
 import dev.beanstalkmigrator.port.CloudError.Transient;
 import dev.beanstalkmigrator.port.CloudError.Waiting;
 import java.io.IOException;
@@ -47,25 +48,25 @@ class AwsErrorClassifierTest {
         return Stream.of(
                 // throttling
                 c("ECS ThrottlingException", RUN_TASK, ecs(400, "ThrottlingException", "Rate exceeded"),
-                        Transient.class, "ThrottlingException", null),
+                        Throttled.class, "ThrottlingException", null),
                 c("EB Throttling", UPDATE_ENV, eb(400, "Throttling", "Rate exceeded"),
-                        Transient.class, "Throttling", null),
+                        Throttled.class, "Throttling", null),
                 c("S3 503 SlowDown", PUT_OBJECT, s3(503, "SlowDown", "Please reduce your request rate."),
-                        Transient.class, "SlowDown", null),
+                        Throttled.class, "SlowDown", null),
                 c("429 TooManyRequestsException", RUN_TASK, aws(429, "TooManyRequestsException", "slow down"),
-                        Transient.class, "TooManyRequestsException", null),
-                c("429 with an unknown code", RUN_TASK, aws(429, "Whatever", "no"), Transient.class, "Whatever", null),
+                        Throttled.class, "TooManyRequestsException", null),
+                c("429 with an unknown code", RUN_TASK, aws(429, "Whatever", "no"), Throttled.class, "Whatever", null),
                 c("RequestLimitExceeded", RUN_TASK, aws(400, "RequestLimitExceeded", "limit"),
-                        Transient.class, "RequestLimitExceeded", null),
-                c("RequestThrottled", RUN_TASK, aws(400, "RequestThrottled", "t"), Transient.class, "RequestThrottled", null),
+                        Throttled.class, "RequestLimitExceeded", null),
+                c("RequestThrottled", RUN_TASK, aws(400, "RequestThrottled", "t"), Throttled.class, "RequestThrottled", null),
                 c("RequestThrottledException", RUN_TASK, aws(400, "RequestThrottledException", "t"),
-                        Transient.class, "RequestThrottledException", null),
+                        Throttled.class, "RequestThrottledException", null),
                 c("PriorRequestNotComplete", RUN_TASK, aws(400, "PriorRequestNotComplete", "t"),
-                        Transient.class, "PriorRequestNotComplete", null),
+                        Throttled.class, "PriorRequestNotComplete", null),
                 c("ProvisionedThroughputExceededException", RUN_TASK,
                         aws(400, "ProvisionedThroughputExceededException", "t"),
-                        Transient.class, "ProvisionedThroughputExceededException", null),
-                c("Throttling without status", RUN_TASK, aws(0, "Throttling", "t"), Transient.class, "Throttling", null),
+                        Throttled.class, "ProvisionedThroughputExceededException", null),
+                c("Throttling without status", RUN_TASK, aws(0, "Throttling", "t"), Throttled.class, "Throttling", null),
 
                 // 5xx
                 c("ECS ServerException", RUN_TASK, ecs(500, "ServerException", "Service Unavailable"),
@@ -180,7 +181,7 @@ class AwsErrorClassifierTest {
 
                 // wrappers and the unknown
                 c("async CompletionException", RUN_TASK, new CompletionException(ecs(400, "ThrottlingException", "x")),
-                        Transient.class, "ThrottlingException", null),
+                        Throttled.class, "ThrottlingException", null),
                 c("anything else", RUN_TASK, new IllegalStateException("boom"), Transient.class, "Unexpected", null),
                 c("null", RUN_TASK, null, Transient.class, "Unexpected", null));
     }
@@ -192,6 +193,7 @@ class AwsErrorClassifierTest {
         CloudError classified = AwsErrorClassifier.classify(operation, error);
 
         assertInstanceOf(kind, classified, () -> "got " + classified);
+        assertEquals(kind == Throttled.class, classified instanceof Throttled, () -> "throttling? " + classified);
         assertEquals(operation, classified.operation());
         assertEquals(code, classified.code());
         assertTrue(classified.getMessage().startsWith(operation + ": " + code + ": "), classified.getMessage());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.port.CloudError;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.ecs.model.EcsException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
@@ -137,6 +139,39 @@ class RetryingTest {
         assertThrows(CloudError.Transient.class, () -> once.call("ecs:RunTask", call));
         assertEquals(1, call.calls());
         assertTrue(slept.isEmpty());
+    }
+
+    @Test
+    void exceptThrottlingThrowsThrottlingAtOnce() {
+        Script<String> call = new Script<>(throttled(), "never");
+
+        CloudError error = assertThrows(CloudError.class, () -> retrying.exceptThrottling().call("ecs:RunTask", call));
+
+        assertInstanceOf(CloudError.Throttled.class, error);
+        assertEquals("ThrottlingException", error.code());
+        assertEquals(1, call.calls());
+        assertTrue(slept.isEmpty());
+    }
+
+    @Test
+    void exceptThrottlingStillRetriesOtherTransientErrors() {
+        Script<String> call = new Script<>(ecs(500, "ServerException"),
+                SdkClientException.create("reset", new SocketException("Connection reset")), "ok");
+
+        assertEquals("ok", retrying.exceptThrottling().call("ecs:RunTask", call));
+
+        assertEquals(3, call.calls());
+        assertEquals(2, slept.size());
+    }
+
+    @Test
+    void exceptThrottlingStopsAtAThrottleAfterOtherRetries() {
+        Script<String> call = new Script<>(ecs(503, "ServiceUnavailableException"), throttled(), "never");
+
+        assertThrows(CloudError.Throttled.class, () -> retrying.exceptThrottling().call("ecs:RunTask", call));
+
+        assertEquals(2, call.calls());
+        assertEquals(1, slept.size());
     }
 
     // ---- helpers ------------------------------------------------------------------------------------

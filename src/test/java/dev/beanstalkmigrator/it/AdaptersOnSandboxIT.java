@@ -343,25 +343,34 @@ class AdaptersOnSandboxIT {
     // --- error classification through real HTTP -------------------------------------------------------------
 
     @Test
-    void throttledRunTaskIsRetriedAndSucceeds() {
+    void throttledRunTaskSurfacesAtOnceForThePacerToRetry() {
+        // The reconciler's pacer retries RunTask's throttling and slows down; the adapter must not retry it too.
         cloud.injectFault(Fault.throttle("ecs:RunTask").times(2));
-        ContainerService.LaunchResult result = aws.ecs.runTask(launch("v1", "throttled-twice"));
-        assertNotNull(result.taskArn());
-        assertEquals(3, cloud.calls("ecs:RunTask"));
-        assertEquals(2, cloud.calls("ecs:RunTask:400"));
-        assertEquals(1, cloud.calls("ecs:RunTask:200"));
-        assertEquals(1, cloud.runs().size());
+        CloudError.Throttled error = assertThrows(CloudError.Throttled.class,
+                () -> aws.ecs.runTask(launch("v1", "throttled-twice")));
+        assertInstanceOf(CloudError.Transient.class, error);
+        assertEquals("ecs:RunTask", error.operation());
+        assertEquals("ThrottlingException", error.code());
+        assertEquals(1, cloud.calls("ecs:RunTask"), "not retried by the adapter");
+        assertTrue(cloud.runs().isEmpty());
     }
 
     @Test
-    void alwaysThrottledRunTaskSurfacesTransientAfterTheAttempts() {
-        cloud.injectFault(Fault.throttle("ecs:RunTask").always());
-        CloudError.Transient error = assertThrows(CloudError.Transient.class,
-                () -> aws.ecs.runTask(launch("v1", "throttled-always")));
-        assertEquals("ecs:RunTask", error.operation());
-        assertEquals("ThrottlingException", error.code());
-        assertEquals(4, cloud.calls("ecs:RunTask"), "the first call and three retries");
-        assertTrue(cloud.runs().isEmpty());
+    void runTaskServerErrorsAreStillRetriedByTheAdapter() {
+        cloud.injectFault(Fault.serverError("ecs:RunTask").times(2));
+        ContainerService.LaunchResult result = aws.ecs.runTask(launch("v1", "server-error-twice"));
+        assertNotNull(result.taskArn());
+        assertEquals(3, cloud.calls("ecs:RunTask"));
+        assertEquals(2, cloud.calls("ecs:RunTask:500"));
+        assertEquals(1, cloud.calls("ecs:RunTask:200"));
+        assertEquals(1, cloud.runs().size(), "one task for the client token");
+    }
+
+    @Test
+    void throttlingOfOtherCallsIsStillRetriedByTheAdapter() {
+        cloud.injectFault(Fault.throttle("ecs:ListTasks").times(2));
+        assertTrue(aws.ecs.findTasks(CLUSTER, "bm-throttled").isEmpty());
+        assertEquals(2, cloud.calls("ecs:ListTasks:400"));
     }
 
     @Test

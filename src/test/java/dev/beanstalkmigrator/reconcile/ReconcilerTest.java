@@ -426,7 +426,7 @@ class ReconcilerTest {
 
     @Test
     void aThrottledRunTaskLeavesTheIntentForAdoption() {
-        cloud.failures.put("ecs:RunTask", () -> new CloudError.Transient("ecs:RunTask", "ThrottlingException",
+        cloud.failures.put("ecs:RunTask", () -> new CloudError.Throttled("ecs:RunTask", "ThrottlingException",
                 "Rate exceeded", null));
         Reconciler operator = operator();
         operator.cycle(true);
