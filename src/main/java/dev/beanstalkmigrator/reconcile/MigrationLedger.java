@@ -32,6 +32,7 @@ public final class MigrationLedger {
     private final BooleanSupplier fence;
     private MigrationStatus current;
     private String etag;
+    private long contentVersion;
 
     /** A ledger with no leader election (a single instance): no lease is written. */
     public MigrationLedger(ObjectStore store, ObjectLocation location) {
@@ -62,6 +63,14 @@ public final class MigrationLedger {
         return location;
     }
 
+    /**
+     * A number that changes whenever the ledger's content as this replica knows it may have changed: on every
+     * read that brought a body, and on every write of changed content. Renewing the lease leaves it alone.
+     */
+    public synchronized long contentVersion() {
+        return contentVersion;
+    }
+
     /** The ledger as last read or written; loads it on first use. */
     public synchronized MigrationStatus current() {
         if (current == null) {
@@ -83,9 +92,11 @@ public final class MigrationLedger {
         if (read instanceof ObjectStore.Read.Found found) {
             current = LedgerCodec.read(found.body());
             etag = found.etag();
+            contentVersion++;
         } else if (read instanceof ObjectStore.Read.Missing) {
             current = MigrationStatus.empty();
             etag = null;
+            contentVersion++;
         }
         if (election != null) {
             // The clock is read after the answer (a GET may take seconds of retries): the version read was
@@ -196,6 +207,9 @@ public final class MigrationLedger {
             throw error;
         }
         etag = written;
+        if (current == null || !next.withLease(null).equals(current.withLease(null))) {
+            contentVersion++;
+        }
         current = next;
         if (election != null) {
             election.wrote(written, next.lease(), sentAt);

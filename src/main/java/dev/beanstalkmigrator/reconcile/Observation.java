@@ -22,6 +22,26 @@ public record Observation(Map<String, Application> applications) {
     }
 
     /**
+     * Whether Elastic Beanstalk said the same in both, read without error: the same environments and versions,
+     * whenever they were read.
+     */
+    public boolean sameAs(Observation other) {
+        if (other == null || !applications.keySet().equals(other.applications.keySet())) {
+            return false;
+        }
+        for (Map.Entry<String, Application> entry : applications.entrySet()) {
+            Application mine = entry.getValue();
+            Application theirs = other.applications.get(entry.getKey());
+            if (mine.error() != null || theirs.error() != null
+                    || !java.util.Objects.equals(mine.environments(), theirs.environments())
+                    || !java.util.Objects.equals(mine.versions(), theirs.versions())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * One application's environments and, when some environment follows {@code latest}, its versions.
      *
      * @param error why it could not be read, or null

@@ -122,6 +122,34 @@ class ReconcilerTest {
     }
 
     @Test
+    void anIdleCycleRunsNoPassButAChangeInThePlanOrInBeanstalkIsSeen() {
+        plan("acme-web-prod", "deployed", "");
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "Essential container in task exited");
+        clock.advance(Duration.ofSeconds(31));
+        operator.cycle(false);
+        assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+        long passes = operator.passes();
+        for (int i = 0; i < 6; i++) {
+            clock.advance(Duration.ofSeconds(31)); // the plan (304) and Elastic Beanstalk are read every time
+            operator.cycle(false);
+        }
+        assertEquals(passes, operator.passes(), "nothing new, nothing in flight: no pass");
+        assertEquals(1, cloud.launches.size());
+
+        cloud.deploy("acme-web-prod", "v42");
+        clock.advance(Duration.ofSeconds(31));
+        operator.cycle(false);
+        assertEquals(passes + 1, operator.passes());
+        assertEquals(2, cloud.launches.size(), "the newly deployed version is migrated");
+        assertEquals("v42", latest("acme-web-prod").version());
+
+        operator.cycle(true);
+        assertEquals(passes + 2, operator.passes(), "a forced cycle always runs a pass");
+    }
+
+    @Test
     void aFailedMigrationKeepsExitCodeAndARedactedLogTail() {
         Reconciler operator = operator();
         operator.cycle(true);
