@@ -35,6 +35,11 @@ public record MigrationStatus(String apiVersion, String kind, String plan, Strin
                 environments);
     }
 
+    public MigrationStatus withEnvironments(List<EnvironmentStatus> environments) {
+        return new MigrationStatus(apiVersion, kind, plan, observedPlanRevision, planError, leader, lease,
+                environments);
+    }
+
     public MigrationStatus withLease(Lease lease) {
         return new MigrationStatus(apiVersion, kind, plan, observedPlanRevision, planError, leader, lease,
                 environments);

@@ -6,9 +6,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationStatus;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /** Reads and writes the status ledger as YAML. */
 public final class LedgerCodec {
@@ -21,7 +26,77 @@ public final class LedgerCodec {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
+    /** The ledger without its environments: its head, small and cheap to write or read. */
+    private static final ObjectMapper HEAD = YAML.copy().addMixIn(MigrationStatus.class, OmitEmptyEnvironments.class);
+    private static final byte[] ENVIRONMENTS_KEY = "environments:\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] ENVIRONMENTS_HEAD = "\nenvironments:".getBytes(StandardCharsets.UTF_8);
+
+    private abstract static class OmitEmptyEnvironments {
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        abstract List<EnvironmentStatus> environments();
+    }
+
     private LedgerCodec() {}
+
+    /**
+     * Writes ledgers, remembering the YAML of the last environments it wrote: renewing the lease writes the same
+     * environments with a new head, and with 1,000 environments serializing them again would cost tens of
+     * milliseconds every retry period. The bytes are those of {@link LedgerCodec#write}.
+     */
+    static final class Writer {
+        private List<EnvironmentStatus> environments;
+        private byte[] environmentsYaml;
+
+        byte[] write(MigrationStatus status) {
+            try {
+                if (status.environments().isEmpty()) {
+                    return YAML.writeValueAsBytes(status);
+                }
+                byte[] head = HEAD.writeValueAsBytes(status.withEnvironments(List.of()));
+                if (status.environments() != environments) {
+                    environmentsYaml = YAML.writeValueAsBytes(status.environments());
+                    environments = status.environments();
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream(head.length + ENVIRONMENTS_KEY.length
+                        + environmentsYaml.length);
+                out.writeBytes(head);
+                out.writeBytes(ENVIRONMENTS_KEY);
+                out.writeBytes(environmentsYaml);
+                return out.toByteArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * Reads only the head of a ledger (everything before {@code environments:}, which the operator writes
+     * last): its leader and lease, without the cost of parsing every environment.
+     *
+     * @throws IllegalArgumentException if the bytes are not a ledger
+     */
+    public static MigrationStatus readHead(byte[] yaml) {
+        int end = indexOf(yaml, ENVIRONMENTS_HEAD);
+        if (end < 0) {
+            return read(yaml);
+        }
+        byte[] head = new byte[end + 1];
+        System.arraycopy(yaml, 0, head, 0, end + 1);
+        return read(head);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
 
     public static byte[] write(MigrationStatus status) {
         try {

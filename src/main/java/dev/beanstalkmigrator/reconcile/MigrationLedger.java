@@ -30,7 +30,13 @@ public final class MigrationLedger {
     private final ObjectLocation location;
     private final LeaseElection election;
     private final BooleanSupplier fence;
-    private MigrationStatus current;
+    private final LedgerCodec.Writer writer = new LedgerCodec.Writer();
+    /** Whether the cache below is the ledger as last read or written (else the next use reads it). */
+    private boolean known;
+    /** The ledger, or null while only the bytes of the last read are held: a standby parses them on demand. */
+    private MigrationStatus parsed;
+    private byte[] unparsed;
+    private Lease storedLease;
     private String etag;
     private long contentVersion;
 
@@ -56,7 +62,7 @@ public final class MigrationLedger {
      */
     public synchronized MigrationStatus follow() {
         refresh();
-        return current;
+        return status();
     }
 
     public ObjectLocation location() {
@@ -73,35 +79,52 @@ public final class MigrationLedger {
 
     /** The ledger as last read or written; loads it on first use. */
     public synchronized MigrationStatus current() {
-        if (current == null) {
+        if (!known) {
             reload();
         }
-        return current;
+        return status();
     }
 
     /** Forgets what is cached and reads the ledger from S3 (a missing ledger reads as empty). */
     public synchronized MigrationStatus reload() {
-        current = null;
+        known = false;
         refresh();
-        return current;
+        return status();
     }
 
-    /** Reads the ledger, conditionally when a cached copy exists. */
+    private MigrationStatus status() {
+        if (parsed == null) {
+            parsed = LedgerCodec.read(unparsed);
+            unparsed = null;
+        }
+        return parsed;
+    }
+
+    /**
+     * Reads the ledger, conditionally when a cached copy exists. Only its head (the lease) is parsed now: with
+     * 1,000 environments a whole parse costs a quarter of a second, and a standby reads every renewal.
+     */
     private void refresh() {
-        ObjectStore.Read read = store.get(location, current == null ? null : etag);
+        ObjectStore.Read read = store.get(location, known ? etag : null);
         if (read instanceof ObjectStore.Read.Found found) {
-            current = LedgerCodec.read(found.body());
+            storedLease = election == null ? null : LedgerCodec.readHead(found.body()).lease();
+            unparsed = found.body();
+            parsed = null;
             etag = found.etag();
+            known = true;
             contentVersion++;
         } else if (read instanceof ObjectStore.Read.Missing) {
-            current = MigrationStatus.empty();
+            parsed = MigrationStatus.empty();
+            unparsed = null;
+            storedLease = null;
             etag = null;
+            known = true;
             contentVersion++;
         }
         if (election != null) {
             // The clock is read after the answer (a GET may take seconds of retries): the version read was
             // written before this instant, so the wait for its lease to expire never starts early.
-            election.observed(etag, current.lease(), election.nanoTime());
+            election.observed(etag, storedLease, election.nanoTime());
         }
     }
 
@@ -114,9 +137,7 @@ public final class MigrationLedger {
      *     does not lead; on any error the cache is dropped
      */
     public synchronized boolean write(MigrationStatus next) {
-        if (current == null) {
-            reload();
-        }
+        MigrationStatus current = current();
         if (next.withLease(current.lease()).equals(current)) {
             return false;
         }
@@ -136,11 +157,11 @@ public final class MigrationLedger {
         try {
             if (election.holds()) {
                 if (election.renewalDue(election.nanoTime())) {
-                    if (current == null) {
+                    if (!known) {
                         refresh();
                     }
                     if (election.holds()) {
-                        put(current.withLease(election.renewal()), () -> true);
+                        put(status().withLease(election.renewal()), () -> true);
                     }
                 }
             }
@@ -148,7 +169,7 @@ public final class MigrationLedger {
                 refresh();
                 Lease claim = election.claim(etag != null, election.nanoTime());
                 if (claim != null) {
-                    put(current.withLease(claim), () -> true);
+                    put(status().withLease(claim), () -> true);
                 }
             }
         } catch (CloudError.Conflict lost) {
@@ -178,12 +199,12 @@ public final class MigrationLedger {
             return;
         }
         try {
-            if (current == null) {
+            if (!known) {
                 refresh();
             }
             Lease released = election.release();
             if (released != null) {
-                put(current.withLease(released), () -> true);
+                put(status().withLease(released), () -> true);
             }
             LOG.infof("%s released its lease in %s", election.identity(), location);
         } catch (CloudError e) {
@@ -195,11 +216,11 @@ public final class MigrationLedger {
         long sentAt = election == null ? 0 : election.nanoTime();
         String written;
         try {
-            written = store.put(location, LedgerCodec.write(next), "application/yaml", etag, allowed);
+            written = store.put(location, writer.write(next), "application/yaml", etag, allowed);
         } catch (CloudError error) {
             // Refused, or unknown whether it was stored (a dropped connection): either way the cached ETag may be
             // stale, so the next use re-reads rather than trusting it.
-            current = null;
+            known = false;
             if (election != null && error instanceof CloudError.Conflict conflict
                     && !"NotLeader".equals(conflict.code())) {
                 election.lost();
@@ -207,10 +228,13 @@ public final class MigrationLedger {
             throw error;
         }
         etag = written;
-        if (current == null || !next.withLease(null).equals(current.withLease(null))) {
+        if (parsed == null || !next.withLease(null).equals(parsed.withLease(null))) {
             contentVersion++;
         }
-        current = next;
+        parsed = next;
+        unparsed = null;
+        storedLease = next.lease();
+        known = true;
         if (election != null) {
             election.wrote(written, next.lease(), sentAt);
         }

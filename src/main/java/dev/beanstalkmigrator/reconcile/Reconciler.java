@@ -222,8 +222,11 @@ public final class Reconciler {
             passes++;
             outcomes.clear();
             MigrationStatus next = reconcile(view, status, tasksDue, now);
-            ledger.write(next);
-            lastPass = new PassInputs(view.revision(), view.errors(), observation, ledger.contentVersion());
+            if (!ledger.write(next) && ledger.contentVersion() == inputs.ledgerVersion()) {
+                // A fixed point: this pass changed nothing, so the same inputs would decide the same again. A
+                // pass that changed the ledger is followed by one that looks at what it wrote.
+                lastPass = inputs;
+            }
             outcomes.forEach(environment -> probe.reached(LaunchProbe.Point.OUTCOME_RECORDED, environment));
             if (awsAnswered) {
                 lastSync = now;

@@ -130,6 +130,8 @@ class ReconcilerTest {
         clock.advance(Duration.ofSeconds(31));
         operator.cycle(false);
         assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+        clock.advance(Duration.ofSeconds(31));
+        operator.cycle(false); // looks at what the last pass wrote, and changes nothing: a fixed point
         long passes = operator.passes();
         for (int i = 0; i < 6; i++) {
             clock.advance(Duration.ofSeconds(31)); // the plan (304) and Elastic Beanstalk are read every time
@@ -251,6 +253,21 @@ class ReconcilerTest {
         operator.cycle(true);
         operator.cycle(true);
         assertEquals(List.of("acme-web-prod=v42"), cloud.deployments);
+        assertNotNull(latest("acme-web-prod").deployedAt());
+    }
+
+    @Test
+    void aPassThatChangedTheLedgerIsFollowedByOneThatActsOnIt() {
+        plan("acme-web-prod", "v42", "afterSuccess: deploy");
+        Reconciler operator = operator();
+        operator.cycle(false);
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+        // Unforced cycles, every plan interval: Elastic Beanstalk is not read again in between.
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofSeconds(10));
+            operator.cycle(false);
+        }
+        assertEquals(List.of("acme-web-prod=v42"), cloud.deployments, "deployed after success, without a new look");
         assertNotNull(latest("acme-web-prod").deployedAt());
     }
 

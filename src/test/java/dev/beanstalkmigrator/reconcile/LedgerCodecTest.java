@@ -1,0 +1,63 @@
+package dev.beanstalkmigrator.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.beanstalkmigrator.model.Condition;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.Lease;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Phase;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The ledger's YAML: the writer that reuses the environments' bytes, and the cheap read of the head. */
+class LedgerCodecTest {
+
+    static final Instant T = Instant.parse("2026-11-25T10:00:00.123456Z");
+
+    static MigrationStatus ledger(int environments, Lease lease) {
+        List<EnvironmentStatus> list = new ArrayList<>();
+        for (int i = 0; i < environments; i++) {
+            list.add(new EnvironmentStatus("env-" + i, "acme", "v" + i, "v" + i, "v0",
+                    List.of(new Condition(Condition.READY, "True", "Migrated", "v" + i + " migrated: environments:", T)),
+                    List.of(PlannerTest.record("v" + i, "", Phase.Succeeded), PlannerTest.record("v0", "", Phase.Failed))));
+        }
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "acme", "\"etag\"", null, "r1",
+                lease, list);
+    }
+
+    @Test
+    void theWriterWritesWhatAFullWriteWritesWhetherItReusesTheEnvironmentsOrNot() {
+        LedgerCodec.Writer writer = new LedgerCodec.Writer();
+        MigrationStatus status = ledger(3, new Lease("r1", 15, T, T, 2));
+        assertArrayEquals(LedgerCodec.write(status), writer.write(status));
+        MigrationStatus renewed = status.withLease(new Lease("r1", 15, T, T.plusSeconds(2), 2));
+        assertArrayEquals(LedgerCodec.write(renewed), writer.write(renewed), "the environments' bytes reused");
+        MigrationStatus released = status.withLease(new Lease("", 15, T, T.plusSeconds(4), 2));
+        assertArrayEquals(LedgerCodec.write(released), writer.write(released));
+        MigrationStatus changed = ledger(4, null);
+        assertArrayEquals(LedgerCodec.write(changed), writer.write(changed), "new environments, written anew");
+        MigrationStatus empty = MigrationStatus.empty();
+        assertArrayEquals(LedgerCodec.write(empty), writer.write(empty));
+        assertEquals(renewed, LedgerCodec.read(writer.write(renewed)));
+        assertEquals(empty, LedgerCodec.read(writer.write(empty)));
+    }
+
+    @Test
+    void theHeadIsReadWithoutTheEnvironments() {
+        MigrationStatus status = ledger(5, new Lease("r2", 15, T, T, 7));
+        MigrationStatus head = LedgerCodec.readHead(LedgerCodec.write(status));
+        assertEquals(status.withEnvironments(List.of()), head);
+        assertEquals("r2", head.lease().holder());
+        assertEquals(List.of(), head.environments());
+        MigrationStatus none = MigrationStatus.empty().withLeader("r3");
+        assertEquals(none, LedgerCodec.readHead(LedgerCodec.write(none)), "no environments: the whole ledger");
+        assertThrows(IllegalArgumentException.class,
+                () -> LedgerCodec.readHead("kind: Other\nenvironments: []\n".getBytes(StandardCharsets.UTF_8)));
+    }
+}
