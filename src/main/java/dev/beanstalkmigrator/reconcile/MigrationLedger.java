@@ -182,6 +182,11 @@ public final class MigrationLedger {
             }
         } catch (CloudError e) {
             LOG.warnf("lease in %s: %s", location, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            // Not a ledger (edited by hand, or another file at its key): nobody can take a lease in it, and
+            // nothing is written over it. The loop reports the same error in health and logs.
+            LOG.errorf("the status ledger %s cannot be read, so no replica can lead: %s; restore it from its S3"
+                    + " version history or delete it", location, e.getMessage());
         }
         boolean leader = election.isLeader();
         if (leader && !wasLeader) {
@@ -205,9 +210,9 @@ public final class MigrationLedger {
             Lease released = election.release();
             if (released != null) {
                 put(status().withLease(released), () -> true);
+                LOG.infof("%s released its lease in %s", election.identity(), location);
             }
-            LOG.infof("%s released its lease in %s", election.identity(), location);
-        } catch (CloudError e) {
+        } catch (CloudError | IllegalArgumentException e) {
             LOG.warnf("could not release the lease in %s: %s", location, e.getMessage());
         }
     }

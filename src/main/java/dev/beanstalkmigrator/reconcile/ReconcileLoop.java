@@ -46,7 +46,7 @@ public class ReconcileLoop {
         if (config.leaderElection().enabled()) {
             // Its own thread: a long cycle (a burst of launches) must not keep the lease from being renewed.
             leaseKeeper = Executors.newSingleThreadScheduledExecutor(daemon("lease-keeper"));
-            leaseKeeper.scheduleWithFixedDelay(ledger::elect, 0,
+            leaseKeeper.scheduleWithFixedDelay(this::elect, 0,
                     config.leaderElection().retryPeriod().toMillis(), TimeUnit.MILLISECONDS);
         }
         executor.execute(this::tick);
@@ -70,6 +70,15 @@ public class ReconcileLoop {
             thread.setDaemon(true);
             return thread;
         };
+    }
+
+    private void elect() {
+        try {
+            ledger.elect();
+        } catch (RuntimeException e) {
+            // A task of a scheduled executor that throws is never run again: the lease must keep being watched.
+            LOG.error("leader election failed", e);
+        }
     }
 
     private void tick() {

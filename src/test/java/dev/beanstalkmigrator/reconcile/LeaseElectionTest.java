@@ -207,6 +207,18 @@ class LeaseElectionTest {
     }
 
     @Test
+    void aLedgerNobodyCanReadIsNeitherLedNorOverwritten() {
+        s3.putObject(LEDGER, "kind: [not, a, ledger\n");
+        Replica a = new Replica("a", 0);
+        assertFalse(a.elect(), "no exception: the lease keeper lives on");
+        a.advance(Duration.ofSeconds(20));
+        assertFalse(a.elect());
+        assertEquals("kind: [not, a, ledger\n", s3.text(LEDGER));
+        s3.objects.remove(LEDGER);
+        assertTrue(a.elect(), "once it is deleted, a fresh ledger is taken");
+    }
+
+    @Test
     void theRenewDeadlineMustBeShorterThanTheLease() {
         assertThrows(IllegalArgumentException.class, () -> new LeaseElection("a", Duration.ofSeconds(10),
                 Duration.ofSeconds(10), RETRY, System::nanoTime, wall));
