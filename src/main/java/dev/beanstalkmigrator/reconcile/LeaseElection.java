@@ -61,10 +61,6 @@ public final class LeaseElection {
         return identity;
     }
 
-    public Duration retryPeriod() {
-        return retryPeriod;
-    }
-
     long nanoTime() {
         return nanoTime.getAsLong();
     }

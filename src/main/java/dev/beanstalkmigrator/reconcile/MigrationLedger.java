@@ -65,10 +65,6 @@ public final class MigrationLedger {
         return status();
     }
 
-    public ObjectLocation location() {
-        return location;
-    }
-
     /**
      * A number that changes whenever the ledger's content as this replica knows it may have changed: on every
      * read that brought a body, and on every write of changed content. Renewing the lease leaves it alone.
