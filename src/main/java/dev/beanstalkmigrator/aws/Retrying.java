@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.aws;
 
+import dev.beanstalkmigrator.model.Backoff;
 import dev.beanstalkmigrator.port.CloudError;
 import java.time.Duration;
 import java.util.Objects;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.beanstalkmigrator.model.Backoff;
 import dev.beanstalkmigrator.port.CloudError;
 import java.net.SocketException;
 import java.time.Duration;

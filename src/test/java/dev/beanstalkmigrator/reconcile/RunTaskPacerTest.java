@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.aws.AwsContainerService;
-import dev.beanstalkmigrator.aws.Backoff;
+import dev.beanstalkmigrator.model.Backoff;
 import dev.beanstalkmigrator.aws.Retrying;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ContainerService;

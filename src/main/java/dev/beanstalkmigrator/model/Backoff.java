@@ -1,4 +1,4 @@
-package dev.beanstalkmigrator.aws;
+package dev.beanstalkmigrator.model;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.beanstalkmigrator.aws;
+package dev.beanstalkmigrator.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
