@@ -1,42 +1,94 @@
 package dev.beanstalkmigrator.aws;
 
-import dev.beanstalkmigrator.config.MigratorConfig;
+import dev.beanstalkmigrator.port.Beanstalk;
+import dev.beanstalkmigrator.port.ContainerLogs;
+import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.ObjectStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
-import java.time.Duration;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
- * The ECS, Elastic Beanstalk and CloudWatch Logs clients (S3's comes from the Quarkus extension). Credentials
- * come from the SDK's default provider chain. The SDK's own retries are off: {@link Retrying} retries what
- * {@link AwsErrorClassifier} calls transient, once, in one place.
+ * The AWS SDK clients and the ports on them ({@link ObjectStore}, {@link Beanstalk}, {@link ContainerService},
+ * {@link ContainerLogs}). Credentials come from the SDK's default provider chain.
+ *
+ * <p><b>One retry policy.</b> Every client is built with the SDK's own retries off; {@link Retrying} retries
+ * what {@link AwsErrorClassifier} calls retryable, in one place, with the policy of {@code migrator.retry.*}.
+ * The S3 client comes from the quarkus-amazon-s3 extension (configured by {@code quarkus.s3.*}), which has no
+ * retry setting: as its documentation describes, this class produces the {@link S3Client} from the
+ * extension's {@link S3ClientBuilder} and turns the retries off there, keeping the rest of the extension's
+ * configuration. ECS, Elastic Beanstalk and CloudWatch Logs have no extension here and are built directly.
+ *
+ * <p><b>Why the producers live here and not in the configuration package.</b> Only this package may name AWS
+ * SDK types, and CDI producers of SDK clients, and of ports that take them, must name them. So the producers
+ * stay here, and what they need from configuration arrives as plain values: an {@link AwsClientSettings} and a
+ * {@link Retrying}, both produced by the configuration package from {@code migrator.aws.*} and
+ * {@code migrator.retry.*}. The arrow points one way: configuration depends on this package, never the reverse.
  */
 @ApplicationScoped
 public class AwsClients {
 
     @Produces
     @ApplicationScoped
-    EcsClient ecs(MigratorConfig config) {
-        return configure(EcsClient.builder(), config).build();
+    S3Client s3Client(S3ClientBuilder builder) {
+        return withoutSdkRetries(builder).build();
     }
 
     @Produces
     @ApplicationScoped
-    ElasticBeanstalkClient beanstalk(MigratorConfig config) {
-        return configure(ElasticBeanstalkClient.builder(), config).build();
+    EcsClient ecsClient(AwsClientSettings settings) {
+        return configure(EcsClient.builder(), settings).build();
     }
 
     @Produces
     @ApplicationScoped
-    CloudWatchLogsClient logs(MigratorConfig config) {
-        return configure(CloudWatchLogsClient.builder(), config).build();
+    ElasticBeanstalkClient beanstalkClient(AwsClientSettings settings) {
+        return configure(ElasticBeanstalkClient.builder(), settings).build();
+    }
+
+    @Produces
+    @ApplicationScoped
+    CloudWatchLogsClient logsClient(AwsClientSettings settings) {
+        return configure(CloudWatchLogsClient.builder(), settings).build();
+    }
+
+    @Produces
+    @ApplicationScoped
+    ObjectStore objectStore(S3Client s3, Retrying retrying) {
+        return new S3Objects(s3, retrying);
+    }
+
+    @Produces
+    @ApplicationScoped
+    Beanstalk beanstalk(ElasticBeanstalkClient client, Retrying retrying) {
+        return new AwsBeanstalk(client, retrying);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ContainerService containerService(EcsClient client, Retrying retrying) {
+        return new AwsContainerService(client, retrying);
+    }
+
+    @Produces
+    @ApplicationScoped
+    ContainerLogs containerLogs(CloudWatchLogsClient client, Retrying retrying) {
+        return new AwsContainerLogs(client, retrying);
+    }
+
+    void close(@Disposes S3Client client) {
+        client.close();
     }
 
     void close(@Disposes EcsClient client) {
@@ -51,14 +103,24 @@ public class AwsClients {
         client.close();
     }
 
-    private static <B extends AwsClientBuilder<B, ?> & software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder<B, ?>>
-            B configure(B builder, MigratorConfig config) {
+    /**
+     * Turns the SDK's retries off on {@code builder}, keeping whatever else its override configuration holds (the
+     * extension sets timeouts and interceptors there): {@code overrideConfiguration(Consumer)} would replace it.
+     */
+    static <B extends AwsClientBuilder<B, ?>> B withoutSdkRetries(B builder) {
+        ClientOverrideConfiguration current = builder.overrideConfiguration();
+        ClientOverrideConfiguration.Builder override = current == null
+                ? ClientOverrideConfiguration.builder() : current.toBuilder();
+        return builder.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry()).build());
+    }
+
+    private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
+            B builder, AwsClientSettings settings) {
         builder.httpClientBuilder(UrlConnectionHttpClient.builder()
-                .connectionTimeout(Duration.ofSeconds(5))
-                .socketTimeout(Duration.ofSeconds(30)));
-        config.aws().region().map(Region::of).ifPresent(builder::region);
-        config.aws().endpointOverride().ifPresent(builder::endpointOverride);
-        builder.overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
-        return builder;
+                .connectionTimeout(settings.connectTimeout())
+                .socketTimeout(settings.readTimeout()));
+        settings.region().map(Region::of).ifPresent(builder::region);
+        settings.endpointOverride().ifPresent(builder::endpointOverride);
+        return withoutSdkRetries(builder);
     }
 }

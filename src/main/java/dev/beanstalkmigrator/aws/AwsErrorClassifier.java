@@ -20,8 +20,8 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 
 /**
- * Maps whatever an AWS SDK v2 call threw into the {@link CloudError} family, so that the core reacts to
- * kinds (retry, wait, stall, re-read) and never to SDK types.
+ * Maps whatever an AWS SDK v2 call threw into the {@link CloudError} family, so that the core reacts to the
+ * {@link CloudError.Policy} each kind carries (retry, wait, stall, re-read) and never to SDK types.
  *
  * <ul>
  *   <li>{@link CloudError.Transient}: HTTP 429 and throttling codes (as {@link CloudError.Throttled}),

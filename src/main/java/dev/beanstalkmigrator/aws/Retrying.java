@@ -7,13 +7,15 @@ import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
- * Runs an AWS call, retrying it only while it fails with a {@link CloudError.Transient}, with the delays of a
- * {@link Backoff}. Everything thrown out of here is a {@link CloudError}: the first non-transient one, or
- * the last transient one once the attempts are spent (the reconciler then requeues the work on its own,
- * longer, schedule).
+ * Runs an AWS call, retrying it only while it fails with an error whose {@link CloudError#policy()} is
+ * {@link CloudError.Policy#RETRY}, with the delays of a {@link Backoff} (capped exponential, full jitter).
+ * Everything thrown out of here is a {@link CloudError}: the first one that is not to be retried, or the last
+ * retryable one once the attempts are spent (the caller then requeues the work on its own, longer, schedule).
  *
- * <p>This retries on top of the SDK client's own retry policy; keep one of the two short. A caller that paces
- * and retries throttled calls itself uses {@link #exceptThrottling()}, so that throttling is retried once over.
+ * <p>This is the only retry loop of every AWS client: the SDK clients are built with their own retries off
+ * ({@link AwsClients}), so a logical call makes at most {@link Backoff#maxAttempts()} HTTP requests. The policy
+ * comes from configuration ({@code migrator.retry.*}). A caller that paces and retries throttled calls itself
+ * uses {@link #exceptThrottling()}, so that throttling is retried once over, not twice.
  */
 public final class Retrying {
 
@@ -31,6 +33,10 @@ public final class Retrying {
     private final Sleeper sleeper;
     private final boolean retryThrottling;
 
+    /**
+     * @param backoff the delays between attempts and how many attempts in all
+     * @param sleeper how to wait; {@link Sleeper#THREAD} in production
+     */
     public Retrying(Backoff backoff, Sleeper sleeper) {
         this(backoff, sleeper, true);
     }
@@ -39,11 +45,6 @@ public final class Retrying {
         this.backoff = Objects.requireNonNull(backoff, "backoff");
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         this.retryThrottling = retryThrottling;
-    }
-
-    /** {@link Backoff#defaults()} (200 ms base, 5 s cap, 4 attempts), really sleeping. */
-    public static Retrying defaults() {
-        return new Retrying(Backoff.defaults(), Sleeper.THREAD);
     }
 
     /**
@@ -55,15 +56,16 @@ public final class Retrying {
     }
 
     /**
-     * Calls {@code call} until it returns, fails with something other than a transient error (or with
+     * Calls {@code call} until it returns, fails with an error not to be retried (or with
      * throttling, for {@link #exceptThrottling()}), or has been tried {@link Backoff#maxAttempts()} times.
      *
      * @param operation the AWS call as {@code service:Action}, for classification and messages
      * @param call the call; it is invoked again on transient failures, so it must be safe to repeat
      *     (idempotent, or guarded by a client token or a conditional write)
      * @return what the call returned
-     * @throws CloudError the classified failure: non-transient at once, transient after the last attempt, or
-     *     the last transient one if the thread is interrupted while waiting (the interrupt flag is kept)
+     * @throws CloudError the classified failure: one not to be retried at once, a retryable one after the last
+     *     attempt, or the last retryable one if the thread is interrupted while waiting (the interrupt flag is
+     *     kept)
      */
     public <T> T call(String operation, Supplier<T> call) {
         Objects.requireNonNull(call, "call");
@@ -74,7 +76,7 @@ public final class Retrying {
             } catch (Exception e) {
                 error = AwsErrorClassifier.classify(operation, e);
             }
-            boolean retried = error instanceof CloudError.Transient
+            boolean retried = error.policy() == CloudError.Policy.RETRY
                     && (retryThrottling || !(error instanceof CloudError.Throttled));
             if (!retried || attempt + 1 >= backoff.maxAttempts()) {
                 throw error;

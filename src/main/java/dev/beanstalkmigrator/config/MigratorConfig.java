@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.config;
 
+import dev.beanstalkmigrator.model.Backoff;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
@@ -21,6 +22,9 @@ public interface MigratorConfig {
     LeaderElection leaderElection();
 
     Api api();
+
+    /** How every AWS call is retried when it fails with throttling, a 5xx, a timeout or a dropped connection. */
+    Retry retry();
 
     /** Plan and report, launch nothing. */
     @WithDefault("false")
@@ -84,6 +88,53 @@ public interface MigratorConfig {
     interface Api {
         /** Bearer token for mutating calls; without one they are refused. */
         Optional<String> token();
+    }
+
+    /**
+     * Capped exponential backoff with full jitter: before retry {@code n} (counted from 0) the call waits a
+     * uniformly random time in {@code [0, min(max-delay, initial-delay * 2^n)]}. One policy for every AWS client:
+     * the SDK clients' own retries are off.
+     */
+    interface Retry {
+        /** Attempts in all per AWS call, the first one included; 1 turns retrying off. */
+        @WithDefault("4")
+        int maxAttempts();
+
+        /** The ceiling of the first wait; it doubles with each retry. */
+        @WithDefault("200ms")
+        Duration initialDelay();
+
+        /** The largest ceiling of any wait; at least {@code initial-delay}. */
+        @WithDefault("5s")
+        Duration maxDelay();
+
+        /** No wait between two attempts of one AWS call is longer: past this, requeueing the work is the tool. */
+        Duration MAX_DELAY_LIMIT = Duration.ofMinutes(15);
+
+        /**
+         * The policy as a {@link Backoff}, checked.
+         *
+         * @throws IllegalArgumentException naming the {@code migrator.retry.*} key of a value out of range
+         */
+        default Backoff backoff() {
+            if (maxAttempts() < 1) {
+                throw new IllegalArgumentException(
+                        "migrator.retry.max-attempts must be at least 1 (1: no retries), got " + maxAttempts());
+            }
+            if (initialDelay().isNegative() || initialDelay().isZero()) {
+                throw new IllegalArgumentException(
+                        "migrator.retry.initial-delay must be positive, got " + initialDelay());
+            }
+            if (maxDelay().compareTo(initialDelay()) < 0) {
+                throw new IllegalArgumentException("migrator.retry.max-delay (" + maxDelay()
+                        + ") must be at least migrator.retry.initial-delay (" + initialDelay() + ")");
+            }
+            if (maxDelay().compareTo(MAX_DELAY_LIMIT) > 0) {
+                throw new IllegalArgumentException(
+                        "migrator.retry.max-delay must be at most " + MAX_DELAY_LIMIT + ", got " + maxDelay());
+            }
+            return Backoff.of(initialDelay(), maxDelay(), maxAttempts());
+        }
     }
 
     interface Aws {

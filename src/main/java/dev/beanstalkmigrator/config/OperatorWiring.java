@@ -1,10 +1,7 @@
 package dev.beanstalkmigrator.config;
 
-import dev.beanstalkmigrator.aws.AwsBeanstalk;
-import dev.beanstalkmigrator.aws.AwsContainerLogs;
-import dev.beanstalkmigrator.aws.AwsContainerService;
+import dev.beanstalkmigrator.aws.AwsClientSettings;
 import dev.beanstalkmigrator.aws.Retrying;
-import dev.beanstalkmigrator.aws.S3Objects;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.Beanstalk;
@@ -22,9 +19,11 @@ import dev.beanstalkmigrator.reconcile.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.PlanSource;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -33,46 +32,34 @@ import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
-import software.amazon.awssdk.services.ecs.EcsClient;
-import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
 import org.jboss.logging.Logger;
-import software.amazon.awssdk.services.s3.S3Client;
 
-/** Builds the operator from configuration: ports on AWS, the plan source, the ledger, the reconciler. */
+/**
+ * Builds the operator from configuration: the plan source, the ledger, the reconciler, and the values the AWS
+ * ports are built from (the ports themselves are produced in the {@code aws} package, the only one that names AWS
+ * SDK types).
+ */
 @ApplicationScoped
 public class OperatorWiring {
 
     private static final Logger LOG = Logger.getLogger(OperatorWiring.class);
 
+    /**
+     * The one retry policy of every AWS call, from {@code migrator.retry.*}. Built at startup, so that a value out
+     * of range stops the operator with a message naming its key.
+     */
     @Produces
-    @ApplicationScoped
-    Retrying retrying() {
-        return Retrying.defaults();
+    @Singleton
+    @Startup
+    Retrying retrying(MigratorConfig config) {
+        return new Retrying(config.retry().backoff(), Retrying.Sleeper.THREAD);
     }
 
+    /** Where the AWS clients connect ({@code migrator.aws.*}); the S3 client reads the same keys via quarkus.s3.*. */
     @Produces
-    @ApplicationScoped
-    ObjectStore objectStore(S3Client s3, Retrying retrying) {
-        return new S3Objects(s3, retrying);
-    }
-
-    @Produces
-    @ApplicationScoped
-    Beanstalk beanstalk(ElasticBeanstalkClient client, Retrying retrying) {
-        return new AwsBeanstalk(client, retrying);
-    }
-
-    @Produces
-    @ApplicationScoped
-    ContainerService containerService(EcsClient client, Retrying retrying) {
-        return new AwsContainerService(client, retrying);
-    }
-
-    @Produces
-    @ApplicationScoped
-    ContainerLogs containerLogs(CloudWatchLogsClient client, Retrying retrying) {
-        return new AwsContainerLogs(client, retrying);
+    @Singleton
+    AwsClientSettings awsClientSettings(MigratorConfig config) {
+        return AwsClientSettings.of(config.aws().region(), config.aws().endpointOverride());
     }
 
     @Produces

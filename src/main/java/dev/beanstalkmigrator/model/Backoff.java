@@ -11,14 +11,10 @@ import java.util.random.RandomGenerator;
  * Full jitter spreads competing callers (several operator replicas, several environments throttled by the
  * same account limit) instead of having them retry in lockstep.
  *
- * <p>Thread-safe if its random generator is; {@link #defaults()} is.
+ * <p>Thread-safe if its random generator is; {@link #of} is. The operator's AWS retry policy is configuration
+ * ({@code migrator.retry.*}), so no delays or attempt counts are fixed here.
  */
 public final class Backoff {
-
-    /** Production defaults: 200 ms base, 5 s cap, 4 attempts in all (the first call and 3 retries). */
-    public static final Duration DEFAULT_BASE = Duration.ofMillis(200);
-    public static final Duration DEFAULT_CAP = Duration.ofSeconds(5);
-    public static final int DEFAULT_MAX_ATTEMPTS = 4;
 
     private final Duration base;
     private final Duration cap;
@@ -49,11 +45,16 @@ public final class Backoff {
         this.maxAttempts = maxAttempts;
     }
 
-    /** 200 ms base, 5 s cap, 4 attempts, jitter from the calling thread's {@link ThreadLocalRandom}. */
-    public static Backoff defaults() {
+    /**
+     * A backoff whose jitter comes from the calling thread's {@link ThreadLocalRandom}: for production, where
+     * many threads share one instance.
+     *
+     * @throws IllegalArgumentException if a bound is out of range, as for the constructor
+     */
+    public static Backoff of(Duration base, Duration cap, int maxAttempts) {
         // ThreadLocalRandom.current() must be looked up on the thread that uses it, so on every draw.
         RandomGenerator perThread = () -> ThreadLocalRandom.current().nextLong();
-        return new Backoff(DEFAULT_BASE, DEFAULT_CAP, DEFAULT_MAX_ATTEMPTS, perThread);
+        return new Backoff(base, cap, maxAttempts, perThread);
     }
 
     /**

@@ -19,6 +19,7 @@ import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,14 @@ class AwsErrorClassifierTest {
     static final String PUT_OBJECT = "s3:PutObject";
     static final String GET_OBJECT = "s3:GetObject";
     static final String UPDATE_ENV = "elasticbeanstalk:UpdateEnvironment";
+
+    /** What each kind tells its caller to do: the table the reconciler relies on. */
+    static final Map<Class<? extends CloudError>, CloudError.Policy> POLICIES = Map.of(
+            Throttled.class, CloudError.Policy.RETRY,
+            Transient.class, CloudError.Policy.RETRY,
+            Waiting.class, CloudError.Policy.WAIT,
+            Stalled.class, CloudError.Policy.STALL,
+            Conflict.class, CloudError.Policy.REREAD);
 
     static Stream<Arguments> cases() {
         return Stream.of(
@@ -194,6 +203,7 @@ class AwsErrorClassifierTest {
 
         assertInstanceOf(kind, classified, () -> "got " + classified);
         assertEquals(kind == Throttled.class, classified instanceof Throttled, () -> "throttling? " + classified);
+        assertEquals(POLICIES.get(kind), classified.policy(), () -> "policy of " + classified);
         assertEquals(operation, classified.operation());
         assertEquals(code, classified.code());
         assertTrue(classified.getMessage().startsWith(operation + ": " + code + ": "), classified.getMessage());

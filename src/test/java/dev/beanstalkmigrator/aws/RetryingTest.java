@@ -121,7 +121,7 @@ class RetryingTest {
 
     @Test
     void anInterruptedWaitStopsRetryingAndKeepsTheFlag() {
-        Retrying interrupted = new Retrying(Backoff.defaults(), delay -> {
+        Retrying interrupted = new Retrying(Backoff.of(BASE, Duration.ofSeconds(5), 4), delay -> {
             throw new InterruptedException();
         });
         Script<String> call = new Script<>(throttled(), "never");

@@ -15,6 +15,7 @@ import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
+import dev.beanstalkmigrator.testing.DefaultRetry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -66,7 +67,7 @@ final class InProcessOperator implements AutoCloseable {
 
     /** A reconciler on the benchmark's plan and ledger, with the intervals the packaged operator ran with. */
     Reconciler reconciler(String identity) {
-        Retrying retrying = Retrying.defaults();
+        Retrying retrying = DefaultRetry.retrying();
         S3Objects objects = new S3Objects(s3, retrying);
         AwsBeanstalk eb = new AwsBeanstalk(beanstalk, retrying);
         String planUri = "s3://" + BenchWorld.BUCKET + "/" + BenchWorld.PLAN_KEY;

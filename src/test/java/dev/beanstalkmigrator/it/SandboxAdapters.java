@@ -5,6 +5,7 @@ import dev.beanstalkmigrator.aws.AwsContainerLogs;
 import dev.beanstalkmigrator.aws.AwsContainerService;
 import dev.beanstalkmigrator.aws.Retrying;
 import dev.beanstalkmigrator.aws.S3Objects;
+import dev.beanstalkmigrator.testing.DefaultRetry;
 import dev.beanstalkmigrator.testing.SandboxClients;
 import java.net.URI;
 import java.time.Duration;
@@ -15,8 +16,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The operator's real SDK clients and AWS adapters, built by hand the way the application builds them
- * (URL-connection HTTP client, the SDK's own retries off, {@link Retrying#defaults()}), pointed at a sandbox. The
- * clients are {@link SandboxClients} with the application's timeouts.
+ * (URL-connection HTTP client, the SDK's own retries off, the default {@code migrator.retry.*} policy), pointed
+ * at a sandbox. The clients are {@link SandboxClients} with the application's timeouts.
  */
 final class SandboxAdapters implements AutoCloseable {
 
@@ -25,7 +26,7 @@ final class SandboxAdapters implements AutoCloseable {
     final EcsClient ecsClient;
     final ElasticBeanstalkClient beanstalkClient;
     final CloudWatchLogsClient logsClient;
-    final Retrying retrying = Retrying.defaults();
+    final Retrying retrying = DefaultRetry.retrying();
     final S3Objects objects;
     final AwsBeanstalk beanstalk;
     final AwsContainerService ecs;

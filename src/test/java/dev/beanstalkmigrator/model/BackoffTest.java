@@ -80,8 +80,8 @@ class BackoffTest {
     }
 
     @Test
-    void productionDefaults() {
-        Backoff backoff = Backoff.defaults();
+    void perThreadJitterKeepsTheBounds() {
+        Backoff backoff = Backoff.of(Duration.ofMillis(200), Duration.ofSeconds(5), 4);
         assertEquals(Duration.ofMillis(200), backoff.base());
         assertEquals(Duration.ofSeconds(5), backoff.cap());
         assertEquals(4, backoff.maxAttempts());

@@ -1,0 +1,39 @@
+package dev.beanstalkmigrator.aws;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Where and how the SDK clients connect, as plain values: {@link AwsClients} reads these instead of the
+ * operator's configuration, so that this package never depends on the configuration package (which depends on
+ * this one to build the ports).
+ *
+ * @param region the AWS region; empty: the SDK's region provider chain
+ * @param endpointOverride one endpoint for every client (the sandbox, tests, VPC endpoints); empty: AWS's own
+ * @param connectTimeout how long to wait for a connection
+ * @param readTimeout how long to wait for data on an open connection
+ */
+public record AwsClientSettings(Optional<String> region, Optional<URI> endpointOverride, Duration connectTimeout,
+                                Duration readTimeout) {
+
+    public AwsClientSettings {
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(endpointOverride, "endpointOverride");
+        requirePositive(connectTimeout, "connectTimeout");
+        requirePositive(readTimeout, "readTimeout");
+    }
+
+    /** 5 s to connect and 30 s per read, the HTTP timeouts every client has had. */
+    public static AwsClientSettings of(Optional<String> region, Optional<URI> endpointOverride) {
+        return new AwsClientSettings(region, endpointOverride, Duration.ofSeconds(5), Duration.ofSeconds(30));
+    }
+
+    private static void requirePositive(Duration timeout, String name) {
+        Objects.requireNonNull(timeout, name);
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive, got " + timeout);
+        }
+    }
+}
