@@ -44,7 +44,6 @@ final class PlanValidator {
     private static final List<String> PROVIDER_FIELDS = List.of("capacityProvider", "weight", "base");
     private static final List<String> LAUNCH_TYPES = List.of("FARGATE", "EC2");
     private static final List<String> AFTER_SUCCESS = List.of("none", "deploy");
-    private static final List<String> PLACEHOLDERS = List.of("version", "application", "environment");
     private static final Set<String> FARGATE_PROVIDERS = Set.of("FARGATE", "FARGATE_SPOT");
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{2,38}[A-Za-z0-9]");
@@ -61,7 +60,6 @@ final class PlanValidator {
     private static final int MAX_VERSION_LABEL = 100;
     private static final int MAX_RERUN = 256;
     private static final int MAX_METADATA_NAME = 256;
-    private static final int MAX_IMAGE = 1024;
     private static final int MAX_SUBNETS = 16;
     private static final int MAX_SECURITY_GROUPS = 5;
     private static final int MAX_PROVIDERS = 20;
@@ -679,40 +677,10 @@ final class PlanValidator {
 
     private String image(YamlNode node, String path) {
         String text = string(node, path, "an image template, e.g. 1234.dkr.ecr.us-east-1.amazonaws.com/app:{version}");
-        if (text == null) {
+        String problem = text == null ? null : ImageTemplate.problem(text);
+        if (problem != null) {
+            problems.at(node, path, problem);
             return null;
-        }
-        if (text.length() > MAX_IMAGE) {
-            problems.at(node, path, "the image template is longer than " + MAX_IMAGE + " characters");
-            return null;
-        }
-        int i = 0;
-        while (i < text.length()) {
-            char c = text.charAt(i);
-            if (c == '}') {
-                problems.at(node, path, "the image template has a `}` without a `{`; placeholders are written"
-                        + " {version}, {application} or {environment}");
-                return null;
-            }
-            if (c == '{') {
-                int end = text.indexOf('}', i);
-                if (end < 0) {
-                    problems.at(node, path, "the image template has a `{` that is never closed; placeholders are"
-                            + " written {version}, {application} or {environment}");
-                    return null;
-                }
-                String name = text.substring(i + 1, end);
-                if (!PLACEHOLDERS.contains(name)) {
-                    String guess = Texts.closest(name, PLACEHOLDERS);
-                    problems.at(node, path, "the image template has an unknown placeholder {" + Texts.escape(name)
-                            + "}; only {version}, {application} and {environment} are replaced"
-                            + (guess == null ? "" : "; did you mean {" + guess + "}?"));
-                    return null;
-                }
-                i = end + 1;
-            } else {
-                i++;
-            }
         }
         return text;
     }
