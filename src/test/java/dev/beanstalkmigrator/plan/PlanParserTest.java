@@ -599,6 +599,28 @@ class PlanParserTest {
     }
 
     @Test
+    void aGlobalTagIsReportedOnceAtItsNode() {
+        PlanError error = single(errors(replace("version: v42", "version: !<tag:example.com,2024:cmd> v42")
+                .getBytes(UTF_8)));
+        assertEquals(15, error.line());
+        assertEquals(16, error.column());
+        assertEquals("spec.environments[0].version", error.path());
+        assertTrue(error.message().startsWith("type tags like `tag:example.com,2024:cmd` are not allowed"),
+                error.message());
+    }
+
+    @Test
+    void anAliasedValueIsReportedWhereTheAliasIsWritten() {
+        // SnakeYAML hands the alias the anchored list itself; the error must still point at the alias
+        PlanError error = single(errors(env("network: *migrate").replace("command: [python",
+                "command: &migrate [python").getBytes(UTF_8)));
+        assertEquals(16, error.line());
+        assertEquals(16, error.column());
+        assertEquals("spec.environments[0].network", error.path());
+        assertTrue(error.message().startsWith("expected a mapping like {subnets"), error.message());
+    }
+
+    @Test
     void nullContentIsAnError() {
         PlanError error = single(errors(null));
         assertEquals(1, error.line());
