@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * Every field of the plan format, declared once. {@link PlanValidator} reads plans by these
  * declarations (unknown fields, types, checks, defaults, required fields), and {@code PlanFieldsTest}
  * holds the README's plan reference to what {@link #reference()} renders from them. To add a field:
- * declare it here, add it to its {@link Section}, give the model record its component, and paste the
- * new row into the README.
+ * declare it here and list it in its {@link Section}, give the model record its component (for an
+ * environment field, pass {@code merged.get(FIELD)} where {@link PlanValidator} builds the
+ * {@code EnvironmentSpec}), and paste the new README row that {@code PlanFieldsTest} prints.
  */
 final class PlanFields {
 
