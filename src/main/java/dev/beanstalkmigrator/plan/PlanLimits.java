@@ -11,7 +11,7 @@ package dev.beanstalkmigrator.plan;
  *     is depth 1; a valid plan needs 6): SnakeYAML's nesting depth limit, which reports the first node
  *     below that depth
  * @param maxNodes most nodes (keys, values, lists, mappings), counting every alias as the full size of
- *     what it refers to; this is what stops "billion laughs" alias bombs
+ *     what it refers to; this is what stops an alias bomb that stays under {@code maxAliases}
  * @param maxErrors most errors reported for one file; the rest are summarized in the last one
  */
 public record PlanLimits(int maxBytes, int maxAliases, int maxDepth, int maxNodes, int maxErrors) {
