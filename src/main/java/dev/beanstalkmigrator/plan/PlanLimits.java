@@ -5,11 +5,13 @@ package dev.beanstalkmigrator.plan;
  * reading, so an input over a bound is rejected early with a single error instead of being processed.
  *
  * @param maxBytes largest accepted file, in bytes; larger input is rejected before it is decoded
- * @param maxAliases most YAML aliases ({@code *name}) in one document
- * @param maxDepth deepest nesting of mappings and lists (the document's top mapping is depth 1; a
- *     valid plan needs 6)
+ * @param maxAliases most YAML aliases ({@code *name}) in one document, whatever they name (SnakeYAML's
+ *     own limit, set to the same number, counts only aliases to mappings and lists)
+ * @param maxDepth deepest nesting of mappings and lists that hold something (the document's top mapping
+ *     is depth 1; a valid plan needs 6): SnakeYAML's nesting depth limit, which reports the first node
+ *     below that depth
  * @param maxNodes most nodes (keys, values, lists, mappings), counting every alias as the full size of
- *     what it refers to; this is what stops "billion laughs" alias bombs
+ *     what it refers to; this is what stops an alias bomb that stays under {@code maxAliases}
  * @param maxErrors most errors reported for one file; the rest are summarized in the last one
  */
 public record PlanLimits(int maxBytes, int maxAliases, int maxDepth, int maxNodes, int maxErrors) {

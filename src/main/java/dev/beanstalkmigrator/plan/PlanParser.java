@@ -51,40 +51,13 @@ import dev.beanstalkmigrator.model.MigrationPlan;
  * {@code spec.defaults}); requirements that depend on the merge are checked per environment and
  * reported at the environment's mapping. {@code launchType} and {@code capacityProviderStrategy} are one
  * choice: an environment that sets either ignores both defaults, and setting both in the same mapping
- * is an error. After merging:
- * <ul>
- *   <li>Required: {@code name}, {@code application}, {@code version}, {@code cluster},
- *       {@code taskDefinition}, {@code container}, {@code command}. {@code name} cannot be a default.</li>
- *   <li>{@code name}: Elastic Beanstalk's rule, 4 to 40 letters, digits and hyphens, not starting or
- *       ending with a hyphen; unique in the plan, compared ignoring case. A duplicate is reported at
- *       the second name, naming the path and line of the first.</li>
- *   <li>{@code application}: 1 to 100 characters, no slash.</li>
- *   <li>{@code version}: {@code deployed}, {@code latest} (exactly these words) or any other text as a
- *       version label (1 to 100 characters). Numbers are taken as their exact source text, so
- *       {@code version: 1.10} is the label {@code "1.10"}.</li>
- *   <li>{@code rerun}: text or a number as its exact source text, at most 256 characters; default
- *       {@code ""}.</li>
- *   <li>{@code suspend}: {@code true} or {@code false}; default {@code false}.</li>
- *   <li>{@code cluster}: an ECS cluster name (1 to 255 letters, digits, {@code -}, {@code _}) or
- *       cluster ARN. {@code taskDefinition}: a family, {@code family:revision} or task definition ARN.
- *       {@code container}: 1 to 255 letters, digits, {@code -}, {@code _}.</li>
- *   <li>{@code command}: a non-empty list of non-empty strings.</li>
- *   <li>{@code timeout}: a {@link Durations duration} from 1s to 24h; default 30m.</li>
- *   <li>{@code launchType}: {@code FARGATE} or {@code EC2}; default {@code FARGATE} unless a
- *       {@code capacityProviderStrategy} is set, in which case the launch type is null.</li>
- *   <li>{@code capacityProviderStrategy}: 1 to 20 entries of {@code {capacityProvider, weight, base}};
- *       {@code weight} 0 to 1000 and {@code base} 0 to 100000, both defaulting to 0 as in ECS; provider
- *       names unique; at most one entry with a base above 0; with several entries at least one weight
- *       above 0.</li>
- *   <li>{@code network}: required when tasks run on Fargate (launch type {@code FARGATE}, or a strategy
- *       using the {@code FARGATE} or {@code FARGATE_SPOT} provider); optional otherwise. When given,
- *       {@code subnets} is a non-empty list of at most 16 {@code subnet-} IDs, {@code securityGroups} a
- *       list of at most 5 {@code sg-} IDs (default empty) and {@code assignPublicIp} a boolean (default
- *       false).</li>
- *   <li>{@code image}: an optional template using only the placeholders {@code {version}},
- *       {@code {application}} and {@code {environment}}; default {@code ""}.</li>
- *   <li>{@code afterSuccess}: {@code none} or {@code deploy}; default {@code none}.</li>
- * </ul>
+ * is an error. After merging, the rules that span fields: the required fields must be set ({@code name}
+ * cannot be a default); environment names are unique, compared ignoring case, and a duplicate is
+ * reported at the second name, naming the path and line of the first; {@code network} is required when
+ * tasks run on Fargate (launch type {@code FARGATE}, the default unless a
+ * {@code capacityProviderStrategy} is set, or a strategy using the {@code FARGATE} or
+ * {@code FARGATE_SPOT} provider). Each field's type, check, default and whether it is required are
+ * declared once, in {@link PlanFields}.
  *
  * <h2>Types</h2>
  * Plain scalars are typed by YAML 1.2's core schema: {@code null}/{@code ~}/empty are null,
@@ -153,7 +126,7 @@ public final class PlanParser {
     private MigrationPlan read(byte[] content, Problems problems) {
         if (content == null) {
             problems.at(1, 1, "", "no content was given; a plan starts with apiVersion: "
-                    + PlanValidator.API_VERSION);
+                    + PlanFields.API_VERSION_VALUE);
             return null;
         }
         if (content.length > limits.maxBytes()) {

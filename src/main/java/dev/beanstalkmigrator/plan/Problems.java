@@ -50,10 +50,6 @@ final class Problems {
         return errors.isEmpty();
     }
 
-    int size() {
-        return errors.size() + dropped;
-    }
-
     /**
      * The errors sorted by position (ties keep the order they were found in). When there are more
      * than {@code max}, the first {@code max - 1} are kept and the last one says how many were left out.

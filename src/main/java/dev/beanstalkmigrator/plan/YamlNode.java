@@ -53,14 +53,6 @@ sealed interface YamlNode permits YamlNode.Scalar, YamlNode.Sequence, YamlNode.M
             return Kind.STRING;
         }
 
-        /** A plain word that YAML 1.1 tools read as a boolean (yes, no, on, off, ...). */
-        boolean legacyBoolean() {
-            return plain && switch (text.toLowerCase(java.util.Locale.ROOT)) {
-                case "yes", "no", "on", "off", "y", "n" -> true;
-                default -> false;
-            };
-        }
-
         @Override
         public Scalar at(int line, int column) {
             return new Scalar(text, plain, line, column);

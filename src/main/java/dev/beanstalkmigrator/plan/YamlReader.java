@@ -1,38 +1,54 @@
 package dev.beanstalkmigrator.plan;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.composer.Composer;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionEndEvent;
 import org.yaml.snakeyaml.events.CollectionStartEvent;
 import org.yaml.snakeyaml.events.Event;
 import org.yaml.snakeyaml.events.MappingStartEvent;
 import org.yaml.snakeyaml.events.NodeEvent;
 import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.parser.Parser;
 import org.yaml.snakeyaml.parser.ParserImpl;
 import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
- * Turns the bytes of a plan into a located {@link YamlNode} tree, enforcing {@link PlanLimits}.
+ * Turns the bytes of a plan into a located {@link YamlNode} tree, within {@link PlanLimits}.
  *
- * <p>Works on SnakeYAML's event stream rather than its composer, so that every bound is checked as
- * the input is read: the byte size before decoding, UTF-8 and printable characters before parsing,
- * nesting depth, alias count and the node count after alias expansion on every event. Aliases are
- * resolved by reference (the node an anchor names is shared, never copied), and sizes are memoized
- * per anchor, so an alias bomb costs one addition per alias before the node cap stops it.
- *
- * <p>Rejected while reading: more than one document, type tags ({@code !!str}, {@code !foo},
- * {@code !!python/object}), aliases to anchors not yet complete. YAML syntax errors are reported at
- * SnakeYAML's problem mark.
+ * <p>The bytes are decoded by the JDK's UTF-8 decoder, set to report malformed input, and the text is
+ * checked for characters YAML does not allow and for overlong lines. SnakeYAML's {@link Composer} then
+ * builds the node tree; its {@link LoaderOptions} bound the nesting depth and the text's length. The
+ * composer sees the parser's events through {@link Watch}, which adds what SnakeYAML cannot say: where
+ * an error is (SnakeYAML's depth error carries no position, none of its errors a field path), type tags
+ * (refused, each at its node), aliases (SnakeYAML counts only those to mappings and lists, and lets one
+ * point into the collection its anchor names, a cycle), and the number of nodes read. The tree is then
+ * copied into {@link YamlNode}s, counting every alias as the size of what it repeats: SnakeYAML shares
+ * an aliased node rather than copying it, so it has no count of the expanded document, which is what
+ * stops an alias bomb.
  */
 final class YamlReader {
 
@@ -41,6 +57,9 @@ final class YamlReader {
      * a single token, so a megabyte-long line would cost seconds; no sensible plan has a line this long.
      */
     static final int MAX_LINE_LENGTH = 64 * 1024;
+
+    /** How SnakeYAML's composer begins the message of its (unlocated) nesting depth error. */
+    private static final String DEPTH_EXCEEDED = "Nesting Depth exceeded";
 
     private final PlanLimits limits;
     private final Problems problems;
@@ -55,93 +74,61 @@ final class YamlReader {
      * control characters other than tab, line feed, carriage return and NEL) and that no line is
      * longer than {@link #MAX_LINE_LENGTH}. A leading byte order mark is dropped.
      *
-     * @return the text, or {@code null} after recording an error at the first bad byte
+     * @return the text, or {@code null} after recording an error at the first bad byte or character
      */
     String decode(byte[] bytes) {
-        StringBuilder text = new StringBuilder(bytes.length);
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        // Not yet at the end of input: a character cut off by the end of the file is left unread
+        // rather than reported malformed, so the two are told apart.
+        CoderResult result = decoder.decode(in, out, false);
+        boolean truncated = result.isUnderflow() && in.hasRemaining();
+        if (!result.isError() && !truncated) {
+            decoder.decode(in, out, true);
+            decoder.flush(out);
+        }
+        String text = out.flip().toString();
         int line = 1;
         int column = 1;
-        int i = 0;
-        int n = bytes.length;
-        while (i < n) {
-            int b = bytes[i] & 0xff;
-            int cp;
-            int length;
-            if (b < 0x80) {
-                cp = b;
-                length = 1;
-            } else {
-                int lo = 0x80;
-                int hi = 0xbf;
-                if (b >= 0xc2 && b <= 0xdf) {
-                    length = 2;
-                    cp = b & 0x1f;
-                } else if (b >= 0xe0 && b <= 0xef) {
-                    length = 3;
-                    cp = b & 0x0f;
-                    if (b == 0xe0) {
-                        lo = 0xa0;
-                    } else if (b == 0xed) {
-                        hi = 0x9f;
-                    }
-                } else if (b >= 0xf0 && b <= 0xf4) {
-                    length = 4;
-                    cp = b & 0x07;
-                    if (b == 0xf0) {
-                        lo = 0x90;
-                    } else if (b == 0xf4) {
-                        hi = 0x8f;
-                    }
-                } else {
-                    badByte(line, column, b, i);
-                    return null;
-                }
-                for (int k = 1; k < length; k++) {
-                    if (i + k >= n) {
-                        problems.at(line, column, "", "the file ends in the middle of a UTF-8 character (byte 0x"
-                                + hex(b) + " at offset " + i + "); save the plan as UTF-8 text");
-                        return null;
-                    }
-                    int c = bytes[i + k] & 0xff;
-                    if (c < lo || c > hi) {
-                        badByte(line, column, b, i);
-                        return null;
-                    }
-                    lo = 0x80;
-                    hi = 0xbf;
-                    cp = (cp << 6) | (c & 0x3f);
-                }
-            }
+        int offset = 0;
+        for (int i = 0; i < text.length(); ) {
+            int cp = text.codePointAt(i);
+            int next = i + Character.charCount(cp);
             if (!printable(cp)) {
-                problems.at(line, column, "", String.format(
-                        "control character U+%04X is not allowed in a plan (byte offset %d); is this a binary file? "
-                                + "A plan is UTF-8 text", cp, i));
+                problems.at(line, column, "", String.format("control character U+%04X is not allowed in a plan"
+                        + " (byte offset %d); is this a binary file? A plan is UTF-8 text", cp, offset));
                 return null;
             }
-            i += length;
-            if (cp == 0xfeff && text.length() == 0) {
-                continue; // byte order mark
-            }
-            text.appendCodePoint(cp);
-            if (cp == '\n' || cp == 0x85 || cp == 0x2028 || cp == 0x2029
-                    || (cp == '\r' && (i >= n || bytes[i] != '\n'))) {
-                line++;
-                column = 1;
-            } else if (cp != '\r') {
-                if (column > MAX_LINE_LENGTH) {
-                    problems.at(line, column, "", "line " + line + " is longer than " + MAX_LINE_LENGTH
-                            + " characters; a plan's lines are short, so check that this is the right file");
-                    return null;
+            offset += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            if (i > 0 || cp != 0xfeff) {
+                if (cp == '\n' || cp == 0x85 || cp == 0x2028 || cp == 0x2029
+                        || (cp == '\r' && (next >= text.length() || text.charAt(next) != '\n'))) {
+                    line++;
+                    column = 1;
+                } else if (cp != '\r') {
+                    if (column > MAX_LINE_LENGTH) {
+                        problems.at(line, column, "", "line " + line + " is longer than " + MAX_LINE_LENGTH
+                                + " characters; a plan's lines are short, so check that this is the right file");
+                        return null;
+                    }
+                    column++;
                 }
-                column++;
             }
+            i = next;
         }
-        return text.toString();
-    }
-
-    private void badByte(int line, int column, int b, int offset) {
-        problems.at(line, column, "", "byte 0x" + hex(b) + " at offset " + offset
-                + " is not valid UTF-8; save the plan as UTF-8 text");
+        if (result.isError() || truncated) {
+            int bad = bytes[in.position()] & 0xff;
+            problems.at(line, column, "", truncated
+                    ? "the file ends in the middle of a UTF-8 character (byte 0x" + hex(bad) + " at offset "
+                            + in.position() + "); save the plan as UTF-8 text"
+                    : "byte 0x" + hex(bad) + " at offset " + in.position()
+                            + " is not valid UTF-8; save the plan as UTF-8 text");
+            return null;
+        }
+        return text.startsWith("\ufeff") ? text.substring(1) : text;
     }
 
     private static String hex(int b) {
@@ -155,64 +142,6 @@ final class YamlReader {
                 || (cp >= 0x10000 && cp <= 0x10ffff);
     }
 
-    /** A collection being read. */
-    private static final class Frame {
-        final boolean mapping;
-        final int line;
-        final int column;
-        final String anchor;
-        final String path;
-        final List<YamlNode> items = new ArrayList<>();
-        final List<YamlNode.Entry> entries = new ArrayList<>();
-        YamlNode pendingKey;
-        long size = 1;
-
-        Frame(boolean mapping, int line, int column, String anchor, String path) {
-            this.mapping = mapping;
-            this.line = line;
-            this.column = column;
-            this.anchor = anchor;
-            this.path = path;
-        }
-
-        String childPath() {
-            if (!mapping) {
-                return path + "[" + items.size() + "]";
-            }
-            if (pendingKey instanceof YamlNode.Scalar key) {
-                return Paths.field(path, key.text());
-            }
-            return path;
-        }
-
-        void add(YamlNode node) {
-            if (!mapping) {
-                items.add(node);
-            } else if (pendingKey == null) {
-                pendingKey = node;
-            } else {
-                entries.add(new YamlNode.Entry(pendingKey, node));
-                pendingKey = null;
-            }
-        }
-
-        YamlNode build() {
-            return mapping
-                    ? new YamlNode.Mapping(List.copyOf(entries), line, column)
-                    : new YamlNode.Sequence(List.copyOf(items), line, column);
-        }
-    }
-
-    private final Deque<Frame> stack = new ArrayDeque<>();
-    private final Map<String, YamlNode> anchors = new HashMap<>();
-    private final Map<YamlNode, Long> sizes = new IdentityHashMap<>();
-    private YamlNode root;
-    private long nodes;
-    private int aliases;
-    private int documents;
-    private int lastLine = 1;
-    private int lastColumn = 1;
-
     /**
      * Reads one YAML document.
      *
@@ -221,143 +150,260 @@ final class YamlReader {
      */
     YamlNode read(String text) {
         LoaderOptions options = new LoaderOptions();
-        options.setCodePointLimit(Math.max(limits.maxBytes(), text.length()) + 16);
+        options.setCodePointLimit(limits.maxBytes()); // never more code points than the file had bytes
         options.setNestingDepthLimit(limits.maxDepth());
         options.setMaxAliasesForCollections(limits.maxAliases());
-        options.setAllowDuplicateKeys(false);
-        options.setAllowRecursiveKeys(false);
-        options.setMergeOnCompose(false);
+        options.setMergeOnCompose(false); // `<<` stays a key, which the validator refuses by name
         options.setProcessComments(false);
+        // Duplicate and recursive keys are settings of SnakeYAML's constructor, which never runs here:
+        // duplicates are reported by PlanValidator (naming both lines), aliases into their own anchor by Watch.
+        Watch watch = new Watch(new ParserImpl(new StreamReader(text), options));
         try {
-            Parser parser = new ParserImpl(new StreamReader(text), options);
-            while (true) {
-                Event event = parser.getEvent();
-                if (event == null || event.is(Event.ID.StreamEnd)) {
-                    break;
-                }
-                handle(event);
+            Composer composer = new Composer(watch, new Resolver(), options);
+            Node root = composer.checkNode() ? composer.getNode() : null;
+            if (!watch.checkEvent(Event.ID.StreamEnd)) {
+                Mark at = watch.peekEvent().getStartMark();
+                throw problems.fatal(line(at), column(at), "", "a plan is one YAML document, but a second one starts"
+                        + " here; remove the `---` and what follows, or put it in its own file");
             }
-            return root;
+            return root == null ? null : new Copy(watch.aliases.iterator()).copy(root, "");
         } catch (Problems.Fatal stop) {
             return null;
         } catch (MarkedYAMLException e) {
-            syntaxError(e);
+            if (!watch.alreadyReported(e.getProblemMark())) {
+                syntaxError(e, watch);
+            }
             return null;
-        } catch (RuntimeException | StackOverflowError e) {
-            problems.at(lastLine, lastColumn, currentPath(), "could not read the YAML: "
-                    + Texts.escape(String.valueOf(e.getMessage())));
+        } catch (YAMLException | StackOverflowError e) {
+            String message = String.valueOf(e.getMessage());
+            problems.at(line(watch.last), column(watch.last), watch.currentPath(), message.startsWith(DEPTH_EXCEEDED)
+                    ? "nesting is deeper than " + limits.maxDepth() + " levels; a plan needs no more than 6,"
+                            + " so flatten this structure"
+                    : "could not read the YAML: " + Texts.escape(message));
             return null;
         }
     }
 
-    private void handle(Event event) {
-        Mark start = event.getStartMark();
-        int line = start == null ? lastLine : start.getLine() + 1;
-        int column = start == null ? lastColumn : start.getColumn() + 1;
-        lastLine = line;
-        lastColumn = column;
-        switch (event.getEventId()) {
-            case StreamStart, DocumentEnd, Comment -> { }
-            case DocumentStart -> {
-                if (++documents > 1) {
-                    throw problems.fatal(line, column, "", "a plan is one YAML document, but a second one starts"
-                            + " here; remove the `---` and what follows, or put it in its own file");
+    private static int line(Mark mark) {
+        return mark == null ? 1 : mark.getLine() + 1;
+    }
+
+    private static int column(Mark mark) {
+        return mark == null ? 1 : mark.getColumn() + 1;
+    }
+
+    /**
+     * Passes the parser's events to the composer and keeps what SnakeYAML does not: the last event's
+     * position and field path (for errors it reports without them), the aliases' positions, and the
+     * checks on tags, aliases and the number of nodes.
+     */
+    private final class Watch implements Parser {
+
+        /** An open mapping or list, for field paths. */
+        private static final class Frame {
+            final boolean mapping;
+            final String path;
+            final String anchor;
+            int index;
+            boolean atValue;
+            String key;
+
+            Frame(boolean mapping, String path, String anchor) {
+                this.mapping = mapping;
+                this.path = path;
+                this.anchor = anchor;
+            }
+
+            String childPath() {
+                if (!mapping) {
+                    return Paths.index(path, index);
+                }
+                return atValue && key != null ? Paths.field(path, key) : path;
+            }
+
+            void advance(Event child) {
+                if (!mapping) {
+                    index++;
+                } else if (!atValue) {
+                    key = child instanceof ScalarEvent scalar ? scalar.getValue() : null;
+                    atValue = true;
+                } else {
+                    atValue = false;
                 }
             }
-            case Scalar -> {
-                ScalarEvent scalar = (ScalarEvent) event;
-                checkTag(scalar.getTag(), line, column);
-                count(1, line, column);
-                YamlNode.Scalar node = new YamlNode.Scalar(scalar.getValue(),
-                        scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN, line, column);
-                remember(scalar, node, 1);
-                attach(node, 1);
+        }
+
+        private final Parser parser;
+        private final Deque<Frame> frames = new ArrayDeque<>();
+        /** Anchor name to whether the node it names is complete (an alias to an open one is a cycle). */
+        private final Map<String, Boolean> anchors = new HashMap<>();
+        /** Where each alias is written, in document order. */
+        final List<Mark> aliases = new ArrayList<>();
+        private final List<Mark> tags = new ArrayList<>();
+        private long nodes;
+        Mark last;
+
+        Watch(Parser parser) {
+            this.parser = parser;
+        }
+
+        @Override
+        public boolean checkEvent(Event.ID choice) {
+            return parser.checkEvent(choice);
+        }
+
+        @Override
+        public Event peekEvent() {
+            Event event = parser.peekEvent();
+            if (event != null) {
+                last = event.getStartMark();
             }
-            case SequenceStart, MappingStart -> {
-                CollectionStartEvent collection = (CollectionStartEvent) event;
-                checkTag(collection.getTag(), line, column);
-                count(1, line, column);
+            return event;
+        }
+
+        @Override
+        public Event getEvent() {
+            Event event = parser.getEvent();
+            last = event.getStartMark();
+            if (event instanceof NodeEvent node) {
                 String path = currentPath();
-                if (stack.size() + 1 > limits.maxDepth()) {
-                    throw problems.fatal(line, column, path, "nesting is deeper than " + limits.maxDepth()
-                            + " levels; a plan needs no more than 6, so flatten this structure");
+                if (!frames.isEmpty()) {
+                    frames.peek().advance(event);
                 }
-                stack.push(new Frame(event instanceof MappingStartEvent, line, column,
-                        collection.getAnchor(), path));
-            }
-            case SequenceEnd, MappingEnd -> {
-                Frame frame = stack.pop();
-                YamlNode node = frame.build();
+                if (event instanceof AliasEvent) {
+                    alias(node.getAnchor(), path);
+                } else {
+                    nodeRead(node, path);
+                }
+            } else if (event instanceof CollectionEndEvent) {
+                Frame frame = frames.pop();
                 if (frame.anchor != null) {
-                    anchors.put(frame.anchor, node);
-                    sizes.put(node, frame.size);
+                    anchors.put(frame.anchor, true);
                 }
-                attach(node, frame.size);
             }
-            case Alias -> {
-                String name = ((AliasEvent) event).getAnchor();
-                if (++aliases > limits.maxAliases()) {
-                    throw problems.fatal(line, column, currentPath(), "more than " + limits.maxAliases()
-                            + " aliases (*name) in one plan; write the values out instead");
-                }
-                YamlNode target = name == null ? null : anchors.get(name);
-                if (target == null) {
-                    throw problems.fatal(line, column, currentPath(), "alias *" + Texts.escape(String.valueOf(name))
-                            + " refers to no complete anchor before it; define &" + Texts.escape(String.valueOf(name))
-                            + " earlier (an alias cannot point into the structure that contains it)");
-                }
-                long size = sizes.getOrDefault(target, 1L);
-                count(size, line, column);
-                attach(target.at(line, column), size);
+            return event;
+        }
+
+        private void nodeRead(NodeEvent event, String path) {
+            if (++nodes > limits.maxNodes()) {
+                throw tooManyNodes(last, path);
             }
-            default -> { }
+            String tag = event instanceof ScalarEvent scalar ? scalar.getTag()
+                    : ((CollectionStartEvent) event).getTag();
+            if (tag != null) {
+                tags.add(last);
+                String written = tag.startsWith("tag:yaml.org,2002:") ? "!!" + tag.substring(18) : tag;
+                problems.at(line(last), column(last), path, "type tags like " + Texts.code(written)
+                        + " are not allowed in a plan; remove the tag and write the plain value");
+            }
+            if (event instanceof CollectionStartEvent) {
+                frames.push(new Frame(event instanceof MappingStartEvent, path, event.getAnchor()));
+            }
+            if (event.getAnchor() != null) {
+                anchors.put(event.getAnchor(), event instanceof ScalarEvent);
+            }
+        }
+
+        private void alias(String name, String path) {
+            if (aliases.size() >= limits.maxAliases()) {
+                throw problems.fatal(line(last), column(last), path, "more than " + limits.maxAliases()
+                        + " aliases (*name) in one plan; write the values out instead");
+            }
+            if (!Boolean.TRUE.equals(anchors.get(name))) {
+                String shown = Texts.escape(String.valueOf(name));
+                throw problems.fatal(line(last), column(last), path, "alias *" + shown + " refers to no complete"
+                        + " anchor before it; define &" + shown + " earlier (an alias cannot point into the"
+                        + " structure that contains it)");
+            }
+            aliases.add(last);
+        }
+
+        String currentPath() {
+            Frame top = frames.peek();
+            return top == null ? "" : top.childPath();
+        }
+
+        String openPath() {
+            Frame top = frames.peek();
+            return top == null ? "" : top.path;
+        }
+
+        /**
+         * SnakeYAML refuses a global tag ({@code !<tag:...>}) with an error of its own at the node that
+         * was already reported here; that one is not reported twice.
+         */
+        boolean alreadyReported(Mark mark) {
+            return mark != null && tags.stream().anyMatch(t -> t.getIndex() == mark.getIndex());
         }
     }
 
-    private void remember(NodeEvent event, YamlNode node, long size) {
-        if (event.getAnchor() != null) {
-            anchors.put(event.getAnchor(), node);
-            sizes.put(node, size);
+    private Problems.Fatal tooManyNodes(Mark at, String path) {
+        return problems.fatal(line(at), column(at), path, "the document expands to more than "
+                + limits.maxNodes() + " nodes (counting what every alias repeats); a plan needs far fewer,"
+                + " so write it out plainly");
+    }
+
+    /**
+     * Copies SnakeYAML's tree into {@link YamlNode}s. The composer hands an alias the very node its
+     * anchor names, so a node met a second time is an alias; the walk meets them in document order,
+     * which is the order {@link Watch} saw the aliases in, so each copy is placed where its alias is.
+     */
+    private final class Copy {
+        private final Iterator<Mark> aliases;
+        private final Map<Node, YamlNode> copied = new IdentityHashMap<>();
+        private final Map<Node, Long> sizes = new IdentityHashMap<>();
+        private long nodes;
+
+        Copy(Iterator<Mark> aliases) {
+            this.aliases = aliases;
+        }
+
+        YamlNode copy(Node node, String path) {
+            YamlNode seen = copied.get(node);
+            if (seen != null) {
+                Mark at = aliases.next();
+                count(sizes.get(node), at, path);
+                return seen.at(line(at), column(at));
+            }
+            Mark at = node.getStartMark();
+            count(1, at, path);
+            long before = nodes;
+            YamlNode result;
+            if (node instanceof ScalarNode scalar) {
+                result = new YamlNode.Scalar(scalar.getValue(), scalar.isPlain(), line(at), column(at));
+            } else if (node instanceof SequenceNode sequence) {
+                List<YamlNode> items = new ArrayList<>();
+                for (Node item : sequence.getValue()) {
+                    items.add(copy(item, Paths.index(path, items.size())));
+                }
+                result = new YamlNode.Sequence(List.copyOf(items), line(at), column(at));
+            } else {
+                List<YamlNode.Entry> entries = new ArrayList<>();
+                for (NodeTuple tuple : ((MappingNode) node).getValue()) {
+                    YamlNode key = copy(tuple.getKeyNode(), path);
+                    String valuePath = key instanceof YamlNode.Scalar s ? Paths.field(path, s.text()) : path;
+                    entries.add(new YamlNode.Entry(key, copy(tuple.getValueNode(), valuePath)));
+                }
+                result = new YamlNode.Mapping(List.copyOf(entries), line(at), column(at));
+            }
+            sizes.put(node, nodes - before + 1);
+            copied.put(node, result);
+            return result;
+        }
+
+        private void count(long size, Mark at, String path) {
+            nodes += size;
+            if (nodes > limits.maxNodes()) {
+                throw tooManyNodes(at, path);
+            }
         }
     }
 
-    private void attach(YamlNode node, long size) {
-        Frame top = stack.peek();
-        if (top == null) {
-            root = node;
-        } else {
-            top.add(node);
-            top.size += size;
-        }
-    }
-
-    private void count(long size, int line, int column) {
-        nodes += size;
-        if (nodes > limits.maxNodes()) {
-            throw problems.fatal(line, column, currentPath(), "the document expands to more than "
-                    + limits.maxNodes() + " nodes (counting what every alias repeats); a plan needs far fewer,"
-                    + " so write it out plainly");
-        }
-    }
-
-    private void checkTag(String tag, int line, int column) {
-        if (tag == null) {
-            return;
-        }
-        String written = tag.startsWith("tag:yaml.org,2002:") ? "!!" + tag.substring(18) : tag;
-        problems.at(line, column, currentPath(), "type tags like " + Texts.code(written)
-                + " are not allowed in a plan; remove the tag and write the plain value");
-    }
-
-    private String currentPath() {
-        Frame top = stack.peek();
-        return top == null ? "" : top.childPath();
-    }
-
-    private void syntaxError(MarkedYAMLException e) {
+    private void syntaxError(MarkedYAMLException e, Watch watch) {
         Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-        int line = mark == null ? lastLine : mark.getLine() + 1;
-        int column = mark == null ? lastColumn : mark.getColumn() + 1;
+        if (mark == null) {
+            mark = watch.last;
+        }
         StringBuilder message = new StringBuilder("YAML syntax error: ");
         String problem = e.getProblem();
         message.append(problem == null ? "the YAML is malformed" : oneLine(problem));
@@ -367,8 +413,7 @@ final class YamlReader {
                     .append(context.getLine() + 1).append(", column ").append(context.getColumn() + 1).append(')');
         }
         message.append("; check the indentation, the colons, and that every bracket and quote is closed");
-        String path = stack.isEmpty() ? "" : stack.peek().path;
-        problems.at(line, column, path, message.toString());
+        problems.at(line(mark), column(mark), watch.openPath(), message.toString());
     }
 
     private static String oneLine(String text) {

@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.plan.ImageTemplate;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ContainerService;

@@ -378,7 +378,7 @@ class PlanParserTest {
                         16, 18, "spec.environments[0].container", "alias *nothing refers to no complete anchor"),
                 // hostile input
                 bad("deep nesting", "apiVersion: " + "[".repeat(500) + "]".repeat(500) + "\n",
-                        1, 32, "apiVersion" + "[0]".repeat(19),
+                        1, 33, "apiVersion" + "[0]".repeat(20),
                         "nesting is deeper than 20 levels"),
                 bad("too many aliases", "a: &x x\nb: [" + "*x, ".repeat(60) + "]\n",
                         2, 205, "b[50]", "more than 50 aliases"),
@@ -450,12 +450,14 @@ class PlanParserTest {
 
     @Test
     void aliasBombIsRejectedQuickly() {
-        for (String file : List.of("alias-bomb.yaml", "alias-expansion.yaml")) {
-            List<PlanError> errors = assertTimeoutPreemptively(Duration.ofSeconds(1),
-                    () -> errors(resource(file)));
-            PlanError error = single(errors);
-            assertTrue(error.message().contains("expands to more than 100000 nodes"), error.describe());
-        }
+        // 81 aliases: stopped by the alias cap while composing, before anything is expanded
+        PlanError bomb = single(assertTimeoutPreemptively(Duration.ofSeconds(1),
+                () -> errors(resource("alias-bomb.yaml"))));
+        assertTrue(bomb.message().contains("more than 50 aliases"), bomb.describe());
+        // 48 aliases, under the cap: stopped by the node cap, which counts what every alias repeats
+        PlanError expansion = single(assertTimeoutPreemptively(Duration.ofSeconds(1),
+                () -> errors(resource("alias-expansion.yaml"))));
+        assertTrue(expansion.message().contains("expands to more than 100000 nodes"), expansion.describe());
     }
 
     @Test
@@ -594,6 +596,28 @@ class PlanParserTest {
         assertEquals(50, errors.size());
         assertTrue(errors.get(49).message().startsWith("59956 more errors from here on are not shown"),
                 errors.get(49).describe());
+    }
+
+    @Test
+    void aGlobalTagIsReportedOnceAtItsNode() {
+        PlanError error = single(errors(replace("version: v42", "version: !<tag:example.com,2024:cmd> v42")
+                .getBytes(UTF_8)));
+        assertEquals(15, error.line());
+        assertEquals(16, error.column());
+        assertEquals("spec.environments[0].version", error.path());
+        assertTrue(error.message().startsWith("type tags like `tag:example.com,2024:cmd` are not allowed"),
+                error.message());
+    }
+
+    @Test
+    void anAliasedValueIsReportedWhereTheAliasIsWritten() {
+        // SnakeYAML hands the alias the anchored list itself; the error must still point at the alias
+        PlanError error = single(errors(env("network: *migrate").replace("command: [python",
+                "command: &migrate [python").getBytes(UTF_8)));
+        assertEquals(16, error.line());
+        assertEquals(16, error.column());
+        assertEquals("spec.environments[0].network", error.path());
+        assertTrue(error.message().startsWith("expected a mapping like {subnets"), error.message());
     }
 
     @Test

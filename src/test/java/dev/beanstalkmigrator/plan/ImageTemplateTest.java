@@ -1,4 +1,4 @@
-package dev.beanstalkmigrator.reconcile;
+package dev.beanstalkmigrator.plan;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,8 +20,6 @@ class ImageTemplateTest {
             repo/app:{version}                                 | v1       | NULL        | NULL        | repo/app:v1
             repo/app:{version}                                 | {environment} | a      | e           | repo/app:{environment}
             repo/app:{version}                                 | $1\\x    | a           | e           | repo/app:$1\\x
-            repo/{ app }:{                                     | v1       | a           | e           | repo/{ app }:{
-            repo/app:{{version}}                               | v1       | a           | e           | repo/app:{v1}
             '{version}'                                        | only     | a           | e           | only
             """)
     void expands(String template, String version, String application, String environment, String expected) {
@@ -36,6 +34,11 @@ class ImageTemplateTest {
             repo/{application}:{version}  | v1      | NULL        | e           | uses {application} but no value
             repo/app:{environment}        | v1      | a           | NULL        | uses {environment} but no value
             repo/app:{version}            | NULL    | a           | e           | uses {version} but no value
+            repo/{ app }:{                | v1      | a           | e           | unknown placeholder { app }
+            repo/app:{{version}}          | v1      | a           | e           | unknown placeholder {{version}
+            repo/app:${VERSION}           | v1      | a           | e           | are replaced; did you mean {version}?
+            repo/app:{version             | v1      | a           | e           | a `{` that is never closed
+            repo/app:version}             | v1      | a           | e           | a `}` without a `{`
             """)
     void rejects(String template, String version, String application, String environment, String messagePart) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -1,0 +1,271 @@
+package dev.beanstalkmigrator.plan;
+
+import dev.beanstalkmigrator.model.AfterSuccess;
+import dev.beanstalkmigrator.model.CapacityProvider;
+import dev.beanstalkmigrator.model.NetworkSpec;
+import dev.beanstalkmigrator.model.VersionRef;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Every field of the plan format, declared once. {@link PlanValidator} reads plans by these
+ * declarations (unknown fields, types, checks, defaults, required fields), and {@code PlanFieldsTest}
+ * holds the README's plan reference to what {@link #reference()} renders from them. To add a field:
+ * declare it here and list it in its {@link Section}, give the model record its component (for an
+ * environment field, pass {@code merged.get(FIELD)} where {@link PlanValidator} builds the
+ * {@code EnvironmentSpec}), and paste the new README row that {@code PlanFieldsTest} prints.
+ */
+final class PlanFields {
+
+    static final String API_VERSION_VALUE = "beanstalk-migrator/v1";
+    static final String KIND_VALUE = "MigrationPlan";
+
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{2,38}[A-Za-z0-9]");
+    private static final String ARN_PREFIX = "arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:";
+    private static final String ECS_NAME = "[A-Za-z0-9_-]{1,255}";
+    private static final Pattern ECS_NAME_PATTERN = Pattern.compile(ECS_NAME);
+    private static final Pattern CLUSTER_PATTERN = Pattern.compile(ECS_NAME + "|" + ARN_PREFIX + "cluster/" + ECS_NAME);
+    private static final Pattern TASK_DEFINITION_PATTERN = Pattern.compile(
+            "(" + ARN_PREFIX + "task-definition/)?" + ECS_NAME + "(:[1-9][0-9]{0,9})?");
+    private static final Pattern SUBNET = Pattern.compile("subnet-[0-9A-Za-z]{1,64}");
+    private static final Pattern SECURITY_GROUP = Pattern.compile("sg-[0-9A-Za-z]{1,64}");
+    private static final Set<String> FARGATE_PROVIDERS = Set.of("FARGATE", "FARGATE_SPOT");
+    private static final String ON_ENVIRONMENT_OR_DEFAULTS = "set it on this environment or in spec.defaults";
+
+    private PlanFields() {}
+
+    // ---- the document ------------------------------------------------------------------------------
+
+    static final Field<String> API_VERSION = Field.required("apiVersion", "add apiVersion: " + API_VERSION_VALUE,
+            (v, node, path) -> v.string(node, path, API_VERSION_VALUE), "`" + API_VERSION_VALUE + "`");
+    static final Field<String> KIND = Field.required("kind", "add kind: " + KIND_VALUE,
+            (v, node, path) -> v.string(node, path, KIND_VALUE), "`" + KIND_VALUE + "`");
+    static final Field<YamlNode.Mapping> METADATA = Field.required("metadata", "add metadata: {name: my-app}",
+            (v, node, path) -> v.mapping(node, path, "a mapping with a name, e.g. {name: my-app}"),
+            "`{name}`: about the plan itself");
+    /** Read by {@link PlanValidator} once apiVersion and kind say the file is a plan. */
+    static final Field<YamlNode> SPEC = Field.required("spec", "add spec: {environments: [...]}",
+            (v, node, path) -> node, "`{defaults, environments}`: what to migrate");
+
+    static final Field<String> PLAN_NAME = Field.required("name", "add name: my-app; it is shown in status and logs",
+            (v, node, path) -> v.text(node, path, "a name for the plan", name -> name.isBlank()
+                    ? "the plan name is empty; give it a name, e.g. my-app"
+                    : name.codePointCount(0, name.length()) > 256
+                            ? "the plan name is longer than 256 characters; shorten it" : null),
+            "free text, shown in status and logs");
+
+    /** Read by {@link PlanValidator}: each environment is merged over them. */
+    static final Field<YamlNode.Mapping> DEFAULTS = Field.optional("defaults", null,
+            (v, node, path) -> v.mapping(node, path, "a mapping of environment fields"),
+            "any environment field except `name`; an environment's own value wins");
+    static final Field<List<YamlNode>> ENVIRONMENTS = Field.required("environments",
+            "add environments: a list of environments (may be [])",
+            (v, node, path) -> v.list(node, path, "a list of environments", false),
+            "the environments to migrate, a list (may be empty)");
+
+    // ---- an environment (or spec.defaults) ---------------------------------------------------------
+
+    static final Field<String> NAME = Field.required("name",
+            "give every environment its Elastic Beanstalk environment name",
+            (v, node, path) -> v.matching(node, path, "an Elastic Beanstalk environment name", ENV_NAME,
+                    "is not a valid Elastic Beanstalk environment name; use 4 to 40 letters, digits and hyphens,"
+                            + " not starting or ending with a hyphen"),
+            "Elastic Beanstalk environment name (4-40 letters, digits, hyphens), unique in the plan");
+    static final Field<String> APPLICATION = Field.required("application", ON_ENVIRONMENT_OR_DEFAULTS,
+            (v, node, path) -> v.text(node, path, "an Elastic Beanstalk application name",
+                    name -> name.isBlank() || name.length() > 100 || name.contains("/")
+                            ? Texts.quote(name) + " is not a valid Elastic Beanstalk application name; use 1 to 100"
+                                    + " characters without a slash"
+                            : null),
+            "Elastic Beanstalk application");
+    static final Field<VersionRef> VERSION = Field.required("version", ON_ENVIRONMENT_OR_DEFAULTS,
+            (v, node, path) -> {
+                String text = v.stringOrNumber(node, path, "a version label, deployed or latest", label ->
+                        label.isBlank() ? "the version is empty; write a version label, deployed or latest"
+                                : label.length() > 100 ? "the version label is longer than 100 characters, which"
+                                        + " Elastic Beanstalk does not allow" : null);
+                return text == null ? null : VersionRef.parse(text);
+            },
+            "a version label (GitOps: the commit says what goes live); `deployed`: what Elastic Beanstalk runs or"
+                    + " is deploying; `latest`: the newest registered version");
+    static final Field<String> CLUSTER = Field.required("cluster", ON_ENVIRONMENT_OR_DEFAULTS,
+            (v, node, path) -> v.matching(node, path, "an ECS cluster name or ARN", CLUSTER_PATTERN,
+                    "is not an ECS cluster name or ARN; a name has 1 to 255 letters, digits, hyphens and underscores"),
+            "ECS cluster that runs the migrate task");
+    static final Field<String> TASK_DEFINITION = Field.required("taskDefinition", ON_ENVIRONMENT_OR_DEFAULTS,
+            (v, node, path) -> v.matching(node, path, "a task definition", TASK_DEFINITION_PATTERN,
+                    "is not a task definition; write a family (acme-web), family:revision (acme-web:12) or a task"
+                            + " definition ARN"),
+            "the app's task definition: family, `family:revision` or ARN");
+    static final Field<String> CONTAINER = Field.required("container", ON_ENVIRONMENT_OR_DEFAULTS,
+            (v, node, path) -> v.matching(node, path, "a container name", ECS_NAME_PATTERN,
+                    "is not a container name; it has 1 to 255 letters, digits, hyphens and underscores"),
+            "the container of that task definition that runs the command");
+    static final Field<List<String>> COMMAND = Field.required("command", ON_ENVIRONMENT_OR_DEFAULTS,
+            PlanFields::command, "the migrate command, a list (no shell)");
+    static final Field<Duration> TIMEOUT = Field.optional("timeout", Duration.ofMinutes(30),
+            (v, node, path) -> v.duration(node, path, Duration.ofSeconds(1), Duration.ofHours(24)),
+            "`90s`, `30m`, `1h30m` (1 s to 24 h); past it the task is stopped and the migration is `TimedOut`");
+    static final Field<String> LAUNCH_TYPE = Field.optional("launchType", "FARGATE",
+            (v, node, path) -> v.choice(node, path, "launchType", List.of("FARGATE", "EC2")),
+            "`FARGATE` or `EC2`; none when `capacityProviderStrategy` is set");
+    static final Field<List<CapacityProvider>> CAPACITY_PROVIDER_STRATEGY = Field.optional(
+            "capacityProviderStrategy", null, PlanFields::strategy,
+            "instead of `launchType`: `[{capacityProvider, weight, base}]`, as ECS takes it");
+    static final Field<NetworkSpec> NETWORK = Field.<NetworkSpec>optional("network", null,
+            (v, node, path) -> v.object(node, path,
+                    "a mapping like {subnets: [subnet-...], securityGroups: [sg-...], assignPublicIp: false}",
+                    Section.NETWORK.fields(), read -> new NetworkSpec(read.get(PlanFields.SUBNETS),
+                            read.get(PlanFields.SECURITY_GROUPS), read.get(PlanFields.ASSIGN_PUBLIC_IP))),
+            "`{subnets, securityGroups, assignPublicIp}`, for `awsvpc` task definitions").requiredWhen("for FARGATE");
+    static final Field<String> IMAGE = Field.optional("image", "",
+            (v, node, path) -> v.text(node, path,
+                    "an image template, e.g. 1234.dkr.ecr.us-east-1.amazonaws.com/app:{version}", ImageTemplate::problem),
+            "template with `{version}`, `{application}`, `{environment}`, e.g."
+                    + " `1234.dkr.ecr.eu-west-1.amazonaws.com/acme:{version}`");
+    static final Field<AfterSuccess> AFTER_SUCCESS = Field.optional("afterSuccess", AfterSuccess.NONE,
+            (v, node, path) -> {
+                String word = v.choice(node, path, "afterSuccess", List.of("none", "deploy"));
+                return word == null ? null : AfterSuccess.valueOf(word.toUpperCase(Locale.ROOT));
+            },
+            "`deploy`: once migrated, `UpdateEnvironment` to the version");
+    static final Field<Boolean> SUSPEND = Field.optional("suspend", Boolean.FALSE, ValueReader::bool,
+            "`true`: launch nothing new here (in-flight migrations are still followed)");
+    static final Field<String> RERUN = Field.optional("rerun", "",
+            (v, node, path) -> v.stringOrNumber(node, path, "a rerun token", token -> token.length() > 256
+                    ? "the rerun token is longer than 256 characters; use a short token such as a date or a counter"
+                    : null),
+            "change this token to run a `Failed` or `TimedOut` migration again");
+
+    // ---- network and capacity providers -------------------------------------------------------------
+
+    static final Field<List<String>> SUBNETS = Field.required("subnets",
+            "list at least one subnet, e.g. subnets: [subnet-0abc1234]",
+            (v, node, path) -> v.ids(node, path, SUBNET, "subnet", "subnet-0abc1234", 16, true),
+            "1 to 16 subnet IDs");
+    static final Field<List<String>> SECURITY_GROUPS = Field.optional("securityGroups", List.of(),
+            (v, node, path) -> v.ids(node, path, SECURITY_GROUP, "security group", "sg-0abc1234", 5, false),
+            "up to 5 security group IDs");
+    static final Field<Boolean> ASSIGN_PUBLIC_IP = Field.optional("assignPublicIp", Boolean.FALSE,
+            ValueReader::bool, "`true` gives the task a public IP (needed in a public subnet without NAT)");
+
+    static final Field<String> CAPACITY_PROVIDER = Field.required("capacityProvider",
+            "name the capacity provider, e.g. capacityProvider: FARGATE",
+            (v, node, path) -> v.matching(node, path, "a capacity provider name", ECS_NAME_PATTERN,
+                    "is not a capacity provider name; it has 1 to 255 letters, digits, hyphens and underscores"),
+            "a capacity provider of the cluster, e.g. `FARGATE_SPOT`; each listed once");
+    static final Field<Integer> WEIGHT = Field.optional("weight", 0,
+            (v, node, path) -> v.integer(node, path, 0, 1000),
+            "0 to 1000; with several providers at least one above 0");
+    static final Field<Integer> BASE = Field.optional("base", 0,
+            (v, node, path) -> v.integer(node, path, 0, 100_000),
+            "0 to 100000; above 0 on one provider at most");
+
+    /** Where fields are written, in README order; {@code prefix} is how the README names the place. */
+    enum Section {
+        DOCUMENT("", API_VERSION, KIND, METADATA, SPEC),
+        METADATA_FIELDS("metadata.", PLAN_NAME),
+        SPEC_FIELDS("spec.", DEFAULTS, ENVIRONMENTS),
+        ENVIRONMENT("", NAME, APPLICATION, VERSION, CLUSTER, TASK_DEFINITION, CONTAINER, COMMAND,
+                TIMEOUT, LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY, PlanFields.NETWORK, IMAGE, AFTER_SUCCESS, SUSPEND, RERUN),
+        NETWORK("network.", SUBNETS, SECURITY_GROUPS, ASSIGN_PUBLIC_IP),
+        CAPACITY_PROVIDER("capacityProviderStrategy[].", PlanFields.CAPACITY_PROVIDER, WEIGHT, BASE);
+
+        private final String prefix;
+        private final List<Field<?>> fields;
+
+        Section(String prefix, Field<?>... fields) {
+            this.prefix = prefix;
+            this.fields = List.of(fields);
+        }
+
+        List<Field<?>> fields() {
+            return fields;
+        }
+
+        List<String> names() {
+            return fields.stream().map(Field::name).toList();
+        }
+    }
+
+    /** The fields spec.defaults may set: all of an environment's but its name. */
+    static List<Field<?>> defaultFields() {
+        return Section.ENVIRONMENT.fields().stream().filter(field -> field != NAME).toList();
+    }
+
+    /** The README's plan reference table, one row per declared field. */
+    static List<String> reference() {
+        List<String> rows = new java.util.ArrayList<>(List.of("| field | required | default | meaning |",
+                "|---|---|---|---|"));
+        for (Section section : Section.values()) {
+            for (Field<?> field : section.fields()) {
+                rows.add("| `" + section.prefix + field.name() + "` | " + field.requiredText() + " | "
+                        + field.defaultText() + " | " + field.meaning() + " |");
+            }
+        }
+        return rows;
+    }
+
+    /** Whether tasks of this launch choice run on Fargate, which needs a network. */
+    static boolean onFargate(String launchType, List<CapacityProvider> strategy) {
+        return strategy == null ? "FARGATE".equals(launchType)
+                : strategy.stream().anyMatch(p -> FARGATE_PROVIDERS.contains(p.capacityProvider()));
+    }
+
+    private static List<String> command(ValueReader v, YamlNode node, String path) {
+        List<YamlNode> items = v.list(node, path, "the command as a list, e.g. [python, manage.py, migrate]", true);
+        if (items == null) {
+            return null;
+        }
+        if (items.isEmpty()) {
+            v.problems().at(node, path, "the command is empty; give the program and its arguments, e.g."
+                    + " [python, manage.py, migrate]");
+            return null;
+        }
+        return v.items(items, path, (r, item, itemPath) -> r.text(item, itemPath, "a command argument",
+                text -> text.isEmpty() ? "a command argument must not be empty; remove it" : null));
+    }
+
+    private static List<CapacityProvider> strategy(ValueReader v, YamlNode node, String path) {
+        List<YamlNode> items = v.list(node, path,
+                "a list of providers, e.g. [{capacityProvider: FARGATE_SPOT, weight: 1}]", false);
+        if (items == null) {
+            return null;
+        }
+        if (items.isEmpty() || items.size() > 20) {
+            v.problems().at(node, path, items.isEmpty()
+                    ? "capacityProviderStrategy is empty; list at least one provider, or remove it to use launchType"
+                    : "capacityProviderStrategy lists " + items.size() + " providers; ECS allows at most 20");
+            return null;
+        }
+        List<CapacityProvider> providers = v.items(items, path, (r, item, itemPath) -> r.object(item, itemPath,
+                "a mapping like {capacityProvider: FARGATE_SPOT, weight: 1}", Section.CAPACITY_PROVIDER.fields(),
+                read -> new CapacityProvider(read.get(PlanFields.CAPACITY_PROVIDER), read.get(WEIGHT), read.get(BASE))));
+        if (providers == null) {
+            return null;
+        }
+        boolean ok = true;
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < providers.size(); i++) {
+            if (!seen.add(providers.get(i).capacityProvider())) {
+                v.problems().at(items.get(i), Paths.index(path, i), "capacity provider "
+                        + Texts.code(providers.get(i).capacityProvider()) + " is listed twice; list each once");
+                ok = false;
+            }
+        }
+        if (providers.stream().filter(p -> p.base() > 0).count() > 1) {
+            v.problems().at(node, path, "only one capacity provider may have a base above 0; set base on one");
+            ok = false;
+        }
+        if (providers.size() > 1 && providers.stream().allMatch(p -> p.weight() == 0)) {
+            v.problems().at(node, path, "with several capacity providers at least one needs a weight above 0,"
+                    + " or ECS places no task");
+            ok = false;
+        }
+        return ok ? providers : null;
+    }
+}
