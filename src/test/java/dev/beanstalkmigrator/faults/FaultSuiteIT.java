@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,16 +40,16 @@ import org.opentest4j.AssertionFailedError;
 
 /**
  * Three replicas of the packaged operator ({@code target/quarkus-app/quarkus-run.jar}) against one sandbox in this
- * JVM, under a seeded random schedule of faults: kill -9 (of the leader or anyone), kill -9 at the instants of the
- * launch protocol, SIGSTOP longer than the lease then SIGCONT, orderly restarts, and sandbox faults per operation
- * (throttling storms, 5xx, latency, dropped connections, S3 409 and 412), while the plan changes across eight
- * environments (new versions that succeed, fail or hang until their timeout, reruns, suspends).
+ * JVM, under a seeded random schedule of faults: kill -9 (of the leader or anyone), kill -9 or a lost answer at the
+ * instants of the launch protocol, SIGSTOP longer than the lease then SIGCONT, orderly restarts, and sandbox faults
+ * per operation (throttling storms, 5xx, latency, dropped connections, S3 409 and 412), while the plan changes
+ * across eight environments (new versions that succeed, fail or hang until their timeout, reruns, suspends).
  *
  * <p>The launch protocol's instants are reached from outside, as a crash would meet them: the sandbox keeps back
  * its answer to the call that recorded the intent (a ledger write with a new Launching record), started the task
  * (a RunTask), recorded the task's ARN or recorded an outcome ({@link SandboxCloud#holdNext}); the suite kills the
- * replica that sent it (the process that owns the caller's socket) and answers only once it is dead. Nothing in
- * the product knows about it.
+ * replica that sent it (the process that owns the caller's socket) and answers only once it is dead, or closes the
+ * connection without an answer while the replica lives on. Nothing in the product knows about it.
  *
  * <p>A scenario is one round: a plan change, a few faults from the schedule, then a wait until quiescent (every
  * desired migration of an active environment finished, nothing in flight, every started task's outcome in the
@@ -84,8 +83,8 @@ class FaultSuiteIT {
     static final Duration TIMEOUT = Duration.ofSeconds(2);
     static final Duration SCENARIO_DEADLINE = Duration.ofSeconds(40);
     static final Duration FINAL_DEADLINE = Duration.ofSeconds(90);
-    /** How often a scenario arms a kill at a launch-protocol instant, besides its scheduled faults. */
-    static final double PROTOCOL_KILL_CHANCE = 0.4;
+    /** How often a scenario arms a fault at a launch-protocol instant, besides its scheduled faults. */
+    static final double PROTOCOL_FAULT_CHANCE = 0.5;
     static final List<String> OPERATIONS = List.of("s3:PutObject", "s3:GetObject", "s3:*", "ecs:RunTask",
             "ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "ecs:DescribeTaskDefinition", "ecs:*",
             "elasticbeanstalk:DescribeEnvironments", "elasticbeanstalk:DescribeConfigurationSettings",
@@ -155,8 +154,8 @@ class FaultSuiteIT {
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final Set<String> registeredVersions = new HashSet<>();
     final Map<String, Integer> faultCounts = new LinkedHashMap<>();
-    final Map<ProtocolPoint, Integer> protocolKills = new EnumMap<>(ProtocolPoint.class);
-    final Map<HeldAnswer, ProtocolPoint> armed = new LinkedHashMap<>();
+    final Map<String, Integer> protocolFaults = new java.util.TreeMap<>();
+    final Map<HeldAnswer, String> armed = new LinkedHashMap<>();
     final Set<String> exits = new HashSet<>();
     Thread shutdownHook;
     Random random;
@@ -257,8 +256,8 @@ class FaultSuiteIT {
         List<String> unsettledNow = unsettled(readLedger());
 
         String figures = figures();
-        synchronized (protocolKills) {
-            System.out.println("FaultSuiteIT kills at protocol points: " + protocolKills);
+        synchronized (protocolFaults) {
+            System.out.println("FaultSuiteIT faults at protocol points: " + protocolFaults);
         }
         System.out.println(figures);
         int started = cloud.runs().size();
@@ -355,9 +354,9 @@ class FaultSuiteIT {
         if (!settled) {
             unsettled++;
         }
-        armed.forEach((hold, point) -> {
+        armed.forEach((hold, fault) -> {
             if (hold.cancel()) {
-                done.add("(" + point + " not reached)");
+                done.add("(" + fault + ": not reached)");
             }
         });
         armed.clear();
@@ -495,10 +494,12 @@ class FaultSuiteIT {
                 }));
             }
         }
-        if (random.nextDouble() < PROTOCOL_KILL_CHANCE) {
+        if (random.nextDouble() < PROTOCOL_FAULT_CHANCE) {
             ProtocolPoint point = ProtocolPoint.values()[random.nextInt(ProtocolPoint.values().length)];
+            boolean kill = random.nextDouble() < 0.6;
             // Armed early: the plan change is seen within one plan interval, and its launches follow.
-            steps.add(new Step(random.nextInt(250), "kill -9 at " + point, () -> armKill(point)));
+            steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point,
+                    () -> armAt(point, kill)));
         }
         return steps;
     }
@@ -537,20 +538,35 @@ class FaultSuiteIT {
     // --- replicas -------------------------------------------------------------------------------------------
 
     /**
-     * Arms a kill at a launch-protocol instant: the sandbox keeps back its answer to the next call that reaches
-     * {@code point}, the suite kills the replica that sent it and waits for it to be dead, then lets the answer
-     * go (to nobody). Disarmed at the end of the scenario if no call reached it.
+     * Arms a fault at a launch-protocol instant: the sandbox keeps back its answer to the next call that reaches
+     * {@code point}. Then either the suite kills the replica that sent it and waits for it to be dead before the
+     * answer goes (to nobody), or the connection is closed without an answer, as when a network fails after the
+     * effect (the caller lives on, not knowing whether its call took effect). Disarmed at the end of the scenario
+     * if no call reached it.
      */
-    void armKill(ProtocolPoint point) {
+    void armAt(ProtocolPoint point, boolean kill) {
         HeldAnswer hold = cloud.holdNext(point.reached);
-        armed.put(hold, point);
+        armed.put(hold, (kill ? "kill -9 at " : "answer lost at ") + point);
         hold.held().thenAccept(call -> {
+            if (!kill) {
+                hold.drop();
+                count("answer lost at protocol point");
+                countAt("answer lost at " + point);
+                System.out.printf("  answer lost at %s (%s)%n", point, call);
+                return;
+            }
             try {
                 killSender(point, call);
             } finally {
                 hold.release();
             }
         });
+    }
+
+    void countAt(String what) {
+        synchronized (protocolFaults) {
+            protocolFaults.merge(what, 1, Integer::sum);
+        }
     }
 
     /** Runs on the sandbox's thread while the answer to {@code call} is held. */
@@ -569,9 +585,7 @@ class FaultSuiteIT {
             return;
         }
         count("kill -9 at protocol point");
-        synchronized (protocolKills) {
-            protocolKills.merge(point, 1, Integer::sum);
-        }
+        countAt("kill -9 at " + point);
         if (wasLeader) {
             deaths.add(new Death(sender.identity, System.nanoTime(), false, scenario));
         }
