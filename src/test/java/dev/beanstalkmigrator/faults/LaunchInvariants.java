@@ -57,6 +57,7 @@ final class LaunchInvariants {
         String version;
         String rerun;
         boolean outcomeRecorded;
+        boolean outcomeLost;
 
         Launch(RunRecord run) {
             this.run = run;
@@ -82,6 +83,7 @@ final class LaunchInvariants {
     private long lastWriteSeq = -1;
     private int staleWrites;
     private int unparseable;
+    private int lostOutcomes;
     private Broken first;
     private String context = "";
 
@@ -107,6 +109,11 @@ final class LaunchInvariants {
         return unparseable;
     }
 
+    /** Started tasks whose outcome the ledger lost (their launch's record dropped or finished otherwise). */
+    synchronized int lostOutcomes() {
+        return lostOutcomes;
+    }
+
     synchronized int duplicates() {
         return tasksByKey.values().stream().mapToInt(s -> Math.max(0, s.size() - 1)).sum();
     }
@@ -116,9 +123,9 @@ final class LaunchInvariants {
         return List.copyOf(byArn.values());
     }
 
-    /** The started tasks whose outcome is not in the ledger yet. */
+    /** The started tasks whose outcome is not in the ledger yet (and not known to be lost). */
     synchronized List<String> outcomesMissing() {
-        return byArn.values().stream().filter(l -> !l.outcomeRecorded)
+        return byArn.values().stream().filter(l -> !l.outcomeRecorded && !l.outcomeLost)
                 .map(l -> "outcome of " + l.describe(List.of(l.run.taskArn()))).toList();
     }
 
@@ -176,28 +183,36 @@ final class LaunchInvariants {
         }
         lastWriteSeq = write.seq();
         for (Launch launch : byArn.values()) {
-            if (launch.outcomeRecorded) {
+            if (launch.outcomeRecorded || launch.outcomeLost) {
                 continue;
             }
             MigrationRecord record = find(ledger, launch.environment, launch.launchId);
             List<String> task = List.of(launch.run.taskArn());
             if (record == null) {
+                lost(launch);
                 breaks(OUTCOME_KEPT, launch.describe(task) + ": ledger write #" + write.seq() + " by "
                         + write.holder() + " dropped the launch's record before its outcome");
             } else if (record.phase().terminal()) {
                 if (launch.run.taskArn().equals(record.taskArn())) {
                     launch.outcomeRecorded = true;
                 } else {
+                    lost(launch);
                     breaks(OUTCOME_KEPT, launch.describe(task) + ": ledger write #" + write.seq() + " by "
                             + write.holder() + " recorded " + record.phase()
                             + (record.reason() == null ? "" : " (" + record.reason() + ")") + " for task "
                             + record.taskArn());
                 }
             } else if (record.taskArn() != null && !record.taskArn().equals(launch.run.taskArn())) {
+                lost(launch);
                 breaks(OUTCOME_KEPT, launch.describe(task) + ": ledger write #" + write.seq() + " by "
                         + write.holder() + " follows task " + record.taskArn() + " instead");
             }
         }
+    }
+
+    private void lost(Launch launch) {
+        launch.outcomeLost = true;
+        lostOutcomes++;
     }
 
     private void breaks(String invariant, String detail) {

@@ -76,6 +76,8 @@ class LaunchInvariantsTest {
         invariants.ledgerWritten(write("r1", SECOND), ledger(), null);
         assertEquals(LaunchInvariants.OUTCOME_KEPT, invariants.firstBroken().invariant());
         assertTrue(invariants.firstBroken().detail().contains("dropped the launch's record"));
+        assertEquals(1, invariants.lostOutcomes());
+        assertEquals(List.of(), invariants.outcomesMissing(), "lost, not missing");
 
         LaunchInvariants other = new LaunchInvariants(LEASE);
         other.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
