@@ -21,7 +21,8 @@ import java.util.List;
  *                        record there; otherwise null
  * @param tasksStarted    for a RunTask, the tasks this call started (none when ECS refused it, and none when it
  *                        replayed a client token: the tasks it answers with were started by the first call)
- * @param atNanos         when the call took effect (sandbox monotonic clock, {@link System#nanoTime()})
+ * @param atNanos         when the sandbox, the effect done, came to answer it (sandbox monotonic clock,
+ *                        {@link System#nanoTime()})
  */
 public record SandboxCall(String operation, int status, InetSocketAddress client, String bucket, String key,
                           byte[] previousContent, byte[] content, ObjectWrite ledgerWrite, List<RunRecord> tasksStarted,

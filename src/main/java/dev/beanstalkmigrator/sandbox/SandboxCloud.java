@@ -296,8 +296,10 @@ public final class SandboxCloud implements AutoCloseable {
         if (holds.isEmpty() && callWatchers.isEmpty()) {
             return true;
         }
+        // Copies: the stored object keeps its own bytes whatever a watcher does with these.
         SandboxCall call = new SandboxCall(key, resp.status, ex.getRemoteAddress(), r.putBucket, r.putKey,
-                r.previousContent, r.putContent, r.ledgerWrite, r.tasksStarted, System.nanoTime());
+                r.previousContent == null ? null : r.previousContent.clone(),
+                r.putContent == null ? null : r.putContent.clone(), r.ledgerWrite, r.tasksStarted, System.nanoTime());
         for (Consumer<SandboxCall> watcher : callWatchers) {
             try {
                 watcher.accept(call);
