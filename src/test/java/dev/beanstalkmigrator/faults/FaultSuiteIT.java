@@ -85,7 +85,10 @@ class FaultSuiteIT {
     static final Duration TIMEOUT = Duration.ofSeconds(2);
     static final Duration SCENARIO_DEADLINE = Duration.ofSeconds(40);
     static final Duration FINAL_DEADLINE = Duration.ofSeconds(90);
-    /** How often a scenario arms a fault at a launch-protocol instant, besides its scheduled faults. */
+    /**
+     * How often a scenario arms a kill at a launch-protocol instant, and (drawn apart) a lost answer at one,
+     * besides its scheduled faults.
+     */
     static final double PROTOCOL_FAULT_CHANCE = 0.75;
     static final List<String> OPERATIONS = List.of("s3:PutObject", "s3:GetObject", "s3:*", "ecs:RunTask",
             "ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "ecs:DescribeTaskDefinition", "ecs:*",
@@ -503,12 +506,14 @@ class FaultSuiteIT {
                 }));
             }
         }
-        if (random.nextDouble() < PROTOCOL_FAULT_CHANCE) {
-            ProtocolPoint point = ProtocolPoint.values()[random.nextInt(ProtocolPoint.values().length)];
-            boolean kill = random.nextDouble() < 0.6;
-            // Armed early: the plan change is seen within one plan interval, and its launches follow.
-            steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point,
-                    () -> armAt(point, kill)));
+        // A kill and a lost answer at launch-protocol instants, each drawn on its own; armed early: the plan change
+        // is seen within one plan interval, and its launches follow.
+        for (boolean kill : new boolean[] {true, false}) {
+            if (random.nextDouble() < PROTOCOL_FAULT_CHANCE) {
+                ProtocolPoint point = ProtocolPoint.values()[random.nextInt(ProtocolPoint.values().length)];
+                steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point,
+                        () -> armAt(point, kill)));
+            }
         }
         return steps;
     }
