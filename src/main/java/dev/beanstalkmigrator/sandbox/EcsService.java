@@ -310,7 +310,7 @@ final class EcsService {
             case "DescribeTaskDefinition" -> describeTaskDefinition(in);
             case "ListTaskDefinitions" -> listTaskDefinitions(in);
             case "DeregisterTaskDefinition" -> deregisterTaskDefinition(in);
-            case "RunTask" -> runTask(in);
+            case "RunTask" -> runTask(in, r);
             case "DescribeTasks" -> describeTasks(in);
             case "ListTasks" -> listTasks(in);
             case "StopTask" -> stopTask(in);
@@ -462,7 +462,7 @@ final class EcsService {
         return c;
     }
 
-    private synchronized ObjectNode runTask(ObjectNode in) {
+    private synchronized ObjectNode runTask(ObjectNode in, SandboxRequest r) {
         Instant now = Instant.now();
         int count = in.has("count") ? in.get("count").asInt() : 1;
         if (count < 1 || count > 10) {
@@ -600,7 +600,9 @@ final class EcsService {
             tasks.put(t.arn, t);
             arns.add(t.arn);
             list.add(taskNode(t, now, false));
-            runs.add(record(t, clientToken, tagMap, containerOverrides, now));
+            RunRecord run = record(t, clientToken, tagMap, containerOverrides, now);
+            runs.add(run);
+            r.tasksStarted.add(run);
         }
         if (clientToken != null) {
             clientTokens.put(clientToken, new TokenEntry(List.copyOf(arns), now));

@@ -46,7 +46,7 @@ final class S3Service {
 
     /** Sees every PutObject the wire protocol accepts. */
     interface PutListener {
-        void accepted(String bucket, String key, byte[] content, String etag);
+        void accepted(SandboxRequest request, String bucket, String key, byte[] content, String etag);
     }
 
     S3Service(String region) {
@@ -428,9 +428,13 @@ final class S3Service {
             o = new S3Object(content, etagOf(content), Instant.now(),
                     contentType == null || contentType.isBlank() ? "binary/octet-stream" : contentType, meta);
             b.objects.put(key, o);
+            r.putBucket = bucketName;
+            r.putKey = key;
+            r.previousContent = existing == null ? null : existing.content();
+            r.putContent = content;
             PutListener listener = putListener;
             if (listener != null) {
-                listener.accepted(bucketName, key, content, o.etag());
+                listener.accepted(r, bucketName, key, content, o.etag());
             }
         }
         return SandboxResponse.empty(200).header("ETag", o.etag());

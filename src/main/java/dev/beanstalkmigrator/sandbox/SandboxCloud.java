@@ -23,12 +23,15 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.zip.ZipEntry;
@@ -76,6 +79,8 @@ public final class SandboxCloud implements AutoCloseable {
     private final Faults faults;
     private final SandboxControl control;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
+    private final List<HeldAnswer> holds = new CopyOnWriteArrayList<>();
+    private final List<Consumer<SandboxCall>> callWatchers = new CopyOnWriteArrayList<>();
     private final List<ObjectWrite> writes = new java.util.ArrayList<>();
     private ObjectWrite lastWrite;
     private final AtomicInteger planUploads = new AtomicInteger();
@@ -185,6 +190,9 @@ public final class SandboxCloud implements AutoCloseable {
         if (planWatcher != null) {
             planWatcher.shutdownNow();
         }
+        // Held answers go out (to whoever still listens), so no handler thread waits past the end.
+        holds.forEach(HeldAnswer::release);
+        holds.clear();
         server.stop(0);
         executor.shutdownNow();
     }
@@ -244,6 +252,84 @@ public final class SandboxCloud implements AutoCloseable {
         ecs.setRunTaskRateLimit(0, 0);
     }
 
+    // ---------------------------------------------------------------- held answers and call watchers
+
+    /**
+     * Keeps back the answer to the next call that {@code which} accepts, once that call has taken effect: a test
+     * can then act in the instant between the effect and the caller learning of it, as a crash of the caller at
+     * that instruction would (kill the caller, then {@link HeldAnswer#release()} or {@link HeldAnswer#drop()}).
+     * Examples: the next accepted write of the watched ledger whose new content records something its previous
+     * content did not ({@link SandboxCall#ledgerWrite()}, {@link SandboxCall#previousContent()},
+     * {@link SandboxCall#content()}); the next RunTask that started a task ({@link SandboxCall#tasksStarted()}).
+     *
+     * <p>Only calls that reached the simulated service are considered: not control calls, nor calls an injected
+     * fault failed or dropped. The condition runs on the sandbox's thread for each such call while the hold is
+     * armed, and must be quick; one that throws counts as not accepting. Several holds may be armed; a call is
+     * held by the first armed one (in arming order) that accepts it, and each hold holds at most one call.
+     */
+    public HeldAnswer holdNext(Predicate<SandboxCall> which) {
+        HeldAnswer hold = new HeldAnswer(which);
+        holds.add(hold);
+        if (closed) {
+            hold.cancel();
+        }
+        return hold;
+    }
+
+    /**
+     * Shows {@code watcher} every call that reached a simulated service, once it has taken effect and before it is
+     * answered (and before any hold considers it), on the thread that carries it: several at once for calls on
+     * different connections, so calls that did not wait for each other may be seen out of order
+     * ({@link ObjectWrite#seq()} orders ledger writes). A watcher that throws is logged and ignored. Closing the
+     * returned handle stops the watching.
+     */
+    public AutoCloseable watchCalls(Consumer<SandboxCall> watcher) {
+        callWatchers.add(watcher);
+        return () -> callWatchers.remove(watcher);
+    }
+
+    /**
+     * Tells the watchers of a call that took effect and lets the first armed hold that accepts it keep its answer
+     * back; false when the connection is to be dropped instead of answered.
+     */
+    private boolean beforeAnswer(HttpExchange ex, SandboxRequest r, String key, SandboxResponse resp) {
+        if (holds.isEmpty() && callWatchers.isEmpty()) {
+            return true;
+        }
+        // Copies: the stored object keeps its own bytes whatever a watcher does with these.
+        SandboxCall call = new SandboxCall(key, resp.status, ex.getRemoteAddress(), r.putBucket, r.putKey,
+                r.previousContent == null ? null : r.previousContent.clone(),
+                r.putContent == null ? null : r.putContent.clone(), r.ledgerWrite, r.tasksStarted, System.nanoTime());
+        for (Consumer<SandboxCall> watcher : callWatchers) {
+            try {
+                watcher.accept(call);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "sandbox: a call watcher failed on " + call, e);
+            }
+        }
+        holds.removeIf(h -> !h.isArmed() && !h.isHeld());
+        for (HeldAnswer hold : holds) {
+            boolean mine;
+            try {
+                mine = hold.claim(call);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "sandbox: a hold's condition failed on " + call, e);
+                mine = false;
+            }
+            if (mine) {
+                try {
+                    return hold.hold(call);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                } finally {
+                    holds.remove(hold);
+                }
+            }
+        }
+        return true;
+    }
+
     // ---------------------------------------------------------------- records and world mutations
 
     /** Every task started by RunTask, oldest first. */
@@ -265,24 +351,26 @@ public final class SandboxCloud implements AutoCloseable {
             writes.clear();
             lastWrite = null;
         }
-        s3.setPutListener((b, key, content, etag) -> {
+        s3.setPutListener((request, b, key, content, etag) -> {
             if (!b.equals(bucket) || !key.equals(ledgerKey)) {
                 return;
             }
             long now = System.nanoTime();
             String holder = nested(content, "lease", "holder");
+            ObjectWrite write;
             synchronized (writes) {
                 ObjectWrite previous = lastWrite;
-                ObjectWrite write = new ObjectWrite(writes.size(), key, etag, holder,
+                write = new ObjectWrite(writes.size(), key, etag, holder,
                         previous == null ? null : previous.holder(), previous == null ? -1 : now - previous.atNanos(),
                         now, Instant.now());
                 writes.add(write);
                 lastWrite = write;
             }
+            request.ledgerWrite = write;
         });
     }
 
-    /** The watched writes accepted so far, oldest first (see {@link #watchLeaseAndLedger}). */
+    /** The watched writes accepted so far, oldest first (see {@link #watchLedger}). */
     public List<ObjectWrite> writes() {
         synchronized (writes) {
             return List.copyOf(writes);
@@ -593,6 +681,11 @@ public final class SandboxCloud implements AutoCloseable {
                     LOG.log(Level.WARNING, "sandbox: " + key + " failed", e);
                     resp = render(r, internal(r.service, e));
                 }
+            }
+            if (d.failure() == null && !beforeAnswer(ex, r, key, resp)) {
+                count(key + ":dropped");
+                ex.close();
+                return;
             }
             count(key + ":" + resp.status);
             resp.header("x-amz-request-id", r.requestId);

@@ -21,6 +21,15 @@ final class SandboxRequest {
     final String requestId;
     String service;
     String operation;
+    /** Set by the services as the call takes effect, for {@link SandboxCall}: an accepted PutObject's object. */
+    String putBucket;
+    String putKey;
+    byte[] previousContent;
+    byte[] putContent;
+    /** The watched ledger's record of this call's write, when it was one. */
+    ObjectWrite ledgerWrite;
+    /** The tasks a RunTask started. */
+    final List<RunRecord> tasksStarted = new ArrayList<>();
 
     SandboxRequest(String method, String rawPath, String rawQuery, Headers headers, byte[] body, String requestId) {
         this.method = method;

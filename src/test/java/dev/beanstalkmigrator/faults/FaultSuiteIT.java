@@ -11,8 +11,10 @@ import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.Fault;
 import dev.beanstalkmigrator.sandbox.FaultKind;
+import dev.beanstalkmigrator.sandbox.HeldAnswer;
 import dev.beanstalkmigrator.sandbox.ObjectWrite;
 import dev.beanstalkmigrator.sandbox.RunRecord;
+import dev.beanstalkmigrator.sandbox.SandboxCall;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import java.io.IOException;
@@ -21,38 +23,47 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
+import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
 
 /**
  * Three replicas of the packaged operator ({@code target/quarkus-app/quarkus-run.jar}) against one sandbox in this
- * JVM, under a seeded random schedule of faults: kill -9 (of the leader or anyone), halts at the instants of the
- * launch protocol (fault injection: after the intent, after RunTask, after the ARN, after the outcome), SIGSTOP
- * longer than the lease then SIGCONT, orderly restarts, and sandbox faults per operation (throttling storms, 5xx,
- * latency, dropped connections, S3 409 and 412), while the plan changes across eight environments (new versions
- * that succeed, fail or hang until their timeout, reruns, suspends).
+ * JVM, under a seeded random schedule of faults: kill -9 (of the leader or anyone), kill -9 or a lost answer at the
+ * instants of the launch protocol, SIGSTOP longer than the lease then SIGCONT, orderly restarts, and sandbox faults
+ * per operation (throttling storms, 5xx, latency, dropped connections, S3 409 and 412), while the plan changes
+ * across eight environments (new versions that succeed, fail or hang until their timeout, reruns, suspends).
+ *
+ * <p>The launch protocol's instants are reached from outside, as a crash would meet them: the sandbox keeps back
+ * its answer to the call that recorded the intent (a ledger write with a new Launching record), started the task
+ * (a RunTask), recorded the task's ARN or recorded an outcome ({@link SandboxCloud#holdNext}); the suite kills the
+ * replica that sent it (the process that owns the caller's socket) and answers only once it is dead, or closes the
+ * connection without an answer while the replica lives on. Nothing in the product knows about it.
  *
  * <p>A scenario is one round: a plan change, a few faults from the schedule, then a wait until quiescent (every
  * desired migration of an active environment finished, nothing in flight, every started task's outcome in the
- * ledger) or a deadline. Killed replicas are restarted; the others live on. Invariants, checked against the
- * sandbox's own records (every RunTask with its tags; every accepted write of the ledger, which holds the lease) and the
- * ledger: no (environment, version, rerun) has more than one task; every started task's outcome ends in the
- * ledger; every desired version ends Succeeded, Failed, TimedOut or LaunchLost; the ledger always parses; no
- * write moves the lease from one replica to another before the previous holder's lease ran out by the sandbox's
- * clock (which is also what a deposed leader's write accepted after a takeover would look like): stale-leader
- * writes accepted, 0.
+ * ledger) or a deadline. Killed replicas are restarted; the others live on. The invariants
+ * ({@link LaunchInvariants}) are checked as the sandbox sees the events (every RunTask as it starts a task, every
+ * accepted write of the ledger, which holds the lease): the intent is in the ledger before RunTask; no (environment,
+ * version, rerun) has more than one task; a started task's launch keeps its record until that record holds the
+ * task's outcome; the ledger always parses; no write moves the lease from one replica to another before the previous
+ * holder's lease ran out by the sandbox's clock (which is also what a deposed leader's write accepted after a
+ * takeover would look like): stale-leader writes accepted, 0. The first break stops the run at once, and its failure
+ * names the invariant and the launch. At the end, every desired version must have ended Succeeded, Failed, TimedOut
+ * or LaunchLost, with every started task's outcome in the ledger.
  *
  * <p>Sizes: {@value #CI_SCENARIOS} scenarios by default (inside {@code ./mvnw verify}); {@code -Dsoak=500} for a
  * long run. {@code -Dfaults.seed=N} replays a seed (the schedule and every random choice; process timing is the
@@ -74,7 +85,11 @@ class FaultSuiteIT {
     static final Duration TIMEOUT = Duration.ofSeconds(2);
     static final Duration SCENARIO_DEADLINE = Duration.ofSeconds(40);
     static final Duration FINAL_DEADLINE = Duration.ofSeconds(90);
-    static final List<String> POINTS = List.of("INTENT_RECORDED", "TASK_STARTED", "ARN_RECORDED", "OUTCOME_RECORDED");
+    /**
+     * How often a scenario arms a kill at a launch-protocol instant, and (drawn apart) a lost answer at one,
+     * besides its scheduled faults.
+     */
+    static final double PROTOCOL_FAULT_CHANCE = 0.75;
     static final List<String> OPERATIONS = List.of("s3:PutObject", "s3:GetObject", "s3:*", "ecs:RunTask",
             "ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "ecs:DescribeTaskDefinition", "ecs:*",
             "elasticbeanstalk:DescribeEnvironments", "elasticbeanstalk:DescribeConfigurationSettings",
@@ -101,44 +116,66 @@ class FaultSuiteIT {
         }
     }
 
-    /** A task the sandbox started, as the suite has matched it with the ledger. */
-    static final class Launched {
-        final RunRecord run;
-        final String launchId;
-        String key;
-        boolean outcomeRecorded;
+    /**
+     * The instants between the steps of a launch where a crash is most dangerous, each recognised by the call
+     * whose effect marks it: the sandbox holds that call's answer while the suite kills its sender (or loses the
+     * answer).
+     */
+    enum ProtocolPoint {
+        /** A ledger write that records a new Launching record (the intent); RunTask not called yet. */
+        INTENT_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> before == null
+                && after.phase() == Phase.Launching)),
+        /** A RunTask that started a task; its ARN is in no ledger yet. */
+        TASK_STARTED(call -> !call.tasksStarted().isEmpty()),
+        /** A ledger write that records a task ARN where the launch had none. */
+        ARN_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> after.taskArn() != null
+                && (before == null || before.taskArn() == null))),
+        /** A ledger write that records a migration's outcome (Succeeded, Failed, TimedOut). */
+        OUTCOME_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> before != null
+                && !before.phase().terminal() && after.phase().terminal()));
 
-        Launched(RunRecord run) {
-            this.run = run;
-            this.launchId = run.tags().get("beanstalk-migrator:launch-id");
+        final Predicate<SandboxCall> reached;
+
+        ProtocolPoint(Predicate<SandboxCall> reached) {
+            this.reached = reached;
+        }
+
+        /** Whether some record of the written ledger, compared with the one it replaced, is such a change. */
+        static boolean changed(SandboxCall call, BiPredicate<MigrationRecord, MigrationRecord> change) {
+            Map<String, MigrationRecord> before = LaunchInvariants.records(call.previousContent() == null ? null
+                    : LedgerCodec.read(call.previousContent()));
+            return LaunchInvariants.records(LedgerCodec.read(call.content())).entrySet().stream()
+                    .anyMatch(e -> change.test(before.get(e.getKey()), e.getValue()));
         }
     }
 
-    /** The leader stopped acting (killed, halted, paused) at {@code atNanos}. */
+    /** The leader stopped acting (killed, paused) at {@code atNanos}. */
     record Death(String identity, long atNanos, boolean paused, int scenario) {}
 
     SandboxCloud cloud;
     final List<Replica> replicas = new ArrayList<>();
     final List<Env> envs = new ArrayList<>();
-    final Map<String, Launched> launches = new LinkedHashMap<>();
-    final Map<String, Set<String>> tasksByKey = new HashMap<>();
-    final List<Death> deaths = new ArrayList<>();
-    final List<String> violations = new ArrayList<>();
+    final LaunchInvariants invariants = new LaunchInvariants(LEASE);
+    final List<Death> deaths = Collections.synchronizedList(new ArrayList<>());
+    final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final Set<String> registeredVersions = new HashSet<>();
     final Map<String, Integer> faultCounts = new LinkedHashMap<>();
+    final Map<String, Integer> protocolFaults = new TreeMap<>();
+    final Map<HeldAnswer, String> armed = new LinkedHashMap<>();
+    final Set<String> exits = new HashSet<>();
     Thread shutdownHook;
     Random random;
     long seed;
-    int runsSeen;
+    long began;
+    int scenarios;
     int writesSeen;
-    int staleWrites;
     int lateRenewals;
     int ledgerReads;
     int ledgerParseFailures;
     int versionCounter;
     int unsettled;
-    long longestTakeoverNanos = -1;
-    int scenario;
+    volatile long longestTakeoverNanos = -1;
+    volatile int scenario;
 
     @AfterEach
     void tearDown() {
@@ -159,12 +196,12 @@ class FaultSuiteIT {
     void exactlyOnceAndOneLeaderUnderASeededStormOfFaults() throws Exception {
         assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run the package phase first");
         int soak = Integer.getInteger("soak", 0);
-        int scenarios = soak > 0 ? soak : Integer.getInteger("faults.scenarios", CI_SCENARIOS);
+        scenarios = soak > 0 ? soak : Integer.getInteger("faults.scenarios", CI_SCENARIOS);
         seed = Long.getLong("faults.seed", new Random().nextLong());
         random = new Random(seed);
         System.out.println("FaultSuiteIT: seed " + seed + " (replay with -Dfaults.seed=" + seed + "), " + scenarios
                 + " scenarios" + (soak > 0 ? " (soak)" : ""));
-        long began = System.nanoTime();
+        began = System.nanoTime();
 
         Files.createDirectories(WORK);
         for (int i = 0; i < 3; i++) {
@@ -173,6 +210,7 @@ class FaultSuiteIT {
         cloud = SandboxCloud.start(SandboxOptions.builder().port(0).faultRandomSeed(seed)
                 .seed(Path.of("src/test/resources/faults/seed.yaml")).threads(96).build());
         cloud.watchLedger(BUCKET, LEDGER_KEY);
+        cloud.watchCalls(this::checkInvariants);
         registeredVersions.add("v0-ok");
         for (int i = 0; i < ENVIRONMENTS; i++) {
             envs.add(new Env(String.format("fleet-%02d", i)));
@@ -200,48 +238,106 @@ class FaultSuiteIT {
         shutdownHook = new Thread(() -> replicas.forEach(Replica::destroy), "fault-suite-cleanup");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         for (Replica replica : replicas) {
-            startArmed(replica);
+            replica.start();
         }
 
         settle("start", Duration.ofSeconds(90));
         for (scenario = 1; scenario <= scenarios; scenario++) {
+            invariants.context("scenario " + scenario + ", seed " + seed + " (replay with -Dfaults.seed=" + seed + ")");
             runScenario();
         }
 
         // The end: no more faults, everyone back, nothing suspended; everything desired must finish.
         scenario = scenarios + 1;
+        invariants.context("after the last scenario, seed " + seed + " (replay with -Dfaults.seed=" + seed + ")");
         cloud.clearFaults();
         for (Replica replica : replicas) {
             replica.resume();
         }
-        restartDead(true);
+        restartDead();
         envs.forEach(e -> e.suspended = false);
         uploadPlan();
         boolean settled = settle("final", FINAL_DEADLINE);
         observe();
+        List<String> unsettledNow = unsettled(readLedger());
 
-        int lost = (int) launches.values().stream().filter(l -> !l.outcomeRecorded).count();
-        int duplicates = tasksByKey.values().stream().mapToInt(s -> Math.max(0, s.size() - 1)).sum();
-        List<String> undone = undone(readLedger());
-        int injected = faultCounts.values().stream().mapToInt(Integer::intValue).sum();
-        String figures = String.format("FaultSuiteIT figures: scenarios %d, faults injected %d %s, tasks launched %d,"
+        String figures = figures();
+        synchronized (protocolFaults) {
+            System.out.println("FaultSuiteIT faults at protocol points: " + protocolFaults);
+        }
+        System.out.println(figures);
+        int started = cloud.runs().size();
+        if (started != invariants.launches().size()) {
+            violations.add(started + " tasks started, " + invariants.launches().size() + " seen as they started");
+        }
+        violations.forEach(v -> System.out.println("FaultSuiteIT violation: " + v));
+        assertTrue(settled, () -> "not settled after the faults stopped: " + unsettledNow + "; " + figures);
+        assertEquals(List.of(), violations, figures);
+        assertEquals(0, invariants.duplicates(), figures);
+        assertEquals(0, invariants.lostOutcomes(), figures);
+        assertEquals(List.of(), invariants.outcomesMissing(), figures);
+        assertEquals(0, invariants.staleWrites(), figures);
+        assertEquals(0, ledgerParseFailures + invariants.unparseable(), figures);
+        assertEquals(List.of(), unsettledNow, figures);
+    }
+
+    /**
+     * The figures line. Lost outcomes: those the invariants saw lost, and after the last scenario those still
+     * missing (while the run goes on, a missing outcome may just not be recorded yet).
+     */
+    String figures() {
+        Map<String, Integer> counts;
+        synchronized (faultCounts) {
+            counts = new LinkedHashMap<>(faultCounts);
+        }
+        int injected = counts.values().stream().mapToInt(Integer::intValue).sum();
+        return String.format("FaultSuiteIT figures: scenarios %d, faults injected %d %s, tasks launched %d,"
                         + " duplicates %d, lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
                         + " lease nobody took: %d), longest leader death to new leader acting %s, ledger reads"
                         + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s",
-                scenarios, injected, faultCounts, launches.size(), duplicates, lost, staleWrites, lateRenewals,
+                Math.min(scenario, scenarios), injected, counts, invariants.launches().size(), invariants.duplicates(),
+                invariants.lostOutcomes() + (scenario > scenarios ? invariants.outcomesMissing().size() : 0),
+                invariants.staleWrites(), lateRenewals,
                 longestTakeoverNanos < 0 ? "n/a" : longestTakeoverNanos / 1_000_000 + " ms", ledgerReads,
-                ledgerParseFailures, unsettled, seed, Duration.ofNanos(System.nanoTime() - began).toSeconds());
-        System.out.println(figures);
-        launches.values().stream().filter(l -> !l.outcomeRecorded).forEach(l -> violations.add(
-                "lost outcome: task " + l.run.taskArn() + " launch " + l.launchId + " key " + l.key));
-        violations.forEach(v -> System.out.println("FaultSuiteIT violation: " + v));
-        assertTrue(settled, () -> "not settled after the faults stopped: " + undone + "; " + figures);
-        assertEquals(List.of(), violations, figures);
-        assertEquals(0, duplicates, figures);
-        assertEquals(0, lost, figures);
-        assertEquals(0, staleWrites, figures);
-        assertEquals(0, ledgerParseFailures, figures);
-        assertEquals(List.of(), undone, figures);
+                ledgerParseFailures + invariants.unparseable(), unsettled, seed,
+                Duration.ofNanos(System.nanoTime() - began).toSeconds());
+    }
+
+    /** Stops the run at the first broken invariant, naming it and the launch, with the figures so far. */
+    void failIfBroken() {
+        LaunchInvariants.Broken broken = invariants.firstBroken();
+        if (broken != null) {
+            String figures = figures();
+            System.out.println("FaultSuiteIT: " + broken.message());
+            System.out.println(figures);
+            throw new AssertionFailedError(broken.message() + "; " + figures);
+        }
+    }
+
+    /** Sees each call as it takes effect, before it is answered: feeds the invariants. */
+    void checkInvariants(SandboxCall call) {
+        for (RunRecord run : call.tasksStarted()) {
+            // The caller has no answer yet, so the ledger now holds all it wrote before calling RunTask.
+            invariants.taskStarted(run, parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY)));
+        }
+        if (call.isLedgerWrite()) {
+            MigrationStatus ledger;
+            try {
+                ledger = LedgerCodec.read(call.content());
+            } catch (RuntimeException e) {
+                invariants.ledgerWritten(call.ledgerWrite(), null, e.getMessage());
+                return;
+            }
+            invariants.ledgerWritten(call.ledgerWrite(), ledger, null);
+        }
+    }
+
+    static MigrationStatus parseOrNull(byte[] ledger) {
+        try {
+            return ledger == null ? null : LedgerCodec.read(ledger);
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     // --- one scenario ---------------------------------------------------------------------------------------
@@ -257,11 +353,7 @@ class FaultSuiteIT {
         long start = System.nanoTime();
         List<String> done = new ArrayList<>();
         for (Step step : steps.stream().sorted(Comparator.comparingLong(Step::offsetMillis)).toList()) {
-            long wait = step.offsetMillis() - (System.nanoTime() - start) / 1_000_000;
-            if (wait > 0) {
-                Thread.sleep(wait); // the schedule's own timing, not a wait for a condition
-            }
-            observe();
+            watchUntil(start + step.offsetMillis() * 1_000_000);
             step.action().run();
             done.add(step.what());
         }
@@ -274,8 +366,30 @@ class FaultSuiteIT {
         if (!settled) {
             unsettled++;
         }
+        armed.forEach((hold, fault) -> {
+            if (hold.cancel()) {
+                done.add("(" + fault + ": not reached)");
+            }
+        });
+        armed.clear();
         System.out.printf("scenario %d: plan %s; faults %s; %s in %d ms%n", scenario, changes, done,
                 settled ? "settled" : "NOT settled", (System.nanoTime() - faultsOver) / 1_000_000);
+    }
+
+    /**
+     * Follows the run until {@code nanos} (the schedule's own timing, not a wait for a condition), looking at the
+     * sandbox's records every 100 ms and stopping at once when an invariant broke.
+     */
+    void watchUntil(long nanos) throws InterruptedException {
+        while (true) {
+            observe();
+            failIfBroken();
+            long left = (nanos - System.nanoTime()) / 1_000_000;
+            if (left <= 0) {
+                return;
+            }
+            Thread.sleep(Math.min(100, left));
+        }
     }
 
     List<String> changePlan(MigrationStatus ledger) {
@@ -349,7 +463,7 @@ class FaultSuiteIT {
                 }));
                 steps.add(new Step(back, "restart", () -> {
                     if (victim[0] != null && !victim[0].isAlive()) {
-                        unchecked(() -> startArmed(victim[0]));
+                        unchecked(victim[0]::start);
                     }
                 }));
             } else if (r < 0.37) {
@@ -381,7 +495,7 @@ class FaultSuiteIT {
                 steps.add(new Step(back, "start r" + which, () -> {
                     Replica replica = replicas.get(which);
                     if (!replica.isAlive()) {
-                        unchecked(() -> startArmed(replica));
+                        unchecked(replica::start);
                     }
                 }));
             } else {
@@ -390,6 +504,15 @@ class FaultSuiteIT {
                     cloud.injectFault(fault);
                     count("sandbox " + fault.kind().name().toLowerCase());
                 }));
+            }
+        }
+        // A kill and a lost answer at launch-protocol instants, each drawn on its own; armed early: the plan change
+        // is seen within one plan interval, and its launches follow.
+        for (boolean kill : new boolean[] {true, false}) {
+            if (random.nextDouble() < PROTOCOL_FAULT_CHANCE) {
+                ProtocolPoint point = ProtocolPoint.values()[random.nextInt(ProtocolPoint.values().length)];
+                steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point,
+                        () -> armAt(point, kill)));
             }
         }
         return steps;
@@ -428,51 +551,77 @@ class FaultSuiteIT {
 
     // --- replicas -------------------------------------------------------------------------------------------
 
-    /** Starts a replica, armed to halt at launch-protocol points half of the time (seeded per incarnation). */
-    void startArmed(Replica replica) throws IOException {
-        Random arming = new Random(seed ^ (replica.identity.hashCode() * 1_000_003L + replica.incarnation()));
-        List<String> points = new ArrayList<>();
-        if (arming.nextBoolean()) {
-            for (String point : POINTS) {
-                if (arming.nextInt(3) == 0) {
-                    points.add(point);
-                }
+    /**
+     * Arms a fault at a launch-protocol instant: the sandbox keeps back its answer to the next call that reaches
+     * {@code point}. Then either the suite kills the replica that sent it and waits for it to be dead before the
+     * answer goes (to nobody), or the connection is closed without an answer, as when a network fails after the
+     * effect (the caller lives on, not knowing whether its call took effect). Disarmed at the end of the scenario
+     * if no call reached it.
+     */
+    void armAt(ProtocolPoint point, boolean kill) {
+        HeldAnswer hold = cloud.holdNext(point.reached);
+        armed.put(hold, (kill ? "kill -9 at " : "answer lost at ") + point);
+        hold.held().thenAccept(call -> {
+            if (!kill) {
+                hold.drop();
+                count("answer lost at protocol point");
+                countAt("answer lost at " + point);
+                System.out.printf("  answer lost at %s (%s)%n", point, call);
+                return;
             }
+            try {
+                killSender(point, call);
+            } finally {
+                hold.release();
+            }
+        });
+    }
+
+    void countAt(String what) {
+        synchronized (protocolFaults) {
+            protocolFaults.merge(what, 1, Integer::sum);
         }
-        double[] chances = {0.1, 0.25, 0.5, 1.0};
-        replica.start(points, chances[arming.nextInt(chances.length)], arming.nextLong());
+    }
+
+    /** Runs on the sandbox's thread while the answer to {@code call} is held. */
+    void killSender(ProtocolPoint point, SandboxCall call) {
+        Replica sender = replicas.stream().filter(r -> r.sentFrom(call.client().getPort(), cloud.port()))
+                .findFirst().orElse(null);
+        if (sender == null) {
+            System.out.printf("  %s reached by %s, whose sender is gone%n", point, call);
+            return;
+        }
+        boolean wasLeader = sender.identity.equals(leaseHolder());
+        try {
+            sender.kill();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        count("kill -9 at protocol point");
+        countAt("kill -9 at " + point);
+        if (wasLeader) {
+            deaths.add(new Death(sender.identity, System.nanoTime(), false, scenario));
+        }
+        System.out.printf("  kill -9 %s%s at %s (%s)%n", sender.identity, wasLeader ? " (leader)" : "", point, call);
     }
 
     /**
-     * Counts the replicas that halted by themselves (fault injection) and restarts every dead replica: armed
-     * again unless {@code unarmed}.
+     * Restarts every dead replica. One that exited by itself (not killed, not stopped by the suite) is a
+     * violation: nothing in the schedule makes a replica exit on its own.
      */
-    void restartDead(boolean unarmed) throws IOException {
+    void restartDead() throws IOException {
         for (Replica replica : replicas) {
             if (replica.isAlive()) {
                 continue;
             }
-            if (replica.halted() && halts.add(replica.identity + "#" + replica.incarnation())) {
-                if (replica.exitCode() == 137) {
-                    count("halt at protocol point");
-                    long died = replica.diedAtNanos() < 0 ? System.nanoTime() : replica.diedAtNanos();
-                    if (replica.identity.equals(holderAt(died))) {
-                        deaths.add(new Death(replica.identity, died, false, scenario));
-                    }
-                } else {
-                    violations.add("scenario " + scenario + ": " + replica.identity + " exited with "
-                            + replica.exitCode() + " (see " + WORK.resolve(replica.identity + ".log") + ")");
-                }
+            if (replica.exitedByItself() && exits.add(replica.identity + "#" + replica.incarnation())) {
+                violations.add("scenario " + scenario + ": " + replica.identity + " exited with "
+                        + replica.exitCode() + " (see " + WORK.resolve(replica.identity + ".log") + ")");
             }
-            if (unarmed) {
-                replica.start(List.of(), 0, 0);
-            } else {
-                startArmed(replica);
-            }
+            replica.start();
         }
     }
-
-    final Set<String> halts = new HashSet<>();
 
     Replica leaderOrNull() {
         String holder = leaseHolder();
@@ -486,111 +635,69 @@ class FaultSuiteIT {
         return holder.isEmpty() ? null : holder;
     }
 
-    String holderAt(long nanos) {
-        String holder = null;
-        for (ObjectWrite write : cloud.writes()) {
-            if (write.atNanos() > nanos) {
-                break;
-            }
-            holder = write.holder().isEmpty() ? null : write.holder();
-        }
-        return holder;
-    }
-
     // --- observing ------------------------------------------------------------------------------------------
 
-    /** Waits until quiescent or the deadline; restarts halted replicas meanwhile. */
+    /**
+     * Waits until quiescent or the deadline, restarting dead replicas meanwhile; stops at once when an invariant
+     * broke.
+     */
     boolean settle(String what, Duration deadline) {
         AtomicBoolean quiet = new AtomicBoolean();
         try {
             await(what + " to settle").atMost(deadline).pollInterval(Duration.ofMillis(100)).until(() -> {
-                restartDead(false);
+                restartDead();
                 MigrationStatus ledger = observe();
-                quiet.set(ledger != null && undone(ledger).isEmpty()
-                        && launches.values().stream().allMatch(l -> l.outcomeRecorded));
-                return quiet.get();
+                quiet.set(ledger != null && unsettled(ledger).isEmpty());
+                return quiet.get() || invariants.firstBroken() != null;
             });
         } catch (ConditionTimeoutException e) {
-            MigrationStatus ledger = readLedger();
-            System.out.println("FaultSuiteIT: " + what + " did not settle within " + deadline + ": undone "
-                    + undone(ledger) + ", outcomes missing for " + launches.values().stream()
-                    .filter(l -> !l.outcomeRecorded).map(l -> l.launchId + "/" + l.key).toList()
-                    + ", replicas " + replicas.stream().map(r -> r.identity + (r.isAlive() ? r.isStopped()
-                    ? ":stopped" : ":up" : ":down")).toList());
+            System.out.println("FaultSuiteIT: " + what + " did not settle within " + deadline + ": "
+                    + unsettled(readLedger()) + ", replicas " + replicas.stream().map(r -> r.identity
+                    + (r.isAlive() ? r.isStopped() ? ":stopped" : ":up" : ":down")).toList());
         }
+        failIfBroken();
         return quiet.get();
     }
 
-    /** The keys of active environments whose desired migration has not finished, and in-flight records. */
-    List<String> undone(MigrationStatus ledger) {
+    /**
+     * What keeps the run from being quiescent: the keys of active environments whose desired migration has not
+     * finished, in-flight records, and started tasks whose outcome is not in the ledger (a ledger can show every
+     * desired migration finished while a task started along the way still misses its outcome).
+     */
+    List<String> unsettled(MigrationStatus ledger) {
         List<String> undone = new ArrayList<>();
         if (ledger == null) {
-            return List.of("(no readable ledger)");
-        }
-        for (Env env : envs) {
-            EnvironmentStatus status = ledger.environment(env.name);
-            MigrationRecord record = status == null ? null : status.find(env.version, env.rerun);
-            if (!env.suspended && (record == null || !record.phase().terminal())) {
-                undone.add(env.key() + (record == null ? "" : ":" + record.phase()));
+            undone.add("(no readable ledger)");
+        } else {
+            for (Env env : envs) {
+                EnvironmentStatus status = ledger.environment(env.name);
+                MigrationRecord record = status == null ? null : status.find(env.version, env.rerun);
+                if (!env.suspended && (record == null || !record.phase().terminal())) {
+                    undone.add(env.key() + (record == null ? "" : ":" + record.phase()
+                            + " launch " + record.launchId() + " task " + record.taskArn()));
+                }
+                if (status != null) {
+                    status.history().stream().filter(h -> h.phase().inFlight() && !(h.matches(env.version, env.rerun)))
+                            .forEach(h -> undone.add(Env.key(env.name, h.version(), h.rerun()) + ":" + h.phase()
+                                    + " launch " + h.launchId() + " task " + h.taskArn()));
+                }
             }
-            if (status != null) {
-                status.history().stream().filter(h -> h.phase().inFlight() && !(h.matches(env.version, env.rerun)))
-                        .forEach(h -> undone.add(Env.key(env.name, h.version(), h.rerun()) + ":" + h.phase()));
-            }
         }
+        undone.addAll(invariants.outcomesMissing());
         return undone;
     }
 
-    /** Reads what the sandbox recorded since last time, and the ledger; checks the invariants on them. */
+    /**
+     * Reads the ledger, and the sandbox's record of ledger writes since last time: late renewals, and how long
+     * each leader death took to be followed by another replica acting.
+     */
     MigrationStatus observe() {
         MigrationStatus ledger = readLedger();
-        List<RunRecord> runs = cloud.runs();
-        for (RunRecord run : runs.subList(runsSeen, runs.size())) {
-            Launched launched = new Launched(run);
-            Launched previous = launches.putIfAbsent(run.taskArn(), launched);
-            if (previous == null && launched.launchId != null && launches.values().stream()
-                    .filter(l -> launched.launchId.equals(l.launchId)).count() > 1) {
-                violations.add("scenario " + scenario + ": two tasks of launch " + launched.launchId);
-            }
-        }
-        runsSeen = runs.size();
-        if (ledger != null) {
-            for (Launched launched : launches.values()) {
-                if (launched.outcomeRecorded) {
-                    continue;
-                }
-                String environment = launched.run.tags().get("beanstalk-migrator:environment");
-                EnvironmentStatus status = ledger.environment(environment);
-                MigrationRecord record = status == null ? null : status.history().stream()
-                        .filter(h -> h.launchId().equals(launched.launchId)).findFirst().orElse(null);
-                if (record == null) {
-                    continue;
-                }
-                if (launched.key == null) {
-                    launched.key = Env.key(environment, record.version(), record.rerun());
-                    Set<String> tasks = tasksByKey.computeIfAbsent(launched.key, k -> new TreeSet<>());
-                    tasks.add(launched.run.taskArn());
-                    if (tasks.size() > 1) {
-                        violations.add("scenario " + scenario + ": duplicate tasks for " + launched.key + ": " + tasks);
-                    }
-                }
-                if (record.phase().terminal() && launched.run.taskArn().equals(record.taskArn())) {
-                    launched.outcomeRecorded = true;
-                }
-            }
-        }
         List<ObjectWrite> writes = cloud.writesSince(writesSeen);
         writesSeen += writes.size();
         for (ObjectWrite write : writes) {
             boolean early = write.sincePreviousNanos() < LEASE.toNanos();
-            if (write.takeover() && early) {
-                // Either a standby took the lease before it had lain unchanged for a whole lease, or a deposed
-                // leader's write was accepted after another replica had taken the lease.
-                staleWrites++;
-                violations.add("scenario " + scenario + ": ledger write #" + write.seq() + " by " + write.holder()
-                        + " accepted " + write.sincePreviousNanos() / 1_000_000 + " ms after a write by "
-                        + write.previousHolder() + ", whose lease had not run out");
-            } else if (!write.takeover() && !early && write.holder().equals(write.previousHolder())
+            if (!write.takeover() && !early && write.holder().equals(write.previousHolder())
                     && !write.holder().isEmpty()) {
                 // A leader paused past its lease whose write reached S3 when it resumed, nobody having taken the
                 // lease meanwhile: its compare-and-swap proves nobody else acted in between.
@@ -599,17 +706,19 @@ class FaultSuiteIT {
                         + write.seq() + " by " + write.holder() + ", " + write.sincePreviousNanos() / 1_000_000
                         + " ms after its previous write");
             }
-            for (var it = deaths.iterator(); it.hasNext(); ) {
-                Death death = it.next();
-                if (death.scenario() < scenario - 1) {
-                    it.remove(); // nobody else took over (the replica came back first): no takeover to time
-                } else if (write.atNanos() > death.atNanos() && !write.holder().isEmpty()
-                        && !write.holder().equals(death.identity())) {
-                    longestTakeoverNanos = Math.max(longestTakeoverNanos, write.atNanos() - death.atNanos());
-                    System.out.printf("  leader %s %s; %s acting %d ms later%n", death.identity(),
-                            death.paused() ? "paused" : "died", write.holder(),
-                            (write.atNanos() - death.atNanos()) / 1_000_000);
-                    it.remove();
+            synchronized (deaths) {
+                for (var it = deaths.iterator(); it.hasNext(); ) {
+                    Death death = it.next();
+                    if (death.scenario() < scenario - 1) {
+                        it.remove(); // nobody else took over (the replica came back first): no takeover to time
+                    } else if (write.atNanos() > death.atNanos() && !write.holder().isEmpty()
+                            && !write.holder().equals(death.identity())) {
+                        longestTakeoverNanos = Math.max(longestTakeoverNanos, write.atNanos() - death.atNanos());
+                        System.out.printf("  leader %s %s; %s acting %d ms later%n", death.identity(),
+                                death.paused() ? "paused" : "died", write.holder(),
+                                (write.atNanos() - death.atNanos()) / 1_000_000);
+                        it.remove();
+                    }
                 }
             }
         }
@@ -666,9 +775,5 @@ class FaultSuiteIT {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    static String joined(List<String> items) {
-        return items.stream().collect(Collectors.joining(", "));
     }
 }

@@ -11,11 +11,12 @@ import java.util.Map;
 /**
  * One replica of the packaged operator: a separate JVM, restarted under the same identity after each death.
  * Killed with SIGKILL, paused with SIGSTOP, resumed with SIGCONT, stopped with SIGTERM (each incarnation an
- * {@link OperatorProcess}). Every incarnation appends to the replica's log file.
+ * {@link OperatorProcess}); tells whether it sent a request the sandbox holds (by the caller's port). Every
+ * incarnation appends to the replica's log file.
  */
 final class Replica {
 
-    /** How a replica is started: everything but its identity and its fault-injection arming. */
+    /** How a replica is started: everything but its identity. */
     record Launch(Path jar, Path logDirectory, List<String> properties, Map<String, String> environment) {}
 
     final String identity;
@@ -25,15 +26,14 @@ final class Replica {
     private boolean stopped;
     private volatile long diedAtNanos = -1;
     private boolean killedByUs;
-    private String arming = "";
 
     Replica(String identity, Launch launch) {
         this.identity = identity;
         this.launch = launch;
     }
 
-    /** Starts a new incarnation, halting at {@code haltAt} with {@code probability} (none when empty). */
-    synchronized void start(List<String> haltAt, double probability, long seed) throws IOException {
+    /** Starts a new incarnation. */
+    synchronized void start() throws IOException {
         if (isAlive()) {
             throw new IllegalStateException(identity + " is running");
         }
@@ -42,12 +42,6 @@ final class Replica {
                 "-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xss512k",
                 "-Dmigrator.leader-election.identity=" + identity));
         arguments.addAll(launch.properties());
-        arming = haltAt.isEmpty() ? "" : String.join(",", haltAt) + "@" + probability;
-        if (!haltAt.isEmpty()) {
-            arguments.add("-Dmigrator.fault-injection.halt-at=" + String.join(",", haltAt));
-            arguments.add("-Dmigrator.fault-injection.halt-probability=" + probability);
-            arguments.add("-Dmigrator.fault-injection.seed=" + seed);
-        }
         OperatorProcess started = OperatorProcess.start(launch.jar(), 0, arguments, launch.environment(),
                 launch.logDirectory().resolve(identity + ".log"), true);
         process = started;
@@ -61,8 +55,8 @@ final class Replica {
         return process != null && process.isAlive();
     }
 
-    /** Dead, and not because the suite killed or stopped it: it halted itself (fault injection). */
-    synchronized boolean halted() {
+    /** Dead, and not because the suite killed or stopped it: it exited by itself. */
+    synchronized boolean exitedByItself() {
         return process != null && !process.isAlive() && !killedByUs;
     }
 
@@ -83,8 +77,16 @@ final class Replica {
         return incarnation;
     }
 
-    synchronized String arming() {
-        return arming;
+    /**
+     * Whether the running incarnation owns the connection from local port {@code clientPort} to
+     * {@code serverPort}: whether it sent a request a server in this JVM saw from that port.
+     */
+    boolean sentFrom(int clientPort, int serverPort) {
+        OperatorProcess p;
+        synchronized (this) {
+            p = process;
+        }
+        return p != null && p.isAlive() && p.ownsConnection(clientPort, serverPort);
     }
 
     /** SIGKILL; returns when the process is gone. */

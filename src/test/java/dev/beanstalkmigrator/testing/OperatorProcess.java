@@ -221,6 +221,43 @@ public final class OperatorProcess implements AutoCloseable {
      * where /proc cannot tell.
      */
     public Set<Integer> listeningPorts() throws IOException {
+        Set<String> inodes = socketInodes();
+        if (inodes == null) {
+            return null;
+        }
+        Set<Integer> ports = new HashSet<>();
+        for (String[] f : tcpTable()) {
+            if ("0A".equals(f[3]) && inodes.contains(f[9])) {
+                ports.add(port(f[1]));
+            }
+        }
+        return ports;
+    }
+
+    /**
+     * Whether the process owns the TCP connection whose local end is port {@code localPort} on this machine
+     * (connected to {@code remotePort}): how a server in the test's JVM tells which process sent a request, from
+     * the client address it sees. False where /proc cannot tell, or the connection is gone.
+     */
+    public boolean ownsConnection(int localPort, int remotePort) {
+        try {
+            Set<String> inodes = socketInodes();
+            if (inodes == null) {
+                return false;
+            }
+            for (String[] f : tcpTable()) {
+                if (port(f[1]) == localPort && port(f[2]) == remotePort && inodes.contains(f[9])) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException goneMeanwhile) {
+            return false;
+        }
+    }
+
+    /** The inodes of the process's sockets, or null where /proc cannot tell. */
+    private Set<String> socketInodes() throws IOException {
         Path fds = Path.of("/proc", String.valueOf(pid()), "fd");
         if (!Files.isDirectory(fds)) {
             return null;
@@ -238,7 +275,12 @@ public final class OperatorProcess implements AutoCloseable {
                 }
             }
         }
-        Set<Integer> ports = new HashSet<>();
+        return inodes;
+    }
+
+    /** The rows of the process's /proc/net/tcp and tcp6, split into fields (local, remote, state, ..., inode). */
+    private List<String[]> tcpTable() throws IOException {
+        List<String[]> rows = new ArrayList<>();
         for (String table : List.of("tcp", "tcp6")) {
             Path file = Path.of("/proc", String.valueOf(pid()), "net", table);
             if (!Files.isReadable(file)) {
@@ -246,13 +288,17 @@ public final class OperatorProcess implements AutoCloseable {
             }
             for (String line : Files.readAllLines(file)) {
                 String[] f = line.trim().split("\\s+");
-                if (f.length > 9 && "0A".equals(f[3]) && inodes.contains(f[9])) {
-                    String local = f[1];
-                    ports.add(Integer.parseInt(local.substring(local.indexOf(':') + 1), 16));
+                if (f.length > 9 && f[1].indexOf(':') > 0) {
+                    rows.add(f);
                 }
             }
         }
-        return ports;
+        return rows;
+    }
+
+    /** The port of a /proc/net/tcp address ({@code 0100007F:1F90}). */
+    private static int port(String address) {
+        return Integer.parseInt(address.substring(address.indexOf(':') + 1), 16);
     }
 
     // --- ending and signalling ------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+package dev.beanstalkmigrator.faults;
+
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.sandbox.ObjectWrite;
+import dev.beanstalkmigrator.sandbox.RunRecord;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The exactly-once and fencing invariants, checked as the events happen (each RunTask as it takes effect, each
+ * accepted ledger write in order), so that the fault suite stops at the first break with a message that names
+ * the invariant and the launch. Fed from the sandbox's threads; thread-safe.
+ *
+ * <ul>
+ *   <li>{@value #INTENT_FIRST}: the ledger holds the launch's record when ECS starts its task;</li>
+ *   <li>{@value #ONE_TASK}: no second task for one (environment, version, rerun), nor for one launch;</li>
+ *   <li>{@value #OUTCOME_KEPT}: once a task runs, its launch's record stays in the ledger until it records
+ *       that task's outcome (not another task's, not none);</li>
+ *   <li>{@value #FENCED}: no write moves the lease to another replica less than a lease after the previous
+ *       holder's last accepted write (which is also what a deposed leader's write accepted after a takeover
+ *       would look like);</li>
+ *   <li>{@value #PARSES}: every accepted ledger write is a ledger.</li>
+ * </ul>
+ */
+final class LaunchInvariants {
+
+    static final String INTENT_FIRST = "the intent is in the ledger before RunTask";
+    static final String ONE_TASK = "at most one task per (environment, version, rerun)";
+    static final String OUTCOME_KEPT = "every started task's outcome ends in the ledger";
+    static final String FENCED = "no ledger write accepted from a stale leader";
+    static final String PARSES = "the ledger always parses";
+
+    static final String TAG_ENVIRONMENT = "beanstalk-migrator:environment";
+    static final String TAG_VERSION = "beanstalk-migrator:version";
+    static final String TAG_LAUNCH_ID = "beanstalk-migrator:launch-id";
+
+    /** A broken invariant, and the evidence. */
+    record Broken(String invariant, String detail) {
+        String message() {
+            return "invariant \"" + invariant + "\" broken: " + detail;
+        }
+    }
+
+    /** A task ECS started, with the launch the ledger says it belongs to. */
+    static final class Launch {
+        final RunRecord run;
+        final String environment;
+        final String launchId;
+        String version;
+        String rerun;
+        boolean outcomeRecorded;
+        boolean outcomeLost;
+
+        Launch(RunRecord run) {
+            this.run = run;
+            this.environment = run.tags().getOrDefault(TAG_ENVIRONMENT, "?");
+            this.launchId = run.tags().getOrDefault(TAG_LAUNCH_ID, "?");
+            this.version = run.tags().getOrDefault(TAG_VERSION, "?");
+        }
+
+        String key() {
+            return environment + "|" + version + "|" + (rerun == null ? "?" : rerun);
+        }
+
+        String describe(Collection<String> tasks) {
+            return "environment " + environment + ", version " + version + ", rerun "
+                    + (rerun == null ? "unknown" : "\"" + rerun + "\"") + ", launch " + launchId + ", tasks " + tasks;
+        }
+    }
+
+    private final Duration lease;
+    private final Map<String, Launch> byArn = new LinkedHashMap<>();
+    private final Map<String, Set<String>> tasksByKey = new HashMap<>();
+    private final Map<String, Set<String>> tasksByLaunch = new HashMap<>();
+    private long lastWriteSeq = -1;
+    private int staleWrites;
+    private int unparseable;
+    private int lostOutcomes;
+    private Broken first;
+    private String context = "";
+
+    LaunchInvariants(Duration lease) {
+        this.lease = lease;
+    }
+
+    /** Where the suite is (scenario, seed), added to the first break's detail. */
+    synchronized void context(String context) {
+        this.context = context;
+    }
+
+    /** The first broken invariant, or null. */
+    synchronized Broken firstBroken() {
+        return first;
+    }
+
+    synchronized int staleWrites() {
+        return staleWrites;
+    }
+
+    synchronized int unparseable() {
+        return unparseable;
+    }
+
+    /** Started tasks whose outcome the ledger lost (their launch's record dropped or finished otherwise). */
+    synchronized int lostOutcomes() {
+        return lostOutcomes;
+    }
+
+    synchronized int duplicates() {
+        return tasksByKey.values().stream().mapToInt(s -> Math.max(0, s.size() - 1)).sum();
+    }
+
+    /** The tasks started so far, oldest first. */
+    synchronized List<Launch> launches() {
+        return List.copyOf(byArn.values());
+    }
+
+    /** The started tasks whose outcome is not in the ledger yet (and not known to be lost). */
+    synchronized List<String> outcomesMissing() {
+        return byArn.values().stream().filter(l -> !l.outcomeRecorded && !l.outcomeLost)
+                .map(l -> "outcome of " + l.describe(List.of(l.run.taskArn()))).toList();
+    }
+
+    /**
+     * ECS started {@code run}, and has not answered yet; {@code ledgerNow} is the ledger at that instant (null
+     * when there is none or it does not parse). The caller cannot have written anything about this task yet.
+     */
+    synchronized void taskStarted(RunRecord run, MigrationStatus ledgerNow) {
+        Launch launch = new Launch(run);
+        if (byArn.putIfAbsent(run.taskArn(), launch) != null) {
+            return;
+        }
+        MigrationRecord record = find(ledgerNow, launch.environment, launch.launchId);
+        if (record != null) {
+            launch.version = record.version();
+            launch.rerun = record.rerun() == null ? "" : record.rerun();
+        }
+        Set<String> ofLaunch = tasksByLaunch.computeIfAbsent(launch.launchId, k -> new TreeSet<>());
+        ofLaunch.add(run.taskArn());
+        if (ofLaunch.size() > 1) {
+            breaks(ONE_TASK, launch.describe(ofLaunch) + " (one launch, several tasks)");
+        }
+        if (record == null) {
+            breaks(INTENT_FIRST, launch.describe(List.of(run.taskArn()))
+                    + ": ECS started the task while the ledger held no record of the launch");
+            return;
+        }
+        Set<String> ofKey = tasksByKey.computeIfAbsent(launch.key(), k -> new TreeSet<>());
+        ofKey.add(run.taskArn());
+        if (ofKey.size() > 1) {
+            breaks(ONE_TASK, launch.describe(ofKey) + ", launches " + ofKey.stream()
+                    .map(arn -> byArn.get(arn).launchId).distinct().toList());
+        }
+    }
+
+    /**
+     * The sandbox accepted {@code write} of the ledger with {@code ledger} as its content (null when it does not
+     * parse, with {@code parseError}). Writes seen out of order are judged only on fencing (the sandbox's record
+     * says who wrote after whom): a later write has already shown the content.
+     */
+    synchronized void ledgerWritten(ObjectWrite write, MigrationStatus ledger, String parseError) {
+        if (write.takeover() && write.sincePreviousNanos() < lease.toNanos()) {
+            staleWrites++;
+            breaks(FENCED, "ledger write #" + write.seq() + " by " + write.holder() + " accepted "
+                    + write.sincePreviousNanos() / 1_000_000 + " ms after a write by " + write.previousHolder()
+                    + ", whose lease (" + lease.toMillis() + " ms) had not run out");
+        }
+        if (ledger == null) {
+            unparseable++;
+            breaks(PARSES, "ledger write #" + write.seq() + " by " + write.holder() + ": " + parseError);
+            return;
+        }
+        if (write.seq() < lastWriteSeq) {
+            return;
+        }
+        lastWriteSeq = write.seq();
+        for (Launch launch : byArn.values()) {
+            if (launch.outcomeRecorded || launch.outcomeLost) {
+                continue;
+            }
+            MigrationRecord record = find(ledger, launch.environment, launch.launchId);
+            List<String> task = List.of(launch.run.taskArn());
+            if (record == null) {
+                lost(launch);
+                breaks(OUTCOME_KEPT, launch.describe(task) + ": ledger write #" + write.seq() + " by "
+                        + write.holder() + " dropped the launch's record before its outcome");
+            } else if (record.phase().terminal()) {
+                if (launch.run.taskArn().equals(record.taskArn())) {
+                    launch.outcomeRecorded = true;
+                } else {
+                    lost(launch);
+                    breaks(OUTCOME_KEPT, launch.describe(task) + ": ledger write #" + write.seq() + " by "
+                            + write.holder() + " recorded " + record.phase()
+                            + (record.reason() == null ? "" : " (" + record.reason() + ")") + " for task "
+                            + record.taskArn());
+                }
+            } else if (record.taskArn() != null && !record.taskArn().equals(launch.run.taskArn())) {
+                lost(launch);
+                breaks(OUTCOME_KEPT, launch.describe(task) + ": ledger write #" + write.seq() + " by "
+                        + write.holder() + " follows task " + record.taskArn() + " instead");
+            }
+        }
+    }
+
+    private void lost(Launch launch) {
+        launch.outcomeLost = true;
+        lostOutcomes++;
+    }
+
+    private void breaks(String invariant, String detail) {
+        if (first == null) {
+            first = new Broken(invariant, detail + (context.isEmpty() ? "" : "; " + context));
+        }
+    }
+
+    static MigrationRecord find(MigrationStatus ledger, String environment, String launchId) {
+        EnvironmentStatus status = ledger == null ? null : ledger.environment(environment);
+        if (status == null) {
+            return null;
+        }
+        return status.history().stream().filter(h -> launchId.equals(h.launchId())).findFirst().orElse(null);
+    }
+
+    /** The launch ids of the records {@code ledger} holds, with their records. */
+    static Map<String, MigrationRecord> records(MigrationStatus ledger) {
+        Map<String, MigrationRecord> records = new HashMap<>();
+        if (ledger != null) {
+            for (EnvironmentStatus status : ledger.environments()) {
+                for (MigrationRecord record : status.history()) {
+                    if (record.launchId() != null) {
+                        records.put(record.launchId(), record);
+                    }
+                }
+            }
+        }
+        return records;
+    }
+}

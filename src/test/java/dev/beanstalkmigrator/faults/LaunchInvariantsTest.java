@@ -1,0 +1,149 @@
+package dev.beanstalkmigrator.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.sandbox.ObjectWrite;
+import dev.beanstalkmigrator.sandbox.RunRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The fault suite's invariants, fed events by hand: each break is caught when it happens, and named. */
+class LaunchInvariantsTest {
+
+    static final Duration LEASE = Duration.ofSeconds(3);
+    static final long SECOND = 1_000_000_000L;
+
+    final LaunchInvariants invariants = new LaunchInvariants(LEASE);
+    long seq;
+    long clock = 100 * SECOND;
+
+    @Test
+    void aProtocolFollowedToTheOutcomeBreaksNothing() {
+        invariants.ledgerWritten(write("r0", 0), ledger(record("v7", "", Phase.Launching, "l1", null)), null);
+        invariants.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
+        invariants.ledgerWritten(write("r0", SECOND), ledger(record("v7", "", Phase.Running, "l1", "arn1")), null);
+        assertEquals(1, invariants.outcomesMissing().size());
+        invariants.ledgerWritten(write("r0", SECOND), ledger(record("v7", "", Phase.Failed, "l1", "arn1")), null);
+
+        assertNull(invariants.firstBroken());
+        assertEquals(List.of(), invariants.outcomesMissing());
+        assertEquals(0, invariants.duplicates());
+    }
+
+    @Test
+    void aSecondTaskForOneEnvironmentVersionAndRerunBreaksAtOnceNamingTheLaunchesAndTasks() {
+        invariants.context("scenario 3");
+        invariants.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
+        assertNull(invariants.firstBroken());
+        invariants.taskStarted(run("arn2", "l2", "v7"), ledger(record("v7", "", Phase.Launching, "l2", null),
+                record("v7", "", Phase.Running, "l1", "arn1")));
+
+        LaunchInvariants.Broken broken = invariants.firstBroken();
+        assertEquals(LaunchInvariants.ONE_TASK, broken.invariant());
+        assertEquals("invariant \"at most one task per (environment, version, rerun)\" broken: environment shop-3,"
+                + " version v7, rerun \"\", launch l2, tasks [arn1, arn2], launches [l1, l2]; scenario 3",
+                broken.message());
+        assertEquals(1, invariants.duplicates());
+    }
+
+    @Test
+    void aRerunIsAnotherKey() {
+        invariants.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
+        invariants.taskStarted(run("arn2", "l2", "v7"), ledger(record("v7", "r1", Phase.Launching, "l2", null)));
+        assertNull(invariants.firstBroken());
+    }
+
+    @Test
+    void aTaskStartedWithoutItsIntentInTheLedgerBreaks() {
+        invariants.taskStarted(run("arn1", "l1", "v7"), ledger());
+        assertEquals(LaunchInvariants.INTENT_FIRST, invariants.firstBroken().invariant());
+        assertTrue(invariants.firstBroken().detail().startsWith("environment shop-3, version v7, rerun unknown,"
+                + " launch l1, tasks [arn1]"), invariants.firstBroken().detail());
+    }
+
+    @Test
+    void aRecordDroppedOrFinishedForAnotherTaskLosesTheOutcome() {
+        invariants.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
+        invariants.ledgerWritten(write("r1", SECOND), ledger(), null);
+        assertEquals(LaunchInvariants.OUTCOME_KEPT, invariants.firstBroken().invariant());
+        assertTrue(invariants.firstBroken().detail().contains("dropped the launch's record"));
+        assertEquals(1, invariants.lostOutcomes());
+        assertEquals(List.of(), invariants.outcomesMissing(), "lost, not missing");
+
+        LaunchInvariants other = new LaunchInvariants(LEASE);
+        other.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
+        other.ledgerWritten(write("r1", SECOND), ledger(record("v7", "", Phase.Failed, "l1", null)), null);
+        assertEquals(LaunchInvariants.OUTCOME_KEPT, other.firstBroken().invariant());
+        assertTrue(other.firstBroken().detail().contains("recorded Failed (LaunchLost) for task null"),
+                other.firstBroken().detail());
+    }
+
+    @Test
+    void aWriteSeenOutOfOrderIsNotTakenForADroppedRecord() {
+        invariants.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
+        ObjectWrite first = write("r0", SECOND);
+        ObjectWrite second = write("r0", SECOND);
+        invariants.ledgerWritten(second, ledger(record("v7", "", Phase.Running, "l1", "arn1")), null);
+        invariants.ledgerWritten(first, ledger(), null);
+        assertNull(invariants.firstBroken());
+    }
+
+    @Test
+    void aTakeoverBeforeTheLeaseRanOutIsAStaleLeaderWrite() {
+        invariants.ledgerWritten(write("r0", 0), ledger(), null);
+        invariants.ledgerWritten(write("r1", 4 * SECOND), ledger(), null);
+        assertNull(invariants.firstBroken(), "a takeover after a whole lease");
+        invariants.ledgerWritten(write("r2", SECOND), ledger(), null);
+
+        assertEquals(LaunchInvariants.FENCED, invariants.firstBroken().invariant());
+        assertEquals("ledger write #2 by r2 accepted 1000 ms after a write by r1, whose lease (3000 ms) had not"
+                + " run out", invariants.firstBroken().detail());
+        assertEquals(1, invariants.staleWrites());
+    }
+
+    @Test
+    void anUnparseableLedgerBreaks() {
+        invariants.ledgerWritten(write("r0", 0), null, "mapping values are not allowed here");
+        assertEquals(LaunchInvariants.PARSES, invariants.firstBroken().invariant());
+        assertEquals(1, invariants.unparseable());
+    }
+
+    // --- events ---------------------------------------------------------------------------------------------
+
+    String lastHolder;
+
+    ObjectWrite write(String holder, long afterNanos) {
+        clock += afterNanos;
+        ObjectWrite write = new ObjectWrite(seq++, "plans/fleet.status.yaml", "\"e\"", holder, lastHolder,
+                lastHolder == null ? -1 : afterNanos, clock, Instant.EPOCH);
+        lastHolder = holder;
+        return write;
+    }
+
+    static RunRecord run(String arn, String launchId, String version) {
+        return new RunRecord(arn, "fleet", "arn:td", "bm-" + launchId, launchId, Map.of(
+                LaunchInvariants.TAG_ENVIRONMENT, "shop-3", LaunchInvariants.TAG_VERSION, version,
+                LaunchInvariants.TAG_LAUNCH_ID, launchId), "app", List.of(), Map.of(), "img", Instant.EPOCH);
+    }
+
+    static MigrationRecord record(String version, String rerun, Phase phase, String launchId, String taskArn) {
+        return new MigrationRecord(version, rerun, phase, launchId, "fleet", "app", taskArn, "img", "template",
+                "arn:td", null, List.of(), Instant.EPOCH, null, null, null,
+                phase == Phase.Failed && taskArn == null ? "LaunchLost" : null, null, null);
+    }
+
+    static MigrationStatus ledger(MigrationRecord... history) {
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "fleet", null, null, null, null,
+                List.of(new EnvironmentStatus("shop-3", "fleet", null, null, null, List.of(), List.of(history),
+                        List.of())));
+    }
+}
