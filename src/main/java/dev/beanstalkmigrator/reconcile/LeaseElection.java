@@ -25,9 +25,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Renewing costs a PutObject of the whole ledger, so the leader renews only as often as safety needs: once
  * {@link Timing#renewInterval()} (a third of the lease) has passed since its last renewal, any ledger write
- * counting as one. It is asked every retry period, so a renewal that fails is tried again each retry period until the renew
- * deadline passes; from then on it does not act, and it keeps trying (a renewal nobody forestalled makes it lead
- * again, its compare-and-swap proving nobody else wrote meanwhile).
+ * counting as one. It is asked every retry period, so a renewal that fails is tried again each retry period
+ * until the renew deadline passes; from then on it does not act, and it keeps trying (a renewal nobody
+ * forestalled makes it lead again, its compare-and-swap proving nobody else wrote meanwhile).
  */
 public final class LeaseElection {
 
@@ -155,6 +155,7 @@ public final class LeaseElection {
         observedAtNanos = sentAtNanos;
         lease = written;
         holder = written == null ? null : written.holder();
+        lastSeenNanos = sentAtNanos;
         leading = written != null && identity.equals(written.holder());
         if (leading) {
             renewedAtNanos = sentAtNanos;

@@ -15,9 +15,9 @@ import org.jboss.logging.Logger;
  *
  * <p>With leader election on, every write carries this replica's lease, renewed; {@link #elect()} takes the
  * lease (a write of the ledger as it stands with this replica's lease in it), renews it when nothing else was
- * written for a third of the lease, and watches it from a standby. Taking the lease therefore changes the ledger's
- * ETag, and any write a deposed leader still has in flight is refused: at every instant the sandbox or S3
- * can observe, the last accepted write is the lease holder's.
+ * written for a third of the lease, and watches it from a standby. Taking the lease therefore changes the
+ * ledger's ETag, and any write a deposed leader still has in flight is refused: at every instant the sandbox or
+ * S3 can observe, the last accepted write is the lease holder's.
  *
  * <p>Between writes the ledger is served from memory: while this replica is the only writer, what it wrote
  * is what is stored, so an idle cycle reads nothing.

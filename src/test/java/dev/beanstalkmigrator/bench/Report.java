@@ -195,15 +195,14 @@ final class Report {
                 .append(String.join(", ", loadSamples))
                 .append(". A load above the core count means other processes competed for the CPU and every time "
                         + "figure is inflated.\n\n");
-        md.append("Setup: a sandbox (simulated S3, Elastic Beanstalk, ECS, CloudWatch Logs; every call delayed 20 ms) "
-                + "in the benchmark JVM, the packaged operator (`java -jar target/quarkus-app/quarkus-run.jar`, "
-                + "production profile) as a separate process with plan interval 1 s, Beanstalk interval 3 s, task "
-                + "interval 1 s; N environments, " + options.perApplication + " per application, every one at v1; "
-                + "the manual recipe (`bench/manual-recipe.sh`, the AWS CLI in a bash loop) against the same "
-                + "sandbox.\n\n");
-
         List<Size> all = new ArrayList<>(sizes.values());
         if (!all.isEmpty()) {
+            md.append("Setup: a sandbox (simulated S3, Elastic Beanstalk, ECS, CloudWatch Logs; every call delayed "
+                    + "20 ms) in the benchmark JVM, the packaged operator (`java -jar target/quarkus-app/quarkus-run.jar`, "
+                    + "production profile) as a separate process with plan interval 1 s, Beanstalk interval 3 s, task "
+                    + "interval 1 s; N environments, " + options.perApplication + " per application, every one at v1; "
+                    + "the manual recipe (`bench/manual-recipe.sh`, the AWS CLI in a bash loop) against the same "
+                    + "sandbox.\n\n");
             sizeTables(md, all);
         }
         idleCostSection(md);
@@ -266,7 +265,9 @@ final class Report {
                 md.append(f("Classes loaded until ready: %d; by origin: %s.\n\n", p.classes, p.classGroups));
             }
         }
-        md.append(notes());
+        if (!all.isEmpty()) {
+            md.append(notes());
+        }
         md.append(targets());
         return md.toString();
     }
