@@ -20,7 +20,10 @@ import dev.beanstalkmigrator.reconcile.PlanSource;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -73,9 +76,27 @@ public class OperatorWiring {
     @Produces
     @ApplicationScoped
     LeaseElection leaseElection(MigratorConfig config) {
-        MigratorConfig.LeaderElection election = config.leaderElection();
-        return new LeaseElection(identity(config), election.leaseDuration(), election.renewDeadline(),
-                election.retryPeriod(), System::nanoTime, Clock.systemUTC());
+        return new LeaseElection(identity(config), timing(config.leaderElection()), System::nanoTime,
+                Clock.systemUTC());
+    }
+
+    /** Refuses to start with leader-election durations that could not keep one leader at a time. */
+    void checkLeaderElection(@Observes @Priority(1) StartupEvent event, MigratorConfig config) {
+        if (config.leaderElection().enabled()) {
+            timing(config.leaderElection());
+        }
+    }
+
+    /** The lease's durations, or an error that names the keys to fix. */
+    static LeaseElection.Timing timing(MigratorConfig.LeaderElection election) {
+        String prefix = "migrator.leader-election.";
+        String problem = LeaseElection.Timing.problem(election.leaseDuration(), election.renewDeadline(),
+                election.retryPeriod(), prefix + "lease-duration", prefix + "renew-deadline",
+                prefix + "retry-period");
+        if (problem != null) {
+            throw new IllegalStateException("invalid configuration: " + problem);
+        }
+        return new LeaseElection.Timing(election.leaseDuration(), election.renewDeadline(), election.retryPeriod());
     }
 
     /** The status ledger, which with leader election on also holds the lease. */

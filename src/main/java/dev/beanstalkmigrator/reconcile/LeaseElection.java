@@ -9,8 +9,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Who leads, decided the way client-go's leaderelection decides it with a Lease: take the lease when nobody
- * holds it, renew it every retry period, take it over once it has been seen unchanged for a whole lease
- * duration.
+ * holds it, renew it once a third of the lease has passed since the last renewal, take it over once it has been
+ * seen unchanged for a whole lease duration.
  *
  * <p>The lease lives in the status ledger (see {@link MigrationLedger#elect()}), which does the reading and
  * the compare-and-swap writes; this class only decides. Keeping both in one object is what makes fencing
@@ -22,12 +22,19 @@ import java.util.function.LongSupplier;
  * how long it has observed the ledger unchanged. Wall clocks of two machines are never compared (the times
  * written in the lease are for humans). A leader that has not renewed within the renew deadline (shorter than
  * the lease) stops acting before anyone else may take over.
+ *
+ * <p>Renewing costs a PutObject of the whole ledger, so the leader renews only as often as safety needs: once
+ * {@link Timing#renewInterval()} (a third of the lease) has passed since its last renewal, any ledger write
+ * counting as one. It is asked every retry period, so a renewal that fails is tried again each retry period
+ * until the renew deadline passes; from then on it does not act, and it keeps trying (a renewal nobody
+ * forestalled makes it lead again, its compare-and-swap proving nobody else wrote meanwhile).
  */
 public final class LeaseElection {
 
     private final String identity;
     private final Duration leaseDuration;
     private final Duration renewDeadline;
+    private final Duration renewInterval;
     private final Duration retryPeriod;
     private final LongSupplier nanoTime;
     private final Clock clock;
@@ -36,23 +43,71 @@ public final class LeaseElection {
     private long observedAtNanos;
     private Lease lease;
     private long renewedAtNanos;
+    private long lastSeenNanos;
     private boolean leading;
     private volatile String holder;
 
-    public LeaseElection(String identity, Duration leaseDuration, Duration renewDeadline, Duration retryPeriod,
-                         LongSupplier nanoTime, Clock clock) {
-        if (renewDeadline.compareTo(leaseDuration) >= 0) {
-            throw new IllegalArgumentException("the renew deadline (" + renewDeadline
-                    + ") must be shorter than the lease (" + leaseDuration + ")");
+    /**
+     * The three durations of leader election, named.
+     *
+     * @param leaseDuration how long a standby must see the ledger unchanged before it takes the lease over
+     * @param renewDeadline how long after its last renewal a leader stops acting; shorter than the lease by the
+     *     safety margin, and longer than a third of the lease plus a retry period, so that a due renewal is tried
+     *     at least once before it
+     * @param retryPeriod how often the lease is checked: renewed when due, retried after a failure, watched by a
+     *     standby
+     */
+    public record Timing(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+
+        public Timing {
+            String problem = problem(leaseDuration, renewDeadline, retryPeriod, "the lease duration",
+                    "the renew deadline", "the retry period");
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
         }
-        if (retryPeriod.compareTo(renewDeadline) >= 0) {
-            throw new IllegalArgumentException("the retry period (" + retryPeriod
-                    + ") must be shorter than the renew deadline (" + renewDeadline + ")");
+
+        /** A third of the lease: how long after a renewal the leader renews again. */
+        public Duration renewInterval() {
+            return leaseDuration.dividedBy(3);
         }
+
+        /**
+         * What is wrong with these durations, naming them as the caller does (configuration keys, say), or null.
+         */
+        public static String problem(Duration lease, Duration renewDeadline, Duration retryPeriod, String leaseName,
+                                     String renewDeadlineName, String retryPeriodName) {
+            if (retryPeriod.isNegative() || retryPeriod.isZero()) {
+                return retryPeriodName + " (" + text(retryPeriod) + ") must be positive";
+            }
+            if (renewDeadline.compareTo(lease) >= 0) {
+                return renewDeadlineName + " (" + text(renewDeadline) + ") must be shorter than " + leaseName + " ("
+                        + text(lease) + "): a leader must stop acting before a standby may take over";
+            }
+            if (retryPeriod.compareTo(renewDeadline) >= 0) {
+                return retryPeriodName + " (" + text(retryPeriod) + ") must be shorter than " + renewDeadlineName
+                        + " (" + text(renewDeadline) + ")";
+            }
+            if (lease.dividedBy(3).plus(retryPeriod).compareTo(renewDeadline) >= 0) {
+                return renewDeadlineName + " (" + text(renewDeadline) + ") must be longer than a third of "
+                        + leaseName + " (" + text(lease) + ", when the leader renews) plus " + retryPeriodName + " ("
+                        + text(retryPeriod) + ", how often it checks), or a due renewal may not be tried before the"
+                        + " deadline";
+            }
+            return null;
+        }
+
+        private static String text(Duration d) {
+            return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+        }
+    }
+
+    public LeaseElection(String identity, Timing timing, LongSupplier nanoTime, Clock clock) {
         this.identity = identity;
-        this.leaseDuration = leaseDuration;
-        this.renewDeadline = renewDeadline;
-        this.retryPeriod = retryPeriod;
+        this.leaseDuration = timing.leaseDuration();
+        this.renewInterval = timing.renewInterval();
+        this.renewDeadline = timing.renewDeadline();
+        this.retryPeriod = timing.retryPeriod();
         this.nanoTime = nanoTime;
         this.clock = clock;
     }
@@ -86,6 +141,7 @@ public final class LeaseElection {
             observedEtag = etag;
             observedAtNanos = nowNanos;
         }
+        lastSeenNanos = nowNanos;
         lease = read;
         holder = read == null ? null : read.holder();
         if (leading && (read == null || !identity.equals(read.holder()))) {
@@ -99,6 +155,7 @@ public final class LeaseElection {
         observedAtNanos = sentAtNanos;
         lease = written;
         holder = written == null ? null : written.holder();
+        lastSeenNanos = sentAtNanos;
         leading = written != null && identity.equals(written.holder());
         if (leading) {
             renewedAtNanos = sentAtNanos;
@@ -111,9 +168,17 @@ public final class LeaseElection {
         observedEtag = null;
     }
 
-    /** Whether the leader should renew now: nothing it wrote renewed the lease within the retry period. */
+    /**
+     * Whether the lease holder should renew now: nothing it wrote renewed the lease within the renew interval.
+     * Still true after a failed renewal (nothing renewed), so the next round, a retry period later, tries again.
+     */
     synchronized boolean renewalDue(long nowNanos) {
-        return leading && nowNanos - renewedAtNanos >= retryPeriod.toNanos();
+        return leading && nowNanos - renewedAtNanos >= renewInterval.toNanos();
+    }
+
+    /** Whether this replica read the ledger (or wrote it) within the last retry period. */
+    synchronized boolean observedWithinRetryPeriod(long nowNanos) {
+        return observedEtag != null && nowNanos - lastSeenNanos < retryPeriod.toNanos();
     }
 
     /** The lease this replica writes with its next ledger write: its own, renewed now. */

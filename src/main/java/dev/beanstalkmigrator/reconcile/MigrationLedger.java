@@ -15,9 +15,9 @@ import org.jboss.logging.Logger;
  *
  * <p>With leader election on, every write carries this replica's lease, renewed; {@link #elect()} takes the
  * lease (a write of the ledger as it stands with this replica's lease in it), renews it when nothing else was
- * written for a retry period, and watches it from a standby. Taking the lease therefore changes the ledger's
- * ETag, and any write a deposed leader still has in flight is refused: at every instant the sandbox or S3
- * can observe, the last accepted write is the lease holder's.
+ * written for a third of the lease, and watches it from a standby. Taking the lease therefore changes the
+ * ledger's ETag, and any write a deposed leader still has in flight is refused: at every instant the sandbox or
+ * S3 can observe, the last accepted write is the lease holder's.
  *
  * <p>Between writes the ledger is served from memory: while this replica is the only writer, what it wrote
  * is what is stored, so an idle cycle reads nothing.
@@ -58,10 +58,13 @@ public final class MigrationLedger {
 
     /**
      * For a standby: the ledger as the leader last wrote it, read with a conditional GET (a 304 when
-     * unchanged).
+     * unchanged), unless the lease keeper read it within the last retry period: a standby's second GET of the
+     * same object per period would only add to the idle bill.
      */
     public synchronized MigrationStatus follow() {
-        refresh();
+        if (!(known && election != null && election.observedWithinRetryPeriod(election.nanoTime()))) {
+            refresh();
+        }
         return status();
     }
 
@@ -142,9 +145,11 @@ public final class MigrationLedger {
     }
 
     /**
-     * One round of leader election; call it every retry period. A replica that leads renews its lease unless a
-     * write renewed it within the retry period; one that does not reads the ledger (a 304 when unchanged) and
-     * takes the lease when it is free, its own, or has been seen unchanged for a whole lease duration.
+     * One round of leader election; call it every retry period. A replica that holds the lease renews it once a
+     * third of the lease has passed since its last renewal (any write renews it), and tries again every round
+     * while that fails, leading again if a renewal succeeds before anyone took over; one that does not hold it
+     * reads the ledger (a 304 when unchanged) and takes the lease when it is free, its own, or has been seen
+     * unchanged for a whole lease duration.
      *
      * @return whether this replica leads after the round
      */

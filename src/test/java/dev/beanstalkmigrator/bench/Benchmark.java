@@ -63,6 +63,9 @@ public final class Benchmark {
         for (int size : options.sizes) {
             benchmark.runSize(size);
         }
+        if (options.idleCostWindow.compareTo(Duration.ZERO) > 0) {
+            benchmark.idleCost();
+        }
         benchmark.report.totalSeconds = (System.nanoTime() - start) / 1e9;
         String markdown = benchmark.report.markdown();
         System.out.println();
@@ -99,7 +102,9 @@ public final class Benchmark {
         arguments.add("-Dmigrator.aws.region=us-east-1");
         arguments.add("-Dquarkus.s3.path-style-access=true");
         arguments.add("-Dmigrator.api.token=bench-token");
-        arguments.add("-Dmigrator.leader-election.identity=bench");
+        if (!settings.containsKey("migrator.leader-election.identity")) {
+            arguments.add("-Dmigrator.leader-election.identity=bench");
+        }
         settings.forEach((k, v) -> arguments.add("-D" + k + "=" + v));
         return OperatorProcess.start(OperatorProcess.JAR, OperatorProcess.freePort(), arguments,
                 AwsCli.testCredentials(dir), dir.resolve(name + ".log"), false);
@@ -226,6 +231,66 @@ public final class Benchmark {
         r.idleCallsPerPlanInterval = delta.entrySet().stream().filter(e -> e.getKey().chars()
                 .filter(c -> c == ':').count() == 1).mapToLong(Map.Entry::getValue).sum() / (seconds / PLAN_INTERVAL_S);
     }
+
+    // ------------------------------------------------------------------------------------------- idle cost
+
+    /** Environments of the idle-cost world: S3 request counts do not depend on how many there are. */
+    static final int IDLE_COST_ENVIRONMENTS = 10;
+    static final List<String> REPLICAS = List.of("bench-replica-a", "bench-replica-b");
+
+    /**
+     * Two packaged replicas with every {@code migrator.*} interval and the lease at its default, against a sandbox
+     * of their own with a plan whose migrations are all done: the S3 requests they make over the window, priced per
+     * month ({@link IdleCost}).
+     */
+    void idleCost() throws Exception {
+        Report.IdleCostRun run = new Report.IdleCostRun();
+        report.idleCost = run;
+        BenchWorld world = new BenchWorld(IDLE_COST_ENVIRONMENTS, options.perApplication, 1);
+        Path dir = options.work.resolve("idle-cost");
+        report.sampleLoad("idle cost");
+        log("idle cost: two replicas at default settings, %d environments", world.n);
+        try (SandboxCloud cloud = SandboxCloud.start(SandboxOptions.builder().port(0).threads(16).build(),
+                world.seed())) {
+            cloud.setGlobalLatency(AWS_LATENCY);
+            cloud.putObject(BenchWorld.BUCKET, BenchWorld.PLAN_KEY,
+                    world.plan(new HashMap<>(), "v1").getBytes(StandardCharsets.UTF_8));
+            List<OperatorProcess> replicas = new ArrayList<>();
+            try {
+                for (String identity : REPLICAS) {
+                    replicas.add(startOperator(cloud.endpoint(), dir, identity, List.of(),
+                            Map.of("migrator.leader-election.identity", identity)));
+                }
+                for (OperatorProcess replica : replicas) {
+                    replica.awaitReady(Duration.ofMinutes(3));
+                }
+                await("the idle plan's " + world.n + " migrations", Duration.ofMinutes(3),
+                        () -> succeeded(cloud, world, "v1") == world.n, Duration.ofMillis(200));
+                // The last outcomes are recorded at the leader's next task poll (5 s by default): let that pass.
+                Thread.sleep(IDLE_COST_SETTLE.toMillis());
+                MigrationStatus before = ledger(cloud);
+                Map<String, Long> calls = cloud.calls();
+                long t0 = System.nanoTime();
+                Thread.sleep(options.idleCostWindow.toMillis());
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                Map<String, Long> delta = delta(calls, cloud.calls());
+                MigrationStatus after = ledger(cloud);
+                run.cost = IdleCost.of(delta, seconds);
+                run.calls = delta;
+                run.holder = after.lease() == null ? "none" : after.lease().holder();
+                run.takeovers = after.lease() == null || before.lease() == null ? 0
+                        : after.lease().leaderTransitions() - before.lease().leaderTransitions();
+                run.environments = world.n;
+                log("%s", run.cost.targetLine());
+            } finally {
+                for (OperatorProcess replica : replicas) {
+                    replica.close();
+                }
+            }
+        }
+    }
+
+    static final Duration IDLE_COST_SETTLE = Duration.ofSeconds(10);
 
     static Map<String, Long> delta(Map<String, Long> before, Map<String, Long> after) {
         Map<String, Long> d = new java.util.TreeMap<>();
@@ -552,6 +617,8 @@ public final class Benchmark {
         int cpuPasses = 100;
         boolean footprint = true;
         Duration idleWindow = Duration.ofSeconds(12);
+        /** Long enough for several lease renewals (every 20 s at the defaults); zero skips the phase. */
+        Duration idleCostWindow = Duration.ofSeconds(180);
         List<String> jvmOptions = List.of();
         Path work = Path.of("target/bench");
         Path results;
@@ -581,6 +648,8 @@ public final class Benchmark {
                     case "--cpu-passes" -> { o.cpuPasses = Integer.parseInt(v); i++; }
                     case "--cpu-warmup" -> { o.cpuWarmup = Integer.parseInt(v); i++; }
                     case "--idle-window" -> { o.idleWindow = Duration.ofSeconds(Long.parseLong(v)); i++; }
+                    case "--idle-cost-window" -> { o.idleCostWindow = Duration.ofSeconds(Long.parseLong(v)); i++; }
+                    case "--idle-cost-only" -> o.sizes = List.of();
                     case "--no-footprint" -> o.footprint = false;
                     case "--jvm-options" -> { o.jvmOptions = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+")); i++; }
                     case "--work" -> { o.work = Path.of(v); i++; }

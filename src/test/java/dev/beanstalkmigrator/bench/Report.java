@@ -144,8 +144,18 @@ final class Report {
         }
     }
 
+    /** Two idle replicas at default settings, and what their S3 requests cost. */
+    static final class IdleCostRun {
+        int environments;
+        IdleCost cost;
+        Map<String, Long> calls = Map.of();
+        String holder;
+        int takeovers;
+    }
+
     final Benchmark.Options options;
     final Map<Integer, Size> sizes = new LinkedHashMap<>();
+    IdleCostRun idleCost;
     double totalSeconds;
     final List<String> loadSamples = new ArrayList<>();
 
@@ -185,15 +195,85 @@ final class Report {
                 .append(String.join(", ", loadSamples))
                 .append(". A load above the core count means other processes competed for the CPU and every time "
                         + "figure is inflated.\n\n");
-        md.append("Setup: a sandbox (simulated S3, Elastic Beanstalk, ECS, CloudWatch Logs; every call delayed 20 ms) "
-                + "in the benchmark JVM, the packaged operator (`java -jar target/quarkus-app/quarkus-run.jar`, "
-                + "production profile) as a separate process with plan interval 1 s, Beanstalk interval 3 s, task "
-                + "interval 1 s; N environments, " + options.perApplication + " per application, every one at v1; "
-                + "the manual recipe (`bench/manual-recipe.sh`, the AWS CLI in a bash loop) against the same "
-                + "sandbox.\n\n");
-
-        md.append("## Operator, per size\n\n");
         List<Size> all = new ArrayList<>(sizes.values());
+        if (!all.isEmpty()) {
+            md.append("Setup: a sandbox (simulated S3, Elastic Beanstalk, ECS, CloudWatch Logs; every call delayed "
+                    + "20 ms) in the benchmark JVM, the packaged operator (`java -jar target/quarkus-app/quarkus-run.jar`, "
+                    + "production profile) as a separate process with plan interval 1 s, Beanstalk interval 3 s, task "
+                    + "interval 1 s; N environments, " + options.perApplication + " per application, every one at v1; "
+                    + "the manual recipe (`bench/manual-recipe.sh`, the AWS CLI in a bash loop) against the same "
+                    + "sandbox.\n\n");
+            sizeTables(md, all);
+        }
+        idleCostSection(md);
+        for (Size s : all) {
+            if (s.burst != null) {
+                Burst b = s.burst;
+                md.append(f("## Burst: %d environments get a new version at once, RunTask limited to 20/s (burst 100)\n\n",
+                        s.n));
+                md.append("| figure | value |\n|---|---|\n");
+                md.append(f("| [11] time from the plan's PUT to the last RunTask accepted (s) | %.1f (floor %.0f s "
+                        + "from the rate: (N - 100) / 20 s; target <= %.0f s) |\n", b.seconds, (s.n - 100) / 20.0,
+                        Math.max(50, (s.n - 100) / 20.0) * 1.1));
+                md.append(f("| RunTask calls (throttled answers) | %d (%d) |\n", b.runTaskCalls, b.runTaskThrottled));
+                md.append(f("| [12] WARN/ERROR log lines about RunTask or throttling | %d (WARN/ERROR lines in all: %d) |\n",
+                        b.logFailureLines, b.logWarnOrErrorLines));
+                md.append(f("| [12] ledger records Failed for throttling | %d |\n", b.ledgerThrottleFailures));
+                md.append(f("| [13] duplicates: (environment, version) with more than one task | %d (tasks in all: %d) |\n",
+                        b.duplicates, b.totalRuns));
+                md.append(f("| [14] peak heap, before-GC occupancy in -Xlog:gc (MiB) | %.0f (heap committed up to %.0f; "
+                        + "%d collections; used after the launches per jcmd GC.heap_info: %.0f) |\n",
+                        b.heapPeakBeforeGcMiB, b.heapCommittedMiB, b.collections, b.heapUsedAfterMiB));
+                md.append(f("| operator CPU for the burst, PUT to all Succeeded (s) | %.2f |\n", b.cpuSeconds));
+                if (!b.sampleLogLine.isEmpty()) {
+                    md.append("| first WARN/ERROR line | `").append(b.sampleLogLine.replace("|", "\\|")
+                            .replace("`", "'")).append("` |\n");
+                }
+                md.append('\n');
+            }
+        }
+        for (Size s : all) {
+            if (s.cpuPass != null) {
+                CpuPass c = s.cpuPass;
+                md.append(f("## [15] CPU of one idle reconcile pass, N = %d\n\n", s.n));
+                md.append(f("`Reconciler.cycle(true)` in the benchmark JVM (real adapters and SDK clients, sandbox "
+                        + "without added latency), everything settled; thread CPU time (ThreadMXBean) per pass after "
+                        + "%d warm-up passes, %d passes measured: **median %.2f ms**, p90 %.2f ms, mean %.2f ms; "
+                        + "wall %.2f ms per pass; %.2f MiB allocated per pass; AWS calls per pass: %s.\n\n",
+                        c.warmup, c.passes, c.medianMillis, c.p90Millis, c.meanMillis, c.wallMillis, c.allocatedMiB,
+                        c.callsPerPass));
+            }
+        }
+        for (Size s : all) {
+            if (s.footprint.size() > 1) {
+                md.append(f("## Footprint with JVM options, N = %d (restart on a settled ledger)\n\n", s.n));
+                md.append("| JVM options | startup to ready (s), each run | Quarkus \"started in\" (s) | RSS idle after 6 s (MiB), each run |\n|---|---|---|---|\n");
+                for (FootprintRow row : s.footprint) {
+                    md.append("| ").append(row.name).append(" | ").append(list(row.startup, 2)).append(" | ")
+                            .append(String.join(", ", row.quarkus)).append(" | ").append(list(row.rssMiB, 0))
+                            .append(" |\n");
+                }
+                md.append('\n');
+            }
+            if (s.profile != null) {
+                Profile p = s.profile;
+                md.append(f("## Where startup goes (JFR, profile settings; N = %d; ready after %.2f s with JFR on)\n\n",
+                        s.n, p.readySeconds));
+                md.append(f("Execution samples until ready: %d. By what the stack was doing: %s.  \n", p.samples,
+                        p.categories));
+                md.append(f("Top-frame packages: %s.  \n", p.topPackages));
+                md.append(f("Classes loaded until ready: %d; by origin: %s.\n\n", p.classes, p.classGroups));
+            }
+        }
+        if (!all.isEmpty()) {
+            md.append(notes());
+        }
+        md.append(targets());
+        return md.toString();
+    }
+
+    private void sizeTables(StringBuilder md, List<Size> all) {
+        md.append("## Operator, per size\n\n");
         md.append("| figure |");
         all.forEach(s -> md.append(" N = ").append(s.n).append(" |"));
         md.append("\n|---|");
@@ -262,69 +342,51 @@ final class Report {
                 || s.latency == null ? "" : ratio(s.manual.latency.p50(), s.latency.p50()) + " / "
                 + ratio(s.manual.latency.p95(), s.latency.p95()));
         md.append('\n');
+    }
 
-        for (Size s : all) {
-            if (s.burst != null) {
-                Burst b = s.burst;
-                md.append(f("## Burst: %d environments get a new version at once, RunTask limited to 20/s (burst 100)\n\n",
-                        s.n));
-                md.append("| figure | value |\n|---|---|\n");
-                md.append(f("| [11] time from the plan's PUT to the last RunTask accepted (s) | %.1f (floor %.0f s "
-                        + "from the rate: (N - 100) / 20 s; target <= %.0f s) |\n", b.seconds, (s.n - 100) / 20.0,
-                        Math.max(50, (s.n - 100) / 20.0) * 1.1));
-                md.append(f("| RunTask calls (throttled answers) | %d (%d) |\n", b.runTaskCalls, b.runTaskThrottled));
-                md.append(f("| [12] WARN/ERROR log lines about RunTask or throttling | %d (WARN/ERROR lines in all: %d) |\n",
-                        b.logFailureLines, b.logWarnOrErrorLines));
-                md.append(f("| [12] ledger records Failed for throttling | %d |\n", b.ledgerThrottleFailures));
-                md.append(f("| [13] duplicates: (environment, version) with more than one task | %d (tasks in all: %d) |\n",
-                        b.duplicates, b.totalRuns));
-                md.append(f("| [14] peak heap, before-GC occupancy in -Xlog:gc (MiB) | %.0f (heap committed up to %.0f; "
-                        + "%d collections; used after the launches per jcmd GC.heap_info: %.0f) |\n",
-                        b.heapPeakBeforeGcMiB, b.heapCommittedMiB, b.collections, b.heapUsedAfterMiB));
-                md.append(f("| operator CPU for the burst, PUT to all Succeeded (s) | %.2f |\n", b.cpuSeconds));
-                if (!b.sampleLogLine.isEmpty()) {
-                    md.append("| first WARN/ERROR line | `").append(b.sampleLogLine.replace("|", "\\|")
-                            .replace("`", "'")).append("` |\n");
-                }
-                md.append('\n');
-            }
+    private void idleCostSection(StringBuilder md) {
+        if (idleCost == null || idleCost.cost == null) {
+            return;
         }
-        for (Size s : all) {
-            if (s.cpuPass != null) {
-                CpuPass c = s.cpuPass;
-                md.append(f("## [15] CPU of one idle reconcile pass, N = %d\n\n", s.n));
-                md.append(f("`Reconciler.cycle(true)` in the benchmark JVM (real adapters and SDK clients, sandbox "
-                        + "without added latency), everything settled; thread CPU time (ThreadMXBean) per pass after "
-                        + "%d warm-up passes, %d passes measured: **median %.2f ms**, p90 %.2f ms, mean %.2f ms; "
-                        + "wall %.2f ms per pass; %.2f MiB allocated per pass; AWS calls per pass: %s.\n\n",
-                        c.warmup, c.passes, c.medianMillis, c.p90Millis, c.meanMillis, c.wallMillis, c.allocatedMiB,
-                        c.callsPerPass));
-            }
+        IdleCost cost = idleCost.cost;
+        md.append("## Idle request cost: two replicas at default settings\n\n");
+        md.append(f("Two packaged replicas (%s) with every `migrator.*` interval at its default (plan 10 s, Beanstalk "
+                        + "30 s, tasks 5 s; lease 60 s, renew deadline 40 s, retry period 10 s), a sandbox of their own "
+                        + "(20 ms per call) and a plan of %d environments whose migrations are all done. The sandbox's "
+                        + "per-operation counters over a %.0f s window after the last outcome was recorded, "
+                        + "extrapolated to 30 days. Lease holder at the end: %s; takeovers during the window: %d. "
+                        + "Prices: %s. Elastic Beanstalk and ECS calls carry no request charge (calls in the window: "
+                        + "%s).\n\n",
+                String.join(" and ", Benchmark.REPLICAS), idleCost.environments, cost.windowSeconds, idleCost.holder,
+                idleCost.takeovers, IdleCost.PRICES, otherServices(idleCost.calls)));
+        md.append("| S3 request | in the window | answers | per 30 days | $ per 1,000 | $ per month |\n"
+                + "|---|---|---|---|---|---|\n");
+        for (IdleCost.Line line : cost.lines) {
+            md.append(f("| %s | %d | %s | %,.0f | %s | %.3f |\n", line.operation(), line.inWindow(),
+                    answers(idleCost.calls, line.operation()), line.perMonth(),
+                    line.tier().dollarsPer1000 == 0 ? "free" : fmt(line.tier().dollarsPer1000, 4),
+                    line.dollarsPerMonth()));
         }
-        for (Size s : all) {
-            if (s.footprint.size() > 1) {
-                md.append(f("## Footprint with JVM options, N = %d (restart on a settled ledger)\n\n", s.n));
-                md.append("| JVM options | startup to ready (s), each run | Quarkus \"started in\" (s) | RSS idle after 6 s (MiB), each run |\n|---|---|---|---|\n");
-                for (FootprintRow row : s.footprint) {
-                    md.append("| ").append(row.name).append(" | ").append(list(row.startup, 2)).append(" | ")
-                            .append(String.join(", ", row.quarkus)).append(" | ").append(list(row.rssMiB, 0))
-                            .append(" |\n");
-                }
-                md.append('\n');
-            }
-            if (s.profile != null) {
-                Profile p = s.profile;
-                md.append(f("## Where startup goes (JFR, profile settings; N = %d; ready after %.2f s with JFR on)\n\n",
-                        s.n, p.readySeconds));
-                md.append(f("Execution samples until ready: %d. By what the stack was doing: %s.  \n", p.samples,
-                        p.categories));
-                md.append(f("Top-frame packages: %s.  \n", p.topPackages));
-                md.append(f("Classes loaded until ready: %d; by origin: %s.\n\n", p.classes, p.classGroups));
-            }
-        }
-        md.append(notes());
-        md.append(targets());
-        return md.toString();
+        md.append(f("| **total** | | | | | **%.2f** |\n\n", cost.dollarsPerMonth));
+        md.append(cost.targetLine()).append("\n\n");
+    }
+
+    /** The answer statuses the sandbox counted for one S3 operation ({@code 200: 9, 304: 45}). */
+    static String answers(Map<String, Long> calls, String operation) {
+        String prefix = "s3:" + operation + ":";
+        StringBuilder out = new StringBuilder();
+        calls.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).sorted(Map.Entry.comparingByKey())
+                .forEach(e -> out.append(out.isEmpty() ? "" : ", ").append(e.getKey().substring(prefix.length()))
+                        .append(": ").append(e.getValue()));
+        return out.toString();
+    }
+
+    static String otherServices(Map<String, Long> calls) {
+        StringBuilder out = new StringBuilder();
+        calls.entrySet().stream().filter(e -> !e.getKey().startsWith("s3:")
+                        && e.getKey().chars().filter(c -> c == ':').count() == 1).sorted(Map.Entry.comparingByKey())
+                .forEach(e -> out.append(out.isEmpty() ? "" : ", ").append(e.getKey()).append(" ").append(e.getValue()));
+        return out.isEmpty() ? "none" : out.toString();
     }
 
     interface Cell {
@@ -423,6 +485,10 @@ final class Report {
                 t.append(f("- CPU of an idle pass over %d environments: median %.2f ms (no target set).\n", s.n,
                         s.cpuPass.medianMillis));
             }
+        }
+        if (idleCost != null && idleCost.cost != null) {
+            t.append("- ").append(idleCost.cost.targetLine()).append(f(" (%.0f s window).\n",
+                    idleCost.cost.windowSeconds));
         }
         if (small != null && small.manual != null && small.manual.latency != null && small.latency != null) {
             t.append(f("- Side by side at N = %d: the recipe spends %s the CPU per idle poll and %s the AWS calls; "

@@ -11,19 +11,23 @@ import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The lease in the status ledger: taking, renewing, expiry judged on each replica's own monotonic clock, fencing,
- * release.
+ * release. The durations are the configuration's defaults.
  */
 class LeaseElectionTest {
 
     static final ObjectLocation LEDGER = new ObjectLocation("plans", "acme.status.yaml");
-    static final Duration LEASE_DURATION = Duration.ofSeconds(15);
-    static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
-    static final Duration RETRY = Duration.ofSeconds(2);
+    static final Duration LEASE_DURATION = Duration.ofSeconds(60);
+    static final Duration RENEW_DEADLINE = Duration.ofSeconds(40);
+    static final Duration RETRY = Duration.ofSeconds(10);
+    static final LeaseElection.Timing TIMING = new LeaseElection.Timing(LEASE_DURATION, RENEW_DEADLINE, RETRY);
 
     final FakeCloud s3 = new FakeCloud();
     final MutableClock wall = new MutableClock(Instant.parse("2026-11-25T10:00:00Z"));
@@ -36,7 +40,7 @@ class LeaseElectionTest {
 
         Replica(String identity, long clockOffset) {
             nanos = new AtomicLong(clockOffset);
-            election = new LeaseElection(identity, LEASE_DURATION, RENEW_DEADLINE, RETRY, nanos::get, wall);
+            election = new LeaseElection(identity, TIMING, nanos::get, wall);
             ledger = new MigrationLedger(s3, LEDGER, election);
         }
 
@@ -56,6 +60,61 @@ class LeaseElectionTest {
         wall.advance(step);
     }
 
+    /**
+     * One leader's renewals, step by step. A step is "SECONDS ACTION EXPECTED...": at that time on the replica's
+     * clock, {@code elect} (one round of the lease keeper), {@code write} (a ledger write of new content),
+     * {@code fail} (every PutObject fails from now on) or {@code heal}; then the S3 requests that step made
+     * ({@code get}, {@code put}; none listed: none made) and whether the replica may act ({@code lead}) or not
+     * ({@code standby}).
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            renewal not due before a third of the lease (20 s)   | 0 elect get put lead; 10 elect lead; 19.9 elect lead
+            due once a third has passed, then every third        | 0 elect get put lead; 10 elect lead; 20 elect put lead; 30 elect lead; 39.9 elect lead; 40 elect put lead
+            a write that renewed the lease counts as a renewal   | 0 elect get put lead; 15 write put lead; 20 elect lead; 34.9 elect lead; 35 elect put lead
+            a failed renewal is retried every retry period       | 0 elect get put lead; 1 fail; 20 elect put lead; 30 elect get put lead; 39.9 elect get put lead
+            the leader stops acting at the renew deadline        | 0 elect get put lead; 1 fail; 20 elect put lead; 30 elect get put lead; 40 elect get put standby; 50 elect get put standby
+            and acts again once a renewal lands, nobody having taken over | 0 elect get put lead; 1 fail; 20 elect put lead; 45 elect get put standby; 46 heal; 50 elect get put lead; 60 elect lead; 70 elect put lead
+            a failed renewal that succeeds in time keeps it leading | 0 elect get put lead; 1 fail; 20 elect put lead; 25 heal; 30 elect get put lead; 40 elect lead; 50 elect put lead
+            """)
+    void renewals(String name, String script) {
+        Replica a = new Replica("a", 0);
+        long at = 0;
+        for (String step : script.split(";")) {
+            String[] words = step.trim().split("\\s+");
+            long next = Math.round(Double.parseDouble(words[0]) * 1000);
+            everyone(Duration.ofMillis(next - at), a);
+            at = next;
+            int gets = s3.calls("s3:GetObject");
+            int puts = s3.calls("s3:PutObject");
+            switch (words[1]) {
+                case "elect" -> a.elect();
+                case "write" -> a.ledger.write(MigrationStatus.empty().withLeader("written at " + words[0]));
+                case "fail" -> s3.failures.put("s3:PutObject",
+                        () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
+                case "heal" -> s3.failures.clear();
+                default -> throw new IllegalArgumentException(step);
+            }
+            TreeSet<String> made = new TreeSet<>();
+            if (s3.calls("s3:GetObject") > gets) {
+                made.add("get");
+            }
+            if (s3.calls("s3:PutObject") > puts) {
+                made.add("put");
+            }
+            TreeSet<String> expected = new TreeSet<>();
+            for (int i = 2; i < words.length; i++) {
+                if (words[i].equals("lead") || words[i].equals("standby")) {
+                    assertEquals(words[i].equals("lead"), a.election.isLeader(), "at " + step);
+                } else {
+                    expected.add(words[i]);
+                }
+            }
+            assertEquals(expected, made, "requests at " + step);
+            assertEquals(1, s3.calls("s3:GetObject") - gets + (made.contains("get") ? 0 : 1), "one GET at most");
+        }
+    }
+
     @Test
     void theFirstReplicaTakesTheLeaseAndTheOthersStandBy() {
         Replica a = new Replica("a", 0);
@@ -63,12 +122,32 @@ class LeaseElectionTest {
         assertTrue(a.elect());
         assertFalse(b.elect());
         assertEquals("a", b.election.holder());
-        for (int i = 0; i < 20; i++) {
-            everyone(Duration.ofSeconds(2), a, b);
-            assertTrue(a.elect(), "renews every retry period");
+        int puts = s3.calls("s3:PutObject");
+        int gets = s3.calls("s3:GetObject");
+        for (int i = 0; i < 30; i++) {
+            everyone(RETRY, a, b);
+            assertTrue(a.elect(), "keeps the lease");
             assertFalse(b.elect(), "a renewed lease never looks expired");
         }
+        assertEquals(15, s3.calls("s3:PutObject") - puts, "300 s: a renewal every 20 s, nothing else written");
+        assertEquals(30, s3.calls("s3:GetObject") - gets, "the standby reads once per retry period; the leader never");
         assertTrue(s3.text(LEDGER).contains("holder: \"a\"") || s3.text(LEDGER).contains("holder: a"));
+    }
+
+    @Test
+    void aStandbyFollowsTheLedgerWithTheReadsItMakesToWatchTheLease() {
+        Replica a = new Replica("a", 0);
+        Replica b = new Replica("b", 0);
+        a.elect();
+        a.ledger.write(MigrationStatus.empty().withLeader("a1"));
+        b.elect();
+        int gets = s3.calls("s3:GetObject");
+        assertEquals("a1", b.ledger.follow().leader());
+        assertEquals(gets, s3.calls("s3:GetObject"), "read by the lease keeper less than a retry period ago");
+        a.ledger.write(MigrationStatus.empty().withLeader("a2"));
+        b.advance(RETRY);
+        assertEquals("a2", b.ledger.follow().leader(), "a retry period later it reads again");
+        assertEquals(gets + 1, s3.calls("s3:GetObject"));
     }
 
     @Test
@@ -78,34 +157,18 @@ class LeaseElectionTest {
         a.elect();
         b.elect();
         // a is paused (SIGSTOP): its clock runs, it does nothing.
-        for (int second = 2; second <= 14; second += 2) {
-            everyone(Duration.ofSeconds(2), a, b);
-            assertFalse(b.elect(), "not before the lease has been seen unchanged for 15 s");
+        for (int second = 10; second <= 50; second += 10) {
+            everyone(RETRY, a, b);
+            assertFalse(b.elect(), "not before the lease has been seen unchanged for 60 s");
         }
         assertFalse(a.election.isLeader(), "a stopped acting at its renew deadline, before anyone could take over");
-        everyone(Duration.ofSeconds(2), a, b);
-        assertTrue(b.elect(), "seen unchanged for 16 s");
+        everyone(RETRY, a, b);
+        assertTrue(b.elect(), "seen unchanged for 60 s");
         // a resumes: it is not the leader, and its renewal is refused (fencing by ETag).
         assertFalse(a.election.isLeader());
         assertFalse(a.elect());
         assertEquals("b", a.election.holder());
         assertTrue(s3.text(LEDGER).contains("leaderTransitions: 1"), s3.text(LEDGER));
-    }
-
-    @Test
-    void aLeaderCutOffFromS3StopsActingAtItsRenewDeadline() {
-        Replica a = new Replica("a", 0);
-        a.elect();
-        s3.failures.put("s3:PutObject", () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
-        for (int i = 0; i < 4; i++) {
-            a.advance(Duration.ofSeconds(2));
-            assertTrue(a.elect(), "still within the renew deadline");
-        }
-        a.advance(Duration.ofSeconds(2));
-        assertFalse(a.elect(), "10 s without a renewal");
-        s3.failures.clear();
-        a.advance(Duration.ofSeconds(2));
-        assertTrue(a.elect(), "nobody took the lease meanwhile, so it is still its own");
     }
 
     @Test
@@ -132,7 +195,7 @@ class LeaseElectionTest {
         Replica a = new Replica("a", 0);
         a.elect();
         a.ledger.write(MigrationStatus.empty().withLeader("a"));
-        a.advance(Duration.ofSeconds(11));
+        a.advance(RENEW_DEADLINE.plusSeconds(1));
         CloudError.Conflict refused = assertThrows(CloudError.Conflict.class,
                 () -> a.ledger.write(MigrationStatus.empty().withLeader("a2")));
         assertEquals("NotLeader", refused.code());
@@ -145,7 +208,7 @@ class LeaseElectionTest {
         a.elect();
         b.elect();
         for (int i = 0; i < 10; i++) {
-            everyone(Duration.ofSeconds(2), a, b);
+            everyone(RETRY, a, b);
             assertTrue(a.ledger.write(MigrationStatus.empty().withLeader("a" + i)));
             int puts = s3.calls("s3:PutObject");
             assertTrue(a.elect(), "the write renewed it");
@@ -165,8 +228,8 @@ class LeaseElectionTest {
         String aSaw = s3.etag(LEDGER);
         b.elect();
         // a passed its lease check, then was paused (SIGSTOP) before its PutObject reached S3.
-        for (int second = 0; second < 16; second += 2) {
-            everyone(Duration.ofSeconds(2), b);
+        for (int second = 0; second <= 60; second += 10) {
+            everyone(RETRY, b);
             b.elect();
         }
         assertTrue(b.election.isLeader());
@@ -196,14 +259,14 @@ class LeaseElectionTest {
             }
         };
         MigrationLedger b = new MigrationLedger(slow, LEDGER,
-                new LeaseElection("b", LEASE_DURATION, RENEW_DEADLINE, RETRY, bNanos::get, wall));
+                new LeaseElection("b", TIMING, bNanos::get, wall));
         assertFalse(b.elect());
         // a writes once more, then dies; b's next read starts before that write and answers after it.
         a.ledger.write(MigrationStatus.empty().withLeader("a-last"));
         assertFalse(b.elect(), "a new version: its wait starts now");
-        bNanos.addAndGet(Duration.ofSeconds(10).toNanos());
-        assertFalse(b.elect(), "12.5 s after the answer that showed it, not yet 15");
-        assertTrue(b.elect(), "15 s after");
+        bNanos.addAndGet(Duration.ofSeconds(55).toNanos());
+        assertFalse(b.elect(), "57.5 s after the answer that showed it, not yet 60");
+        assertTrue(b.elect(), "60 s after");
     }
 
     @Test
@@ -211,16 +274,35 @@ class LeaseElectionTest {
         s3.putObject(LEDGER, "kind: [not, a, ledger\n");
         Replica a = new Replica("a", 0);
         assertFalse(a.elect(), "no exception: the lease keeper lives on");
-        a.advance(Duration.ofSeconds(20));
+        a.advance(LEASE_DURATION.plusSeconds(10));
         assertFalse(a.elect());
         assertEquals("kind: [not, a, ledger\n", s3.text(LEDGER));
         s3.objects.remove(LEDGER);
         assertTrue(a.elect(), "once it is deleted, a fresh ledger is taken");
     }
 
-    @Test
-    void theRenewDeadlineMustBeShorterThanTheLease() {
-        assertThrows(IllegalArgumentException.class, () -> new LeaseElection("a", Duration.ofSeconds(10),
-                Duration.ofSeconds(10), RETRY, System::nanoTime, wall));
+    @ParameterizedTest(name = "lease {0} s, renew deadline {1} s, retry period {2} s: {3}")
+    @CsvSource(delimiter = '|', textBlock = """
+            60 | 40 | 10  |
+            15 | 10 | 2   |
+            3  | 2  | 0.5 |
+            60 | 60 | 10  | the renew deadline (60s) must be shorter than the lease duration (60s)
+            60 | 70 | 10  | the renew deadline (70s) must be shorter than the lease duration (60s)
+            60 | 40 | 40  | the retry period (40s) must be shorter than the renew deadline (40s)
+            60 | 40 | 0   | the retry period (0s) must be positive
+            60 | 30 | 10  | the renew deadline (30s) must be longer than a third of the lease duration (60s, when the leader renews) plus the retry period (10s, how often it checks)
+            3  | 1.5| 0.5 | the renew deadline (1500ms) must be longer than a third of the lease duration (3s
+            """)
+    void theDurationsAreChecked(double lease, double deadline, double retry, String problem) {
+        Duration l = Duration.ofMillis(Math.round(lease * 1000));
+        Duration d = Duration.ofMillis(Math.round(deadline * 1000));
+        Duration r = Duration.ofMillis(Math.round(retry * 1000));
+        if (problem == null) {
+            assertEquals(l.dividedBy(3), new LeaseElection.Timing(l, d, r).renewInterval());
+        } else {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new LeaseElection.Timing(l, d, r));
+            assertTrue(e.getMessage().startsWith(problem), e.getMessage());
+        }
     }
 }
