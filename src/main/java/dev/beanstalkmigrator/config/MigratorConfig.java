@@ -3,9 +3,7 @@ package dev.beanstalkmigrator.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
-import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /** Everything the operator reads from configuration (prefix {@code migrator}; environment variables override). */
@@ -27,9 +25,6 @@ public interface MigratorConfig {
     boolean dryRun();
 
     Aws aws();
-
-    /** For testing only: crash the operator on purpose. Off by default. */
-    FaultInjection faultInjection();
 
     interface DesiredState {
         /** {@code s3://bucket/key} or {@code file:/path}. */
@@ -92,22 +87,5 @@ public interface MigratorConfig {
 
         /** One endpoint for every AWS client (the sandbox, tests, VPC endpoints). */
         Optional<URI> endpointOverride();
-    }
-
-    /**
-     * FOR TESTING ONLY (fault suites): halts the JVM, as {@code kill -9} would, at chosen instants of the launch
-     * protocol (see {@link dev.beanstalkmigrator.reconcile.HaltingProbe}). Never set in production.
-     */
-    interface FaultInjection {
-        /** The points where the JVM may halt; none (the default) turns fault injection off. */
-        Optional<List<LaunchProbe.Point>> haltAt();
-
-        /** The chance of halting each time one of those points is reached. */
-        @WithDefault("1.0")
-        double haltProbability();
-
-        /** Seed of the Random that decides, so that a run can be replayed. */
-        @WithDefault("0")
-        long seed();
     }
 }

@@ -14,9 +14,7 @@ import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.FilePlanSource;
-import dev.beanstalkmigrator.reconcile.HaltingProbe;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
-import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import dev.beanstalkmigrator.reconcile.LeaseElection;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.PlanSource;
@@ -30,20 +28,15 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.EnumSet;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
-import org.jboss.logging.Logger;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** Builds the operator from configuration: ports on AWS, the plan source, the ledger, the reconciler. */
 @ApplicationScoped
 public class OperatorWiring {
-
-    private static final Logger LOG = Logger.getLogger(OperatorWiring.class);
 
     @Produces
     @ApplicationScoped
@@ -118,19 +111,7 @@ public class OperatorWiring {
                 identity(config), config.poll().planInterval(), config.poll().beanstalkInterval(),
                 config.poll().taskInterval(), config.status().logTailLines());
         return new Reconciler(desired, ledger, beanstalk, ecs, logs, new ImageResolver(beanstalk, objects), settings,
-                Clock.systemUTC(), launchProbe(config.faultInjection()), leadership);
-    }
-
-    /** {@link LaunchProbe#NONE} unless fault injection (for testing only) names points to halt at. */
-    static LaunchProbe launchProbe(MigratorConfig.FaultInjection faults) {
-        List<LaunchProbe.Point> points = faults.haltAt().orElse(List.of());
-        if (points.isEmpty()) {
-            return LaunchProbe.NONE;
-        }
-        LOG.warnf("fault injection is on (for testing only): the JVM halts at %s with probability %s (seed %d)",
-                points, faults.haltProbability(), faults.seed());
-        return new HaltingProbe(EnumSet.copyOf(points), faults.haltProbability(), faults.seed(),
-                HaltingProbe.haltJvm());
+                Clock.systemUTC(), leadership);
     }
 
     /** {@code s3://b/plans/acme.yaml} gives {@code s3://b/plans/acme.status.yaml}. */

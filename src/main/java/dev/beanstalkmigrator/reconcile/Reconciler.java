@@ -71,7 +71,6 @@ public final class Reconciler {
     private final ImageResolver images;
     private final Settings settings;
     private final Clock clock;
-    private final LaunchProbe probe;
     private final BooleanSupplier leadership;
     private boolean leading;
 
@@ -92,16 +91,14 @@ public final class Reconciler {
         return thread;
     });
     private final RunTaskPacer pacer = new RunTaskPacer();
-    /** Environments whose migration got its outcome in this cycle (for {@link LaunchProbe.Point#OUTCOME_RECORDED}). */
-    private final List<String> outcomes = new ArrayList<>();
     private volatile Snapshot snapshot;
     /** The last time the loop did something (a cycle ended, a task was launched): liveness. */
     private volatile Instant lastProgress;
 
     /** A reconciler that always acts (no leader election). */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
-                      ContainerLogs logs, ImageResolver images, Settings settings, Clock clock, LaunchProbe probe) {
-        this(desired, ledger, beanstalk, ecs, logs, images, settings, clock, probe, () -> true);
+                      ContainerLogs logs, ImageResolver images, Settings settings, Clock clock) {
+        this(desired, ledger, beanstalk, ecs, logs, images, settings, clock, () -> true);
     }
 
     /**
@@ -109,7 +106,7 @@ public final class Reconciler {
      *     start of every cycle and before every RunTask. A standby only follows the plan and the ledger.
      */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
-                      ContainerLogs logs, ImageResolver images, Settings settings, Clock clock, LaunchProbe probe,
+                      ContainerLogs logs, ImageResolver images, Settings settings, Clock clock,
                       BooleanSupplier leadership) {
         this.leadership = leadership;
         this.desired = desired;
@@ -120,7 +117,6 @@ public final class Reconciler {
         this.images = images;
         this.settings = settings;
         this.clock = clock;
-        this.probe = probe;
         this.snapshot = Snapshot.initial(settings.identity());
     }
 
@@ -220,14 +216,12 @@ public final class Reconciler {
             }
             lastPass = null;
             passes++;
-            outcomes.clear();
             MigrationStatus next = reconcile(view, status, tasksDue, now);
             if (!ledger.write(next) && ledger.contentVersion() == inputs.ledgerVersion()) {
                 // A fixed point: this pass changed nothing, so the same inputs would decide the same again. A
                 // pass that changed the ledger is followed by one that looks at what it wrote.
                 lastPass = inputs;
             }
-            outcomes.forEach(environment -> probe.reached(LaunchProbe.Point.OUTCOME_RECORDED, environment));
             if (awsAnswered) {
                 lastSync = now;
             }
@@ -490,13 +484,11 @@ public final class Reconciler {
                         p.spec().name());
                 break;
             }
-            probe.reached(LaunchProbe.Point.INTENT_RECORDED, p.spec().name());
             try {
                 ContainerService.LaunchResult result = pacer.run(() -> ecs.runTask(p.launch()),
                         leadership);
                 lastProgress = clock.instant();
                 if (result.taskArn() != null) {
-                    probe.reached(LaunchProbe.Point.TASK_STARTED, p.spec().name());
                     LOG.infof("%s: migrating %s with task %s (launch %s)", p.spec().name(), p.record().version(),
                             result.taskArn(), p.record().launchId());
                     draft.put(p.spec(), p.record().running(result.taskArn(), clock.instant()));
@@ -521,7 +513,6 @@ public final class Reconciler {
             }
         }
         ledger.write(draft.snapshotForWrite());
-        prepared.forEach(p -> probe.reached(LaunchProbe.Point.ARN_RECORDED, p.spec().name()));
         pacer.report(prepared.size());
     }
 
@@ -592,7 +583,6 @@ public final class Reconciler {
                                 done.phase().name().toLowerCase(),
                                 done.exitCode() == null ? "" : " with exit code " + done.exitCode());
                         draft.update(w.environment(), finished);
-                        outcomes.add(w.environment());
                     }
                 }
             }
@@ -612,7 +602,6 @@ public final class Reconciler {
         LOG.warnf("%s: migration of %s %s", watch.environment(), record.version(), reason);
         draft.update(watch.environment(), withLogTail(watch.environment(), draft.application(watch.environment()),
                 record.finished(Phase.TimedOut, now, null, reason, null)));
-        outcomes.add(watch.environment());
     }
 
     private MigrationRecord withLogTail(String environment, String application, MigrationRecord record) {

@@ -11,7 +11,6 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
-import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
@@ -77,8 +76,7 @@ final class InProcessOperator implements AutoCloseable {
         Reconciler.Settings settings = new Reconciler.Settings(false, 20, identity, Duration.ofSeconds(1),
                 Duration.ofSeconds(3), Duration.ofSeconds(1), 20);
         return new Reconciler(desired, ledger, eb, new AwsContainerService(ecs, retrying),
-                new AwsContainerLogs(logs, retrying), new ImageResolver(eb, objects), settings, Clock.systemUTC(),
-                LaunchProbe.NONE);
+                new AwsContainerLogs(logs, retrying), new ImageResolver(eb, objects), settings, Clock.systemUTC());
     }
 
     @Override

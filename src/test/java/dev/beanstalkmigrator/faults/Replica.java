@@ -43,11 +43,6 @@ final class Replica {
                 "-Dmigrator.leader-election.identity=" + identity));
         arguments.addAll(launch.properties());
         arming = haltAt.isEmpty() ? "" : String.join(",", haltAt) + "@" + probability;
-        if (!haltAt.isEmpty()) {
-            arguments.add("-Dmigrator.fault-injection.halt-at=" + String.join(",", haltAt));
-            arguments.add("-Dmigrator.fault-injection.halt-probability=" + probability);
-            arguments.add("-Dmigrator.fault-injection.seed=" + seed);
-        }
         OperatorProcess started = OperatorProcess.start(launch.jar(), 0, arguments, launch.environment(),
                 launch.logDirectory().resolve(identity + ".log"), true);
         process = started;

@@ -111,7 +111,7 @@ class HostilePlanReconcileTest {
         Reconciler.Settings settings = new Reconciler.Settings(false, historyLimit, "test-replica", Duration.ofSeconds(10),
                 Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
         return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, LaunchProbe.NONE);
+                new ImageResolver(cloud, cloud), settings, clock);
     }
 
     /** Uploads raw bytes as the plan object, as a user's `aws s3 cp` would: a new ETag every time. */

@@ -14,8 +14,11 @@ import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.LogTarget;
 import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.testing.Crashes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -67,21 +70,29 @@ class ReconcilerTest {
                 %s""".formatted(environment, version, extra.indent(6)));
     }
 
-    Reconciler operator(boolean dryRun, LaunchProbe probe) {
-        return operator(dryRun, probe, 20);
+    Reconciler operator(boolean dryRun) {
+        return operator(dryRun, 20, cloud, cloud);
     }
 
-    Reconciler operator(boolean dryRun, LaunchProbe probe, int historyLimit) {
+    /** An operator whose ledger is written through {@code ledgerStore} and whose ECS is {@code ecs}. */
+    Reconciler operator(boolean dryRun, int historyLimit, ObjectStore ledgerStore, ContainerService ecs) {
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
         Reconciler.Settings settings = new Reconciler.Settings(dryRun, historyLimit, "test-replica",
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
-        return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, probe);
+        return new Reconciler(desired, new MigrationLedger(ledgerStore, LEDGER), cloud, ecs, cloud,
+                new ImageResolver(cloud, cloud), settings, clock);
     }
 
     Reconciler operator() {
-        return operator(false, LaunchProbe.NONE);
+        return operator(false);
+    }
+
+    /** An operator that dies right after {@code instant} of the launch of acme-web-prod. */
+    Reconciler crashingAt(Crashes.Instant instant) {
+        return instant == Crashes.Instant.TASK_STARTED
+                ? operator(false, 20, cloud, Crashes.afterRunTask(cloud, "acme-web-prod"))
+                : operator(false, 20, Crashes.afterLedgerWrite(cloud, LEDGER, "acme-web-prod", instant), cloud);
     }
 
     MigrationStatus ledger() {
@@ -220,7 +231,7 @@ class ReconcilerTest {
 
     @Test
     void dryRunRecordsWhatItWouldDoAndLaunchesNothing() {
-        operator(true, LaunchProbe.NONE).cycle(true);
+        operator(true).cycle(true);
         assertEquals(0, cloud.launches.size());
         assertEquals(Phase.Pending, latest("acme-web-prod").phase());
         assertEquals("DryRun", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
@@ -273,12 +284,8 @@ class ReconcilerTest {
 
     @Test
     void aCrashAfterTheIntentIsAdoptedNotDuplicated() {
-        Reconciler crashing = operator(false, (point, env) -> {
-            if (point == LaunchProbe.Point.INTENT_RECORDED) {
-                throw new IllegalStateException("crash");
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        Reconciler crashing = crashingAt(Crashes.Instant.INTENT_RECORDED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
         assertEquals(Phase.Launching, latest("acme-web-prod").phase());
         assertEquals(0, cloud.launches.size());
 
@@ -291,12 +298,8 @@ class ReconcilerTest {
 
     @Test
     void aCrashBetweenRunTaskAndRecordingTheArnIsAdoptedByStartedBy() {
-        Reconciler crashing = operator(false, (point, env) -> {
-            if (point == LaunchProbe.Point.TASK_STARTED) {
-                throw new IllegalStateException("crash");
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        Reconciler crashing = crashingAt(Crashes.Instant.TASK_STARTED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
         assertEquals(1, cloud.launches.size());
         assertEquals(Phase.Launching, latest("acme-web-prod").phase());
 
@@ -311,12 +314,8 @@ class ReconcilerTest {
 
     @Test
     void anIntentTooOldToRepeatIsLaunchLost() {
-        Reconciler crashing = operator(false, (point, env) -> {
-            if (point == LaunchProbe.Point.INTENT_RECORDED) {
-                throw new IllegalStateException("crash");
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        Reconciler crashing = crashingAt(Crashes.Instant.INTENT_RECORDED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
         clock.advance(Duration.ofHours(25));
         operator().cycle(true);
         assertEquals(0, cloud.launches.size());
@@ -427,7 +426,7 @@ class ReconcilerTest {
     @Test
     void goingBackToAVersionWhoseRecordLeftTheHistoryNeverMigratesItAgain() {
         cloud.version("acme", "v43", null, null);
-        Reconciler operator = operator(false, LaunchProbe.NONE, 1);
+        Reconciler operator = operator(false, 1, cloud, cloud);
         for (String version : List.of("v41", "v42", "v43")) {
             plan("acme-web-prod", version, "");
             operator.cycle(true);
