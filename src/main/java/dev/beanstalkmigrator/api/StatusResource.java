@@ -4,7 +4,7 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.plan.ParseOutcome;
 import dev.beanstalkmigrator.plan.PlanParser;
-import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.operator.ReconcileTick;
 import dev.beanstalkmigrator.reconcile.Snapshot;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -26,7 +26,7 @@ import java.util.Map;
 public class StatusResource {
 
     @Inject
-    ReconcileLoop loop;
+    ReconcileTick loop;
 
     @Inject
     BearerToken bearer;

@@ -26,6 +26,9 @@ public interface MigratorConfig {
 
     Aws aws();
 
+    /** How an environment whose action failed is looked at again (capped exponential backoff, full jitter). */
+    Requeue requeue();
+
     interface DesiredState {
         /** {@code s3://bucket/key} or {@code file:/path}. */
         String uri();
@@ -49,6 +52,13 @@ public interface MigratorConfig {
     }
 
     interface Poll {
+        /**
+         * How often the reconcile job wakes to see whether the plan, Elastic Beanstalk or the tasks are due. The
+         * scheduler's granularity is one second; {@code POST /api/v1/reconcile} reacts at once.
+         */
+        @WithDefault("1s")
+        Duration tick();
+
         @WithDefault("10s")
         Duration planInterval();
 
@@ -87,5 +97,20 @@ public interface MigratorConfig {
 
         /** One endpoint for every AWS client (the sandbox, tests, VPC endpoints). */
         Optional<URI> endpointOverride();
+    }
+
+    /** Requeue of an environment after a failed action (not the per-call AWS retries). */
+    interface Requeue {
+        /** The ceiling of the first delay after a transient failure. */
+        @WithDefault("1s")
+        Duration base();
+
+        /** The ceiling of the first delay of a stalled environment (a human must act). */
+        @WithDefault("30s")
+        Duration stalledBase();
+
+        /** The largest delay. */
+        @WithDefault("10m")
+        Duration cap();
     }
 }

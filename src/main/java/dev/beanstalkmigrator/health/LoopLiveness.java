@@ -1,7 +1,7 @@
 package dev.beanstalkmigrator.health;
 
 import dev.beanstalkmigrator.config.MigratorConfig;
-import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.operator.ReconcileTick;
 import dev.beanstalkmigrator.reconcile.Snapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,7 +20,7 @@ public class LoopLiveness implements HealthCheck {
     private final Instant started = Instant.now();
 
     @Inject
-    ReconcileLoop loop;
+    ReconcileTick loop;
 
     @Inject
     MigratorConfig config;

@@ -1,6 +1,6 @@
 package dev.beanstalkmigrator.health;
 
-import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.operator.ReconcileTick;
 import dev.beanstalkmigrator.reconcile.Snapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -15,7 +15,7 @@ import org.eclipse.microprofile.health.Readiness;
 public class OperatorReadiness implements HealthCheck {
 
     @Inject
-    ReconcileLoop loop;
+    ReconcileTick loop;
 
     @Override
     public HealthCheckResponse call() {

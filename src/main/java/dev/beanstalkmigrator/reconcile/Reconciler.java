@@ -24,8 +24,8 @@ import java.util.UUID;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
@@ -50,18 +50,11 @@ public final class Reconciler {
     static final Duration CLIENT_TOKEN_WINDOW = Duration.ofHours(23);
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
     static final Duration STANDBY_RECHECK = Duration.ofMillis(250);
-    static final int PREPARE_THREADS = 8;
     /** Launches per cycle: about five seconds of RunTask at Fargate's 20 per second. */
     static final int MAX_LAUNCHES_PER_CYCLE = 100;
     static final String TAG_ENVIRONMENT = "beanstalk-migrator:environment";
     static final String TAG_VERSION = "beanstalk-migrator:version";
     static final String TAG_LAUNCH_ID = "beanstalk-migrator:launch-id";
-
-    /**
-     * @param logTailLines how many log lines of a failed migration go into the ledger
-     */
-    public record Settings(boolean dryRun, int historyLimit, String identity, Duration planInterval,
-                           Duration beanstalkInterval, Duration taskInterval, int logTailLines) {}
 
     private final DesiredState desired;
     private final MigrationLedger ledger;
@@ -69,7 +62,7 @@ public final class Reconciler {
     private final ContainerService ecs;
     private final ContainerLogs logs;
     private final ImageResolver images;
-    private final Settings settings;
+    private final ReconcileSettings settings;
     private final Clock clock;
     private final BooleanSupplier leadership;
     private boolean leading;
@@ -84,30 +77,22 @@ public final class Reconciler {
     private Instant lastSync;
     private final Map<String, Retry> retries = new ConcurrentHashMap<>();
     private final Map<String, String> warnings = new ConcurrentHashMap<>();
-    /** Prepares launches in parallel: each needs a few AWS reads, and a burst has hundreds. */
-    private final ExecutorService preparers = Executors.newFixedThreadPool(PREPARE_THREADS, runnable -> {
-        Thread thread = new Thread(runnable, "launch-preparer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Prepares launches and reads applications in parallel: each needs a few AWS reads, and a burst has hundreds. */
+    private final Executor workers;
     private final RunTaskPacer pacer = new RunTaskPacer();
     private volatile Snapshot snapshot;
     /** The last time the loop did something (a cycle ended, a task was launched): liveness. */
     private volatile Instant lastProgress;
 
-    /** A reconciler that always acts (no leader election). */
-    public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
-                      ContainerLogs logs, ImageResolver images, Settings settings, Clock clock) {
-        this(desired, ledger, beanstalk, ecs, logs, images, settings, clock, () -> true);
-    }
-
     /**
      * @param leadership whether this replica may act now (see {@link LeaseElection#isLeader()}); asked at the
      *     start of every cycle and before every RunTask. A standby only follows the plan and the ledger.
+     * @param workers runs the AWS reads of a cycle in parallel; its owner shuts it down
      */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
-                      ContainerLogs logs, ImageResolver images, Settings settings, Clock clock,
-                      BooleanSupplier leadership) {
+                      ContainerLogs logs, ImageResolver images, ReconcileSettings settings, Clock clock,
+                      BooleanSupplier leadership, Executor workers) {
+        this.workers = workers;
         this.leadership = leadership;
         this.desired = desired;
         this.ledger = ledger;
@@ -295,7 +280,7 @@ public final class Reconciler {
         // One call per application, all at once: with ten applications a plan change is not ten round trips
         // away from its first launch.
         List<Future<?>> reads = new ArrayList<>();
-        applications.forEach((application, needsVersions) -> reads.add(preparers.submit(() -> {
+        applications.forEach((application, needsVersions) -> reads.add(CompletableFuture.runAsync(() -> {
             try {
                 List<Beanstalk.Environment> environments = beanstalk.environments(application);
                 List<Beanstalk.ApplicationVersion> versions = needsVersions
@@ -305,7 +290,7 @@ public final class Reconciler {
                 LOG.warnf("cannot read application %s: %s", application, e.getMessage());
                 seen.put(application, new Observation.Application(null, null, e, now));
             }
-        })));
+        }, workers)));
         awaitAll(reads);
         return new Observation(seen);
     }
@@ -374,10 +359,11 @@ public final class Reconciler {
             return launches.stream().map(l -> prepare(l, planRevision, holds, definitions, now))
                     .filter(Objects::nonNull).toList();
         }
-        List<Future<Prepared>> futures = launches.stream()
-                .map(l -> preparers.submit(() -> prepare(l, planRevision, holds, definitions, now))).toList();
+        List<CompletableFuture<Prepared>> futures = launches.stream()
+                .map(l -> CompletableFuture.supplyAsync(() -> prepare(l, planRevision, holds, definitions, now), workers))
+                .toList();
         List<Prepared> prepared = new ArrayList<>();
-        for (Future<Prepared> future : futures) {
+        for (CompletableFuture<Prepared> future : futures) {
             try {
                 Prepared p = future.get();
                 if (p != null) {

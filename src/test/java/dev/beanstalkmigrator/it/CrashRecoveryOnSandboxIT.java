@@ -21,6 +21,7 @@ import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.sandbox.Fault;
@@ -34,6 +35,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,6 +58,8 @@ class CrashRecoveryOnSandboxIT {
     static final Duration DEADLINE = Duration.ofSeconds(30);
 
     SandboxCloud cloud;
+    /** The reconcilers' parallel reads, as OperatorWiring's pool runs them. */
+    final ExecutorService workers = Executors.newFixedThreadPool(8);
     final List<SandboxAdapters> opened = new ArrayList<>();
 
     @BeforeEach
@@ -68,6 +73,7 @@ class CrashRecoveryOnSandboxIT {
     @AfterEach
     void stop() {
         opened.forEach(SandboxAdapters::close);
+        workers.shutdownNow();
         if (cloud != null) {
             cloud.close();
         }
@@ -191,10 +197,10 @@ class CrashRecoveryOnSandboxIT {
                 new PlanParser(PlanLimits.DEFAULTS));
         MigrationLedger ledger = new MigrationLedger(ledgerStore,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        Reconciler.Settings settings = new Reconciler.Settings(false, 20, "crash-test",
-                Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(200), 20);
+        ReconcileSettings settings = ReconcileSettings.builder("crash-test").planInterval(Duration.ofMillis(200))
+                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200)).build();
         return new Reconciler(desired, ledger, aws.beanstalk, ecs, aws.logs,
-                new ImageResolver(aws.beanstalk, aws.objects), settings, clock);
+                new ImageResolver(aws.beanstalk, aws.objects), settings, clock, () -> true, workers);
     }
 
     /** Runs an operator that dies at {@code point}; returns the launch as the ledger holds it after the crash. */

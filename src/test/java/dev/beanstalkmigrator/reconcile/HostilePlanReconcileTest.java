@@ -108,10 +108,11 @@ class HostilePlanReconcileTest {
 
     Reconciler operator(int historyLimit) {
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
-        Reconciler.Settings settings = new Reconciler.Settings(false, historyLimit, "test-replica", Duration.ofSeconds(10),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
+        ReconcileSettings settings = ReconcileSettings.builder("test-replica").historyLimit(historyLimit)
+                .logTailLines(5).planInterval(Duration.ofSeconds(10)).beanstalkInterval(Duration.ofSeconds(30))
+                .taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock);
+                new ImageResolver(cloud, cloud), settings, clock, () -> true, Runnable::run);
     }
 
     /** Uploads raw bytes as the plan object, as a user's `aws s3 cp` would: a new ETag every time. */

@@ -77,11 +77,11 @@ class ReconcilerTest {
     /** An operator whose ledger is written through {@code ledgerStore} and whose ECS is {@code ecs}. */
     Reconciler operator(boolean dryRun, int historyLimit, ObjectStore ledgerStore, ContainerService ecs) {
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
-        Reconciler.Settings settings = new Reconciler.Settings(dryRun, historyLimit, "test-replica",
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
+        ReconcileSettings settings = ReconcileSettings.builder("test-replica").dryRun(dryRun)
+                .historyLimit(historyLimit).logTailLines(5).planInterval(Duration.ofSeconds(10))
+                .beanstalkInterval(Duration.ofSeconds(30)).taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(ledgerStore, LEDGER), cloud, ecs, cloud,
-                new ImageResolver(cloud, cloud), settings, clock);
+                new ImageResolver(cloud, cloud), settings, clock, () -> true, Runnable::run);
     }
 
     Reconciler operator() {
