@@ -34,7 +34,8 @@ public class LoopLiveness implements HealthCheck {
         Duration since = Duration.between(last, Instant.now());
         HealthCheckResponseBuilder response = HealthCheckResponse.named("reconcile-loop")
                 .withData("lastCycleEnded", snapshot.cycleEnded() == null ? "never" : snapshot.cycleEnded().toString())
-                .withData("secondsSinceLastCycle", since.toSeconds());
+                .withData("secondsSinceLastCycle", since.toSeconds())
+                .withData("passes", snapshot.passes());
         return response.status(since.compareTo(allowed) <= 0).build();
     }
 

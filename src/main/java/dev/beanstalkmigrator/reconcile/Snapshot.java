@@ -14,11 +14,12 @@ import java.time.Instant;
  * @param lastError the last cycle's error, or null
  * @param awsAnswered AWS answered in the last cycle
  * @param cycleEnded when the last cycle ended (liveness)
+ * @param passes how many reconcile passes ran (a cycle with nothing new to look at runs none)
  */
 public record Snapshot(MigrationStatus status, DesiredState.View plan, boolean leader, String identity,
-                       Instant lastSync, String lastError, boolean awsAnswered, Instant cycleEnded) {
+                       Instant lastSync, String lastError, boolean awsAnswered, Instant cycleEnded, long passes) {
 
     public static Snapshot initial(String identity) {
-        return new Snapshot(MigrationStatus.empty(), null, false, identity, null, null, false, null);
+        return new Snapshot(MigrationStatus.empty(), null, false, identity, null, null, false, null, 0);
     }
 }

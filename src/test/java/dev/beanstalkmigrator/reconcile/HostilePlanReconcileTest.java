@@ -163,7 +163,7 @@ class HostilePlanReconcileTest {
             if (launchedKeys.containsKey(launch.getKey())) {
                 continue;
             }
-            String environment = launch.getValue().tags().get(Reconciler.TAG_ENVIRONMENT);
+            String environment = launch.getValue().tags().get(Launches.TAG_ENVIRONMENT);
             MigrationRecord record = status.environment(environment).history().stream()
                     .filter(r -> r.launchId().equals(launch.getValue().clientToken())).findFirst()
                     .orElseThrow(() -> new AssertionError("launched task " + launch.getKey() + " has no record"));
@@ -324,7 +324,7 @@ class HostilePlanReconcileTest {
             cycles(operator, context);
             for (String arn : stopped) {
                 ContainerService.TaskLaunch launch = cloud.launches.get(arn);
-                MigrationRecord record = record(launch.tags().get(Reconciler.TAG_ENVIRONMENT), launch.clientToken());
+                MigrationRecord record = record(launch.tags().get(Launches.TAG_ENVIRONMENT), launch.clientToken());
                 assertNotNull(record, () -> "outcome forgotten, " + context.get());
                 assertTrue(record.phase().terminal(), () -> "outcome not recorded, " + context.get());
             }

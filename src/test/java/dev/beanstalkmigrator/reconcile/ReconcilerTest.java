@@ -12,6 +12,7 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ContainerService;
@@ -143,23 +144,23 @@ class ReconcilerTest {
         assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
         clock.advance(Duration.ofSeconds(31));
         operator.cycle(false); // looks at what the last pass wrote, and changes nothing: a fixed point
-        long passes = operator.passes();
+        long passes = operator.snapshot().passes();
         for (int i = 0; i < 6; i++) {
             clock.advance(Duration.ofSeconds(31)); // the plan (304) and Elastic Beanstalk are read every time
             operator.cycle(false);
         }
-        assertEquals(passes, operator.passes(), "nothing new, nothing in flight: no pass");
+        assertEquals(passes, operator.snapshot().passes(), "nothing new, nothing in flight: no pass");
         assertEquals(1, cloud.launches.size());
 
         cloud.deploy("acme-web-prod", "v42");
         clock.advance(Duration.ofSeconds(31));
         operator.cycle(false);
-        assertEquals(passes + 1, operator.passes());
+        assertEquals(passes + 1, operator.snapshot().passes());
         assertEquals(2, cloud.launches.size(), "the newly deployed version is migrated");
         assertEquals("v42", latest("acme-web-prod").version());
 
         operator.cycle(true);
-        assertEquals(passes + 2, operator.passes(), "a forced cycle always runs a pass");
+        assertEquals(passes + 2, operator.snapshot().passes(), "a forced cycle always runs a pass");
     }
 
     @Test
@@ -320,7 +321,7 @@ class ReconcilerTest {
         operator().cycle(true);
         assertEquals(0, cloud.launches.size());
         assertEquals(Phase.Failed, latest("acme-web-prod").phase());
-        assertEquals(TaskOutcomes.LAUNCH_LOST, latest("acme-web-prod").reason());
+        assertEquals(Reasons.LAUNCH_LOST, latest("acme-web-prod").reason());
     }
 
     @Test
@@ -329,7 +330,7 @@ class ReconcilerTest {
         operator.cycle(true);
         cloud.tasks.clear();
         operator.cycle(true);
-        assertEquals(TaskOutcomes.LAUNCH_LOST, latest("acme-web-prod").reason());
+        assertEquals(Reasons.LAUNCH_LOST, latest("acme-web-prod").reason());
         assertEquals("LaunchLost", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
     }
 
@@ -461,9 +462,9 @@ class ReconcilerTest {
                 """ + environments);
         Reconciler operator = operator();
         operator.cycle(false);
-        assertEquals(Reconciler.MAX_LAUNCHES_PER_CYCLE, cloud.launches.size());
-        assertTrue(!operator.nextDue().isAfter(clock.instant()), "the rest is due at once");
-        operator.cycle(false);
+        assertEquals(Planner.MAX_LAUNCHES_PER_CYCLE, cloud.launches.size());
+        operator.cycle(false); // the rest is due at once: the clock has not moved
+
         assertEquals(150, cloud.launches.size());
         assertEquals(150, cloud.launches.values().stream().map(l -> l.clientToken()).distinct().count());
     }
