@@ -82,8 +82,8 @@ final class LedgerDraft {
     }
 
     /** Folds in what the planner decided after an outcome. */
-    void apply(Planner.FollowUp followUp, String environment) {
-        followUp.records().forEach(r -> record(r, environment));
+    void apply(Planner.FollowUp followUp) {
+        followUp.records().forEach(r -> record(r.record(), r.environment()));
         followUp.refusals().forEach(this::fold);
     }
 

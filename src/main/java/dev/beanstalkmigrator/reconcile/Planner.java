@@ -67,9 +67,12 @@ public final class Planner {
      * What follows an outcome: records the ledger gets (an intent, an outcome), further actions, and launches
      * the planner refuses with the error a user must fix.
      */
-    record FollowUp(List<MigrationRecord> records, List<Action> actions, List<Outcome.Failed> refusals) {
+    record FollowUp(List<Recorded> records, List<Action> actions, List<Outcome.Failed> refusals) {
         static final FollowUp NONE = new FollowUp(List.of(), List.of(), List.of());
     }
+
+    /** A record the ledger gets for {@code environment} (added, or replacing the one with its launch id). */
+    record Recorded(String environment, MigrationRecord record) {}
 
     static Pass plan(Inputs in) {
         List<Decision> decisions = new ArrayList<>();
@@ -222,7 +225,8 @@ public final class Planner {
         if (outcome instanceof Outcome.Stopped stopped) {
             MigrationRecord timedOut = stopped.action().record().finished(Phase.TimedOut, stopped.at(), null,
                     "timed out after " + stopped.action().timeout() + "; the task was stopped", null);
-            return new FollowUp(List.of(timedOut), tail(stopped.action().environment(), timedOut, in), List.of());
+            return new FollowUp(List.of(new Recorded(stopped.action().environment(), timedOut)),
+                    tail(stopped.action().environment(), timedOut, in), List.of());
         }
         // Everything else is a fact the ledger draft folds in; nothing follows from it.
         return FollowUp.NONE;
@@ -257,7 +261,7 @@ public final class Planner {
 
     /** The intent goes into the ledger, then RunTask. */
     private static FollowUp launch(EnvironmentSpec spec, MigrationRecord intent, Map<String, String> variables) {
-        return new FollowUp(List.of(intent), List.of(new Action.Launch(spec, intent,
+        return new FollowUp(List.of(new Recorded(spec.name(), intent)), List.of(new Action.Launch(spec, intent,
                 Launches.taskLaunch(spec, intent, variables))), List.of());
     }
 
@@ -266,8 +270,8 @@ public final class Planner {
         MigrationRecord intent = find.intent();
         EnvironmentSpec spec = in.spec(find.environment());
         if (spec == null || in.now().isAfter(intent.createdAt().plus(CLIENT_TOKEN_WINDOW))) {
-            return new FollowUp(List.of(intent.finished(Phase.Failed, in.now(), null, Reasons.LAUNCH_LOST, null)),
-                    List.of(), List.of());
+            return new FollowUp(List.of(new Recorded(find.environment(),
+                    intent.finished(Phase.Failed, in.now(), null, Reasons.LAUNCH_LOST, null))), List.of(), List.of());
         }
         return new FollowUp(List.of(), List.of(new Action.Relaunch(spec, intent,
                 Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides()))), List.of());
@@ -275,7 +279,7 @@ public final class Planner {
 
     /** Each watched task: still running, past its timeout (stop it) or finished (record it, tail a failure). */
     private static FollowUp afterDescribed(Outcome.Described described, Inputs in) {
-        List<MigrationRecord> records = new ArrayList<>();
+        List<Recorded> records = new ArrayList<>();
         List<Action> actions = new ArrayList<>();
         for (Action.Watch watch : described.action().watches()) {
             MigrationRecord record = watch.record();
@@ -288,7 +292,7 @@ public final class Planner {
             } else if (judged instanceof TaskOutcomes.Outcome.Finished done) {
                 MigrationRecord finished = record.finished(done.phase(), done.finishedAt(), done.exitCode(),
                         done.reason(), null);
-                records.add(finished);
+                records.add(new Recorded(watch.environment(), finished));
                 if (done.phase() != Phase.Succeeded) {
                     actions.addAll(tail(watch.environment(), finished, in));
                 }

@@ -309,7 +309,7 @@ public final class Reconciler {
     private static List<Action> fold(Outcome outcome, LedgerDraft draft, Planner.Inputs in) {
         draft.fold(outcome);
         Planner.FollowUp followUp = Planner.next(outcome, in);
-        draft.apply(followUp, outcome.action().environment());
+        draft.apply(followUp);
         return followUp.actions();
     }
 

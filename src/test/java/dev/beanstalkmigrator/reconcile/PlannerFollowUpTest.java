@@ -105,6 +105,14 @@ class PlannerFollowUpTest {
                         at(T, true, true), "Record Failed, TailLog v42"),
                 Arguments.of("failed with log tails off: recorded only", described(running(T), stopped(1)),
                         at(T, true, false), "Record Failed"),
+                Arguments.of("a batch of watches: each outcome goes to its own environment",
+                        new Outcome.Described(new Action.DescribeTasks("acme-prod", List.of(
+                                new Action.Watch(SPEC.name(), running(T)), new Action.Watch("acme-web-staging",
+                                        PlannerTest.record("v42", "", Phase.Launching).running("arn:task/2", T)))),
+                                Map.of("arn:task/1", stopped(0), "arn:task/2", new ContainerService.TaskState(
+                                        "arn:task/2", false, "STOPPED", "exited", "EssentialContainerExited", T, T, T,
+                                        List.of(new ContainerService.ContainerState("web", 0, null))))),
+                        at(T, true, true), "Record Succeeded, Record acme-web-staging Succeeded"),
                 Arguments.of("unknown to ECS: LaunchLost", described(running(T), null), at(T, true, true),
                         "Record Failed LaunchLost, TailLog v42"),
                 Arguments.of("stopped after its timeout: TimedOut, then its log tail",
@@ -193,8 +201,10 @@ class PlannerFollowUpTest {
 
     static String describe(Planner.FollowUp followUp) {
         List<String> words = new ArrayList<>();
-        for (MigrationRecord r : followUp.records()) {
-            words.add("Record " + r.phase() + (r.phase() == Phase.Launching
+        for (Planner.Recorded recorded : followUp.records()) {
+            MigrationRecord r = recorded.record();
+            words.add("Record " + (recorded.environment().equals(SPEC.name()) ? "" : recorded.environment() + " ")
+                    + r.phase() + (r.phase() == Phase.Launching
                     ? " td=" + r.taskDefinitionArn() + " " + r.overrides()
                     : Reasons.LAUNCH_LOST.equals(r.reason()) ? " " + r.reason() : ""));
         }

@@ -470,6 +470,35 @@ class ReconcilerTest {
     }
 
     @Test
+    void theOutcomesOfABatchOfWatchedTasksGoToTheirOwnEnvironments() {
+        StringBuilder environments = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            cloud.environment("acme", "burst-" + i, "v41", "Ready");
+            environments.append("    - {name: burst-").append(i).append(", application: acme, version: v42}\n");
+        }
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
+                             network: {subnets: [subnet-1]}, image: "acme:{version}"}
+                  environments:
+                """ + environments);
+        Reconciler operator = operator();
+        operator.cycle(false);
+        cloud.launches.keySet().forEach(arn -> cloud.stop(arn, 0, "exited"));
+        clock.advance(Duration.ofSeconds(6));
+        operator.cycle(false);
+        for (var launch : cloud.launches.entrySet()) {
+            MigrationRecord record = latest(launch.getValue().tags().get(Launches.TAG_ENVIRONMENT));
+            assertEquals(Phase.Succeeded, record.phase(), record::toString);
+            assertEquals(launch.getKey(), record.taskArn());
+            assertEquals(launch.getValue().clientToken(), record.launchId());
+        }
+    }
+
+    @Test
     void aThrottledRunTaskLeavesTheIntentForAdoption() {
         cloud.failures.put("ecs:RunTask", () -> new CloudError.Throttled("ecs:RunTask", "ThrottlingException",
                 "Rate exceeded", null));
