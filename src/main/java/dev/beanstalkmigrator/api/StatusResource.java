@@ -1,7 +1,8 @@
 package dev.beanstalkmigrator.api;
 
 import dev.beanstalkmigrator.model.EnvironmentStatus;
-import dev.beanstalkmigrator.model.MigrationStatus;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beanstalkmigrator.plan.ParseOutcome;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.operator.ReconcileTick;
@@ -34,10 +35,19 @@ public class StatusResource {
     @Inject
     PlanParser parser;
 
+    @Inject
+    ObjectMapper json;
+
+    /** The ledger as last read or written, and, when something keeps the loop from working, {@code problem}. */
     @GET
     @Path("/status")
-    public MigrationStatus status() {
-        return loop.snapshot().status();
+    public ObjectNode status() {
+        Snapshot snapshot = loop.snapshot();
+        ObjectNode status = json.valueToTree(snapshot.status());
+        if (snapshot.problem() != null) {
+            status.set("problem", json.valueToTree(snapshot.problem()));
+        }
+        return status;
     }
 
     @GET

@@ -6,7 +6,6 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
-import org.jboss.logging.Logger;
 
 /**
  * Drives the {@link Reconciler} from Quarkus Scheduler: every tick ({@code migrator.poll.tick}, 1 s) runs a
@@ -16,8 +15,6 @@ import org.jboss.logging.Logger;
  */
 @ApplicationScoped
 public class ReconcileTick {
-
-    private static final Logger LOG = Logger.getLogger(ReconcileTick.class);
 
     @Inject
     Reconciler reconciler;
@@ -46,9 +43,9 @@ public class ReconcileTick {
         try {
             return reconciler.cycle(force);
         } catch (RuntimeException e) {
-            // A bug must not stop the loop: the next tick tries again from what is stored.
-            LOG.error("reconcile cycle failed", e);
-            return reconciler.snapshot();
+            // A bug must not stop the loop: it is reported (health, status, one log line per distinct problem)
+            // and the next tick tries again from what is stored.
+            return reconciler.failed(e);
         }
     }
 }

@@ -66,6 +66,9 @@ public final class Reconciler {
     private Instant nextObservation = Instant.MIN;
     private Instant nextTaskPoll = Instant.MIN;
     private Instant lastSync;
+    private String lastInterruption;
+    /** What keeps the loop from working, as last reported (logged once per change), or null. */
+    private LoopProblem problem;
     private volatile Snapshot snapshot;
     /** The last time the loop did something (a cycle ended, a task was launched): liveness. */
     private volatile Instant lastProgress;
@@ -167,8 +170,11 @@ public final class Reconciler {
             if (!force && inputs.sameAs(lastPass) && requeues.isEmpty() && nothingInFlight(status)) {
                 // Nothing new to look at and no clock running (no task, no retry): the pass would decide what
                 // the last one decided. With 1,000 environments it would cost tens of milliseconds per interval.
+                report(null, null);
                 return publish(status, view, view.error(), awsAnswered);
             }
+            report(null, null);
+            lastInterruption = null;
             lastPass = null;
             passes++;
             MigrationStatus next = pass(view, status, tasksDue, now);
@@ -179,13 +185,39 @@ public final class Reconciler {
             }
             return publish(next, view, view.error(), awsAnswered);
         } catch (CloudError e) {
-            if (e instanceof CloudError.Conflict) {
-                LOG.warnf("the status ledger changed underneath this replica; re-reading it: %s", e.getMessage());
+            if (e instanceof CloudError.Stalled) {
+                report(LoopProblem.of(e), null);
             } else {
-                LOG.warnf("reconcile cycle interrupted: %s", e.getMessage());
+                // Transient (AWS did not answer: readiness says so) or a conflict (re-read next cycle): not a
+                // problem a human must solve, and logged once per distinct message.
+                report(null, null);
+                if (!e.getMessage().equals(lastInterruption)) {
+                    LOG.warnf("reconcile cycle interrupted: %s", e.getMessage());
+                }
+                lastInterruption = e.getMessage();
             }
             return publish(ledgerOrEmpty(), desired.view(), e.getMessage(), !(e instanceof CloudError.Transient));
         }
+    }
+
+    /**
+     * Publishes a cycle that failed with an exception nobody expected (a bug): a classified problem in health
+     * and status, logged with its stack trace once per distinct problem.
+     */
+    public synchronized Snapshot failed(RuntimeException error) {
+        report(LoopProblem.of(error), error);
+        return publish(snapshot.status(), snapshot.plan(), error.toString(), snapshot.awsAnswered());
+    }
+
+    /** Makes {@code next} the loop's problem; logs a new one (and its end) once. */
+    private void report(LoopProblem next, Throwable cause) {
+        if (next != null && !next.equals(problem)) {
+            LOG.errorf(cause, "%s: %s%s", next.reason(), next.message(),
+                    next.action() == null ? "" : "; " + next.action());
+        } else if (next == null && problem != null) {
+            LOG.infof("%s resolved", problem.reason());
+        }
+        problem = next;
     }
 
     /** A standby follows the plan (to report it) and the leader's ledger (to serve it), and acts on nothing. */
@@ -200,6 +232,7 @@ public final class Reconciler {
         nextPlanPoll = now.plus(settings.planInterval());
         desired.refresh();
         MigrationStatus status = ledger.follow();
+        report(null, null);
         lastSync = now;
         return publish(status, desired.view(), desired.view().error(), true);
     }
@@ -226,7 +259,7 @@ public final class Reconciler {
     private Snapshot publish(MigrationStatus status, DesiredState.View view, String error, boolean awsAnswered) {
         lastProgress = clock.instant();
         snapshot = new Snapshot(status, view, leading, settings.identity(), lastSync, error, awsAnswered,
-                clock.instant(), passes);
+                clock.instant(), passes, problem);
         return snapshot;
     }
 

@@ -15,11 +15,13 @@ import java.time.Instant;
  * @param awsAnswered AWS answered in the last cycle
  * @param cycleEnded when the last cycle ended (liveness)
  * @param passes how many reconcile passes ran (a cycle with nothing new to look at runs none)
+ * @param problem what keeps the loop from working (readiness is down meanwhile), or null
  */
 public record Snapshot(MigrationStatus status, DesiredState.View plan, boolean leader, String identity,
-                       Instant lastSync, String lastError, boolean awsAnswered, Instant cycleEnded, long passes) {
+                       Instant lastSync, String lastError, boolean awsAnswered, Instant cycleEnded, long passes,
+                       LoopProblem problem) {
 
     public static Snapshot initial(String identity) {
-        return new Snapshot(MigrationStatus.empty(), null, false, identity, null, null, false, null, 0);
+        return new Snapshot(MigrationStatus.empty(), null, false, identity, null, null, false, null, 0, null);
     }
 }
