@@ -96,6 +96,8 @@ public final class MigrationLedger {
             try {
                 parsed = LedgerCodec.read(unparsed);
             } catch (IllegalArgumentException e) {
+                // Read it again next time: a repaired ledger must be seen without a restart.
+                known = false;
                 throw unreadable(e.getMessage(), e);
             }
             unparsed = null;
@@ -129,6 +131,7 @@ public final class MigrationLedger {
             try {
                 storedLease = election == null ? null : LedgerCodec.readHead(found.body()).lease();
             } catch (IllegalArgumentException e) {
+                known = false;
                 throw unreadable(e.getMessage(), e);
             }
             unparsed = found.body();

@@ -499,6 +499,41 @@ class ReconcilerTest {
     }
 
     @Test
+    void anUnreadableLedgerIsAProblemNeverWrittenOverAndAfterItsRepairThePendingMigrationRunsOnce() {
+        cloud.putObject(LEDGER, "apiVersion: beanstalk-migrator/v1\nkind: [not a ledger\n");
+        Reconciler operator = operator();
+        for (int i = 0; i < 3; i++) {
+            operator.cycle(true);
+        }
+        LoopProblem problem = operator.snapshot().problem();
+        assertNotNull(problem, "the cycle reports what keeps it from working");
+        assertEquals(Reasons.LEDGER_UNREADABLE, problem.reason());
+        assertTrue(problem.message().contains("s3://plans/acme.status.yaml"), problem.message());
+        assertTrue(problem.action().contains("version history"), problem.action());
+        assertEquals(0, cloud.launches.size(), "nothing launched without a ledger");
+        assertEquals("apiVersion: beanstalk-migrator/v1\nkind: [not a ledger\n", cloud.text(LEDGER),
+                "the broken ledger is kept as it is");
+        assertEquals(0, cloud.calls("s3:PutObject"));
+
+        cloud.objects.remove(LEDGER); // repaired (here: deleted, so an empty ledger starts)
+        operator.cycle(true);
+        operator.cycle(true);
+        assertNull(operator.snapshot().problem());
+        assertEquals(1, cloud.launches.size(), "the pending migration runs once");
+        assertEquals(Phase.Running, latest("acme-web-prod").phase());
+    }
+
+    @Test
+    void aCycleThatFailsUnexpectedlyIsAClassifiedProblemUntilACycleSucceeds() {
+        Reconciler operator = operator();
+        operator.failed(new IllegalStateException("a bug"));
+        assertEquals(Reasons.CYCLE_FAILED, operator.snapshot().problem().reason());
+        assertTrue(operator.snapshot().problem().message().contains("a bug"));
+        operator.cycle(true);
+        assertNull(operator.snapshot().problem());
+    }
+
+    @Test
     void aThrottledRunTaskLeavesTheIntentForAdoption() {
         cloud.failures.put("ecs:RunTask", () -> new CloudError.Throttled("ecs:RunTask", "ThrottlingException",
                 "Rate exceeded", null));
