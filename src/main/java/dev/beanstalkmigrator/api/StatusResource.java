@@ -74,7 +74,7 @@ public class StatusResource {
             return refused;
         }
         Snapshot snapshot = loop.reconcileNow();
-        return Response.ok(Map.of("reconciled", snapshot.cycleEnded() == null ? "" : snapshot.cycleEnded().toString(),
+        return Response.ok(Map.of("reconciled", snapshot.lastProgress() == null ? "" : snapshot.lastProgress().toString(),
                 "error", snapshot.lastError() == null ? "" : snapshot.lastError())).build();
     }
 

@@ -29,11 +29,11 @@ public class LoopLiveness implements HealthCheck {
     public HealthCheckResponse call() {
         Snapshot snapshot = loop.snapshot();
         Duration allowed = stallAllowance();
-        Instant progress = loop.lastProgress();
+        Instant progress = snapshot.lastProgress();
         Instant last = progress != null ? progress : started;
         Duration since = Duration.between(last, Instant.now());
         HealthCheckResponseBuilder response = HealthCheckResponse.named("reconcile-loop")
-                .withData("lastCycleEnded", snapshot.cycleEnded() == null ? "never" : snapshot.cycleEnded().toString())
+                .withData("lastProgress", progress == null ? "never" : progress.toString())
                 .withData("secondsSinceLastCycle", since.toSeconds())
                 .withData("passes", snapshot.passes());
         return response.status(since.compareTo(allowed) <= 0).build();

@@ -22,6 +22,8 @@ public final class Reasons {
 
     // Migrating
     public static final String IDLE = "Idle";
+    public static final String LAUNCHING = "Launching";
+    public static final String RUNNING = "Running";
 
     // Stalled
     public static final String PROGRESSING = "Progressing";
@@ -39,6 +41,7 @@ public final class Reasons {
     public static final String NOT_OBSERVED = "NotObserved";
     public static final String ENVIRONMENT_NOT_FOUND = "EnvironmentNotFound";
     public static final String NO_VERSION = "NoVersion";
+    public static final String VERSION_NOT_REGISTERED = "VersionNotRegistered";
     public static final String MIGRATION_IN_FLIGHT = "MigrationInFlight";
     public static final String DRY_RUN = "DryRun";
     public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";

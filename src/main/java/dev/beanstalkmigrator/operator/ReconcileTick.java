@@ -5,7 +5,6 @@ import dev.beanstalkmigrator.reconcile.Snapshot;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Instant;
 
 /**
  * Drives the {@link Reconciler} from Quarkus Scheduler: every tick ({@code migrator.poll.tick}, 1 s) runs a
@@ -33,10 +32,6 @@ public class ReconcileTick {
 
     public Snapshot snapshot() {
         return reconciler.snapshot();
-    }
-
-    public Instant lastProgress() {
-        return reconciler.lastProgress();
     }
 
     private Snapshot run(boolean force) {

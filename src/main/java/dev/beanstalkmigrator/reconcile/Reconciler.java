@@ -1,11 +1,8 @@
 package dev.beanstalkmigrator.reconcile;
 
-import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
-import dev.beanstalkmigrator.model.MigrationPlan;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
-import dev.beanstalkmigrator.model.VersionRef;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ContainerLogs;
@@ -14,7 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,7 +42,7 @@ public final class Reconciler {
 
     private final DesiredState desired;
     private final MigrationLedger ledger;
-    private final Beanstalk beanstalk;
+    private final BeanstalkObserver observer;
     private final ActionExecutor executor;
     private final ReconcileSettings settings;
     private final Clock clock;
@@ -70,8 +66,6 @@ public final class Reconciler {
     /** What keeps the loop from working, as last reported (logged once per change), or null. */
     private LoopProblem problem;
     private volatile Snapshot snapshot;
-    /** The last time the loop did something (a cycle ended, a task was launched): liveness. */
-    private volatile Instant lastProgress;
 
     /**
      * @param leadership whether this replica may act now (see {@link LeaseElection#isLeader()}); asked at the
@@ -83,7 +77,7 @@ public final class Reconciler {
                       BooleanSupplier leadership, Executor workers) {
         this.desired = desired;
         this.ledger = ledger;
-        this.beanstalk = beanstalk;
+        this.observer = new BeanstalkObserver(beanstalk, workers);
         this.settings = settings;
         this.clock = clock;
         this.leadership = leadership;
@@ -110,11 +104,6 @@ public final class Reconciler {
 
     public Snapshot snapshot() {
         return snapshot;
-    }
-
-    /** When the loop last made progress: a cycle ended or, inside a long one, a task was launched. */
-    public Instant lastProgress() {
-        return lastProgress;
     }
 
     /**
@@ -153,7 +142,7 @@ public final class Reconciler {
             }
             if (planChanged || observationDue) {
                 nextObservation = now.plus(settings.beanstalkInterval());
-                observation = observe(view.plan(), now);
+                observation = observer.observe(view.plan(), now);
                 awsAnswered = observation.applications().values().stream()
                         .noneMatch(a -> a.error() instanceof CloudError.Transient);
             }
@@ -257,34 +246,9 @@ public final class Reconciler {
     }
 
     private Snapshot publish(MigrationStatus status, DesiredState.View view, String error, boolean awsAnswered) {
-        lastProgress = clock.instant();
         snapshot = new Snapshot(status, view, leading, settings.identity(), lastSync, error, awsAnswered,
                 clock.instant(), passes, problem);
         return snapshot;
-    }
-
-    private Observation observe(MigrationPlan plan, Instant now) {
-        Map<String, Boolean> applications = new LinkedHashMap<>();
-        for (EnvironmentSpec spec : plan.environments()) {
-            applications.merge(spec.application(), spec.version().mode() == VersionRef.Mode.LATEST, Boolean::logicalOr);
-        }
-        // One call per application, all at once: with ten applications a plan change is not ten round trips
-        // away from its first launch.
-        List<CompletableFuture<Map.Entry<String, Observation.Application>>> reads = new ArrayList<>();
-        applications.forEach((application, needsVersions) -> reads.add(CompletableFuture.supplyAsync(() -> {
-            try {
-                List<Beanstalk.Environment> environments = beanstalk.environments(application);
-                List<Beanstalk.ApplicationVersion> versions = needsVersions
-                        ? beanstalk.versions(application, List.of()) : null;
-                return Map.entry(application, new Observation.Application(environments, versions, null, now));
-            } catch (CloudError e) {
-                LOG.warnf("cannot read application %s: %s", application, e.getMessage());
-                return Map.entry(application, new Observation.Application(null, null, e, now));
-            }
-        }, workers)));
-        Map<String, Observation.Application> seen = new LinkedHashMap<>();
-        join(reads).forEach(entry -> seen.put(entry.getKey(), entry.getValue()));
-        return new Observation(seen);
     }
 
     /** Decide, act, fold, until nothing follows; then the conditions. */
@@ -327,7 +291,7 @@ public final class Reconciler {
             ledger.write(draft.toStatus(view, settings.identity(), settings.historyLimit()));
             for (Action launch : launches) {
                 Outcome outcome = executor.run(launch, definitions);
-                lastProgress = clock.instant();
+                snapshot = snapshot.progressed(clock.instant());
                 next.addAll(fold(outcome, draft, in));
                 if (Planner.stopLaunching(outcome)) {
                     break;
@@ -346,7 +310,7 @@ public final class Reconciler {
         return followUp.actions();
     }
 
-    private static <T> List<T> join(List<CompletableFuture<T>> futures) {
+    static <T> List<T> join(List<CompletableFuture<T>> futures) {
         List<T> results = new ArrayList<>();
         for (CompletableFuture<T> future : futures) {
             try {
