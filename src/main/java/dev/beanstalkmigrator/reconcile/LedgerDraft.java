@@ -53,10 +53,12 @@ final class LedgerDraft {
     /** Adds a record, or replaces the one with the same launch id. */
     void record(MigrationRecord record, String environment) {
         EnvironmentStatus status = environments.get(environment);
-        if (status != null && status.history().stream().anyMatch(r -> r.launchId().equals(record.launchId()))) {
+        MigrationRecord previous = status == null ? null : status.history().stream()
+                .filter(r -> r.launchId().equals(record.launchId())).findFirst().orElse(null);
+        if (previous != null) {
             environments.put(environment, status.withHistory(status.history().stream()
                     .map(r -> r.launchId().equals(record.launchId()) ? record : r).toList()));
-            if (record.phase().terminal() && record.phase() != Phase.Pending) {
+            if (previous.phase().inFlight() && record.phase().terminal()) {
                 LOG.infof("%s: migration of %s %s%s", environment, record.version(),
                         record.phase().name().toLowerCase(),
                         record.exitCode() == null ? "" : " with exit code " + record.exitCode());
@@ -145,8 +147,14 @@ final class LedgerDraft {
             }
         } else if (action instanceof Action.FindTask || action instanceof Action.Relaunch) {
             holds.put(environment, Holds.of(error));
+        } else if (action instanceof Action.DescribeTasks describe) {
+            LOG.warnf("cannot describe migrate tasks on cluster %s: %s", describe.cluster(), error.getMessage());
+        } else if (action instanceof Action.StopTask stop) {
+            LOG.warnf("%s: cannot stop timed-out task %s: %s", environment, stop.record().taskArn(),
+                    error.getMessage());
         } else {
-            LOG.warnf("%s: %s failed: %s", environment, action.getClass().getSimpleName(), error.getMessage());
+            LOG.warnf("%s: no log tail for task %s: %s", environment, ((Action.TailLog) action).record().taskArn(),
+                    error.getMessage());
         }
     }
 

@@ -314,6 +314,40 @@ class ReconcilerTest {
     }
 
     @Test
+    void aCrashAfterTheArnIsRecordedIsWatchedNotLaunchedAgain() {
+        Reconciler crashing = crashingAt(Crashes.Instant.ARN_RECORDED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
+        assertEquals(Phase.Running, latest("acme-web-prod").phase());
+
+        Reconciler restarted = operator();
+        restarted.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+        restarted.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        assertEquals(1, cloud.calls("ecs:RunTask"));
+        assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+    }
+
+    @Test
+    void aCrashAfterTheOutcomeIsRecordedKeepsItAndLaunchesNothingMore() {
+        Reconciler crashing = crashingAt(Crashes.Instant.OUTCOME_RECORDED);
+        crashing.cycle(true);
+        MigrationRecord launched = latest("acme-web-prod");
+        cloud.stop(launched.taskArn(), 0, "exited");
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
+        assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+
+        Reconciler restarted = operator();
+        restarted.cycle(true);
+        restarted.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        MigrationRecord kept = latest("acme-web-prod");
+        assertEquals(Phase.Succeeded, kept.phase());
+        assertEquals(launched.launchId(), kept.launchId());
+        assertEquals("True", ledger().environment("acme-web-prod").condition(Condition.READY).status());
+    }
+
+    @Test
     void anIntentTooOldToRepeatIsLaunchLost() {
         Reconciler crashing = crashingAt(Crashes.Instant.INTENT_RECORDED);
         assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
