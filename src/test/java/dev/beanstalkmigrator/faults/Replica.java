@@ -15,7 +15,7 @@ import java.util.Map;
  */
 final class Replica {
 
-    /** How a replica is started: everything but its identity and its fault-injection arming. */
+    /** How a replica is started: everything but its identity. */
     record Launch(Path jar, Path logDirectory, List<String> properties, Map<String, String> environment) {}
 
     final String identity;
@@ -32,7 +32,10 @@ final class Replica {
         this.launch = launch;
     }
 
-    /** Starts a new incarnation, halting at {@code haltAt} with {@code probability} (none when empty). */
+    /**
+     * Starts a new incarnation. {@code haltAt}, {@code probability} and {@code seed} are only recorded as its
+     * arming: the operator has no fault injection of its own any more, so a replica halts only when killed.
+     */
     synchronized void start(List<String> haltAt, double probability, long seed) throws IOException {
         if (isAlive()) {
             throw new IllegalStateException(identity + " is running");
