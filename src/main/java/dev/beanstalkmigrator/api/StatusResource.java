@@ -1,10 +1,11 @@
 package dev.beanstalkmigrator.api;
 
 import dev.beanstalkmigrator.model.EnvironmentStatus;
-import dev.beanstalkmigrator.model.MigrationStatus;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.beanstalkmigrator.plan.ParseOutcome;
 import dev.beanstalkmigrator.plan.PlanParser;
-import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.operator.ReconcileTick;
 import dev.beanstalkmigrator.reconcile.Snapshot;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -26,7 +27,7 @@ import java.util.Map;
 public class StatusResource {
 
     @Inject
-    ReconcileLoop loop;
+    ReconcileTick loop;
 
     @Inject
     BearerToken bearer;
@@ -34,10 +35,19 @@ public class StatusResource {
     @Inject
     PlanParser parser;
 
+    @Inject
+    ObjectMapper json;
+
+    /** The ledger as last read or written, and, when something keeps the loop from working, {@code problem}. */
     @GET
     @Path("/status")
-    public MigrationStatus status() {
-        return loop.snapshot().status();
+    public ObjectNode status() {
+        Snapshot snapshot = loop.snapshot();
+        ObjectNode status = json.valueToTree(snapshot.status());
+        if (snapshot.problem() != null) {
+            status.set("problem", json.valueToTree(snapshot.problem()));
+        }
+        return status;
     }
 
     @GET
@@ -64,7 +74,7 @@ public class StatusResource {
             return refused;
         }
         Snapshot snapshot = loop.reconcileNow();
-        return Response.ok(Map.of("reconciled", snapshot.cycleEnded() == null ? "" : snapshot.cycleEnded().toString(),
+        return Response.ok(Map.of("reconciled", snapshot.lastProgress() == null ? "" : snapshot.lastProgress().toString(),
                 "error", snapshot.lastError() == null ? "" : snapshot.lastError())).build();
     }
 

@@ -4,9 +4,7 @@ import dev.beanstalkmigrator.model.Backoff;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
-import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /** Everything the operator reads from configuration (prefix {@code migrator}; environment variables override). */
@@ -32,8 +30,8 @@ public interface MigratorConfig {
 
     Aws aws();
 
-    /** For testing only: crash the operator on purpose. Off by default. */
-    FaultInjection faultInjection();
+    /** How an environment whose action failed is looked at again (capped exponential backoff, full jitter). */
+    Requeue requeue();
 
     interface DesiredState {
         /** {@code s3://bucket/key} or {@code file:/path}. */
@@ -58,6 +56,13 @@ public interface MigratorConfig {
     }
 
     interface Poll {
+        /**
+         * How often the reconcile job wakes to see whether the plan, Elastic Beanstalk or the tasks are due. The
+         * scheduler's granularity is one second; {@code POST /api/v1/reconcile} reacts at once.
+         */
+        @WithDefault("1s")
+        Duration tick();
+
         @WithDefault("10s")
         Duration planInterval();
 
@@ -154,20 +159,18 @@ public interface MigratorConfig {
         Optional<URI> endpointOverride();
     }
 
-    /**
-     * FOR TESTING ONLY (fault suites): halts the JVM, as {@code kill -9} would, at chosen instants of the launch
-     * protocol (see {@link dev.beanstalkmigrator.reconcile.HaltingProbe}). Never set in production.
-     */
-    interface FaultInjection {
-        /** The points where the JVM may halt; none (the default) turns fault injection off. */
-        Optional<List<LaunchProbe.Point>> haltAt();
+    /** Requeue of an environment after a failed action (not the per-call AWS retries). */
+    interface Requeue {
+        /** The ceiling of the first delay after a transient failure. */
+        @WithDefault("1s")
+        Duration base();
 
-        /** The chance of halting each time one of those points is reached. */
-        @WithDefault("1.0")
-        double haltProbability();
+        /** The ceiling of the first delay of a stalled environment (a human must act). */
+        @WithDefault("30s")
+        Duration stalledBase();
 
-        /** Seed of the Random that decides, so that a run can be replayed. */
-        @WithDefault("0")
-        long seed();
+        /** The largest delay. */
+        @WithDefault("10m")
+        Duration cap();
     }
 }

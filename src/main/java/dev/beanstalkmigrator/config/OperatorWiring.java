@@ -11,12 +11,11 @@ import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.FilePlanSource;
-import dev.beanstalkmigrator.reconcile.HaltingProbe;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
-import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import dev.beanstalkmigrator.reconcile.LeaseElection;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.PlanSource;
+import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import io.quarkus.runtime.Startup;
@@ -25,17 +24,18 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Named;
 import jakarta.inject.Singleton;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.EnumSet;
-import java.util.List;
 import java.util.function.BooleanSupplier;
-import org.jboss.logging.Logger;
+import org.eclipse.microprofile.context.ManagedExecutor;
+import org.eclipse.microprofile.context.ThreadContext;
 
 /**
  * Builds the operator from configuration: the plan source, the ledger, the reconciler, and the values the AWS
@@ -45,7 +45,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class OperatorWiring {
 
-    private static final Logger LOG = Logger.getLogger(OperatorWiring.class);
+    /** AWS reads a reconcile cycle runs at once. */
+    static final int WORKERS = 8;
 
     /**
      * The one retry policy of every AWS call, from {@code migrator.retry.*}. Built at startup, so that a value out
@@ -115,30 +116,44 @@ public class OperatorWiring {
     @ApplicationScoped
     Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, ContainerService ecs,
                           ContainerLogs logs, PlanParser parser, MigrationLedger ledger,
-                          Instance<LeaseElection> election) {
+                          Instance<LeaseElection> election, @Named("reconcile-workers") ManagedExecutor workers) {
         BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
         String planUri = config.desiredState().uri();
         PlanSource source = planUri.startsWith("file:")
                 ? new FilePlanSource(Path.of(URI.create(planUri)), config.desiredState().maxBytes())
                 : new S3PlanSource(objects, ObjectLocation.parse(planUri));
         DesiredState desired = new DesiredState(source, parser);
-        Reconciler.Settings settings = new Reconciler.Settings(config.dryRun(), config.status().historyLimit(),
-                identity(config), config.poll().planInterval(), config.poll().beanstalkInterval(),
-                config.poll().taskInterval(), config.status().logTailLines());
+        ReconcileSettings settings = ReconcileSettings.builder(identity(config))
+                .dryRun(config.dryRun())
+                .historyLimit(config.status().historyLimit())
+                .logTailLines(config.status().logTailLines())
+                .planInterval(config.poll().planInterval())
+                .beanstalkInterval(config.poll().beanstalkInterval())
+                .taskInterval(config.poll().taskInterval())
+                .requeueBase(config.requeue().base())
+                .stalledRequeueBase(config.requeue().stalledBase())
+                .requeueCap(config.requeue().cap())
+                .build();
         return new Reconciler(desired, ledger, beanstalk, ecs, logs, new ImageResolver(beanstalk, objects), settings,
-                Clock.systemUTC(), launchProbe(config.faultInjection()), leadership);
+                Clock.systemUTC(), leadership, workers);
     }
 
-    /** {@link LaunchProbe#NONE} unless fault injection (for testing only) names points to halt at. */
-    static LaunchProbe launchProbe(MigratorConfig.FaultInjection faults) {
-        List<LaunchProbe.Point> points = faults.haltAt().orElse(List.of());
-        if (points.isEmpty()) {
-            return LaunchProbe.NONE;
-        }
-        LOG.warnf("fault injection is on (for testing only): the JVM halts at %s with probability %s (seed %d)",
-                points, faults.haltProbability(), faults.seed());
-        return new HaltingProbe(EnumSet.copyOf(points), faults.haltProbability(), faults.seed(),
-                HaltingProbe.haltJvm());
+    /**
+     * The reconciler's parallel AWS reads (applications, launch preparations), at most {@value #WORKERS} at a
+     * time. A MicroProfile {@link ManagedExecutor} rather than the shared worker pool: a burst of hundreds of
+     * preparations stays bounded and leaves the pool to HTTP and the scheduled jobs; as a bean it is shut
+     * down with the application (see {@link #shutDown}).
+     */
+    @Produces
+    @ApplicationScoped
+    @Named("reconcile-workers")
+    ManagedExecutor reconcileWorkers() {
+        return ManagedExecutor.builder().maxAsync(WORKERS).propagated(ThreadContext.NONE)
+                .cleared(ThreadContext.ALL_REMAINING).build();
+    }
+
+    void shutDown(@Disposes @Named("reconcile-workers") ManagedExecutor workers) {
+        workers.shutdownNow();
     }
 
     /** {@code s3://b/plans/acme.yaml} gives {@code s3://b/plans/acme.status.yaml}. */

@@ -1,7 +1,7 @@
 package dev.beanstalkmigrator.health;
 
 import dev.beanstalkmigrator.config.MigratorConfig;
-import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.operator.ReconcileTick;
 import dev.beanstalkmigrator.reconcile.Snapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -20,7 +20,7 @@ public class LoopLiveness implements HealthCheck {
     private final Instant started = Instant.now();
 
     @Inject
-    ReconcileLoop loop;
+    ReconcileTick loop;
 
     @Inject
     MigratorConfig config;
@@ -29,12 +29,13 @@ public class LoopLiveness implements HealthCheck {
     public HealthCheckResponse call() {
         Snapshot snapshot = loop.snapshot();
         Duration allowed = stallAllowance();
-        Instant progress = loop.lastProgress();
+        Instant progress = snapshot.lastProgress();
         Instant last = progress != null ? progress : started;
         Duration since = Duration.between(last, Instant.now());
         HealthCheckResponseBuilder response = HealthCheckResponse.named("reconcile-loop")
-                .withData("lastCycleEnded", snapshot.cycleEnded() == null ? "never" : snapshot.cycleEnded().toString())
-                .withData("secondsSinceLastCycle", since.toSeconds());
+                .withData("lastProgress", progress == null ? "never" : progress.toString())
+                .withData("secondsSinceLastCycle", since.toSeconds())
+                .withData("passes", snapshot.passes());
         return response.status(since.compareTo(allowed) <= 0).build();
     }
 

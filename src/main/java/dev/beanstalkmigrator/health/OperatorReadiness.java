@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.health;
 
-import dev.beanstalkmigrator.reconcile.ReconcileLoop;
+import dev.beanstalkmigrator.operator.ReconcileTick;
+import dev.beanstalkmigrator.reconcile.LoopProblem;
 import dev.beanstalkmigrator.reconcile.Snapshot;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -9,13 +10,16 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready when a valid plan is loaded and AWS answered in the last cycle. */
+/**
+ * Ready when a valid plan is loaded, AWS answered in the last cycle and nothing keeps the loop from working (an
+ * unreadable ledger, a failing cycle: then its reason, the error and what to do are in the data).
+ */
 @Readiness
 @ApplicationScoped
 public class OperatorReadiness implements HealthCheck {
 
     @Inject
-    ReconcileLoop loop;
+    ReconcileTick loop;
 
     @Override
     public HealthCheckResponse call() {
@@ -32,6 +36,13 @@ public class OperatorReadiness implements HealthCheck {
         if (snapshot.lastError() != null) {
             response.withData("error", snapshot.lastError());
         }
-        return response.status(planLoaded && snapshot.awsAnswered()).build();
+        LoopProblem problem = snapshot.problem();
+        if (problem != null) {
+            response.withData("reason", problem.reason()).withData("error", problem.message());
+            if (problem.action() != null) {
+                response.withData("action", problem.action());
+            }
+        }
+        return response.status(planLoaded && snapshot.awsAnswered() && problem == null).build();
     }
 }

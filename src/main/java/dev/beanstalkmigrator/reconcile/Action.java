@@ -2,34 +2,87 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.port.ContainerService;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
-/** One thing the executor must do, as decided by the {@link Planner}. */
+/**
+ * One thing the {@link ActionExecutor} does through the ports, as decided by the {@link Planner}. Each answers
+ * with one {@link Outcome}; what follows is the planner's to decide.
+ */
 public sealed interface Action {
 
+    /** The environment it is for (a batch of watches names its first). */
     String environment();
 
-    /** Start the migration of {@code version}: record the intent, then RunTask. */
-    record Launch(EnvironmentSpec spec, String version) implements Action {
+    /**
+     * Gathers the facts a launch needs: the base task definition, the image for the version, the environment's
+     * variables. The planner then chooses the task definition to run.
+     *
+     * @param launchId the id the launch will carry if the planner goes on with it
+     */
+    record Prepare(EnvironmentSpec spec, String version, String launchId) implements Action {
         @Override
         public String environment() {
             return spec.name();
         }
     }
 
-    /** Dry-run: record what would be launched, launch nothing. */
-    record Preview(EnvironmentSpec spec, String version) implements Action {
+    /**
+     * Registers (or reuses) the migrate revision of {@code base}: {@code image} in the container, and, when
+     * given, the command and the variables baked in (they do not fit into RunTask's overrides).
+     */
+    record RegisterRevision(EnvironmentSpec spec, MigrationRecord intent, ContainerService.TaskDefinition base,
+                            Map<String, String> bakedVariables, List<String> bakedCommand,
+                            Map<String, String> overrideVariables) implements Action {
         @Override
         public String environment() {
             return spec.name();
         }
     }
 
-    /** An intent without a task ARN (the operator stopped between intent and recording the ARN): find or relaunch it. */
-    record Adopt(String environment, MigrationRecord record) implements Action {}
+    /** RunTask of an intent that is in the ledger already. */
+    record Launch(EnvironmentSpec spec, MigrationRecord intent, ContainerService.TaskLaunch launch) implements Action {
+        @Override
+        public String environment() {
+            return spec.name();
+        }
+    }
 
-    /** A task is running: see whether it stopped, or ran past its timeout. */
-    record Watch(String environment, MigrationRecord record) implements Action {}
+    /** Looks for the task of an intent without task ARN, by {@code startedBy} (ListTasks). */
+    record FindTask(String environment, MigrationRecord intent) implements Action {}
 
-    /** The migration succeeded and the plan says {@code afterSuccess: deploy}. */
+    /**
+     * RunTask again with the intent's client token (ECS returns the first call's task, if any, while it honours
+     * the token).
+     *
+     * @param readVariables the intent passed the environment's variables as overrides: read them again
+     */
+    record Relaunch(EnvironmentSpec spec, MigrationRecord intent, boolean readVariables) implements Action {
+        @Override
+        public String environment() {
+            return spec.name();
+        }
+    }
+
+    /** Describes the running migrate tasks of one cluster (DescribeTasks, batched). */
+    record DescribeTasks(String cluster, List<Watch> watches) implements Action {
+        @Override
+        public String environment() {
+            return watches.get(0).environment();
+        }
+    }
+
+    /** A running migration to look at. */
+    record Watch(String environment, MigrationRecord record) {}
+
+    /** Stops a task past its timeout. */
+    record StopTask(String environment, MigrationRecord record, Duration timeout) implements Action {}
+
+    /** Reads the last lines of a finished migration's log, masking the environment's values. */
+    record TailLog(String environment, String application, MigrationRecord record) implements Action {}
+
+    /** Deploys the migrated version ({@code afterSuccess: deploy}). */
     record Deploy(String environment, MigrationRecord record) implements Action {}
 }

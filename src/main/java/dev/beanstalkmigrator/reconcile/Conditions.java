@@ -5,6 +5,7 @@ import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.MigrationKey;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,34 +28,37 @@ public final class Conditions {
                 && history.stream().anyMatch(r -> r.matches(resolvedVersion, spec.rerun()));
         next.add(old != null && !inHistory
                 ? condition(Condition.READY, old.phase() == Phase.Succeeded,
-                        old.phase() == Phase.Succeeded ? "MigrationSucceeded" : "Migration" + old.phase().name(),
+                        old.phase() == Phase.Succeeded ? Reasons.MIGRATION_SUCCEEDED
+                                : old.phase() == Phase.TimedOut ? Reasons.MIGRATION_TIMED_OUT
+                                : old.phase() == Phase.Pending ? Reasons.MIGRATION_PENDING : Reasons.MIGRATION_FAILED,
                         resolvedVersion + " " + old.phase().name().toLowerCase()
                                 + " (its record has left the history; only its key is kept)")
                 : ready(spec, resolvedVersion, history, hold, warning));
         MigrationRecord inFlight = history.stream().filter(r -> r.phase().inFlight()).findFirst().orElse(null);
         next.add(inFlight == null
-                ? condition(Condition.MIGRATING, false, "Idle", "no migration in flight")
-                : condition(Condition.MIGRATING, true, inFlight.phase().name(), describe(inFlight)));
+                ? condition(Condition.MIGRATING, false, Reasons.IDLE, "no migration in flight")
+                : condition(Condition.MIGRATING, true,
+                        inFlight.phase() == Phase.Launching ? Reasons.LAUNCHING : Reasons.RUNNING, describe(inFlight)));
         next.add(hold != null && hold.kind() == Hold.Kind.STALLED
                 ? condition(Condition.STALLED, true, hold.reason(), hold.message())
-                : condition(Condition.STALLED, false, "Progressing", "nothing needs a human"));
+                : condition(Condition.STALLED, false, Reasons.PROGRESSING, "nothing needs a human"));
         next.add(planError != null
-                ? condition(Condition.SPEC_INVALID, true, "InvalidPlan",
+                ? condition(Condition.SPEC_INVALID, true, Reasons.INVALID_PLAN,
                         "the newest plan was refused and the last valid one stays in force: " + planError)
-                : condition(Condition.SPEC_INVALID, false, "Valid", "the plan in force is the newest"));
+                : condition(Condition.SPEC_INVALID, false, Reasons.VALID, "the plan in force is the newest"));
         next.add(spec != null && spec.suspend()
-                ? condition(Condition.SUSPENDED, true, "SuspendedByPlan", "suspend: true; nothing new is launched")
-                : condition(Condition.SUSPENDED, false, "Active", "launches allowed"));
+                ? condition(Condition.SUSPENDED, true, Reasons.SUSPENDED_BY_PLAN, "suspend: true; nothing new is launched")
+                : condition(Condition.SUSPENDED, false, Reasons.ACTIVE, "launches allowed"));
         return next.stream().map(c -> keepTransitionTime(c, previous, now)).toList();
     }
 
     private static Condition ready(EnvironmentSpec spec, String resolvedVersion, List<MigrationRecord> history,
                                    Hold hold, String warning) {
         if (spec == null) {
-            return condition(Condition.READY, false, "NotInPlan", "this environment is no longer in the plan");
+            return condition(Condition.READY, false, Reasons.NOT_IN_PLAN, "this environment is no longer in the plan");
         }
         if (resolvedVersion == null) {
-            return condition(Condition.READY, false, hold == null ? "Unresolved" : hold.reason(),
+            return condition(Condition.READY, false, hold == null ? Reasons.UNRESOLVED : hold.reason(),
                     hold == null ? "version '" + spec.version() + "' not resolved yet" : hold.message());
         }
         MigrationRecord record = history.stream().filter(r -> r.matches(resolvedVersion, spec.rerun()))
@@ -64,11 +68,11 @@ public final class Conditions {
             if (ImageResolver.FROM_BASE.equals(record.imageSource())) {
                 message += "; warning: the image was not pinned to the version (base task definition's image)";
             }
-            return condition(Condition.READY, true, "MigrationSucceeded", message);
+            return condition(Condition.READY, true, Reasons.MIGRATION_SUCCEEDED, message);
         }
         if (record != null && record.phase().terminal()) {
-            String reason = record.phase() == Phase.TimedOut ? "MigrationTimedOut"
-                    : "LaunchLost".equals(record.reason()) ? "LaunchLost" : "MigrationFailed";
+            String reason = record.phase() == Phase.TimedOut ? Reasons.MIGRATION_TIMED_OUT
+                    : Reasons.LAUNCH_LOST.equals(record.reason()) ? Reasons.LAUNCH_LOST : Reasons.MIGRATION_FAILED;
             return condition(Condition.READY, false, reason, describe(record)
                     + "; change rerun (or version) in the plan to try again");
         }
@@ -76,10 +80,10 @@ public final class Conditions {
             return condition(Condition.READY, false, hold.reason(), hold.message());
         }
         if (record != null && record.phase().inFlight()) {
-            return condition(Condition.READY, false, "Migrating", describe(record)
+            return condition(Condition.READY, false, Reasons.MIGRATING, describe(record)
                     + (warning == null ? "" : "; warning: " + warning));
         }
-        return condition(Condition.READY, false, "MigrationPending", resolvedVersion + " not migrated yet");
+        return condition(Condition.READY, false, Reasons.MIGRATION_PENDING, resolvedVersion + " not migrated yet");
     }
 
     static String describe(MigrationRecord record) {

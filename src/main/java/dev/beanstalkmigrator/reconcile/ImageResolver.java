@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.plan.ImageTemplate;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
@@ -71,7 +72,7 @@ public final class ImageResolver {
     private Resolved fromBundle(EnvironmentSpec spec, String version, ContainerService.Container container) {
         List<Beanstalk.ApplicationVersion> versions = beanstalk.versions(spec.application(), List.of(version));
         if (versions.isEmpty()) {
-            throw new CloudError.Waiting("elasticbeanstalk:DescribeApplicationVersions", "VersionNotRegistered",
+            throw new CloudError.Waiting("elasticbeanstalk:DescribeApplicationVersions", Reasons.VERSION_NOT_REGISTERED,
                     "application " + spec.application() + " has no version " + version + " yet", null);
         }
         Beanstalk.ApplicationVersion registered = versions.get(0);

@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.Lease;
 import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
@@ -39,6 +40,8 @@ public final class MigrationLedger {
     private Lease storedLease;
     private String etag;
     private long contentVersion;
+    /** What last kept the lease from being kept, as logged, or null. */
+    private String leaseTrouble;
 
     /** A ledger with no leader election (a single instance): no lease is written. */
     public MigrationLedger(ObjectStore store, ObjectLocation location) {
@@ -93,10 +96,27 @@ public final class MigrationLedger {
 
     private MigrationStatus status() {
         if (parsed == null) {
-            parsed = LedgerCodec.read(unparsed);
+            try {
+                parsed = LedgerCodec.read(unparsed);
+            } catch (IllegalArgumentException e) {
+                // Read it again next time: a repaired ledger must be seen without a restart.
+                known = false;
+                throw unreadable(e.getMessage(), e);
+            }
             unparsed = null;
         }
         return parsed;
+    }
+
+    /**
+     * The ledger object exists but is not a ledger, or cannot be read at all: nobody may lead and nothing may be
+     * written over it (it is the record of what ran), so a human must repair it.
+     */
+    private CloudError.Stalled unreadable(String why, Throwable cause) {
+        return new CloudError.Stalled("s3:GetObject", Reasons.LEDGER_UNREADABLE,
+                "the status ledger " + location + " cannot be read: " + why,
+                "restore it from the object's S3 version history (or delete it to start an empty one); until then "
+                        + "no replica leads and nothing is launched", cause);
     }
 
     /**
@@ -104,9 +124,19 @@ public final class MigrationLedger {
      * 1,000 environments a whole parse costs a quarter of a second, and a standby reads every renewal.
      */
     private void refresh() {
-        ObjectStore.Read read = store.get(location, known ? etag : null);
+        ObjectStore.Read read;
+        try {
+            read = store.get(location, known ? etag : null);
+        } catch (CloudError.Stalled e) {
+            throw unreadable(e.getMessage(), e);
+        }
         if (read instanceof ObjectStore.Read.Found found) {
-            storedLease = election == null ? null : LedgerCodec.readHead(found.body()).lease();
+            try {
+                storedLease = election == null ? null : LedgerCodec.readHead(found.body()).lease();
+            } catch (IllegalArgumentException e) {
+                known = false;
+                throw unreadable(e.getMessage(), e);
+            }
             unparsed = found.body();
             parsed = null;
             etag = found.etag();
@@ -173,30 +203,45 @@ public final class MigrationLedger {
                     put(status().withLease(claim), () -> true);
                 }
             }
+            trouble(null);
         } catch (CloudError.Conflict lost) {
             // Someone else wrote the ledger: the lease is theirs until seen unchanged for a whole lease. Read it
             // now, to know who leads and to start judging its expiry from this moment.
             try {
                 refresh();
-            } catch (CloudError | IllegalArgumentException e) {
-                LOG.debugf("ledger %s: %s", location, e.getMessage());
+                trouble(null);
+            } catch (CloudError e) {
+                trouble(e);
             }
         } catch (CloudError e) {
-            LOG.warnf("lease in %s: %s", location, e.getMessage());
-        } catch (IllegalArgumentException e) {
-            // Not a ledger (edited by hand, or another file at its key): nobody can take a lease in it, and
-            // nothing is written over it. The loop reports the same error in health and logs.
-            LOG.errorf("the status ledger %s cannot be read, so no replica can lead: %s; restore it from its S3"
-                    + " version history or delete it", location, e.getMessage());
+            // Not a ledger (edited by hand, or another file at its key), or not readable: nobody can take a lease
+            // in it, and nothing is written over it. The reconcile loop reports it in health and status.
+            trouble(e);
         }
         boolean leader = election.isLeader();
         if (leader && !wasLeader) {
             LOG.infof("%s leads (lease in %s)", election.identity(), location);
         } else if (!leader && wasLeader) {
-            LOG.warnf("%s stops acting: its lease in %s was %s", election.identity(), location,
-                    election.holds() ? "not renewed within the renew deadline" : "taken by " + election.holder());
+            String holder = election.holder();
+            LOG.warnf("%s stops acting: its lease in %s %s", election.identity(), location,
+                    election.holds() ? "was not renewed within the renew deadline"
+                    : holder == null || holder.equals(election.identity())
+                    ? "could not be renewed: someone else wrote the ledger"
+                    + (leaseTrouble == null ? "" : " (" + leaseTrouble + ")")
+                    : "was taken by " + holder);
         }
         return leader;
+    }
+
+    /** Logs what keeps the lease from being kept, once per change rather than every round. */
+    private void trouble(CloudError error) {
+        String now = error == null ? null : error.getMessage();
+        if (now != null && !now.equals(leaseTrouble)) {
+            LOG.errorf("lease in %s: %s", location, now);
+        } else if (now == null && leaseTrouble != null) {
+            LOG.infof("lease in %s: the ledger can be read again", location);
+        }
+        leaseTrouble = now;
     }
 
     /** Gives the lease up (at shutdown), so a standby can take over without waiting for it to expire. */
@@ -213,7 +258,7 @@ public final class MigrationLedger {
                 put(status().withLease(released), () -> true);
                 LOG.infof("%s released its lease in %s", election.identity(), location);
             }
-        } catch (CloudError | IllegalArgumentException e) {
+        } catch (CloudError e) {
             LOG.warnf("could not release the lease in %s: %s", location, e.getMessage());
         }
     }

@@ -7,17 +7,25 @@ import dev.beanstalkmigrator.model.MigrationPlan;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerService;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
- * Decides, without side effects, what each environment needs: compares the plan (desired) with the ledger
- * and Elastic Beanstalk (observed). Level-based: the same inputs give the same decisions, so a decision lost
- * in a crash is simply taken again.
+ * Decides, without side effects, what each environment needs and what follows each {@link Outcome}: compares
+ * the plan (desired) with the ledger and Elastic Beanstalk (observed). Level-based: the same inputs give the
+ * same decisions, so a decision lost in a crash is simply taken again.
  *
  * <p>Rules: a migration is keyed by (environment, version, rerun token) and launched only if the ledger has
  * no record of that key; one migration at a time per environment; in-flight migrations are adopted or
@@ -25,44 +33,120 @@ import java.util.Set;
  */
 public final class Planner {
 
+    /** ECS honours a RunTask client token for 24 h; stop relying on it a little before. */
+    static final Duration CLIENT_TOKEN_WINDOW = Duration.ofHours(23);
+    /** Launches per cycle: about five seconds of RunTask at Fargate's 20 per second. */
+    static final int MAX_LAUNCHES_PER_CYCLE = 100;
+    /** The timeout of a migration whose environment left the plan. */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
+
     private Planner() {}
 
-    public static List<Decision> plan(MigrationPlan plan, MigrationStatus ledger, Observation observation,
-                                      boolean dryRun) {
+    /**
+     * What a pass decides from.
+     *
+     * @param retries the environments whose launch or deploy failed, and when they may try again
+     * @param tasksDue whether running tasks are to be described in this pass
+     * @param logTails whether a failed migration's log tail is read
+     * @param launchIds a fresh launch id per call
+     */
+    record Inputs(MigrationPlan plan, String planRevision, MigrationStatus ledger, Observation observation,
+                  Map<String, Requeues.Retry> retries, Instant now, boolean tasksDue, boolean dryRun,
+                  boolean logTails, Supplier<String> launchIds) {
+
+        EnvironmentSpec spec(String environment) {
+            return plan == null ? null : plan.environments().stream().filter(e -> e.name().equals(environment))
+                    .findFirst().orElse(null);
+        }
+    }
+
+    /** A pass: the decision per environment, and the actions to take first, in order. */
+    record Pass(List<Decision> decisions, List<Action> actions) {}
+
+    /**
+     * What follows an outcome: records the ledger gets (an intent, an outcome), further actions, and launches
+     * the planner refuses with the error a user must fix.
+     */
+    record FollowUp(List<Recorded> records, List<Action> actions, List<Outcome.Failed> refusals) {
+        static final FollowUp NONE = new FollowUp(List.of(), List.of(), List.of());
+    }
+
+    /** A record the ledger gets for {@code environment} (added, or replacing the one with its launch id). */
+    record Recorded(String environment, MigrationRecord record) {}
+
+    static Pass plan(Inputs in) {
         List<Decision> decisions = new ArrayList<>();
         Set<String> planned = new LinkedHashSet<>();
-        if (plan != null) {
-            for (EnvironmentSpec spec : plan.environments()) {
+        int launches = 0;
+        if (in.plan() != null) {
+            for (EnvironmentSpec spec : in.plan().environments()) {
                 planned.add(spec.name());
-                decisions.add(decide(spec, ledger.environment(spec.name()), observation, dryRun));
+                Decision decision = gate(decide(spec, in.ledger().environment(spec.name()), in), in);
+                boolean launching = decision.actions().stream().anyMatch(a -> a instanceof Action.Prepare);
+                if (launching && launches >= MAX_LAUNCHES_PER_CYCLE) {
+                    // The rest wait for the next cycle, which comes at once: a long burst must not keep the loop
+                    // from watching tasks and reading the plan.
+                    decision = decision.without(Action.Prepare.class, null, Duration.ZERO);
+                } else if (launching) {
+                    launches++;
+                }
+                decisions.add(decision);
             }
         }
-        for (EnvironmentStatus orphan : ledger.environments()) {
+        for (EnvironmentStatus orphan : in.ledger().environments()) {
             if (!planned.contains(orphan.name())) {
-                List<Action> actions = followInFlight(orphan);
-                if (!actions.isEmpty()) {
-                    decisions.add(new Decision(orphan.name(), null, null, orphan.deployedVersion(), actions, null));
+                List<Action> actions = new ArrayList<>();
+                List<Action.Watch> watches = new ArrayList<>();
+                followInFlight(orphan, actions, watches);
+                if (!actions.isEmpty() || !watches.isEmpty()) {
+                    decisions.add(new Decision(orphan.name(), null, null, orphan.deployedVersion(), actions, watches,
+                            List.of(), null, null));
                 }
             }
         }
-        return decisions;
+        List<Action> actions = new ArrayList<>();
+        decisions.forEach(d -> actions.addAll(d.actions()));
+        if (in.tasksDue()) {
+            Map<String, List<Action.Watch>> byCluster = decisions.stream().flatMap(d -> d.watches().stream())
+                    .collect(Collectors.groupingBy(w -> w.record().cluster(), LinkedHashMap::new,
+                            Collectors.toList()));
+            byCluster.forEach((cluster, watches) -> actions.add(new Action.DescribeTasks(cluster, watches)));
+        }
+        return new Pass(decisions, actions);
     }
 
-    static Decision decide(EnvironmentSpec spec, EnvironmentStatus status, Observation observation, boolean dryRun) {
-        List<Action> actions = status == null ? new ArrayList<>() : followInFlight(status);
-        Observation.Application app = observation.application(spec.application());
+    /** A launch or deploy that failed waits for its retry time, unless the plan changed since. */
+    private static Decision gate(Decision decision, Inputs in) {
+        Requeues.Retry retry = in.retries().get(decision.environment());
+        if (retry == null || !retry.holds(in.planRevision(), in.now())) {
+            return decision;
+        }
+        Duration wait = Duration.between(in.now(), retry.notBefore());
+        return decision.without(Action.Prepare.class, retry.hold(), wait)
+                .without(Action.Deploy.class, retry.hold(), wait);
+    }
+
+    static Decision decide(EnvironmentSpec spec, EnvironmentStatus status, Inputs in) {
+        List<Action> actions = new ArrayList<>();
+        List<Action.Watch> watches = new ArrayList<>();
+        if (status != null) {
+            followInFlight(status, actions, watches);
+        }
+        Observation.Application app = in.observation().application(spec.application());
         if (app == null) {
-            return new Decision(spec.name(), spec, null, null, actions,
-                    Hold.waiting("NotObserved", "application " + spec.application() + " not read yet"));
+            return new Decision(spec.name(), spec, null, null, actions, watches, List.of(),
+                    Hold.waiting(Reasons.NOT_OBSERVED, "application " + spec.application() + " not read yet"), null);
         }
         if (app.error() != null) {
-            return new Decision(spec.name(), spec, null, null, actions, holdFor(app.error()));
+            return new Decision(spec.name(), spec, null, null, actions, watches, List.of(), Holds.of(app.error()),
+                    null);
         }
         Beanstalk.Environment environment = app.environment(spec.name());
         if (environment == null) {
-            return new Decision(spec.name(), spec, null, null, actions, Hold.stalled("EnvironmentNotFound",
-                    "Elastic Beanstalk has no environment " + spec.name() + " in application " + spec.application()
-                            + "; fix the name or the application in the plan"));
+            return new Decision(spec.name(), spec, null, null, actions, watches, List.of(),
+                    Hold.stalled(Reasons.ENVIRONMENT_NOT_FOUND, "Elastic Beanstalk has no environment " + spec.name()
+                            + " in application " + spec.application() + "; fix the name or the application in the plan"),
+                    null);
         }
         String deployed = environment.versionLabel();
         String version = switch (spec.version().mode()) {
@@ -71,67 +155,165 @@ public final class Planner {
             case LATEST -> app.versions() == null || app.versions().isEmpty() ? null : app.versions().get(0).label();
         };
         if (version == null) {
-            return new Decision(spec.name(), spec, null, deployed, actions, Hold.waiting("NoVersion",
-                    "no application version to resolve '" + spec.version() + "' to yet"));
+            return new Decision(spec.name(), spec, null, deployed, actions, watches, List.of(),
+                    Hold.waiting(Reasons.NO_VERSION, "no application version to resolve '" + spec.version()
+                            + "' to yet"), null);
         }
         Hold hold = null;
+        List<MigrationRecord> records = new ArrayList<>();
         MigrationRecord existing = status == null ? null : status.find(version, spec.rerun());
-        boolean inFlight = !actions.isEmpty();
+        boolean inFlight = !actions.isEmpty() || !watches.isEmpty();
         if (existing == null && status != null && status.archivedKey(version, spec.rerun()) != null) {
             // Migrated long ago; only its key is left. Never again.
-            return new Decision(spec.name(), spec, version, deployed, actions, null);
+            return new Decision(spec.name(), spec, version, deployed, actions, watches, List.of(), null, null);
         }
         if (spec.suspend()) {
-            hold = new Hold(Hold.Kind.SUSPENDED, "Suspended", "suspend: true in the plan; nothing new is launched");
+            hold = new Hold(Hold.Kind.SUSPENDED, Reasons.SUSPENDED, "suspend: true in the plan; nothing new is launched");
         } else if (existing == null || existing.phase() == Phase.Pending) {
             if (inFlight) {
-                hold = Hold.waiting("MigrationInFlight",
+                hold = Hold.waiting(Reasons.MIGRATION_IN_FLIGHT,
                         "waiting for the migration in flight before migrating " + version);
-            } else if (dryRun) {
+            } else if (in.dryRun()) {
                 if (existing == null) {
-                    actions.add(new Action.Preview(spec, version));
+                    records.add(Launches.record(spec, version, in.launchIds().get(), Phase.Pending, null, null, null,
+                            in.now()));
                 }
-                hold = Hold.waiting("DryRun", "dry-run: would migrate " + version);
+                hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
             } else {
-                actions.add(new Action.Launch(spec, version));
+                actions.add(new Action.Prepare(spec, version, in.launchIds().get()));
             }
         } else if (existing.phase() == Phase.Succeeded && spec.afterSuccess() == AfterSuccess.DEPLOY
                 && existing.deployedAt() == null && !version.equals(deployed)) {
-            if (dryRun) {
-                hold = Hold.waiting("DryRun", "dry-run: would deploy " + version);
+            if (in.dryRun()) {
+                hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would deploy " + version);
             } else if (!environment.ready()) {
-                hold = Hold.waiting("EnvironmentBusy", "environment is " + environment.status()
+                hold = Hold.waiting(Reasons.ENVIRONMENT_BUSY, "environment is " + environment.status()
                         + "; deploying " + version + " once it is Ready");
             } else {
                 actions.add(new Action.Deploy(spec.name(), existing));
             }
         }
-        return new Decision(spec.name(), spec, version, deployed, actions, hold);
+        return new Decision(spec.name(), spec, version, deployed, actions, watches, records, hold, null);
     }
 
-    private static List<Action> followInFlight(EnvironmentStatus status) {
-        List<Action> actions = new ArrayList<>();
+    private static void followInFlight(EnvironmentStatus status, List<Action> actions, List<Action.Watch> watches) {
         for (MigrationRecord record : status.history()) {
             if (record.phase() == Phase.Launching) {
-                actions.add(new Action.Adopt(status.name(), record));
+                actions.add(new Action.FindTask(status.name(), record));
             } else if (record.phase() == Phase.Running) {
-                actions.add(new Action.Watch(status.name(), record));
+                watches.add(new Action.Watch(status.name(), record));
             }
         }
-        return actions;
     }
 
-    static Hold holdFor(CloudError error) {
-        if (error instanceof CloudError.Stalled stalled) {
-            return Hold.stalled(stalled.code() == null ? "AwsError" : stalled.code(),
-                    stalled.getMessage() + (stalled.hint() == null ? "" : "; " + stalled.hint()));
+    /** What follows {@code outcome}. */
+    static FollowUp next(Outcome outcome, Inputs in) {
+        if (outcome instanceof Outcome.Prepared prepared) {
+            return afterPrepared(prepared, in);
         }
-        if (error instanceof CloudError.Waiting waiting) {
-            return Hold.waiting(waiting.code() == null ? "Waiting" : waiting.code(), waiting.getMessage());
+        if (outcome instanceof Outcome.Registered registered) {
+            return launch(registered.action().spec(),
+                    Launches.withTaskDefinition(registered.action().intent(), registered.taskDefinitionArn()),
+                    registered.action().overrideVariables());
         }
-        if (error instanceof CloudError.Conflict conflict) {
-            return Hold.waiting("Conflict", conflict.getMessage());
+        if (outcome instanceof Outcome.Found found && found.taskArn() == null) {
+            return afterNotFound(found.action(), in);
         }
-        return Hold.waiting("AwsUnavailable", error.getMessage() + "; retrying");
+        if (outcome instanceof Outcome.Described described) {
+            return afterDescribed(described, in);
+        }
+        if (outcome instanceof Outcome.Stopped stopped) {
+            MigrationRecord timedOut = stopped.action().record().finished(Phase.TimedOut, stopped.at(), null,
+                    "timed out after " + stopped.action().timeout() + "; the task was stopped", null);
+            return new FollowUp(List.of(new Recorded(stopped.action().environment(), timedOut)),
+                    tail(stopped.action().environment(), timedOut, in), List.of());
+        }
+        // Everything else is a fact the ledger draft folds in; nothing follows from it.
+        return FollowUp.NONE;
+    }
+
+    /** Base task definition if it already runs the image and the overrides fit, else the migrate revision. */
+    private static FollowUp afterPrepared(Outcome.Prepared prepared, Inputs in) {
+        Action.Prepare action = prepared.action();
+        EnvironmentSpec spec = action.spec();
+        ContainerService.TaskDefinition base = prepared.base();
+        ContainerService.Container container = base.container(spec.container());
+        if (container == null) {
+            return new FollowUp(List.of(), List.of(), List.of(new Outcome.Failed(action,
+                    new CloudError.Stalled("ecs:DescribeTaskDefinition", Reasons.CONTAINER_NOT_FOUND,
+                            "task definition " + base.arn() + " has no container " + spec.container() + " (it has: "
+                                    + base.containers().stream().map(ContainerService.Container::name)
+                                    .collect(Collectors.joining(", ")) + ")",
+                            "fix container in the plan", null))));
+        }
+        boolean fit = Overrides.fit(spec.container(), spec.command(), prepared.variables());
+        String overrides = fit ? Overrides.IN_CONTAINER_OVERRIDES : Overrides.IN_TASK_DEFINITION;
+        if (fit && prepared.image().image().equals(container.image())) {
+            return launch(spec, Launches.record(spec, action.version(), action.launchId(), Phase.Launching,
+                    base.arn(), prepared.image(), overrides, in.now()), prepared.variables());
+        }
+        MigrationRecord intent = Launches.record(spec, action.version(), action.launchId(), Phase.Launching, null,
+                prepared.image(), overrides, in.now());
+        return new FollowUp(List.of(), List.of(new Action.RegisterRevision(spec, intent, base,
+                fit ? null : prepared.variables(), fit ? null : spec.command(), fit ? prepared.variables() : null)),
+                List.of());
+    }
+
+    /** The intent goes into the ledger, then RunTask. */
+    private static FollowUp launch(EnvironmentSpec spec, MigrationRecord intent, Map<String, String> variables) {
+        return new FollowUp(List.of(new Recorded(spec.name(), intent)), List.of(new Action.Launch(spec, intent,
+                Launches.taskLaunch(spec, intent, variables))), List.of());
+    }
+
+    /** An intent whose task ListTasks does not know: RunTask again while the client token holds, else lost. */
+    private static FollowUp afterNotFound(Action.FindTask find, Inputs in) {
+        MigrationRecord intent = find.intent();
+        EnvironmentSpec spec = in.spec(find.environment());
+        if (spec == null || in.now().isAfter(intent.createdAt().plus(CLIENT_TOKEN_WINDOW))) {
+            return new FollowUp(List.of(new Recorded(find.environment(),
+                    intent.finished(Phase.Failed, in.now(), null, Reasons.LAUNCH_LOST, null))), List.of(), List.of());
+        }
+        return new FollowUp(List.of(), List.of(new Action.Relaunch(spec, intent,
+                Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides()))), List.of());
+    }
+
+    /** Each watched task: still running, past its timeout (stop it) or finished (record it, tail a failure). */
+    private static FollowUp afterDescribed(Outcome.Described described, Inputs in) {
+        List<Recorded> records = new ArrayList<>();
+        List<Action> actions = new ArrayList<>();
+        for (Action.Watch watch : described.action().watches()) {
+            MigrationRecord record = watch.record();
+            EnvironmentSpec spec = in.spec(watch.environment());
+            Duration timeout = spec == null ? DEFAULT_TIMEOUT : spec.timeout();
+            TaskOutcomes.Outcome judged = TaskOutcomes.judge(record, described.tasks().get(record.taskArn()),
+                    in.now(), timeout);
+            if (judged instanceof TaskOutcomes.Outcome.PastTimeout past) {
+                actions.add(new Action.StopTask(watch.environment(), record, past.timeout()));
+            } else if (judged instanceof TaskOutcomes.Outcome.Finished done) {
+                MigrationRecord finished = record.finished(done.phase(), done.finishedAt(), done.exitCode(),
+                        done.reason(), null);
+                records.add(new Recorded(watch.environment(), finished));
+                if (done.phase() != Phase.Succeeded) {
+                    actions.addAll(tail(watch.environment(), finished, in));
+                }
+            }
+        }
+        return new FollowUp(records, actions, List.of());
+    }
+
+    private static List<Action> tail(String environment, MigrationRecord finished, Inputs in) {
+        if (!in.logTails() || finished.taskArn() == null) {
+            return List.of();
+        }
+        EnvironmentSpec spec = in.spec(environment);
+        EnvironmentStatus status = in.ledger().environment(environment);
+        String application = spec != null ? spec.application() : status == null ? null : status.application();
+        return List.of(new Action.TailLog(environment, application, finished));
+    }
+
+    /** Whether the launches left in a batch wait for the next cycle after this outcome. */
+    static boolean stopLaunching(Outcome outcome) {
+        return outcome instanceof Outcome.NotLeader
+                || outcome instanceof Outcome.Failed failed && failed.error() instanceof CloudError.Throttled;
     }
 }

@@ -2,15 +2,13 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.ContainerService;
 import java.time.Duration;
 import java.time.Instant;
 
 /** Judges a running migration from what ECS reports. Pure. */
 public final class TaskOutcomes {
-
-    /** The reason recorded for a task that ECS no longer knows. */
-    public static final String LAUNCH_LOST = "LaunchLost";
 
     private TaskOutcomes() {}
 
@@ -27,7 +25,7 @@ public final class TaskOutcomes {
     public static Outcome judge(MigrationRecord record, ContainerService.TaskState task, Instant now,
                                 Duration timeout) {
         if (task == null || task.missing()) {
-            return new Outcome.Finished(Phase.Failed, null, LAUNCH_LOST, now);
+            return new Outcome.Finished(Phase.Failed, null, Reasons.LAUNCH_LOST, now);
         }
         if (task.stopped()) {
             ContainerService.ContainerState container = task.container(record.container());

@@ -11,14 +11,16 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
-import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.testing.DefaultRetry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -44,6 +46,8 @@ final class InProcessOperator implements AutoCloseable {
     final EcsClient ecs;
     final ElasticBeanstalkClient beanstalk;
     final CloudWatchLogsClient logs;
+    /** The reconciler's parallel reads, as OperatorWiring's pool runs them. */
+    final ExecutorService workers = Executors.newFixedThreadPool(8);
 
     InProcessOperator(URI endpoint) {
         s3 = S3Client.builder().httpClient(http()).endpointOverride(endpoint).forcePathStyle(true)
@@ -75,11 +79,11 @@ final class InProcessOperator implements AutoCloseable {
                 new PlanParser(PlanLimits.DEFAULTS));
         MigrationLedger ledger = new MigrationLedger(objects,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        Reconciler.Settings settings = new Reconciler.Settings(false, 20, identity, Duration.ofSeconds(1),
-                Duration.ofSeconds(3), Duration.ofSeconds(1), 20);
+        ReconcileSettings settings = ReconcileSettings.builder(identity).planInterval(Duration.ofSeconds(1))
+                .beanstalkInterval(Duration.ofSeconds(3)).taskInterval(Duration.ofSeconds(1)).build();
         return new Reconciler(desired, ledger, eb, new AwsContainerService(ecs, retrying),
                 new AwsContainerLogs(logs, retrying), new ImageResolver(eb, objects), settings, Clock.systemUTC(),
-                LaunchProbe.NONE);
+                () -> true, workers);
     }
 
     @Override
@@ -88,5 +92,6 @@ final class InProcessOperator implements AutoCloseable {
         ecs.close();
         beanstalk.close();
         logs.close();
+        workers.shutdownNow();
     }
 }

@@ -14,32 +14,38 @@ import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
-import dev.beanstalkmigrator.reconcile.LaunchProbe;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.sandbox.Fault;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.testing.Crashes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The launch protocol survives a crash at its most dangerous instants. An operator (a {@link Reconciler} wired
- * as {@code OperatorWiring} wires it, on the real adapters, against the sandbox) is stopped by its
- * {@link LaunchProbe} between two steps of a launch; a new operator, built from nothing but what is stored,
+ * as {@code OperatorWiring} wires it, on the real adapters, against the sandbox) is stopped from outside, by
+ * {@link Crashes} decorators of its ports, between two steps of a launch; a new operator, built from nothing but
+ * what is stored,
  * takes over. Whatever the crash point, the sandbox's ECS records exactly one task for the (environment,
  * version), and the ledger names that task.
  */
@@ -51,14 +57,9 @@ class CrashRecoveryOnSandboxIT {
     static final String VERSION = "v2";
     static final Duration DEADLINE = Duration.ofSeconds(30);
 
-    /** What the probe throws: the process "dies" there. */
-    static final class Crash extends RuntimeException {
-        Crash(LaunchProbe.Point point) {
-            super("crashed at " + point);
-        }
-    }
-
     SandboxCloud cloud;
+    /** The reconcilers' parallel reads, as OperatorWiring's pool runs them. */
+    final ExecutorService workers = Executors.newFixedThreadPool(8);
     final List<SandboxAdapters> opened = new ArrayList<>();
 
     @BeforeEach
@@ -72,6 +73,7 @@ class CrashRecoveryOnSandboxIT {
     @AfterEach
     void stop() {
         opened.forEach(SandboxAdapters::close);
+        workers.shutdownNow();
         if (cloud != null) {
             cloud.close();
         }
@@ -79,7 +81,7 @@ class CrashRecoveryOnSandboxIT {
 
     @Test
     void crashAfterTheIntentIsRecordedThenARestartLaunchesOnce() {
-        MigrationRecord intent = crashAt(LaunchProbe.Point.INTENT_RECORDED);
+        MigrationRecord intent = crashAt(Crashes.Instant.INTENT_RECORDED);
         assertTrue(runsOf(ENVIRONMENT, VERSION).isEmpty(), "RunTask was never called");
 
         MigrationRecord done = restartUntilFinished(Clock.systemUTC());
@@ -95,7 +97,7 @@ class CrashRecoveryOnSandboxIT {
 
     @Test
     void crashAfterRunTaskAnsweredThenARestartAdoptsTheTask() {
-        MigrationRecord intent = crashAt(LaunchProbe.Point.TASK_STARTED);
+        MigrationRecord intent = crashAt(Crashes.Instant.TASK_STARTED);
         RunRecord started = exactlyOneRun();
         assertNull(intent.taskArn(), "the ARN never reached the ledger");
         long runTaskCalls = cloud.calls("ecs:RunTask");
@@ -111,7 +113,7 @@ class CrashRecoveryOnSandboxIT {
 
     @Test
     void crashAfterTheIntentAndNoTaskPastTheClientTokenWindowIsLaunchLost() {
-        crashAt(LaunchProbe.Point.INTENT_RECORDED);
+        crashAt(Crashes.Instant.INTENT_RECORDED);
         long runTaskCalls = cloud.calls("ecs:RunTask");
 
         // The operator comes back 25 hours later: ECS would no longer honour the client token.
@@ -129,7 +131,7 @@ class CrashRecoveryOnSandboxIT {
 
     @Test
     void crashAfterRunTaskThenTheTaskVanishesPastTheClientTokenWindowIsLaunchLost() {
-        crashAt(LaunchProbe.Point.TASK_STARTED);
+        crashAt(Crashes.Instant.TASK_STARTED);
         RunRecord started = exactlyOneRun();
         assertTrue(cloud.expireTask(started.taskArn()), "ECS forgets the task");
 
@@ -145,7 +147,8 @@ class CrashRecoveryOnSandboxIT {
         // The sandbox drops the connection before it handles the call: that RunTask started nothing, and the
         // retry (same client token) starts the one task.
         cloud.injectFault(Fault.drop("ecs:RunTask").times(1));
-        Reconciler operator = operator(new SandboxAdapters(cloud.endpoint()), Clock.systemUTC(), LaunchProbe.NONE);
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        Reconciler operator = operator(aws, Clock.systemUTC(), aws.objects, aws.ecs);
 
         MigrationRecord done = cycleUntilFinished(operator);
 
@@ -164,7 +167,7 @@ class CrashRecoveryOnSandboxIT {
         // the later ones carry the same client token and get that task back, unread.
         cloud.injectFault(Fault.latency("ecs:RunTask", Duration.ofMillis(3000)).times(4));
         SandboxAdapters impatient = new SandboxAdapters(cloud.endpoint(), Duration.ofMillis(1200));
-        Reconciler operator = operator(impatient, Clock.systemUTC(), LaunchProbe.NONE);
+        Reconciler operator = operator(impatient, Clock.systemUTC(), impatient.objects, impatient.ecs);
 
         MigrationStatus afterFirstCycle = operator.cycle(false).status();
         MigrationRecord unanswered = afterFirstCycle.environment(ENVIRONMENT).find(VERSION, "");
@@ -183,33 +186,36 @@ class CrashRecoveryOnSandboxIT {
 
     // --- the operator, by hand ------------------------------------------------------------------------------
 
-    /** A reconciler wired as OperatorWiring wires it, on the given adapters. */
-    Reconciler operator(SandboxAdapters aws, Clock clock, LaunchProbe probe) {
+    /**
+     * A reconciler wired as OperatorWiring wires it, on the given adapters, writing its ledger through
+     * {@code ledgerStore} and launching through {@code ecs} (the adapters themselves, or crashing decorators).
+     */
+    Reconciler operator(SandboxAdapters aws, Clock clock, ObjectStore ledgerStore, ContainerService ecs) {
         opened.add(aws);
         String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
         DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
                 new PlanParser(PlanLimits.DEFAULTS));
-        MigrationLedger ledger = new MigrationLedger(aws.objects,
+        MigrationLedger ledger = new MigrationLedger(ledgerStore,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        Reconciler.Settings settings = new Reconciler.Settings(false, 20, "crash-test",
-                Duration.ofMillis(200), Duration.ofMillis(300), Duration.ofMillis(200), 20);
-        return new Reconciler(desired, ledger, aws.beanstalk, aws.ecs, aws.logs,
-                new ImageResolver(aws.beanstalk, aws.objects), settings, clock, probe);
+        ReconcileSettings settings = ReconcileSettings.builder("crash-test").planInterval(Duration.ofMillis(200))
+                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200)).build();
+        return new Reconciler(desired, ledger, aws.beanstalk, ecs, aws.logs,
+                new ImageResolver(aws.beanstalk, aws.objects), settings, clock, () -> true, workers);
     }
 
     /** Runs an operator that dies at {@code point}; returns the launch as the ledger holds it after the crash. */
-    MigrationRecord crashAt(LaunchProbe.Point point) {
-        LaunchProbe probe = (reached, environment) -> {
-            if (reached == point && environment.equals(ENVIRONMENT)) {
-                throw new Crash(point);
-            }
-        };
-        Reconciler doomed = operator(new SandboxAdapters(cloud.endpoint()), Clock.systemUTC(), probe);
+    MigrationRecord crashAt(Crashes.Instant instant) {
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        ObjectLocation ledger = ObjectLocation.parse(OperatorWiring.statusUriFor("s3://" + BUCKET + "/" + PLAN_KEY));
+        Reconciler doomed = instant == Crashes.Instant.TASK_STARTED
+                ? operator(aws, Clock.systemUTC(), aws.objects, Crashes.afterRunTask(aws.ecs, ENVIRONMENT))
+                : operator(aws, Clock.systemUTC(), Crashes.afterLedgerWrite(aws.objects, ledger, ENVIRONMENT, instant),
+                        aws.ecs);
         await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
                     try {
                         doomed.cycle(false);
                         return false;
-                    } catch (Crash crash) {
+                    } catch (Crashes.Crash crash) {
                         return true;
                     }
                 });
@@ -222,7 +228,8 @@ class CrashRecoveryOnSandboxIT {
 
     /** A restart: new clients, adapters, plan source, ledger and reconciler; cycles until the launch ends. */
     MigrationRecord restartUntilFinished(Clock clock) {
-        return cycleUntilFinished(operator(new SandboxAdapters(cloud.endpoint()), clock, LaunchProbe.NONE));
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        return cycleUntilFinished(operator(aws, clock, aws.objects, aws.ecs));
     }
 
     MigrationRecord cycleUntilFinished(Reconciler operator) {

@@ -319,4 +319,38 @@ class OperatorIT {
                 .body("checks[0].data.lastSync", org.hamcrest.Matchers.not(equalTo("never")))
                 .body("checks[0].data.error", nullValue());
     }
+
+    @Test
+    void anUnreadableLedgerIsReportedKeptAndAfterItsRepairThePendingMigrationRunsOnce() {
+        awaitPlanInForce();
+        byte[] good = cloud().getObject(SandboxResource.BUCKET, SandboxResource.STATUS_KEY);
+        byte[] broken = "apiVersion: beanstalk-migrator/v1\nkind: [not, a ledger\n".getBytes(StandardCharsets.UTF_8);
+        String object = "s3://" + SandboxResource.BUCKET + "/" + SandboxResource.STATUS_KEY;
+        try {
+            cloud().putObject(SandboxResource.BUCKET, SandboxResource.STATUS_KEY, broken);
+            SandboxResource.plan(Plans.plan("{name: shop-ledger, version: v2}"));
+
+            await().atMost(DEADLINE).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503)
+                    .body("status", equalTo("DOWN"))
+                    .body("checks[0].data.reason", equalTo("LedgerUnreadable"))
+                    .body("checks[0].data.error", containsString(object))
+                    .body("checks[0].data.action", containsString("version history")));
+            given().get("/api/v1/status").then().statusCode(200)
+                    .body("problem.reason", equalTo("LedgerUnreadable"))
+                    .body("problem.message", containsString(object));
+            // Several plan intervals later: nothing launched, the broken object kept as it is.
+            await().during(Duration.ofSeconds(2)).atMost(DEADLINE).until(() -> runs("shop-ledger").isEmpty()
+                    && java.util.Arrays.equals(broken, cloud().getObject(SandboxResource.BUCKET,
+                    SandboxResource.STATUS_KEY)));
+        } finally {
+            cloud().putObject(SandboxResource.BUCKET, SandboxResource.STATUS_KEY, good);
+        }
+
+        MigrationRecord done = awaitPhase("shop-ledger", "v2", Phase.Succeeded);
+        assertEquals(1, runs("shop-ledger", "v2").size(), "the pending migration ran once");
+        assertEquals(done.taskArn(), runs("shop-ledger", "v2").get(0).taskArn());
+        await().atMost(DEADLINE).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200)
+                .body("checks[0].data.reason", nullValue()));
+        given().get("/api/v1/status").then().statusCode(200).body("problem", nullValue());
+    }
 }

@@ -108,10 +108,11 @@ class HostilePlanReconcileTest {
 
     Reconciler operator(int historyLimit) {
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
-        Reconciler.Settings settings = new Reconciler.Settings(false, historyLimit, "test-replica", Duration.ofSeconds(10),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
+        ReconcileSettings settings = ReconcileSettings.builder("test-replica").historyLimit(historyLimit)
+                .logTailLines(5).planInterval(Duration.ofSeconds(10)).beanstalkInterval(Duration.ofSeconds(30))
+                .taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, LaunchProbe.NONE);
+                new ImageResolver(cloud, cloud), settings, clock, () -> true, Runnable::run);
     }
 
     /** Uploads raw bytes as the plan object, as a user's `aws s3 cp` would: a new ETag every time. */
@@ -162,7 +163,7 @@ class HostilePlanReconcileTest {
             if (launchedKeys.containsKey(launch.getKey())) {
                 continue;
             }
-            String environment = launch.getValue().tags().get(Reconciler.TAG_ENVIRONMENT);
+            String environment = launch.getValue().tags().get(Launches.TAG_ENVIRONMENT);
             MigrationRecord record = status.environment(environment).history().stream()
                     .filter(r -> r.launchId().equals(launch.getValue().clientToken())).findFirst()
                     .orElseThrow(() -> new AssertionError("launched task " + launch.getKey() + " has no record"));
@@ -323,7 +324,7 @@ class HostilePlanReconcileTest {
             cycles(operator, context);
             for (String arn : stopped) {
                 ContainerService.TaskLaunch launch = cloud.launches.get(arn);
-                MigrationRecord record = record(launch.tags().get(Reconciler.TAG_ENVIRONMENT), launch.clientToken());
+                MigrationRecord record = record(launch.tags().get(Launches.TAG_ENVIRONMENT), launch.clientToken());
                 assertNotNull(record, () -> "outcome forgotten, " + context.get());
                 assertTrue(record.phase().terminal(), () -> "outcome not recorded, " + context.get());
             }

@@ -61,26 +61,26 @@ class PlannerTest {
 
     static Stream<Arguments> situations() {
         return Stream.of(
-                Arguments.of("new label launches", spec("v42"), ledger(), READY, false, "Launch v42", null),
+                Arguments.of("new label launches", spec("v42"), ledger(), READY, false, "Prepare v42", null),
                 Arguments.of("deployed resolves to Elastic Beanstalk's", spec("deployed"), ledger(), READY, false,
-                        "Launch v41", null),
+                        "Prepare v41", null),
                 Arguments.of("latest resolves to the newest version", spec("latest"), ledger(), READY, false,
-                        "Launch v43", null),
+                        "Prepare v43", null),
                 Arguments.of("succeeded is not launched again", spec("v42"),
                         ledger(record("v42", "", Phase.Succeeded)), READY, false, "", null),
                 Arguments.of("failed waits for a new rerun token", spec("v42"),
                         ledger(record("v42", "", Phase.Failed)), READY, false, "", null),
                 Arguments.of("a new rerun token launches again", spec("v42", false, "2", AfterSuccess.NONE),
-                        ledger(record("v42", "", Phase.Failed)), READY, false, "Launch v42", null),
+                        ledger(record("v42", "", Phase.Failed)), READY, false, "Prepare v42", null),
                 Arguments.of("suspended launches nothing", spec("v42", true, "", AfterSuccess.NONE), ledger(), READY,
                         false, "", "Suspended"),
                 Arguments.of("dry-run previews", spec("v42"), ledger(), READY, true, "Preview v42", "DryRun"),
                 Arguments.of("dry-run previews once", spec("v42"), ledger(record("v42", "", Phase.Pending)), READY, true,
                         "", "DryRun"),
                 Arguments.of("a preview launches once dry-run is off", spec("v42"),
-                        ledger(record("v42", "", Phase.Pending)), READY, false, "Launch v42", null),
+                        ledger(record("v42", "", Phase.Pending)), READY, false, "Prepare v42", null),
                 Arguments.of("an intent is adopted, nothing new meanwhile", spec("v43"),
-                        ledger(record("v42", "", Phase.Launching)), READY, false, "Adopt v42", "MigrationInFlight"),
+                        ledger(record("v42", "", Phase.Launching)), READY, false, "FindTask v42", "MigrationInFlight"),
                 Arguments.of("a running task is watched even when the plan moved on", spec("v43"),
                         ledger(record("v42", "", Phase.Running)), READY, false, "Watch v42", "MigrationInFlight"),
                 Arguments.of("a running task of the wanted version is watched", spec("v42"),
@@ -111,31 +111,38 @@ class PlannerTest {
     @MethodSource("situations")
     void decides(String situation, EnvironmentSpec spec, MigrationStatus ledger, Observation observation,
                  boolean dryRun, String expectedActions, String expectedHold) {
-        List<Decision> decisions = Planner.plan(new MigrationPlan("acme", List.of(spec)), ledger, observation, dryRun);
+        List<Decision> decisions = Planner.plan(inputs(new MigrationPlan("acme", List.of(spec)), ledger, observation,
+                dryRun)).decisions();
         assertEquals(1, decisions.size());
         Decision decision = decisions.get(0);
-        assertEquals(expectedActions, describe(decision.actions()), situation);
+        assertEquals(expectedActions, describe(decision), situation);
         assertEquals(expectedHold, decision.hold() == null ? null : decision.hold().reason(), situation);
     }
 
     @org.junit.jupiter.api.Test
     void environmentsLeftOutOfThePlanKeepTheirInFlightMigrationsWatched() {
         MigrationStatus ledger = ledger(record("v42", "", Phase.Running));
-        List<Decision> decisions = Planner.plan(new MigrationPlan("acme", List.of()), ledger, READY, false);
+        List<Decision> decisions = Planner.plan(inputs(new MigrationPlan("acme", List.of()), ledger, READY, false))
+                .decisions();
         assertEquals(1, decisions.size());
-        assertEquals("Watch v42", describe(decisions.get(0).actions()));
+        assertEquals("Watch v42", describe(decisions.get(0)));
     }
 
-    static String describe(List<Action> actions) {
+    static Planner.Inputs inputs(MigrationPlan plan, MigrationStatus ledger, Observation observation, boolean dryRun) {
+        return new Planner.Inputs(plan, "\"1\"", ledger, observation, Map.of(), T, true, dryRun, true, () -> "new-id");
+    }
+
+    /** What a decision does, in words: its actions, watches and records. */
+    static String describe(Decision decision) {
         List<String> words = new ArrayList<>();
-        for (Action action : actions) {
-            String version = action instanceof Action.Launch launch ? launch.version()
-                    : action instanceof Action.Preview preview ? preview.version()
-                    : action instanceof Action.Adopt adopt ? adopt.record().version()
-                    : action instanceof Action.Watch watch ? watch.record().version()
+        for (Action action : decision.actions()) {
+            String version = action instanceof Action.Prepare prepare ? prepare.version()
+                    : action instanceof Action.FindTask find ? find.intent().version()
                     : ((Action.Deploy) action).record().version();
             words.add(action.getClass().getSimpleName() + " " + version);
         }
+        decision.watches().forEach(w -> words.add("Watch " + w.record().version()));
+        decision.records().forEach(r -> words.add((r.phase() == Phase.Pending ? "Preview " : "Record ") + r.version()));
         return words.stream().collect(Collectors.joining(", "));
     }
 }

@@ -12,10 +12,14 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.LogTarget;
 import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.testing.Crashes;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -67,21 +71,29 @@ class ReconcilerTest {
                 %s""".formatted(environment, version, extra.indent(6)));
     }
 
-    Reconciler operator(boolean dryRun, LaunchProbe probe) {
-        return operator(dryRun, probe, 20);
+    Reconciler operator(boolean dryRun) {
+        return operator(dryRun, 20, cloud, cloud);
     }
 
-    Reconciler operator(boolean dryRun, LaunchProbe probe, int historyLimit) {
+    /** An operator whose ledger is written through {@code ledgerStore} and whose ECS is {@code ecs}. */
+    Reconciler operator(boolean dryRun, int historyLimit, ObjectStore ledgerStore, ContainerService ecs) {
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
-        Reconciler.Settings settings = new Reconciler.Settings(dryRun, historyLimit, "test-replica",
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(30), Duration.ofSeconds(5), 5);
-        return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, probe);
+        ReconcileSettings settings = ReconcileSettings.builder("test-replica").dryRun(dryRun)
+                .historyLimit(historyLimit).logTailLines(5).planInterval(Duration.ofSeconds(10))
+                .beanstalkInterval(Duration.ofSeconds(30)).taskInterval(Duration.ofSeconds(5)).build();
+        return new Reconciler(desired, new MigrationLedger(ledgerStore, LEDGER), cloud, ecs, cloud,
+                new ImageResolver(cloud, cloud), settings, clock, () -> true, Runnable::run);
     }
 
     Reconciler operator() {
-        return operator(false, LaunchProbe.NONE);
+        return operator(false);
+    }
+
+    /** An operator that dies right after {@code instant} of the launch of acme-web-prod. */
+    Reconciler crashingAt(Crashes.Instant instant) {
+        return instant == Crashes.Instant.TASK_STARTED
+                ? operator(false, 20, cloud, Crashes.afterRunTask(cloud, "acme-web-prod"))
+                : operator(false, 20, Crashes.afterLedgerWrite(cloud, LEDGER, "acme-web-prod", instant), cloud);
     }
 
     MigrationStatus ledger() {
@@ -132,23 +144,23 @@ class ReconcilerTest {
         assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
         clock.advance(Duration.ofSeconds(31));
         operator.cycle(false); // looks at what the last pass wrote, and changes nothing: a fixed point
-        long passes = operator.passes();
+        long passes = operator.snapshot().passes();
         for (int i = 0; i < 6; i++) {
             clock.advance(Duration.ofSeconds(31)); // the plan (304) and Elastic Beanstalk are read every time
             operator.cycle(false);
         }
-        assertEquals(passes, operator.passes(), "nothing new, nothing in flight: no pass");
+        assertEquals(passes, operator.snapshot().passes(), "nothing new, nothing in flight: no pass");
         assertEquals(1, cloud.launches.size());
 
         cloud.deploy("acme-web-prod", "v42");
         clock.advance(Duration.ofSeconds(31));
         operator.cycle(false);
-        assertEquals(passes + 1, operator.passes());
+        assertEquals(passes + 1, operator.snapshot().passes());
         assertEquals(2, cloud.launches.size(), "the newly deployed version is migrated");
         assertEquals("v42", latest("acme-web-prod").version());
 
         operator.cycle(true);
-        assertEquals(passes + 2, operator.passes(), "a forced cycle always runs a pass");
+        assertEquals(passes + 2, operator.snapshot().passes(), "a forced cycle always runs a pass");
     }
 
     @Test
@@ -220,7 +232,7 @@ class ReconcilerTest {
 
     @Test
     void dryRunRecordsWhatItWouldDoAndLaunchesNothing() {
-        operator(true, LaunchProbe.NONE).cycle(true);
+        operator(true).cycle(true);
         assertEquals(0, cloud.launches.size());
         assertEquals(Phase.Pending, latest("acme-web-prod").phase());
         assertEquals("DryRun", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
@@ -273,12 +285,8 @@ class ReconcilerTest {
 
     @Test
     void aCrashAfterTheIntentIsAdoptedNotDuplicated() {
-        Reconciler crashing = operator(false, (point, env) -> {
-            if (point == LaunchProbe.Point.INTENT_RECORDED) {
-                throw new IllegalStateException("crash");
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        Reconciler crashing = crashingAt(Crashes.Instant.INTENT_RECORDED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
         assertEquals(Phase.Launching, latest("acme-web-prod").phase());
         assertEquals(0, cloud.launches.size());
 
@@ -291,12 +299,8 @@ class ReconcilerTest {
 
     @Test
     void aCrashBetweenRunTaskAndRecordingTheArnIsAdoptedByStartedBy() {
-        Reconciler crashing = operator(false, (point, env) -> {
-            if (point == LaunchProbe.Point.TASK_STARTED) {
-                throw new IllegalStateException("crash");
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        Reconciler crashing = crashingAt(Crashes.Instant.TASK_STARTED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
         assertEquals(1, cloud.launches.size());
         assertEquals(Phase.Launching, latest("acme-web-prod").phase());
 
@@ -310,18 +314,48 @@ class ReconcilerTest {
     }
 
     @Test
+    void aCrashAfterTheArnIsRecordedIsWatchedNotLaunchedAgain() {
+        Reconciler crashing = crashingAt(Crashes.Instant.ARN_RECORDED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
+        assertEquals(Phase.Running, latest("acme-web-prod").phase());
+
+        Reconciler restarted = operator();
+        restarted.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 0, "exited");
+        restarted.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        assertEquals(1, cloud.calls("ecs:RunTask"));
+        assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+    }
+
+    @Test
+    void aCrashAfterTheOutcomeIsRecordedKeepsItAndLaunchesNothingMore() {
+        Reconciler crashing = crashingAt(Crashes.Instant.OUTCOME_RECORDED);
+        crashing.cycle(true);
+        MigrationRecord launched = latest("acme-web-prod");
+        cloud.stop(launched.taskArn(), 0, "exited");
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
+        assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+
+        Reconciler restarted = operator();
+        restarted.cycle(true);
+        restarted.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        MigrationRecord kept = latest("acme-web-prod");
+        assertEquals(Phase.Succeeded, kept.phase());
+        assertEquals(launched.launchId(), kept.launchId());
+        assertEquals("True", ledger().environment("acme-web-prod").condition(Condition.READY).status());
+    }
+
+    @Test
     void anIntentTooOldToRepeatIsLaunchLost() {
-        Reconciler crashing = operator(false, (point, env) -> {
-            if (point == LaunchProbe.Point.INTENT_RECORDED) {
-                throw new IllegalStateException("crash");
-            }
-        });
-        assertThrows(IllegalStateException.class, () -> crashing.cycle(true));
+        Reconciler crashing = crashingAt(Crashes.Instant.INTENT_RECORDED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
         clock.advance(Duration.ofHours(25));
         operator().cycle(true);
         assertEquals(0, cloud.launches.size());
         assertEquals(Phase.Failed, latest("acme-web-prod").phase());
-        assertEquals(TaskOutcomes.LAUNCH_LOST, latest("acme-web-prod").reason());
+        assertEquals(Reasons.LAUNCH_LOST, latest("acme-web-prod").reason());
     }
 
     @Test
@@ -330,7 +364,7 @@ class ReconcilerTest {
         operator.cycle(true);
         cloud.tasks.clear();
         operator.cycle(true);
-        assertEquals(TaskOutcomes.LAUNCH_LOST, latest("acme-web-prod").reason());
+        assertEquals(Reasons.LAUNCH_LOST, latest("acme-web-prod").reason());
         assertEquals("LaunchLost", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
     }
 
@@ -427,7 +461,7 @@ class ReconcilerTest {
     @Test
     void goingBackToAVersionWhoseRecordLeftTheHistoryNeverMigratesItAgain() {
         cloud.version("acme", "v43", null, null);
-        Reconciler operator = operator(false, LaunchProbe.NONE, 1);
+        Reconciler operator = operator(false, 1, cloud, cloud);
         for (String version : List.of("v41", "v42", "v43")) {
             plan("acme-web-prod", version, "");
             operator.cycle(true);
@@ -462,11 +496,75 @@ class ReconcilerTest {
                 """ + environments);
         Reconciler operator = operator();
         operator.cycle(false);
-        assertEquals(Reconciler.MAX_LAUNCHES_PER_CYCLE, cloud.launches.size());
-        assertTrue(!operator.nextDue().isAfter(clock.instant()), "the rest is due at once");
-        operator.cycle(false);
+        assertEquals(Planner.MAX_LAUNCHES_PER_CYCLE, cloud.launches.size());
+        operator.cycle(false); // the rest is due at once: the clock has not moved
+
         assertEquals(150, cloud.launches.size());
         assertEquals(150, cloud.launches.values().stream().map(l -> l.clientToken()).distinct().count());
+    }
+
+    @Test
+    void theOutcomesOfABatchOfWatchedTasksGoToTheirOwnEnvironments() {
+        StringBuilder environments = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            cloud.environment("acme", "burst-" + i, "v41", "Ready");
+            environments.append("    - {name: burst-").append(i).append(", application: acme, version: v42}\n");
+        }
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
+                             network: {subnets: [subnet-1]}, image: "acme:{version}"}
+                  environments:
+                """ + environments);
+        Reconciler operator = operator();
+        operator.cycle(false);
+        cloud.launches.keySet().forEach(arn -> cloud.stop(arn, 0, "exited"));
+        clock.advance(Duration.ofSeconds(6));
+        operator.cycle(false);
+        for (var launch : cloud.launches.entrySet()) {
+            MigrationRecord record = latest(launch.getValue().tags().get(Launches.TAG_ENVIRONMENT));
+            assertEquals(Phase.Succeeded, record.phase(), record::toString);
+            assertEquals(launch.getKey(), record.taskArn());
+            assertEquals(launch.getValue().clientToken(), record.launchId());
+        }
+    }
+
+    @Test
+    void anUnreadableLedgerIsAProblemNeverWrittenOverAndAfterItsRepairThePendingMigrationRunsOnce() {
+        cloud.putObject(LEDGER, "apiVersion: beanstalk-migrator/v1\nkind: [not a ledger\n");
+        Reconciler operator = operator();
+        for (int i = 0; i < 3; i++) {
+            operator.cycle(true);
+        }
+        LoopProblem problem = operator.snapshot().problem();
+        assertNotNull(problem, "the cycle reports what keeps it from working");
+        assertEquals(Reasons.LEDGER_UNREADABLE, problem.reason());
+        assertTrue(problem.message().contains("s3://plans/acme.status.yaml"), problem.message());
+        assertTrue(problem.action().contains("version history"), problem.action());
+        assertEquals(0, cloud.launches.size(), "nothing launched without a ledger");
+        assertEquals("apiVersion: beanstalk-migrator/v1\nkind: [not a ledger\n", cloud.text(LEDGER),
+                "the broken ledger is kept as it is");
+        assertEquals(0, cloud.calls("s3:PutObject"));
+
+        cloud.objects.remove(LEDGER); // repaired (here: deleted, so an empty ledger starts)
+        operator.cycle(true);
+        operator.cycle(true);
+        assertNull(operator.snapshot().problem());
+        assertEquals(1, cloud.launches.size(), "the pending migration runs once");
+        assertEquals(Phase.Running, latest("acme-web-prod").phase());
+    }
+
+    @Test
+    void aCycleThatFailsUnexpectedlyIsAClassifiedProblemUntilACycleSucceeds() {
+        Reconciler operator = operator();
+        operator.failed(new IllegalStateException("a bug"));
+        assertEquals(Reasons.CYCLE_FAILED, operator.snapshot().problem().reason());
+        assertTrue(operator.snapshot().problem().message().contains("a bug"));
+        operator.cycle(true);
+        assertNull(operator.snapshot().problem());
     }
 
     @Test

@@ -1,0 +1,57 @@
+package dev.beanstalkmigrator.model;
+
+/**
+ * Every reason a condition (or a hold that becomes one) is written with, in one place. CamelCase, as in
+ * Kubernetes conditions; users filter on them, so a reason is renamed only with a note in the changelog.
+ * Reasons that name an AWS error code (for example {@code AccessDenied}) come from the error itself.
+ */
+public final class Reasons {
+
+    private Reasons() {}
+
+    // Ready
+    public static final String MIGRATION_SUCCEEDED = "MigrationSucceeded";
+    public static final String MIGRATION_FAILED = "MigrationFailed";
+    public static final String MIGRATION_TIMED_OUT = "MigrationTimedOut";
+    /** The reason recorded for a launch that can no longer be found nor repeated safely. */
+    public static final String LAUNCH_LOST = "LaunchLost";
+    public static final String MIGRATING = "Migrating";
+    public static final String MIGRATION_PENDING = "MigrationPending";
+    public static final String NOT_IN_PLAN = "NotInPlan";
+    public static final String UNRESOLVED = "Unresolved";
+
+    // Migrating
+    public static final String IDLE = "Idle";
+    public static final String LAUNCHING = "Launching";
+    public static final String RUNNING = "Running";
+
+    // Stalled
+    public static final String PROGRESSING = "Progressing";
+
+    // SpecInvalid
+    public static final String INVALID_PLAN = "InvalidPlan";
+    public static final String VALID = "Valid";
+
+    // Suspended
+    public static final String SUSPENDED_BY_PLAN = "SuspendedByPlan";
+    public static final String ACTIVE = "Active";
+
+    // Holds: why nothing new is launched
+    public static final String SUSPENDED = "Suspended";
+    public static final String NOT_OBSERVED = "NotObserved";
+    public static final String ENVIRONMENT_NOT_FOUND = "EnvironmentNotFound";
+    public static final String NO_VERSION = "NoVersion";
+    public static final String VERSION_NOT_REGISTERED = "VersionNotRegistered";
+    public static final String MIGRATION_IN_FLIGHT = "MigrationInFlight";
+    public static final String DRY_RUN = "DryRun";
+    public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";
+    public static final String CONTAINER_NOT_FOUND = "ContainerNotFound";
+    public static final String AWS_ERROR = "AwsError";
+    public static final String WAITING = "Waiting";
+    public static final String CONFLICT = "Conflict";
+    public static final String AWS_UNAVAILABLE = "AwsUnavailable";
+
+    // The operator itself (readiness and status)
+    public static final String LEDGER_UNREADABLE = "LedgerUnreadable";
+    public static final String CYCLE_FAILED = "CycleFailed";
+}

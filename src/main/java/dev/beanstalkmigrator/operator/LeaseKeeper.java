@@ -1,0 +1,51 @@
+package dev.beanstalkmigrator.operator;
+
+import dev.beanstalkmigrator.config.MigratorConfig;
+import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * Keeps (or watches for) the lease, every retry period, as a scheduled job of its own: a long reconcile cycle
+ * (a burst of launches) never delays a renewal. Gives the lease up at shutdown.
+ */
+@ApplicationScoped
+public class LeaseKeeper {
+
+    private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
+
+    @Inject
+    MigrationLedger ledger;
+
+    @Inject
+    MigratorConfig config;
+
+    /** Set at shutdown: no election round may run after the lease was released, or it would take it back. */
+    private boolean stopped;
+
+    @Scheduled(identity = "lease-keeper", every = "${migrator.leader-election.retry-period}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    synchronized void keep() {
+        if (stopped || !config.leaderElection().enabled()) {
+            return;
+        }
+        try {
+            ledger.elect();
+        } catch (RuntimeException e) {
+            // The next round tries again: the lease must keep being watched whatever one round met.
+            LOG.error("leader election failed", e);
+        }
+    }
+
+    synchronized void release(@Observes ShutdownEvent event) {
+        stopped = true;
+        if (config.leaderElection().enabled()) {
+            ledger.release();
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package dev.beanstalkmigrator.reconcile;
+
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.port.Beanstalk;
+import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerLogs;
+import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.LogTarget;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * Carries out one {@link Action} through the ports and answers with its {@link Outcome}. It decides nothing:
+ * what the outcome means, and what follows, is the {@link Planner}'s. RunTask is asked of ECS only while this
+ * replica leads, and paced by the {@link RunTaskPacer}.
+ */
+final class ActionExecutor {
+
+    private final Beanstalk beanstalk;
+    private final ContainerService ecs;
+    private final ContainerLogs logs;
+    private final ImageResolver images;
+    private final BooleanSupplier leadership;
+    private final RunTaskPacer pacer;
+    private final Clock clock;
+    private final int logTailLines;
+
+    ActionExecutor(Beanstalk beanstalk, ContainerService ecs, ContainerLogs logs, ImageResolver images,
+                   BooleanSupplier leadership, RunTaskPacer pacer, Clock clock, int logTailLines) {
+        this.beanstalk = beanstalk;
+        this.ecs = ecs;
+        this.logs = logs;
+        this.images = images;
+        this.leadership = leadership;
+        this.pacer = pacer;
+        this.clock = clock;
+        this.logTailLines = logTailLines;
+    }
+
+    /**
+     * @param definitions task definitions already described in this cycle, by reference (a burst of launches
+     *     shares a few)
+     */
+    Outcome run(Action action, Map<String, ContainerService.TaskDefinition> definitions) {
+        try {
+            if (action instanceof Action.Prepare prepare) {
+                ContainerService.TaskDefinition base = definitions.computeIfAbsent(prepare.spec().taskDefinition(),
+                        ecs::describeTaskDefinition);
+                if (base.container(prepare.spec().container()) == null) {
+                    return new Outcome.Prepared(prepare, base, null, Map.of());
+                }
+                ImageResolver.Resolved image = images.resolve(prepare.spec(), prepare.version(), base);
+                return new Outcome.Prepared(prepare, base, image,
+                        beanstalk.environmentVariables(prepare.spec().application(), prepare.spec().name()));
+            }
+            if (action instanceof Action.RegisterRevision register) {
+                return new Outcome.Registered(register, ecs.migrateRevision(register.base(),
+                        register.spec().container(), register.intent().image(), register.bakedVariables(),
+                        register.bakedCommand()));
+            }
+            if (action instanceof Action.Launch launch) {
+                return runTask(action, launch.intent(), launch.launch());
+            }
+            if (action instanceof Action.Relaunch relaunch) {
+                Map<String, String> variables = relaunch.readVariables()
+                        ? beanstalk.environmentVariables(relaunch.spec().application(), relaunch.spec().name()) : null;
+                return runTask(action, relaunch.intent(),
+                        Launches.taskLaunch(relaunch.spec(), relaunch.intent(), variables));
+            }
+            if (action instanceof Action.FindTask find) {
+                List<String> found = ecs.findTasks(find.intent().cluster(), Launches.startedBy(find.intent()));
+                return new Outcome.Found(find, found.isEmpty() ? null : found.get(0));
+            }
+            if (action instanceof Action.DescribeTasks describe) {
+                return new Outcome.Described(describe, ecs.describeTasks(describe.cluster(),
+                                describe.watches().stream().map(w -> w.record().taskArn()).toList())
+                        .stream().collect(Collectors.toMap(ContainerService.TaskState::arn, s -> s, (a, b) -> a)));
+            }
+            if (action instanceof Action.StopTask stop) {
+                ecs.stopTask(stop.record().cluster(), stop.record().taskArn(),
+                        "beanstalk-migrator: migration timed out after " + stop.timeout());
+                return new Outcome.Stopped(stop, clock.instant());
+            }
+            if (action instanceof Action.TailLog tail) {
+                return tail(tail);
+            }
+            Action.Deploy deploy = (Action.Deploy) action;
+            beanstalk.deploy(deploy.environment(), deploy.record().version());
+            return new Outcome.Deployed(deploy, clock.instant());
+        } catch (CloudError e) {
+            return new Outcome.Failed(action, e);
+        }
+    }
+
+    /** A fresh cache for {@link #run}'s task definitions. */
+    static Map<String, ContainerService.TaskDefinition> cycleCache() {
+        return new ConcurrentHashMap<>();
+    }
+
+    private Outcome runTask(Action action, MigrationRecord intent,
+                            ContainerService.TaskLaunch launch) {
+        if (!leadership.getAsBoolean()) {
+            return new Outcome.NotLeader(action);
+        }
+        ContainerService.LaunchResult result = pacer.run(() -> ecs.runTask(launch), leadership);
+        return result.taskArn() != null ? new Outcome.Started(action, intent, result.taskArn(), clock.instant())
+                : new Outcome.NotPlaced(action, intent, result.failure(), clock.instant());
+    }
+
+    /** The environment's values are masked in the reason and the lines: they may hold credentials. */
+    private Outcome tail(Action.TailLog tail) {
+        MigrationRecord record = tail.record();
+        List<String> values = tail.application() == null ? List.of()
+                : List.copyOf(beanstalk.environmentVariables(tail.application(), tail.environment()).values());
+        ContainerService.Container container = ecs.describeTaskDefinition(record.taskDefinitionArn())
+                .container(record.container());
+        LogTarget target = container == null ? null : container.logs();
+        String stream = target == null ? null : target.stream(record.container(), record.taskArn());
+        List<String> lines = stream == null ? List.of()
+                : Secrets.redact(logs.tail(target, stream, logTailLines), values);
+        return new Outcome.Tailed(tail, Secrets.redact(record.reason(), values), lines);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.beanstalkmigrator.reconcile;
+
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerService;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** What an {@link Action} met: facts for the {@link Planner} and the {@link LedgerDraft}, never a decision. */
+public sealed interface Outcome {
+
+    Action action();
+
+    /** The facts a launch needs. */
+    record Prepared(Action.Prepare action, ContainerService.TaskDefinition base, ImageResolver.Resolved image,
+                    Map<String, String> variables) implements Outcome {}
+
+    /** The migrate revision to run. */
+    record Registered(Action.RegisterRevision action, String taskDefinitionArn) implements Outcome {}
+
+    /** RunTask (a launch or a relaunch) answered with a task. */
+    record Started(Action action, MigrationRecord intent, String taskArn, Instant at) implements Outcome {}
+
+    /** RunTask answered without a task (no capacity, ...). */
+    record NotPlaced(Action action, MigrationRecord intent, String failure, Instant at) implements Outcome {}
+
+    /** This replica no longer leads: the action was not taken. */
+    record NotLeader(Action action) implements Outcome {}
+
+    /** ListTasks found the intent's task, or nothing ({@code taskArn} null). */
+    record Found(Action.FindTask action, String taskArn) implements Outcome {}
+
+    /** What ECS says of the watched tasks, by ARN (absent: not described). */
+    record Described(Action.DescribeTasks action, Map<String, ContainerService.TaskState> tasks)
+            implements Outcome {}
+
+    /** StopTask was accepted. */
+    record Stopped(Action.StopTask action, Instant at) implements Outcome {}
+
+    /** The record with its masked reason and log tail. */
+    record Tailed(Action.TailLog action, String reason, List<String> tail) implements Outcome {}
+
+    /** UpdateEnvironment was accepted. */
+    record Deployed(Action.Deploy action, Instant at) implements Outcome {}
+
+    /** The call failed. */
+    record Failed(Action action, CloudError error) implements Outcome {}
+}

@@ -1,0 +1,156 @@
+package dev.beanstalkmigrator.reconcile;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the reconciler behaves, as named values: build it with {@link #builder(String)}; every value has the
+ * production default until set.
+ */
+public final class ReconcileSettings {
+
+    private final String identity;
+    private final boolean dryRun;
+    private final int historyLimit;
+    private final int logTailLines;
+    private final Duration planInterval;
+    private final Duration beanstalkInterval;
+    private final Duration taskInterval;
+    private final Duration requeueBase;
+    private final Duration stalledRequeueBase;
+    private final Duration requeueCap;
+
+    private ReconcileSettings(Builder b) {
+        identity = Objects.requireNonNull(b.identity, "identity");
+        dryRun = b.dryRun;
+        historyLimit = b.historyLimit;
+        logTailLines = b.logTailLines;
+        planInterval = b.planInterval;
+        beanstalkInterval = b.beanstalkInterval;
+        taskInterval = b.taskInterval;
+        requeueBase = b.requeueBase;
+        stalledRequeueBase = b.stalledRequeueBase;
+        requeueCap = b.requeueCap;
+    }
+
+    /** @param identity this replica's name, written into the ledger as its leader */
+    public static Builder builder(String identity) {
+        return new Builder(identity);
+    }
+
+    public String identity() {
+        return identity;
+    }
+
+    /** Plan and report, launch nothing. */
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    /** Migrations kept per environment, newest first. */
+    public int historyLimit() {
+        return historyLimit;
+    }
+
+    /** How many log lines of a failed migration go into the ledger. */
+    public int logTailLines() {
+        return logTailLines;
+    }
+
+    /** How often the plan is read (a conditional GET). */
+    public Duration planInterval() {
+        return planInterval;
+    }
+
+    /** How often Elastic Beanstalk is read. */
+    public Duration beanstalkInterval() {
+        return beanstalkInterval;
+    }
+
+    /** How often running migrate tasks are described. */
+    public Duration taskInterval() {
+        return taskInterval;
+    }
+
+    /** The ceiling of the first requeue delay of an environment whose action failed transiently. */
+    public Duration requeueBase() {
+        return requeueBase;
+    }
+
+    /** The ceiling of the first requeue delay of a stalled environment (a human must act; look rarely). */
+    public Duration stalledRequeueBase() {
+        return stalledRequeueBase;
+    }
+
+    /** The largest requeue delay. */
+    public Duration requeueCap() {
+        return requeueCap;
+    }
+
+    /** Named setters with the production defaults. */
+    public static final class Builder {
+        private final String identity;
+        private boolean dryRun;
+        private int historyLimit = 20;
+        private int logTailLines = 20;
+        private Duration planInterval = Duration.ofSeconds(10);
+        private Duration beanstalkInterval = Duration.ofSeconds(30);
+        private Duration taskInterval = Duration.ofSeconds(5);
+        private Duration requeueBase = Duration.ofSeconds(1);
+        private Duration stalledRequeueBase = Duration.ofSeconds(30);
+        private Duration requeueCap = Duration.ofMinutes(10);
+
+        private Builder(String identity) {
+            this.identity = identity;
+        }
+
+        public Builder dryRun(boolean value) {
+            dryRun = value;
+            return this;
+        }
+
+        public Builder historyLimit(int value) {
+            historyLimit = value;
+            return this;
+        }
+
+        public Builder logTailLines(int value) {
+            logTailLines = value;
+            return this;
+        }
+
+        public Builder planInterval(Duration value) {
+            planInterval = value;
+            return this;
+        }
+
+        public Builder beanstalkInterval(Duration value) {
+            beanstalkInterval = value;
+            return this;
+        }
+
+        public Builder taskInterval(Duration value) {
+            taskInterval = value;
+            return this;
+        }
+
+        public Builder requeueBase(Duration value) {
+            requeueBase = value;
+            return this;
+        }
+
+        public Builder stalledRequeueBase(Duration value) {
+            stalledRequeueBase = value;
+            return this;
+        }
+
+        public Builder requeueCap(Duration value) {
+            requeueCap = value;
+            return this;
+        }
+
+        public ReconcileSettings build() {
+            return new ReconcileSettings(this);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.beanstalkmigrator.reconcile;
+
+import dev.beanstalkmigrator.model.Backoff;
+import dev.beanstalkmigrator.port.CloudError;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * The retry state of the environments whose launch or deploy failed: when each may be tried again. The delay
+ * is capped exponential backoff with full jitter ({@link Backoff}); its first ceiling depends on the error: a
+ * stalled environment (a human must act) is looked at rarely, a waiting one at the Elastic Beanstalk interval,
+ * a transient failure soon. A new plan revision lifts the wait.
+ */
+final class Requeues {
+
+    /** A failed launch or deploy, and when to try it again. */
+    record Retry(Instant notBefore, int attempts, Hold hold, String planRevision) {
+
+        /** Whether it still holds the environment back at {@code now} under {@code planRevision}. */
+        boolean holds(String revision, Instant now) {
+            return planRevision.equals(revision) && now.isBefore(notBefore);
+        }
+    }
+
+    private final Map<String, Retry> retries = new HashMap<>();
+    private final Backoff transientBackoff;
+    private final Backoff waitingBackoff;
+    private final Backoff stalledBackoff;
+
+    Requeues(ReconcileSettings settings) {
+        RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
+        transientBackoff = new Backoff(settings.requeueBase(), settings.requeueCap(), Integer.MAX_VALUE, random);
+        waitingBackoff = new Backoff(settings.beanstalkInterval(), max(settings.beanstalkInterval(),
+                settings.requeueCap()), Integer.MAX_VALUE, random);
+        stalledBackoff = new Backoff(settings.stalledRequeueBase(), max(settings.stalledRequeueBase(),
+                settings.requeueCap()), Integer.MAX_VALUE, random);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /** The retry state as the planner reads it. */
+    Map<String, Retry> view() {
+        return Map.copyOf(retries);
+    }
+
+    boolean isEmpty() {
+        return retries.isEmpty();
+    }
+
+    void clear() {
+        retries.clear();
+    }
+
+    void succeeded(String environment) {
+        retries.remove(environment);
+    }
+
+    /** Records a failure and returns the hold it puts on the environment until its next try. */
+    Hold failed(String environment, CloudError error, String planRevision, Instant now) {
+        Hold hold = Holds.of(error);
+        Retry previous = retries.get(environment);
+        int attempts = previous == null ? 1 : previous.attempts() + 1;
+        Backoff backoff = error instanceof CloudError.Stalled ? stalledBackoff
+                : error instanceof CloudError.Waiting ? waitingBackoff : transientBackoff;
+        retries.put(environment, new Retry(now.plus(backoff.delay(attempts - 1)), attempts, hold,
+                planRevision == null ? "" : planRevision));
+        return hold;
+    }
+}

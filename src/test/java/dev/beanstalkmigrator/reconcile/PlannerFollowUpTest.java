@@ -1,0 +1,226 @@
+package dev.beanstalkmigrator.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.beanstalkmigrator.model.AfterSuccess;
+import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.MigrationPlan;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
+import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerService;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The planner's decisions after an outcome, and those it takes over a whole pass (batching, retry gating,
+ * which watches are due): one row per decision, the outcome in, the follow-up out, in words.
+ */
+class PlannerFollowUpTest {
+
+    static final Instant T = PlannerTest.T;
+    static final EnvironmentSpec SPEC = PlannerTest.spec("v42");
+    static final ContainerService.TaskDefinition BASE = new ContainerService.TaskDefinition("arn:td/acme-web:1",
+            "acme-web", 1, "awsvpc", List.of(new ContainerService.Container("web", "acme:v41", null)));
+    static final ImageResolver.Resolved TEMPLATE = new ImageResolver.Resolved("acme:v42", ImageResolver.FROM_TEMPLATE,
+            null);
+    static final ImageResolver.Resolved UNCHANGED = new ImageResolver.Resolved("acme:v41", ImageResolver.FROM_BASE,
+            "not pinned");
+    static final Map<String, String> SMALL = Map.of("DATABASE_URL", "postgres://db");
+    static final Map<String, String> HUGE = Map.of("BLOB", "x".repeat(Overrides.LIMIT_BYTES));
+
+    static MigrationRecord running(Instant startedAt) {
+        return PlannerTest.record("v42", "", Phase.Launching).running("arn:task/1", startedAt);
+    }
+
+    static Planner.Inputs at(Instant now, boolean withSpec, boolean logTails) {
+        return new Planner.Inputs(new MigrationPlan("acme", withSpec ? List.of(SPEC) : List.of()), "\"1\"",
+                PlannerTest.ledger(), PlannerTest.READY, Map.of(), now, true, false, logTails, () -> "new-id");
+    }
+
+    static Outcome prepared(ContainerService.TaskDefinition base, ImageResolver.Resolved image,
+                            Map<String, String> variables) {
+        return new Outcome.Prepared(new Action.Prepare(SPEC, "v42", "L1"), base, image, variables);
+    }
+
+    static Outcome described(MigrationRecord record, ContainerService.TaskState state) {
+        return new Outcome.Described(new Action.DescribeTasks("acme-prod", List.of(new Action.Watch(SPEC.name(),
+                record))), state == null ? Map.of() : Map.of(record.taskArn(), state));
+    }
+
+    static ContainerService.TaskState stopped(Integer exitCode) {
+        return new ContainerService.TaskState("arn:task/1", false, "STOPPED", "Essential container in task exited",
+                "EssentialContainerExited", T, T, T, List.of(new ContainerService.ContainerState("web", exitCode, null)));
+    }
+
+    static final ContainerService.TaskState RUNNING = new ContainerService.TaskState("arn:task/1", false, "RUNNING",
+            null, null, T, T, null, List.of());
+
+    static Stream<Arguments> followUps() {
+        MigrationRecord intent = PlannerTest.record("v42", "", Phase.Launching);
+        Outcome notFound = new Outcome.Found(new Action.FindTask(SPEC.name(), intent), null);
+        return Stream.of(
+                Arguments.of("image unchanged and overrides fit: the base task definition runs",
+                        prepared(BASE, UNCHANGED, SMALL), at(T, true, true),
+                        "Record Launching td=arn:td/acme-web:1 container-overrides, Launch v42"),
+                Arguments.of("a new image: the migrate revision is registered first",
+                        prepared(BASE, TEMPLATE, SMALL), at(T, true, true), "RegisterRevision v42 baked=false"),
+                Arguments.of("overrides past 8 KiB: baked into the migrate revision",
+                        prepared(BASE, UNCHANGED, HUGE), at(T, true, true), "RegisterRevision v42 baked=true"),
+                Arguments.of("no such container: refused, stalled", prepared(new ContainerService.TaskDefinition(
+                        "arn:td/x:1", "x", 1, "awsvpc", List.of()), null, Map.of()), at(T, true, true),
+                        "Refused ContainerNotFound"),
+                Arguments.of("the migrate revision registered: intent, then RunTask",
+                        new Outcome.Registered(new Action.RegisterRevision(SPEC, intent, BASE, null, null, SMALL),
+                                "arn:td/acme-web-migrate:3"), at(T, true, true),
+                        "Record Launching td=arn:td/acme-web-migrate:3 container-overrides, Launch v42"),
+                Arguments.of("an intent's task not found within the client-token window: RunTask again",
+                        notFound, at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=true"),
+                Arguments.of("an intent's task not found past the client-token window: LaunchLost",
+                        notFound, at(T.plus(Duration.ofHours(24)), true, true), "Record Failed LaunchLost"),
+                Arguments.of("an intent of an environment left out of the plan: LaunchLost", notFound,
+                        at(T, false, true), "Record Failed LaunchLost"),
+                Arguments.of("an intent's task found: nothing more to decide",
+                        new Outcome.Found(new Action.FindTask(SPEC.name(), intent), "arn:task/1"), at(T, true, true),
+                        ""),
+                Arguments.of("still running within its timeout", described(running(T), RUNNING),
+                        at(T.plus(Duration.ofMinutes(29)), true, true), ""),
+                Arguments.of("past its timeout: StopTask", described(running(T), RUNNING),
+                        at(T.plus(Duration.ofMinutes(31)), true, true), "StopTask v42 after PT30M"),
+                Arguments.of("succeeded: recorded, no log tail", described(running(T), stopped(0)), at(T, true, true),
+                        "Record Succeeded"),
+                Arguments.of("failed: recorded, then its log tail", described(running(T), stopped(1)),
+                        at(T, true, true), "Record Failed, TailLog v42"),
+                Arguments.of("failed with log tails off: recorded only", described(running(T), stopped(1)),
+                        at(T, true, false), "Record Failed"),
+                Arguments.of("a batch of watches: each outcome goes to its own environment",
+                        new Outcome.Described(new Action.DescribeTasks("acme-prod", List.of(
+                                new Action.Watch(SPEC.name(), running(T)), new Action.Watch("acme-web-staging",
+                                        PlannerTest.record("v42", "", Phase.Launching).running("arn:task/2", T)))),
+                                Map.of("arn:task/1", stopped(0), "arn:task/2", new ContainerService.TaskState(
+                                        "arn:task/2", false, "STOPPED", "exited", "EssentialContainerExited", T, T, T,
+                                        List.of(new ContainerService.ContainerState("web", 0, null))))),
+                        at(T, true, true), "Record Succeeded, Record acme-web-staging Succeeded"),
+                Arguments.of("unknown to ECS: LaunchLost", described(running(T), null), at(T, true, true),
+                        "Record Failed LaunchLost, TailLog v42"),
+                Arguments.of("stopped after its timeout: TimedOut, then its log tail",
+                        new Outcome.Stopped(new Action.StopTask(SPEC.name(), running(T), Duration.ofMinutes(30)), T),
+                        at(T, true, true), "Record TimedOut, TailLog v42"),
+                Arguments.of("a deploy: nothing follows",
+                        new Outcome.Deployed(new Action.Deploy(SPEC.name(), running(T)), T), at(T, true, true), ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("followUps")
+    void decidesWhatFollows(String situation, Outcome outcome, Planner.Inputs in, String expected) {
+        assertEquals(expected, describe(Planner.next(outcome, in)), situation);
+    }
+
+    static Stream<Arguments> launchBatches() {
+        Function<Throwable, Outcome> failed = e -> new Outcome.Failed(new Action.Launch(SPEC, null, null),
+                (CloudError) e);
+        return Stream.of(
+                Arguments.of("a task started: go on", new Outcome.Started(new Action.Launch(SPEC, null, null), null,
+                        "arn:task/1", T), false),
+                Arguments.of("throttled past the pacer's patience: the rest wait", failed.apply(
+                        new CloudError.Throttled("ecs:RunTask", "ThrottlingException", "Rate exceeded", null)), true),
+                Arguments.of("unanswered: go on, the intent is adopted later", failed.apply(
+                        new CloudError.Transient("ecs:RunTask", "ServerException", "boom", null)), false),
+                Arguments.of("refused: go on with the others", failed.apply(
+                        new CloudError.Stalled("ecs:RunTask", "InvalidParameterException", "no", "fix", null)), false),
+                Arguments.of("no longer the leader: the rest wait for the next leader",
+                        new Outcome.NotLeader(new Action.Launch(SPEC, null, null)), true));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("launchBatches")
+    void decidesWhenABatchOfLaunchesStops(String situation, Outcome outcome, boolean stops) {
+        assertEquals(stops, Planner.stopLaunching(outcome), situation);
+    }
+
+    static Stream<Arguments> passes() {
+        Requeues.Retry retry = new Requeues.Retry(T.plusSeconds(30), 2, Hold.stalled("AccessDenied", "no"), "\"1\"");
+        EnvironmentSpec deploys = PlannerTest.spec("v42", false, "", AfterSuccess.DEPLOY);
+        MigrationStatus running = PlannerTest.ledger(PlannerTest.record("v41", "", Phase.Running));
+        MigrationStatus succeeded = PlannerTest.ledger(PlannerTest.record("v42", "", Phase.Succeeded));
+        return Stream.of(
+                Arguments.of("a failed launch waits for its retry time", SPEC, PlannerTest.ledger(),
+                        Map.of(SPEC.name(), retry), "\"1\"", T, true, "hold AccessDenied, requeue PT30S"),
+                Arguments.of("a failed launch is tried again at its retry time", SPEC, PlannerTest.ledger(),
+                        Map.of(SPEC.name(), retry), "\"1\"", T.plusSeconds(30), true, "Prepare"),
+                Arguments.of("a new plan revision lifts the wait", SPEC, PlannerTest.ledger(),
+                        Map.of(SPEC.name(), retry), "\"2\"", T, true, "Prepare"),
+                Arguments.of("a failed deploy waits for its retry time too", deploys, succeeded,
+                        Map.of(SPEC.name(), retry), "\"1\"", T, true, "hold AccessDenied, requeue PT30S"),
+                Arguments.of("running tasks are described when tasks are due", PlannerTest.spec("v41"), running,
+                        Map.of(), "\"1\"", T, true, "DescribeTasks acme-prod x1"),
+                Arguments.of("and not between task polls", PlannerTest.spec("v41"), running, Map.of(), "\"1\"", T,
+                        false, ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("passes")
+    void decidesAPass(String situation, EnvironmentSpec spec, MigrationStatus ledger, Map<String, Requeues.Retry> retries,
+                      String revision, Instant now, boolean tasksDue, String expected) {
+        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec)), revision, ledger,
+                PlannerTest.READY, retries, now, tasksDue, false, true, () -> "new-id"));
+        List<String> words = new ArrayList<>();
+        pass.actions().forEach(a -> words.add(a instanceof Action.DescribeTasks d
+                ? "DescribeTasks " + d.cluster() + " x" + d.watches().size() : a.getClass().getSimpleName()));
+        Decision decision = pass.decisions().get(0);
+        if (decision.hold() != null && decision.requeueAfter() != null) {
+            words.add("hold " + decision.hold().reason() + ", requeue " + decision.requeueAfter());
+        }
+        assertEquals(expected, String.join(", ", words), situation);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aBurstIsCutIntoBatchesAndTheRestIsRequeuedAtOnce() {
+        List<EnvironmentSpec> specs = IntStream.range(0, Planner.MAX_LAUNCHES_PER_CYCLE + 5)
+                .mapToObj(i -> new EnvironmentSpec("acme-web-prod", "acme", SPEC.version(), false, "" + i,
+                        "acme-prod", "acme-web", "web", List.of("migrate"), Duration.ofMinutes(30), "FARGATE", null,
+                        SPEC.network(), "", AfterSuccess.NONE)).toList();
+        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", specs), "\"1\"",
+                PlannerTest.ledger(), PlannerTest.READY, Map.of(), T, true, false, true, () -> "id"));
+        assertEquals(Planner.MAX_LAUNCHES_PER_CYCLE, pass.actions().stream()
+                .filter(a -> a instanceof Action.Prepare).count());
+        assertEquals(5, pass.decisions().stream().filter(d -> Duration.ZERO.equals(d.requeueAfter())).count());
+    }
+
+    static String describe(Planner.FollowUp followUp) {
+        List<String> words = new ArrayList<>();
+        for (Planner.Recorded recorded : followUp.records()) {
+            MigrationRecord r = recorded.record();
+            words.add("Record " + (recorded.environment().equals(SPEC.name()) ? "" : recorded.environment() + " ")
+                    + r.phase() + (r.phase() == Phase.Launching
+                    ? " td=" + r.taskDefinitionArn() + " " + r.overrides()
+                    : Reasons.LAUNCH_LOST.equals(r.reason()) ? " " + r.reason() : ""));
+        }
+        for (Outcome.Failed refusal : followUp.refusals()) {
+            words.add("Refused " + ((CloudError.Stalled) refusal.error()).code());
+        }
+        for (Action a : followUp.actions()) {
+            words.add(a instanceof Action.Launch l ? "Launch " + l.intent().version()
+                    : a instanceof Action.RegisterRevision r ? "RegisterRevision " + r.intent().version()
+                    + " baked=" + (r.bakedCommand() != null)
+                    : a instanceof Action.Relaunch r ? "Relaunch " + r.intent().version() + " readVariables="
+                    + r.readVariables()
+                    : a instanceof Action.StopTask s ? "StopTask " + s.record().version() + " after " + s.timeout()
+                    : a instanceof Action.TailLog t ? "TailLog " + t.record().version()
+                    : a.getClass().getSimpleName());
+        }
+        return words.stream().collect(Collectors.joining(", "));
+    }
+}
