@@ -30,9 +30,6 @@ public interface MigratorConfig {
 
     Aws aws();
 
-    /** How an environment whose action failed is looked at again (capped exponential backoff, full jitter). */
-    Requeue requeue();
-
     interface DesiredState {
         /** {@code s3://bucket/key} or {@code file:/path}. */
         String uri();
@@ -110,6 +107,27 @@ public interface MigratorConfig {
      * the SDK clients' own retries are off.
      */
     interface Retry {
+        /**
+         * How an environment whose action failed is looked at again ({@code migrator.retry.requeue.*}): the same
+         * {@link Backoff}, on the planner's clock instead of inside one call.
+         */
+        Requeue requeue();
+
+        /** Requeue of an environment after a failed action (not the per-call AWS retries). */
+        interface Requeue {
+            /** The ceiling of the first delay after a transient failure. */
+            @WithDefault("1s")
+            Duration base();
+
+            /** The ceiling of the first delay of a stalled environment (a human must act). */
+            @WithDefault("30s")
+            Duration stalledBase();
+
+            /** The largest delay. */
+            @WithDefault("10m")
+            Duration cap();
+        }
+
         /** Attempts in all per AWS call, the first one included; 1 turns retrying off. */
         @WithDefault("4")
         int maxAttempts();
@@ -157,20 +175,5 @@ public interface MigratorConfig {
 
         /** One endpoint for every AWS client (the sandbox, tests, VPC endpoints). */
         Optional<URI> endpointOverride();
-    }
-
-    /** Requeue of an environment after a failed action (not the per-call AWS retries). */
-    interface Requeue {
-        /** The ceiling of the first delay after a transient failure. */
-        @WithDefault("1s")
-        Duration base();
-
-        /** The ceiling of the first delay of a stalled environment (a human must act). */
-        @WithDefault("30s")
-        Duration stalledBase();
-
-        /** The largest delay. */
-        @WithDefault("10m")
-        Duration cap();
     }
 }

@@ -130,9 +130,9 @@ public class OperatorWiring {
                 .planInterval(config.poll().planInterval())
                 .beanstalkInterval(config.poll().beanstalkInterval())
                 .taskInterval(config.poll().taskInterval())
-                .requeueBase(config.requeue().base())
-                .stalledRequeueBase(config.requeue().stalledBase())
-                .requeueCap(config.requeue().cap())
+                .requeueBase(config.retry().requeue().base())
+                .stalledRequeueBase(config.retry().requeue().stalledBase())
+                .requeueCap(config.retry().requeue().cap())
                 .build();
         return new Reconciler(desired, ledger, beanstalk, ecs, logs, new ImageResolver(beanstalk, objects), settings,
                 Clock.systemUTC(), leadership, workers);

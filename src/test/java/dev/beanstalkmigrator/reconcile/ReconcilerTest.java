@@ -480,20 +480,7 @@ class ReconcilerTest {
 
     @Test
     void aBurstIsLaunchedInBoundedBatchesOnePerCycle() {
-        StringBuilder environments = new StringBuilder();
-        for (int i = 0; i < 150; i++) {
-            cloud.environment("acme", "burst-" + i, "v41", "Ready");
-            environments.append("    - {name: burst-").append(i).append(", application: acme, version: v42}\n");
-        }
-        cloud.putObject(PLAN, """
-                apiVersion: beanstalk-migrator/v1
-                kind: MigrationPlan
-                metadata: {name: acme}
-                spec:
-                  defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
-                             network: {subnets: [subnet-1]}, image: "acme:{version}"}
-                  environments:
-                """ + environments);
+        planBurst(150);
         Reconciler operator = operator();
         operator.cycle(false);
         assertEquals(Planner.MAX_LAUNCHES_PER_CYCLE, cloud.launches.size());
@@ -505,20 +492,7 @@ class ReconcilerTest {
 
     @Test
     void theOutcomesOfABatchOfWatchedTasksGoToTheirOwnEnvironments() {
-        StringBuilder environments = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            cloud.environment("acme", "burst-" + i, "v41", "Ready");
-            environments.append("    - {name: burst-").append(i).append(", application: acme, version: v42}\n");
-        }
-        cloud.putObject(PLAN, """
-                apiVersion: beanstalk-migrator/v1
-                kind: MigrationPlan
-                metadata: {name: acme}
-                spec:
-                  defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
-                             network: {subnets: [subnet-1]}, image: "acme:{version}"}
-                  environments:
-                """ + environments);
+        planBurst(8);
         Reconciler operator = operator();
         operator.cycle(false);
         cloud.launches.keySet().forEach(arn -> cloud.stop(arn, 0, "exited"));
@@ -579,5 +553,23 @@ class ReconcilerTest {
         assertEquals(1, cloud.launches.size());
         assertEquals(Phase.Running, latest("acme-web-prod").phase());
         assertEquals(1, ledger().environment("acme-web-prod").history().size());
+    }
+
+    /** A plan that migrates v42 on {@code size} environments burst-0, burst-1, ... that run v41. */
+    private void planBurst(int size) {
+        StringBuilder environments = new StringBuilder();
+        for (int i = 0; i < size; i++) {
+            cloud.environment("acme", "burst-" + i, "v41", "Ready");
+            environments.append("    - {name: burst-").append(i).append(", application: acme, version: v42}\n");
+        }
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
+                             network: {subnets: [subnet-1]}, image: "acme:{version}"}
+                  environments:
+                """ + environments);
     }
 }
