@@ -130,6 +130,7 @@ public class OperatorWiring {
                 .planInterval(config.poll().planInterval())
                 .beanstalkInterval(config.poll().beanstalkInterval())
                 .taskInterval(config.poll().taskInterval())
+                .tick(config.poll().tick())
                 .requeueBase(config.retry().requeue().base())
                 .stalledRequeueBase(config.retry().requeue().stalledBase())
                 .requeueCap(config.retry().requeue().cap())

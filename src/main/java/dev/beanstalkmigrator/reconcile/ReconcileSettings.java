@@ -16,6 +16,7 @@ public final class ReconcileSettings {
     private final Duration planInterval;
     private final Duration beanstalkInterval;
     private final Duration taskInterval;
+    private final Duration tick;
     private final Duration requeueBase;
     private final Duration stalledRequeueBase;
     private final Duration requeueCap;
@@ -28,6 +29,7 @@ public final class ReconcileSettings {
         planInterval = b.planInterval;
         beanstalkInterval = b.beanstalkInterval;
         taskInterval = b.taskInterval;
+        tick = b.tick;
         requeueBase = b.requeueBase;
         stalledRequeueBase = b.stalledRequeueBase;
         requeueCap = b.requeueCap;
@@ -72,6 +74,14 @@ public final class ReconcileSettings {
         return taskInterval;
     }
 
+    /**
+     * How often the driver runs a cycle (the scheduler's period). Work that falls due within half a tick is
+     * done in this cycle: the next one would do it later than this one does it early.
+     */
+    public Duration tick() {
+        return tick;
+    }
+
     /** The ceiling of the first requeue delay of an environment whose action failed transiently. */
     public Duration requeueBase() {
         return requeueBase;
@@ -96,6 +106,7 @@ public final class ReconcileSettings {
         private Duration planInterval = Duration.ofSeconds(10);
         private Duration beanstalkInterval = Duration.ofSeconds(30);
         private Duration taskInterval = Duration.ofSeconds(5);
+        private Duration tick = Duration.ofSeconds(1);
         private Duration requeueBase = Duration.ofSeconds(1);
         private Duration stalledRequeueBase = Duration.ofSeconds(30);
         private Duration requeueCap = Duration.ofMinutes(10);
@@ -131,6 +142,11 @@ public final class ReconcileSettings {
 
         public Builder taskInterval(Duration value) {
             taskInterval = value;
+            return this;
+        }
+
+        public Builder tick(Duration value) {
+            tick = value;
             return this;
         }
 

@@ -114,9 +114,12 @@ public final class Reconciler {
     public synchronized Snapshot cycle(boolean force) {
         Instant now = clock.instant();
         boolean awsAnswered = true;
-        boolean planDue = force || !now.isBefore(nextPlanPoll);
-        boolean observationDue = force || !now.isBefore(nextObservation);
-        boolean tasksDue = force || !now.isBefore(nextTaskPoll);
+        // The scheduler wakes the loop once a tick, never exactly when something falls due: what falls due before
+        // the middle of the next tick is done now, or a plan interval of one tick would be served every other tick.
+        Instant horizon = now.plus(settings.tick().dividedBy(2));
+        boolean planDue = force || !horizon.isBefore(nextPlanPoll);
+        boolean observationDue = force || !horizon.isBefore(nextObservation);
+        boolean tasksDue = force || !horizon.isBefore(nextTaskPoll);
         if (!planDue && !observationDue && !tasksDue) {
             return snapshot;
         }
