@@ -65,6 +65,11 @@ public abstract sealed class CloudError extends RuntimeException
     /** What to do about this error; fixed by its kind. */
     public abstract Policy policy();
 
+    /** What a human should do about it; only a {@link Stalled} error has one, the others answer null. */
+    public String hint() {
+        return null;
+    }
+
     /** Retry with backoff: {@link Policy#RETRY}. */
     public static sealed class Transient extends CloudError permits Throttled {
         public Transient(String operation, String code, String message, Throwable cause) {
@@ -112,6 +117,7 @@ public abstract sealed class CloudError extends RuntimeException
         }
 
         /** What the user should do, e.g. "allow ecs:RunTask on the cluster to the operator's role". */
+        @Override
         public String hint() {
             return hint;
         }

@@ -133,7 +133,7 @@ final class LedgerDraft {
         if (action instanceof Action.Prepare || action instanceof Action.RegisterRevision
                 || action instanceof Action.Deploy) {
             retryLater(environment, error);
-        } else if (action instanceof Action.Launch launch && error instanceof CloudError.Stalled) {
+        } else if (action instanceof Action.Launch launch && error.policy() == CloudError.Policy.STALL) {
             // ECS refused the request itself, so no task exists: forget the intent, say why, try again later.
             remove(environment, launch.intent().launchId());
             retryLater(environment, error);
@@ -161,7 +161,7 @@ final class LedgerDraft {
     private void retryLater(String environment, CloudError error) {
         Hold hold = requeues.failed(environment, error, in.planRevision(), in.now());
         holds.put(environment, hold);
-        if (error instanceof CloudError.Stalled) {
+        if (error.policy() == CloudError.Policy.STALL) {
             LOG.errorf("%s: stalled: %s", environment, hold.message());
         } else {
             LOG.infof("%s: %s", environment, hold.message());

@@ -15,9 +15,9 @@ public record LoopProblem(String reason, String message, String action) {
 
     /** A problem a cycle met at its boundary: a stalled call (a human must act), or a bug. */
     static LoopProblem of(RuntimeException error) {
-        if (error instanceof CloudError.Stalled stalled) {
-            return new LoopProblem(stalled.code() == null ? Reasons.AWS_ERROR : stalled.code(), stalled.getMessage(),
-                    stalled.hint());
+        if (error instanceof CloudError cloud && cloud.policy() == CloudError.Policy.STALL) {
+            return new LoopProblem(cloud.code() == null ? Reasons.AWS_ERROR : cloud.code(), cloud.getMessage(),
+                    cloud.hint());
         }
         return new LoopProblem(Reasons.CYCLE_FAILED, "the reconcile cycle failed: " + error,
                 "report it with the log line that names it; the next cycle tries again from what is stored");

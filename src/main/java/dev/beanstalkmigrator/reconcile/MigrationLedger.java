@@ -272,8 +272,7 @@ public final class MigrationLedger {
             // Refused, or unknown whether it was stored (a dropped connection): either way the cached ETag may be
             // stale, so the next use re-reads rather than trusting it.
             known = false;
-            if (election != null && error instanceof CloudError.Conflict conflict
-                    && !"NotLeader".equals(conflict.code())) {
+            if (election != null && error.policy() == CloudError.Policy.REREAD && !"NotLeader".equals(error.code())) {
                 election.lost();
             }
             throw error;

@@ -147,7 +147,7 @@ public final class Reconciler {
                 nextObservation = now.plus(settings.beanstalkInterval());
                 observation = observer.observe(view.plan(), now);
                 awsAnswered = observation.applications().values().stream()
-                        .noneMatch(a -> a.error() instanceof CloudError.Transient);
+                        .noneMatch(a -> a.error() != null && a.error().policy() == CloudError.Policy.RETRY);
             }
             if (tasksDue) {
                 nextTaskPoll = now.plus(settings.taskInterval());
@@ -177,7 +177,7 @@ public final class Reconciler {
             }
             return publish(next, view, view.error(), awsAnswered);
         } catch (CloudError e) {
-            if (e instanceof CloudError.Stalled) {
+            if (e.policy() == CloudError.Policy.STALL) {
                 report(LoopProblem.of(e), null);
             } else {
                 // Transient (AWS did not answer: readiness says so) or a conflict (re-read next cycle): not a
@@ -188,7 +188,7 @@ public final class Reconciler {
                 }
                 lastInterruption = e.getMessage();
             }
-            return publish(ledgerOrEmpty(), desired.view(), e.getMessage(), !(e instanceof CloudError.Transient));
+            return publish(ledgerOrEmpty(), desired.view(), e.getMessage(), e.policy() != CloudError.Policy.RETRY);
         }
     }
 

@@ -66,8 +66,11 @@ final class Requeues {
         Hold hold = Holds.of(error);
         Retry previous = retries.get(environment);
         int attempts = previous == null ? 1 : previous.attempts() + 1;
-        Backoff backoff = error instanceof CloudError.Stalled ? stalledBackoff
-                : error instanceof CloudError.Waiting ? waitingBackoff : transientBackoff;
+        Backoff backoff = switch (error.policy()) {
+            case STALL -> stalledBackoff;
+            case WAIT -> waitingBackoff;
+            case RETRY, REREAD -> transientBackoff;
+        };
         retries.put(environment, new Retry(now.plus(backoff.delay(attempts - 1)), attempts, hold,
                 planRevision == null ? "" : planRevision));
         return hold;
