@@ -304,6 +304,17 @@ class OperatorIT {
     }
 
     @Test
+    void anOverLargeBodyIsAProblemThatSaysSo() {
+        byte[] twelveMiB = new byte[12 * 1024 * 1024];
+        java.util.Arrays.fill(twelveMiB, (byte) '#');
+        given().contentType("application/yaml").body(twelveMiB).post("/api/v1/validate").then().statusCode(413)
+                .contentType("application/problem+json")
+                .body("status", equalTo(413))
+                .body("title", equalTo("Payload Too Large"))
+                .body("detail", containsString("quarkus.http.limits.max-body-size"));
+    }
+
+    @Test
     void unknownEnvironmentIsAProblem() {
         given().get("/api/v1/environments/nope").then().statusCode(404)
                 .contentType("application/problem+json").body("title", equalTo("No such environment"));
