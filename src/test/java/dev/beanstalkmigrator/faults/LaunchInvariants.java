@@ -3,6 +3,7 @@ package dev.beanstalkmigrator.faults;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.reconcile.Launches;
 import dev.beanstalkmigrator.sandbox.ObjectWrite;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import java.time.Duration;
@@ -38,9 +39,10 @@ final class LaunchInvariants {
     static final String FENCED = "no ledger write accepted from a stale leader";
     static final String PARSES = "the ledger always parses";
 
-    static final String TAG_ENVIRONMENT = "beanstalk-migrator:environment";
-    static final String TAG_VERSION = "beanstalk-migrator:version";
-    static final String TAG_LAUNCH_ID = "beanstalk-migrator:launch-id";
+    /** The tags the operator puts on every migrate task. */
+    static final String TAG_ENVIRONMENT = Launches.TAG_ENVIRONMENT;
+    static final String TAG_VERSION = Launches.TAG_VERSION;
+    static final String TAG_LAUNCH_ID = Launches.TAG_LAUNCH_ID;
 
     /** A broken invariant, and the evidence. */
     record Broken(String invariant, String detail) {
