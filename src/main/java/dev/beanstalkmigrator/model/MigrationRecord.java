@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One migration of one environment: the ledger's unit of exactly-once. Keyed by (version, rerun) within its
@@ -14,11 +15,16 @@ import java.util.List;
  *     8 KiB override limit, {@code task-definition}
  * @param imageSource {@code template}, {@code source-bundle:<file>} or {@code base-task-definition}
  * @param deployedAt when {@code afterSuccess: deploy} asked Elastic Beanstalk to deploy the version
+ * @param secrets names (never values) of the variables that reach the container as ECS {@code secrets}
+ * @param discovered what was found from the environment because the plan left it out, and how: keyed by
+ *     {@code cluster}, {@code taskDefinition}, {@code container}
+ * @param placement how the task is placed, as RunTask was (or will be) asked: what an adoption replays
+ * @param stopRequestedAt when StopTask was asked of ECS; the migration is final only once ECS reports STOPPED
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
-        "taskDefinitionArn", "overrides", "command", "createdAt", "startedAt", "finishedAt", "exitCode", "reason",
-        "logTail", "deployedAt"})
+        "taskDefinitionArn", "overrides", "command", "secrets", "discovered", "placement", "createdAt", "startedAt",
+        "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "deployedAt"})
 public record MigrationRecord(
         String version,
         String rerun,
@@ -38,7 +44,28 @@ public record MigrationRecord(
         Integer exitCode,
         String reason,
         List<String> logTail,
-        Instant deployedAt) {
+        Instant deployedAt,
+        List<String> secrets,
+        Map<String, String> discovered,
+        Placement placement,
+        Instant stopRequestedAt) {
+
+    /**
+     * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
+     * the awsvpc network. Recorded with the intent so that a replay is the very same request.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Placement(String launchType, List<CapacityProvider> capacityProviderStrategy, NetworkSpec network) {}
+
+    /** A record of the first eighteen fields, with nothing secret, discovered, placed or stopped yet. */
+    public MigrationRecord(String version, String rerun, Phase phase, String launchId, String cluster, String container,
+                           String taskArn, String image, String imageSource, String taskDefinitionArn, String overrides,
+                           List<String> command, Instant createdAt, Instant startedAt, Instant finishedAt,
+                           Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
+        this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
+                overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
+                null, null);
+    }
 
     public boolean matches(String version, String rerun) {
         return this.version.equals(version) && this.rerun.equals(rerun == null ? "" : rerun);
@@ -48,7 +75,7 @@ public record MigrationRecord(
     public MigrationRecord running(String taskArn, Instant startedAt) {
         return new MigrationRecord(version, rerun, Phase.Running, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt);
+                deployedAt, secrets, discovered, placement, stopRequestedAt);
     }
 
     /** A terminal outcome. */
@@ -56,11 +83,50 @@ public record MigrationRecord(
                                     List<String> logTail) {
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason,
-                logTail == null || logTail.isEmpty() ? null : List.copyOf(logTail), deployedAt);
+                logTail == null || logTail.isEmpty() ? null : List.copyOf(logTail), deployedAt, secrets, discovered,
+                placement, stopRequestedAt);
     }
 
     public MigrationRecord deployed(Instant at) {
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, at);
+                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, at,
+                secrets, discovered, placement, stopRequestedAt);
+    }
+
+    /** The intent with the task definition it runs. */
+    public MigrationRecord withTaskDefinition(String taskDefinitionArn) {
+        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
+                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
+                deployedAt, secrets, discovered, placement, stopRequestedAt);
+    }
+
+    /** With the names of the variables that come as ECS secrets (empty: none). */
+    public MigrationRecord withSecrets(List<String> names) {
+        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
+                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
+                deployedAt, names == null || names.isEmpty() ? null : List.copyOf(names), discovered, placement,
+                stopRequestedAt);
+    }
+
+    /** With what was found from the environment, and how (empty: nothing). */
+    public MigrationRecord withDiscovered(Map<String, String> found) {
+        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
+                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
+                deployedAt, secrets, found == null || found.isEmpty() ? null : Map.copyOf(found), placement,
+                stopRequestedAt);
+    }
+
+    /** With the placement RunTask is asked for. */
+    public MigrationRecord withPlacement(Placement placement) {
+        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
+                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
+                deployedAt, secrets, discovered, placement, stopRequestedAt);
+    }
+
+    /** StopTask was asked at {@code at}; the record stays in its phase until ECS reports the task STOPPED. */
+    public MigrationRecord stopRequested(Instant at) {
+        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
+                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
+                deployedAt, secrets, discovered, placement, at);
     }
 }

@@ -41,13 +41,6 @@ public final class Launches {
                 spec.capacityProviderStrategy(), spec.network(), startedBy(intent), intent.launchId(), tags);
     }
 
-    /** The intent with the task definition it runs. */
-    static MigrationRecord withTaskDefinition(MigrationRecord r, String taskDefinitionArn) {
-        return new MigrationRecord(r.version(), r.rerun(), r.phase(), r.launchId(), r.cluster(), r.container(),
-                r.taskArn(), r.image(), r.imageSource(), taskDefinitionArn, r.overrides(), r.command(), r.createdAt(),
-                r.startedAt(), r.finishedAt(), r.exitCode(), r.reason(), r.logTail(), r.deployedAt());
-    }
-
     static String startedBy(MigrationRecord record) {
         return "bm-" + record.launchId();
     }

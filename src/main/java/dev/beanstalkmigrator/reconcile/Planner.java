@@ -213,7 +213,7 @@ public final class Planner {
         }
         if (outcome instanceof Outcome.Registered registered) {
             return launch(registered.action().spec(),
-                    Launches.withTaskDefinition(registered.action().intent(), registered.taskDefinitionArn()),
+                    registered.action().intent().withTaskDefinition(registered.taskDefinitionArn()),
                     registered.action().overrideVariables());
         }
         if (outcome instanceof Outcome.Found found && found.taskArn() == null) {
