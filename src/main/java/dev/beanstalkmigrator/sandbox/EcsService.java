@@ -136,6 +136,7 @@ final class EcsService {
     private final Map<String, TokenEntry> clientTokens = new LinkedHashMap<>();
     private final List<RunRecord> runs = new CopyOnWriteArrayList<>();
     private volatile SandboxSeed.TaskBehaviours behaviours;
+    private volatile Duration listTasksLag = Duration.ZERO;
     private TokenBucket rateLimit;
 
     EcsService(ObjectMapper json, String region, String account, LogsService logs, Supplier<Duration> retention,
@@ -160,6 +161,15 @@ final class EcsService {
 
     SandboxSeed.TaskBehaviours behaviours() {
         return behaviours;
+    }
+
+    /** Tasks started less than {@code lag} ago are left out of ListTasks (eventual consistency); zero: none. */
+    void setListTasksLag(Duration lag) {
+        listTasksLag = lag == null || lag.isNegative() ? Duration.ZERO : lag;
+    }
+
+    Duration listTasksLag() {
+        return listTasksLag;
     }
 
     synchronized void setRunTaskRateLimit(double perSecond, int burst) {
@@ -833,9 +843,10 @@ final class EcsService {
         }
         String launchType = text(in, "launchType");
         Instant now = Instant.now();
+        Instant listedBefore = now.minus(listTasksLag);
         List<String> arns = new ArrayList<>();
         for (Task t : tasks.values()) {
-            if (t.cluster != c || gone(t, now)) {
+            if (t.cluster != c || gone(t, now) || t.createdAt.isAfter(listedBefore)) {
                 continue;
             }
             String d = t.phase(now).equals("STOPPED") || t.userStopAt != null ? "STOPPED" : "RUNNING";
