@@ -137,6 +137,7 @@ final class EcsService {
     private final List<RunRecord> runs = new CopyOnWriteArrayList<>();
     private volatile SandboxSeed.TaskBehaviours behaviours;
     private volatile Duration listTasksLag = Duration.ZERO;
+    private volatile Duration describeTasksLag = Duration.ZERO;
     private TokenBucket rateLimit;
 
     EcsService(ObjectMapper json, String region, String account, LogsService logs, Supplier<Duration> retention,
@@ -170,6 +171,15 @@ final class EcsService {
 
     Duration listTasksLag() {
         return listTasksLag;
+    }
+
+    /** Tasks started less than {@code lag} ago are MISSING to DescribeTasks (eventual consistency); zero: none. */
+    void setDescribeTasksLag(Duration lag) {
+        describeTasksLag = lag == null || lag.isNegative() ? Duration.ZERO : lag;
+    }
+
+    Duration describeTasksLag() {
+        return describeTasksLag;
     }
 
     synchronized void setRunTaskRateLimit(double perSecond, int burst) {
@@ -817,13 +827,14 @@ final class EcsService {
         Cluster c = cluster(in);
         boolean withTags = includes(in, "TAGS");
         Instant now = Instant.now();
+        Instant knownBefore = now.minus(describeTasksLag);
         ObjectNode out = json.createObjectNode();
         ArrayNode list = out.putArray("tasks");
         ArrayNode failures = out.putArray("failures");
         for (JsonNode idNode : ids) {
             String id = idNode.asText();
             Task t = find(id);
-            if (t == null || t.cluster != c || gone(t, now)) {
+            if (t == null || t.cluster != c || gone(t, now) || t.createdAt.isAfter(knownBefore)) {
                 failures.addObject().put("arn", id.startsWith("arn:") ? id
                         : "arn:aws:ecs:" + region + ":" + account + ":task/" + c.name() + "/" + id).put("reason", "MISSING");
             } else {

@@ -257,6 +257,19 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.listTasksLag();
     }
 
+    /**
+     * How long a task started by RunTask is MISSING to DescribeTasks, as ECS's eventual consistency may answer
+     * for a task just started (AWS advises retrying DescribeTasks with backoff; zero, the default, knows every
+     * task at once). RunTask's answer and a RunTask replayed with its client token know it at once.
+     */
+    public void setDescribeTasksLag(Duration lag) {
+        ecs.setDescribeTasksLag(lag);
+    }
+
+    public Duration describeTasksLag() {
+        return ecs.describeTasksLag();
+    }
+
     /** Limits RunTask to a token bucket of {@code perSecond} tasks with {@code burst}; beyond: ThrottlingException. */
     public void setRunTaskRateLimit(double perSecond, int burst) {
         ecs.setRunTaskRateLimit(perSecond, burst);

@@ -25,6 +25,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * PUT    /_sandbox/latency                         {"millis":20}  global latency of every call (0 = off)
  * PUT    /_sandbox/list-tasks-lag                  {"millis":3000}  ListTasks leaves out tasks started less long ago (0 = off)
  * GET    /_sandbox/list-tasks-lag                  {"millis":3000}
+ * PUT    /_sandbox/describe-tasks-lag              {"millis":3000}  DescribeTasks answers MISSING for tasks started less long ago
+ * GET    /_sandbox/describe-tasks-lag              {"millis":3000}
  * PUT    /_sandbox/run-task-rate-limit             {"ratePerSecond":1,"burst":10}
  * DELETE /_sandbox/run-task-rate-limit             no limit
  * POST   /_sandbox/application-versions            {"application":"acme","label":"v44","bucket":"acme-bundles","key":"acme/v44.zip"}
@@ -124,6 +126,17 @@ final class SandboxControl {
             }
             case "GET list-tasks-lag" -> {
                 return ok(json.createObjectNode().put("millis", cloud.listTasksLag().toMillis()));
+            }
+            case "PUT describe-tasks-lag", "POST describe-tasks-lag" -> {
+                long millis = in.path("millis").asLong(0);
+                if (millis < 0) {
+                    throw new IllegalArgumentException("millis must be 0 or more");
+                }
+                cloud.setDescribeTasksLag(Duration.ofMillis(millis));
+                return done();
+            }
+            case "GET describe-tasks-lag" -> {
+                return ok(json.createObjectNode().put("millis", cloud.describeTasksLag().toMillis()));
             }
             case "PUT run-task-rate-limit", "POST run-task-rate-limit" -> {
                 cloud.setRunTaskRateLimit(in.path("ratePerSecond").asDouble(), in.path("burst").asInt(1));

@@ -233,6 +233,21 @@ class CrashRecoveryOnSandboxIT {
         assertEquals(attempts + 1, cloud.calls("ecs:RunTask"), "the lost attempts and the adoption's replay");
     }
 
+    @Test
+    void aTaskDescribeTasksDoesNotKnowYetIsWatchedNotLost() {
+        // ECS's DescribeTasks is eventually consistent too: for a moment after RunTask it may answer MISSING for
+        // the task just started. That is no lost task: the operator looks again and records the real outcome.
+        cloud.setDescribeTasksLag(Duration.ofSeconds(2));
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        Reconciler operator = operator(aws, Clock.systemUTC(), aws.objects, aws.ecs);
+
+        MigrationRecord done = cycleUntilFinished(operator);
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(exactlyOneRun().taskArn(), done.taskArn());
+        assertTrue(cloud.calls("ecs:DescribeTasks") >= 2, "described again after a MISSING");
+    }
+
     // --- the operator, by hand ------------------------------------------------------------------------------
 
     /**

@@ -62,6 +62,7 @@ class SandboxFaultsAndControlTest {
         cloud.setGlobalLatency(Duration.ZERO);
         cloud.clearRunTaskRateLimit();
         cloud.setListTasksLag(Duration.ZERO);
+        cloud.setDescribeTasksLag(Duration.ZERO);
     }
 
     private static RunTaskRequest runRequest() {
@@ -221,6 +222,21 @@ class SandboxFaultsAndControlTest {
         String now = aws.ecs.runTask(runRequest().toBuilder().startedBy("not-lagging").build()).tasks().get(0).taskArn();
         assertEquals(List.of(now), listed("not-lagging"));
         assertEquals(400, call("PUT", "/_sandbox/list-tasks-lag", "{\"millis\":-1}").statusCode());
+    }
+
+    @Test
+    void describeTasksMayNotKnowAJustStartedTaskYet() throws Exception {
+        assertEquals(200, call("PUT", "/_sandbox/describe-tasks-lag", "{\"millis\":1000}").statusCode());
+        assertEquals(1000, JSON.readTree(call("GET", "/_sandbox/describe-tasks-lag", null).body()).get("millis").asInt());
+        String arn = aws.ecs.runTask(runRequest()).tasks().get(0).taskArn();
+
+        var early = aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(arn));
+        assertEquals(List.of(), early.tasks());
+        assertEquals("MISSING", early.failures().get(0).reason());
+        assertEquals(arn, early.failures().get(0).arn());
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> aws.ecs
+                .describeTasks(b -> b.cluster("acme-prod").tasks(arn)).tasks(), tasks -> tasks.size() == 1);
+        assertEquals(400, call("PUT", "/_sandbox/describe-tasks-lag", "{\"millis\":-5}").statusCode());
     }
 
     /** The tasks ListTasks knows by {@code startedBy}, running or stopped. */
