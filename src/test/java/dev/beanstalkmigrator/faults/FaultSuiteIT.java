@@ -47,7 +47,8 @@ import org.opentest4j.AssertionFailedError;
  * instants of the launch protocol, SIGSTOP longer than the lease then SIGCONT, orderly restarts, and sandbox faults
  * per operation (throttling storms, 5xx, latency, dropped connections, S3 409 and 412, answers lost after a
  * RunTask, RegisterTaskDefinition or PutObject ran), a ListTasks that lags behind RunTask (ECS's eventual
- * consistency, so that adoption by {@code startedBy} finds nothing and the client token alone must hold) and edits
+ * consistency, so that adoption by {@code startedBy} finds nothing and the client token alone must hold), sometimes
+ * with a DescribeTasks that answers MISSING for a task just started (which must not count as lost), and edits
  * of the environments' variables at random moments and between an intent and its adoption, while the plan
  * changes across eight environments (new versions that succeed, fail or hang until their timeout, reruns,
  * suspends).
@@ -98,6 +99,8 @@ class FaultSuiteIT {
     /** How often a scenario lets ListTasks lag behind RunTask, and the longest lag (drawn up to it). */
     static final double LIST_TASKS_LAG_CHANCE = 0.4;
     static final Duration LONGEST_LIST_TASKS_LAG = Duration.ofSeconds(5);
+    /** With half of those lags, DescribeTasks also answers MISSING for a task started less long ago than this. */
+    static final Duration LONGEST_DESCRIBE_TASKS_LAG = Duration.ofSeconds(2);
     /** How often a kill or a lost answer at an intent or a started task also edits that environment's variables. */
     static final double EDIT_AT_PROTOCOL_POINT_CHANCE = 0.5;
     /** The calls whose answer may be lost after they ran. */
@@ -289,6 +292,7 @@ class FaultSuiteIT {
         invariants.context("after the last scenario, seed " + seed + " (replay with -Dfaults.seed=" + seed + ")");
         cloud.clearFaults();
         cloud.setListTasksLag(Duration.ZERO);
+        cloud.setDescribeTasksLag(Duration.ZERO);
         for (Replica replica : replicas) {
             replica.resume();
         }
@@ -397,6 +401,7 @@ class FaultSuiteIT {
         }
         cloud.clearFaults();
         cloud.setListTasksLag(Duration.ZERO);
+        cloud.setDescribeTasksLag(Duration.ZERO);
         for (Replica replica : replicas) {
             replica.resume();
         }
@@ -564,12 +569,20 @@ class FaultSuiteIT {
                         () -> armAt(point, kill, edit)));
             }
         }
-        // ListTasks lagging behind RunTask for the whole scenario: set before the plan change's launches.
+        // ListTasks (and perhaps DescribeTasks) lagging behind RunTask for the whole scenario: set before the plan
+        // change's launches.
         if (random.nextDouble() < LIST_TASKS_LAG_CHANCE) {
             Duration lag = Duration.ofMillis(200 + random.nextInt((int) LONGEST_LIST_TASKS_LAG.toMillis() - 200));
-            steps.add(new Step(0, "ListTasks lag " + lag.toMillis() + " ms", () -> {
+            Duration describeLag = random.nextBoolean() ? Duration.ofMillis(100 + random.nextInt(
+                    (int) LONGEST_DESCRIBE_TASKS_LAG.toMillis() - 100)) : Duration.ZERO;
+            steps.add(new Step(0, "ListTasks lag " + lag.toMillis() + " ms" + (describeLag.isZero() ? ""
+                    : ", DescribeTasks lag " + describeLag.toMillis() + " ms"), () -> {
                 cloud.setListTasksLag(lag);
                 count("ListTasks lag");
+                if (!describeLag.isZero()) {
+                    cloud.setDescribeTasksLag(describeLag);
+                    count("DescribeTasks lag");
+                }
             }));
         }
         return steps;
