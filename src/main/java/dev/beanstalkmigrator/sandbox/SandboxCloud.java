@@ -246,8 +246,8 @@ public final class SandboxCloud implements AutoCloseable {
     /**
      * How long a task started by RunTask stays out of ListTasks' answers, as ECS's eventual consistency may keep a
      * just-started task out of them (ECS gives no bound; zero, the default, lists every task at once). A task
-     * started less than {@code lag} ago is not listed; RunTask's answer, DescribeTasks and a RunTask replayed with
-     * its client token know it at once.
+     * started less than {@code lag} ago is not listed; RunTask's answer and a RunTask replayed with its client
+     * token know it at once (DescribeTasks too, unless {@link #setDescribeTasksLag} says otherwise).
      */
     public void setListTasksLag(Duration lag) {
         ecs.setListTasksLag(lag);
@@ -290,9 +290,9 @@ public final class SandboxCloud implements AutoCloseable {
      * {@link SandboxCall#content()}); the next RunTask that started a task ({@link SandboxCall#tasksStarted()}).
      *
      * <p>Only calls that reached the simulated service are considered: not control calls, nor calls an injected
-     * fault failed or dropped before they ran (an {@link FaultKind#ANSWER_LOST} call ran: it is considered, and its
-     * answer is lost whatever the hold decides). The condition runs on the sandbox's thread for each such call while the hold is
-     * armed, and must be quick; one that throws counts as not accepting. Several holds may be armed; a call is
+     * fault failed or dropped before they ran (an {@link FaultKind#ANSWER_LOST} call ran: it is considered, and
+     * its answer is lost whatever the hold decides). The condition runs on the sandbox's thread for each such
+     * call while the hold is armed, and must be quick; one that throws counts as not accepting. Several holds may be armed; a call is
      * held by the first armed one (in arming order) that accepts it, and each hold holds at most one call.
      */
     public HeldAnswer holdNext(Predicate<SandboxCall> which) {

@@ -656,9 +656,9 @@ class FaultSuiteIT {
 
     /**
      * Edits the variables of the environment whose launch is held at {@code point}: the intent is recorded (and
-     * perhaps its task started) with the old values, and its adoption comes after the edit. A replay that differs
-     * from the first RunTask may be refused or, where ECS would refuse it, start a second task: the invariants
-     * count it.
+     * perhaps its task started) with the old values, and its adoption comes after the edit. An adoption that
+     * rebuilt its RunTask from the new values would differ from the first call, which ECS refuses for a known client
+     * token; whatever the replay, the invariants still hold the launch to one task and its outcome recorded.
      */
     void editVariableOfLaunch(ProtocolPoint point, SandboxCall call, String value) {
         String environment;
