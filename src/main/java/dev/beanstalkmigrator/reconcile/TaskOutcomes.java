@@ -10,6 +10,13 @@ import java.time.Instant;
 /** Judges a running migration from what ECS reports. Pure. */
 public final class TaskOutcomes {
 
+    /**
+     * How long after a task started an ECS answer that does not know it (DescribeTasks' MISSING) is taken for
+     * ECS's eventual consistency rather than a lost task: AWS advises retrying DescribeTasks with backoff "up to
+     * five minutes". Past it, the task is LaunchLost.
+     */
+    static final Duration MISSING_GRACE = Duration.ofMinutes(5);
+
     private TaskOutcomes() {}
 
     /** What became of a task. */
@@ -25,6 +32,11 @@ public final class TaskOutcomes {
     public static Outcome judge(MigrationRecord record, ContainerService.TaskState task, Instant now,
                                 Duration timeout) {
         if (task == null || task.missing()) {
+            Instant started = record.startedAt() != null ? record.startedAt() : record.createdAt();
+            if (started != null && now.isBefore(started.plus(MISSING_GRACE))) {
+                // Just started: ECS may not know it everywhere yet. Look again; never lose it for that.
+                return new Outcome.StillRunning();
+            }
             return new Outcome.Finished(Phase.Failed, null, Reasons.LAUNCH_LOST, now);
         }
         if (task.stopped()) {

@@ -136,6 +136,8 @@ final class EcsService {
     private final Map<String, TokenEntry> clientTokens = new LinkedHashMap<>();
     private final List<RunRecord> runs = new CopyOnWriteArrayList<>();
     private volatile SandboxSeed.TaskBehaviours behaviours;
+    private volatile Duration listTasksLag = Duration.ZERO;
+    private volatile Duration describeTasksLag = Duration.ZERO;
     private TokenBucket rateLimit;
 
     EcsService(ObjectMapper json, String region, String account, LogsService logs, Supplier<Duration> retention,
@@ -160,6 +162,24 @@ final class EcsService {
 
     SandboxSeed.TaskBehaviours behaviours() {
         return behaviours;
+    }
+
+    /** Tasks started less than {@code lag} ago are left out of ListTasks (eventual consistency); zero: none. */
+    void setListTasksLag(Duration lag) {
+        listTasksLag = lag == null || lag.isNegative() ? Duration.ZERO : lag;
+    }
+
+    Duration listTasksLag() {
+        return listTasksLag;
+    }
+
+    /** Tasks started less than {@code lag} ago are MISSING to DescribeTasks (eventual consistency); zero: none. */
+    void setDescribeTasksLag(Duration lag) {
+        describeTasksLag = lag == null || lag.isNegative() ? Duration.ZERO : lag;
+    }
+
+    Duration describeTasksLag() {
+        return describeTasksLag;
     }
 
     synchronized void setRunTaskRateLimit(double perSecond, int burst) {
@@ -807,13 +827,14 @@ final class EcsService {
         Cluster c = cluster(in);
         boolean withTags = includes(in, "TAGS");
         Instant now = Instant.now();
+        Instant knownBefore = now.minus(describeTasksLag);
         ObjectNode out = json.createObjectNode();
         ArrayNode list = out.putArray("tasks");
         ArrayNode failures = out.putArray("failures");
         for (JsonNode idNode : ids) {
             String id = idNode.asText();
             Task t = find(id);
-            if (t == null || t.cluster != c || gone(t, now)) {
+            if (t == null || t.cluster != c || gone(t, now) || t.createdAt.isAfter(knownBefore)) {
                 failures.addObject().put("arn", id.startsWith("arn:") ? id
                         : "arn:aws:ecs:" + region + ":" + account + ":task/" + c.name() + "/" + id).put("reason", "MISSING");
             } else {
@@ -833,9 +854,10 @@ final class EcsService {
         }
         String launchType = text(in, "launchType");
         Instant now = Instant.now();
+        Instant listedBefore = now.minus(listTasksLag);
         List<String> arns = new ArrayList<>();
         for (Task t : tasks.values()) {
-            if (t.cluster != c || gone(t, now)) {
+            if (t.cluster != c || gone(t, now) || t.createdAt.isAfter(listedBefore)) {
                 continue;
             }
             String d = t.phase(now).equals("STOPPED") || t.userStopAt != null ? "STOPPED" : "RUNNING";

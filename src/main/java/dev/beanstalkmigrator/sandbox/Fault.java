@@ -48,6 +48,11 @@ public record Fault(String operation, FaultKind kind, int times, double probabil
         return of(operation, FaultKind.DROP);
     }
 
+    /** The next call of {@code operation} takes effect, then its answer is lost (see {@link FaultKind#ANSWER_LOST}). */
+    public static Fault answerLost(String operation) {
+        return of(operation, FaultKind.ANSWER_LOST);
+    }
+
     public static Fault conflict(String operation) {
         return of(operation, FaultKind.CONFLICT);
     }

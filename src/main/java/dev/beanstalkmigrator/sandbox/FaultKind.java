@@ -9,8 +9,11 @@ package dev.beanstalkmigrator.sandbox;
  * <li>{@code DROP}: the connection is closed without any answer</li>
  * <li>{@code CONFLICT}: S3 only, 409 ConditionalRequestConflict</li>
  * <li>{@code PRECONDITION}: S3 only, 412 PreconditionFailed</li>
+ * <li>{@code ANSWER_LOST}: the call is handled and takes effect (a task started, a revision registered, an object
+ * stored), then the connection is closed without an answer, as when a network fails after the effect: the caller
+ * sees an I/O error and does not know whether its call ran</li>
  * </ul>
  */
 public enum FaultKind {
-    THROTTLE, SERVER_ERROR, LATENCY, DROP, CONFLICT, PRECONDITION
+    THROTTLE, SERVER_ERROR, LATENCY, DROP, CONFLICT, PRECONDITION, ANSWER_LOST
 }

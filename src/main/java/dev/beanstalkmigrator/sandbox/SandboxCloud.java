@@ -243,6 +243,33 @@ public final class SandboxCloud implements AutoCloseable {
         return faults.globalLatency();
     }
 
+    /**
+     * How long a task started by RunTask stays out of ListTasks' answers, as ECS's eventual consistency may keep a
+     * just-started task out of them (ECS gives no bound; zero, the default, lists every task at once). A task
+     * started less than {@code lag} ago is not listed; RunTask's answer and a RunTask replayed with its client
+     * token know it at once (DescribeTasks too, unless {@link #setDescribeTasksLag} says otherwise).
+     */
+    public void setListTasksLag(Duration lag) {
+        ecs.setListTasksLag(lag);
+    }
+
+    public Duration listTasksLag() {
+        return ecs.listTasksLag();
+    }
+
+    /**
+     * How long a task started by RunTask is MISSING to DescribeTasks, as ECS's eventual consistency may answer
+     * for a task just started (AWS advises retrying DescribeTasks with backoff; zero, the default, knows every
+     * task at once). RunTask's answer and a RunTask replayed with its client token know it at once.
+     */
+    public void setDescribeTasksLag(Duration lag) {
+        ecs.setDescribeTasksLag(lag);
+    }
+
+    public Duration describeTasksLag() {
+        return ecs.describeTasksLag();
+    }
+
     /** Limits RunTask to a token bucket of {@code perSecond} tasks with {@code burst}; beyond: ThrottlingException. */
     public void setRunTaskRateLimit(double perSecond, int burst) {
         ecs.setRunTaskRateLimit(perSecond, burst);
@@ -263,8 +290,9 @@ public final class SandboxCloud implements AutoCloseable {
      * {@link SandboxCall#content()}); the next RunTask that started a task ({@link SandboxCall#tasksStarted()}).
      *
      * <p>Only calls that reached the simulated service are considered: not control calls, nor calls an injected
-     * fault failed or dropped. The condition runs on the sandbox's thread for each such call while the hold is
-     * armed, and must be quick; one that throws counts as not accepting. Several holds may be armed; a call is
+     * fault failed or dropped before they ran (an {@link FaultKind#ANSWER_LOST} call ran: it is considered, and
+     * its answer is lost whatever the hold decides). The condition runs on the sandbox's thread for each such
+     * call while the hold is armed, and must be quick; one that throws counts as not accepting. Several holds may be armed; a call is
      * held by the first armed one (in arming order) that accepts it, and each hold holds at most one call.
      */
     public HeldAnswer holdNext(Predicate<SandboxCall> which) {
@@ -666,11 +694,12 @@ public final class SandboxCloud implements AutoCloseable {
                 }
             }
             SandboxResponse resp;
+            boolean answerLost = d.failure() == FaultKind.ANSWER_LOST;
             if (d.failure() == FaultKind.DROP) {
                 count(key + ":dropped");
                 ex.close(); // no status line was sent: closing the exchange closes the connection
                 return;
-            } else if (d.failure() != null) {
+            } else if (d.failure() != null && !answerLost) {
                 resp = render(r, faultError(r.service, d.failure()));
             } else {
                 try {
@@ -682,7 +711,8 @@ public final class SandboxCloud implements AutoCloseable {
                     resp = render(r, internal(r.service, e));
                 }
             }
-            if (d.failure() == null && !beforeAnswer(ex, r, key, resp)) {
+            if ((d.failure() == null || answerLost) && (!beforeAnswer(ex, r, key, resp) || answerLost)) {
+                // Handled and in effect, but the caller never hears of it.
                 count(key + ":dropped");
                 ex.close();
                 return;

@@ -20,8 +20,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * DELETE /_sandbox/runs                            forget the run records
  * GET    /_sandbox/faults                          the active faults
  * POST   /_sandbox/faults                          {"operation":"ecs:RunTask","kind":"THROTTLE","times":2} or {"probability":0.3}; LATENCY needs "latencyMs"
+ *                                                  kinds: THROTTLE, SERVER_ERROR, LATENCY, DROP, CONFLICT, PRECONDITION, ANSWER_LOST
  * DELETE /_sandbox/faults                          clear all faults
  * PUT    /_sandbox/latency                         {"millis":20}  global latency of every call (0 = off)
+ * PUT    /_sandbox/list-tasks-lag                  {"millis":3000}  ListTasks leaves out tasks started less long ago (0 = off)
+ * GET    /_sandbox/list-tasks-lag                  {"millis":3000}
+ * PUT    /_sandbox/describe-tasks-lag              {"millis":3000}  DescribeTasks answers MISSING for tasks started less long ago
+ * GET    /_sandbox/describe-tasks-lag              {"millis":3000}
  * PUT    /_sandbox/run-task-rate-limit             {"ratePerSecond":1,"burst":10}
  * DELETE /_sandbox/run-task-rate-limit             no limit
  * POST   /_sandbox/application-versions            {"application":"acme","label":"v44","bucket":"acme-bundles","key":"acme/v44.zip"}
@@ -110,6 +115,28 @@ final class SandboxControl {
             case "PUT latency", "POST latency" -> {
                 cloud.setGlobalLatency(Duration.ofMillis(in.path("millis").asLong(0)));
                 return done();
+            }
+            case "PUT list-tasks-lag", "POST list-tasks-lag" -> {
+                long millis = in.path("millis").asLong(0);
+                if (millis < 0) {
+                    throw new IllegalArgumentException("millis must be 0 or more");
+                }
+                cloud.setListTasksLag(Duration.ofMillis(millis));
+                return done();
+            }
+            case "GET list-tasks-lag" -> {
+                return ok(json.createObjectNode().put("millis", cloud.listTasksLag().toMillis()));
+            }
+            case "PUT describe-tasks-lag", "POST describe-tasks-lag" -> {
+                long millis = in.path("millis").asLong(0);
+                if (millis < 0) {
+                    throw new IllegalArgumentException("millis must be 0 or more");
+                }
+                cloud.setDescribeTasksLag(Duration.ofMillis(millis));
+                return done();
+            }
+            case "GET describe-tasks-lag" -> {
+                return ok(json.createObjectNode().put("millis", cloud.describeTasksLag().toMillis()));
             }
             case "PUT run-task-rate-limit", "POST run-task-rate-limit" -> {
                 cloud.setRunTaskRateLimit(in.path("ratePerSecond").asDouble(), in.path("burst").asInt(1));

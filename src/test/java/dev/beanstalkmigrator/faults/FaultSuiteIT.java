@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -44,8 +45,13 @@ import org.opentest4j.AssertionFailedError;
  * Three replicas of the packaged operator ({@code target/quarkus-app/quarkus-run.jar}) against one sandbox in this
  * JVM, under a seeded random schedule of faults: kill -9 (of the leader or anyone), kill -9 or a lost answer at the
  * instants of the launch protocol, SIGSTOP longer than the lease then SIGCONT, orderly restarts, and sandbox faults
- * per operation (throttling storms, 5xx, latency, dropped connections, S3 409 and 412), while the plan changes
- * across eight environments (new versions that succeed, fail or hang until their timeout, reruns, suspends).
+ * per operation (throttling storms, 5xx, latency, dropped connections, S3 409 and 412, answers lost after a
+ * RunTask, RegisterTaskDefinition or PutObject ran), a ListTasks that lags behind RunTask (ECS's eventual
+ * consistency, so that adoption by {@code startedBy} finds nothing and the client token alone must hold), sometimes
+ * with a DescribeTasks that answers MISSING for a task just started (which must not count as lost), and edits
+ * of the environments' variables at random moments and between an intent and its adoption, while the plan
+ * changes across eight environments (new versions that succeed, fail or hang until their timeout, reruns,
+ * suspends).
  *
  * <p>The launch protocol's instants are reached from outside, as a crash would meet them: the sandbox keeps back
  * its answer to the call that recorded the intent (a ledger write with a new Launching record), started the task
@@ -90,6 +96,18 @@ class FaultSuiteIT {
      * besides its scheduled faults.
      */
     static final double PROTOCOL_FAULT_CHANCE = 0.75;
+    /** How often a scenario lets ListTasks lag behind RunTask, and the longest lag (drawn up to it). */
+    static final double LIST_TASKS_LAG_CHANCE = 0.4;
+    static final Duration LONGEST_LIST_TASKS_LAG = Duration.ofSeconds(5);
+    /** With half of those lags, DescribeTasks also answers MISSING for a task started less long ago than this. */
+    static final Duration LONGEST_DESCRIBE_TASKS_LAG = Duration.ofSeconds(2);
+    /** How often a kill or a lost answer at an intent or a started task also edits that environment's variables. */
+    static final double EDIT_AT_PROTOCOL_POINT_CHANCE = 0.5;
+    /** The calls whose answer may be lost after they ran. */
+    /** The variable the suite edits (every environment of its seed has it; the migrate task gets it). */
+    static final String EDITED_VARIABLE = "DATABASE_URL";
+    static final List<String> ANSWER_LOST_OPERATIONS = List.of("ecs:RunTask", "ecs:RegisterTaskDefinition",
+            "s3:PutObject");
     static final List<String> OPERATIONS = List.of("s3:PutObject", "s3:GetObject", "s3:*", "ecs:RunTask",
             "ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "ecs:DescribeTaskDefinition", "ecs:*",
             "elasticbeanstalk:DescribeEnvironments", "elasticbeanstalk:DescribeConfigurationSettings",
@@ -124,20 +142,42 @@ class FaultSuiteIT {
     enum ProtocolPoint {
         /** A ledger write that records a new Launching record (the intent); RunTask not called yet. */
         INTENT_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> before == null
-                && after.phase() == Phase.Launching)),
+                && after.phase() == Phase.Launching), ProtocolPoint::environmentOfNewIntent),
         /** A RunTask that started a task; its ARN is in no ledger yet. */
-        TASK_STARTED(call -> !call.tasksStarted().isEmpty()),
+        TASK_STARTED(call -> !call.tasksStarted().isEmpty(),
+                call -> call.tasksStarted().get(0).tags().get(LaunchInvariants.TAG_ENVIRONMENT)),
         /** A ledger write that records a task ARN where the launch had none. */
         ARN_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> after.taskArn() != null
-                && (before == null || before.taskArn() == null))),
+                && (before == null || before.taskArn() == null)), null),
         /** A ledger write that records a migration's outcome (Succeeded, Failed, TimedOut). */
         OUTCOME_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> before != null
-                && !before.phase().terminal() && after.phase().terminal()));
+                && !before.phase().terminal() && after.phase().terminal()), null);
 
         final Predicate<SandboxCall> reached;
+        /**
+         * The environment whose launch is at stake at this instant, before its task ARN is recorded (the launch
+         * is then adopted, by a replay of its RunTask if ListTasks does not show the task); null past that.
+         */
+        final Function<SandboxCall, String> launchOf;
 
-        ProtocolPoint(Predicate<SandboxCall> reached) {
+        ProtocolPoint(Predicate<SandboxCall> reached, Function<SandboxCall, String> launchOf) {
             this.reached = reached;
+            this.launchOf = launchOf;
+        }
+
+        /** The environment of the Launching record the written ledger has and the one it replaced had not. */
+        static String environmentOfNewIntent(SandboxCall call) {
+            Map<String, MigrationRecord> before = LaunchInvariants.records(call.previousContent() == null ? null
+                    : LedgerCodec.read(call.previousContent()));
+            for (EnvironmentStatus status : LedgerCodec.read(call.content()).environments()) {
+                for (MigrationRecord record : status.history()) {
+                    if (record.phase() == Phase.Launching && record.launchId() != null
+                            && !before.containsKey(record.launchId())) {
+                        return status.name();
+                    }
+                }
+            }
+            return null;
         }
 
         /** Whether some record of the written ledger, compared with the one it replaced, is such a change. */
@@ -251,6 +291,8 @@ class FaultSuiteIT {
         scenario = scenarios + 1;
         invariants.context("after the last scenario, seed " + seed + " (replay with -Dfaults.seed=" + seed + ")");
         cloud.clearFaults();
+        cloud.setListTasksLag(Duration.ZERO);
+        cloud.setDescribeTasksLag(Duration.ZERO);
         for (Replica replica : replicas) {
             replica.resume();
         }
@@ -358,6 +400,8 @@ class FaultSuiteIT {
             done.add(step.what());
         }
         cloud.clearFaults();
+        cloud.setListTasksLag(Duration.ZERO);
+        cloud.setDescribeTasksLag(Duration.ZERO);
         for (Replica replica : replicas) {
             replica.resume();
         }
@@ -498,6 +542,13 @@ class FaultSuiteIT {
                         unchecked(replica::start);
                     }
                 }));
+            } else if (r < 0.52) {
+                Env env = envs.get(random.nextInt(envs.size()));
+                String value = "postgres://fleet:edit-" + random.nextInt(1_000_000) + "@db:5432/fleet";
+                steps.add(new Step(at, "variable edit " + env.name, () -> {
+                    cloud.setEnvironmentVariable(env.name, EDITED_VARIABLE, value);
+                    count("variable edit");
+                }));
             } else {
                 Fault fault = randomFault();
                 steps.add(new Step(at, "sandbox " + describe(fault), () -> {
@@ -511,9 +562,28 @@ class FaultSuiteIT {
         for (boolean kill : new boolean[] {true, false}) {
             if (random.nextDouble() < PROTOCOL_FAULT_CHANCE) {
                 ProtocolPoint point = ProtocolPoint.values()[random.nextInt(ProtocolPoint.values().length)];
-                steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point,
-                        () -> armAt(point, kill)));
+                String edit = random.nextDouble() < EDIT_AT_PROTOCOL_POINT_CHANCE
+                        ? "postgres://fleet:edit-" + random.nextInt(1_000_000) + "@db:5432/fleet" : null;
+                steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point
+                        + (edit != null && point.launchOf != null ? " + variable edit" : ""),
+                        () -> armAt(point, kill, edit)));
             }
+        }
+        // ListTasks (and perhaps DescribeTasks) lagging behind RunTask for the whole scenario: set before the plan
+        // change's launches.
+        if (random.nextDouble() < LIST_TASKS_LAG_CHANCE) {
+            Duration lag = Duration.ofMillis(200 + random.nextInt((int) LONGEST_LIST_TASKS_LAG.toMillis() - 200));
+            Duration describeLag = random.nextBoolean() ? Duration.ofMillis(100 + random.nextInt(
+                    (int) LONGEST_DESCRIBE_TASKS_LAG.toMillis() - 100)) : Duration.ZERO;
+            steps.add(new Step(0, "ListTasks lag " + lag.toMillis() + " ms" + (describeLag.isZero() ? ""
+                    : ", DescribeTasks lag " + describeLag.toMillis() + " ms"), () -> {
+                cloud.setListTasksLag(lag);
+                count("ListTasks lag");
+                if (!describeLag.isZero()) {
+                    cloud.setDescribeTasksLag(describeLag);
+                    count("DescribeTasks lag");
+                }
+            }));
         }
         return steps;
     }
@@ -521,7 +591,11 @@ class FaultSuiteIT {
     Fault randomFault() {
         String operation = OPERATIONS.get(random.nextInt(OPERATIONS.size()));
         double r = random.nextDouble();
-        if (r < 0.3) {
+        if (random.nextDouble() < 0.2) {
+            // The call runs, then its answer is lost: the caller cannot tell it from a call that never ran.
+            return Fault.answerLost(ANSWER_LOST_OPERATIONS.get(random.nextInt(ANSWER_LOST_OPERATIONS.size())))
+                    .times(1 + random.nextInt(4));
+        } else if (r < 0.3) {
             // A throttling storm: most calls of the operation throttled until the schedule ends.
             return Fault.throttle(operation).probability(0.5 + random.nextDouble() / 2);
         } else if (r < 0.5) {
@@ -558,10 +632,13 @@ class FaultSuiteIT {
      * effect (the caller lives on, not knowing whether its call took effect). Disarmed at the end of the scenario
      * if no call reached it.
      */
-    void armAt(ProtocolPoint point, boolean kill) {
+    void armAt(ProtocolPoint point, boolean kill, String editedValue) {
         HeldAnswer hold = cloud.holdNext(point.reached);
         armed.put(hold, (kill ? "kill -9 at " : "answer lost at ") + point);
         hold.held().thenAccept(call -> {
+            if (editedValue != null && point.launchOf != null) {
+                editVariableOfLaunch(point, call, editedValue);
+            }
             if (!kill) {
                 hold.drop();
                 count("answer lost at protocol point");
@@ -575,6 +652,28 @@ class FaultSuiteIT {
                 hold.release();
             }
         });
+    }
+
+    /**
+     * Edits the variables of the environment whose launch is held at {@code point}: the intent is recorded (and
+     * perhaps its task started) with the old values, and its adoption comes after the edit. An adoption that
+     * rebuilt its RunTask from the new values would differ from the first call, which ECS refuses for a known client
+     * token; whatever the replay, the invariants still hold the launch to one task and its outcome recorded.
+     */
+    void editVariableOfLaunch(ProtocolPoint point, SandboxCall call, String value) {
+        String environment;
+        try {
+            environment = point.launchOf.apply(call);
+        } catch (RuntimeException e) {
+            environment = null;
+        }
+        if (environment == null) {
+            return;
+        }
+        cloud.setEnvironmentVariable(environment, EDITED_VARIABLE, value);
+        count("variable edit at protocol point");
+        countAt("variable edit at " + point);
+        System.out.printf("  variable %s of %s edited at %s%n", EDITED_VARIABLE, environment, point);
     }
 
     void countAt(String what) {

@@ -29,6 +29,7 @@ import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.testing.Crashes;
+import dev.beanstalkmigrator.testing.DefaultRetry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -182,6 +183,69 @@ class CrashRecoveryOnSandboxIT {
         assertEquals(run.taskArn(), done.taskArn());
         assertEquals(unanswered.launchId(), done.launchId());
         assertEquals(4, cloud.calls("ecs:RunTask"), "adopted by startedBy, RunTask not repeated");
+    }
+
+    @Test
+    void aRetryOfARunTaskWhoseAnswerWasLostGetsTheTaskTheLostCallStarted() {
+        // The task starts, the answer is lost; ListTasks does not know the task yet. The in-call retry carries
+        // the same client token, and ECS answers it with the task the lost call started.
+        cloud.setListTasksLag(Duration.ofHours(1));
+        cloud.injectFault(Fault.answerLost("ecs:RunTask").times(1));
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        Reconciler operator = operator(aws, Clock.systemUTC(), aws.objects, aws.ecs);
+
+        MigrationRecord running = operator.cycle(false).status().environment(ENVIRONMENT).find(VERSION, "");
+
+        assertEquals(Phase.Running, running.phase(), running::toString);
+        RunRecord run = exactlyOneRun();
+        assertEquals(run.taskArn(), running.taskArn());
+        assertEquals(running.launchId(), run.clientToken());
+        assertEquals(1, cloud.calls("ecs:RunTask:dropped"));
+        assertEquals(2, cloud.calls("ecs:RunTask"), "the lost call and its retry");
+        assertEquals(Phase.Succeeded, cycleUntilFinished(operator).phase());
+    }
+
+    @Test
+    void aLaunchWhoseAnswersWereAllLostWhileListTasksLagsIsSavedByTheClientTokenAlone() {
+        // Every RunTask attempt of the first cycle starts or finds the task and loses its answer; ListTasks lags,
+        // so the adoption by startedBy finds nothing. Only the client token stands between the adoption's RunTask
+        // and a second migration on the same database.
+        cloud.setListTasksLag(Duration.ofHours(1));
+        int attempts = DefaultRetry.config(java.util.Map.of()).retry().maxAttempts();
+        cloud.injectFault(Fault.answerLost("ecs:RunTask").times(attempts));
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        Reconciler operator = operator(aws, Clock.systemUTC(), aws.objects, aws.ecs);
+
+        MigrationRecord unanswered = operator.cycle(false).status().environment(ENVIRONMENT).find(VERSION, "");
+        assertEquals(Phase.Launching, unanswered.phase(), "RunTask unanswered: the intent stays");
+        assertEquals(attempts, cloud.calls("ecs:RunTask:dropped"), "every attempt ran and lost its answer");
+        RunRecord started = exactlyOneRun();
+
+        MigrationRecord done = cycleUntilFinished(operator);
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(0, done.exitCode());
+        assertEquals(started, exactlyOneRun(), "the task of the first attempt, no other");
+        assertEquals(started.taskArn(), done.taskArn(), "the outcome is the started task's");
+        assertEquals(unanswered.launchId(), done.launchId());
+        assertEquals(done.launchId(), started.clientToken());
+        assertTrue(cloud.calls("ecs:ListTasks:200") >= 1, "the adoption asked ListTasks first");
+        assertEquals(attempts + 1, cloud.calls("ecs:RunTask"), "the lost attempts and the adoption's replay");
+    }
+
+    @Test
+    void aTaskDescribeTasksDoesNotKnowYetIsWatchedNotLost() {
+        // ECS's DescribeTasks is eventually consistent too: for a moment after RunTask it may answer MISSING for
+        // the task just started. That is no lost task: the operator looks again and records the real outcome.
+        cloud.setDescribeTasksLag(Duration.ofSeconds(2));
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        Reconciler operator = operator(aws, Clock.systemUTC(), aws.objects, aws.ecs);
+
+        MigrationRecord done = cycleUntilFinished(operator);
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(exactlyOneRun().taskArn(), done.taskArn());
+        assertTrue(cloud.calls("ecs:DescribeTasks") >= 2, "described again after a MISSING");
     }
 
     // --- the operator, by hand ------------------------------------------------------------------------------

@@ -364,6 +364,10 @@ class ReconcilerTest {
         operator.cycle(true);
         cloud.tasks.clear();
         operator.cycle(true);
+        assertEquals(Phase.Running, latest("acme-web-prod").phase(),
+                "just started: ECS's MISSING may be eventual consistency");
+        clock.advance(TaskOutcomes.MISSING_GRACE);
+        operator.cycle(true);
         assertEquals(Reasons.LAUNCH_LOST, latest("acme-web-prod").reason());
         assertEquals("LaunchLost", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
     }

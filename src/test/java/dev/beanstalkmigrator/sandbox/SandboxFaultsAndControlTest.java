@@ -28,6 +28,7 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.cloudwatchlogs.model.CloudWatchLogsException;
 import software.amazon.awssdk.services.ecs.model.AssignPublicIp;
+import software.amazon.awssdk.services.ecs.model.DesiredStatus;
 import software.amazon.awssdk.services.ecs.model.EcsException;
 import software.amazon.awssdk.services.ecs.model.LaunchType;
 import software.amazon.awssdk.services.ecs.model.RunTaskRequest;
@@ -60,6 +61,8 @@ class SandboxFaultsAndControlTest {
         cloud.clearFaults();
         cloud.setGlobalLatency(Duration.ZERO);
         cloud.clearRunTaskRateLimit();
+        cloud.setListTasksLag(Duration.ZERO);
+        cloud.setDescribeTasksLag(Duration.ZERO);
     }
 
     private static RunTaskRequest runRequest() {
@@ -148,6 +151,104 @@ class SandboxFaultsAndControlTest {
         t0 = System.nanoTime();
         aws.ecs.listClusters();
         assertTrue(Duration.ofNanos(System.nanoTime() - t0).toMillis() >= 150);
+    }
+
+    @Test
+    void anAnswerLostAfterTheCallRanLeavesItsEffect() throws Exception {
+        // RunTask: the task starts, the caller hears nothing; a replay with the client token gets that task.
+        cloud.clearRuns();
+        cloud.injectFault(Fault.answerLost("ecs:RunTask"));
+        RunTaskRequest run = runRequest().toBuilder().clientToken("lost-answer-1").startedBy("lost-answer").build();
+        assertThrows(SdkClientException.class, () -> aws.ecs.runTask(run));
+        assertEquals(1, cloud.calls("ecs:RunTask:dropped"));
+        List<RunRecord> runs = cloud.runs();
+        assertEquals(1, runs.size(), () -> "runs: " + runs);
+        assertEquals("lost-answer-1", runs.get(0).clientToken());
+        assertEquals(runs.get(0).taskArn(), aws.ecs.runTask(run).tasks().get(0).taskArn());
+        assertEquals(1, cloud.runs().size(), "the replay started nothing");
+
+        // RegisterTaskDefinition: the revision exists.
+        call("POST", "/_sandbox/faults", "{\"operation\":\"ecs:RegisterTaskDefinition\",\"kind\":\"ANSWER_LOST\",\"times\":1}");
+        assertThrows(SdkClientException.class, () -> aws.ecs.registerTaskDefinition(b -> b.family("acme-lost")
+                .containerDefinitions(c -> c.name("web").image("registry.example/acme:lost"))));
+        var latest = aws.ecs.describeTaskDefinition(b -> b.taskDefinition("acme-lost")).taskDefinition();
+        assertEquals(1, latest.revision());
+        assertEquals("registry.example/acme:lost", latest.containerDefinitions().get(0).image());
+
+        // PutObject: the object is stored.
+        assertEquals(200, call("POST", "/_sandbox/faults",
+                "{\"operation\":\"s3:PutObject\",\"kind\":\"answer_lost\",\"times\":1}").statusCode());
+        assertEquals("ANSWER_LOST", JSON.readTree(call("GET", "/_sandbox/faults", null).body()).get(0).get("kind").asText());
+        assertThrows(SdkClientException.class, () -> aws.s3.putObject(b -> b.bucket("acme-migrator").key("lost.txt"),
+                RequestBody.fromString("stored")));
+        assertEquals("stored", new String(cloud.getObject("acme-migrator", "lost.txt"), StandardCharsets.UTF_8));
+        assertEquals(1, cloud.calls("s3:PutObject:dropped"));
+        assertTrue(cloud.faults().isEmpty(), "each fault fired once");
+    }
+
+    @Test
+    void theSdksOwnRetryOfALostRunTaskAnswerReusesTheClientToken() {
+        // The SDK fills in a client token when the caller gives none, and retries the same request after an I/O
+        // error: the retry is a replay, and ECS answers it with the task the lost call started.
+        cloud.clearRuns();
+        cloud.resetCalls();
+        cloud.injectFault(Fault.answerLost("ecs:RunTask"));
+        try (SandboxClients retrying = new SandboxClients(cloud.endpoint(), true)) {
+            String arn = retrying.ecs.runTask(runRequest()).tasks().get(0).taskArn();
+            assertEquals(2, cloud.calls("ecs:RunTask"), "the lost call and the SDK's retry");
+            List<RunRecord> runs = cloud.runs();
+            assertEquals(1, runs.size(), () -> "runs: " + runs);
+            assertEquals(arn, runs.get(0).taskArn());
+            assertTrue(runs.get(0).clientToken() != null && !runs.get(0).clientToken().isEmpty(),
+                    "the SDK sent a client token");
+        }
+    }
+
+    @Test
+    void listTasksLagsBehindRunTask() throws Exception {
+        assertEquals(200, call("PUT", "/_sandbox/list-tasks-lag", "{\"millis\":1500}").statusCode());
+        assertEquals(1500, JSON.readTree(call("GET", "/_sandbox/list-tasks-lag", null).body()).get("millis").asInt());
+        RunTaskRequest run = runRequest().toBuilder().clientToken("lagging-1").startedBy("lagging").build();
+        String arn = aws.ecs.runTask(run).tasks().get(0).taskArn();
+
+        assertEquals(List.of(), listed("lagging"), "not listed yet");
+        assertEquals(arn, aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(arn)).tasks().get(0).taskArn(),
+                "DescribeTasks knows it");
+        assertEquals(arn, aws.ecs.runTask(run).tasks().get(0).taskArn(), "and so does a replay of its client token");
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                .until(() -> listed("lagging"), arns -> arns.equals(List.of(arn)));
+
+        assertEquals(200, call("PUT", "/_sandbox/list-tasks-lag", "{\"millis\":0}").statusCode());
+        String now = aws.ecs.runTask(runRequest().toBuilder().startedBy("not-lagging").build()).tasks().get(0).taskArn();
+        assertEquals(List.of(now), listed("not-lagging"));
+        assertEquals(400, call("PUT", "/_sandbox/list-tasks-lag", "{\"millis\":-1}").statusCode());
+    }
+
+    @Test
+    void describeTasksMayNotKnowAJustStartedTaskYet() throws Exception {
+        assertEquals(200, call("PUT", "/_sandbox/describe-tasks-lag", "{\"millis\":1000}").statusCode());
+        assertEquals(1000, JSON.readTree(call("GET", "/_sandbox/describe-tasks-lag", null).body()).get("millis").asInt());
+        String arn = aws.ecs.runTask(runRequest()).tasks().get(0).taskArn();
+
+        var early = aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(arn));
+        assertEquals(List.of(), early.tasks());
+        assertEquals("MISSING", early.failures().get(0).reason());
+        assertEquals(arn, early.failures().get(0).arn());
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> aws.ecs
+                .describeTasks(b -> b.cluster("acme-prod").tasks(arn)).tasks(), tasks -> tasks.size() == 1);
+        assertEquals(400, call("PUT", "/_sandbox/describe-tasks-lag", "{\"millis\":-5}").statusCode());
+    }
+
+    /** The tasks ListTasks knows by {@code startedBy}, running or stopped. */
+    private static List<String> listed(String startedBy) {
+        List<String> arns = new java.util.ArrayList<>();
+        for (DesiredStatus status : DesiredStatus.knownValues()) {
+            if (status != DesiredStatus.PENDING) {
+                arns.addAll(aws.ecs.listTasks(b -> b.cluster("acme-prod").startedBy(startedBy).desiredStatus(status))
+                        .taskArns());
+            }
+        }
+        return arns;
     }
 
     @Test
