@@ -175,7 +175,7 @@ class AdaptersOnSandboxIT {
         ContainerService.TaskDefinition base = aws.ecs.describeTaskDefinition("shop-app");
         cloud.resetCalls();
 
-        String v2 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null);
+        String v2 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null, null);
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app-migrate:1", v2);
         assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition"));
         ContainerService.TaskDefinition migrate = aws.ecs.describeTaskDefinition(v2);
@@ -184,23 +184,23 @@ class AdaptersOnSandboxIT {
         assertEquals(base.container("app").logs(), migrate.container("app").logs(), "logs where the app logs");
 
         // Same image again: the identical active revision is reused, by this adapter ...
-        assertEquals(v2, aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null));
+        assertEquals(v2, aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null, null));
         // ... and by a fresh one that knows nothing of it (a restarted operator).
         AwsContainerService restarted = new AwsContainerService(aws.ecsClient, aws.retrying);
         assertEquals(v2, restarted.migrateRevision(restarted.describeTaskDefinition("shop-app"), "app",
-                IMAGE_REPO + "v2", null, null));
+                IMAGE_REPO + "v2", null, null, null));
         assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition"), "the identical revision is reused");
 
-        String v3 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", null, null);
+        String v3 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", null, null, null);
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app-migrate:2", v3);
         assertEquals(2, cloud.calls("ecs:RegisterTaskDefinition"));
 
         // Variables and command baked in (too big for overrides) make a different revision, reused in turn.
         Map<String, String> environment = Map.of("DATABASE_URL", "postgres://x", "B", "2");
         List<String> command = List.of("python", "manage.py", "migrate");
-        String baked = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, command);
+        String baked = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, null, command);
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app-migrate:3", baked);
-        assertEquals(baked, restarted.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, command));
+        assertEquals(baked, restarted.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, null, command));
         assertEquals(3, cloud.calls("ecs:RegisterTaskDefinition"));
     }
 
