@@ -620,7 +620,8 @@ final class EcsService {
             tasks.put(t.arn, t);
             arns.add(t.arn);
             list.add(taskNode(t, now, false));
-            RunRecord run = record(t, clientToken, tagMap, containerOverrides, now);
+            RunRecord run = record(t, clientToken, tagMap, containerOverrides, now, secretsError != null ? Map.of()
+                    : environments);
             runs.add(run);
             r.tasksStarted.add(run);
         }
@@ -631,7 +632,8 @@ final class EcsService {
         return out;
     }
 
-    private RunRecord record(Task t, String clientToken, Map<String, String> tags, JsonNode containerOverrides, Instant now) {
+    private RunRecord record(Task t, String clientToken, Map<String, String> tags, JsonNode containerOverrides, Instant now,
+            Map<String, Map<String, String>> environments) {
         JsonNode first = containerOverrides != null && containerOverrides.size() > 0 ? containerOverrides.get(0) : null;
         String name = first != null ? first.path("name").asText() : t.containers.get(0).name();
         String image = t.containers.stream().filter(c -> c.name().equals(name)).map(ContainerRun::image).findFirst()
@@ -649,7 +651,8 @@ final class EcsService {
             first.path("environment").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
         }
         return new RunRecord(t.arn, t.cluster.name(), t.def.arn, t.startedBy, clientToken, Map.copyOf(tags), name, command,
-                java.util.Collections.unmodifiableMap(env), image, now);
+                java.util.Collections.unmodifiableMap(env), image, now,
+                java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environments.getOrDefault(name, Map.of()))));
     }
 
     private record Behaviour(Duration pending, Duration duration, int exitCode, String pullError, List<String> logLines) {}

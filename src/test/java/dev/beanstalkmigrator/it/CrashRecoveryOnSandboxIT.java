@@ -184,6 +184,106 @@ class CrashRecoveryOnSandboxIT {
         assertEquals(4, cloud.calls("ecs:RunTask"), "adopted by startedBy, RunTask not repeated");
     }
 
+    @Test
+    void aVariableEditedBetweenTheIntentAndItsAdoptionReplaysTheVeryRequest() {
+        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop";
+        MigrationRecord intent = crashAt(Crashes.Instant.TASK_STARTED);
+        RunRecord started = exactlyOneRun();
+        assertEquals(original, started.containerEnvironment().get("DATABASE_URL"));
+        assertNotNull(intent.placement(), "the intent says how RunTask places the task");
+        // Someone edits the environment, and ListTasks does not show the task yet: the adoption replays RunTask.
+        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop");
+        long runTaskCalls = cloud.calls("ecs:RunTask");
+        long settingsReads = cloud.calls("elasticbeanstalk:DescribeConfigurationSettings");
+
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        MigrationRecord done = cycleUntilFinished(operator(aws, Clock.systemUTC(), aws.objects,
+                listTasksNotYetShowing(aws.ecs)));
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(started, exactlyOneRun(), "the task of the first call, no other");
+        assertEquals(started.taskArn(), done.taskArn());
+        assertEquals(intent.launchId(), done.launchId());
+        assertEquals(runTaskCalls + 1, cloud.calls("ecs:RunTask"), "replayed once");
+        assertEquals(runTaskCalls + 1, cloud.calls("ecs:RunTask:200"), "the same request: no ConflictException");
+        assertEquals(settingsReads, cloud.calls("elasticbeanstalk:DescribeConfigurationSettings"),
+                "the replay reads nothing from Elastic Beanstalk");
+    }
+
+    @Test
+    void anIntentOfThePreviousVersionWhoseVariablesChangedIsAdoptedFromTheConflict() {
+        // The previous version recorded no placement and sent the variables as RunTask overrides.
+        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop";
+        MigrationRecord intent = crashAt(Crashes.Instant.INTENT_RECORDED);
+        MigrationRecord legacy = new MigrationRecord(intent.version(), intent.rerun(), intent.phase(),
+                intent.launchId(), intent.cluster(), intent.container(), null, intent.image(), intent.imageSource(),
+                intent.taskDefinitionArn(), "container-overrides", intent.command(), intent.createdAt(), null, null,
+                null, null, null, null);
+        MigrationStatus status = ledger();
+        cloud.putObject(BUCKET, "plan.status.yaml", LedgerCodec.write(status.withEnvironments(
+                status.environments().stream().map(e -> e.name().equals(ENVIRONMENT)
+                        ? e.withHistory(List.of(legacy)) : e).toList())));
+        try (SandboxAdapters previous = new SandboxAdapters(cloud.endpoint())) {
+            previous.ecs.runTask(new ContainerService.TaskLaunch(legacy.cluster(), legacy.taskDefinitionArn(),
+                    legacy.container(), legacy.command(), java.util.Map.of("DATABASE_URL", original,
+                    "DJANGO_SETTINGS_MODULE", "shop.settings"), "FARGATE", null,
+                    new dev.beanstalkmigrator.model.NetworkSpec(List.of("subnet-1"), List.of(), false),
+                    "bm-" + legacy.launchId(), legacy.launchId(), java.util.Map.of(
+                    "beanstalk-migrator:environment", ENVIRONMENT, "beanstalk-migrator:version", VERSION,
+                    "beanstalk-migrator:launch-id", legacy.launchId())));
+        }
+        RunRecord started = exactlyOneRun();
+        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop");
+
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        MigrationRecord done = cycleUntilFinished(operator(aws, Clock.systemUTC(), aws.objects,
+                listTasksNotYetShowing(aws.ecs)));
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(started, exactlyOneRun(), "the first call's task, adopted from ECS's answer");
+        assertEquals(started.taskArn(), done.taskArn());
+        assertEquals(1, cloud.calls("ecs:RunTask:400"), "the replay differed: ConflictException");
+    }
+
+    /** ECS's ListTasks is eventually consistent: here the first look does not show a task started just before. */
+    static ContainerService listTasksNotYetShowing(ContainerService ecs) {
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return new ContainerService() {
+            @Override
+            public TaskDefinition describeTaskDefinition(String reference) {
+                return ecs.describeTaskDefinition(reference);
+            }
+
+            @Override
+            public String migrateRevision(TaskDefinition base, String container, String image,
+                                          java.util.Map<String, String> environment,
+                                          java.util.Map<String, String> secrets, List<String> command) {
+                return ecs.migrateRevision(base, container, image, environment, secrets, command);
+            }
+
+            @Override
+            public LaunchResult runTask(TaskLaunch launch) {
+                return ecs.runTask(launch);
+            }
+
+            @Override
+            public List<TaskState> describeTasks(String cluster, java.util.Collection<String> taskArns) {
+                return ecs.describeTasks(cluster, taskArns);
+            }
+
+            @Override
+            public List<String> findTasks(String cluster, String startedBy) {
+                List<String> found = ecs.findTasks(cluster, startedBy);
+                return first.getAndSet(false) ? List.of() : found;
+            }
+
+            @Override
+            public void stopTask(String cluster, String taskArn, String reason) {
+                ecs.stopTask(cluster, taskArn, reason);
+            }
+        };
+    }
+
     // --- the operator, by hand ------------------------------------------------------------------------------
 
     /**
