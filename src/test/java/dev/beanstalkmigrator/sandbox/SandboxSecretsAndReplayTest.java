@@ -149,6 +149,32 @@ class SandboxSecretsAndReplayTest {
         assertNotEquals(first.taskArn(), elsewhere.taskArn());
     }
 
+    @Test
+    void theControlApiSetsAnEnvironmentsVariablesAndSecrets() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (String[] change : List.of(
+                new String[] {"variables/EDITED", "{\"value\":\"by-control\"}"},
+                new String[] {"secrets/ADDED", "{\"arn\":\"" + PASSWORD + "\"}"},
+                new String[] {"variables/DJANGO_SETTINGS_MODULE", "{\"value\":null}"})) {
+            java.net.http.HttpResponse<String> answer = http.send(java.net.http.HttpRequest.newBuilder(
+                    cloud.endpoint().resolve("/_sandbox/environments/acme-web-prod/" + change[0]))
+                    .PUT(java.net.http.HttpRequest.BodyPublishers.ofString(change[1])).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, answer.statusCode(), answer.body());
+        }
+        Map<String, String> options = aws.eb.describeConfigurationSettings(b -> b.applicationName("acme")
+                .environmentName("acme-web-prod")).configurationSettings().get(0).optionSettings().stream()
+                .filter(o -> o.namespace().startsWith("aws:elasticbeanstalk:application:"))
+                .collect(Collectors.toMap(o -> o.namespace().substring(o.namespace().lastIndexOf(':') + 1) + "/"
+                        + o.optionName(), ConfigurationOptionSetting::value));
+        assertEquals("by-control", options.get("environment/EDITED"));
+        assertEquals(PASSWORD, options.get("environmentsecrets/ADDED"));
+        assertTrue(!options.containsKey("environment/DJANGO_SETTINGS_MODULE"), options.toString());
+        cloud.setEnvironmentVariable("acme-web-prod", "DJANGO_SETTINGS_MODULE", "acme.settings");
+        cloud.setEnvironmentVariable("acme-web-prod", "EDITED", null);
+        cloud.setEnvironmentSecret("acme-web-prod", "ADDED", null);
+    }
+
     static Secret secret(String name, String valueFrom) {
         return Secret.builder().name(name).valueFrom(valueFrom).build();
     }
