@@ -19,6 +19,8 @@ public final class AwsBeanstalk implements Beanstalk {
 
     /** The namespace whose option settings are the environment's variables. */
     static final String ENVIRONMENT_NAMESPACE = "aws:elasticbeanstalk:application:environment";
+    /** The namespace whose option settings are variables given as secret or parameter ARNs. */
+    static final String SECRETS_NAMESPACE = "aws:elasticbeanstalk:application:environmentsecrets";
 
     private final ElasticBeanstalkClient client;
     private final Retrying retrying;
@@ -72,20 +74,27 @@ public final class AwsBeanstalk implements Beanstalk {
     }
 
     @Override
-    public Map<String, String> environmentVariables(String application, String environment) {
+    public Configuration configuration(String application, String environment) {
         List<ConfigurationSettingsDescription> settings = retrying.call(
                 "elasticbeanstalk:DescribeConfigurationSettings",
                 () -> client.describeConfigurationSettings(r -> r.applicationName(application)
                         .environmentName(environment)).configurationSettings());
         Map<String, String> variables = new LinkedHashMap<>();
+        Map<String, String> secrets = new LinkedHashMap<>();
         for (ConfigurationSettingsDescription description : settings) {
             for (ConfigurationOptionSetting option : description.optionSettings()) {
-                if (ENVIRONMENT_NAMESPACE.equals(option.namespace()) && option.optionName() != null) {
+                if (option.optionName() == null) {
+                    continue;
+                }
+                if (ENVIRONMENT_NAMESPACE.equals(option.namespace())) {
                     variables.put(option.optionName(), option.value() == null ? "" : option.value());
+                } else if (SECRETS_NAMESPACE.equals(option.namespace()) && option.value() != null
+                        && !option.value().isEmpty()) {
+                    secrets.put(option.optionName(), option.value());
                 }
             }
         }
-        return variables;
+        return new Configuration(variables, secrets);
     }
 
     @Override

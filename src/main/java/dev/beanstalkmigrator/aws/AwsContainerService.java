@@ -24,6 +24,8 @@ import software.amazon.awssdk.services.ecs.model.NetworkConfiguration;
 import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
 import software.amazon.awssdk.services.ecs.model.RunTaskRequest;
 import software.amazon.awssdk.services.ecs.model.RunTaskResponse;
+import software.amazon.awssdk.services.ecs.model.Secret;
+import software.amazon.awssdk.services.ecs.model.ConflictException;
 import software.amazon.awssdk.services.ecs.model.SortOrder;
 import software.amazon.awssdk.services.ecs.model.Tag;
 import software.amazon.awssdk.services.ecs.model.Task;
@@ -44,8 +46,15 @@ public final class AwsContainerService implements ContainerService {
     private final Retrying runTaskRetrying;
     /** Task definition revisions never change, so a revision once described is kept (by ARN). */
     private final Map<String, software.amazon.awssdk.services.ecs.model.TaskDefinition> revisions = new ConcurrentHashMap<>();
-    /** Migrate revisions already found or registered, by base ARN, container and image (no values baked in). */
-    private final Map<String, String> migrateRevisions = new ConcurrentHashMap<>();
+    /**
+     * Migrate revisions already found or registered, by everything that goes into them. Revisions never change,
+     * so a burst of environments on one base, version and set of variables needs the lookup once, not once each.
+     * Held in memory only; the variable values in the keys never leave the process.
+     */
+    private final Map<RevisionKey, String> migrateRevisions = new ConcurrentHashMap<>();
+
+    private record RevisionKey(String base, String container, String image, Map<String, String> environment,
+                               Map<String, String> secrets, List<String> command) {}
 
     public AwsContainerService(EcsClient client, Retrying retrying) {
         this.client = client;
@@ -85,26 +94,31 @@ public final class AwsContainerService implements ContainerService {
 
     @Override
     public String migrateRevision(ContainerService.TaskDefinition base, String container, String image,
-                                  Map<String, String> environment, List<String> command) {
-        if (environment != null || command != null) {
-            return findOrRegister(base, container, image, environment, command);
+                                  Map<String, String> environment, Map<String, String> secrets,
+                                  List<String> command) {
+        RevisionKey key = new RevisionKey(base.arn(), container, image,
+                environment == null || environment.isEmpty() ? null : Map.copyOf(environment),
+                secrets == null || secrets.isEmpty() ? null : Map.copyOf(secrets),
+                command == null ? null : List.copyOf(command));
+        String known = migrateRevisions.get(key);
+        if (known != null) {
+            return known;
         }
-        // A burst of environments on one task definition and version needs the revision once, not once each.
-        return migrateRevisions.computeIfAbsent(base.arn() + "\n" + container + "\n" + image,
-                key -> findOrRegister(base, container, image, null, null));
+        String found = findOrRegister(base, key);
+        migrateRevisions.put(key, found);
+        return found;
     }
 
-    private String findOrRegister(ContainerService.TaskDefinition base, String container, String image,
-                                  Map<String, String> environment, List<String> command) {
-        RegisterTaskDefinitionRequest wanted = migrateDefinition(describe(base.arn()), container, image,
-                environment, command);
+    private String findOrRegister(ContainerService.TaskDefinition base, RevisionKey key) {
+        RegisterTaskDefinitionRequest wanted = migrateDefinition(describe(base.arn()), key.container(), key.image(),
+                key.environment(), key.secrets(), key.command());
         ListTaskDefinitionsResponse candidates = retrying.call("ecs:ListTaskDefinitions",
                 () -> client.listTaskDefinitions(r -> r.familyPrefix(wanted.family())
                         .status(TaskDefinitionStatus.ACTIVE).sort(SortOrder.DESC).maxResults(REUSE_CANDIDATES)));
         for (String arn : candidates.taskDefinitionArns()) {
             software.amazon.awssdk.services.ecs.model.TaskDefinition candidate = describe(arn);
             if (candidate.family().equals(wanted.family())
-                    && migrateDefinition(candidate, null, null, null, null).equals(wanted)) {
+                    && migrateDefinition(candidate, null, null, null, null, null).equals(wanted)) {
                 return arn;
             }
         }
@@ -116,10 +130,12 @@ public final class AwsContainerService implements ContainerService {
 
     /**
      * The registration request of a definition's migrate copy. With a null container, the definition is
-     * taken as it is (to compare an existing migrate revision with the wanted one).
+     * taken as it is (to compare an existing migrate revision with the wanted one: the comparison covers every
+     * container's {@code environment} and {@code secrets}). A variable that is also a secret comes as the secret.
      */
     static RegisterTaskDefinitionRequest migrateDefinition(software.amazon.awssdk.services.ecs.model.TaskDefinition from, String container, String image,
-                                                           Map<String, String> environment, List<String> command) {
+                                                           Map<String, String> environment, Map<String, String> secrets,
+                                                           List<String> command) {
         String family = from.family().endsWith(MIGRATE_SUFFIX) ? from.family() : from.family() + MIGRATE_SUFFIX;
         List<ContainerDefinition> containers = from.containerDefinitions().stream().map(c -> {
             if (container == null || !c.name().equals(container)) {
@@ -129,10 +145,20 @@ public final class AwsContainerService implements ContainerService {
             if (command != null) {
                 changed.command(command);
             }
-            if (environment != null) {
+            Map<String, String> mergedSecrets = new LinkedHashMap<>();
+            c.secrets().forEach(s -> mergedSecrets.put(s.name(), s.valueFrom()));
+            if (secrets != null) {
+                mergedSecrets.putAll(secrets);
+                changed.secrets(mergedSecrets.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                        .map(e -> Secret.builder().name(e.getKey()).valueFrom(e.getValue()).build()).toList());
+            }
+            if (environment != null || secrets != null) {
                 Map<String, String> merged = new LinkedHashMap<>();
                 c.environment().forEach(kv -> merged.put(kv.name(), kv.value()));
-                merged.putAll(environment);
+                if (environment != null) {
+                    merged.putAll(environment);
+                }
+                merged.keySet().removeAll(mergedSecrets.keySet());
                 changed.environment(merged.entrySet().stream().sorted(Map.Entry.comparingByKey())
                         .map(e -> KeyValuePair.builder().name(e.getKey()).value(e.getValue()).build()).toList());
             }
@@ -195,7 +221,25 @@ public final class AwsContainerService implements ContainerService {
             request.overrides(TaskOverride.builder().containerOverrides(override.build()).build());
         }
         RunTaskRequest built = request.build();
-        RunTaskResponse response = runTaskRetrying.call("ecs:RunTask", () -> client.runTask(built));
+        ConflictException[] conflict = new ConflictException[1];
+        RunTaskResponse response = runTaskRetrying.call("ecs:RunTask", () -> {
+            try {
+                return client.runTask(built);
+            } catch (ConflictException e) {
+                // The client token is ECS's memory of the first request: the tasks it names are that launch's,
+                // whatever differs in this one. Without names there is nothing to adopt: an error like any other.
+                if (!e.hasResourceIds() || e.resourceIds().isEmpty()) {
+                    throw e;
+                }
+                conflict[0] = e;
+                return null;
+            }
+        });
+        if (conflict[0] != null) {
+            String arn = conflict[0].resourceIds().get(0);
+            return new LaunchResult(arn, null, conflict[0].awsErrorDetails() == null ? conflict[0].getMessage()
+                    : conflict[0].awsErrorDetails().errorMessage());
+        }
         if (!response.tasks().isEmpty()) {
             return new LaunchResult(response.tasks().get(0).taskArn(), null);
         }

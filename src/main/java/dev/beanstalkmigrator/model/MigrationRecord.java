@@ -11,8 +11,10 @@ import java.util.Map;
  * environment. Never holds environment variable values.
  *
  * @param launchId unique id of this launch; {@code startedBy} and {@code clientToken} derive from it
- * @param overrides where command and environment went: {@code container-overrides} or, when over ECS's
- *     8 KiB override limit, {@code task-definition}
+ * @param overrides {@code task-definition} when the environment's variables (and secrets), or a command over ECS's
+ *     8 KiB override limit, were registered into the migrate revision; else {@code container-overrides}. The
+ *     command otherwise rides in RunTask's container overrides. (Records written before {@code placement} was
+ *     recorded sent the variables as overrides too when this says {@code container-overrides}.)
  * @param imageSource {@code template}, {@code source-bundle:<file>} or {@code base-task-definition}
  * @param deployedAt when {@code afterSuccess: deploy} asked Elastic Beanstalk to deploy the version
  * @param secrets names (never values) of the variables that reach the container as ECS {@code secrets}

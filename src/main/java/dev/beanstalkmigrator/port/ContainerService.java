@@ -15,18 +15,25 @@ public interface ContainerService {
 
     /**
      * The migrate revision of a base task definition: a copy in family {@code <base family>-migrate} whose
-     * container {@code container} runs {@code image}, and, when given, has {@code environment} and
-     * {@code command} baked in (used when they do not fit into RunTask overrides). Reuses an identical
-     * active revision of that family instead of registering a new one.
+     * container {@code container} runs {@code image}, and, when given, has {@code environment}, {@code secrets}
+     * and {@code command} baked in. Secrets are registered as references only ({@code secrets: [{name,
+     * valueFrom}]}): ECS reads their values with the task execution role when the task starts. Reuses an
+     * identical active revision of that family instead of registering a new one, and remembers what it found or
+     * registered, so that a burst of launches with the same inputs costs one lookup.
      *
+     * @param environment plain variables (name to value), or null for none
+     * @param secrets secret variables (name to ARN), or null for none
+     * @param command the command, or null to keep the base's (it then goes into RunTask's overrides)
      * @return the ARN of the revision to run
      */
     String migrateRevision(TaskDefinition base, String container, String image,
-                           Map<String, String> environment, List<String> command);
+                           Map<String, String> environment, Map<String, String> secrets, List<String> command);
 
     /**
      * Starts one task (RunTask, count 1). Idempotent for the same {@link TaskLaunch#clientToken()} while
-     * ECS honours it (24 h): a repeat returns the task of the first call.
+     * ECS honours it (24 h): a repeat returns the task of the first call. A repeat whose parameters differ from the
+     * first call's is answered by ECS with ConflictException naming the token's tasks: that task is returned too,
+     * with {@link LaunchResult#conflict()} saying so.
      */
     LaunchResult runTask(TaskLaunch launch);
 
@@ -59,8 +66,17 @@ public interface ContainerService {
                       List<CapacityProvider> capacityProviderStrategy, NetworkSpec network,
                       String startedBy, String clientToken, Map<String, String> tags) {}
 
-    /** RunTask's answer: a task ARN, or the reason ECS gave for not placing the task. */
-    record LaunchResult(String taskArn, String failure) {}
+    /**
+     * RunTask's answer: a task ARN, or the reason ECS gave for not placing the task.
+     *
+     * @param conflict ECS's message when the task is the client token's task named by a ConflictException (the
+     *     request differed from the first one); null otherwise
+     */
+    record LaunchResult(String taskArn, String failure, String conflict) {
+        public LaunchResult(String taskArn, String failure) {
+            this(taskArn, failure, null);
+        }
+    }
 
     /** A task as DescribeTasks reports it; {@code missing} when ECS no longer knows it. */
     record TaskState(String arn, boolean missing, String lastStatus, String stoppedReason, String stopCode,

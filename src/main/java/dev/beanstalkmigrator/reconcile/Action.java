@@ -31,11 +31,12 @@ public sealed interface Action {
 
     /**
      * Registers (or reuses) the migrate revision of {@code base}: {@code image} in the container, and, when
-     * given, the command and the variables baked in (they do not fit into RunTask's overrides).
+     * given, the variables, the secrets (as references) and the command baked in (the command only when it does
+     * not fit into RunTask's overrides).
      */
     record RegisterRevision(EnvironmentSpec spec, MigrationRecord intent, ContainerService.TaskDefinition base,
-                            Map<String, String> bakedVariables, List<String> bakedCommand,
-                            Map<String, String> overrideVariables) implements Action {
+                            Map<String, String> bakedVariables, Map<String, String> bakedSecrets,
+                            List<String> bakedCommand) implements Action {
         @Override
         public String environment() {
             return spec.name();
@@ -55,9 +56,11 @@ public sealed interface Action {
 
     /**
      * RunTask again with the intent's client token (ECS returns the first call's task, if any, while it honours
-     * the token).
+     * the token). The request is rebuilt from the intent alone, so it is the first one byte for byte.
      *
-     * @param readVariables the intent passed the environment's variables as overrides: read them again
+     * @param readVariables the intent was written before placements were recorded and passed the environment's
+     *     variables as overrides: read them again (the replay may then differ from the first request, which ECS
+     *     answers with ConflictException naming the first call's task)
      */
     record Relaunch(EnvironmentSpec spec, MigrationRecord intent, boolean readVariables) implements Action {
         @Override
@@ -80,8 +83,13 @@ public sealed interface Action {
     /** Stops a task past its timeout. */
     record StopTask(String environment, MigrationRecord record, Duration timeout) implements Action {}
 
-    /** Reads the last lines of a finished migration's log, masking the environment's values. */
-    record TailLog(String environment, String application, MigrationRecord record) implements Action {}
+    /**
+     * Reads the last lines of a finished migration's log, masking the environment's values; or, when
+     * {@code withhold}, reads none and says where the log is (the values of secrets cannot be masked: the operator
+     * never reads them).
+     */
+    record TailLog(String environment, String application, MigrationRecord record, boolean withhold)
+            implements Action {}
 
     /** Deploys the migrated version ({@code afterSuccess: deploy}). */
     record Deploy(String environment, MigrationRecord record) implements Action {}

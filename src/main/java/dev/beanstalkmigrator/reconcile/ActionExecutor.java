@@ -51,16 +51,16 @@ final class ActionExecutor {
                 ContainerService.TaskDefinition base = definitions.computeIfAbsent(prepare.spec().taskDefinition(),
                         ecs::describeTaskDefinition);
                 if (base.container(prepare.spec().container()) == null) {
-                    return new Outcome.Prepared(prepare, base, null, Map.of());
+                    return new Outcome.Prepared(prepare, base, null, Beanstalk.Configuration.EMPTY);
                 }
                 ImageResolver.Resolved image = images.resolve(prepare.spec(), prepare.version(), base);
                 return new Outcome.Prepared(prepare, base, image,
-                        beanstalk.environmentVariables(prepare.spec().application(), prepare.spec().name()));
+                        beanstalk.configuration(prepare.spec().application(), prepare.spec().name()));
             }
             if (action instanceof Action.RegisterRevision register) {
                 return new Outcome.Registered(register, ecs.migrateRevision(register.base(),
                         register.spec().container(), register.intent().image(), register.bakedVariables(),
-                        register.bakedCommand()));
+                        register.bakedSecrets(), register.bakedCommand()));
             }
             if (action instanceof Action.Launch launch) {
                 return runTask(action, launch.intent(), launch.launch());
@@ -68,8 +68,8 @@ final class ActionExecutor {
             if (action instanceof Action.Relaunch relaunch) {
                 Map<String, String> variables = relaunch.readVariables()
                         ? beanstalk.environmentVariables(relaunch.spec().application(), relaunch.spec().name()) : null;
-                return runTask(action, relaunch.intent(),
-                        Launches.taskLaunch(relaunch.spec(), relaunch.intent(), variables));
+                return runTask(action, relaunch.intent(), Launches.taskLaunch(relaunch.environment(),
+                        relaunch.spec(), relaunch.intent(), variables));
             }
             if (action instanceof Action.FindTask find) {
                 List<String> found = ecs.findTasks(find.intent().cluster(), Launches.startedBy(find.intent()));
@@ -107,11 +107,15 @@ final class ActionExecutor {
             return new Outcome.NotLeader(action);
         }
         ContainerService.LaunchResult result = pacer.run(() -> ecs.runTask(launch), leadership);
-        return result.taskArn() != null ? new Outcome.Started(action, intent, result.taskArn(), clock.instant())
+        return result.taskArn() != null
+                ? new Outcome.Started(action, intent, result.taskArn(), clock.instant(), result.conflict())
                 : new Outcome.NotPlaced(action, intent, result.failure(), clock.instant());
     }
 
-    /** The environment's values are masked in the reason and the lines: they may hold credentials. */
+    /**
+     * The environment's values are masked in the reason and the lines: they may hold credentials. A tail to
+     * withhold is not read: one line says where the log is and which secrets kept it out.
+     */
     private Outcome tail(Action.TailLog tail) {
         MigrationRecord record = tail.record();
         List<String> values = tail.application() == null ? List.of()
@@ -120,6 +124,10 @@ final class ActionExecutor {
                 .container(record.container());
         LogTarget target = container == null ? null : container.logs();
         String stream = target == null ? null : target.stream(record.container(), record.taskArn());
+        if (tail.withhold()) {
+            return new Outcome.Tailed(tail, Secrets.redact(record.reason(), values), List.of(
+                    Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)));
+        }
         List<String> lines = stream == null ? List.of()
                 : Secrets.redact(logs.tail(target, stream, logTailLines), values);
         return new Outcome.Tailed(tail, Secrets.redact(record.reason(), values), lines);

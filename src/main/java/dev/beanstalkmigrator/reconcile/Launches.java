@@ -6,6 +6,7 @@ import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.port.ContainerService;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** How a migration's records and RunTask requests are made: pure. */
@@ -25,17 +26,45 @@ public final class Launches {
                 spec.command(), now, null, null, null, null, null, null);
     }
 
+    /** Where and how the plan places the task: recorded with the intent, so that a replay places it the same. */
+    static MigrationRecord.Placement placement(EnvironmentSpec spec) {
+        return new MigrationRecord.Placement(spec.launchType(), spec.capacityProviderStrategy(), spec.network());
+    }
+
     /**
-     * The RunTask request of an intent: count 1, {@code startedBy} and the client token derived from its launch
-     * id, the command and {@code variables} as container overrides when the intent says they fit there.
+     * Whether a command rides in RunTask's container overrides: when it fits into their 8 KiB. Otherwise it is
+     * baked into the migrate revision. The environment's variables never ride there (they are in the revision).
      */
-    static ContainerService.TaskLaunch taskLaunch(EnvironmentSpec spec, MigrationRecord intent,
+    static boolean commandInOverrides(String container, List<String> command) {
+        return Overrides.fit(container, command, Map.of());
+    }
+
+    /**
+     * The RunTask request of an intent, from the intent alone: its task definition, cluster, placement, the
+     * command as a container override when it fits there, count 1, {@code startedBy}, the client token and tags
+     * derived from its environment, version and launch id. Whatever the plan or the variables say later, a
+     * replay is the very same request.
+     *
+     * <p>An intent written before placements were recorded ({@code placement} null) is rebuilt as it was then:
+     * placement from the plan, and, when its {@code overrides} are {@code container-overrides}, the command and
+     * {@code variables} as overrides. Such a replay may differ from the first request; ECS then answers
+     * ConflictException naming the first call's task, which is adopted.
+     */
+    static ContainerService.TaskLaunch taskLaunch(String environment, EnvironmentSpec spec, MigrationRecord intent,
                                                   Map<String, String> variables) {
-        boolean inOverrides = Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides());
         Map<String, String> tags = new LinkedHashMap<>();
-        tags.put(TAG_ENVIRONMENT, tagValue(spec.name()));
+        tags.put(TAG_ENVIRONMENT, tagValue(environment));
         tags.put(TAG_VERSION, tagValue(intent.version()));
         tags.put(TAG_LAUNCH_ID, intent.launchId());
+        MigrationRecord.Placement placement = intent.placement();
+        if (placement != null) {
+            List<String> command = intent.command() != null && commandInOverrides(intent.container(), intent.command())
+                    ? intent.command() : null;
+            return new ContainerService.TaskLaunch(intent.cluster(), intent.taskDefinitionArn(), intent.container(),
+                    command, null, placement.launchType(), placement.capacityProviderStrategy(), placement.network(),
+                    startedBy(intent), intent.launchId(), tags);
+        }
+        boolean inOverrides = Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides());
         return new ContainerService.TaskLaunch(intent.cluster(), intent.taskDefinitionArn(), intent.container(),
                 inOverrides ? intent.command() : null, inOverrides ? variables : null, spec.launchType(),
                 spec.capacityProviderStrategy(), spec.network(), startedBy(intent), intent.launchId(), tags);

@@ -101,6 +101,11 @@ final class LedgerDraft {
             }
         } else if (outcome instanceof Outcome.Started started) {
             requeues.succeeded(environment);
+            if (started.conflict() != null) {
+                LOG.warnf("%s: the replay of launch %s differed from its first RunTask; ECS names task %s for its"
+                        + " client token, which is adopted", environment, started.intent().launchId(),
+                        started.taskArn());
+            }
             LOG.infof("%s: migrating %s with task %s (launch %s)", environment, started.intent().version(),
                     started.taskArn(), started.intent().launchId());
             record(started.intent().running(started.taskArn(), started.at()), environment);

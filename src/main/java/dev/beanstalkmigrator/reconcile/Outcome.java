@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ContainerService;
 import java.time.Instant;
@@ -14,13 +15,23 @@ public sealed interface Outcome {
 
     /** The facts a launch needs. */
     record Prepared(Action.Prepare action, ContainerService.TaskDefinition base, ImageResolver.Resolved image,
-                    Map<String, String> variables) implements Outcome {}
+                    Beanstalk.Configuration configuration) implements Outcome {}
 
     /** The migrate revision to run. */
     record Registered(Action.RegisterRevision action, String taskDefinitionArn) implements Outcome {}
 
-    /** RunTask (a launch or a relaunch) answered with a task. */
-    record Started(Action action, MigrationRecord intent, String taskArn, Instant at) implements Outcome {}
+    /**
+     * RunTask (a launch or a relaunch) answered with a task.
+     *
+     * @param conflict ECS's ConflictException message when the task is the one ECS named for the client token of a
+     *     request that differed from the first; null otherwise
+     */
+    record Started(Action action, MigrationRecord intent, String taskArn, Instant at, String conflict)
+            implements Outcome {
+        Started(Action action, MigrationRecord intent, String taskArn, Instant at) {
+            this(action, intent, taskArn, at, null);
+        }
+    }
 
     /** RunTask answered without a task (no capacity, ...). */
     record NotPlaced(Action action, MigrationRecord intent, String failure, Instant at) implements Outcome {}

@@ -213,8 +213,7 @@ public final class Planner {
         }
         if (outcome instanceof Outcome.Registered registered) {
             return launch(registered.action().spec(),
-                    registered.action().intent().withTaskDefinition(registered.taskDefinitionArn()),
-                    registered.action().overrideVariables());
+                    registered.action().intent().withTaskDefinition(registered.taskDefinitionArn()));
         }
         if (outcome instanceof Outcome.Found found && found.taskArn() == null) {
             return afterNotFound(found.action(), in);
@@ -232,7 +231,12 @@ public final class Planner {
         return FollowUp.NONE;
     }
 
-    /** Base task definition if it already runs the image and the overrides fit, else the migrate revision. */
+    /**
+     * The base task definition if it already runs the image and the environment has no variables, else the
+     * migrate revision with the variables and secrets (as references) registered in it: RunTask then carries only
+     * the command (when it fits into the overrides), so the intent alone says what the request is. The intent
+     * records the secrets' names and the placement before RunTask.
+     */
     private static FollowUp afterPrepared(Outcome.Prepared prepared, Inputs in) {
         Action.Prepare action = prepared.action();
         EnvironmentSpec spec = action.spec();
@@ -246,23 +250,27 @@ public final class Planner {
                                     .collect(Collectors.joining(", ")) + ")",
                             "fix container in the plan", null))));
         }
-        boolean fit = Overrides.fit(spec.container(), spec.command(), prepared.variables());
-        String overrides = fit ? Overrides.IN_CONTAINER_OVERRIDES : Overrides.IN_TASK_DEFINITION;
-        if (fit && prepared.image().image().equals(container.image())) {
-            return launch(spec, Launches.record(spec, action.version(), action.launchId(), Phase.Launching,
-                    base.arn(), prepared.image(), overrides, in.now()), prepared.variables());
-        }
+        Beanstalk.Configuration configuration = prepared.configuration();
+        boolean commandFits = Launches.commandInOverrides(spec.container(), spec.command());
+        boolean baked = !configuration.isEmpty() || !commandFits;
+        String overrides = baked ? Overrides.IN_TASK_DEFINITION : Overrides.IN_CONTAINER_OVERRIDES;
         MigrationRecord intent = Launches.record(spec, action.version(), action.launchId(), Phase.Launching, null,
-                prepared.image(), overrides, in.now());
+                prepared.image(), overrides, in.now())
+                .withSecrets(configuration.secrets().keySet().stream().sorted().toList())
+                .withPlacement(Launches.placement(spec));
+        if (!baked && prepared.image().image().equals(container.image())) {
+            return launch(spec, intent.withTaskDefinition(base.arn()));
+        }
         return new FollowUp(List.of(), List.of(new Action.RegisterRevision(spec, intent, base,
-                fit ? null : prepared.variables(), fit ? null : spec.command(), fit ? prepared.variables() : null)),
-                List.of());
+                configuration.variables().isEmpty() ? null : configuration.variables(),
+                configuration.secrets().isEmpty() ? null : configuration.secrets(),
+                commandFits ? null : spec.command())), List.of());
     }
 
-    /** The intent goes into the ledger, then RunTask. */
-    private static FollowUp launch(EnvironmentSpec spec, MigrationRecord intent, Map<String, String> variables) {
+    /** The intent goes into the ledger, then RunTask, whose request the intent alone makes. */
+    private static FollowUp launch(EnvironmentSpec spec, MigrationRecord intent) {
         return new FollowUp(List.of(new Recorded(spec.name(), intent)), List.of(new Action.Launch(spec, intent,
-                Launches.taskLaunch(spec, intent, variables))), List.of());
+                Launches.taskLaunch(spec.name(), spec, intent, null))), List.of());
     }
 
     /** An intent whose task ListTasks does not know: RunTask again while the client token holds, else lost. */
@@ -273,8 +281,8 @@ public final class Planner {
             return new FollowUp(List.of(new Recorded(find.environment(),
                     intent.finished(Phase.Failed, in.now(), null, Reasons.LAUNCH_LOST, null))), List.of(), List.of());
         }
-        return new FollowUp(List.of(), List.of(new Action.Relaunch(spec, intent,
-                Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides()))), List.of());
+        return new FollowUp(List.of(), List.of(new Action.Relaunch(spec, intent, intent.placement() == null
+                && Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides()))), List.of());
     }
 
     /** Each watched task: still running, past its timeout (stop it) or finished (record it, tail a failure). */
@@ -308,7 +316,8 @@ public final class Planner {
         EnvironmentSpec spec = in.spec(environment);
         EnvironmentStatus status = in.ledger().environment(environment);
         String application = spec != null ? spec.application() : status == null ? null : status.application();
-        return List.of(new Action.TailLog(environment, application, finished));
+        // The values of secrets reach the container without passing the operator, so they cannot be masked.
+        return List.of(new Action.TailLog(environment, application, finished, finished.secrets() != null));
     }
 
     /** Whether the launches left in a batch wait for the next cycle after this outcome. */

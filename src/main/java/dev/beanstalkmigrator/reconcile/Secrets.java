@@ -32,4 +32,17 @@ public final class Secrets {
     public static List<String> redact(List<String> lines, Collection<String> values) {
         return lines.stream().map(line -> redact(line, values)).toList();
     }
+
+    /**
+     * What stands in for the log tail of a migration whose container had secret variables: their values never pass
+     * the operator, so it cannot mask them, and copies no line of the log.
+     *
+     * @param group the CloudWatch Logs group, or null if the container does not log with awslogs
+     */
+    public static String withheld(List<String> secretNames, String group, String stream) {
+        return "log tail withheld: the container had secret variables (" + String.join(", ", secretNames)
+                + ") whose values the operator cannot mask; read the log in "
+                + (group == null || stream == null ? "the container's log driver"
+                : "CloudWatch Logs group " + group + ", stream " + stream);
+    }
 }

@@ -17,6 +17,8 @@ final class BeanstalkService {
     static final String DEFAULT_PLATFORM =
             "arn:aws:elasticbeanstalk:us-east-1::platform/Docker running on 64bit Amazon Linux 2023/4.3.1";
     static final String DEFAULT_STACK = "64bit Amazon Linux 2023 v4.3.1 running Docker";
+    /** Environment variables whose values are Secrets Manager secrets or SSM parameters, given by ARN. */
+    static final String SECRETS_NAMESPACE = "aws:elasticbeanstalk:application:environmentsecrets";
 
     private static final class App {
         final String name;
@@ -37,6 +39,8 @@ final class BeanstalkService {
         String app;
         String versionLabel;
         Map<String, String> variables = new LinkedHashMap<>();
+        /** Namespace aws:elasticbeanstalk:application:environmentsecrets: variable name to secret or parameter ARN. */
+        Map<String, String> secrets = new LinkedHashMap<>();
         Instant created;
         Instant updated;
         String platformArn;
@@ -104,6 +108,16 @@ final class BeanstalkService {
             e.variables.remove(name);
         } else {
             e.variables.put(name, value);
+        }
+    }
+
+    /** Sets (or, with a null ARN, removes) an environment secret: the ARN only, as Elastic Beanstalk keeps it. */
+    synchronized void setSecret(String envName, String name, String arn) {
+        Env e = env(envName);
+        if (arn == null) {
+            e.secrets.remove(name);
+        } else {
+            e.secrets.put(name, arn);
         }
     }
 
@@ -340,6 +354,9 @@ final class BeanstalkService {
         for (Map.Entry<String, String> v : e.variables.entrySet()) {
             option(x, null, "aws:elasticbeanstalk:application:environment", v.getKey(), v.getValue());
         }
+        for (Map.Entry<String, String> v : e.secrets.entrySet()) {
+            option(x, null, SECRETS_NAMESPACE, v.getKey(), v.getValue());
+        }
         option(x, null, "aws:elasticbeanstalk:command", "DeploymentPolicy", "Rolling");
         option(x, "AWSEBLoadBalancer", "aws:elb:loadbalancer", "CrossZone", "true");
         x.end();
@@ -386,6 +403,9 @@ final class BeanstalkService {
             if ("aws:elasticbeanstalk:application:environment".equals(ns)) {
                 e.variables.put(p.get("OptionSettings.member." + i + ".OptionName"),
                         p.get("OptionSettings.member." + i + ".Value") == null ? "" : p.get("OptionSettings.member." + i + ".Value"));
+            } else if (SECRETS_NAMESPACE.equals(ns) && p.get("OptionSettings.member." + i + ".Value") != null) {
+                e.secrets.put(p.get("OptionSettings.member." + i + ".OptionName"),
+                        p.get("OptionSettings.member." + i + ".Value"));
             }
         }
         e.pendingVersion = label == null ? e.versionLabel : label;

@@ -123,7 +123,8 @@ final class EcsService {
         }
     }
 
-    private record TokenEntry(List<String> arns, Instant at) {}
+    /** A client token's first RunTask: its tasks, when, and its parameters (everything but the token). */
+    private record TokenEntry(List<String> arns, Instant at, JsonNode request) {}
 
     private final ObjectMapper json;
     private final String region;
@@ -138,6 +139,8 @@ final class EcsService {
     private volatile SandboxSeed.TaskBehaviours behaviours;
     private volatile Duration listTasksLag = Duration.ZERO;
     private volatile Duration describeTasksLag = Duration.ZERO;
+    /** What the task execution role would read from Secrets Manager and SSM Parameter Store, by ARN. */
+    private volatile Map<String, String> secretValues = Map.of();
     private TokenBucket rateLimit;
 
     EcsService(ObjectMapper json, String region, String account, LogsService logs, Supplier<Duration> retention,
@@ -158,6 +161,10 @@ final class EcsService {
 
     void setBehaviours(SandboxSeed.TaskBehaviours b) {
         this.behaviours = b;
+    }
+
+    void setSecretValues(Map<String, String> values) {
+        this.secretValues = Map.copyOf(values);
     }
 
     SandboxSeed.TaskBehaviours behaviours() {
@@ -510,9 +517,20 @@ final class EcsService {
         }
         Cluster cluster = cluster(in);
         purge(now);
+        ObjectNode request = in.deepCopy();
+        request.remove("clientToken");
+        request.put("count", count);
+        // Tokens are scoped to the cluster: the same token on another cluster is another request.
+        String tokenKey = cluster.arn() + "\n" + clientToken;
         if (clientToken != null) {
-            TokenEntry seen = clientTokens.get(clientToken);
+            TokenEntry seen = clientTokens.get(tokenKey);
             if (seen != null && seen.at().isAfter(now.minus(Duration.ofHours(24)))) {
+                if (!seen.request().equals(request)) {
+                    throw new ServiceError(400, "ConflictException", "The clientToken '" + clientToken
+                            + "' is already in use with a different RunTask request. The resourceIds are the existing"
+                            + " task ARNs which are already associated with the clientToken.", Map.of(),
+                            Map.of("resourceIds", seen.arns()));
+                }
                 ObjectNode out = json.createObjectNode();
                 ArrayNode list = out.putArray("tasks");
                 for (String arn : seen.arns()) {
@@ -615,23 +633,27 @@ final class EcsService {
             t.pending = b.pending;
             t.duration = b.duration;
             t.exitCode = b.exitCode;
-            t.pullError = b.pullError;
-            writeLogs(t, containerDefs, b.logLines);
+            Map<String, Map<String, String>> environments = new LinkedHashMap<>();
+            String secretsError = containerEnvironments(containerDefs, containerOverrides, environments);
+            t.pullError = secretsError != null ? secretsError : b.pullError;
+            writeLogs(t, containerDefs, b.logLines, environments);
             tasks.put(t.arn, t);
             arns.add(t.arn);
             list.add(taskNode(t, now, false));
-            RunRecord run = record(t, clientToken, tagMap, containerOverrides, now);
+            RunRecord run = record(t, clientToken, tagMap, containerOverrides, now, secretsError != null ? Map.of()
+                    : environments);
             runs.add(run);
             r.tasksStarted.add(run);
         }
         if (clientToken != null) {
-            clientTokens.put(clientToken, new TokenEntry(List.copyOf(arns), now));
+            clientTokens.put(tokenKey, new TokenEntry(List.copyOf(arns), now, request));
         }
         out.putArray("failures");
         return out;
     }
 
-    private RunRecord record(Task t, String clientToken, Map<String, String> tags, JsonNode containerOverrides, Instant now) {
+    private RunRecord record(Task t, String clientToken, Map<String, String> tags, JsonNode containerOverrides, Instant now,
+            Map<String, Map<String, String>> environments) {
         JsonNode first = containerOverrides != null && containerOverrides.size() > 0 ? containerOverrides.get(0) : null;
         String name = first != null ? first.path("name").asText() : t.containers.get(0).name();
         String image = t.containers.stream().filter(c -> c.name().equals(name)).map(ContainerRun::image).findFirst()
@@ -649,7 +671,8 @@ final class EcsService {
             first.path("environment").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
         }
         return new RunRecord(t.arn, t.cluster.name(), t.def.arn, t.startedBy, clientToken, Map.copyOf(tags), name, command,
-                java.util.Collections.unmodifiableMap(env), image, now);
+                java.util.Collections.unmodifiableMap(env), image, now,
+                java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environments.getOrDefault(name, Map.of()))));
     }
 
     private record Behaviour(Duration pending, Duration duration, int exitCode, String pullError, List<String> logLines) {}
@@ -679,7 +702,69 @@ final class EcsService {
         return new Behaviour(pending, duration, exit, pull, lines);
     }
 
-    private void writeLogs(Task t, Map<String, JsonNode> containerDefs, List<String> lines) {
+    /**
+     * Each container's environment as its process sees it: the definition's {@code environment}, then its
+     * {@code secrets} resolved from the seeded values, then the RunTask override's {@code environment}.
+     *
+     * @return ECS's reason when a secret cannot be read (the task then fails to start), else null
+     */
+    private String containerEnvironments(Map<String, JsonNode> containerDefs, JsonNode containerOverrides,
+            Map<String, Map<String, String>> environments) {
+        Map<String, String> values = secretValues;
+        String error = null;
+        for (JsonNode c : containerDefs.values()) {
+            Map<String, String> env = new LinkedHashMap<>();
+            c.path("environment").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+            for (JsonNode secret : c.path("secrets")) {
+                String from = secret.path("valueFrom").asText();
+                String value = values.get(from);
+                if (value == null && error == null) {
+                    error = secretsError(from);
+                }
+                if (value != null) {
+                    env.put(secret.path("name").asText(), value);
+                }
+            }
+            if (containerOverrides != null) {
+                for (JsonNode co : containerOverrides) {
+                    if (c.path("name").asText().equals(co.path("name").asText())) {
+                        co.path("environment").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+                    }
+                }
+            }
+            environments.put(c.path("name").asText(), env);
+        }
+        return error;
+    }
+
+    /** How ECS words a secret the task execution role cannot read (here: one the seed does not hold). */
+    private static String secretsError(String valueFrom) {
+        String prefix = "ResourceInitializationError: unable to pull secrets or registry auth: execution resource"
+                + " retrieval failed: ";
+        if (valueFrom.contains(":ssm:") || !valueFrom.startsWith("arn:")) {
+            String name = valueFrom.contains(":parameter") ? valueFrom.substring(valueFrom.indexOf(":parameter")
+                    + ":parameter".length()) : valueFrom;
+            return prefix + "unable to retrieve secrets from ssm: service call has been retried 1 time(s): invalid"
+                    + " ssm parameters: " + name;
+        }
+        return prefix + "unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch"
+                + " secret " + valueFrom + " from secrets manager: ResourceNotFoundException: Secrets Manager can't"
+                + " find the specified secret.";
+    }
+
+    /** {@code ${NAME}} in a log line is the value of NAME in the container's environment, as a shell would print it. */
+    static String expand(String line, Map<String, String> environment) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}").matcher(line);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(environment.getOrDefault(m.group(1), "")));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private void writeLogs(Task t, Map<String, JsonNode> containerDefs, List<String> lines,
+            Map<String, Map<String, String>> environments) {
         for (JsonNode c : containerDefs.values()) {
             JsonNode lc = c.path("logConfiguration");
             if (!"awslogs".equals(lc.path("logDriver").asText())) {
@@ -692,7 +777,9 @@ final class EcsService {
             }
             String stream = prefix + "/" + c.path("name").asText() + "/" + t.id;
             long visible = t.pullError == null ? t.runAt().toEpochMilli() : Long.MAX_VALUE;
-            t.streams.add(logs.addStream(group, stream, lines, t.runAt().toEpochMilli(), visible));
+            Map<String, String> env = environments.getOrDefault(c.path("name").asText(), Map.of());
+            t.streams.add(logs.addStream(group, stream, lines.stream().map(l -> expand(l, env)).toList(),
+                    t.runAt().toEpochMilli(), visible));
         }
     }
 
@@ -982,6 +1069,7 @@ final class EcsService {
 
     static SandboxResponse error(ObjectMapper json, ServiceError e) {
         ObjectNode n = json.createObjectNode().put("__type", e.code).put("message", e.getMessage());
+        e.lists.forEach((name, values) -> values.forEach(n.putArray(name)::add));
         try {
             return SandboxResponse.of(e.status, json.writeValueAsBytes(n), JSON_11).header("x-amzn-ErrorType", e.code);
         } catch (JsonProcessingException x) {

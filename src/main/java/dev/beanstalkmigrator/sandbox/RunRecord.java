@@ -11,7 +11,22 @@ import java.util.Map;
  * @param command       that container's override command, or null when not overridden
  * @param environment   that container's override environment (name to value), empty when none
  * @param image         the effective image of that container
+ * @param containerEnvironment that container's environment as its process sees it: the definition's variables, its
+ *                      secrets resolved, then the override's variables (empty when a secret could not be read)
  */
 public record RunRecord(String taskArn, String cluster, String taskDefinitionArn, String startedBy, String clientToken,
         Map<String, String> tags, String containerName, List<String> command, Map<String, String> environment,
-        String image, Instant time) {}
+        String image, Instant time, Map<String, String> containerEnvironment) {
+
+    public RunRecord {
+        containerEnvironment = containerEnvironment == null ? Map.of() : containerEnvironment;
+    }
+
+    /** A run whose container environment is not known. */
+    public RunRecord(String taskArn, String cluster, String taskDefinitionArn, String startedBy, String clientToken,
+            Map<String, String> tags, String containerName, List<String> command, Map<String, String> environment,
+            String image, Instant time) {
+        this(taskArn, cluster, taskDefinitionArn, startedBy, clientToken, tags, containerName, command, environment,
+                image, time, null);
+    }
+}

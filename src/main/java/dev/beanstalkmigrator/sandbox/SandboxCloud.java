@@ -100,6 +100,8 @@ public final class SandboxCloud implements AutoCloseable {
         this.beanstalk = new BeanstalkService(seed.region(), seed.account(), () -> environmentUpdateDuration);
         this.logs = new LogsService(json, seed.region(), seed.account());
         this.ecs = new EcsService(json, seed.region(), seed.account(), logs, () -> stoppedTaskRetention, seed.tasks());
+        this.ecs.setSecretValues(seed.secretValues());
+        this.secretValues.putAll(seed.secretValues());
         this.faults = new Faults(options.faultRandomSeed());
         this.control = new SandboxControl(this, json);
         this.planBucket = options.planBucket() != null ? options.planBucket()
@@ -136,6 +138,8 @@ public final class SandboxCloud implements AutoCloseable {
     }
 
     /** Starts a sandbox with the seed file of the options (none = empty world). */
+    private final Map<String, String> secretValues = new java.util.LinkedHashMap<>();
+
     public static SandboxCloud start(SandboxOptions options) {
         return start(options, options.seed() == null ? SandboxSeed.empty() : SandboxSeed.read(options.seed()));
     }
@@ -450,6 +454,24 @@ public final class SandboxCloud implements AutoCloseable {
         beanstalk.setVariable(environment, name, value);
     }
 
+    /**
+     * Sets (or with null removes) an environment secret: the variable {@code name} of the environment comes from the
+     * secret or parameter {@code arn} (namespace {@code aws:elasticbeanstalk:application:environmentsecrets}).
+     */
+    public void setEnvironmentSecret(String environment, String name, String arn) {
+        beanstalk.setSecret(environment, name, arn);
+    }
+
+    /** Sets (or with null removes) the value a task's execution role reads from the secret or parameter {@code arn}. */
+    public synchronized void setSecretValue(String arn, String value) {
+        if (value == null) {
+            secretValues.remove(arn);
+        } else {
+            secretValues.put(arn, value);
+        }
+        ecs.setSecretValues(secretValues);
+    }
+
     /** Terminates an environment (Status Terminated). */
     public void terminateEnvironment(String environment) {
         beanstalk.terminate(environment);
@@ -542,6 +564,7 @@ public final class SandboxCloud implements AutoCloseable {
             for (SandboxSeed.Environment e : app.environments()) {
                 beanstalk.createEnvironment(app.name(), e.name(), e.version(), e.variables(), e.platformArn(),
                         e.solutionStack(), base.minus(Duration.ofDays(30)));
+                e.secrets().forEach((name, arn) -> beanstalk.setSecret(e.name(), name, arn));
             }
         }
         seed.clusters().forEach(ecs::createCluster);

@@ -31,6 +31,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * DELETE /_sandbox/run-task-rate-limit             no limit
  * POST   /_sandbox/application-versions            {"application":"acme","label":"v44","bucket":"acme-bundles","key":"acme/v44.zip"}
  * PUT    /_sandbox/environments/{name}/version     {"version":"v42"}  deployed at once, Ready
+ * PUT    /_sandbox/environments/{name}/variables/{var}  {"value":"..."} (null removes it)
+ * PUT    /_sandbox/environments/{name}/secrets/{var}    {"arn":"arn:aws:secretsmanager:..."} (null removes it)
  * GET    /_sandbox/environments/{name}             {"name","version","status"}
  * POST   /_sandbox/tasks/expire                    {"task":"arn:aws:ecs:..."}  as if ECS forgot it
  * GET    /_sandbox/task-behaviours                 the current default and rules
@@ -154,6 +156,14 @@ final class SandboxControl {
             case "PUT environments", "POST environments" -> {
                 if (seg.length == 3 && seg[2].equals("version")) {
                     cloud.setDeployedVersion(seg[1], text(in, "version"));
+                    return done();
+                }
+                if (seg.length == 4 && seg[2].equals("variables")) {
+                    cloud.setEnvironmentVariable(seg[1], seg[3], in.path("value").asText(null));
+                    return done();
+                }
+                if (seg.length == 4 && seg[2].equals("secrets")) {
+                    cloud.setEnvironmentSecret(seg[1], seg[3], in.path("arn").asText(null));
                     return done();
                 }
             }

@@ -38,7 +38,12 @@ public record SandboxSeed(
         TaskBehaviours tasks,
         Duration environmentUpdateDuration,
         Duration stoppedTaskRetention,
-        PlanLocation plan) {
+        PlanLocation plan,
+        Map<String, String> secretValues) {
+
+    /** What Elastic Beanstalk accepts as the value of an environment secret: an ARN of either store. */
+    static final java.util.regex.Pattern SECRET_ARN = java.util.regex.Pattern.compile(
+            "arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\\d{12}:secret:.+|ssm:[a-z0-9-]+:\\d{12}:parameter/.+)");
 
     /** What {@code duration: never} stands for: a task that runs until it is stopped. */
     public static final Duration NEVER = Duration.ofDays(3650);
@@ -54,11 +59,20 @@ public record SandboxSeed(
         environmentUpdateDuration = environmentUpdateDuration == null ? Duration.ofSeconds(2) : environmentUpdateDuration;
         stoppedTaskRetention = stoppedTaskRetention == null ? Duration.ofHours(1) : stoppedTaskRetention;
         plan = plan == null ? new PlanLocation(null, null) : plan;
+        secretValues = secretValues == null ? Map.of() : new LinkedHashMap<>(secretValues);
+    }
+
+    /** A seed without secret values. */
+    public SandboxSeed(String region, String account, List<String> buckets, List<Application> applications,
+            List<String> clusters, List<TaskDefinition> taskDefinitions, TaskBehaviours tasks,
+            Duration environmentUpdateDuration, Duration stoppedTaskRetention, PlanLocation plan) {
+        this(region, account, buckets, applications, clusters, taskDefinitions, tasks, environmentUpdateDuration,
+                stoppedTaskRetention, plan, null);
     }
 
     /** An empty world in us-east-1, account 000000000000. */
     public static SandboxSeed empty() {
-        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null);
+        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** An Elastic Beanstalk application with its versions (oldest first) and environments. */
@@ -80,11 +94,22 @@ public record SandboxSeed(
         }
     }
 
-    /** An environment running {@code version}, with its environment properties. */
+    /**
+     * An environment running {@code version}, with its environment properties and its secrets (variable name to the
+     * ARN of a Secrets Manager secret or SSM parameter: namespace
+     * {@code aws:elasticbeanstalk:application:environmentsecrets}).
+     */
     public record Environment(String name, String version, Map<String, String> variables, String platformArn,
-            String solutionStack) {
+            String solutionStack, Map<String, String> secrets) {
         public Environment {
             variables = variables == null ? Map.of() : new LinkedHashMap<>(variables);
+            secrets = secrets == null ? Map.of() : new LinkedHashMap<>(secrets);
+        }
+
+        /** An environment without secrets. */
+        public Environment(String name, String version, Map<String, String> variables, String platformArn,
+                String solutionStack) {
+            this(name, version, variables, platformArn, solutionStack, null);
         }
     }
 
@@ -257,6 +282,9 @@ public record SandboxSeed(
                 require(envs.add(e.name()), p + "duplicate environment " + e.name());
                 require(e.version() == null || labels.contains(e.version()),
                         p + "environment " + e.name() + " runs unknown version " + e.version());
+                e.secrets().forEach((name, arn) -> require(arn != null && SECRET_ARN.matcher(arn).matches(),
+                        p + "secret " + name + " of environment " + e.name() + " must be the ARN of a Secrets Manager"
+                                + " secret or an SSM parameter, not " + arn));
             }
         }
         Set<String> families = new HashSet<>();

@@ -117,7 +117,7 @@ class AdaptersOnSandboxIT {
         List<Beanstalk.Environment> environments = aws.beanstalk.environments("shop");
         Map<String, Beanstalk.Environment> byName = environments.stream()
                 .collect(Collectors.toMap(Beanstalk.Environment::name, Function.identity()));
-        assertEquals(16, environments.size(), () -> "environments: " + byName.keySet());
+        assertEquals(17, environments.size(), () -> "environments: " + byName.keySet());
         Beanstalk.Environment e2e = byName.get("shop-e2e");
         assertEquals("shop", e2e.application());
         assertEquals("v1", e2e.versionLabel());
@@ -139,6 +139,14 @@ class AdaptersOnSandboxIT {
         Map<String, String> variables = aws.beanstalk.environmentVariables("shop", "shop-e2e");
         assertEquals(Map.of("DATABASE_URL", "postgres://shop:shop-e2e-pw@db.internal:5432/shop",
                 "DJANGO_SETTINGS_MODULE", "shop.settings"), variables);
+        assertEquals(Map.of(), aws.beanstalk.configuration("shop", "shop-e2e").secrets());
+        // Secrets in the same call: their ARNs, never their values.
+        long reads = cloud.calls("elasticbeanstalk:DescribeConfigurationSettings");
+        Beanstalk.Configuration secrets = aws.beanstalk.configuration("shop", "shop-secrets");
+        assertEquals(Map.of("DJANGO_SETTINGS_MODULE", "shop.settings"), secrets.variables());
+        assertEquals(Map.of("DATABASE_URL", "arn:aws:secretsmanager:us-east-1:000000000000:secret:shop/database-url-Ab12Cd",
+                "STRIPE_KEY", "arn:aws:ssm:us-east-1:000000000000:parameter/shop/stripe-key"), secrets.secrets());
+        assertEquals(reads + 1, cloud.calls("elasticbeanstalk:DescribeConfigurationSettings"), "one call for both");
 
         aws.beanstalk.deploy("shop-e2e", "v2");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
@@ -175,7 +183,7 @@ class AdaptersOnSandboxIT {
         ContainerService.TaskDefinition base = aws.ecs.describeTaskDefinition("shop-app");
         cloud.resetCalls();
 
-        String v2 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null);
+        String v2 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null, null);
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app-migrate:1", v2);
         assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition"));
         ContainerService.TaskDefinition migrate = aws.ecs.describeTaskDefinition(v2);
@@ -184,24 +192,74 @@ class AdaptersOnSandboxIT {
         assertEquals(base.container("app").logs(), migrate.container("app").logs(), "logs where the app logs");
 
         // Same image again: the identical active revision is reused, by this adapter ...
-        assertEquals(v2, aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null));
+        assertEquals(v2, aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v2", null, null, null));
         // ... and by a fresh one that knows nothing of it (a restarted operator).
         AwsContainerService restarted = new AwsContainerService(aws.ecsClient, aws.retrying);
         assertEquals(v2, restarted.migrateRevision(restarted.describeTaskDefinition("shop-app"), "app",
-                IMAGE_REPO + "v2", null, null));
+                IMAGE_REPO + "v2", null, null, null));
         assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition"), "the identical revision is reused");
 
-        String v3 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", null, null);
+        String v3 = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", null, null, null);
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app-migrate:2", v3);
         assertEquals(2, cloud.calls("ecs:RegisterTaskDefinition"));
 
         // Variables and command baked in (too big for overrides) make a different revision, reused in turn.
         Map<String, String> environment = Map.of("DATABASE_URL", "postgres://x", "B", "2");
         List<String> command = List.of("python", "manage.py", "migrate");
-        String baked = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, command);
+        String baked = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, null, command);
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app-migrate:3", baked);
-        assertEquals(baked, restarted.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, command));
+        assertEquals(baked, restarted.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, null, command));
         assertEquals(3, cloud.calls("ecs:RegisterTaskDefinition"));
+    }
+
+    @Test
+    void migrateRevisionsWithVariablesAndSecretsAreLookedUpOncePerBurstAndComparedWithTheirSecrets() {
+        ContainerService.TaskDefinition base = aws.ecs.describeTaskDefinition("shop-app");
+        AwsContainerService fresh = new AwsContainerService(aws.ecsClient, aws.retrying);
+        Map<String, String> variables = Map.of("DJANGO_SETTINGS_MODULE", "shop.settings", "REGION", "eu");
+        Map<String, String> secrets = Map.of("DATABASE_URL",
+                "arn:aws:secretsmanager:us-east-1:000000000000:secret:shop/database-url-Ab12Cd");
+        cloud.resetCalls();
+
+        // A burst of twenty environments with the same variables: one lookup, one registration.
+        String plain = null;
+        for (int i = 0; i < 20; i++) {
+            plain = fresh.migrateRevision(base, "app", IMAGE_REPO + "v9", variables, null, null);
+        }
+        assertEquals(1, cloud.calls("ecs:ListTaskDefinitions"));
+        assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition"));
+
+        // The same variables with a secret are another revision; the comparison sees the secrets.
+        String withSecrets = fresh.migrateRevision(base, "app", IMAGE_REPO + "v9", variables, secrets, null);
+        assertNotEquals(plain, withSecrets);
+        assertEquals(2, cloud.calls("ecs:RegisterTaskDefinition"));
+        var registered = aws.ecsClient.describeTaskDefinition(b -> b.taskDefinition(withSecrets)).taskDefinition()
+                .containerDefinitions().stream().filter(c -> c.name().equals("app")).findFirst().orElseThrow();
+        assertEquals(List.of(software.amazon.awssdk.services.ecs.model.Secret.builder().name("DATABASE_URL")
+                .valueFrom(secrets.get("DATABASE_URL")).build()), registered.secrets(), "a reference, not a value");
+
+        // A restarted operator finds each by comparing, secrets included, and registers nothing.
+        AwsContainerService restarted = new AwsContainerService(aws.ecsClient, aws.retrying);
+        assertEquals(plain, restarted.migrateRevision(base, "app", IMAGE_REPO + "v9", variables, null, null));
+        assertEquals(withSecrets, restarted.migrateRevision(base, "app", IMAGE_REPO + "v9", variables, secrets,
+                null));
+        assertEquals(2, cloud.calls("ecs:RegisterTaskDefinition"));
+    }
+
+    @Test
+    void aReplayThatDiffersIsAnsweredWithTheClientTokensTask() {
+        ContainerService.TaskLaunch first = new ContainerService.TaskLaunch("shop-cluster", "shop-app", "app",
+                List.of("migrate"), null, "FARGATE", null, NETWORK, "bm-conflict-1", "conflict-1", Map.of());
+        ContainerService.LaunchResult started = aws.ecs.runTask(first);
+        assertNull(started.conflict());
+        ContainerService.TaskLaunch edited = new ContainerService.TaskLaunch("shop-cluster", "shop-app", "app",
+                List.of("migrate"), Map.of("A", "edited"), "FARGATE", null, NETWORK, "bm-conflict-1", "conflict-1",
+                Map.of());
+        ContainerService.LaunchResult replayed = aws.ecs.runTask(edited);
+        assertEquals(started.taskArn(), replayed.taskArn());
+        assertNotNull(replayed.conflict());
+        assertTrue(replayed.conflict().contains("already in use"), replayed.conflict());
+        assertEquals(1, cloud.runs().stream().filter(r -> "conflict-1".equals(r.clientToken())).count());
     }
 
     // --- ECS: tasks -----------------------------------------------------------------------------------------

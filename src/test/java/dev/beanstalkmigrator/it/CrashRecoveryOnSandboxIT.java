@@ -248,6 +248,67 @@ class CrashRecoveryOnSandboxIT {
         assertTrue(cloud.calls("ecs:DescribeTasks") >= 2, "described again after a MISSING");
     }
 
+    @Test
+    void aVariableEditedBetweenTheIntentAndItsAdoptionReplaysTheVeryRequest() {
+        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop";
+        MigrationRecord intent = crashAt(Crashes.Instant.TASK_STARTED);
+        RunRecord started = exactlyOneRun();
+        assertEquals(original, started.containerEnvironment().get("DATABASE_URL"));
+        assertNotNull(intent.placement(), "the intent says how RunTask places the task");
+        // Someone edits the environment, and ListTasks does not show the task yet: the adoption replays RunTask.
+        cloud.setListTasksLag(Duration.ofHours(1));
+        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop");
+        long runTaskCalls = cloud.calls("ecs:RunTask");
+        long settingsReads = cloud.calls("elasticbeanstalk:DescribeConfigurationSettings");
+
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        MigrationRecord done = cycleUntilFinished(operator(aws, Clock.systemUTC(), aws.objects, aws.ecs));
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(started, exactlyOneRun(), "the task of the first call, no other");
+        assertEquals(started.taskArn(), done.taskArn());
+        assertEquals(intent.launchId(), done.launchId());
+        assertEquals(runTaskCalls + 1, cloud.calls("ecs:RunTask"), "replayed once");
+        assertEquals(runTaskCalls + 1, cloud.calls("ecs:RunTask:200"), "the same request: no ConflictException");
+        assertEquals(settingsReads, cloud.calls("elasticbeanstalk:DescribeConfigurationSettings"),
+                "the replay reads nothing from Elastic Beanstalk");
+    }
+
+    @Test
+    void anIntentOfThePreviousVersionWhoseVariablesChangedIsAdoptedFromTheConflict() {
+        // The previous version recorded no placement and sent the variables as RunTask overrides.
+        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop";
+        MigrationRecord intent = crashAt(Crashes.Instant.INTENT_RECORDED);
+        MigrationRecord legacy = new MigrationRecord(intent.version(), intent.rerun(), intent.phase(),
+                intent.launchId(), intent.cluster(), intent.container(), null, intent.image(), intent.imageSource(),
+                intent.taskDefinitionArn(), "container-overrides", intent.command(), intent.createdAt(), null, null,
+                null, null, null, null);
+        MigrationStatus status = ledger();
+        cloud.putObject(BUCKET, "plan.status.yaml", LedgerCodec.write(status.withEnvironments(
+                status.environments().stream().map(e -> e.name().equals(ENVIRONMENT)
+                        ? e.withHistory(List.of(legacy)) : e).toList())));
+        try (SandboxAdapters previous = new SandboxAdapters(cloud.endpoint())) {
+            previous.ecs.runTask(new ContainerService.TaskLaunch(legacy.cluster(), legacy.taskDefinitionArn(),
+                    legacy.container(), legacy.command(), java.util.Map.of("DATABASE_URL", original,
+                    "DJANGO_SETTINGS_MODULE", "shop.settings"), "FARGATE", null,
+                    new dev.beanstalkmigrator.model.NetworkSpec(List.of("subnet-1"), List.of(), false),
+                    "bm-" + legacy.launchId(), legacy.launchId(), java.util.Map.of(
+                    "beanstalk-migrator:environment", ENVIRONMENT, "beanstalk-migrator:version", VERSION,
+                    "beanstalk-migrator:launch-id", legacy.launchId())));
+        }
+        RunRecord started = exactlyOneRun();
+        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop");
+        cloud.setListTasksLag(Duration.ofHours(1));
+
+        SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());
+        MigrationRecord done = cycleUntilFinished(operator(aws, Clock.systemUTC(), aws.objects, aws.ecs));
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals(started, exactlyOneRun(), "the first call's task, adopted from ECS's answer");
+        assertEquals(started.taskArn(), done.taskArn());
+        assertEquals(1, cloud.calls("ecs:RunTask:400"), "the replay differed: ConflictException");
+    }
+
     // --- the operator, by hand ------------------------------------------------------------------------------
 
     /**

@@ -102,7 +102,12 @@ class OperatorIT {
         assertEquals("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v2", run.image(),
                 "the image of the version's Dockerrun.aws.json");
         assertTrue(run.taskDefinitionArn().contains("task-definition/shop-app-migrate:"), run.taskDefinitionArn());
-        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop", run.environment().get("DATABASE_URL"));
+        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop",
+                run.containerEnvironment().get("DATABASE_URL"), "the variable, registered in the migrate revision");
+        assertTrue(run.environment().isEmpty(), "no variable in RunTask's overrides");
+        assertEquals("task-definition", record.overrides());
+        assertNotNull(record.placement(), "placed as RunTask was asked");
+        assertEquals("FARGATE", record.placement().launchType());
         assertEquals(0, record.exitCode());
         assertEquals("source-bundle:Dockerrun.aws.json", record.imageSource());
 
@@ -242,7 +247,9 @@ class OperatorIT {
         assertEquals("task-definition", record.overrides());
         RunRecord run = runs("shop-big").get(0);
         assertTrue(run.environment().isEmpty(), "no environment in the overrides");
-        assertNull(run.command());
+        assertEquals(9000, run.containerEnvironment().get("CERTIFICATE_BUNDLE").length(), "it is in the revision");
+        assertEquals(List.of("python", "manage.py", "migrate", "--noinput"), run.command(),
+                "the command alone fits into the overrides");
         assertFalse(SandboxResource.ledger().contains("xxxxxxxx"), "values never reach the ledger");
     }
 
@@ -254,7 +261,7 @@ class OperatorIT {
         MigrationRecord record = awaitPhase("shop-canary", "v-leaky", Phase.Failed);
         assertEquals(2, record.exitCode());
 
-        assertEquals(canary, runs("shop-canary").get(0).environment().get("DB_PASSWORD"), "it reaches ECS");
+        assertEquals(canary, runs("shop-canary").get(0).containerEnvironment().get("DB_PASSWORD"), "it reaches ECS");
         assertTrue(record.logTail().contains("connecting with password ***"), record.logTail().toString());
 
         String ledger = SandboxResource.ledger();
@@ -271,6 +278,53 @@ class OperatorIT {
         assertFalse(log.isEmpty(), "the log capture works");
         assertTrue(log.stream().anyMatch(l -> l.contains("shop-canary")), "the operator logged about it");
         assertTrue(log.stream().noneMatch(l -> l.contains(canary)), "log lines");
+    }
+
+    @Test
+    void secretsReachTheContainerAsEcsSecretsAndTheirValuesNothingElse() {
+        String databaseArn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:shop/database-url-Ab12Cd";
+        String stripeArn = "arn:aws:ssm:us-east-1:000000000000:parameter/shop/stripe-key";
+        String databaseCanary = "canary-secret-7c1e5a9f3b";
+        String stripeCanary = "sk_live_canary-0b8d2f6e4a";
+        SandboxResource.plan(Plans.plan("{name: shop-secrets, version: v2}"));
+        MigrationRecord record = awaitPhase("shop-secrets", "v2", Phase.Failed);
+        assertEquals(3, record.exitCode());
+        assertEquals(List.of("DATABASE_URL", "STRIPE_KEY"), record.secrets(), "names only");
+
+        RunRecord run = runs("shop-secrets").get(0);
+        assertTrue(run.containerEnvironment().get("DATABASE_URL").contains(databaseCanary), "the container sees it");
+        assertEquals(stripeCanary, run.containerEnvironment().get("STRIPE_KEY"));
+        assertTrue(run.environment().isEmpty(), "nothing in RunTask's overrides");
+        String stream = "ecs/app/" + run.taskArn().substring(run.taskArn().lastIndexOf('/') + 1);
+        assertTrue(cloud().logMessages("/ecs/shop-app", stream).contains("stripe key " + stripeCanary),
+                "the migration printed it");
+        software.amazon.awssdk.services.ecs.model.ContainerDefinition app;
+        try (dev.beanstalkmigrator.testing.SandboxClients aws = new dev.beanstalkmigrator.testing.SandboxClients(
+                cloud().endpoint(), false)) {
+            app = aws.ecs.describeTaskDefinition(b -> b.taskDefinition(record.taskDefinitionArn())).taskDefinition()
+                    .containerDefinitions().get(0);
+        }
+        assertEquals(java.util.Map.of("DATABASE_URL", databaseArn, "STRIPE_KEY", stripeArn), app.secrets().stream()
+                .collect(java.util.stream.Collectors.toMap(s -> s.name(), s -> s.valueFrom())), "references only");
+        assertTrue(app.environment().stream().noneMatch(v -> v.name().equals("DATABASE_URL")),
+                "a secret is not a plain variable too");
+
+        assertEquals(1, record.logTail().size());
+        assertTrue(record.logTail().get(0).startsWith("log tail withheld"), record.logTail().toString());
+        assertTrue(record.logTail().get(0).contains("DATABASE_URL, STRIPE_KEY"), record.logTail().toString());
+        assertTrue(record.logTail().get(0).contains("group /ecs/shop-app, stream " + stream),
+                record.logTail().toString());
+        List<String> canaries = List.of(databaseCanary, stripeCanary);
+        String ledger = SandboxResource.ledger();
+        canaries.forEach(canary -> assertFalse(ledger.contains(canary), "ledger"));
+        for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-secrets")) {
+            String body = given().get(path).then().statusCode(200).extract().asString();
+            assertTrue(body.contains("STRIPE_KEY"), path + " names the secrets");
+            canaries.forEach(canary -> assertFalse(body.contains(canary), path));
+        }
+        List<String> log = SandboxResource.operatorLog();
+        assertTrue(log.stream().anyMatch(l -> l.contains("shop-secrets")), "the operator logged about it");
+        canaries.forEach(canary -> assertTrue(log.stream().noneMatch(l -> l.contains(canary)), "log lines"));
     }
 
     @Test

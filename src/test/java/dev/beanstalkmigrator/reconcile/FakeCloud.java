@@ -29,6 +29,8 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
     final Map<String, Environment> environments = new LinkedHashMap<>();
     final Map<String, List<ApplicationVersion>> applicationVersions = new HashMap<>();
     final Map<String, Map<String, String>> variables = new HashMap<>();
+    /** Secret variables by environment: name to ARN (namespace ...:environmentsecrets). */
+    final Map<String, Map<String, String>> secrets = new HashMap<>();
     final Map<String, TaskDefinition> taskDefinitions = new LinkedHashMap<>();
     final Map<String, TaskState> tasks = new LinkedHashMap<>();
     final Map<String, TaskLaunch> launches = new LinkedHashMap<>();
@@ -118,9 +120,10 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
     }
 
     @Override
-    public Map<String, String> environmentVariables(String application, String environment) {
+    public Configuration configuration(String application, String environment) {
         call("elasticbeanstalk:DescribeConfigurationSettings");
-        return variables.getOrDefault(environment, Map.of());
+        return new Configuration(variables.getOrDefault(environment, Map.of()),
+                secrets.getOrDefault(environment, Map.of()));
     }
 
     @Override
@@ -154,7 +157,8 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
 
     @Override
     public String migrateRevision(TaskDefinition base, String container, String image,
-                                  Map<String, String> environment, List<String> command) {
+                                  Map<String, String> environment, Map<String, String> secrets,
+                                  List<String> command) {
         call("ecs:RegisterTaskDefinition");
         registered++;
         String arn = "arn:aws:ecs:us-east-1:000000000000:task-definition/" + base.family() + "-migrate:" + registered;

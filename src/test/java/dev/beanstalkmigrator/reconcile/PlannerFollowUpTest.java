@@ -9,6 +9,7 @@ import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.model.Reasons;
+import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ContainerService;
 import java.time.Duration;
@@ -50,9 +51,27 @@ class PlannerFollowUpTest {
                 PlannerTest.ledger(), PlannerTest.READY, Map.of(), now, true, false, logTails, () -> "new-id");
     }
 
+    static final Map<String, String> SECRETS = Map.of("STRIPE_KEY",
+            "arn:aws:secretsmanager:us-east-1:000000000000:secret:acme/stripe-AbCd12");
+
     static Outcome prepared(ContainerService.TaskDefinition base, ImageResolver.Resolved image,
                             Map<String, String> variables) {
-        return new Outcome.Prepared(new Action.Prepare(SPEC, "v42", "L1"), base, image, variables);
+        return prepared(SPEC, base, image, variables, Map.of());
+    }
+
+    static Outcome prepared(EnvironmentSpec spec, ContainerService.TaskDefinition base, ImageResolver.Resolved image,
+                            Map<String, String> variables, Map<String, String> secrets) {
+        return new Outcome.Prepared(new Action.Prepare(spec, "v42", "L1"), base, image,
+                new Beanstalk.Configuration(variables, secrets));
+    }
+
+    /** An intent of the version before placements were recorded, or of this one (with its placement). */
+    static MigrationRecord intent(boolean placed, String overrides) {
+        MigrationRecord r = PlannerTest.record("v42", "", Phase.Launching);
+        r = new MigrationRecord(r.version(), r.rerun(), r.phase(), r.launchId(), r.cluster(), r.container(), null,
+                r.image(), r.imageSource(), r.taskDefinitionArn(), overrides, r.command(), r.createdAt(), null, null,
+                null, null, null, null);
+        return placed ? r.withPlacement(Launches.placement(SPEC)) : r;
     }
 
     static Outcome described(MigrationRecord record, ContainerService.TaskState state) {
@@ -69,25 +88,50 @@ class PlannerFollowUpTest {
             null, null, T, T, null, List.of());
 
     static Stream<Arguments> followUps() {
-        MigrationRecord intent = PlannerTest.record("v42", "", Phase.Launching);
+        MigrationRecord intent = intent(true, Overrides.IN_TASK_DEFINITION);
         Outcome notFound = new Outcome.Found(new Action.FindTask(SPEC.name(), intent), null);
+        EnvironmentSpec hugeCommand = new EnvironmentSpec(SPEC.name(), SPEC.application(), SPEC.version(), false, "",
+                SPEC.cluster(), SPEC.taskDefinition(), SPEC.container(), List.of("x".repeat(Overrides.LIMIT_BYTES)),
+                SPEC.timeout(), SPEC.launchType(), null, SPEC.network(), "", AfterSuccess.NONE);
         return Stream.of(
-                Arguments.of("image unchanged and overrides fit: the base task definition runs",
+                Arguments.of("image unchanged, no variables: the base task definition runs, the command in overrides",
+                        prepared(BASE, UNCHANGED, Map.of()), at(T, true, true),
+                        "Record Launching td=arn:td/acme-web:1 container-overrides placed, Launch v42 command=true"
+                                + " environment=false"),
+                Arguments.of("image unchanged but variables: they are registered into the migrate revision",
                         prepared(BASE, UNCHANGED, SMALL), at(T, true, true),
-                        "Record Launching td=arn:td/acme-web:1 container-overrides, Launch v42"),
+                        "RegisterRevision v42 variables=1 secrets=0 command=false task-definition placed"),
                 Arguments.of("a new image: the migrate revision is registered first",
-                        prepared(BASE, TEMPLATE, SMALL), at(T, true, true), "RegisterRevision v42 baked=false"),
-                Arguments.of("overrides past 8 KiB: baked into the migrate revision",
-                        prepared(BASE, UNCHANGED, HUGE), at(T, true, true), "RegisterRevision v42 baked=true"),
+                        prepared(BASE, TEMPLATE, Map.of()), at(T, true, true),
+                        "RegisterRevision v42 variables=0 secrets=0 command=false container-overrides placed"),
+                Arguments.of("secrets: registered as references, their names in the intent",
+                        prepared(SPEC, BASE, UNCHANGED, SMALL, SECRETS), at(T, true, true),
+                        "RegisterRevision v42 variables=1 secrets=1 command=false task-definition placed"
+                                + " secrets=[STRIPE_KEY]"),
+                Arguments.of("variables past 8 KiB: in the revision like any, the command still in overrides",
+                        prepared(BASE, UNCHANGED, HUGE), at(T, true, true),
+                        "RegisterRevision v42 variables=1 secrets=0 command=false task-definition placed"),
+                Arguments.of("a command past 8 KiB: baked into the migrate revision",
+                        prepared(hugeCommand, BASE, UNCHANGED, Map.of(), Map.of()), at(T, true, true),
+                        "RegisterRevision v42 variables=0 secrets=0 command=true task-definition placed"),
                 Arguments.of("no such container: refused, stalled", prepared(new ContainerService.TaskDefinition(
                         "arn:td/x:1", "x", 1, "awsvpc", List.of()), null, Map.of()), at(T, true, true),
                         "Refused ContainerNotFound"),
-                Arguments.of("the migrate revision registered: intent, then RunTask",
-                        new Outcome.Registered(new Action.RegisterRevision(SPEC, intent, BASE, null, null, SMALL),
+                Arguments.of("the migrate revision registered: intent, then RunTask from the intent alone",
+                        new Outcome.Registered(new Action.RegisterRevision(SPEC, intent, BASE, SMALL, null, null),
                                 "arn:td/acme-web-migrate:3"), at(T, true, true),
-                        "Record Launching td=arn:td/acme-web-migrate:3 container-overrides, Launch v42"),
-                Arguments.of("an intent's task not found within the client-token window: RunTask again",
-                        notFound, at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=true"),
+                        "Record Launching td=arn:td/acme-web-migrate:3 task-definition placed, Launch v42"
+                                + " command=true environment=false"),
+                Arguments.of("an intent's task not found within the client-token window: the same RunTask again",
+                        notFound, at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=false"),
+                Arguments.of("an intent of the previous version, variables in its overrides: they are read again",
+                        new Outcome.Found(new Action.FindTask(SPEC.name(),
+                                intent(false, Overrides.IN_CONTAINER_OVERRIDES)), null),
+                        at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=true"),
+                Arguments.of("an intent of the previous version with everything in its revision: nothing to read",
+                        new Outcome.Found(new Action.FindTask(SPEC.name(),
+                                intent(false, Overrides.IN_TASK_DEFINITION)), null),
+                        at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=false"),
                 Arguments.of("an intent's task not found past the client-token window: LaunchLost",
                         notFound, at(T.plus(Duration.ofHours(24)), true, true), "Record Failed LaunchLost"),
                 Arguments.of("an intent of an environment left out of the plan: LaunchLost", notFound,
@@ -105,6 +149,9 @@ class PlannerFollowUpTest {
                         at(T, true, true), "Record Failed, TailLog v42"),
                 Arguments.of("failed with log tails off: recorded only", described(running(T), stopped(1)),
                         at(T, true, false), "Record Failed"),
+                Arguments.of("failed with secrets in its container: the log tail is withheld",
+                        described(running(T).withSecrets(List.of("STRIPE_KEY")), stopped(1)), at(T, true, true),
+                        "Record Failed, TailLog v42 withheld"),
                 Arguments.of("a batch of watches: each outcome goes to its own environment",
                         new Outcome.Described(new Action.DescribeTasks("acme-prod", List.of(
                                 new Action.Watch(SPEC.name(), running(T)), new Action.Watch("acme-web-staging",
@@ -210,20 +257,26 @@ class PlannerFollowUpTest {
             MigrationRecord r = recorded.record();
             words.add("Record " + (recorded.environment().equals(SPEC.name()) ? "" : recorded.environment() + " ")
                     + r.phase() + (r.phase() == Phase.Launching
-                    ? " td=" + r.taskDefinitionArn() + " " + r.overrides()
+                    ? " td=" + r.taskDefinitionArn() + " " + r.overrides() + (r.placement() != null ? " placed" : "")
                     : Reasons.LAUNCH_LOST.equals(r.reason()) ? " " + r.reason() : ""));
         }
         for (Outcome.Failed refusal : followUp.refusals()) {
             words.add("Refused " + ((CloudError.Stalled) refusal.error()).code());
         }
         for (Action a : followUp.actions()) {
-            words.add(a instanceof Action.Launch l ? "Launch " + l.intent().version()
+            words.add(a instanceof Action.Launch l ? "Launch " + l.intent().version() + " command="
+                    + (l.launch().command() != null) + " environment=" + (l.launch().environment() != null)
                     : a instanceof Action.RegisterRevision r ? "RegisterRevision " + r.intent().version()
-                    + " baked=" + (r.bakedCommand() != null)
+                    + " variables=" + (r.bakedVariables() == null ? 0 : r.bakedVariables().size())
+                    + " secrets=" + (r.bakedSecrets() == null ? 0 : r.bakedSecrets().size())
+                    + " command=" + (r.bakedCommand() != null) + " " + r.intent().overrides()
+                    + (r.intent().placement() != null ? " placed" : "")
+                    + (r.intent().secrets() != null ? " secrets=" + r.intent().secrets() : "")
                     : a instanceof Action.Relaunch r ? "Relaunch " + r.intent().version() + " readVariables="
                     + r.readVariables()
                     : a instanceof Action.StopTask s ? "StopTask " + s.record().version() + " after " + s.timeout()
                     : a instanceof Action.TailLog t ? "TailLog " + t.record().version()
+                    + (t.withhold() ? " withheld" : "")
                     : a.getClass().getSimpleName());
         }
         return words.stream().collect(Collectors.joining(", "));

@@ -186,6 +186,31 @@ class ReconcilerTest {
     }
 
     @Test
+    void aMigrationWithSecretsNamesThemAndWithholdsItsLogTail() {
+        String arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:acme/stripe-AbCd12";
+        cloud.secrets.put("acme-web-prod", Map.of("STRIPE_KEY", arn));
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord record = latest("acme-web-prod");
+        assertEquals(List.of("STRIPE_KEY"), record.secrets(), "names only");
+        assertEquals(Overrides.IN_TASK_DEFINITION, record.overrides());
+        assertNull(cloud.launches.values().iterator().next().environment(), "no variable rides in the overrides");
+        String stream = "ecs/web/" + record.taskArn().substring(record.taskArn().lastIndexOf('/') + 1);
+        cloud.logStreams.put("/ecs/acme|" + stream, List.of("stripe key sk_live_canary-51f0", "boom"));
+        cloud.stop(record.taskArn(), 1, "Essential container in task exited");
+        operator.cycle(true);
+        MigrationRecord failed = latest("acme-web-prod");
+        assertEquals(Phase.Failed, failed.phase());
+        assertEquals(1, failed.logTail().size());
+        assertTrue(failed.logTail().get(0).startsWith("log tail withheld"), failed.logTail().get(0));
+        assertTrue(failed.logTail().get(0).contains("STRIPE_KEY"));
+        assertTrue(failed.logTail().get(0).contains("group /ecs/acme, stream " + stream), failed.logTail().get(0));
+        assertEquals(0, cloud.calls("logs:GetLogEvents"), "the log is not read at all");
+        assertFalse(cloud.text(LEDGER).contains("sk_live_canary"));
+        assertFalse(cloud.text(LEDGER).contains(arn), "the ledger names secrets, not where they are kept");
+    }
+
+    @Test
     void aTaskThatStopsWithoutExitCodeFailsWithItsReason() {
         Reconciler operator = operator();
         operator.cycle(true);
@@ -436,6 +461,8 @@ class ReconcilerTest {
                     - {name: acme-web-prod, application: acme, version: v42, cluster: acme-prod,
                        taskDefinition: acme-web, container: web, command: [migrate], network: {subnets: [subnet-1]}}
                 """);
+        // Variables would be registered into a migrate revision: an environment without any runs the base.
+        cloud.variables.remove("acme-web-prod");
         Reconciler operator = operator();
         operator.cycle(true);
         MigrationRecord record = latest("acme-web-prod");

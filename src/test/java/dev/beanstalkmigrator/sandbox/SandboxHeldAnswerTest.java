@@ -108,7 +108,7 @@ class SandboxHeldAnswerTest {
         HeldAnswer hold = cloud.holdNext(call -> !call.tasksStarted().isEmpty());
         String request = "{\"cluster\":\"acme-prod\",\"taskDefinition\":\"acme-web\",\"launchType\":\"FARGATE\","
                 + "\"clientToken\":\"t-1\",\"startedBy\":\"bm-1\",\"networkConfiguration\":{\"awsvpcConfiguration\":"
-                + "{\"subnets\":[\"subnet-1\"]}}}";
+                + "{\"subnets\":[\"subnet-1\"],\"assignPublicIp\":\"DISABLED\"}}}";
         try (Socket socket = new Socket(cloud.endpoint().getHost(), cloud.port())) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();

@@ -88,8 +88,9 @@ public final class Crashes {
 
             @Override
             public String migrateRevision(TaskDefinition base, String container, String image,
-                                          java.util.Map<String, String> variables, List<String> command) {
-                return ecs.migrateRevision(base, container, image, variables, command);
+                                          java.util.Map<String, String> variables,
+                                          java.util.Map<String, String> secrets, List<String> command) {
+                return ecs.migrateRevision(base, container, image, variables, secrets, command);
             }
 
             @Override
