@@ -198,13 +198,22 @@ class ReconcilerTest {
     }
 
     @Test
-    void aMigrationPastItsTimeoutIsStoppedAndTimedOut() {
+    void aMigrationPastItsTimeoutIsStoppedAndTimedOutOnceEcsReportsItStopped() {
         Reconciler operator = operator();
         operator.cycle(true);
         clock.advance(Duration.ofMinutes(11));
         operator.cycle(true);
         assertEquals(1, cloud.calls("ecs:StopTask"));
+        MigrationRecord stopping = latest("acme-web-prod");
+        assertEquals(Phase.Running, stopping.phase(), "StopTask only asks; the container runs on for a while");
+        assertEquals(clock.instant(), stopping.stopRequestedAt());
+        assertEquals("Stopping", ledger().environment("acme-web-prod").condition(Condition.MIGRATING).reason());
+        operator.cycle(true);
+        assertEquals(1, cloud.calls("ecs:StopTask"), "one request is enough while ECS stops the task");
+        cloud.stop(stopping.taskArn(), 137, "beanstalk-migrator: migration timed out");
+        operator.cycle(true);
         assertEquals(Phase.TimedOut, latest("acme-web-prod").phase());
+        assertEquals(137, latest("acme-web-prod").exitCode());
         assertEquals("MigrationTimedOut", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
     }
 
