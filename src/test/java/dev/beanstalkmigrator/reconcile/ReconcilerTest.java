@@ -218,6 +218,29 @@ class ReconcilerTest {
     }
 
     @Test
+    void aRestartWhileATaskStopsDoesNotAskAgainAndARerunWaitsForTheStop() {
+        operator().cycle(true);
+        clock.advance(Duration.ofMinutes(11));
+        operator().cycle(true);
+        assertEquals(1, cloud.calls("ecs:StopTask"));
+        MigrationRecord stopping = latest("acme-web-prod");
+
+        Reconciler restarted = operator();
+        plan("acme-web-prod", "v42", "rerun: try-2");
+        restarted.cycle(true);
+        restarted.cycle(true);
+        assertEquals(1, cloud.calls("ecs:StopTask"), "the stop request is in the ledger: not asked again");
+        assertEquals(1, cloud.launches.size(), "no rerun while the old task still runs");
+        assertEquals(Phase.Running, ledger().environment("acme-web-prod").find("v42", "").phase());
+
+        cloud.stop(stopping.taskArn(), 137, "beanstalk-migrator: migration timed out");
+        restarted.cycle(true);
+        assertEquals(Phase.TimedOut, ledger().environment("acme-web-prod").find("v42", "").phase());
+        restarted.cycle(true);
+        assertEquals(2, cloud.launches.size(), "the rerun starts once ECS reported the old task STOPPED");
+    }
+
+    @Test
     void changingTheRerunTokenRunsAgainOnce() {
         Reconciler operator = operator();
         operator.cycle(true);
