@@ -731,21 +731,19 @@ final class EcsService {
     }
 
     /**
-     * The time between SIGTERM and SIGKILL: the containers' {@code stopTimeout} (seconds; the longest, as the task
-     * stops when its last container does), else {@code fallback} (the agent's ECS_CONTAINER_STOP_TIMEOUT); at most
-     * 120 s on Fargate.
+     * The time between SIGTERM and SIGKILL: the longest of the containers' (the task stops when its last container
+     * does), each its {@code stopTimeout} (seconds) or else {@code fallback} (the agent's ECS_CONTAINER_STOP_TIMEOUT);
+     * at most 120 s on Fargate.
      */
     private static Duration stopTimeout(Iterable<JsonNode> containerDefs, Duration fallback, String launchType) {
-        Duration longest = null;
+        Duration longest = Duration.ZERO;
         for (JsonNode c : containerDefs) {
-            if (c.path("stopTimeout").canConvertToInt()) {
-                Duration own = Duration.ofSeconds(Math.max(0, c.get("stopTimeout").asInt()));
-                longest = longest == null || own.compareTo(longest) > 0 ? own : longest;
-            }
+            Duration own = c.path("stopTimeout").canConvertToInt()
+                    ? Duration.ofSeconds(Math.max(0, c.get("stopTimeout").asInt())) : fallback;
+            longest = own.compareTo(longest) > 0 ? own : longest;
         }
-        Duration timeout = longest != null ? longest : fallback;
-        return launchType.equals("FARGATE") && timeout.compareTo(FARGATE_MAX_STOP_TIMEOUT) > 0
-                ? FARGATE_MAX_STOP_TIMEOUT : timeout;
+        return launchType.equals("FARGATE") && longest.compareTo(FARGATE_MAX_STOP_TIMEOUT) > 0
+                ? FARGATE_MAX_STOP_TIMEOUT : longest;
     }
 
     private void writeLogs(Task t, Map<String, JsonNode> containerDefs, List<String> lines) {

@@ -419,6 +419,22 @@ class SandboxBeanstalkEcsLogsTest {
     }
 
     @Test
+    void theContainerDefinitionsStopTimeoutWinsOverTheAgentDefault() {
+        aws.ecs.registerTaskDefinition(b -> b.family("acme-stop-timeout").networkMode(NetworkMode.AWSVPC)
+                .requiresCompatibilities(Compatibility.FARGATE).cpu("256").memory("512")
+                .containerDefinitions(c -> c.name("web").image("acme:v41").essential(true).stopTimeout(2)));
+        Task t = aws.ecs.runTask(fargate("acme-stop-timeout")
+                .tags(Tag.builder().key(EcsService.TAG_ENVIRONMENT).value("forever").build()).build()).tasks().get(0);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> describe(t.taskArn()).lastStatus(), "RUNNING"::equals);
+        aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn()));
+        Task stopped = awaitStopped(t.taskArn());
+        assertEquals(Duration.ofSeconds(2), Duration.between(stopped.stoppingAt(), stopped.stoppedAt()),
+                "stopTimeout 2 of the container definition, not the 1 s the behaviour gives as the agent's default");
+        assertEquals(137, stopped.containers().get(0).exitCode());
+    }
+
+    @Test
     void aContainerThatHandlesSigtermStopsWithItsOwnExitCode() {
         Task t = run(b -> b.tags(Tag.builder().key(EcsService.TAG_ENVIRONMENT).value("graceful").build()));
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
