@@ -6,10 +6,11 @@ public enum Phase {
     Pending,
     /** Intent recorded; RunTask called or about to be. No task ARN known yet. */
     Launching,
-    /** The task ARN is known; the task has not stopped. */
+    /** The task ARN is known; ECS has not reported it STOPPED (a task asked to stop stays Running until then). */
     Running,
     Succeeded,
     Failed,
+    /** Past its timeout, asked to stop, and reported STOPPED by ECS (or lost by ECS after the request). */
     TimedOut;
 
     public boolean inFlight() {

@@ -24,6 +24,8 @@ public final class Reasons {
     public static final String IDLE = "Idle";
     public static final String LAUNCHING = "Launching";
     public static final String RUNNING = "Running";
+    /** Past its timeout and asked to stop; in flight until ECS reports its task STOPPED. */
+    public static final String STOPPING = "Stopping";
 
     // Stalled
     public static final String PROGRESSING = "Progressing";

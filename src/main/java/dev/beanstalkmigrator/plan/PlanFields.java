@@ -109,7 +109,9 @@ final class PlanFields {
             PlanFields::command, "the migrate command, a list (no shell)");
     static final Field<Duration> TIMEOUT = Field.optional("timeout", Duration.ofMinutes(30),
             (v, node, path) -> v.duration(node, path, Duration.ofSeconds(1), Duration.ofHours(24)),
-            "`90s`, `30m`, `1h30m` (1 s to 24 h); past it the task is stopped and the migration is `TimedOut`");
+            "`90s`, `30m`, `1h30m` (1 s to 24 h); past it the task is asked to stop (`StopTask`), and the"
+                    + " migration is `TimedOut` once ECS reports the task `STOPPED` (its container may run on until"
+                    + " its stop timeout, 30 s by default); until then nothing else of the environment starts");
     static final Field<String> LAUNCH_TYPE = Field.optional("launchType", "FARGATE",
             (v, node, path) -> v.choice(node, path, "launchType", List.of("FARGATE", "EC2")),
             "`FARGATE` or `EC2`; none when `capacityProviderStrategy` is set");

@@ -43,7 +43,10 @@ public interface ContainerService {
     /** ARNs of tasks started with this {@code startedBy}, running or stopped (ListTasks). */
     List<String> findTasks(String cluster, String startedBy);
 
-    /** Stops a task (StopTask). */
+    /**
+     * Asks ECS to stop a task (StopTask). Returns once ECS accepted: the container gets SIGTERM and may run on until
+     * its stop timeout; the task is stopped only when {@link #describeTasks} reports it STOPPED.
+     */
     void stopTask(String cluster, String taskArn, String reason);
 
     /** What the operator needs to know of a task definition. */

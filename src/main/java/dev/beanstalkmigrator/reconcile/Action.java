@@ -80,7 +80,7 @@ public sealed interface Action {
     /** A running migration to look at. */
     record Watch(String environment, MigrationRecord record) {}
 
-    /** Stops a task past its timeout. */
+    /** Asks ECS to stop a task past its timeout (SIGTERM, then SIGKILL after the container's stop timeout). */
     record StopTask(String environment, MigrationRecord record, Duration timeout) implements Action {}
 
     /**

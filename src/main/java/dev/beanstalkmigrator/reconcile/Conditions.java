@@ -37,8 +37,8 @@ public final class Conditions {
         MigrationRecord inFlight = history.stream().filter(r -> r.phase().inFlight()).findFirst().orElse(null);
         next.add(inFlight == null
                 ? condition(Condition.MIGRATING, false, Reasons.IDLE, "no migration in flight")
-                : condition(Condition.MIGRATING, true,
-                        inFlight.phase() == Phase.Launching ? Reasons.LAUNCHING : Reasons.RUNNING, describe(inFlight)));
+                : condition(Condition.MIGRATING, true, inFlight.phase() == Phase.Launching ? Reasons.LAUNCHING
+                        : inFlight.stopRequestedAt() != null ? Reasons.STOPPING : Reasons.RUNNING, describe(inFlight)));
         next.add(hold != null && hold.kind() == Hold.Kind.STALLED
                 ? condition(Condition.STALLED, true, hold.reason(), hold.message())
                 : condition(Condition.STALLED, false, Reasons.PROGRESSING, "nothing needs a human"));
@@ -101,7 +101,16 @@ public final class Conditions {
         if (record.reason() != null) {
             text.append(": ").append(record.reason());
         }
+        if (record.phase().inFlight() && record.stopRequestedAt() != null) {
+            text.append("; past its timeout, ").append(stopping(record));
+        }
         return text.toString();
+    }
+
+    /** What a migration whose task was asked to stop waits for. */
+    static String stopping(MigrationRecord record) {
+        return "stopping: waiting for ECS to stop task " + record.taskArn() + " (stop requested at "
+                + record.stopRequestedAt() + ")";
     }
 
     private static Condition condition(String type, boolean status, String reason, String message) {

@@ -121,6 +121,10 @@ final class LedgerDraft {
             LOG.infof("%s: adopted task %s of launch %s", environment, found.taskArn(), found.action().intent()
                     .launchId());
             record(found.action().intent().running(found.taskArn(), found.action().intent().createdAt()), environment);
+        } else if (outcome instanceof Outcome.Stopped stopped) {
+            LOG.infof("%s: migration of %s past its timeout of %s: asked ECS to stop task %s; it stays in flight"
+                    + " until ECS reports it STOPPED", environment, stopped.action().record().version(),
+                    stopped.action().timeout(), stopped.action().record().taskArn());
         } else if (outcome instanceof Outcome.Tailed tailed) {
             MigrationRecord r = tailed.action().record();
             record(r.finished(r.phase(), r.finishedAt(), r.exitCode(), tailed.reason(), tailed.tail()), environment);

@@ -46,7 +46,7 @@ public sealed interface Outcome {
     record Described(Action.DescribeTasks action, Map<String, ContainerService.TaskState> tasks)
             implements Outcome {}
 
-    /** StopTask was accepted. */
+    /** StopTask was accepted: ECS is stopping the task (it is not STOPPED yet). */
     record Stopped(Action.StopTask action, Instant at) implements Outcome {}
 
     /** The record with its masked reason and log tail. */

@@ -29,7 +29,8 @@ import java.util.stream.Collectors;
  *
  * <p>Rules: a migration is keyed by (environment, version, rerun token) and launched only if the ledger has
  * no record of that key; one migration at a time per environment; in-flight migrations are adopted or
- * watched whatever the plan now says, so no launched task loses its outcome.
+ * watched whatever the plan now says, so no launched task loses its outcome. A migration past its timeout is
+ * stopped, and stays in flight until ECS reports its task STOPPED: its container runs on after StopTask.
  */
 public final class Planner {
 
@@ -171,8 +172,11 @@ public final class Planner {
             hold = new Hold(Hold.Kind.SUSPENDED, Reasons.SUSPENDED, "suspend: true in the plan; nothing new is launched");
         } else if (existing == null || existing.phase() == Phase.Pending) {
             if (inFlight) {
-                hold = Hold.waiting(Reasons.MIGRATION_IN_FLIGHT,
-                        "waiting for the migration in flight before migrating " + version);
+                MigrationRecord stopping = status.history().stream()
+                        .filter(r -> r.phase().inFlight() && r.stopRequestedAt() != null).findFirst().orElse(null);
+                hold = Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, stopping != null
+                        ? Conditions.stopping(stopping) + " before migrating " + version
+                        : "waiting for the migration in flight before migrating " + version);
             } else if (in.dryRun()) {
                 if (existing == null) {
                     records.add(Launches.record(spec, version, in.launchIds().get(), Phase.Pending, null, null, null,
@@ -222,10 +226,11 @@ public final class Planner {
             return afterDescribed(described, in);
         }
         if (outcome instanceof Outcome.Stopped stopped) {
-            MigrationRecord timedOut = stopped.action().record().finished(Phase.TimedOut, stopped.at(), null,
-                    "timed out after " + stopped.action().timeout() + "; the task was stopped", null);
-            return new FollowUp(List.of(new Recorded(stopped.action().environment(), timedOut)),
-                    tail(stopped.action().environment(), timedOut, in), List.of());
+            // StopTask only asks: the container runs on until it exits or is killed after its stop timeout. The
+            // migration stays Running (so nothing else of the environment starts) until ECS reports it STOPPED;
+            // the request is written down so that a restart does not ask again at once.
+            return new FollowUp(List.of(new Recorded(stopped.action().environment(),
+                    stopped.action().record().stopRequested(stopped.at()))), List.of(), List.of());
         }
         // Everything else is a fact the ledger draft folds in; nothing follows from it.
         return FollowUp.NONE;

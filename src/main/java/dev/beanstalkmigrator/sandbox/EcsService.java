@@ -64,7 +64,18 @@ final class EcsService {
         Duration duration;
         int exitCode;
         String pullError;
+        /** The first subnet of an awsvpc task's network configuration. */
+        String subnet;
+        /** How long the containers get between SIGTERM and SIGKILL. */
+        Duration stopTimeout;
+        /** The exit code when the container handles SIGTERM, or null when it ignores it (then SIGKILL, 137). */
+        Integer sigtermExitCode;
+        Duration sigtermExitAfter;
+        /** When StopTask was asked (desiredStatus STOPPED from then on), or null. */
         Instant userStopAt;
+        /** When the task is STOPPED because of StopTask, and the container's exit code then (null: never started). */
+        Instant userStoppedAt;
+        Integer userExitCode;
         String userReason;
         boolean expired;
         List<ContainerRun> containers = new ArrayList<>();
@@ -78,13 +89,17 @@ final class EcsService {
             return pullError != null ? runAt() : runAt().plus(duration);
         }
 
+        /** Whether StopTask reached the task before it stopped on its own. */
+        boolean userStopped() {
+            return userStopAt != null && userStopAt.isBefore(naturalStop());
+        }
+
         Instant stopAt() {
-            Instant n = naturalStop();
-            return userStopAt != null && userStopAt.isBefore(n) ? userStopAt : n;
+            return userStopped() ? userStoppedAt : naturalStop();
         }
 
         boolean started() {
-            return pullError == null && (userStopAt == null || userStopAt.isAfter(runAt()));
+            return pullError == null && stopAt().isAfter(runAt());
         }
 
         String phase(Instant now) {
@@ -96,7 +111,42 @@ final class EcsService {
             }
             return now.isBefore(createdAt.plus(pending.dividedBy(2))) ? "PROVISIONING" : "PENDING";
         }
+
+        /**
+         * StopTask at {@code now}: desiredStatus STOPPED at once; what runs gets SIGTERM and stops when it exits
+         * (on its own, or having handled SIGTERM) or at SIGKILL after its stop timeout; what has not started yet
+         * is torn down without starting, within {@link #UNSTARTED_STOP}.
+         */
+        void requestStop(Instant now, String reason) {
+            userStopAt = now;
+            userReason = reason;
+            if (now.isBefore(runAt())) {
+                Instant end = now.plus(UNSTARTED_STOP);
+                userStoppedAt = end.isBefore(runAt()) ? end : runAt();
+                userExitCode = null;
+                return;
+            }
+            Instant end = now.plus(stopTimeout);
+            Integer exit = 137;
+            if (sigtermExitCode != null && now.plus(sigtermExitAfter).isBefore(end)) {
+                end = now.plus(sigtermExitAfter);
+                exit = sigtermExitCode;
+            }
+            if (!naturalStop().isAfter(end)) {
+                end = naturalStop();
+                exit = exitCode;
+            }
+            userStoppedAt = end;
+            userExitCode = exit;
+        }
     }
+
+    /** How long a task that has not started yet takes to stop after StopTask. */
+    static final Duration UNSTARTED_STOP = Duration.ofMillis(500);
+    /** The stop timeout when neither the container definition nor the behaviour sets one (ECS's default). */
+    static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
+    /** Fargate's largest container stopTimeout. */
+    static final Duration FARGATE_MAX_STOP_TIMEOUT = Duration.ofSeconds(120);
 
     /** Token bucket for the optional RunTask launch rate limit. */
     private static final class TokenBucket {
@@ -216,6 +266,16 @@ final class EcsService {
         Task t = find(taskArnOrId);
         Instant now = Instant.now();
         return t == null || gone(t, now) ? null : t.phase(now);
+    }
+
+    /**
+     * When the simulated task stopped (its containers exited), or null while it has not (or is unknown). Unlike
+     * DescribeTasks this sees tasks ECS has forgotten: what ran, not what ECS says.
+     */
+    synchronized Instant stoppedAt(String taskArnOrId) {
+        Task t = find(taskArnOrId);
+        Instant now = Instant.now();
+        return t == null || now.isBefore(t.stopAt()) ? null : t.stopAt();
     }
 
     private Task find(String arnOrId) {
@@ -624,6 +684,7 @@ final class EcsService {
             t.overrides.withArray("inferenceAcceleratorOverrides");
             t.tags = in.has("tags") && in.get("tags").isArray() ? (ArrayNode) in.get("tags").deepCopy() : json.createArrayNode();
             t.createdAt = now;
+            t.subnet = in.path("networkConfiguration").path("awsvpcConfiguration").path("subnets").path(0).asText(null);
             for (JsonNode c : containerDefs.values()) {
                 t.containers.add(new ContainerRun(c.path("name").asText(), c.path("image").asText(),
                         UUID.randomUUID().toString(), c.has("cpu") ? c.get("cpu").asInt() : null,
@@ -637,6 +698,9 @@ final class EcsService {
             String secretsError = containerEnvironments(containerDefs, containerOverrides, environments);
             t.pullError = secretsError != null ? secretsError : b.pullError;
             writeLogs(t, containerDefs, b.logLines, environments);
+            t.stopTimeout = stopTimeout(containerDefs.values(), b.stopTimeout, launchType);
+            t.sigtermExitCode = b.sigtermExitCode;
+            t.sigtermExitAfter = b.sigtermExitAfter;
             tasks.put(t.arn, t);
             arns.add(t.arn);
             list.add(taskNode(t, now, false));
@@ -675,7 +739,8 @@ final class EcsService {
                 java.util.Collections.unmodifiableMap(new LinkedHashMap<>(environments.getOrDefault(name, Map.of()))));
     }
 
-    private record Behaviour(Duration pending, Duration duration, int exitCode, String pullError, List<String> logLines) {}
+    private record Behaviour(Duration pending, Duration duration, int exitCode, String pullError, List<String> logLines,
+            Duration stopTimeout, Integer sigtermExitCode, Duration sigtermExitAfter) {}
 
     private Behaviour behaviourFor(Map<String, String> tags, List<ContainerRun> containers) {
         SandboxSeed.TaskBehaviours bs = behaviours;
@@ -685,6 +750,9 @@ final class EcsService {
         int exit = d.exitCode() != null ? d.exitCode() : 0;
         String pull = d.pullError();
         List<String> lines = d.logLines() != null ? d.logLines() : List.of();
+        Duration stopTimeout = d.stopTimeout() != null ? d.stopTimeout() : DEFAULT_STOP_TIMEOUT;
+        Integer sigtermExit = d.sigtermExitCode();
+        Duration sigtermAfter = d.sigtermExitAfter() != null ? d.sigtermExitAfter() : Duration.ZERO;
         for (SandboxSeed.Rule r : bs.rules()) {
             SandboxSeed.Match m = r.match();
             boolean fits = (m.environment() == null || m.environment().equals(tags.get(TAG_ENVIRONMENT)))
@@ -696,10 +764,29 @@ final class EcsService {
                 exit = r.exitCode() != null ? r.exitCode() : exit;
                 pull = r.pullError() != null ? r.pullError() : pull;
                 lines = r.logLines() != null ? r.logLines() : lines;
+                stopTimeout = r.stopTimeout() != null ? r.stopTimeout() : stopTimeout;
+                sigtermExit = r.sigtermExitCode() != null ? r.sigtermExitCode() : sigtermExit;
+                sigtermAfter = r.sigtermExitAfter() != null ? r.sigtermExitAfter() : sigtermAfter;
                 break;
             }
         }
-        return new Behaviour(pending, duration, exit, pull, lines);
+        return new Behaviour(pending, duration, exit, pull, lines, stopTimeout, sigtermExit, sigtermAfter);
+    }
+
+    /**
+     * The time between SIGTERM and SIGKILL: the longest of the containers' (the task stops when its last container
+     * does), each its {@code stopTimeout} (seconds) or else {@code fallback} (the agent's ECS_CONTAINER_STOP_TIMEOUT);
+     * at most 120 s on Fargate.
+     */
+    private static Duration stopTimeout(Iterable<JsonNode> containerDefs, Duration fallback, String launchType) {
+        Duration longest = Duration.ZERO;
+        for (JsonNode c : containerDefs) {
+            Duration own = c.path("stopTimeout").canConvertToInt()
+                    ? Duration.ofSeconds(Math.max(0, c.get("stopTimeout").asInt())) : fallback;
+            longest = own.compareTo(longest) > 0 ? own : longest;
+        }
+        return launchType.equals("FARGATE") && longest.compareTo(FARGATE_MAX_STOP_TIMEOUT) > 0
+                ? FARGATE_MAX_STOP_TIMEOUT : longest;
     }
 
     /**
@@ -807,7 +894,11 @@ final class EcsService {
         Instant pullStart = t.createdAt.plus(t.pending.dividedBy(2));
         boolean started = t.started() && !now.isBefore(t.runAt());
         ObjectNode n = json.createObjectNode();
-        n.putArray("attachments");
+        ArrayNode attachments = n.putArray("attachments");
+        boolean awsvpc = t.def.node.path("networkMode").asText().equals("awsvpc");
+        if (awsvpc) {
+            eniAttachment(attachments.addObject(), t, phase);
+        }
         n.putArray("attributes").addObject().put("name", "ecs.cpu-architecture").put("value", "x86_64");
         n.put("availabilityZone", region + "a");
         if (t.capacityProvider != null) {
@@ -818,7 +909,7 @@ final class EcsService {
         n.set("connectivityAt", epoch(t.createdAt));
         ArrayNode containers = n.putArray("containers");
         String userReason = t.userReason == null ? "Task stopped by user" : t.userReason;
-        boolean userStop = stopped && t.userStopAt != null && t.userStopAt.isBefore(t.naturalStop());
+        boolean userStop = stopped && t.userStopped();
         for (ContainerRun c : t.containers) {
             ObjectNode cn = containers.addObject();
             cn.put("containerArn", "arn:aws:ecs:" + region + ":" + account + ":container/" + t.cluster.name() + "/" + t.id + "/" + c.id());
@@ -832,14 +923,13 @@ final class EcsService {
                 if (t.pullError != null && !userStop) {
                     cn.put("reason", t.pullError);
                 } else if (started) {
-                    cn.put("exitCode", userStop ? 143 : t.exitCode);
+                    cn.put("exitCode", userStop ? t.userExitCode : t.exitCode);
                 }
             }
             cn.putArray("networkBindings");
             ArrayNode nis = cn.putArray("networkInterfaces");
-            if (t.def.node.path("networkMode").asText().equals("awsvpc")) {
-                nis.addObject().put("attachmentId", UUID.nameUUIDFromBytes(t.id.getBytes(StandardCharsets.UTF_8)).toString())
-                        .put("privateIpv4Address", "10.0." + (Math.abs(t.id.hashCode()) % 250) + ".17");
+            if (awsvpc) {
+                nis.addObject().put("attachmentId", eniAttachmentId(t)).put("privateIpv4Address", privateIp(t));
             }
             cn.put("healthStatus", "UNKNOWN");
             cn.put("cpu", String.valueOf(c.cpu() == null ? 0 : c.cpu()));
@@ -877,7 +967,7 @@ final class EcsService {
         if (stopped) {
             Instant at = t.stopAt();
             n.set("executionStoppedAt", epoch(at));
-            n.set("stoppingAt", epoch(at));
+            n.set("stoppingAt", epoch(userStop ? t.userStopAt : at));
             n.set("stoppedAt", epoch(at));
             if (userStop) {
                 n.put("stopCode", "UserInitiated").put("stoppedReason", userReason);
@@ -903,13 +993,49 @@ final class EcsService {
         return n;
     }
 
+    /**
+     * The task's elastic network interface as ECS shows an {@code awsvpc} task's attachment: PRECREATED while the
+     * task is provisioned, ATTACHED from PENDING until the task is STOPPED (a stopping task's container still
+     * uses it), then DELETED.
+     */
+    private void eniAttachment(ObjectNode a, Task t, String phase) {
+        a.put("id", eniAttachmentId(t)).put("type", "ElasticNetworkInterface").put("status", switch (phase) {
+            case "PROVISIONING" -> "PRECREATED";
+            case "STOPPED" -> "DELETED";
+            default -> "ATTACHED";
+        });
+        String ip = privateIp(t);
+        String hex = sha256Hex(t.id);
+        ArrayNode details = a.putArray("details");
+        details.addObject().put("name", "subnetId").put("value", t.subnet);
+        details.addObject().put("name", "networkInterfaceId").put("value", "eni-" + hex.substring(0, 17));
+        details.addObject().put("name", "macAddress").put("value", "0e:" + hex.substring(17, 19) + ":" + hex.substring(19, 21)
+                + ":" + hex.substring(21, 23) + ":" + hex.substring(23, 25) + ":" + hex.substring(25, 27));
+        details.addObject().put("name", "privateDnsName").put("value", "ip-" + ip.replace('.', '-')
+                + (region.equals("us-east-1") ? ".ec2.internal" : "." + region + ".compute.internal"));
+        details.addObject().put("name", "privateIPv4Address").put("value", ip);
+    }
+
+    private static String eniAttachmentId(Task t) {
+        return UUID.nameUUIDFromBytes(t.id.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static String privateIp(Task t) {
+        return "10.0." + (Math.abs(t.id.hashCode()) % 250) + ".17";
+    }
+
     private synchronized ObjectNode describeTasks(JsonNode in) {
         JsonNode ids = in.get("tasks");
         if (ids == null || !ids.isArray() || ids.isEmpty()) {
             throw new ServiceError(400, "InvalidParameterException", "Tasks cannot be empty.");
         }
         if (ids.size() > 100) {
-            throw new ServiceError(400, "InvalidParameterException", "Tasks cannot contain more than 100 elements.");
+            throw new ServiceError(400, "InvalidParameterException", "taskIds can have at most 100 items.");
+        }
+        for (JsonNode idNode : ids) {
+            if (!idNode.asText().startsWith("arn:") && idNode.asText().length() > 36) {
+                throw new ServiceError(400, "InvalidParameterException", "taskId longer than 36.");
+            }
         }
         Cluster c = cluster(in);
         boolean withTags = includes(in, "TAGS");
@@ -974,9 +1100,8 @@ final class EcsService {
             throw new ServiceError(400, "InvalidParameterException", "The referenced task was not found.");
         }
         if (!t.phase(now).equals("STOPPED") && t.userStopAt == null) {
-            t.userStopAt = now;
-            t.userReason = reason;
-            if (now.isBefore(t.runAt())) {
+            t.requestStop(now, reason);
+            if (!t.started()) {
                 for (LogsService.Stream s : t.streams) {
                     s.visibleFrom = Long.MAX_VALUE;
                 }

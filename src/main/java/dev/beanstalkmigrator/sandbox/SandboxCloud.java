@@ -504,6 +504,14 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.lastStatus(taskArnOrId);
     }
 
+    /**
+     * When a task's containers stopped, or null while they run (a stopping task runs until its container exits or
+     * is killed after its stop timeout). Sees tasks ECS has forgotten too.
+     */
+    public Instant taskStoppedAt(String taskArnOrId) {
+        return ecs.stoppedAt(taskArnOrId);
+    }
+
     /** Replaces the task behaviours (default and rules) for tasks started from now on. */
     public void setTaskBehaviours(SandboxSeed.TaskBehaviours behaviours) {
         ecs.setBehaviours(behaviours);

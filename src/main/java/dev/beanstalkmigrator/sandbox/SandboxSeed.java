@@ -141,14 +141,32 @@ public record SandboxSeed(
         }
     }
 
-    /** Task behaviour; null fields inherit (rule from default, default from built-ins 300ms / 2s / exit 0 / no lines). */
-    public record Behaviour(Duration pending, Duration duration, Integer exitCode, String pullError, List<String> logLines) {}
+    /**
+     * Task behaviour; null fields inherit (rule from default, default from built-ins 300ms / 2s / exit 0 / no lines /
+     * stop timeout 30s / SIGTERM ignored).
+     *
+     * @param stopTimeout how long a container runs on after StopTask's SIGTERM before SIGKILL (exit code 137) when
+     *     its container definition sets no {@code stopTimeout}: the ECS agent's ECS_CONTAINER_STOP_TIMEOUT
+     * @param sigtermExitCode set when the container handles SIGTERM: it then exits with this code
+     *     {@code sigtermExitAfter} (default 0s) after StopTask, if that is within its stop timeout
+     */
+    public record Behaviour(Duration pending, Duration duration, Integer exitCode, String pullError, List<String> logLines,
+            Duration stopTimeout, Integer sigtermExitCode, Duration sigtermExitAfter) {
+        public Behaviour(Duration pending, Duration duration, Integer exitCode, String pullError, List<String> logLines) {
+            this(pending, duration, exitCode, pullError, logLines, null, null, null);
+        }
+    }
 
     /** A rule: when {@code match} fits a task, its non-null fields override the default behaviour. */
     public record Rule(Match match, Duration pending, Duration duration, Integer exitCode, String pullError,
-            List<String> logLines) {
+            List<String> logLines, Duration stopTimeout, Integer sigtermExitCode, Duration sigtermExitAfter) {
         public Rule {
             match = match == null ? new Match(null, null, null) : match;
+        }
+
+        public Rule(Match match, Duration pending, Duration duration, Integer exitCode, String pullError,
+                List<String> logLines) {
+            this(match, pending, duration, exitCode, pullError, logLines, null, null, null);
         }
     }
 

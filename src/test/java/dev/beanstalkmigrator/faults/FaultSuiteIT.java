@@ -64,7 +64,9 @@ import org.opentest4j.AssertionFailedError;
  * ledger) or a deadline. Killed replicas are restarted; the others live on. The invariants
  * ({@link LaunchInvariants}) are checked as the sandbox sees the events (every RunTask as it starts a task, every
  * accepted write of the ledger, which holds the lease): the intent is in the ledger before RunTask; no (environment,
- * version, rerun) has more than one task; a started task's launch keeps its record until that record holds the
+ * version, rerun) has more than one task; no task of an environment starts while an earlier task of it still runs
+ * (the hanging versions' containers run on for 1.5 s after StopTask, as ECS lets a container run until its stop
+ * timeout, so a timeout recorded before ECS reports the task STOPPED would let a rerun overlap it); a started task's launch keeps its record until that record holds the
  * task's outcome; the ledger always parses; no write moves the lease from one replica to another before the previous
  * holder's lease ran out by the sandbox's clock (which is also what a deposed leader's write accepted after a
  * takeover would look like): stale-leader writes accepted, 0. The first break stops the run at once, and its failure
@@ -316,6 +318,7 @@ class FaultSuiteIT {
         assertTrue(settled, () -> "not settled after the faults stopped: " + unsettledNow + "; " + figures);
         assertEquals(List.of(), violations, figures);
         assertEquals(0, invariants.duplicates(), figures);
+        assertEquals(0, invariants.overlaps(), figures);
         assertEquals(0, invariants.lostOutcomes(), figures);
         assertEquals(List.of(), invariants.outcomesMissing(), figures);
         assertEquals(0, invariants.staleWrites(), figures);
@@ -334,10 +337,11 @@ class FaultSuiteIT {
         }
         int injected = counts.values().stream().mapToInt(Integer::intValue).sum();
         return String.format("FaultSuiteIT figures: scenarios %d, faults injected %d %s, tasks launched %d,"
-                        + " duplicates %d, lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
+                        + " duplicates %d, overlapping tasks %d, lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
                         + " lease nobody took: %d), longest leader death to new leader acting %s, ledger reads"
                         + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s",
                 Math.min(scenario, scenarios), injected, counts, invariants.launches().size(), invariants.duplicates(),
+                invariants.overlaps(),
                 invariants.lostOutcomes() + (scenario > scenarios ? invariants.outcomesMissing().size() : 0),
                 invariants.staleWrites(), lateRenewals,
                 longestTakeoverNanos < 0 ? "n/a" : longestTakeoverNanos / 1_000_000 + " ms", ledgerReads,
@@ -361,6 +365,7 @@ class FaultSuiteIT {
         for (RunRecord run : call.tasksStarted()) {
             // The caller has no answer yet, so the ledger now holds all it wrote before calling RunTask.
             invariants.taskStarted(run, parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY)));
+            invariants.environmentFree(run, cloud::taskStoppedAt);
         }
         if (call.isLedgerWrite()) {
             MigrationStatus ledger;

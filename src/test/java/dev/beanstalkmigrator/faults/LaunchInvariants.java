@@ -23,6 +23,8 @@ import java.util.TreeSet;
  * <ul>
  *   <li>{@value #INTENT_FIRST}: the ledger holds the launch's record when ECS starts its task;</li>
  *   <li>{@value #ONE_TASK}: no second task for one (environment, version, rerun), nor for one launch;</li>
+ *   <li>{@value #ONE_AT_A_TIME}: a task of an environment starts only once every earlier task of that
+ *       environment has stopped (a stopped task's container runs on until its stop timeout);</li>
  *   <li>{@value #OUTCOME_KEPT}: once a task runs, its launch's record stays in the ledger until it records
  *       that task's outcome (not another task's, not none);</li>
  *   <li>{@value #FENCED}: no write moves the lease to another replica less than a lease after the previous
@@ -35,6 +37,7 @@ final class LaunchInvariants {
 
     static final String INTENT_FIRST = "the intent is in the ledger before RunTask";
     static final String ONE_TASK = "at most one task per (environment, version, rerun)";
+    static final String ONE_AT_A_TIME = "no two tasks of one environment run at the same time";
     static final String OUTCOME_KEPT = "every started task's outcome ends in the ledger";
     static final String FENCED = "no ledger write accepted from a stale leader";
     static final String PARSES = "the ledger always parses";
@@ -86,6 +89,7 @@ final class LaunchInvariants {
     private int staleWrites;
     private int unparseable;
     private int lostOutcomes;
+    private int overlaps;
     private Broken first;
     private String context = "";
 
@@ -161,6 +165,35 @@ final class LaunchInvariants {
             breaks(ONE_TASK, launch.describe(ofKey) + ", launches " + ofKey.stream()
                     .map(arn -> byArn.get(arn).launchId).distinct().toList());
         }
+    }
+
+    /**
+     * ECS started {@code run}: every earlier task of its environment must have stopped by then ({@code stoppedAt}
+     * answers when a task's containers stopped, or null while they run). Call after {@link #taskStarted}.
+     */
+    synchronized void environmentFree(RunRecord run, java.util.function.Function<String, java.time.Instant> stoppedAt) {
+        Launch launch = byArn.get(run.taskArn());
+        if (launch == null) {
+            return;
+        }
+        for (Launch earlier : byArn.values()) {
+            if (earlier == launch || !earlier.environment.equals(launch.environment)
+                    || earlier.run.time().isAfter(run.time())) {
+                continue;
+            }
+            java.time.Instant stopped = stoppedAt.apply(earlier.run.taskArn());
+            if (stopped == null || stopped.isAfter(run.time())) {
+                overlaps++;
+                breaks(ONE_AT_A_TIME, launch.describe(List.of(run.taskArn())) + " started at " + run.time()
+                        + " while task " + earlier.run.taskArn() + " of " + earlier.describe(List.of())
+                        + (stopped == null ? " still runs" : " ran until " + stopped));
+            }
+        }
+    }
+
+    /** Tasks started while an earlier task of their environment still ran. */
+    synchronized int overlaps() {
+        return overlaps;
     }
 
     /**

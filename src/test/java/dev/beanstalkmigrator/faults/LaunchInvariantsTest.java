@@ -56,6 +56,44 @@ class LaunchInvariantsTest {
     }
 
     @Test
+    void aTaskStartedWhileAnEarlierTaskOfItsEnvironmentStillRunsBreaks() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunRecord first = at(run("arn1", "l1", "v7"), t0);
+        invariants.taskStarted(first, ledger(record("v7", "", Phase.Launching, "l1", null)));
+        invariants.environmentFree(first, arn -> null);
+        assertNull(invariants.firstBroken(), "nothing ran before it");
+
+        // The timed-out task was asked to stop at t0+2s, and its container ran on until t0+3.5s.
+        RunRecord early = at(run("arn2", "l2", "v7"), t0.plusSeconds(3));
+        invariants.taskStarted(early, ledger(record("v7", "r1", Phase.Launching, "l2", null),
+                record("v7", "", Phase.TimedOut, "l1", "arn1")));
+        invariants.environmentFree(early, arn -> arn.equals("arn1") ? t0.plusMillis(3500) : null);
+        assertEquals(LaunchInvariants.ONE_AT_A_TIME, invariants.firstBroken().invariant());
+        assertEquals("environment shop-3, version v7, rerun \"r1\", launch l2, tasks [arn2] started at"
+                + " 2026-11-25T10:00:03Z while task arn1 of environment shop-3, version v7, rerun \"\", launch l1,"
+                + " tasks [] ran until 2026-11-25T10:00:03.500Z", invariants.firstBroken().detail());
+        assertEquals(1, invariants.overlaps());
+    }
+
+    @Test
+    void aTaskStartedAfterEveryEarlierTaskOfItsEnvironmentStoppedBreaksNothing() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunRecord first = at(run("arn1", "l1", "v7"), t0);
+        invariants.taskStarted(first, ledger(record("v7", "", Phase.Launching, "l1", null)));
+        RunRecord later = at(run("arn2", "l2", "v7"), t0.plusSeconds(4));
+        invariants.taskStarted(later, ledger(record("v7", "r1", Phase.Launching, "l2", null),
+                record("v7", "", Phase.TimedOut, "l1", "arn1")));
+        invariants.environmentFree(later, arn -> arn.equals("arn1") ? t0.plusMillis(3500) : null);
+        assertNull(invariants.firstBroken());
+        assertEquals(0, invariants.overlaps());
+    }
+
+    static RunRecord at(RunRecord r, Instant time) {
+        return new RunRecord(r.taskArn(), r.cluster(), r.taskDefinitionArn(), r.startedBy(), r.clientToken(), r.tags(),
+                r.containerName(), r.command(), r.environment(), r.image(), time);
+    }
+
+    @Test
     void aRerunIsAnotherKey() {
         invariants.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
         invariants.taskStarted(run("arn2", "l2", "v7"), ledger(record("v7", "r1", Phase.Launching, "l2", null)));

@@ -365,11 +365,17 @@ class AdaptersOnSandboxIT {
         assertNotNull(done.stoppedAt());
 
         aws.ecs.stopTask(CLUSTER, running, "beanstalk-migrator: test stop");
+        TaskState stopping = aws.ecs.describeTasks(CLUSTER, List.of(running)).get(0);
+        assertEquals("RUNNING", stopping.lastStatus(), "StopTask only asks: the container runs on for its stop timeout");
+        assertFalse(stopping.stopped());
+        assertEquals(sorted(running, finished), aws.ecs.findTasks(CLUSTER, slow.startedBy()),
+                "a stopping task is still found");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
                 aws.ecs.describeTasks(CLUSTER, List.of(running)).get(0).stopped());
         TaskState stopped = aws.ecs.describeTasks(CLUSTER, List.of(running)).get(0);
         assertEquals("UserInitiated", stopped.stopCode());
         assertEquals("beanstalk-migrator: test stop", stopped.stoppedReason());
+        assertEquals(137, stopped.container("app").exitCode(), "SIGKILL after the stop timeout");
         assertEquals(sorted(running, finished), aws.ecs.findTasks(CLUSTER, slow.startedBy()));
 
         CloudError.Stalled unknown = assertThrows(CloudError.Stalled.class, () -> aws.ecs.stopTask(CLUSTER,

@@ -152,11 +152,44 @@ class OperatorIT {
     }
 
     @Test
-    void aMigrationPastItsTimeoutIsStoppedAndTimedOut() {
+    void aMigrationPastItsTimeoutIsTimedOutOnlyOnceEcsStoppedItAndARerunWaitsForThat() {
         SandboxResource.plan(Plans.plan("{name: shop-timeout, version: v-slow, timeout: 1s}"));
-        MigrationRecord record = awaitPhase("shop-timeout", "v-slow", Phase.TimedOut);
-        assertEquals("STOPPED", cloud().taskStatus(record.taskArn()));
-        assertTrue(cloud().calls("ecs:StopTask") >= 1);
+        // StopTask asked: the container runs on for its stop timeout (2 s in the seed), and the ledger says so.
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20)).until(() -> {
+            MigrationRecord r = latest("shop-timeout");
+            return r != null && r.stopRequestedAt() != null;
+        });
+        MigrationRecord stopping = latest("shop-timeout");
+        assertEquals(Phase.Running, stopping.phase());
+        assertEquals("RUNNING", cloud().taskStatus(stopping.taskArn()), "still running after StopTask");
+        given().get("/api/v1/environments/shop-timeout").then()
+                .body("history[0].stopRequestedAt", notNullValue())
+                .body("conditions.find { it.type == 'Migrating' }.reason", equalTo("Stopping"))
+                .body("conditions.find { it.type == 'Migrating' }.message",
+                        containsString("waiting for ECS to stop task " + stopping.taskArn()));
+
+        // A rerun asked for while the old task still runs launches nothing until ECS reports it STOPPED.
+        SandboxResource.plan(Plans.plan("{name: shop-timeout, version: v-slow, timeout: 1s, rerun: '2'}"));
+        MigrationRecord timedOut = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20))
+                .until(() -> ledger().environment("shop-timeout").find("v-slow", ""),
+                        r -> r != null && r.phase() == Phase.TimedOut);
+        assertEquals(137, timedOut.exitCode(), "killed after its stop timeout");
+        assertTrue(timedOut.reason().startsWith("timed out after PT1S; stop requested at "), timedOut.reason());
+        assertEquals(stopping.stopRequestedAt(), timedOut.stopRequestedAt());
+        java.time.Instant oldStopped = cloud().taskStoppedAt(stopping.taskArn());
+        assertNotNull(oldStopped);
+        assertTrue(!timedOut.finishedAt().isBefore(stopping.stopRequestedAt().plusSeconds(2).minusMillis(50)),
+                "STOPPED only after the stop timeout: " + timedOut.finishedAt());
+
+        await().atMost(DEADLINE).until(() -> runs("shop-timeout").size() == 2);
+        RunRecord rerun = runs("shop-timeout").get(1);
+        assertTrue(rerun.time().isAfter(oldStopped), "the rerun's task started at " + rerun.time()
+                + ", before the timed-out task stopped at " + oldStopped);
+        given().get("/api/v1/environments/shop-timeout").then()
+                .body("history.find { it.rerun == '' }.phase", equalTo("TimedOut"));
+        MigrationRecord second = awaitPhase("shop-timeout", "v-slow", Phase.TimedOut);
+        assertEquals("2", second.rerun());
+        assertTrue(cloud().calls("ecs:StopTask") >= 2);
         given().get("/api/v1/environments/shop-timeout").then()
                 .body("conditions.find { it.type == 'Ready' }.reason", equalTo("MigrationTimedOut"));
     }

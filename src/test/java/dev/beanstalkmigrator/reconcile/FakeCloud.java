@@ -205,7 +205,7 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
     @Override
     public void stopTask(String cluster, String taskArn, String reason) {
         call("ecs:StopTask");
-        stop(taskArn, 137, reason);
+        // As on ECS, the task is only asked to stop: it stays RUNNING until the test stops it (stop()).
     }
 
     // --- Logs ---

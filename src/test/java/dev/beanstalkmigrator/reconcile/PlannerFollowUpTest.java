@@ -79,6 +79,11 @@ class PlannerFollowUpTest {
                 record))), state == null ? Map.of() : Map.of(record.taskArn(), state));
     }
 
+    /** Past its 30-minute timeout, StopTask asked at T+31m. */
+    static MigrationRecord stopping() {
+        return running(T).stopRequested(T.plus(Duration.ofMinutes(31)));
+    }
+
     static ContainerService.TaskState stopped(Integer exitCode) {
         return new ContainerService.TaskState("arn:task/1", false, "STOPPED", "Essential container in task exited",
                 "EssentialContainerExited", T, T, T, List.of(new ContainerService.ContainerState("web", exitCode, null)));
@@ -167,9 +172,39 @@ class PlannerFollowUpTest {
                         ""),
                 Arguments.of("unknown to ECS past the grace after it started: LaunchLost", described(running(T), null),
                         at(T.plus(TaskOutcomes.MISSING_GRACE), true, true), "Record Failed LaunchLost, TailLog v42"),
-                Arguments.of("stopped after its timeout: TimedOut, then its log tail",
-                        new Outcome.Stopped(new Action.StopTask(SPEC.name(), running(T), Duration.ofMinutes(30)), T),
-                        at(T, true, true), "Record TimedOut, TailLog v42"),
+                Arguments.of("StopTask accepted: still Running with the request recorded, nothing else yet",
+                        new Outcome.Stopped(new Action.StopTask(SPEC.name(), running(T), Duration.ofMinutes(30)),
+                                T.plus(Duration.ofMinutes(31))), at(T.plus(Duration.ofMinutes(31)), true, true),
+                        "Record Running stopRequestedAt=2026-11-25T10:31:00Z"),
+                Arguments.of("stopping, ECS still reports it RUNNING: wait, no second StopTask",
+                        described(stopping(), RUNNING), at(T.plus(Duration.ofMinutes(35)), true, true), ""),
+                Arguments.of("stopping, still RUNNING five minutes after StopTask: StopTask again",
+                        described(stopping(), RUNNING), at(T.plus(Duration.ofMinutes(37)), true, true),
+                        "StopTask v42 after PT30M"),
+                Arguments.of("stopping, then STOPPED: TimedOut with ECS's reason and exit code, then its log tail",
+                        described(stopping(), new ContainerService.TaskState("arn:task/1", false, "STOPPED",
+                                "beanstalk-migrator: migration timed out after PT30M", "UserInitiated", T, T,
+                                T.plus(Duration.ofMinutes(32)), List.of(new ContainerService.ContainerState("web", 137,
+                                null)))), at(T.plus(Duration.ofMinutes(33)), true, true),
+                        "Record TimedOut exit=137 at 2026-11-25T10:32:00Z: timed out after PT30M; stop requested at"
+                                + " 2026-11-25T10:31:00Z; ECS stopped the task: beanstalk-migrator: migration timed"
+                                + " out after PT30M (exit code 137: SIGKILL), TailLog v42"),
+                Arguments.of("stopping, and it exited 0 on SIGTERM: still TimedOut, its exit code says nothing",
+                        described(stopping(), new ContainerService.TaskState("arn:task/1", false, "STOPPED",
+                                "Task stopped by user", "UserInitiated", T, T, T.plus(Duration.ofMinutes(31)),
+                                List.of(new ContainerService.ContainerState("web", 0, null)))),
+                        at(T.plus(Duration.ofMinutes(33)), true, true),
+                        "Record TimedOut exit=0 at 2026-11-25T10:31:00Z: timed out after PT30M; stop requested at"
+                                + " 2026-11-25T10:31:00Z; ECS stopped the task: Task stopped by user (exit code 0),"
+                                + " TailLog v42"),
+                Arguments.of("stopping soon after it started (a short timeout), unknown to ECS yet: watched again",
+                        described(running(T).stopRequested(T.plus(Duration.ofSeconds(20))), null),
+                        at(T.plus(Duration.ofSeconds(30)), true, true), ""),
+                Arguments.of("stopping, and ECS no longer knows the task: TimedOut, its stop not confirmed",
+                        described(stopping(), null), at(T.plus(Duration.ofMinutes(33)), true, true),
+                        "Record TimedOut exit=null at 2026-11-25T10:33:00Z: timed out after PT30M; stop requested at"
+                                + " 2026-11-25T10:31:00Z, but ECS no longer knows the task (MISSING): its stop was not"
+                                + " confirmed, TailLog v42"),
                 Arguments.of("a deploy: nothing follows",
                         new Outcome.Deployed(new Action.Deploy(SPEC.name(), running(T)), T), at(T, true, true), ""));
     }
@@ -258,6 +293,10 @@ class PlannerFollowUpTest {
             words.add("Record " + (recorded.environment().equals(SPEC.name()) ? "" : recorded.environment() + " ")
                     + r.phase() + (r.phase() == Phase.Launching
                     ? " td=" + r.taskDefinitionArn() + " " + r.overrides() + (r.placement() != null ? " placed" : "")
+                    : r.phase() == Phase.Running && r.stopRequestedAt() != null
+                    ? " stopRequestedAt=" + r.stopRequestedAt()
+                    : r.phase() == Phase.TimedOut
+                    ? " exit=" + r.exitCode() + " at " + r.finishedAt() + ": " + r.reason()
                     : Reasons.LAUNCH_LOST.equals(r.reason()) ? " " + r.reason() : ""));
         }
         for (Outcome.Failed refusal : followUp.refusals()) {

@@ -85,6 +85,15 @@ class PlannerTest {
                         ledger(record("v42", "", Phase.Running)), READY, false, "Watch v42", "MigrationInFlight"),
                 Arguments.of("a running task of the wanted version is watched", spec("v42"),
                         ledger(record("v42", "", Phase.Running)), READY, false, "Watch v42", null),
+                Arguments.of("a stopping task is watched, and a rerun waits until ECS reports it STOPPED",
+                        spec("v42", false, "2", AfterSuccess.NONE),
+                        ledger(record("v42", "", Phase.Running).stopRequested(T)), READY, false, "Watch v42",
+                        "MigrationInFlight"),
+                Arguments.of("a stopping task holds a new version back too", spec("v43"),
+                        ledger(record("v42", "", Phase.Running).stopRequested(T)), READY, false, "Watch v42",
+                        "MigrationInFlight"),
+                Arguments.of("a stopping task of the wanted version is watched", spec("v42"),
+                        ledger(record("v42", "", Phase.Running).stopRequested(T)), READY, false, "Watch v42", null),
                 Arguments.of("deploy after success", spec("v42", false, "", AfterSuccess.DEPLOY),
                         ledger(record("v42", "", Phase.Succeeded)), READY, false, "Deploy v42", null),
                 Arguments.of("no deploy while the environment updates", spec("v42", false, "", AfterSuccess.DEPLOY),
@@ -117,6 +126,15 @@ class PlannerTest {
         Decision decision = decisions.get(0);
         assertEquals(expectedActions, describe(decision), situation);
         assertEquals(expectedHold, decision.hold() == null ? null : decision.hold().reason(), situation);
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRerunHeldByAStoppingTaskSaysWhatItWaitsFor() {
+        MigrationStatus ledger = ledger(record("v42", "", Phase.Running).stopRequested(T));
+        Decision decision = Planner.plan(inputs(new MigrationPlan("acme", List.of(spec("v42", false, "2",
+                AfterSuccess.NONE))), ledger, READY, false)).decisions().get(0);
+        assertEquals("stopping: waiting for ECS to stop task arn:task/v42 (stop requested at " + T
+                + ") before migrating v42", decision.hold().message());
     }
 
     @org.junit.jupiter.api.Test

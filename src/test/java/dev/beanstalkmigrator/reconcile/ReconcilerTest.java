@@ -223,14 +223,46 @@ class ReconcilerTest {
     }
 
     @Test
-    void aMigrationPastItsTimeoutIsStoppedAndTimedOut() {
+    void aMigrationPastItsTimeoutIsStoppedAndTimedOutOnceEcsReportsItStopped() {
         Reconciler operator = operator();
         operator.cycle(true);
         clock.advance(Duration.ofMinutes(11));
         operator.cycle(true);
         assertEquals(1, cloud.calls("ecs:StopTask"));
+        MigrationRecord stopping = latest("acme-web-prod");
+        assertEquals(Phase.Running, stopping.phase(), "StopTask only asks; the container runs on for a while");
+        assertEquals(clock.instant(), stopping.stopRequestedAt());
+        assertEquals("Stopping", ledger().environment("acme-web-prod").condition(Condition.MIGRATING).reason());
+        operator.cycle(true);
+        assertEquals(1, cloud.calls("ecs:StopTask"), "one request is enough while ECS stops the task");
+        cloud.stop(stopping.taskArn(), 137, "beanstalk-migrator: migration timed out");
+        operator.cycle(true);
         assertEquals(Phase.TimedOut, latest("acme-web-prod").phase());
+        assertEquals(137, latest("acme-web-prod").exitCode());
         assertEquals("MigrationTimedOut", ledger().environment("acme-web-prod").condition(Condition.READY).reason());
+    }
+
+    @Test
+    void aRestartWhileATaskStopsDoesNotAskAgainAndARerunWaitsForTheStop() {
+        operator().cycle(true);
+        clock.advance(Duration.ofMinutes(11));
+        operator().cycle(true);
+        assertEquals(1, cloud.calls("ecs:StopTask"));
+        MigrationRecord stopping = latest("acme-web-prod");
+
+        Reconciler restarted = operator();
+        plan("acme-web-prod", "v42", "rerun: try-2");
+        restarted.cycle(true);
+        restarted.cycle(true);
+        assertEquals(1, cloud.calls("ecs:StopTask"), "the stop request is in the ledger: not asked again");
+        assertEquals(1, cloud.launches.size(), "no rerun while the old task still runs");
+        assertEquals(Phase.Running, ledger().environment("acme-web-prod").find("v42", "").phase());
+
+        cloud.stop(stopping.taskArn(), 137, "beanstalk-migrator: migration timed out");
+        restarted.cycle(true);
+        assertEquals(Phase.TimedOut, ledger().environment("acme-web-prod").find("v42", "").phase());
+        restarted.cycle(true);
+        assertEquals(2, cloud.launches.size(), "the rerun starts once ECS reported the old task STOPPED");
     }
 
     @Test

@@ -116,6 +116,34 @@ class SandboxAwsCliTest {
     }
 
     @Test
+    void ecsStopTaskAnswersAStoppingTaskThatStopsAfterItsStopTimeout() throws Exception {
+        String arn = sdk.ecs.runTask(b -> b.cluster("acme-prod").taskDefinition("acme-web").launchType(LaunchType.FARGATE)
+                .networkConfiguration(n -> n.awsvpcConfiguration(v -> v.subnets("subnet-1")))
+                .tags(t -> t.key(EcsService.TAG_ENVIRONMENT).value("forever"))) // stop timeout 1 s in the test seed
+                .tasks().get(0).taskArn();
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> cloud.taskStatus(arn), "RUNNING"::equals);
+        JsonNode answer = JSON.readTree(aws("ecs", "stop-task", "--cluster", "acme-prod", "--task", arn, "--reason",
+                "past its timeout")).get("task");
+        assertEquals("STOPPED", answer.get("desiredStatus").asText());
+        assertEquals("RUNNING", answer.get("lastStatus").asText());
+        assertTrue(answer.has("stoppingAt") && !answer.has("stoppedAt"), answer.toString());
+        JsonNode eni = answer.get("attachments").get(0);
+        assertEquals("ElasticNetworkInterface", eni.get("type").asText());
+        assertEquals("ATTACHED", eni.get("status").asText());
+        assertEquals("subnetId", eni.get("details").get(0).get("name").asText());
+        assertEquals(eni.get("id").asText(), answer.get("containers").get(0).get("networkInterfaces").get(0)
+                .get("attachmentId").asText());
+
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> cloud.taskStatus(arn), "STOPPED"::equals);
+        JsonNode task = JSON.readTree(aws("ecs", "describe-tasks", "--cluster", "acme-prod", "--tasks", arn)).get("tasks").get(0);
+        assertEquals("STOPPED", task.get("lastStatus").asText());
+        assertEquals("UserInitiated", task.get("stopCode").asText());
+        assertEquals("past its timeout", task.get("stoppedReason").asText());
+        assertEquals(137, task.get("containers").get(0).get("exitCode").asInt());
+        assertEquals("DELETED", task.get("attachments").get(0).get("status").asText());
+    }
+
+    @Test
     void elasticBeanstalkDescribeAndCreateVersion() throws Exception {
         JsonNode envs = JSON.readTree(aws("elasticbeanstalk", "describe-environments", "--application-name", "acme"));
         assertEquals("acme-web-prod", envs.get("Environments").get(0).get("EnvironmentName").asText());

@@ -381,19 +381,113 @@ class SandboxBeanstalkEcsLogsTest {
     }
 
     @Test
-    void stopTaskStopsAtOnceWithTheGivenReason() {
+    void stopTaskAnswersAStoppingTaskWhoseContainerRunsUntilKilledAfterItsStopTimeout() {
         Task t = run(b -> b.startedBy("stopper").tags(Tag.builder().key(EcsService.TAG_ENVIRONMENT).value("forever").build()));
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
                 .until(() -> describe(t.taskArn()).lastStatus(), "RUNNING"::equals);
         assertEquals(List.of(t.taskArn()), aws.ecs.listTasks(b -> b.cluster("acme-prod").startedBy("stopper")).taskArns());
+        java.time.Instant asked = java.time.Instant.now();
         Task s = aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn()).reason("Superseded by v43")).task();
-        assertEquals("STOPPED", s.lastStatus());
-        assertEquals("UserInitiated", s.stopCodeAsString());
-        assertEquals("Superseded by v43", s.stoppedReason());
+        assertEquals("STOPPED", s.desiredStatus());
+        assertEquals("RUNNING", s.lastStatus());
+        assertNull(s.stopCode());
+        assertNull(s.containers().get(0).exitCode());
+        assertTrue(s.stoppingAt() != null && s.stoppedAt() == null);
+        // desiredStatus is what ListTasks filters on: a stopping task is listed as STOPPED already
         assertEquals(List.of(), aws.ecs.listTasks(b -> b.cluster("acme-prod").startedBy("stopper")).taskArns());
         assertEquals(List.of(t.taskArn()), aws.ecs.listTasks(b -> b.cluster("acme-prod").startedBy("stopper")
                 .desiredStatus(DesiredStatus.STOPPED)).taskArns());
+        Task stopping = describe(t.taskArn());
+        assertEquals("RUNNING", stopping.lastStatus());
+        assertEquals("STOPPED", stopping.desiredStatus());
+        assertEquals("ATTACHED", stopping.attachments().get(0).status());
+        assertNull(cloud.taskStoppedAt(t.taskArn()));
+        Task again = aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn()).reason("another reason")).task();
+        assertEquals(s.stoppingAt(), again.stoppingAt());
+
+        Task stopped = awaitStopped(t.taskArn());
+        assertEquals("UserInitiated", stopped.stopCodeAsString());
+        assertEquals("Superseded by v43", stopped.stoppedReason());
+        assertEquals(137, stopped.containers().get(0).exitCode(), "SIGKILL after the stop timeout");
+        assertEquals("STOPPED", stopped.containers().get(0).lastStatus());
+        Duration ran = Duration.between(stopped.stoppingAt(), stopped.stoppedAt());
+        assertEquals(Duration.ofSeconds(1), ran, "the seed's stopTimeout for this task");
+        assertFalse(stopped.stoppedAt().isBefore(asked.plusSeconds(1).minusMillis(5)));
+        assertEquals(stopped.stoppedAt(), cloud.taskStoppedAt(t.taskArn()).truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
+        assertEquals("DELETED", stopped.attachments().get(0).status());
         assertThrows(InvalidParameterException.class, () -> aws.ecs.stopTask(b -> b.cluster("acme-prod").task("0".repeat(32))));
+    }
+
+    @Test
+    void theContainerDefinitionsStopTimeoutWinsOverTheAgentDefault() {
+        aws.ecs.registerTaskDefinition(b -> b.family("acme-stop-timeout").networkMode(NetworkMode.AWSVPC)
+                .requiresCompatibilities(Compatibility.FARGATE).cpu("256").memory("512")
+                .containerDefinitions(c -> c.name("web").image("acme:v41").essential(true).stopTimeout(2)));
+        Task t = aws.ecs.runTask(fargate("acme-stop-timeout")
+                .tags(Tag.builder().key(EcsService.TAG_ENVIRONMENT).value("forever").build()).build()).tasks().get(0);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> describe(t.taskArn()).lastStatus(), "RUNNING"::equals);
+        aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn()));
+        Task stopped = awaitStopped(t.taskArn());
+        assertEquals(Duration.ofSeconds(2), Duration.between(stopped.stoppingAt(), stopped.stoppedAt()),
+                "stopTimeout 2 of the container definition, not the 1 s the behaviour gives as the agent's default");
+        assertEquals(137, stopped.containers().get(0).exitCode());
+    }
+
+    @Test
+    void aContainerThatHandlesSigtermStopsWithItsOwnExitCode() {
+        Task t = run(b -> b.tags(Tag.builder().key(EcsService.TAG_ENVIRONMENT).value("graceful").build()));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> describe(t.taskArn()).lastStatus(), "RUNNING"::equals);
+        Task s = aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn())).task();
+        assertEquals("RUNNING", s.lastStatus());
+        Task stopped = awaitStopped(t.taskArn());
+        assertEquals(143, stopped.containers().get(0).exitCode());
+        assertEquals("UserInitiated", stopped.stopCodeAsString());
+        assertEquals("Task stopped by user", stopped.stoppedReason());
+        assertEquals(Duration.ofMillis(300), Duration.between(stopped.stoppingAt(), stopped.stoppedAt()),
+                "exits when it has handled SIGTERM, long before its 5 s stop timeout");
+    }
+
+    @Test
+    void aTaskStoppedBeforeItStartsStopsWithoutStartingFromWhereItWas() {
+        Task t = aws.ecs.runTask(fargate("acme-web").build()).tasks().get(0);
+        Task s = aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn()).reason("not needed")).task();
+        assertEquals("STOPPED", s.desiredStatus());
+        assertTrue(List.of("PROVISIONING", "PENDING").contains(s.lastStatus()), s.lastStatus());
+        Task stopped = awaitStopped(t.taskArn());
+        assertNull(stopped.startedAt());
+        assertNull(stopped.containers().get(0).exitCode());
+        assertEquals("UserInitiated", stopped.stopCodeAsString());
+        assertEquals("not needed", stopped.stoppedReason());
+    }
+
+    @Test
+    void awsvpcTasksCarryTheirNetworkInterfaceAsAnAttachment() {
+        Task t = run(b -> b.tags(Tag.builder().key(EcsService.TAG_ENVIRONMENT).value("forever").build()));
+        assertEquals(1, t.attachments().size());
+        software.amazon.awssdk.services.ecs.model.Attachment eni = t.attachments().get(0);
+        assertEquals("ElasticNetworkInterface", eni.type());
+        assertEquals("PRECREATED", eni.status());
+        Map<String, String> details = eni.details().stream().collect(Collectors.toMap(KeyValuePair::name, KeyValuePair::value));
+        assertEquals(List.of("subnetId", "networkInterfaceId", "macAddress", "privateDnsName", "privateIPv4Address"),
+                eni.details().stream().map(KeyValuePair::name).toList());
+        assertEquals("subnet-1", details.get("subnetId"));
+        assertTrue(details.get("networkInterfaceId").matches("eni-[0-9a-f]{17}"), details.get("networkInterfaceId"));
+        assertTrue(details.get("macAddress").matches("([0-9a-f]{2}:){5}[0-9a-f]{2}"), details.get("macAddress"));
+        assertEquals("ip-" + details.get("privateIPv4Address").replace('.', '-') + ".ec2.internal", details.get("privateDnsName"));
+        var nic = t.containers().get(0).networkInterfaces().get(0);
+        assertEquals(eni.id(), nic.attachmentId());
+        assertEquals(details.get("privateIPv4Address"), nic.privateIpv4Address());
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> describe(t.taskArn()).attachments().get(0).status(), "ATTACHED"::equals);
+        aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn()));
+        assertEquals("DELETED", awaitStopped(t.taskArn()).attachments().get(0).status());
+
+        Task bridge = aws.ecs.runTask(b -> b.cluster("acme-prod").taskDefinition("acme-bridge").launchType(LaunchType.EC2))
+                .tasks().get(0);
+        assertEquals(List.of(), bridge.attachments());
+        assertEquals(List.of(), bridge.containers().get(0).networkInterfaces());
     }
 
     @Test
@@ -402,7 +496,22 @@ class SandboxBeanstalkEcsLogsTest {
         for (int i = 0; i < 101; i++) {
             many.add("arn:aws:ecs:us-east-1:000000000000:task/acme-prod/" + String.format("%032x", i));
         }
-        assertThrows(InvalidParameterException.class, () -> aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(many)));
+        InvalidParameterException tooMany = assertThrows(InvalidParameterException.class,
+                () -> aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(many)));
+        assertEquals("taskIds can have at most 100 items.", tooMany.awsErrorDetails().errorMessage());
+        InvalidParameterException empty = assertThrows(InvalidParameterException.class,
+                () -> aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(List.of())));
+        assertEquals("Tasks cannot be empty.", empty.awsErrorDetails().errorMessage());
+        InvalidParameterException longId = assertThrows(InvalidParameterException.class,
+                () -> aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks("x".repeat(37))));
+        assertEquals("taskId longer than 36.", longId.awsErrorDetails().errorMessage());
+        ClusterNotFoundException noCluster = assertThrows(ClusterNotFoundException.class,
+                () -> aws.ecs.describeTasks(b -> b.cluster("ghost").tasks(many.get(0))));
+        assertEquals("Cluster not found.", noCluster.awsErrorDetails().errorMessage());
+        DescribeTasksResponse byId = aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(String.format("%032x", 7)));
+        assertEquals("arn:aws:ecs:us-east-1:000000000000:task/acme-prod/" + String.format("%032x", 7),
+                byId.failures().get(0).arn());
+        assertEquals("MISSING", byId.failures().get(0).reason());
         DescribeTasksResponse unknown = aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(many.subList(0, 100)));
         assertEquals(100, unknown.failures().size());
         assertEquals("MISSING", unknown.failures().get(0).reason());
