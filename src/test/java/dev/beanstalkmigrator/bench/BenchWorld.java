@@ -97,7 +97,7 @@ final class BenchWorld {
                 List.of("Operations to perform:", "  No migrations to apply.")), List.of());
         return new SandboxSeed("us-east-1", "000000000000", List.of(BUCKET, BUNDLES), applications,
                 List.of(CLUSTER), List.of(definition), tasks, java.time.Duration.ofMillis(300), null,
-                new SandboxSeed.PlanLocation(BUCKET, PLAN_KEY));
+                new SandboxSeed.PlanLocation(BUCKET, PLAN_KEY), null);
     }
 
     /** The plan with every environment at {@code versions.get(name)}, else {@code fallback}. */
