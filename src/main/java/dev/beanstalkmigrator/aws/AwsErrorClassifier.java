@@ -31,7 +31,9 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  *       cycle looks again).</li>
  *   <li>{@link CloudError.Waiting}: Elastic Beanstalk's "is in an invalid state for this operation"
  *       (the environment is not Ready), {@code OperationInProgress(Failure)}, ECS
- *       {@code UpdateInProgressException}.</li>
+ *       {@code UpdateInProgressException}, and ECS's {@code InvalidParameterException} "No Container Instances
+ *       were found in your cluster." (EC2 capacity that may yet come; matched by code and a substring, as the API
+ *       reference does not document the text).</li>
  *   <li>{@link CloudError.Conflict}: 412 / {@code PreconditionFailed}, a conditional write that lost.</li>
  *   <li>{@link CloudError.Stalled}: 401/403 and permission or credential codes (the hint names the IAM
  *       action to grant, taken from AWS's "not authorized to perform: X" when present, else the
@@ -77,6 +79,10 @@ public final class AwsErrorClassifier {
     /** Elastic Beanstalk: "Environment named X is in an invalid state for this operation. Must be Ready." */
     private static final Pattern NOT_READY = Pattern.compile(
             "invalid state for this operation|must be ready", Pattern.CASE_INSENSITIVE);
+
+    /** ECS RunTask on a cluster with no container instance registered (EC2 capacity, not a bad request). */
+    private static final Pattern NO_CONTAINER_INSTANCES = Pattern.compile(
+            "no container instances were found", Pattern.CASE_INSENSITIVE);
 
     /** IAM denials name the action: "... is not authorized to perform: iam:PassRole on resource: ...". */
     private static final Pattern DENIED_ACTION = Pattern.compile(
@@ -146,7 +152,8 @@ public final class AwsErrorClassifier {
             return new CloudError.Conflict(operation, code, text, e);
         }
         if (BUSY.contains(code) || ("InvalidParameterValue".equals(code) && message != null
-                && NOT_READY.matcher(message).find())) {
+                && NOT_READY.matcher(message).find()) || ("InvalidParameterException".equals(code)
+                && message != null && NO_CONTAINER_INSTANCES.matcher(message).find())) {
             return new CloudError.Waiting(operation, code, text, e);
         }
         if (BAD_CREDENTIALS.contains(code) || status == 401) {

@@ -149,6 +149,9 @@ class AwsErrorClassifierTest {
                 // other 4xx: the plan or the resource must change
                 c("ECS ClientException", RUN_TASK, ecs(400, "ClientException", "TaskDefinition is inactive"),
                         Stalled.class, "ClientException", "fix the plan"),
+                c("ECS: no container instance in the cluster (EC2 capacity): waiting", RUN_TASK, ecs(400,
+                        "InvalidParameterException", "No Container Instances were found in your cluster."),
+                        Waiting.class, "InvalidParameterException", null),
                 c("ECS InvalidParameterException", RUN_TASK, ecs(400, "InvalidParameterException", "bad subnet"),
                         Stalled.class, "InvalidParameterException", "fix the plan"),
                 c("EB InvalidParameterValue otherwise", UPDATE_ENV, eb(400, "InvalidParameterValue",
