@@ -444,6 +444,14 @@ public final class SandboxCloud implements AutoCloseable {
         stoppedTaskRetention = d;
     }
 
+    /**
+     * What the operator may not do downstream when it updates {@code environment} (an action such as
+     * {@code cloudformation:UpdateStack}, or null: everything), and the environment's operations role (null: none).
+     */
+    public void setDeployAccess(String environment, String deployDenied, String operationsRole) {
+        beanstalk.setDeployAccess(environment, deployDenied, operationsRole);
+    }
+
     /** Registers an EC2 container instance in {@code cluster} (null fields: the seed's defaults); answers its ARN. */
     public String addContainerInstance(String cluster, SandboxSeed.ContainerInstance instance) {
         return ecs.addContainerInstance(cluster, instance);
@@ -538,6 +546,7 @@ public final class SandboxCloud implements AutoCloseable {
             for (SandboxSeed.Environment e : app.environments()) {
                 beanstalk.createEnvironment(app.name(), e.name(), e.version(), e.variables(), e.platformArn(),
                         e.solutionStack(), base.minus(Duration.ofDays(30)));
+                beanstalk.setDeployAccess(e.name(), e.deployDenied(), e.operationsRole());
             }
         }
         seed.clusters().forEach(ecs::createCluster);

@@ -26,6 +26,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * DELETE /_sandbox/run-task-rate-limit             no limit
  * POST   /_sandbox/application-versions            {"application":"acme","label":"v44","bucket":"acme-bundles","key":"acme/v44.zip"}
  * PUT    /_sandbox/environments/{name}/version     {"version":"v42"}  deployed at once, Ready
+ * PUT    /_sandbox/environments/{name}/deploy-access {"deployDenied":"cloudformation:UpdateStack","operationsRole":null}
+ *                                                  (the seed's fields: UpdateEnvironment then answers InsufficientPrivilegesException)
  * GET    /_sandbox/environments/{name}             {"name","version","status"}
  * POST   /_sandbox/tasks/expire                    {"task":"arn:aws:ecs:..."}  as if ECS forgot it
  * GET    /_sandbox/task-behaviours                 the current default and rules
@@ -132,6 +134,11 @@ final class SandboxControl {
             case "PUT environments", "POST environments" -> {
                 if (seg.length == 3 && seg[2].equals("version")) {
                     cloud.setDeployedVersion(seg[1], text(in, "version"));
+                    return done();
+                }
+                if (seg.length == 3 && seg[2].equals("deploy-access")) {
+                    cloud.setDeployAccess(seg[1], in.path("deployDenied").asText(null),
+                            in.path("operationsRole").asText(null));
                     return done();
                 }
             }

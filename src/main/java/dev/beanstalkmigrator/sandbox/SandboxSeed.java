@@ -82,9 +82,14 @@ public record SandboxSeed(
         }
     }
 
-    /** An environment running {@code version}, with its environment properties. */
+    /**
+     * An environment running {@code version}, with its environment properties. {@code deployDenied} names a
+     * downstream action (e.g. {@code cloudformation:UpdateStack}) the operator may not perform: UpdateEnvironment
+     * then answers 403 InsufficientPrivilegesException, unless the environment has an {@code operationsRole} (ARN),
+     * whose rights Elastic Beanstalk then uses instead of the caller's.
+     */
     public record Environment(String name, String version, Map<String, String> variables, String platformArn,
-            String solutionStack) {
+            String solutionStack, String deployDenied, String operationsRole) {
         public Environment {
             variables = variables == null ? Map.of() : new LinkedHashMap<>(variables);
         }
