@@ -35,6 +35,7 @@ public final class Planner {
 
     /** ECS honours a RunTask client token for 24 h; stop relying on it a little before. */
     static final Duration CLIENT_TOKEN_WINDOW = Duration.ofHours(23);
+    static final String RUN_TASK = "ecs:RunTask";
     /** Launches per cycle: about five seconds of RunTask at Fargate's 20 per second. */
     static final int MAX_LAUNCHES_PER_CYCLE = 100;
     /** The timeout of a migration whose environment left the plan. */
@@ -287,12 +288,13 @@ public final class Planner {
 
     /**
      * Whether a RunTask error says that ECS placed nothing and could once there is capacity: a {@link
-     * CloudError.Policy#WAIT} answer (InvalidParameterException "No Container Instances were found in your
-     * cluster.") is a refusal, so no task exists.
+     * CloudError.Policy#WAIT} answer of RunTask itself (InvalidParameterException "No Container Instances were
+     * found in your cluster.") is a refusal, so no task exists. (A relaunch also reads the environment's
+     * variables first; a wait there is not about capacity.)
      */
     static boolean placedNothing(Action action, CloudError error) {
         return (action instanceof Action.Launch || action instanceof Action.Relaunch)
-                && error.policy() == CloudError.Policy.WAIT;
+                && error.policy() == CloudError.Policy.WAIT && RUN_TASK.equals(error.operation());
     }
 
     /** The intent a RunTask action (a launch or a relaunch) carries. */

@@ -134,6 +134,10 @@ class PlannerFollowUpTest {
                                 "No Container Instances were found in your cluster.", null)), at(T, true, true),
                         "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
                                 + " (InvalidParameterException: No Container Instances were found in your cluster.))"),
+                Arguments.of("a relaunch that could not read the variables (busy): not about capacity, nothing here",
+                        new Outcome.Failed(new Action.Relaunch(SPEC, intent, true), new CloudError.Waiting(
+                                "elasticbeanstalk:DescribeConfigurationSettings", "OperationInProgressFailure", "busy",
+                                null)), at(T, true, true), ""),
                 Arguments.of("RunTask refused for a reason a human must fix: the ledger draft forgets the intent",
                         new Outcome.Failed(new Action.Launch(SPEC, intent, null), new CloudError.Stalled(
                                 "ecs:RunTask", "InvalidParameterException", "bad", "fix it", null)),
