@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.AssignPublicIp;
 import software.amazon.awssdk.services.ecs.model.AwsVpcConfiguration;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.services.ecs.model.CapacityProviderStrategyItem;
 import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
 import software.amazon.awssdk.services.ecs.model.ContainerOverride;
 import software.amazon.awssdk.services.ecs.model.DesiredStatus;
+import software.amazon.awssdk.services.ecs.model.Failure;
 import software.amazon.awssdk.services.ecs.model.KeyValuePair;
 import software.amazon.awssdk.services.ecs.model.ListTaskDefinitionsResponse;
 import software.amazon.awssdk.services.ecs.model.ListTasksResponse;
@@ -243,10 +245,25 @@ public final class AwsContainerService implements ContainerService {
         if (!response.tasks().isEmpty()) {
             return new LaunchResult(response.tasks().get(0).taskArn(), null);
         }
-        String failure = response.failures().isEmpty() ? "no task and no failure reported"
-                : response.failures().get(0).reason() + (response.failures().get(0).detail() == null ? ""
-                : " (" + response.failures().get(0).detail() + ")");
-        return new LaunchResult(null, failure);
+        return new LaunchResult(null, failures(response.failures()));
+    }
+
+    /**
+     * RunTask's failures summed up per reason, e.g. "RESOURCE:MEMORY on 2 container instances, AGENT on 1 container
+     * instance", with the first detail ECS gave.
+     */
+    static String failures(List<Failure> failures) {
+        if (failures.isEmpty()) {
+            return "no task and no failure reported";
+        }
+        Map<String, Long> byReason = failures.stream().collect(Collectors.groupingBy(
+                f -> f.reason() == null ? "unknown reason" : f.reason(), LinkedHashMap::new,
+                Collectors.counting()));
+        String detail = failures.stream().map(Failure::detail)
+                .filter(d -> d != null && !d.isBlank()).findFirst().orElse(null);
+        return byReason.entrySet().stream().map(e -> e.getKey() + " on " + e.getValue() + " container instance"
+                        + (e.getValue() == 1 ? "" : "s"))
+                .collect(Collectors.joining(", ")) + (detail == null ? "" : ": " + detail);
     }
 
     private static CapacityProviderStrategyItem item(CapacityProvider provider) {

@@ -31,11 +31,16 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  *       cycle looks again).</li>
  *   <li>{@link CloudError.Waiting}: Elastic Beanstalk's "is in an invalid state for this operation"
  *       (the environment is not Ready), {@code OperationInProgress(Failure)}, ECS
- *       {@code UpdateInProgressException}.</li>
+ *       {@code UpdateInProgressException}, and ECS's {@code InvalidParameterException} "No Container Instances
+ *       were found in your cluster." (EC2 capacity that may yet come; matched by code and a substring, as the API
+ *       reference does not document the text).</li>
  *   <li>{@link CloudError.Conflict}: 412 / {@code PreconditionFailed}, a conditional write that lost.</li>
  *   <li>{@link CloudError.Stalled}: 401/403 and permission or credential codes (the hint names the IAM
- *       action to grant, taken from AWS's "not authorized to perform: X" when present, else the
- *       operation), and every other 4xx (the hint says to fix the plan or the resource).</li>
+ *       action to grant, taken from AWS's "not authorized to perform: X" or "permission to perform the 'X'
+ *       action" when present, else the operation; an UpdateEnvironment refused with InsufficientPrivileges, or
+ *       denied a CloudFormation, Auto Scaling, EC2, ELB or S3 action, gets the two ways to fix a deploy: the
+ *       deploy permissions, or an operations role), and every other 4xx (the hint says to fix the plan or the
+ *       resource).</li>
  * </ul>
  *
  * <p>Messages carry only the AWS error code and AWS's own error message (bounded, control characters
@@ -67,7 +72,7 @@ public final class AwsErrorClassifier {
 
     private static final Set<String> ACCESS_DENIED = Set.of(
             "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError",
-            "AllAccessDisabled", "InsufficientPrivilegesException");
+            "AllAccessDisabled", "InsufficientPrivilegesException", "InsufficientPrivileges");
 
     private static final Set<String> BAD_CREDENTIALS = Set.of(
             "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException",
@@ -78,9 +83,23 @@ public final class AwsErrorClassifier {
     private static final Pattern NOT_READY = Pattern.compile(
             "invalid state for this operation|must be ready", Pattern.CASE_INSENSITIVE);
 
+    /** ECS RunTask on a cluster with no container instance registered (EC2 capacity, not a bad request). */
+    private static final Pattern NO_CONTAINER_INSTANCES = Pattern.compile(
+            "no container instances were found", Pattern.CASE_INSENSITIVE);
+
     /** IAM denials name the action: "... is not authorized to perform: iam:PassRole on resource: ...". */
     private static final Pattern DENIED_ACTION = Pattern.compile(
             "not authorized to perform:?\\s+([A-Za-z0-9-]+:[A-Za-z0-9*]+)");
+
+    /** Elastic Beanstalk's refusal of an update: "You do not have permission to perform the 's3:CreateBucket' action." */
+    private static final Pattern PERMISSION_TO_PERFORM = Pattern.compile(
+            "permission to perform the '([A-Za-z0-9-]+:[A-Za-z0-9*]+)' action");
+
+    /** What Elastic Beanstalk changes for an update, with the caller's rights when there is no operations role. */
+    private static final Set<String> DOWNSTREAM = Set.of(
+            "cloudformation", "autoscaling", "ec2", "elasticloadbalancing", "s3");
+
+    static final String UPDATE_ENVIRONMENT = "elasticbeanstalk:UpdateEnvironment";
 
     private AwsErrorClassifier() {
     }
@@ -146,7 +165,8 @@ public final class AwsErrorClassifier {
             return new CloudError.Conflict(operation, code, text, e);
         }
         if (BUSY.contains(code) || ("InvalidParameterValue".equals(code) && message != null
-                && NOT_READY.matcher(message).find())) {
+                && NOT_READY.matcher(message).find()) || ("InvalidParameterException".equals(code)
+                && message != null && NO_CONTAINER_INSTANCES.matcher(message).find())) {
             return new CloudError.Waiting(operation, code, text, e);
         }
         if (BAD_CREDENTIALS.contains(code) || status == 401) {
@@ -155,7 +175,12 @@ public final class AwsErrorClassifier {
                     + " or a clock far off)", e);
         }
         if (ACCESS_DENIED.contains(code) || status == 403) {
-            return new CloudError.Stalled(operation, code, text, "allow " + deniedAction(operation, message)
+            String denied = deniedAction(operation, message);
+            if (UPDATE_ENVIRONMENT.equals(operation) && (code.startsWith("InsufficientPrivileges")
+                    || DOWNSTREAM.contains(denied.substring(0, denied.indexOf(':') < 0 ? 0 : denied.indexOf(':'))))) {
+                return new CloudError.Stalled(operation, code, text, deployHint(denied), e);
+            }
+            return new CloudError.Stalled(operation, code, text, "allow " + denied
                     + " to the operator's IAM role (check also SCPs, permission boundaries, resource and key"
                     + " policies)", e);
         }
@@ -172,8 +197,27 @@ public final class AwsErrorClassifier {
             if (m.find()) {
                 return m.group(1);
             }
+            m = PERMISSION_TO_PERFORM.matcher(message);
+            if (m.find()) {
+                return m.group(1);
+            }
         }
         return operation;
+    }
+
+    /**
+     * An update Elastic Beanstalk refused for want of rights downstream (it changes the environment's
+     * CloudFormation stack, Auto Scaling group, instances, load balancer and S3 objects with the caller's rights
+     * unless the environment has an operations role): the two ways to fix it.
+     */
+    private static String deployHint(String denied) {
+        String lacking = UPDATE_ENVIRONMENT.equals(denied) ? "" : " (it lacks " + denied + ")";
+        return "Elastic Beanstalk updates the environment's resources with the operator's own rights"
+                + lacking + ": either grant the operator's IAM role the deploy permissions of"
+                + " config/iam-policy-deploy.json (or the managed policy AdministratorAccess-AWSElasticBeanstalk),"
+                + " or give the environment an operations role (aws elasticbeanstalk"
+                + " associate-environment-operations-role, a beta feature), after which"
+                + " elasticbeanstalk:UpdateEnvironment is all the operator needs";
     }
 
     private static String resourceHint(String operation, String code) {

@@ -125,6 +125,16 @@ public record MigrationRecord(
                 deployedAt, secrets, discovered, placement, stopRequestedAt);
     }
 
+    /**
+     * Back to Pending, keeping its launch id (so its client token): RunTask placed no task, so none exists and the
+     * same request may be sent again later.
+     */
+    public MigrationRecord pending(String reason) {
+        return new MigrationRecord(version, rerun, Phase.Pending, launchId, cluster, container, taskArn, image,
+                imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason,
+                logTail, deployedAt, secrets, discovered, placement, stopRequestedAt);
+    }
+
     /** StopTask was asked at {@code at}; the record stays in its phase until ECS reports the task STOPPED. */
     public MigrationRecord stopRequested(Instant at) {
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,

@@ -52,6 +52,8 @@ public final class Reasons {
     public static final String WAITING = "Waiting";
     public static final String CONFLICT = "Conflict";
     public static final String AWS_UNAVAILABLE = "AwsUnavailable";
+    /** ECS placed no migrate task: no EC2 capacity (RunTask failures, or no container instance in the cluster). */
+    public static final String WAITING_FOR_CAPACITY = "WaitingForCapacity";
 
     // The operator itself (readiness and status)
     public static final String LEDGER_UNREADABLE = "LedgerUnreadable";

@@ -45,11 +45,18 @@ public abstract sealed class CloudError extends RuntimeException
 
     private final String operation;
     private final String code;
+    private final String text;
 
     protected CloudError(String operation, String code, String message, Throwable cause) {
         super(operation + ": " + (code == null ? "" : code + ": ") + message, cause);
         this.operation = operation;
         this.code = code;
+        this.text = message;
+    }
+
+    /** AWS's own message (bounded, single-line), without the operation and code {@link #getMessage()} adds. */
+    public String text() {
+        return text;
     }
 
     /** The AWS operation, as {@code service:Action}, e.g. {@code ecs:RunTask}. */

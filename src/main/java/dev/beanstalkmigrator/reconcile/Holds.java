@@ -2,11 +2,39 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.CloudError;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The hold an AWS error puts on an environment: stalled (a human must act) or waiting (look again). */
+/**
+ * The hold an AWS error puts on an environment: stalled (a human must act) or waiting (look again); and the hold
+ * of a launch ECS placed nowhere.
+ */
 final class Holds {
 
     private Holds() {}
+
+    /**
+     * ECS placed no migrate task on {@code cluster}: waiting for EC2 capacity, in words that say what to add.
+     *
+     * @param failure what ECS said: RunTask's failures summed up, or its "No Container Instances" refusal
+     */
+    static Hold noCapacity(String cluster, String failure) {
+        List<String> remedies = new ArrayList<>();
+        if (failure.contains("RESOURCE:CPU")) {
+            remedies.add("free CPU");
+        }
+        if (failure.contains("RESOURCE:MEMORY")) {
+            remedies.add("free memory");
+        }
+        if (failure.contains("AGENT")) {
+            remedies.add("reconnect the ECS agent of the instances");
+        }
+        String fix = failure.contains("No Container Instances") ? "register container instances in the cluster"
+                : "add container instances or " + (remedies.isEmpty() ? "free capacity on them"
+                : String.join(" or ", remedies));
+        return Hold.waiting(Reasons.WAITING_FOR_CAPACITY, "waiting for capacity on cluster " + cluster
+                + ": RunTask placed no task (" + failure + "); " + fix);
+    }
 
     static Hold of(CloudError error) {
         String code = error.code();

@@ -93,7 +93,7 @@ final class LedgerDraft {
     void fold(Outcome outcome) {
         String environment = outcome.action().environment();
         if (outcome instanceof Outcome.Prepared prepared && prepared.image() != null) {
-            requeues.succeeded(environment);
+            requeues.stepSucceeded(environment);
             if (prepared.image().warning() != null) {
                 warnings.put(environment, prepared.image().warning());
             } else {
@@ -110,10 +110,8 @@ final class LedgerDraft {
                     started.taskArn(), started.intent().launchId());
             record(started.intent().running(started.taskArn(), started.at()), environment);
         } else if (outcome instanceof Outcome.NotPlaced notPlaced) {
-            LOG.warnf("%s: ECS did not place the migrate task of %s: %s", environment, notPlaced.intent().version(),
-                    notPlaced.failure());
-            record(notPlaced.intent().finished(Phase.Failed, notPlaced.at(), null,
-                    "RunTask placed no task: " + notPlaced.failure(), null), environment);
+            // The planner puts the intent back to Pending; here the environment waits, and says why.
+            waitForCapacity(environment, notPlaced.intent(), notPlaced.failure());
         } else if (outcome instanceof Outcome.NotLeader) {
             // The intents stay in the ledger: whoever leads next adopts them.
             LOG.warnf("lost the lease while launching; %s and the rest are left to the next leader", environment);
@@ -139,7 +137,9 @@ final class LedgerDraft {
     }
 
     private void failed(Action action, CloudError error, String environment) {
-        if (action instanceof Action.Prepare || action instanceof Action.RegisterRevision
+        if (Planner.placedNothing(action, error)) {
+            waitForCapacity(environment, Planner.intentOf(action), error.code() + ": " + error.text());
+        } else if (action instanceof Action.Prepare || action instanceof Action.RegisterRevision
                 || action instanceof Action.Deploy) {
             retryLater(environment, error);
         } else if (action instanceof Action.Launch launch && error.policy() == CloudError.Policy.STALL) {
@@ -164,6 +164,15 @@ final class LedgerDraft {
         } else {
             LOG.warnf("%s: no log tail for task %s: %s", environment, ((Action.TailLog) action).record().taskArn(),
                     error.getMessage());
+        }
+    }
+
+    private void waitForCapacity(String environment, MigrationRecord intent, String failure) {
+        Hold hold = Holds.noCapacity(intent.cluster(), failure);
+        holds.put(environment, hold);
+        if (requeues.waitForCapacity(environment, hold, in.planRevision(), in.now())) {
+            LOG.warnf("%s: migration of %s (launch %s) is %s", environment, intent.version(), intent.launchId(),
+                    hold.message());
         }
     }
 

@@ -36,6 +36,7 @@ public final class Planner {
 
     /** ECS honours a RunTask client token for 24 h; stop relying on it a little before. */
     static final Duration CLIENT_TOKEN_WINDOW = Duration.ofHours(23);
+    static final String RUN_TASK = "ecs:RunTask";
     /** Launches per cycle: about five seconds of RunTask at Fargate's 20 per second. */
     static final int MAX_LAUNCHES_PER_CYCLE = 100;
     /** The timeout of a migration whose environment left the plan. */
@@ -171,6 +172,8 @@ public final class Planner {
         if (spec.suspend()) {
             hold = new Hold(Hold.Kind.SUSPENDED, Reasons.SUSPENDED, "suspend: true in the plan; nothing new is launched");
         } else if (existing == null || existing.phase() == Phase.Pending) {
+            // A Pending record keeps its launch id: a preview's, or one ECS placed nowhere (its client token is
+            // unbound, so sending the same request again is right).
             if (inFlight) {
                 MigrationRecord stopping = status.history().stream()
                         .filter(r -> r.phase().inFlight() && r.stopRequestedAt() != null).findFirst().orElse(null);
@@ -184,7 +187,8 @@ public final class Planner {
                 }
                 hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
             } else {
-                actions.add(new Action.Prepare(spec, version, in.launchIds().get()));
+                actions.add(new Action.Prepare(spec, version, existing != null && existing.launchId() != null
+                        ? existing.launchId() : in.launchIds().get()));
             }
         } else if (existing.phase() == Phase.Succeeded && spec.afterSuccess() == AfterSuccess.DEPLOY
                 && existing.deployedAt() == null && !version.equals(deployed)) {
@@ -218,6 +222,13 @@ public final class Planner {
         if (outcome instanceof Outcome.Registered registered) {
             return launch(registered.action().spec(),
                     registered.action().intent().withTaskDefinition(registered.taskDefinitionArn()));
+        }
+        if (outcome instanceof Outcome.NotPlaced notPlaced) {
+            return waitForCapacity(notPlaced.action(), notPlaced.intent(), notPlaced.failure());
+        }
+        if (outcome instanceof Outcome.Failed failed && placedNothing(failed.action(), failed.error())) {
+            return waitForCapacity(failed.action(), intentOf(failed.action()),
+                    failed.error().code() + ": " + failed.error().text());
         }
         if (outcome instanceof Outcome.Found found && found.taskArn() == null) {
             return afterNotFound(found.action(), in);
@@ -276,6 +287,32 @@ public final class Planner {
     private static FollowUp launch(EnvironmentSpec spec, MigrationRecord intent) {
         return new FollowUp(List.of(new Recorded(spec.name(), intent)), List.of(new Action.Launch(spec, intent,
                 Launches.taskLaunch(spec.name(), spec, intent, null))), List.of());
+    }
+
+    /**
+     * RunTask placed no task (EC2 capacity): no task exists, so the intent goes back to Pending with its launch id,
+     * and the same request is sent again when the environment's wait ends ({@link Requeues}). Not Failed: capacity
+     * is expected to come (an Auto Scaling group grows, other tasks end).
+     */
+    private static FollowUp waitForCapacity(Action action, MigrationRecord intent, String failure) {
+        return new FollowUp(List.of(new Recorded(action.environment(), intent.pending(
+                "waiting for capacity: RunTask placed no task (" + failure + ")"))), List.of(), List.of());
+    }
+
+    /**
+     * Whether a RunTask error says that ECS placed nothing and could once there is capacity: a {@link
+     * CloudError.Policy#WAIT} answer of RunTask itself (InvalidParameterException "No Container Instances were
+     * found in your cluster.") is a refusal, so no task exists. (A relaunch also reads the environment's
+     * variables first; a wait there is not about capacity.)
+     */
+    static boolean placedNothing(Action action, CloudError error) {
+        return (action instanceof Action.Launch || action instanceof Action.Relaunch)
+                && error.policy() == CloudError.Policy.WAIT && RUN_TASK.equals(error.operation());
+    }
+
+    /** The intent a RunTask action (a launch or a relaunch) carries. */
+    static MigrationRecord intentOf(Action action) {
+        return action instanceof Action.Launch launch ? launch.intent() : ((Action.Relaunch) action).intent();
     }
 
     /** An intent whose task ListTasks does not know: RunTask again while the client token holds, else lost. */

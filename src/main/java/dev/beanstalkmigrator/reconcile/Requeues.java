@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.Backoff;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.CloudError;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,8 +13,8 @@ import java.util.random.RandomGenerator;
 /**
  * The retry state of the environments whose launch or deploy failed: when each may be tried again. The delay
  * is capped exponential backoff with full jitter ({@link Backoff}); its first ceiling depends on the error: a
- * stalled environment (a human must act) is looked at rarely, a waiting one at the Elastic Beanstalk interval,
- * a transient failure soon. A new plan revision lifts the wait.
+ * stalled environment (a human must act) is looked at rarely, a waiting one (and a launch ECS placed nowhere for
+ * want of capacity) at the Elastic Beanstalk interval, a transient failure soon. A new plan revision lifts the wait.
  */
 final class Requeues {
 
@@ -59,6 +60,30 @@ final class Requeues {
 
     void succeeded(String environment) {
         retries.remove(environment);
+    }
+
+    /**
+     * A launch step succeeded. A wait for capacity is kept: its launch has yet to be placed, and its backoff grows
+     * until a task starts ({@link #succeeded}).
+     */
+    void stepSucceeded(String environment) {
+        Retry retry = retries.get(environment);
+        if (retry != null && !Reasons.WAITING_FOR_CAPACITY.equals(retry.hold().reason())) {
+            retries.remove(environment);
+        }
+    }
+
+    /**
+     * ECS placed no task: the launch waits, with the Elastic Beanstalk interval's backoff, growing per attempt.
+     *
+     * @return whether {@code hold} says something other than the environment's previous hold (worth a log line)
+     */
+    boolean waitForCapacity(String environment, Hold hold, String planRevision, Instant now) {
+        Retry previous = retries.get(environment);
+        int attempts = previous == null ? 1 : previous.attempts() + 1;
+        retries.put(environment, new Retry(now.plus(waitingBackoff.delay(attempts - 1)), attempts, hold,
+                planRevision == null ? "" : planRevision));
+        return previous == null || !previous.hold().equals(hold);
     }
 
     /** Records a failure and returns the hold it puts on the environment until its next try. */

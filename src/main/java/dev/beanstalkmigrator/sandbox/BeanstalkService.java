@@ -48,6 +48,9 @@ final class BeanstalkService {
         Instant updatingUntil;
         String pendingVersion;
         boolean terminated;
+        /** A downstream action the caller lacks; with no operations role, UpdateEnvironment is refused. */
+        String deployDenied;
+        String operationsRole;
     }
 
     private final Map<String, App> apps = new TreeMap<>();
@@ -91,6 +94,12 @@ final class BeanstalkService {
         e.platformArn = platformArn == null ? DEFAULT_PLATFORM.replace("us-east-1", region) : platformArn;
         e.solutionStack = solutionStack == null ? DEFAULT_STACK : solutionStack;
         envs.put(name, e);
+    }
+
+    synchronized void setDeployAccess(String envName, String deployDenied, String operationsRole) {
+        Env e = env(envName);
+        e.deployDenied = deployDenied;
+        e.operationsRole = operationsRole;
     }
 
     /** Sets the deployed version at once (Ready), as if a deployment had finished. */
@@ -187,6 +196,8 @@ final class BeanstalkService {
             case "DescribeConfigurationSettings" -> describeConfigurationSettings(r, p);
             case "UpdateEnvironment" -> updateEnvironment(r, p);
             case "CreateApplicationVersion" -> createApplicationVersion(r, p);
+            case "AssociateEnvironmentOperationsRole" -> operationsRole(r, p, true);
+            case "DisassociateEnvironmentOperationsRole" -> operationsRole(r, p, false);
             default -> throw new ServiceError(400, "InvalidAction",
                     "The action " + r.operation + " is not valid for this web service (sandbox).");
         };
@@ -254,6 +265,9 @@ final class BeanstalkService {
                 .el("HealthStatus", status.equals("Ready") ? "Ok" : status.equals("Updating") ? "Info" : "Unknown");
         x.start("Tier").el("Name", "WebServer").el("Type", "Standard").el("Version", "1.0").end();
         x.el("EnvironmentArn", "arn:aws:elasticbeanstalk:" + region + ":" + account + ":environment/" + e.app + "/" + e.name);
+        if (e.operationsRole != null) {
+            x.el("OperationsRole", e.operationsRole);
+        }
         x.start("EnvironmentLinks").end();
     }
 
@@ -398,6 +412,12 @@ final class BeanstalkService {
             throw new ServiceError(400, "InvalidParameterValue",
                     "Environment named " + e.name + " is in an invalid state for this operation. Must be Ready.");
         }
+        if (e.deployDenied != null && e.operationsRole == null) {
+            // Without an operations role Elastic Beanstalk acts downstream with the caller's own rights.
+            throw new ServiceError(403, "InsufficientPrivilegesException", "You do not have permission to perform the '"
+                    + e.deployDenied + "' action. Verify that your " + serviceWord(e.deployDenied)
+                    + " policies and your ACLs allow you to perform these actions.");
+        }
         for (int i = 1; p.get("OptionSettings.member." + i + ".OptionName") != null; i++) {
             String ns = p.get("OptionSettings.member." + i + ".Namespace");
             if ("aws:elasticbeanstalk:application:environment".equals(ns)) {
@@ -414,6 +434,31 @@ final class BeanstalkService {
         Xml x = start("UpdateEnvironment");
         environment(x, e);
         return finish(x, r);
+    }
+
+    /** "s3:CreateBucket" -> "S3", as AWS words its InsufficientPrivileges message. */
+    private static String serviceWord(String action) {
+        String service = action.contains(":") ? action.substring(0, action.indexOf(':')) : action;
+        return switch (service) {
+            case "s3" -> "S3";
+            case "cloudformation" -> "AWS CloudFormation";
+            case "autoscaling" -> "Auto Scaling";
+            case "ec2" -> "EC2";
+            case "elasticloadbalancing" -> "Elastic Load Balancing";
+            default -> service;
+        };
+    }
+
+    private synchronized SandboxResponse operationsRole(SandboxRequest r, Params p, boolean associate) {
+        Env e = envs.get(p.required("EnvironmentName"));
+        if (e == null || e.terminated) {
+            throw new ServiceError(400, "InvalidParameterValue",
+                    "No Environment found for EnvironmentName = '" + p.get("EnvironmentName") + "'.");
+        }
+        e.operationsRole = associate ? p.required("OperationsRole") : null;
+        Xml x = new Xml().start((associate ? "Associate" : "Disassociate") + "EnvironmentOperationsRoleResponse", NS);
+        x.start("ResponseMetadata").el("RequestId", r.requestId).end();
+        return SandboxResponse.of(200, x.bytes(), "text/xml");
     }
 
     private synchronized SandboxResponse createApplicationVersion(SandboxRequest r, Params p) {

@@ -47,6 +47,28 @@ final class EcsService {
         }
     }
 
+    /** An EC2 container instance; {@code remainingCpu}/{@code remainingMemory} are free before the sandbox's tasks. */
+    private static final class Instance {
+        final String id;
+        final String arn;
+        final Cluster cluster;
+        final int cpu;
+        final int memory;
+        final Instant registeredAt;
+        int remainingCpu;
+        int remainingMemory;
+        boolean agentConnected;
+
+        Instance(String id, String arn, Cluster cluster, int cpu, int memory, Instant registeredAt) {
+            this.id = id;
+            this.arn = arn;
+            this.cluster = cluster;
+            this.cpu = cpu;
+            this.memory = memory;
+            this.registeredAt = registeredAt;
+        }
+    }
+
     private record ContainerRun(String name, String image, String id, Integer cpu, Integer memory) {}
 
     private static final class Task {
@@ -57,6 +79,10 @@ final class EcsService {
         String startedBy;
         String launchType;
         String capacityProvider;
+        /** The EC2 container instance the task holds {@code cpu} units and {@code memory} MiB of, until STOPPED. */
+        Instance instance;
+        int cpu;
+        int memory;
         ObjectNode overrides;
         ArrayNode tags;
         Instant createdAt;
@@ -185,6 +211,8 @@ final class EcsService {
     private final Map<String, TreeMap<Integer, TaskDef>> taskDefs = new TreeMap<>();
     private final Map<String, Task> tasks = new LinkedHashMap<>();
     private final Map<String, TokenEntry> clientTokens = new LinkedHashMap<>();
+    /** Container instances by cluster name, in registration order (placement is first fit in that order). */
+    private final Map<String, List<Instance>> instances = new LinkedHashMap<>();
     private final List<RunRecord> runs = new CopyOnWriteArrayList<>();
     private volatile SandboxSeed.TaskBehaviours behaviours;
     private volatile Duration listTasksLag = Duration.ZERO;
@@ -207,6 +235,79 @@ final class EcsService {
 
     synchronized void createCluster(String name) {
         clusters.computeIfAbsent(name, n -> new Cluster(n, clusterArn(n), Instant.now()));
+    }
+
+    /** Registers a container instance in {@code cluster} and answers its ARN. */
+    synchronized String addContainerInstance(String cluster, SandboxSeed.ContainerInstance seed) {
+        Cluster c = clusters.get(cluster);
+        if (c == null) {
+            throw new IllegalArgumentException("no cluster " + cluster);
+        }
+        List<Instance> list = instances.computeIfAbsent(cluster, n -> new ArrayList<>());
+        String id = seed.id() != null ? seed.id()
+                : sha256Hex(cluster + "/" + list.size() + "/" + System.nanoTime()).substring(0, 32);
+        if (list.stream().anyMatch(i -> i.id.equals(id))) {
+            throw new IllegalArgumentException("cluster " + cluster + " already has container instance " + id);
+        }
+        int cpu = seed.cpu() != null ? seed.cpu() : SandboxSeed.ContainerInstance.DEFAULT_CPU;
+        int memory = seed.memory() != null ? seed.memory() : SandboxSeed.ContainerInstance.DEFAULT_MEMORY;
+        Instance i = new Instance(id, "arn:aws:ecs:" + region + ":" + account + ":container-instance/" + cluster + "/" + id,
+                c, cpu, memory, Instant.now());
+        i.remainingCpu = seed.remainingCpu() != null ? seed.remainingCpu() : cpu;
+        i.remainingMemory = seed.remainingMemory() != null ? seed.remainingMemory() : memory;
+        i.agentConnected = seed.agentConnected() == null || seed.agentConnected();
+        list.add(i);
+        return i.arn;
+    }
+
+    /** Changes what is free on a container instance (before the sandbox's own tasks), or its agent's connection. */
+    synchronized void setContainerInstance(String cluster, String idOrArn, Integer remainingCpu, Integer remainingMemory,
+            Boolean agentConnected) {
+        Instance i = instance(cluster, idOrArn);
+        if (i == null) {
+            throw new IllegalArgumentException("no container instance " + idOrArn + " in cluster " + cluster);
+        }
+        i.remainingCpu = remainingCpu != null ? remainingCpu : i.remainingCpu;
+        i.remainingMemory = remainingMemory != null ? remainingMemory : i.remainingMemory;
+        i.agentConnected = agentConnected != null ? agentConnected : i.agentConnected;
+    }
+
+    /** Deregisters a container instance; tasks already on it run on. */
+    synchronized boolean removeContainerInstance(String cluster, String idOrArn) {
+        Instance i = instance(cluster, idOrArn);
+        return i != null && instances.get(clusterName(cluster)).remove(i);
+    }
+
+    /** The container instances of {@code cluster}: id, arn, registered and free CPU and memory, agent. */
+    synchronized ArrayNode containerInstanceSummaries(String cluster) {
+        ArrayNode out = json.createArrayNode();
+        Instant now = Instant.now();
+        for (Instance i : instances.getOrDefault(cluster, List.of())) {
+            out.addObject().put("id", i.id).put("arn", i.arn).put("cpu", i.cpu).put("memory", i.memory)
+                    .put("freeCpu", free(i, now, true)).put("freeMemory", free(i, now, false))
+                    .put("agentConnected", i.agentConnected);
+        }
+        return out;
+    }
+
+    private Instance instance(String cluster, String idOrArn) {
+        for (Instance i : instances.getOrDefault(clusterName(cluster), List.of())) {
+            if (i.id.equals(idOrArn) || i.arn.equals(idOrArn)) {
+                return i;
+            }
+        }
+        return null;
+    }
+
+    /** What is free on {@code i}: its remaining capacity less what the sandbox's tasks not yet STOPPED hold. */
+    private int free(Instance i, Instant now, boolean cpu) {
+        int held = 0;
+        for (Task t : tasks.values()) {
+            if (t.instance == i && !t.expired && !t.phase(now).equals("STOPPED")) {
+                held += cpu ? t.cpu : t.memory;
+            }
+        }
+        return (cpu ? i.remainingCpu : i.remainingMemory) - held;
     }
 
     void setBehaviours(SandboxSeed.TaskBehaviours b) {
@@ -401,6 +502,8 @@ final class EcsService {
             case "DescribeTasks" -> describeTasks(in);
             case "ListTasks" -> listTasks(in);
             case "StopTask" -> stopTask(in);
+            case "ListContainerInstances" -> listContainerInstances(in);
+            case "DescribeContainerInstances" -> describeContainerInstances(in);
             default -> throw new ServiceError(400, "UnknownOperationException",
                     "Unknown operation " + r.operation + " (sandbox)");
         };
@@ -456,7 +559,7 @@ final class EcsService {
         }
         ObjectNode n = json.createObjectNode();
         n.put("clusterArn", c.arn()).put("clusterName", c.name()).put("status", "ACTIVE")
-                .put("registeredContainerInstancesCount", 0).put("runningTasksCount", running)
+                .put("registeredContainerInstancesCount", instances.getOrDefault(c.name(), List.of()).size()).put("runningTasksCount", running)
                 .put("pendingTasksCount", pending).put("activeServicesCount", 0);
         n.putArray("statistics");
         n.putArray("tags");
@@ -667,9 +770,26 @@ final class EcsService {
         in.path("tags").forEach(t -> tagMap.put(t.path("key").asText(), t.path("value").asText()));
         ObjectNode out = json.createObjectNode();
         ArrayNode list = out.putArray("tasks");
+        ArrayNode failures = json.createArrayNode();
         List<String> arns = new ArrayList<>();
+        int[] need = launchType.equals("EC2") ? requirement(def, overrides) : null;
+        if (need != null && instances.getOrDefault(cluster.name(), List.of()).isEmpty()) {
+            throw new ServiceError(400, "InvalidParameterException", "No Container Instances were found in your cluster.");
+        }
         for (int i = 0; i < count; i++) {
+            Instance host = null;
+            if (need != null) {
+                host = place(cluster, need, now, failures);
+                if (host == null) {
+                    break;
+                }
+            }
             Task t = new Task();
+            t.instance = host;
+            if (need != null) {
+                t.cpu = need[0];
+                t.memory = need[1];
+            }
             t.id = UUID.randomUUID().toString().replace("-", "");
             t.arn = "arn:aws:ecs:" + region + ":" + account + ":task/" + cluster.name() + "/" + t.id;
             t.cluster = cluster;
@@ -709,11 +829,131 @@ final class EcsService {
             runs.add(run);
             r.tasksStarted.add(run);
         }
-        if (clientToken != null) {
+        // A call that placed nothing started nothing: its token is not bound, so the same request may be sent again
+        // once there is capacity.
+        if (clientToken != null && !arns.isEmpty()) {
             clientTokens.put(tokenKey, new TokenEntry(List.copyOf(arns), now, request));
         }
-        out.putArray("failures");
+        out.set("failures", failures);
         return out;
+    }
+
+    /**
+     * What an EC2 task reserves, {CPU units, MiB}: the task-level cpu and memory when given, else the sum over its
+     * containers of cpu and of memory (or memoryReservation), overrides included.
+     */
+    private static int[] requirement(TaskDef def, ObjectNode overrides) {
+        Map<String, JsonNode> byName = new LinkedHashMap<>();
+        if (overrides != null) {
+            overrides.path("containerOverrides").forEach(o -> byName.put(o.path("name").asText(), o));
+        }
+        int cpu = 0;
+        int memory = 0;
+        for (JsonNode c : def.node.path("containerDefinitions")) {
+            JsonNode o = byName.getOrDefault(c.path("name").asText(), com.fasterxml.jackson.databind.node.MissingNode.getInstance());
+            cpu += o.has("cpu") ? o.get("cpu").asInt() : c.path("cpu").asInt(0);
+            memory += o.has("memory") ? o.get("memory").asInt() : o.has("memoryReservation")
+                    ? o.get("memoryReservation").asInt() : c.has("memory") ? c.get("memory").asInt()
+                    : c.path("memoryReservation").asInt(0);
+        }
+        String taskCpu = overrides != null && overrides.hasNonNull("cpu") ? overrides.get("cpu").asText()
+                : def.node.path("cpu").asText(null);
+        String taskMemory = overrides != null && overrides.hasNonNull("memory") ? overrides.get("memory").asText()
+                : def.node.path("memory").asText(null);
+        return new int[] {taskCpu == null ? cpu : units(taskCpu, 1024), taskMemory == null ? memory : units(taskMemory, 1024)};
+    }
+
+    /** "512" -> 512; "1 vCPU" / "2 GB" -> 1024 / 2048. */
+    private static int units(String value, int perUnit) {
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (v.endsWith("vcpu") || v.endsWith("gb")) {
+                return (int) Math.round(Double.parseDouble(v.replaceAll("[a-z ]", "")) * perUnit);
+            }
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ServiceError(400, "ClientException", "Invalid cpu or memory value: " + value);
+        }
+    }
+
+    /**
+     * First fit among the cluster's container instances; when none fits, one failure per instance (as RunTask
+     * reports them): AGENT for a disconnected agent, else the first resource short, CPU before memory.
+     */
+    private Instance place(Cluster cluster, int[] need, Instant now, ArrayNode failures) {
+        List<ObjectNode> refused = new ArrayList<>();
+        for (Instance i : instances.getOrDefault(cluster.name(), List.of())) {
+            String reason = !i.agentConnected ? "AGENT"
+                    : free(i, now, true) < need[0] ? "RESOURCE:CPU"
+                    : free(i, now, false) < need[1] ? "RESOURCE:MEMORY" : null;
+            if (reason == null) {
+                return i;
+            }
+            refused.add(json.createObjectNode().put("arn", i.arn).put("reason", reason));
+        }
+        refused.forEach(failures::add);
+        return null;
+    }
+
+    private synchronized ObjectNode listContainerInstances(JsonNode in) {
+        Cluster c = cluster(in);
+        String status = text(in, "status");
+        List<String> arns = status != null && !status.equals("ACTIVE") ? List.of()
+                : instances.getOrDefault(c.name(), List.of()).stream().map(i -> i.arn).toList();
+        return page(in, arns, "containerInstanceArns");
+    }
+
+    private synchronized ObjectNode describeContainerInstances(JsonNode in) {
+        Cluster c = cluster(in);
+        JsonNode ids = in.get("containerInstances");
+        if (ids == null || !ids.isArray() || ids.isEmpty()) {
+            throw new ServiceError(400, "InvalidParameterException", "Container instance cannot be empty.");
+        }
+        if (ids.size() > 100) {
+            throw new ServiceError(400, "InvalidParameterException", "Container instances length must be at most 100");
+        }
+        Instant now = Instant.now();
+        ObjectNode out = json.createObjectNode();
+        ArrayNode list = out.putArray("containerInstances");
+        ArrayNode failures = out.putArray("failures");
+        for (JsonNode id : ids) {
+            Instance i = instance(c.name(), id.asText().startsWith("arn:") ? id.asText()
+                    : id.asText().substring(id.asText().lastIndexOf('/') + 1));
+            if (i == null) {
+                failures.addObject().put("arn", id.asText()).put("reason", "MISSING");
+                continue;
+            }
+            int running = 0;
+            int pending = 0;
+            for (Task t : tasks.values()) {
+                if (t.instance == i && !t.expired) {
+                    String phase = t.phase(now);
+                    running += phase.equals("RUNNING") ? 1 : 0;
+                    pending += phase.equals("PENDING") || phase.equals("PROVISIONING") ? 1 : 0;
+                }
+            }
+            ObjectNode n = list.addObject();
+            n.put("containerInstanceArn", i.arn)
+                    .put("ec2InstanceId", "i-" + i.id.substring(0, Math.min(17, i.id.length())))
+                    .put("version", 1).put("status", "ACTIVE").put("agentConnected", i.agentConnected)
+                    .put("runningTasksCount", running).put("pendingTasksCount", pending);
+            n.set("registeredAt", epoch(i.registeredAt));
+            n.putObject("versionInfo").put("agentVersion", "1.90.0").put("agentHash", "sandbox")
+                    .put("dockerVersion", "DockerVersion: 25.0.8");
+            resources(n.putArray("registeredResources"), i.cpu, i.memory);
+            resources(n.putArray("remainingResources"), free(i, now, true), free(i, now, false));
+            n.putArray("attributes").addObject().put("name", "ecs.capability.execution-role-awslogs");
+            n.putArray("attachments");
+            n.putArray("tags");
+        }
+        return out;
+    }
+
+    private static void resources(ArrayNode out, int cpu, int memory) {
+        out.addObject().put("name", "CPU").put("type", "INTEGER").put("doubleValue", 0.0).put("longValue", 0)
+                .put("integerValue", cpu);
+        out.addObject().put("name", "MEMORY").put("type", "INTEGER").put("doubleValue", 0.0).put("longValue", 0)
+                .put("integerValue", memory);
     }
 
     private RunRecord record(Task t, String clientToken, Map<String, String> tags, JsonNode containerOverrides, Instant now,
@@ -905,6 +1145,9 @@ final class EcsService {
             n.put("capacityProviderName", t.capacityProvider);
         }
         n.put("clusterArn", t.cluster.arn());
+        if (t.instance != null) {
+            n.put("containerInstanceArn", t.instance.arn);
+        }
         n.put("connectivity", "CONNECTED");
         n.set("connectivityAt", epoch(t.createdAt));
         ArrayNode containers = n.putArray("containers");

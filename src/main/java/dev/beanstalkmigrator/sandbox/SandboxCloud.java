@@ -494,6 +494,38 @@ public final class SandboxCloud implements AutoCloseable {
         stoppedTaskRetention = d;
     }
 
+    /**
+     * What the operator may not do downstream when it updates {@code environment} (an action such as
+     * {@code cloudformation:UpdateStack}, or null: everything), and the environment's operations role (null: none).
+     */
+    public void setDeployAccess(String environment, String deployDenied, String operationsRole) {
+        beanstalk.setDeployAccess(environment, deployDenied, operationsRole);
+    }
+
+    /** Registers an EC2 container instance in {@code cluster} (null fields: the seed's defaults); answers its ARN. */
+    public String addContainerInstance(String cluster, SandboxSeed.ContainerInstance instance) {
+        return ecs.addContainerInstance(cluster, instance);
+    }
+
+    /**
+     * Sets what is free on a container instance before the sandbox's own tasks (null: unchanged), or whether its
+     * agent is connected: capacity taken by something else, or given back.
+     */
+    public void setContainerInstance(String cluster, String idOrArn, Integer remainingCpu, Integer remainingMemory,
+            Boolean agentConnected) {
+        ecs.setContainerInstance(cluster, idOrArn, remainingCpu, remainingMemory, agentConnected);
+    }
+
+    /** The container instances of {@code cluster}, with what is free on each. */
+    com.fasterxml.jackson.databind.node.ArrayNode containerInstances(String cluster) {
+        return ecs.containerInstanceSummaries(cluster);
+    }
+
+    /** Deregisters a container instance; answers whether it was there. */
+    public boolean removeContainerInstance(String cluster, String idOrArn) {
+        return ecs.removeContainerInstance(cluster, idOrArn);
+    }
+
     /** Forgets a task (ARN or id) as if ECS had dropped it: DescribeTasks reports it MISSING. */
     public boolean expireTask(String taskArnOrId) {
         return ecs.expire(taskArnOrId);
@@ -573,9 +605,12 @@ public final class SandboxCloud implements AutoCloseable {
                 beanstalk.createEnvironment(app.name(), e.name(), e.version(), e.variables(), e.platformArn(),
                         e.solutionStack(), base.minus(Duration.ofDays(30)));
                 e.secrets().forEach((name, arn) -> beanstalk.setSecret(e.name(), name, arn));
+                beanstalk.setDeployAccess(e.name(), e.deployDenied(), e.operationsRole());
             }
         }
         seed.clusters().forEach(ecs::createCluster);
+        seed.containerInstances().forEach((cluster, set) -> set.instances()
+                .forEach(instance -> ecs.addContainerInstance(cluster, instance)));
         for (SandboxSeed.TaskDefinition td : seed.taskDefinitions()) {
             ecs.registerTaskDefinition(taskDefinitionRequest(td));
             td.containers().stream().filter(c -> c.logGroup() != null).forEach(c -> logs.createGroup(c.logGroup()));

@@ -33,10 +33,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * PUT    /_sandbox/environments/{name}/version     {"version":"v42"}  deployed at once, Ready
  * PUT    /_sandbox/environments/{name}/variables/{var}  {"value":"..."} (null removes it)
  * PUT    /_sandbox/environments/{name}/secrets/{var}    {"arn":"arn:aws:secretsmanager:..."} (null removes it)
+ * PUT    /_sandbox/environments/{name}/deploy-access {"deployDenied":"cloudformation:UpdateStack","operationsRole":null}
+ *                                                  (the seed's fields: UpdateEnvironment then answers InsufficientPrivilegesException)
  * GET    /_sandbox/environments/{name}             {"name","version","status"}
  * POST   /_sandbox/tasks/expire                    {"task":"arn:aws:ecs:..."}  as if ECS forgot it
  * GET    /_sandbox/task-behaviours                 the current default and rules
  * PUT    /_sandbox/task-behaviours                 {"default":{...},"rules":[...]} (the seed's "tasks" schema)
+ * GET    /_sandbox/clusters/{c}/container-instances       [{id,arn,cpu,memory,freeCpu,freeMemory,agentConnected}]
+ * POST   /_sandbox/clusters/{c}/container-instances       {"id":..,"cpu":2048,"memory":3904,"remainingCpu":..,"remainingMemory":..,"agentConnected":true}
+ *                                                         (the seed's containerInstances entry; all optional) -> {"arn":...}
+ * PUT    /_sandbox/clusters/{c}/container-instances/{id}  {"remainingCpu":..,"remainingMemory":..,"agentConnected":..} (given fields change)
+ * DELETE /_sandbox/clusters/{c}/container-instances/{id}  deregister it
  * </pre>
  * Errors answer 400/404 with {"error":"..."}.
  */
@@ -166,6 +173,11 @@ final class SandboxControl {
                     cloud.setEnvironmentSecret(seg[1], seg[3], in.path("arn").asText(null));
                     return done();
                 }
+                if (seg.length == 3 && seg[2].equals("deploy-access")) {
+                    cloud.setDeployAccess(seg[1], in.path("deployDenied").asText(null),
+                            in.path("operationsRole").asText(null));
+                    return done();
+                }
             }
             case "GET environments" -> {
                 if (seg.length == 2) {
@@ -176,6 +188,11 @@ final class SandboxControl {
             case "POST tasks" -> {
                 if (seg.length == 2 && seg[1].equals("expire")) {
                     return cloud.expireTask(text(in, "task")) ? done() : error(404, "no such task");
+                }
+            }
+            case "GET clusters", "POST clusters", "PUT clusters", "DELETE clusters" -> {
+                if (seg.length >= 3 && seg[2].equals("container-instances")) {
+                    return containerInstances(method, seg, in, body);
                 }
             }
             case "GET task-behaviours" -> {
@@ -193,6 +210,32 @@ final class SandboxControl {
             }
         }
         return error(404, "no sandbox control endpoint " + method + " /_sandbox/" + path);
+    }
+
+    private SandboxResponse containerInstances(String method, String[] seg, JsonNode in, byte[] body) throws IOException {
+        String cluster = seg[1];
+        if (seg.length == 3 && method.equals("GET")) {
+            return ok(cloud.containerInstances(cluster));
+        }
+        if (seg.length == 3 && method.equals("POST")) {
+            SandboxSeed.ContainerInstance instance = body.length == 0
+                    ? new SandboxSeed.ContainerInstance(null, null, null, null, null, null)
+                    : seedMapper.readValue(new String(body, StandardCharsets.UTF_8), SandboxSeed.ContainerInstance.class);
+            return ok(json.createObjectNode().put("arn", cloud.addContainerInstance(cluster, instance)));
+        }
+        if (seg.length == 4 && method.equals("PUT")) {
+            cloud.setContainerInstance(cluster, seg[3], integer(in, "remainingCpu"), integer(in, "remainingMemory"),
+                    in.hasNonNull("agentConnected") ? in.get("agentConnected").asBoolean() : null);
+            return done();
+        }
+        if (seg.length == 4 && method.equals("DELETE")) {
+            return cloud.removeContainerInstance(cluster, seg[3]) ? done() : error(404, "no such container instance");
+        }
+        return error(404, "no sandbox control endpoint " + method + " /_sandbox/" + String.join("/", seg));
+    }
+
+    private static Integer integer(JsonNode in, String field) {
+        return in.hasNonNull(field) ? in.get(field).asInt() : null;
     }
 
     private static String text(JsonNode in, String field) {

@@ -39,7 +39,7 @@ public record SandboxSeed(
         Duration environmentUpdateDuration,
         Duration stoppedTaskRetention,
         PlanLocation plan,
-        Map<String, String> secretValues) {
+        Map<String, String> secretValues, Map<String, InstanceSet> containerInstances) {
 
     /** What Elastic Beanstalk accepts as the value of an environment secret: an ARN of either store. */
     static final java.util.regex.Pattern SECRET_ARN = java.util.regex.Pattern.compile(
@@ -60,19 +60,20 @@ public record SandboxSeed(
         stoppedTaskRetention = stoppedTaskRetention == null ? Duration.ofHours(1) : stoppedTaskRetention;
         plan = plan == null ? new PlanLocation(null, null) : plan;
         secretValues = secretValues == null ? Map.of() : new LinkedHashMap<>(secretValues);
+        containerInstances = containerInstances == null ? Map.of() : new LinkedHashMap<>(containerInstances);
     }
 
-    /** A seed without secret values. */
+    /** A seed without secret values or container instances. */
     public SandboxSeed(String region, String account, List<String> buckets, List<Application> applications,
             List<String> clusters, List<TaskDefinition> taskDefinitions, TaskBehaviours tasks,
             Duration environmentUpdateDuration, Duration stoppedTaskRetention, PlanLocation plan) {
         this(region, account, buckets, applications, clusters, taskDefinitions, tasks, environmentUpdateDuration,
-                stoppedTaskRetention, plan, null);
+                stoppedTaskRetention, plan, null, null);
     }
 
     /** An empty world in us-east-1, account 000000000000. */
     public static SandboxSeed empty() {
-        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null);
+        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** An Elastic Beanstalk application with its versions (oldest first) and environments. */
@@ -97,19 +98,34 @@ public record SandboxSeed(
     /**
      * An environment running {@code version}, with its environment properties and its secrets (variable name to the
      * ARN of a Secrets Manager secret or SSM parameter: namespace
-     * {@code aws:elasticbeanstalk:application:environmentsecrets}).
+     * {@code aws:elasticbeanstalk:application:environmentsecrets}). {@code deployDenied} names a downstream action
+     * (e.g. {@code cloudformation:UpdateStack}) the operator may not perform: UpdateEnvironment then answers 403
+     * InsufficientPrivilegesException, unless the environment has an {@code operationsRole} (ARN), whose rights
+     * Elastic Beanstalk then uses instead of the caller's.
      */
     public record Environment(String name, String version, Map<String, String> variables, String platformArn,
-            String solutionStack, Map<String, String> secrets) {
+            String solutionStack, Map<String, String> secrets, String deployDenied, String operationsRole) {
         public Environment {
             variables = variables == null ? Map.of() : new LinkedHashMap<>(variables);
             secrets = secrets == null ? Map.of() : new LinkedHashMap<>(secrets);
         }
 
-        /** An environment without secrets. */
+        /** An environment without secrets, deploying with the operator's rights. */
         public Environment(String name, String version, Map<String, String> variables, String platformArn,
                 String solutionStack) {
-            this(name, version, variables, platformArn, solutionStack, null);
+            this(name, version, variables, platformArn, solutionStack, null, null, null);
+        }
+
+        /** An environment with secrets, deploying with the operator's rights. */
+        public Environment(String name, String version, Map<String, String> variables, String platformArn,
+                String solutionStack, Map<String, String> secrets) {
+            this(name, version, variables, platformArn, solutionStack, secrets, null, null);
+        }
+
+        /** An environment without secrets, with the given deploy rights. */
+        public Environment(String name, String version, Map<String, String> variables, String platformArn,
+                String solutionStack, String deployDenied, String operationsRole) {
+            this(name, version, variables, platformArn, solutionStack, null, deployDenied, operationsRole);
         }
     }
 
@@ -176,6 +192,50 @@ public record SandboxSeed(
      * effective image of any of the task's containers.
      */
     public record Match(String environment, String version, String image) {}
+
+    /**
+     * The EC2 container instances registered in a cluster: written as a count ({@code 2}: that many instances of
+     * {@link ContainerInstance#DEFAULT_CPU} CPU units and {@link ContainerInstance#DEFAULT_MEMORY} MiB, all free) or
+     * as a list of {@link ContainerInstance}s.
+     */
+    @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = InstanceSetReader.class)
+    public record InstanceSet(List<ContainerInstance> instances) {
+        public InstanceSet {
+            instances = instances == null ? List.of() : List.copyOf(instances);
+        }
+
+        /** {@code count} instances of the default size. */
+        public static InstanceSet ofCount(int count) {
+            return new InstanceSet(java.util.stream.IntStream.range(0, count)
+                    .mapToObj(i -> new ContainerInstance(null, null, null, null, null, null)).toList());
+        }
+    }
+
+    /**
+     * One container instance: registered {@code cpu} units and {@code memory} MiB, what is {@code remainingCpu} /
+     * {@code remainingMemory} before any task of the sandbox is placed on it (default: all of it), and whether its
+     * agent is connected (default true). {@code id} defaults to one derived from the cluster and the position.
+     */
+    public record ContainerInstance(String id, Integer cpu, Integer memory, Integer remainingCpu,
+            Integer remainingMemory, Boolean agentConnected) {
+        public static final int DEFAULT_CPU = 2048;
+        public static final int DEFAULT_MEMORY = 3904;
+    }
+
+    static final class InstanceSetReader extends JsonDeserializer<InstanceSet> {
+        @Override
+        public InstanceSet deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT) {
+                int count = p.getIntValue();
+                if (count < 0 || count > 1000) {
+                    throw JsonMappingException.from(p, "a container instance count is between 0 and 1000, not " + count);
+                }
+                return InstanceSet.ofCount(count);
+            }
+            ContainerInstance[] list = ctxt.readValue(p, ContainerInstance[].class);
+            return new InstanceSet(List.of(list));
+        }
+    }
 
     /** Where the plan file is uploaded (defaults: bucket acme-migrator, key desired-state.yaml). */
     public record PlanLocation(String bucket, String key) {}
@@ -313,6 +373,19 @@ public record SandboxSeed(
             for (Container c : td.containers()) {
                 require(c.name() != null && c.image() != null,
                         p + "a container of " + td.family() + " needs name and image");
+            }
+        }
+        for (Map.Entry<String, InstanceSet> e : containerInstances.entrySet()) {
+            require(clusters.contains(e.getKey()), p + "containerInstances names cluster " + e.getKey()
+                    + ", which is not in clusters");
+            Set<String> ids = new HashSet<>();
+            for (ContainerInstance i : e.getValue().instances()) {
+                require(i.id() == null || ids.add(i.id()), p + "duplicate container instance " + i.id() + " in "
+                        + e.getKey());
+                require((i.cpu() == null || i.cpu() >= 0) && (i.memory() == null || i.memory() >= 0)
+                        && (i.remainingCpu() == null || i.remainingCpu() >= 0)
+                        && (i.remainingMemory() == null || i.remainingMemory() >= 0),
+                        p + "container instance sizes in " + e.getKey() + " cannot be negative");
             }
         }
         for (Rule r : tasks.rules()) {

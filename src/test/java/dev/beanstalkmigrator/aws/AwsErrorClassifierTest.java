@@ -101,6 +101,26 @@ class AwsErrorClassifierTest {
                         Conflict.class, "PreconditionFailed", null),
                 c("412 without a code (HEAD has no body)", PUT_OBJECT, s3(412, null, null), Conflict.class, "HTTP412", null),
 
+                // A deploy refused downstream: the two ways to fix it, naming the action
+                c("EB update refused: InsufficientPrivileges names an S3 action", UPDATE_ENV, eb(403,
+                        "InsufficientPrivilegesException", "You do not have permission to perform the 's3:CreateBucket'"
+                        + " action. Verify that your S3 policies and your ACLs allow you to perform these actions."),
+                        Stalled.class, "InsufficientPrivilegesException", "(it lacks s3:CreateBucket): either grant"
+                        + " the operator's IAM role the deploy permissions of config/iam-policy-deploy.json"),
+                c("EB update refused: InsufficientPrivileges without an action", UPDATE_ENV, eb(403,
+                        "InsufficientPrivileges", "The specified account does not have sufficient privileges for one"
+                        + " or more AWS services"), Stalled.class, "InsufficientPrivileges", "operations role"),
+                c("EB update denied a CloudFormation action", UPDATE_ENV, eb(403, "AccessDenied", "User: arn:aws:sts::1:"
+                        + "assumed-role/migrator/x is not authorized to perform: cloudformation:UpdateStack on"
+                        + " resource: arn:aws:cloudformation:eu-west-1:1:stack/awseb-e-abc-stack/1"), Stalled.class,
+                        "AccessDenied", "(it lacks cloudformation:UpdateStack): either grant"),
+                c("EB update denied an Auto Scaling action", UPDATE_ENV, eb(403, "AccessDenied", "User: x is not"
+                        + " authorized to perform: autoscaling:SuspendProcesses"), Stalled.class, "AccessDenied",
+                        "associate-environment-operations-role"),
+                c("EB update itself denied: grant UpdateEnvironment", UPDATE_ENV, eb(403, "AccessDenied", "User: x is"
+                        + " not authorized to perform: elasticbeanstalk:UpdateEnvironment"), Stalled.class,
+                        "AccessDenied", "allow elasticbeanstalk:UpdateEnvironment to the operator's IAM role"),
+
                 // Elastic Beanstalk is busy
                 c("EB environment not Ready", UPDATE_ENV, eb(400, "InvalidParameterValue",
                         "Environment named shop-prod is in an invalid state for this operation. Must be Ready."),
@@ -126,7 +146,8 @@ class AwsErrorClassifierTest {
                 c("UnauthorizedOperation", RUN_TASK, aws(400, "UnauthorizedOperation", "You are not authorized"),
                         Stalled.class, "UnauthorizedOperation", "allow ecs:RunTask"),
                 c("EB InsufficientPrivilegesException", UPDATE_ENV, eb(403, "InsufficientPrivilegesException", "no"),
-                        Stalled.class, "InsufficientPrivilegesException", "allow elasticbeanstalk:UpdateEnvironment"),
+                        Stalled.class, "InsufficientPrivilegesException",
+                        "deploy permissions of config/iam-policy-deploy.json"),
 
                 // credentials
                 c("UnrecognizedClientException", RUN_TASK, ecs(400, "UnrecognizedClientException",
@@ -149,6 +170,9 @@ class AwsErrorClassifierTest {
                 // other 4xx: the plan or the resource must change
                 c("ECS ClientException", RUN_TASK, ecs(400, "ClientException", "TaskDefinition is inactive"),
                         Stalled.class, "ClientException", "fix the plan"),
+                c("ECS: no container instance in the cluster (EC2 capacity): waiting", RUN_TASK, ecs(400,
+                        "InvalidParameterException", "No Container Instances were found in your cluster."),
+                        Waiting.class, "InvalidParameterException", null),
                 c("ECS InvalidParameterException", RUN_TASK, ecs(400, "InvalidParameterException", "bad subnet"),
                         Stalled.class, "InvalidParameterException", "fix the plan"),
                 c("EB InvalidParameterValue otherwise", UPDATE_ENV, eb(400, "InvalidParameterValue",

@@ -82,7 +82,7 @@ final class BenchWorld {
                     variables.put("DATABASE_URL", "postgres://bench:" + environment + "-pw@db.internal:5432/bench");
                     variables.put("DJANGO_SETTINGS_MODULE", "bench.settings");
                     variables.put("DJANGO_SECRET_KEY", "not-a-real-key-" + environment);
-                    environments.add(new SandboxSeed.Environment(environment, "v1", variables, null, null));
+                    environments.add(new SandboxSeed.Environment(environment, "v1", variables, null, null, null, null));
                 }
             });
             applications.add(new SandboxSeed.Application(app, versions, environments));

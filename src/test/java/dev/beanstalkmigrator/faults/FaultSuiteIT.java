@@ -17,6 +17,7 @@ import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCall;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.sandbox.SandboxSeed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +52,8 @@ import org.opentest4j.AssertionFailedError;
  * with a DescribeTasks that answers MISSING for a task just started (which must not count as lost), and edits
  * of the environments' variables at random moments and between an intent and its adoption, while the plan
  * changes across eight environments (new versions that succeed, fail or hang until their timeout, reruns,
- * suspends).
+ * suspends); and the EC2 cluster of two of the environments left without capacity for a while (instances
+ * full, or none registered).
  *
  * <p>The launch protocol's instants are reached from outside, as a crash would meet them: the sandbox keeps back
  * its answer to the call that recorded the intent (a ledger write with a new Launching record), started the task
@@ -110,6 +112,11 @@ class FaultSuiteIT {
     static final String EDITED_VARIABLE = "DATABASE_URL";
     static final List<String> ANSWER_LOST_OPERATIONS = List.of("ecs:RunTask", "ecs:RegisterTaskDefinition",
             "s3:PutObject");
+    /** Environments whose migrations run on the EC2 cluster of the seed, and how often a scenario empties it. */
+    static final Set<String> EC2_ENVIRONMENTS = Set.of("fleet-06", "fleet-07");
+    static final String EC2_CLUSTER = "fleet-ec2";
+    static final List<String> EC2_INSTANCES = List.of("fleet-ec2-a", "fleet-ec2-b");
+    static final double CAPACITY_FAULT_CHANCE = 0.3;
     static final List<String> OPERATIONS = List.of("s3:PutObject", "s3:GetObject", "s3:*", "ecs:RunTask",
             "ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "ecs:DescribeTaskDefinition", "ecs:*",
             "elasticbeanstalk:DescribeEnvironments", "elasticbeanstalk:DescribeConfigurationSettings",
@@ -590,7 +597,42 @@ class FaultSuiteIT {
                 }
             }));
         }
+        if (random.nextDouble() < CAPACITY_FAULT_CHANCE) {
+            steps.addAll(capacityGone());
+        }
         return steps;
+    }
+
+    /**
+     * The EC2 cluster without capacity for a while, then given it back: its instances full (RunTask answers
+     * RESOURCE:* failures) or deregistered (InvalidParameterException "No Container Instances"). Its launches
+     * wait, and run once when the capacity is back.
+     */
+    List<Step> capacityGone() {
+        // Early, so that it meets the launches the plan change brings (seen within one plan interval).
+        long at = random.nextInt(200);
+        long back = at + 500 + random.nextInt(2000);
+        boolean deregistered = random.nextBoolean();
+        return List.of(new Step(at, "capacity gone on " + EC2_CLUSTER + (deregistered ? " (no instances)" : " (full)")
+                + " for " + (back - at) + " ms", () -> {
+                    for (String instance : EC2_INSTANCES) {
+                        if (deregistered) {
+                            cloud.removeContainerInstance(EC2_CLUSTER, instance);
+                        } else {
+                            cloud.setContainerInstance(EC2_CLUSTER, instance, 0, 0, null);
+                        }
+                    }
+                    count("capacity gone");
+                }), new Step(back, "capacity back", () -> {
+                    for (String instance : EC2_INSTANCES) {
+                        if (deregistered) {
+                            cloud.addContainerInstance(EC2_CLUSTER,
+                                    new SandboxSeed.ContainerInstance(instance, 8192, 16384, null, null, null));
+                        } else {
+                            cloud.setContainerInstance(EC2_CLUSTER, instance, 8192, 16384, null);
+                        }
+                    }
+                }));
     }
 
     Fault randomFault() {
@@ -864,6 +906,7 @@ class FaultSuiteIT {
         for (Env env : envs) {
             yaml.append("    - {name: ").append(env.name).append(", version: ").append(env.version)
                     .append(", rerun: \"").append(env.rerun).append("\", suspend: ").append(env.suspended)
+                    .append(EC2_ENVIRONMENTS.contains(env.name) ? ", cluster: " + EC2_CLUSTER + ", launchType: EC2" : "")
                     .append("}\n");
         }
         cloud.putObject(BUCKET, PLAN_KEY, yaml.toString().getBytes(StandardCharsets.UTF_8));

@@ -205,6 +205,30 @@ class PlannerFollowUpTest {
                         "Record TimedOut exit=null at 2026-11-25T10:33:00Z: timed out after PT30M; stop requested at"
                                 + " 2026-11-25T10:31:00Z, but ECS no longer knows the task (MISSING): its stop was not"
                                 + " confirmed, TailLog v42"),
+                Arguments.of("RunTask placed no task (EC2 capacity): Pending again, same launch id, not Failed",
+                        new Outcome.NotPlaced(new Action.Launch(SPEC, intent, null), intent,
+                                "RESOURCE:MEMORY on 2 container instances", T), at(T, true, true),
+                        "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
+                                + " (RESOURCE:MEMORY on 2 container instances))"),
+                Arguments.of("a relaunch placed nowhere: Pending again too",
+                        new Outcome.NotPlaced(new Action.Relaunch(SPEC, intent, true), intent, "AGENT on 1 container"
+                                + " instance", T), at(T, true, true),
+                        "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
+                                + " (AGENT on 1 container instance))"),
+                Arguments.of("no container instance in the cluster: Pending again, same launch id",
+                        new Outcome.Failed(new Action.Launch(SPEC, intent, null), new CloudError.Waiting(
+                                "ecs:RunTask", "InvalidParameterException",
+                                "No Container Instances were found in your cluster.", null)), at(T, true, true),
+                        "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
+                                + " (InvalidParameterException: No Container Instances were found in your cluster.))"),
+                Arguments.of("a relaunch that could not read the variables (busy): not about capacity, nothing here",
+                        new Outcome.Failed(new Action.Relaunch(SPEC, intent, true), new CloudError.Waiting(
+                                "elasticbeanstalk:DescribeConfigurationSettings", "OperationInProgressFailure", "busy",
+                                null)), at(T, true, true), ""),
+                Arguments.of("RunTask refused for a reason a human must fix: the ledger draft forgets the intent",
+                        new Outcome.Failed(new Action.Launch(SPEC, intent, null), new CloudError.Stalled(
+                                "ecs:RunTask", "InvalidParameterException", "bad", "fix it", null)),
+                        at(T, true, true), ""),
                 Arguments.of("a deploy: nothing follows",
                         new Outcome.Deployed(new Action.Deploy(SPEC.name(), running(T)), T), at(T, true, true), ""));
     }
@@ -242,7 +266,14 @@ class PlannerFollowUpTest {
         EnvironmentSpec deploys = PlannerTest.spec("v42", false, "", AfterSuccess.DEPLOY);
         MigrationStatus running = PlannerTest.ledger(PlannerTest.record("v41", "", Phase.Running));
         MigrationStatus succeeded = PlannerTest.ledger(PlannerTest.record("v42", "", Phase.Succeeded));
+        Requeues.Retry noCapacity = new Requeues.Retry(T.plusSeconds(30), 3, Holds.noCapacity("acme-prod",
+                "RESOURCE:MEMORY on 2 container instances"), "\"1\"");
+        MigrationStatus placedNowhere = PlannerTest.ledger(PlannerTest.record("v42", "", Phase.Pending));
         return Stream.of(
+                Arguments.of("a launch ECS placed nowhere waits for capacity until its retry time", SPEC, placedNowhere,
+                        Map.of(SPEC.name(), noCapacity), "\"1\"", T, true, "hold WaitingForCapacity, requeue PT30S"),
+                Arguments.of("and is prepared again at its retry time", SPEC, placedNowhere,
+                        Map.of(SPEC.name(), noCapacity), "\"1\"", T.plusSeconds(30), true, "Prepare"),
                 Arguments.of("a failed launch waits for its retry time", SPEC, PlannerTest.ledger(),
                         Map.of(SPEC.name(), retry), "\"1\"", T, true, "hold AccessDenied, requeue PT30S"),
                 Arguments.of("a failed launch is tried again at its retry time", SPEC, PlannerTest.ledger(),
@@ -274,6 +305,27 @@ class PlannerFollowUpTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aLaunchPlacedNowhereIsPreparedAgainWithItsOwnLaunchIdSoItsClientTokenIsTheSame() {
+        MigrationRecord pending = PlannerTest.record("v42", "", Phase.Launching).pending("waiting for capacity");
+        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(SPEC)), "\"1\"",
+                PlannerTest.ledger(pending), PlannerTest.READY, Map.of(), T, true, false, true, () -> "new-id"));
+        assertEquals(List.of(new Action.Prepare(SPEC, "v42", "id-v42-Launching")), pass.actions());
+    }
+
+    @org.junit.jupiter.api.Test
+    void theWaitForCapacitySaysWhereAndWhatToAdd() {
+        assertEquals("waiting for capacity on cluster acme-prod: RunTask placed no task (RESOURCE:MEMORY on 2"
+                + " container instances); add container instances or free memory",
+                Holds.noCapacity("acme-prod", "RESOURCE:MEMORY on 2 container instances").message());
+        assertEquals("waiting for capacity on cluster acme-prod: RunTask placed no task (InvalidParameterException:"
+                + " No Container Instances were found in your cluster.); register container instances in the cluster",
+                Holds.noCapacity("acme-prod", "InvalidParameterException: No Container Instances were found in your"
+                        + " cluster.").message());
+        assertEquals(Reasons.WAITING_FOR_CAPACITY, Holds.noCapacity("c", "RESOURCE:CPU on 1 container instance")
+                .reason());
+    }
+
+    @org.junit.jupiter.api.Test
     void aBurstIsCutIntoBatchesAndTheRestIsRequeuedAtOnce() {
         List<EnvironmentSpec> specs = IntStream.range(0, Planner.MAX_LAUNCHES_PER_CYCLE + 5)
                 .mapToObj(i -> new EnvironmentSpec("acme-web-prod", "acme", SPEC.version(), false, "" + i,
@@ -297,6 +349,7 @@ class PlannerFollowUpTest {
                     ? " stopRequestedAt=" + r.stopRequestedAt()
                     : r.phase() == Phase.TimedOut
                     ? " exit=" + r.exitCode() + " at " + r.finishedAt() + ": " + r.reason()
+                    : r.phase() == Phase.Pending ? " launch=" + r.launchId() + " (" + r.reason() + ")"
                     : Reasons.LAUNCH_LOST.equals(r.reason()) ? " " + r.reason() : ""));
         }
         for (Outcome.Failed refusal : followUp.refusals()) {

@@ -68,6 +68,24 @@ class RequeuesTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aWaitForCapacityOutlivesTheLaunchStepsBeforeRunTaskGrowsAndSaysWhenItsWordsChange() {
+        Requeues requeues = new Requeues(SETTINGS);
+        Hold memory = Holds.noCapacity("acme-prod", "RESOURCE:MEMORY on 2 container instances");
+        assertTrue(requeues.waitForCapacity("acme-web-prod", memory, "\"1\"", T), "the first wait is news");
+        requeues.stepSucceeded("acme-web-prod");
+        assertFalse(requeues.waitForCapacity("acme-web-prod", memory, "\"1\"", T), "the same words again");
+        assertEquals(2, requeues.view().get("acme-web-prod").attempts(), "the backoff grows");
+        assertTrue(requeues.waitForCapacity("acme-web-prod", Holds.noCapacity("acme-prod",
+                "RESOURCE:CPU on 2 container instances"), "\"1\"", T), "other words");
+        requeues.succeeded("acme-web-prod");
+        assertTrue(requeues.isEmpty(), "a task started");
+        requeues.failed("acme-web-prod", new CloudError.Transient("ecs:DescribeTaskDefinition", "ServerException",
+                "boom", null), "\"1\"", T);
+        requeues.stepSucceeded("acme-web-prod");
+        assertTrue(requeues.isEmpty(), "other failures end with the step that got past them");
+    }
+
+    @org.junit.jupiter.api.Test
     void successForgetsTheFailures() {
         Requeues requeues = new Requeues(SETTINGS);
         requeues.failed("acme-web-prod", new CloudError.Transient("ecs:RunTask", "ServerException", "boom", null),

@@ -144,6 +144,23 @@ class SandboxAwsCliTest {
     }
 
     @Test
+    void ecsRunTaskRefusedForCapacity() throws Exception {
+        String instance = cloud.addContainerInstance("acme-prod",
+                new SandboxSeed.ContainerInstance("cli-small", 1024, 1024, null, 256, null));
+        JsonNode refused = JSON.readTree(aws("ecs", "run-task", "--cluster", "acme-prod", "--task-definition",
+                "acme-bridge", "--launch-type", "EC2"));
+        assertEquals(0, refused.get("tasks").size());
+        assertEquals(instance, refused.get("failures").get(0).get("arn").asText());
+        assertEquals("RESOURCE:MEMORY", refused.get("failures").get(0).get("reason").asText());
+        JsonNode described = JSON.readTree(aws("ecs", "describe-container-instances", "--cluster", "acme-prod",
+                "--container-instances", instance));
+        JsonNode memory = described.get("containerInstances").get(0).get("remainingResources").get(1);
+        assertEquals("MEMORY", memory.get("name").asText());
+        assertEquals(256, memory.get("integerValue").asInt());
+        cloud.removeContainerInstance("acme-prod", "cli-small");
+    }
+
+    @Test
     void elasticBeanstalkDescribeAndCreateVersion() throws Exception {
         JsonNode envs = JSON.readTree(aws("elasticbeanstalk", "describe-environments", "--application-name", "acme"));
         assertEquals("acme-web-prod", envs.get("Environments").get(0).get("EnvironmentName").asText());

@@ -484,6 +484,9 @@ class SandboxBeanstalkEcsLogsTest {
         aws.ecs.stopTask(b -> b.cluster("acme-prod").task(t.taskArn()));
         assertEquals("DELETED", awaitStopped(t.taskArn()).attachments().get(0).status());
 
+        // An EC2 task needs a container instance with room for it.
+        cloud.addContainerInstance("acme-prod", new SandboxSeed.ContainerInstance("bridge-host", 2048, 3904, null, null,
+                null));
         Task bridge = aws.ecs.runTask(b -> b.cluster("acme-prod").taskDefinition("acme-bridge").launchType(LaunchType.EC2))
                 .tasks().get(0);
         assertEquals(List.of(), bridge.attachments());
