@@ -235,7 +235,8 @@ public final class Planner {
     /** Base task definition if it already runs the image and the overrides fit, else the migrate revision. */
     private static FollowUp afterPrepared(Outcome.Prepared prepared, Inputs in) {
         Action.Prepare action = prepared.action();
-        EnvironmentSpec spec = action.spec();
+        // The plan's spec with what it left out found from the environment: the records name what runs.
+        EnvironmentSpec spec = prepared.spec();
         ContainerService.TaskDefinition base = prepared.base();
         ContainerService.Container container = base.container(spec.container());
         if (container == null) {
@@ -250,10 +251,11 @@ public final class Planner {
         String overrides = fit ? Overrides.IN_CONTAINER_OVERRIDES : Overrides.IN_TASK_DEFINITION;
         if (fit && prepared.image().image().equals(container.image())) {
             return launch(spec, Launches.record(spec, action.version(), action.launchId(), Phase.Launching,
-                    base.arn(), prepared.image(), overrides, in.now()), prepared.variables());
+                    base.arn(), prepared.image(), overrides, in.now()).withDiscovered(prepared.discovered()),
+                    prepared.variables());
         }
         MigrationRecord intent = Launches.record(spec, action.version(), action.launchId(), Phase.Launching, null,
-                prepared.image(), overrides, in.now());
+                prepared.image(), overrides, in.now()).withDiscovered(prepared.discovered());
         return new FollowUp(List.of(), List.of(new Action.RegisterRevision(spec, intent, base,
                 fit ? null : prepared.variables(), fit ? null : spec.command(), fit ? prepared.variables() : null)),
                 List.of());
