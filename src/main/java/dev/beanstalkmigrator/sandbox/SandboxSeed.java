@@ -80,11 +80,32 @@ public record SandboxSeed(
         }
     }
 
-    /** An environment running {@code version}, with its environment properties. */
+    /**
+     * An environment running {@code version}, with its environment properties, and, on the ECS-based Docker
+     * platform, the ECS cluster Elastic Beanstalk created for it ({@code ecs}, null when not seeded).
+     */
     public record Environment(String name, String version, Map<String, String> variables, String platformArn,
-            String solutionStack) {
+            String solutionStack, EcsPlatform ecs) {
         public Environment {
             variables = variables == null ? Map.of() : new LinkedHashMap<>(variables);
+        }
+
+        public Environment(String name, String version, Map<String, String> variables, String platformArn,
+                String solutionStack) {
+            this(name, version, variables, platformArn, solutionStack, null);
+        }
+    }
+
+    /**
+     * The ECS side of an ECS-based Docker environment: its {@code cluster}, created tagged
+     * {@code elasticbeanstalk:environment-name} and {@code elasticbeanstalk:environment-id} (unless
+     * {@code tagged: false}), running {@code tasks} app tasks (default 1) of the latest revision of
+     * {@code taskDefinition}, a seeded family.
+     */
+    public record EcsPlatform(String cluster, String taskDefinition, Integer tasks, Boolean tagged) {
+        public EcsPlatform {
+            tasks = tasks == null ? 1 : tasks;
+            tagged = tagged == null || tagged;
         }
     }
 
@@ -257,6 +278,13 @@ public record SandboxSeed(
                 require(envs.add(e.name()), p + "duplicate environment " + e.name());
                 require(e.version() == null || labels.contains(e.version()),
                         p + "environment " + e.name() + " runs unknown version " + e.version());
+                if (e.ecs() != null) {
+                    require(e.ecs().cluster() != null && !e.ecs().cluster().isBlank(),
+                            p + "ecs of environment " + e.name() + " needs a cluster");
+                    require(e.ecs().tasks() >= 0, p + "ecs.tasks of environment " + e.name() + " is negative");
+                    require(e.ecs().tasks() == 0 || e.ecs().taskDefinition() != null,
+                            p + "ecs of environment " + e.name() + " runs tasks: name their taskDefinition");
+                }
             }
         }
         Set<String> families = new HashSet<>();
@@ -267,6 +295,14 @@ public record SandboxSeed(
             for (Container c : td.containers()) {
                 require(c.name() != null && c.image() != null,
                         p + "a container of " + td.family() + " needs name and image");
+            }
+        }
+        for (Application a : applications) {
+            for (Environment e : a.environments()) {
+                require(e.ecs() == null || e.ecs().taskDefinition() == null
+                                || families.contains(e.ecs().taskDefinition()),
+                        p + "ecs of environment " + e.name() + " runs unknown task definition "
+                                + (e.ecs() == null ? null : e.ecs().taskDefinition()));
             }
         }
         for (Rule r : tasks.rules()) {

@@ -1,0 +1,238 @@
+package dev.beanstalkmigrator.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beanstalkmigrator.config.OperatorWiring;
+import dev.beanstalkmigrator.model.Condition;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.plan.PlanLimits;
+import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.reconcile.DesiredState;
+import dev.beanstalkmigrator.reconcile.ImageResolver;
+import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.ReconcileSettings;
+import dev.beanstalkmigrator.reconcile.Reconciler;
+import dev.beanstalkmigrator.reconcile.S3PlanSource;
+import dev.beanstalkmigrator.sandbox.RunRecord;
+import dev.beanstalkmigrator.sandbox.SandboxCloud;
+import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.ecs.model.ClusterField;
+
+/**
+ * Zero-config environments, through the real SDK against the sandbox: a plan that names only an environment, its
+ * application, version and command migrates on the ECS cluster Elastic Beanstalk created for the environment, with
+ * the task definition and container its app runs, and the ledger says what was found and how. A plan that names
+ * the cluster still wins; an environment whose cluster cannot be found stalls with the fix and launches nothing.
+ */
+class DiscoveryOnSandboxIT {
+
+    static final String BUCKET = "it-migrator";
+    static final String PLAN_KEY = "plan.yaml";
+    static final Duration DEADLINE = Duration.ofSeconds(30);
+
+    /** Three environments on Elastic Beanstalk's ECS platform; the cluster of shop-untagged carries no tags. */
+    static final String SEED = """
+            buckets: [it-migrator]
+            plan: {bucket: it-migrator, key: plan.yaml}
+            applications:
+              - name: shop
+                versions: [{label: v1}, {label: v2}]
+                environments:
+                  - name: shop-eb
+                    version: v1
+                    variables: {DATABASE_URL: "postgres://shop:eb-pw@db.internal:5432/shop"}
+                    ecs: {cluster: awseb-shop-eb-Qw3rTy12, taskDefinition: shop-app, tasks: 2}
+                  - name: shop-explicit
+                    version: v1
+                    ecs: {cluster: awseb-shop-explicit-As9dF0, taskDefinition: shop-app}
+                  - name: shop-untagged
+                    version: v1
+                    ecs: {cluster: awseb-shop-untagged-Zx8cV7, taskDefinition: shop-app, tagged: false}
+            clusters: [shop-cluster]
+            taskDefinitions:
+              - family: shop-worker
+                networkMode: awsvpc
+                requiresCompatibilities: [FARGATE]
+                cpu: "256"
+                memory: "512"
+                containers: [{name: worker, image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v1"}]
+              - family: shop-app
+                networkMode: awsvpc
+                requiresCompatibilities: [FARGATE]
+                cpu: "256"
+                memory: "512"
+                containers:
+                  - {name: log-router, image: "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", essential: false}
+                  - {name: app, image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v1", essential: true}
+            tasks:
+              default: {pending: 100ms, duration: 300ms, exitCode: 0}
+            """;
+
+    static String plan(String... environments) {
+        StringBuilder yaml = new StringBuilder("""
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: shop}
+                spec:
+                  defaults:
+                    application: shop
+                    command: [python, manage.py, migrate, --noinput]
+                    image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:{version}"
+                    network: {subnets: [subnet-0aa11bb22], securityGroups: [sg-0cc33dd44]}
+                  environments:
+                """);
+        for (String environment : environments) {
+            yaml.append("    - ").append(environment).append('\n');
+        }
+        return yaml.toString();
+    }
+
+    SandboxCloud cloud;
+    SandboxAdapters aws;
+    final ExecutorService workers = Executors.newFixedThreadPool(4);
+
+    @BeforeEach
+    void start() {
+        cloud = SandboxCloud.start(SandboxOptions.builder().port(0).build(), SEED);
+        aws = new SandboxAdapters(cloud.endpoint());
+    }
+
+    @AfterEach
+    void stop() {
+        if (aws != null) {
+            aws.close();
+        }
+        workers.shutdownNow();
+        if (cloud != null) {
+            cloud.close();
+        }
+    }
+
+    @Test
+    void aPlanWithoutClusterTaskDefinitionOrContainerMigratesWhereTheEnvironmentRuns() {
+        var tagged = aws.ecsClient.describeClusters(b -> b.clusters("awseb-shop-eb-Qw3rTy12")
+                .include(ClusterField.TAGS)).clusters().get(0);
+        String environmentId = aws.beanstalkClient.describeEnvironments(b -> b.environmentNames("shop-eb"))
+                .environments().get(0).environmentId();
+        assertEquals("shop-eb", tagged.tags().stream().filter(t -> t.key().equals("elasticbeanstalk:environment-name"))
+                .findFirst().orElseThrow().value());
+        assertEquals(2, tagged.runningTasksCount(), "the environment's app runs on its cluster");
+        upload(plan("{name: shop-eb, version: v2}"));
+
+        MigrationRecord done = untilFinished(operator(), "shop-eb", "v2");
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals("awseb-shop-eb-Qw3rTy12", done.cluster());
+        assertEquals("app", done.container());
+        RunRecord run = onlyRun();
+        assertEquals("awseb-shop-eb-Qw3rTy12", run.cluster());
+        assertEquals("app", run.containerName());
+        assertEquals(List.of("python", "manage.py", "migrate", "--noinput"), run.command());
+        assertEquals("postgres://shop:eb-pw@db.internal:5432/shop", run.environment().get("DATABASE_URL"));
+        assertTrue(run.taskDefinitionArn().contains(":task-definition/shop-app-migrate:"), run.taskDefinitionArn());
+        assertEquals("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v2", run.image());
+        assertEquals("cluster awseb-shop-eb-Qw3rTy12: the only cluster tagged elasticbeanstalk:environment-id="
+                + environmentId, done.discovered().get("cluster"));
+        assertEquals("task definition shop-app:1: what all 2 running tasks of cluster awseb-shop-eb-Qw3rTy12 run",
+                done.discovered().get("taskDefinition"));
+        assertEquals("container app: the only essential container of shop-app:1", done.discovered().get("container"));
+        String stored = new String(cloud.getObject(BUCKET, "plan.status.yaml"), StandardCharsets.UTF_8);
+        assertTrue(stored.contains("the only cluster tagged elasticbeanstalk:environment-id=" + environmentId),
+                stored);
+    }
+
+    @Test
+    void whatThePlanNamesWinsOverWhatTheEnvironmentWouldGive() {
+        upload(plan("{name: shop-explicit, version: v2, cluster: shop-cluster, taskDefinition: shop-app}"));
+
+        MigrationRecord done = untilFinished(operator(), "shop-explicit", "v2");
+
+        assertEquals(Phase.Succeeded, done.phase(), done::toString);
+        assertEquals("shop-cluster", done.cluster());
+        assertEquals("shop-cluster", onlyRun().cluster());
+        assertEquals(List.of("container"), List.copyOf(done.discovered().keySet()), "only what the plan left out");
+        assertEquals(0, cloud.calls("ecs:ListClusters"), "no cluster was looked for");
+        assertEquals(0, cloud.calls("ecs:DescribeClusters"));
+    }
+
+    @Test
+    void anEnvironmentWhoseClusterIsNotTaggedStallsWithTheFixAndLaunchesNothing() {
+        upload(plan("{name: shop-untagged, version: v2}"));
+        Reconciler operator = operator();
+
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            operator.cycle(false);
+            EnvironmentStatus status = status("shop-untagged");
+            return status != null && status.condition(Condition.STALLED) != null
+                    && "True".equals(status.condition(Condition.STALLED).status());
+        });
+
+        Condition stalled = status("shop-untagged").condition(Condition.STALLED);
+        assertEquals("ClusterNotDiscovered", stalled.reason());
+        assertTrue(stalled.message().contains("elasticbeanstalk:environment-name=shop-untagged"), stalled.message());
+        assertTrue(stalled.message().contains("set cluster: in the plan"), stalled.message());
+        assertTrue(cloud.runs().isEmpty(), () -> "runs: " + cloud.runs());
+        assertEquals(0, cloud.calls("ecs:RunTask"));
+    }
+
+    // --- the operator, by hand ------------------------------------------------------------------------------
+
+    Reconciler operator() {
+        String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
+        DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
+                new PlanParser(PlanLimits.DEFAULTS));
+        MigrationLedger ledger = new MigrationLedger(aws.objects,
+                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
+        ReconcileSettings settings = ReconcileSettings.builder("discovery-test").planInterval(Duration.ofMillis(200))
+                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200)).build();
+        return new Reconciler(desired, ledger, aws.beanstalk, aws.ecs, aws.logs,
+                new ImageResolver(aws.beanstalk, aws.objects), settings, Clock.systemUTC(), () -> true, workers);
+    }
+
+    void upload(String plan) {
+        cloud.putObject(BUCKET, PLAN_KEY, plan.getBytes(StandardCharsets.UTF_8));
+    }
+
+    MigrationRecord untilFinished(Reconciler operator, String environment, String version) {
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            operator.cycle(false);
+            EnvironmentStatus status = status(environment);
+            MigrationRecord record = status == null ? null : status.find(version, "");
+            return record != null && record.phase().terminal();
+        });
+        return status(environment).find(version, "");
+    }
+
+    EnvironmentStatus status(String environment) {
+        byte[] stored = cloud.getObject(BUCKET, "plan.status.yaml");
+        if (stored == null) {
+            return null;
+        }
+        MigrationStatus status = LedgerCodec.read(stored);
+        return status.environment(environment);
+    }
+
+    RunRecord onlyRun() {
+        List<RunRecord> runs = cloud.runs();
+        assertEquals(1, runs.size(), () -> "runs: " + runs);
+        assertNotNull(runs.get(0).taskArn());
+        return runs.get(0);
+    }
+}
