@@ -25,11 +25,13 @@ import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -192,10 +194,42 @@ class DiscoveryOnSandboxIT {
         assertEquals(0, cloud.calls("ecs:RunTask"));
     }
 
+    @Test
+    void theExamplePlanMigratesStagingOnTheClusterTheExampleWorldGivesIt() {
+        // What ./mvnw quarkus:dev runs: config/sandbox.yaml and config/desired-state.yaml.
+        try (SandboxCloud example = SandboxCloud.start(SandboxOptions.builder().port(0)
+                .seed(Path.of("config/sandbox.yaml")).plan(Path.of("config/desired-state.yaml")).build());
+             SandboxAdapters onExample = new SandboxAdapters(example.endpoint())) {
+            Reconciler operator = operator(onExample, "s3://acme-migrator/desired-state.yaml");
+            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+                operator.cycle(false);
+                return Stream.of("acme-web-prod", "acme-web-staging").allMatch(environment -> {
+                    EnvironmentStatus status = operator.snapshot().status().environment(environment);
+                    MigrationRecord record = status == null ? null : status.find("v41", "");
+                    return record != null && record.phase().terminal();
+                });
+            });
+            MigrationStatus status = operator.snapshot().status();
+            MigrationRecord staging = status.environment("acme-web-staging").find("v41", "");
+            assertEquals(Phase.Succeeded, staging.phase(), staging::toString);
+            assertEquals("awseb-acme-web-staging-Xk3d9fQ2", staging.cluster());
+            assertEquals("web", staging.container());
+            assertEquals(List.of("cluster", "container", "taskDefinition"),
+                    staging.discovered().keySet().stream().sorted().toList());
+            MigrationRecord prod = status.environment("acme-web-prod").find("v41", "");
+            assertEquals(Phase.Succeeded, prod.phase(), prod::toString);
+            assertEquals("acme-prod", prod.cluster());
+            assertEquals(null, prod.discovered(), "the plan names all three for prod");
+        }
+    }
+
     // --- the operator, by hand ------------------------------------------------------------------------------
 
     Reconciler operator() {
-        String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
+        return operator(aws, "s3://" + BUCKET + "/" + PLAN_KEY);
+    }
+
+    Reconciler operator(SandboxAdapters aws, String planUri) {
         DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
                 new PlanParser(PlanLimits.DEFAULTS));
         MigrationLedger ledger = new MigrationLedger(aws.objects,
