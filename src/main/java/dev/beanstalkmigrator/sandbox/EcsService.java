@@ -366,7 +366,9 @@ final class EcsService {
 
     private synchronized ObjectNode createClusterOp(JsonNode in) {
         String name = text(in, "clusterName") == null ? "default" : text(in, "clusterName");
-        createCluster(name);
+        Map<String, String> tags = new LinkedHashMap<>();
+        in.path("tags").forEach(t -> tags.put(t.path("key").asText(), t.path("value").asText()));
+        createCluster(name, tags);
         ObjectNode out = json.createObjectNode();
         out.set("cluster", clusterNode(clusters.get(name), Instant.now()));
         return out;
@@ -377,6 +379,9 @@ final class EcsService {
         in.path("clusters").forEach(n -> ids.add(n.asText()));
         if (ids.isEmpty()) {
             ids.add("default");
+        }
+        if (ids.size() > 100) {
+            throw new ServiceError(400, "InvalidParameterException", "Clusters cannot contain more than 100 elements.");
         }
         ObjectNode out = json.createObjectNode();
         ArrayNode list = out.putArray("clusters");

@@ -13,6 +13,7 @@ import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
@@ -29,8 +30,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +71,9 @@ class DiscoveryOnSandboxIT {
                   - name: shop-untagged
                     version: v1
                     ecs: {cluster: awseb-shop-untagged-Zx8cV7, taskDefinition: shop-app, tagged: false}
+                  - name: shop-big
+                    version: v1
+                    ecs: {cluster: awseb-shop-big-Pl4kJ5, taskDefinition: shop-app, tasks: 120}
             clusters: [shop-cluster]
             taskDefinitions:
               - family: shop-worker
@@ -192,6 +199,30 @@ class DiscoveryOnSandboxIT {
         assertTrue(stalled.message().contains("set cluster: in the plan"), stalled.message());
         assertTrue(cloud.runs().isEmpty(), () -> "runs: " + cloud.runs());
         assertEquals(0, cloud.calls("ecs:RunTask"));
+    }
+
+    @Test
+    void theAdaptersReadEveryClusterWithItsTagsAndEveryRunningTaskPastOnePage() {
+        for (int i = 0; i < 150; i++) {
+            String name = "awseb-other-" + i;
+            aws.ecsClient.createCluster(b -> b.clusterName(name)
+                    .tags(t -> t.key("elasticbeanstalk:environment-name").value("other-" + name)));
+        }
+
+        List<ContainerService.Cluster> clusters = aws.ecs.clusters();
+
+        assertEquals(155, clusters.size(), "shop-cluster, four environments' clusters, 150 more");
+        assertEquals(Map.of("elasticbeanstalk:environment-name", "other-awseb-other-149"), clusters.stream()
+                .filter(c -> c.name().equals("awseb-other-149")).findFirst().orElseThrow().tags());
+        assertEquals(Map.of(), clusters.stream().filter(c -> c.name().equals("awseb-shop-untagged-Zx8cV7"))
+                .findFirst().orElseThrow().tags());
+        assertTrue(cloud.calls("ecs:DescribeClusters") >= 2, "in batches of at most 100");
+
+        List<ContainerService.RunningTask> running = aws.ecs.runningTasks("awseb-shop-big-Pl4kJ5");
+        assertEquals(120, running.size());
+        assertEquals(Set.of("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app:1"),
+                running.stream().map(ContainerService.RunningTask::taskDefinitionArn).collect(Collectors.toSet()));
+        assertTrue(running.stream().allMatch(t -> t.startedBy().startsWith("i-") && t.createdAt() != null));
     }
 
     @Test
