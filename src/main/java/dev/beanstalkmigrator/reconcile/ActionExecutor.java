@@ -51,7 +51,7 @@ final class ActionExecutor {
     Outcome run(Action action, Map<String, ContainerService.TaskDefinition> definitions) {
         try {
             if (action instanceof Action.Prepare prepare) {
-                EnvironmentDiscovery.Found found = discovery.complete(prepare.spec(),
+                EnvironmentDiscovery.Found found = discovery.complete(prepare.spec(), prepare.version(),
                         reference -> definitions.computeIfAbsent(reference, ecs::describeTaskDefinition));
                 EnvironmentSpec spec = found.spec();
                 ContainerService.TaskDefinition base = definitions.computeIfAbsent(spec.taskDefinition(),

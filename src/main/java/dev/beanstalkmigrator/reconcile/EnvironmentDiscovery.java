@@ -31,8 +31,9 @@ import java.util.stream.Collectors;
  *   <li>container: the task definition's only container, else its only essential one; else stalled.</li>
  * </ul>
  *
- * <p>It runs only when a launch is prepared, and keeps what it found for {@link #KEEP}: a burst of launches, and
- * the retries of one, read ECS once. The picks are pure functions, tested on their own.
+ * <p>It runs only when a launch is prepared, and keeps what it found for {@link #KEEP}: the retries of a launch read
+ * ECS once, and a burst of launches lists the account's clusters once. The picks are pure functions, tested on
+ * their own.
  */
 final class EnvironmentDiscovery {
 
@@ -73,15 +74,18 @@ final class EnvironmentDiscovery {
     /**
      * {@code spec} with its cluster, task definition and container, found where the plan leaves them out.
      *
+     * @param version the version about to be migrated: a new one looks again at what the environment runs (a
+     *     deployment may have moved it to a new task definition revision); its retries use what was found
      * @param definitions describes a task definition by reference (the cycle's shared cache)
      * @throws CloudError a call failed, or {@link CloudError.Stalled} when something cannot be found unambiguously
      */
-    Found complete(EnvironmentSpec spec, Function<String, ContainerService.TaskDefinition> definitions) {
+    Found complete(EnvironmentSpec spec, String version,
+                   Function<String, ContainerService.TaskDefinition> definitions) {
         if (!needed(spec)) {
             return new Found(spec, Map.of());
         }
-        String key = spec.application() + "\n" + spec.name() + "\n" + spec.cluster() + "\n" + spec.taskDefinition()
-                + "\n" + spec.container();
+        String key = spec.application() + "\n" + spec.name() + "\n" + version + "\n" + spec.cluster() + "\n"
+                + spec.taskDefinition() + "\n" + spec.container();
         Instant now = clock.instant();
         Kept<Found> kept = found.get(key);
         if (kept != null && now.isBefore(kept.at().plus(KEEP))) {
