@@ -41,7 +41,7 @@ public final class AwsBeanstalk implements Beanstalk {
                             .nextToken(next)));
             for (EnvironmentDescription e : page.environments()) {
                 environments.add(new Environment(e.environmentName(), e.applicationName(), e.versionLabel(),
-                        e.statusAsString(), e.dateUpdated()));
+                        e.statusAsString(), e.dateUpdated(), e.environmentId()));
             }
             token = page.nextToken();
         } while (token != null && !token.isEmpty());

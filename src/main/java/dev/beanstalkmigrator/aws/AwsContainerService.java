@@ -15,11 +15,13 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.AssignPublicIp;
 import software.amazon.awssdk.services.ecs.model.AwsVpcConfiguration;
 import software.amazon.awssdk.services.ecs.model.CapacityProviderStrategyItem;
+import software.amazon.awssdk.services.ecs.model.ClusterField;
 import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
 import software.amazon.awssdk.services.ecs.model.ContainerOverride;
 import software.amazon.awssdk.services.ecs.model.DesiredStatus;
 import software.amazon.awssdk.services.ecs.model.Failure;
 import software.amazon.awssdk.services.ecs.model.KeyValuePair;
+import software.amazon.awssdk.services.ecs.model.ListClustersResponse;
 import software.amazon.awssdk.services.ecs.model.ListTaskDefinitionsResponse;
 import software.amazon.awssdk.services.ecs.model.ListTasksResponse;
 import software.amazon.awssdk.services.ecs.model.NetworkConfiguration;
@@ -88,7 +90,7 @@ public final class AwsContainerService implements ContainerService {
                 logs = new LogTarget(options.get("awslogs-group"), options.get("awslogs-stream-prefix"),
                         options.get("awslogs-region"));
             }
-            return new Container(c.name(), c.image(), logs);
+            return new Container(c.name(), c.image(), logs, c.essential() == null || c.essential());
         }).toList();
         return new ContainerService.TaskDefinition(definition.taskDefinitionArn(), definition.family(),
                 definition.revision(), definition.networkModeAsString(), containers);
@@ -311,5 +313,51 @@ public final class AwsContainerService implements ContainerService {
     @Override
     public void stopTask(String cluster, String taskArn, String reason) {
         retrying.call("ecs:StopTask", () -> client.stopTask(r -> r.cluster(cluster).task(taskArn).reason(reason)));
+    }
+
+    @Override
+    public List<ContainerService.Cluster> clusters() {
+        List<String> arns = new ArrayList<>();
+        String token = null;
+        do {
+            String next = token;
+            ListClustersResponse page = retrying.call("ecs:ListClusters", () -> client.listClusters(r -> r.nextToken(next)));
+            arns.addAll(page.clusterArns());
+            token = page.nextToken();
+        } while (token != null && !token.isEmpty());
+        List<ContainerService.Cluster> clusters = new ArrayList<>();
+        for (int from = 0; from < arns.size(); from += DESCRIBE_BATCH) {
+            List<String> batch = arns.subList(from, Math.min(arns.size(), from + DESCRIBE_BATCH));
+            var response = retrying.call("ecs:DescribeClusters",
+                    () -> client.describeClusters(r -> r.clusters(batch).include(ClusterField.TAGS)));
+            for (software.amazon.awssdk.services.ecs.model.Cluster c : response.clusters()) {
+                Map<String, String> tags = new LinkedHashMap<>();
+                c.tags().forEach(t -> tags.put(t.key(), t.value()));
+                clusters.add(new ContainerService.Cluster(c.clusterArn(), c.clusterName(), tags));
+            }
+        }
+        return clusters;
+    }
+
+    @Override
+    public List<RunningTask> runningTasks(String cluster) {
+        List<String> arns = new ArrayList<>();
+        String token = null;
+        do {
+            String next = token;
+            ListTasksResponse page = retrying.call("ecs:ListTasks", () -> client.listTasks(r -> r.cluster(cluster)
+                    .desiredStatus(DesiredStatus.RUNNING).nextToken(next)));
+            arns.addAll(page.taskArns());
+            token = page.nextToken();
+        } while (token != null && !token.isEmpty());
+        List<RunningTask> running = new ArrayList<>();
+        for (int from = 0; from < arns.size(); from += DESCRIBE_BATCH) {
+            List<String> batch = arns.subList(from, Math.min(arns.size(), from + DESCRIBE_BATCH));
+            var response = retrying.call("ecs:DescribeTasks",
+                    () -> client.describeTasks(r -> r.cluster(cluster).tasks(batch)));
+            response.tasks().forEach(t -> running.add(new RunningTask(t.taskArn(), t.taskDefinitionArn(),
+                    t.startedBy(), t.createdAt())));
+        }
+        return running;
     }
 }

@@ -12,9 +12,9 @@ import java.util.List;
  * @param version which version must be migrated
  * @param suspend launch nothing new here
  * @param rerun token; a new value runs a Failed/TimedOut migration again ("" when unset)
- * @param cluster ECS cluster that runs the migrate task
- * @param taskDefinition the app's task definition: family, family:revision or ARN
- * @param container container of the task definition that runs the command
+ * @param cluster ECS cluster that runs the migrate task; null: found from the environment when a launch is prepared
+ * @param taskDefinition the app's task definition: family, family:revision or ARN; null: found likewise
+ * @param container container of the task definition that runs the command; null: found likewise
  * @param command the migrate command
  * @param timeout after this the task is stopped and the migration is TimedOut
  * @param launchType FARGATE or EC2, or null when a capacity provider strategy is used

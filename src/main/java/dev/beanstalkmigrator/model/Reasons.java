@@ -48,6 +48,10 @@ public final class Reasons {
     public static final String DRY_RUN = "DryRun";
     public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";
     public static final String CONTAINER_NOT_FOUND = "ContainerNotFound";
+    /** The plan leaves out cluster, taskDefinition or container, and the environment does not say it plainly. */
+    public static final String CLUSTER_NOT_DISCOVERED = "ClusterNotDiscovered";
+    public static final String TASK_DEFINITION_NOT_DISCOVERED = "TaskDefinitionNotDiscovered";
+    public static final String CONTAINER_NOT_DISCOVERED = "ContainerNotDiscovered";
     public static final String AWS_ERROR = "AwsError";
     public static final String WAITING = "Waiting";
     public static final String CONFLICT = "Conflict";

@@ -92,19 +92,22 @@ final class PlanFields {
             },
             "a version label (GitOps: the commit says what goes live); `deployed`: what Elastic Beanstalk runs or"
                     + " is deploying; `latest`: the newest registered version");
-    static final Field<String> CLUSTER = Field.required("cluster", ON_ENVIRONMENT_OR_DEFAULTS,
+    static final Field<String> CLUSTER = Field.optional("cluster", null,
             (v, node, path) -> v.matching(node, path, "an ECS cluster name or ARN", CLUSTER_PATTERN,
                     "is not an ECS cluster name or ARN; a name has 1 to 255 letters, digits, hyphens and underscores"),
-            "ECS cluster that runs the migrate task");
-    static final Field<String> TASK_DEFINITION = Field.required("taskDefinition", ON_ENVIRONMENT_OR_DEFAULTS,
+            "ECS cluster that runs the migrate task; omitted: found from the environment (the cluster tagged"
+                    + " `elasticbeanstalk:environment-id` or `-name`)");
+    static final Field<String> TASK_DEFINITION = Field.optional("taskDefinition", null,
             (v, node, path) -> v.matching(node, path, "a task definition", TASK_DEFINITION_PATTERN,
                     "is not a task definition; write a family (acme-web), family:revision (acme-web:12) or a task"
                             + " definition ARN"),
-            "the app's task definition: family, `family:revision` or ARN");
-    static final Field<String> CONTAINER = Field.required("container", ON_ENVIRONMENT_OR_DEFAULTS,
+            "the app's task definition: family, `family:revision` or ARN; omitted: found from the environment (what"
+                    + " its running tasks use)");
+    static final Field<String> CONTAINER = Field.optional("container", null,
             (v, node, path) -> v.matching(node, path, "a container name", ECS_NAME_PATTERN,
                     "is not a container name; it has 1 to 255 letters, digits, hyphens and underscores"),
-            "the container of that task definition that runs the command");
+            "the container of that task definition that runs the command; omitted: found from the environment (the"
+                    + " only container, else the only essential one)");
     static final Field<List<String>> COMMAND = Field.required("command", ON_ENVIRONMENT_OR_DEFAULTS,
             PlanFields::command, "the migrate command, a list (no shell)");
     static final Field<Duration> TIMEOUT = Field.optional("timeout", Duration.ofMinutes(30),

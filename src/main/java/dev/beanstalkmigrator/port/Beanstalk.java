@@ -53,8 +53,13 @@ public interface Beanstalk {
         }
     }
 
-    /** An environment as Elastic Beanstalk reports it. */
-    record Environment(String name, String application, String versionLabel, String status, Instant updated) {
+    /** An environment as Elastic Beanstalk reports it; {@code id} is its environment id ({@code e-...}), if read. */
+    record Environment(String name, String application, String versionLabel, String status, Instant updated,
+                       String id) {
+        public Environment(String name, String application, String versionLabel, String status, Instant updated) {
+            this(name, application, versionLabel, status, updated, null);
+        }
+
         public boolean ready() {
             return "Ready".equals(status);
         }

@@ -49,6 +49,25 @@ public interface ContainerService {
      */
     void stopTask(String cluster, String taskArn, String reason);
 
+    /** Every cluster of the account and region, with its tags (ListClusters, DescribeClusters with TAGS). */
+    List<Cluster> clusters();
+
+    /**
+     * The tasks of a cluster that are meant to run (ListTasks with desiredStatus RUNNING, then DescribeTasks):
+     * how the task definition an environment runs is found.
+     */
+    List<RunningTask> runningTasks(String cluster);
+
+    /** A cluster and its tags. */
+    record Cluster(String arn, String name, Map<String, String> tags) {
+        public Cluster {
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
+        }
+    }
+
+    /** A task that is meant to run: its task definition and who started it ({@code startedBy}, null if unset). */
+    record RunningTask(String arn, String taskDefinitionArn, String startedBy, Instant createdAt) {}
+
     /** What the operator needs to know of a task definition. */
     record TaskDefinition(String arn, String family, int revision, String networkMode, List<Container> containers) {
         public TaskDefinition {
@@ -60,8 +79,13 @@ public interface ContainerService {
         }
     }
 
-    /** A container definition: its image and, if it logs with awslogs, where. */
-    record Container(String name, String image, LogTarget logs) {}
+    /** A container definition: its image, if it logs with awslogs, where, and whether it is essential. */
+    record Container(String name, String image, LogTarget logs, boolean essential) {
+        /** An essential container (ECS's default). */
+        public Container(String name, String image, LogTarget logs) {
+            this(name, image, logs, true);
+        }
+    }
 
     /** What RunTask needs. */
     record TaskLaunch(String cluster, String taskDefinitionArn, String container, List<String> command,

@@ -17,8 +17,9 @@ public sealed interface Action {
     String environment();
 
     /**
-     * Gathers the facts a launch needs: the base task definition, the image for the version, the environment's
-     * variables. The planner then chooses the task definition to run.
+     * Gathers the facts a launch needs: the cluster, task definition and container where the plan leaves them out
+     * (found from the environment by {@link EnvironmentDiscovery}), the base task definition, the image for the
+     * version, the environment's variables. The planner then chooses the task definition to run.
      *
      * @param launchId the id the launch will carry if the planner goes on with it
      */

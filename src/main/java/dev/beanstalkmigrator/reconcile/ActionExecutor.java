@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
@@ -24,6 +25,7 @@ final class ActionExecutor {
     private final ContainerService ecs;
     private final ContainerLogs logs;
     private final ImageResolver images;
+    private final EnvironmentDiscovery discovery;
     private final BooleanSupplier leadership;
     private final RunTaskPacer pacer;
     private final Clock clock;
@@ -35,6 +37,7 @@ final class ActionExecutor {
         this.ecs = ecs;
         this.logs = logs;
         this.images = images;
+        this.discovery = new EnvironmentDiscovery(beanstalk, ecs, clock);
         this.leadership = leadership;
         this.pacer = pacer;
         this.clock = clock;
@@ -48,14 +51,17 @@ final class ActionExecutor {
     Outcome run(Action action, Map<String, ContainerService.TaskDefinition> definitions) {
         try {
             if (action instanceof Action.Prepare prepare) {
-                ContainerService.TaskDefinition base = definitions.computeIfAbsent(prepare.spec().taskDefinition(),
+                EnvironmentDiscovery.Found found = discovery.complete(prepare.spec(), prepare.version(),
+                        reference -> definitions.computeIfAbsent(reference, ecs::describeTaskDefinition));
+                EnvironmentSpec spec = found.spec();
+                ContainerService.TaskDefinition base = definitions.computeIfAbsent(spec.taskDefinition(),
                         ecs::describeTaskDefinition);
-                if (base.container(prepare.spec().container()) == null) {
-                    return new Outcome.Prepared(prepare, base, null, Beanstalk.Configuration.EMPTY);
+                if (base.container(spec.container()) == null) {
+                    return new Outcome.Prepared(prepare, base, null, Beanstalk.Configuration.EMPTY, spec, found.how());
                 }
-                ImageResolver.Resolved image = images.resolve(prepare.spec(), prepare.version(), base);
+                ImageResolver.Resolved image = images.resolve(spec, prepare.version(), base);
                 return new Outcome.Prepared(prepare, base, image,
-                        beanstalk.configuration(prepare.spec().application(), prepare.spec().name()));
+                        beanstalk.configuration(spec.application(), spec.name()), spec, found.how());
             }
             if (action instanceof Action.RegisterRevision register) {
                 return new Outcome.Registered(register, ecs.migrateRevision(register.base(),

@@ -24,6 +24,8 @@ public final class LedgerCodec {
             .build())
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            // A record's maps (what was discovered, and how) are written in one order whatever map holds them.
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /** The ledger without its environments: its head, small and cheap to write or read. */

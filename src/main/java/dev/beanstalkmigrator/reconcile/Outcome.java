@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
@@ -13,9 +14,22 @@ public sealed interface Outcome {
 
     Action action();
 
-    /** The facts a launch needs. */
+    /**
+     * The facts a launch needs.
+     *
+     * @param spec the action's spec with what the plan left out found from the environment
+     * @param discovered how each of those was found, by field ({@code cluster}, ...; empty: nothing was)
+     */
     record Prepared(Action.Prepare action, ContainerService.TaskDefinition base, ImageResolver.Resolved image,
-                    Beanstalk.Configuration configuration) implements Outcome {}
+                    Beanstalk.Configuration configuration, EnvironmentSpec spec, Map<String, String> discovered)
+            implements Outcome {
+
+        /** Facts for a spec the plan gave in full. */
+        Prepared(Action.Prepare action, ContainerService.TaskDefinition base, ImageResolver.Resolved image,
+                 Beanstalk.Configuration configuration) {
+            this(action, base, image, configuration, action.spec(), Map.of());
+        }
+    }
 
     /** The migrate revision to run. */
     record Registered(Action.RegisterRevision action, String taskDefinitionArn) implements Outcome {}

@@ -255,7 +255,8 @@ public final class Planner {
      */
     private static FollowUp afterPrepared(Outcome.Prepared prepared, Inputs in) {
         Action.Prepare action = prepared.action();
-        EnvironmentSpec spec = action.spec();
+        // The plan's spec with what it left out found from the environment: the records name what runs.
+        EnvironmentSpec spec = prepared.spec();
         ContainerService.TaskDefinition base = prepared.base();
         ContainerService.Container container = base.container(spec.container());
         if (container == null) {
@@ -273,7 +274,8 @@ public final class Planner {
         MigrationRecord intent = Launches.record(spec, action.version(), action.launchId(), Phase.Launching, null,
                 prepared.image(), overrides, in.now())
                 .withSecrets(configuration.secrets().keySet().stream().sorted().toList())
-                .withPlacement(Launches.placement(spec));
+                .withPlacement(Launches.placement(spec))
+                .withDiscovered(prepared.discovered());
         if (!baked && prepared.image().image().equals(container.image())) {
             return launch(spec, intent.withTaskDefinition(base.arn()));
         }

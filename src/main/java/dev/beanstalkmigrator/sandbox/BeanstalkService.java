@@ -143,6 +143,11 @@ final class BeanstalkService {
         return e.versionLabel;
     }
 
+    /** The environment id ({@code e-...}) Elastic Beanstalk gave the environment. */
+    synchronized String id(String envName) {
+        return env(envName).id;
+    }
+
     synchronized String status(String envName) {
         Env e = env(envName);
         settle(e, Instant.now());

@@ -28,7 +28,7 @@ final class EcsService {
     static final String TAG_VERSION = "beanstalk-migrator:version";
     static final int MAX_OVERRIDES = 8192;
 
-    private record Cluster(String name, String arn, Instant created) {}
+    private record Cluster(String name, String arn, Instant created, Map<String, String> tags) {}
 
     private static final class TaskDef {
         final String family;
@@ -234,7 +234,46 @@ final class EcsService {
     // ------------------------------------------------------------ direct access
 
     synchronized void createCluster(String name) {
-        clusters.computeIfAbsent(name, n -> new Cluster(n, clusterArn(n), Instant.now()));
+        createCluster(name, Map.of());
+    }
+
+    /** Creates a cluster with tags (as Elastic Beanstalk tags the cluster of an ECS-based environment). */
+    synchronized void createCluster(String name, Map<String, String> tags) {
+        clusters.computeIfAbsent(name, n -> new Cluster(n, clusterArn(n), Instant.now(), Map.copyOf(tags)));
+    }
+
+    /**
+     * Starts {@code count} tasks of the latest active revision of {@code family} on a cluster, as Elastic Beanstalk
+     * runs an environment's app (one task per instance, started by the instance): running until stopped, no exit,
+     * no log lines. They are not RunTask launches, so {@link #runs()} does not list them.
+     */
+    synchronized List<String> startAppTasks(String clusterName, String family, int count) {
+        Cluster cluster = clusters.get(clusterName);
+        TaskDef def = resolveTaskDefinition(family);
+        Instant now = Instant.now();
+        List<String> arns = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Task t = new Task();
+            t.id = UUID.randomUUID().toString().replace("-", "");
+            t.arn = "arn:aws:ecs:" + region + ":" + account + ":task/" + cluster.name() + "/" + t.id;
+            t.cluster = cluster;
+            t.def = def;
+            t.startedBy = "i-0" + t.id.substring(0, 16);
+            t.launchType = "EC2";
+            t.overrides = json.createObjectNode();
+            t.overrides.putArray("containerOverrides");
+            t.overrides.withArray("inferenceAcceleratorOverrides");
+            t.tags = json.createArrayNode();
+            t.createdAt = now;
+            def.node.path("containerDefinitions").forEach(c -> t.containers.add(new ContainerRun(
+                    c.path("name").asText(), c.path("image").asText(), UUID.randomUUID().toString(),
+                    c.has("cpu") ? c.get("cpu").asInt() : null, c.has("memory") ? c.get("memory").asInt() : null)));
+            t.pending = Duration.ZERO;
+            t.duration = SandboxSeed.NEVER;
+            tasks.put(t.arn, t);
+            arns.add(t.arn);
+        }
+        return arns;
     }
 
     /** Registers a container instance in {@code cluster} and answers its ARN. */
@@ -517,7 +556,9 @@ final class EcsService {
 
     private synchronized ObjectNode createClusterOp(JsonNode in) {
         String name = text(in, "clusterName") == null ? "default" : text(in, "clusterName");
-        createCluster(name);
+        Map<String, String> tags = new LinkedHashMap<>();
+        in.path("tags").forEach(t -> tags.put(t.path("key").asText(), t.path("value").asText()));
+        createCluster(name, tags);
         ObjectNode out = json.createObjectNode();
         out.set("cluster", clusterNode(clusters.get(name), Instant.now()));
         return out;
@@ -529,6 +570,9 @@ final class EcsService {
         if (ids.isEmpty()) {
             ids.add("default");
         }
+        if (ids.size() > 100) {
+            throw new ServiceError(400, "InvalidParameterException", "Clusters cannot contain more than 100 elements.");
+        }
         ObjectNode out = json.createObjectNode();
         ArrayNode list = out.putArray("clusters");
         ArrayNode failures = out.putArray("failures");
@@ -538,7 +582,12 @@ final class EcsService {
             if (c == null) {
                 failures.addObject().put("arn", id.startsWith("arn:") ? id : clusterArn(id)).put("reason", "MISSING");
             } else {
-                list.add(clusterNode(c, now));
+                ObjectNode node = clusterNode(c, now);
+                if (includes(in, "TAGS")) {
+                    ArrayNode tags = node.putArray("tags");
+                    c.tags().forEach((k, v) -> tags.addObject().put("key", k).put("value", v));
+                }
+                list.add(node);
             }
         }
         return out;
@@ -562,7 +611,6 @@ final class EcsService {
                 .put("registeredContainerInstancesCount", instances.getOrDefault(c.name(), List.of()).size()).put("runningTasksCount", running)
                 .put("pendingTasksCount", pending).put("activeServicesCount", 0);
         n.putArray("statistics");
-        n.putArray("tags");
         n.putArray("settings").addObject().put("name", "containerInsights").put("value", "disabled");
         n.putArray("capacityProviders").add("FARGATE").add("FARGATE_SPOT");
         n.putArray("defaultCapacityProviderStrategy");

@@ -615,6 +615,20 @@ public final class SandboxCloud implements AutoCloseable {
             ecs.registerTaskDefinition(taskDefinitionRequest(td));
             td.containers().stream().filter(c -> c.logGroup() != null).forEach(c -> logs.createGroup(c.logGroup()));
         }
+        for (SandboxSeed.Application app : seed.applications()) {
+            for (SandboxSeed.Environment e : app.environments()) {
+                if (e.ecs() != null) {
+                    // Elastic Beanstalk's default tags on what it creates for an environment.
+                    ecs.createCluster(e.ecs().cluster(), e.ecs().tagged()
+                            ? Map.of("elasticbeanstalk:environment-name", e.name(),
+                                    "elasticbeanstalk:environment-id", beanstalk.id(e.name()))
+                            : Map.of());
+                    if (e.ecs().tasks() > 0) {
+                        ecs.startAppTasks(e.ecs().cluster(), e.ecs().taskDefinition(), e.ecs().tasks());
+                    }
+                }
+            }
+        }
     }
 
     private ObjectNode taskDefinitionRequest(SandboxSeed.TaskDefinition td) {

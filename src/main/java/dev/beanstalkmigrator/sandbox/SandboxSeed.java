@@ -101,10 +101,12 @@ public record SandboxSeed(
      * {@code aws:elasticbeanstalk:application:environmentsecrets}). {@code deployDenied} names a downstream action
      * (e.g. {@code cloudformation:UpdateStack}) the operator may not perform: UpdateEnvironment then answers 403
      * InsufficientPrivilegesException, unless the environment has an {@code operationsRole} (ARN), whose rights
-     * Elastic Beanstalk then uses instead of the caller's.
+     * Elastic Beanstalk then uses instead of the caller's. On the ECS-based Docker platform, {@code ecs} is the ECS
+     * cluster Elastic Beanstalk created for it (null when not seeded).
      */
     public record Environment(String name, String version, Map<String, String> variables, String platformArn,
-            String solutionStack, Map<String, String> secrets, String deployDenied, String operationsRole) {
+            String solutionStack, Map<String, String> secrets, String deployDenied, String operationsRole,
+            EcsPlatform ecs) {
         public Environment {
             variables = variables == null ? Map.of() : new LinkedHashMap<>(variables);
             secrets = secrets == null ? Map.of() : new LinkedHashMap<>(secrets);
@@ -113,19 +115,32 @@ public record SandboxSeed(
         /** An environment without secrets, deploying with the operator's rights. */
         public Environment(String name, String version, Map<String, String> variables, String platformArn,
                 String solutionStack) {
-            this(name, version, variables, platformArn, solutionStack, null, null, null);
+            this(name, version, variables, platformArn, solutionStack, null, null, null, null);
         }
 
         /** An environment with secrets, deploying with the operator's rights. */
         public Environment(String name, String version, Map<String, String> variables, String platformArn,
                 String solutionStack, Map<String, String> secrets) {
-            this(name, version, variables, platformArn, solutionStack, secrets, null, null);
+            this(name, version, variables, platformArn, solutionStack, secrets, null, null, null);
         }
 
         /** An environment without secrets, with the given deploy rights. */
         public Environment(String name, String version, Map<String, String> variables, String platformArn,
                 String solutionStack, String deployDenied, String operationsRole) {
-            this(name, version, variables, platformArn, solutionStack, null, deployDenied, operationsRole);
+            this(name, version, variables, platformArn, solutionStack, null, deployDenied, operationsRole, null);
+        }
+    }
+
+    /**
+     * The ECS side of an ECS-based Docker environment: its {@code cluster}, created tagged
+     * {@code elasticbeanstalk:environment-name} and {@code elasticbeanstalk:environment-id} (unless
+     * {@code tagged: false}), running {@code tasks} app tasks (default 1) of the latest revision of
+     * {@code taskDefinition}, a seeded family.
+     */
+    public record EcsPlatform(String cluster, String taskDefinition, Integer tasks, Boolean tagged) {
+        public EcsPlatform {
+            tasks = tasks == null ? 1 : tasks;
+            tagged = tagged == null || tagged;
         }
     }
 
@@ -363,6 +378,13 @@ public record SandboxSeed(
                 e.secrets().forEach((name, arn) -> require(arn != null && SECRET_ARN.matcher(arn).matches(),
                         p + "secret " + name + " of environment " + e.name() + " must be the ARN of a Secrets Manager"
                                 + " secret or an SSM parameter, not " + arn));
+                if (e.ecs() != null) {
+                    require(e.ecs().cluster() != null && !e.ecs().cluster().isBlank(),
+                            p + "ecs of environment " + e.name() + " needs a cluster");
+                    require(e.ecs().tasks() >= 0, p + "ecs.tasks of environment " + e.name() + " is negative");
+                    require(e.ecs().tasks() == 0 || e.ecs().taskDefinition() != null,
+                            p + "ecs of environment " + e.name() + " runs tasks: name their taskDefinition");
+                }
             }
         }
         Set<String> families = new HashSet<>();
@@ -386,6 +408,14 @@ public record SandboxSeed(
                         && (i.remainingCpu() == null || i.remainingCpu() >= 0)
                         && (i.remainingMemory() == null || i.remainingMemory() >= 0),
                         p + "container instance sizes in " + e.getKey() + " cannot be negative");
+            }
+        }
+        for (Application a : applications) {
+            for (Environment e : a.environments()) {
+                require(e.ecs() == null || e.ecs().taskDefinition() == null
+                                || families.contains(e.ecs().taskDefinition()),
+                        p + "ecs of environment " + e.name() + " runs unknown task definition "
+                                + (e.ecs() == null ? null : e.ecs().taskDefinition()));
             }
         }
         for (Rule r : tasks.rules()) {

@@ -147,6 +147,26 @@ class PlanParserTest {
     }
 
     @Test
+    void clusterTaskDefinitionAndContainerMayBeLeftToDiscovery() {
+        EnvironmentSpec env = valid("""
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: zero-config}
+                spec:
+                  environments:
+                    - name: acme-web-prod
+                      application: acme
+                      version: v42
+                      command: [python, manage.py, migrate]
+                      network: {subnets: [subnet-1]}
+                """).environments().get(0);
+        assertEquals(null, env.cluster());
+        assertEquals(null, env.taskDefinition());
+        assertEquals(null, env.container());
+        assertEquals(List.of("python", "manage.py", "migrate"), env.command());
+    }
+
+    @Test
     void emptyEnvironmentListIsValid() {
         MigrationPlan plan = valid("""
                 apiVersion: beanstalk-migrator/v1
@@ -301,9 +321,9 @@ class PlanParserTest {
                 bad("missing environments", "apiVersion: beanstalk-migrator/v1\nkind: MigrationPlan\n"
                                 + "metadata: {name: a}\nspec:\n  defaults: {cluster: c}\n",
                         5, 3, "spec.environments", "missing required field `environments`"),
-                bad("missing field after merge", replace("    cluster: acme-prod\n", ""),
-                        12, 7, "spec.environments[0].cluster",
-                        "missing required field `cluster`; set it on this environment or in spec.defaults"),
+                bad("missing field after merge", replace("    command: [python, manage.py, migrate]\n", ""),
+                        12, 7, "spec.environments[0].command",
+                        "missing required field `command`; set it on this environment or in spec.defaults"),
                 bad("missing environment name", replace("- name: acme-web-prod\n      application", "- application"),
                         13, 7, "spec.environments[0].name", "missing required field `name`"),
                 // apiVersion and kind

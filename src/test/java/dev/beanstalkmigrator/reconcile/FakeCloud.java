@@ -33,6 +33,9 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
     final Map<String, Map<String, String>> secrets = new HashMap<>();
     final Map<String, TaskDefinition> taskDefinitions = new LinkedHashMap<>();
     final Map<String, TaskState> tasks = new LinkedHashMap<>();
+    final List<Cluster> clusters = new ArrayList<>();
+    /** Tasks of the environments' own (not migrate) by cluster name, as ListTasks RUNNING shows them. */
+    final Map<String, List<RunningTask>> appTasks = new HashMap<>();
     final Map<String, TaskLaunch> launches = new LinkedHashMap<>();
     final Map<String, String> tokens = new HashMap<>();
     final List<String> deployments = new ArrayList<>();
@@ -206,6 +209,25 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
     public void stopTask(String cluster, String taskArn, String reason) {
         call("ecs:StopTask");
         // As on ECS, the task is only asked to stop: it stays RUNNING until the test stops it (stop()).
+    }
+
+    @Override
+    public List<Cluster> clusters() {
+        call("ecs:ListClusters");
+        return List.copyOf(clusters);
+    }
+
+    @Override
+    public List<RunningTask> runningTasks(String cluster) {
+        call("ecs:ListTasks");
+        String name = cluster.substring(cluster.lastIndexOf('/') + 1);
+        List<RunningTask> running = new ArrayList<>(appTasks.getOrDefault(name, List.of()));
+        launches.forEach((arn, launch) -> {
+            if (launch.cluster().equals(cluster) && !tasks.get(arn).stopped()) {
+                running.add(new RunningTask(arn, launch.taskDefinitionArn(), launch.startedBy(), now));
+            }
+        });
+        return running;
     }
 
     // --- Logs ---

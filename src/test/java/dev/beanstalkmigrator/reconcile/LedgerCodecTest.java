@@ -60,4 +60,23 @@ class LedgerCodecTest {
         assertThrows(IllegalArgumentException.class,
                 () -> LedgerCodec.readHead("kind: Other\nenvironments: []\n".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void whatWasDiscoveredIsWrittenInKeyOrderAndReadBack() {
+        java.util.Map<String, String> how = new java.util.LinkedHashMap<>();
+        how.put("taskDefinition", "task definition acme-web:3: what all 2 running tasks of cluster awseb-a run");
+        how.put("container", "container web: the only container of acme-web:3");
+        how.put("cluster", "cluster awseb-a: the only cluster tagged elasticbeanstalk:environment-name=env-0");
+        MigrationStatus status = new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "acme",
+                "\"etag\"", null, "r1", null, List.of(new EnvironmentStatus("env-0", "acme", "v1", "v1", "v0", List.of(),
+                        List.of(PlannerTest.record("v1", "", Phase.Running).withDiscovered(how)))));
+
+        String written = new String(LedgerCodec.write(status), StandardCharsets.UTF_8);
+
+        int cluster = written.indexOf("cluster: \"cluster awseb-a");
+        int container = written.indexOf("container: \"container web");
+        int taskDefinition = written.indexOf("taskDefinition: \"task definition");
+        assertEquals(true, 0 < cluster && cluster < container && container < taskDefinition, written);
+        assertEquals(status, LedgerCodec.read(written.getBytes(StandardCharsets.UTF_8)));
+    }
 }

@@ -239,6 +239,38 @@ class PlannerFollowUpTest {
         assertEquals(expected, describe(Planner.next(outcome, in)), situation);
     }
 
+    @org.junit.jupiter.api.Test
+    void whatThePlanLeftOutIsWhereTheIntentRunsAndTheRecordSaysHowItWasFound() {
+        EnvironmentSpec zeroConfig = PlannerTest.zeroConfig("v42");
+        Map<String, String> how = Map.of(
+                "cluster", "cluster awseb-acme-web-prod-AbCd12: the only cluster tagged"
+                        + " elasticbeanstalk:environment-name=acme-web-prod",
+                "taskDefinition", "task definition acme-web:1: what the only running task of cluster"
+                        + " awseb-acme-web-prod-AbCd12 run",
+                "container", "container web: the only container of acme-web:1");
+        EnvironmentSpec found = new EnvironmentSpec(zeroConfig.name(), zeroConfig.application(), zeroConfig.version(),
+                false, "", "awseb-acme-web-prod-AbCd12", "arn:td/acme-web:1", "web", zeroConfig.command(),
+                zeroConfig.timeout(), zeroConfig.launchType(), null, zeroConfig.network(), "", zeroConfig.afterSuccess());
+        Planner.FollowUp followUp = Planner.next(new Outcome.Prepared(new Action.Prepare(zeroConfig, "v42", "L1"),
+                BASE, UNCHANGED, Beanstalk.Configuration.EMPTY, found, how), at(T, true, true));
+
+        assertEquals("Record Launching td=arn:td/acme-web:1 container-overrides placed, Launch v42 command=true"
+                + " environment=false", describe(followUp));
+        MigrationRecord intent = followUp.records().get(0).record();
+        assertEquals("awseb-acme-web-prod-AbCd12", intent.cluster());
+        assertEquals("web", intent.container());
+        assertEquals(how, intent.discovered());
+        Action.Launch launch = (Action.Launch) followUp.actions().get(0);
+        assertEquals("awseb-acme-web-prod-AbCd12", launch.launch().cluster());
+        assertEquals("web", launch.launch().container());
+
+        Planner.FollowUp revision = Planner.next(new Outcome.Prepared(new Action.Prepare(zeroConfig, "v42", "L1"),
+                BASE, TEMPLATE, new Beanstalk.Configuration(SMALL, Map.of()), found, how), at(T, true, true));
+        Action.RegisterRevision register = (Action.RegisterRevision) revision.actions().get(0);
+        assertEquals(how, register.intent().discovered());
+        assertEquals("web", register.spec().container());
+    }
+
     static Stream<Arguments> launchBatches() {
         Function<Throwable, Outcome> failed = e -> new Outcome.Failed(new Action.Launch(SPEC, null, null),
                 (CloudError) e);

@@ -35,6 +35,13 @@ class PlannerTest {
                 new NetworkSpec(List.of("subnet-1"), List.of(), false), "", afterSuccess);
     }
 
+    /** An environment whose plan leaves cluster, task definition and container to be found. */
+    static EnvironmentSpec zeroConfig(String version) {
+        EnvironmentSpec full = spec(version);
+        return new EnvironmentSpec(full.name(), full.application(), full.version(), false, "", null, null, null,
+                full.command(), full.timeout(), full.launchType(), null, full.network(), "", AfterSuccess.NONE);
+    }
+
     static EnvironmentSpec spec(String version) {
         return spec(version, false, "", AfterSuccess.NONE);
     }
@@ -112,6 +119,8 @@ class PlannerTest {
                         new Observation(Map.of("acme", new Observation.Application(null, null,
                                 new CloudError.Stalled("elasticbeanstalk:DescribeEnvironments", "AccessDenied", "no",
                                         "allow it", null), T))), false, "", "AccessDenied"),
+                Arguments.of("cluster, task definition and container left out: prepared, where they are found",
+                        zeroConfig("v42"), ledger(), READY, false, "Prepare v42", null),
                 Arguments.of("latest with no versions waits", spec("latest"), ledger(), observed("v41", "Ready"), false,
                         "", "NoVersion"));
     }

@@ -134,6 +134,55 @@ class ReconcilerTest {
     }
 
     @Test
+    void aZeroConfigEnvironmentStallsUntilItsClusterCanBeFoundWithoutReadingEcsEveryCycle() {
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  environments:
+                    - name: acme-web-prod
+                      application: acme
+                      version: v42
+                      command: [python, manage.py, migrate]
+                      network: {subnets: [subnet-1]}
+                      image: "acme:{version}"
+                """);
+        cloud.clusters.add(new ContainerService.Cluster("arn:cluster/acme-prod", "acme-prod", Map.of()));
+        Reconciler operator = operator();
+
+        operator.cycle(true);
+        EnvironmentStatus stalled = ledger().environment("acme-web-prod");
+        assertEquals("True", stalled.condition(Condition.STALLED).status());
+        assertEquals(Reasons.CLUSTER_NOT_DISCOVERED, stalled.condition(Condition.STALLED).reason());
+        assertTrue(stalled.condition(Condition.STALLED).message().endsWith("set cluster: in the plan"),
+                stalled.condition(Condition.STALLED).message());
+        assertEquals(0, cloud.calls("ecs:RunTask"));
+        for (int i = 0; i < 5; i++) {
+            clock.advance(Duration.ofSeconds(5));
+            operator.cycle(false);
+        }
+        assertEquals(1, cloud.calls("ecs:ListClusters"), "a stalled environment is not looked for every cycle");
+
+        // Elastic Beanstalk's cluster shows up with its tags and the app's task; the next retry finds it.
+        cloud.clusters.add(new ContainerService.Cluster("arn:cluster/awseb-acme-web-prod-AbCd12",
+                "awseb-acme-web-prod-AbCd12", Map.of("elasticbeanstalk:environment-name", "acme-web-prod")));
+        cloud.appTasks.put("awseb-acme-web-prod-AbCd12", List.of(new ContainerService.RunningTask("arn:task/app-1",
+                "arn:aws:ecs:us-east-1:000000000000:task-definition/acme-web:1", "i-0abc", cloud.now)));
+        clock.advance(Duration.ofMinutes(10));
+        operator.cycle(false);
+        operator.cycle(true);
+
+        MigrationRecord record = latest("acme-web-prod");
+        assertEquals(Phase.Running, record.phase());
+        assertEquals("awseb-acme-web-prod-AbCd12", record.cluster());
+        assertEquals("web", record.container());
+        assertEquals(1, cloud.launches.size());
+        assertEquals("awseb-acme-web-prod-AbCd12", cloud.launches.values().iterator().next().cluster());
+        assertEquals("False", ledger().environment("acme-web-prod").condition(Condition.STALLED).status());
+    }
+
+    @Test
     void anIdleCycleRunsNoPassButAChangeInThePlanOrInBeanstalkIsSeen() {
         plan("acme-web-prod", "deployed", "");
         Reconciler operator = operator();

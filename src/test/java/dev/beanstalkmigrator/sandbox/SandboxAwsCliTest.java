@@ -161,6 +161,48 @@ class SandboxAwsCliTest {
     }
 
     @Test
+    void ecsDescribeClustersWithTagsShowsTheClusterElasticBeanstalkTaggedForAnEnvironment() throws Exception {
+        try (SandboxCloud platform = SandboxCloud.start(SandboxOptions.defaults(), """
+                applications:
+                  - name: shop
+                    versions: [{label: v1}]
+                    environments:
+                      - {name: shop-eb, version: v1, ecs: {cluster: awseb-shop-eb-Qw3rTy12, taskDefinition: shop-app}}
+                taskDefinitions:
+                  - family: shop-app
+                    containers: [{name: app, image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v1"}]
+                """)) {
+            AwsCli onPlatform = new AwsCli(platform.endpoint(), home);
+            String id = JSON.readTree(onPlatform.run("elasticbeanstalk", "describe-environments", "--environment-names",
+                    "shop-eb")).get("Environments").get(0).get("EnvironmentId").asText();
+            String arn = "arn:aws:ecs:us-east-1:000000000000:cluster/awseb-shop-eb-Qw3rTy12";
+            assertEquals(arn, JSON.readTree(onPlatform.run("ecs", "list-clusters")).get("clusterArns").get(0).asText());
+
+            JsonNode tagged = JSON.readTree(onPlatform.run("ecs", "describe-clusters", "--clusters", arn, "--include",
+                    "TAGS")).get("clusters").get(0);
+            assertEquals("awseb-shop-eb-Qw3rTy12", tagged.get("clusterName").asText());
+            java.util.Map<String, String> tags = new java.util.TreeMap<>();
+            tagged.get("tags").forEach(t -> tags.put(t.get("key").asText(), t.get("value").asText()));
+            assertEquals(java.util.Map.of("elasticbeanstalk:environment-id", id, "elasticbeanstalk:environment-name",
+                    "shop-eb"), tags);
+            assertEquals(1, tagged.get("runningTasksCount").asInt(), "the environment's app runs on it");
+            JsonNode untagged = JSON.readTree(onPlatform.run("ecs", "describe-clusters", "--clusters", arn))
+                    .get("clusters").get(0);
+            assertTrue(!untagged.has("tags"), "tags only when asked for: " + untagged);
+
+            JsonNode running = JSON.readTree(onPlatform.run("ecs", "list-tasks", "--cluster", arn, "--desired-status",
+                    "RUNNING")).get("taskArns");
+            assertEquals(1, running.size());
+            JsonNode app = JSON.readTree(onPlatform.run("ecs", "describe-tasks", "--cluster", arn, "--tasks",
+                    running.get(0).asText())).get("tasks").get(0);
+            assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app:1",
+                    app.get("taskDefinitionArn").asText());
+            assertEquals("RUNNING", app.get("lastStatus").asText());
+            assertTrue(app.get("startedBy").asText().startsWith("i-"), app.toString());
+        }
+    }
+
+    @Test
     void elasticBeanstalkDescribeAndCreateVersion() throws Exception {
         JsonNode envs = JSON.readTree(aws("elasticbeanstalk", "describe-environments", "--application-name", "acme"));
         assertEquals("acme-web-prod", envs.get("Environments").get(0).get("EnvironmentName").asText());

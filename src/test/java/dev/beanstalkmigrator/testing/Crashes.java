@@ -117,6 +117,16 @@ public final class Crashes {
             public void stopTask(String cluster, String taskArn, String reason) {
                 ecs.stopTask(cluster, taskArn, reason);
             }
+
+            @Override
+            public List<Cluster> clusters() {
+                return ecs.clusters();
+            }
+
+            @Override
+            public List<RunningTask> runningTasks(String cluster) {
+                return ecs.runningTasks(cluster);
+            }
         };
     }
 
