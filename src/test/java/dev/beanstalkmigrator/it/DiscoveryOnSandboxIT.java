@@ -154,7 +154,7 @@ class DiscoveryOnSandboxIT {
         assertEquals("awseb-shop-eb-Qw3rTy12", run.cluster());
         assertEquals("app", run.containerName());
         assertEquals(List.of("python", "manage.py", "migrate", "--noinput"), run.command());
-        assertEquals("postgres://shop:eb-pw@db.internal:5432/shop", run.environment().get("DATABASE_URL"));
+        assertEquals("postgres://shop:eb-pw@db.internal:5432/shop", run.containerEnvironment().get("DATABASE_URL"));
         assertTrue(run.taskDefinitionArn().contains(":task-definition/shop-app-migrate:"), run.taskDefinitionArn());
         assertEquals("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v2", run.image());
         assertEquals("cluster awseb-shop-eb-Qw3rTy12: the only cluster tagged elasticbeanstalk:environment-id="

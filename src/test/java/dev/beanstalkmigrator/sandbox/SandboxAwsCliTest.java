@@ -92,24 +92,35 @@ class SandboxAwsCliTest {
         String[] request = {"ecs", "run-task", "--cluster", "acme-prod", "--task-definition", "acme-web",
                 "--launch-type", "FARGATE", "--client-token", "cli-replay-1", "--started-by", "cli-replay",
                 "--network-configuration", "awsvpcConfiguration={subnets=[subnet-1],assignPublicIp=DISABLED}"};
-        String answer;
-        try {
-            answer = aws(request);
-        } catch (AssertionError e) {
-            // RunTask's clientToken came to the CLI's model in 2024; an older CLI refuses the option itself.
-            assumeTrue(!e.getMessage().contains("Unknown options: --client-token"),
-                    "this AWS CLI predates RunTask's --client-token");
-            throw e;
+        // RunTask's clientToken came to the CLI's models in 2024: an older installation refuses the option itself,
+        // so this takes the first installation on the machine that knows it.
+        AwsCli replaying = null;
+        String answer = null;
+        java.util.List<String> refusing = new java.util.ArrayList<>();
+        for (java.nio.file.Path installation : AwsCli.installations()) {
+            AwsCli candidate = new AwsCli(cloud.endpoint(), home, installation);
+            try {
+                answer = candidate.run(request);
+                replaying = candidate;
+                break;
+            } catch (AssertionError e) {
+                if (!e.getMessage().contains("Unknown options: --client-token")) {
+                    throw e;
+                }
+                refusing.add(installation.toString());
+            }
         }
+        assumeTrue(replaying != null, "no AWS CLI here knows RunTask's --client-token: " + refusing);
+        AwsCli client = replaying;
         String first = JSON.readTree(answer).get("tasks").get(0).get("taskArn").asText();
-        assertEquals(first, JSON.readTree(aws(request)).get("tasks").get(0).get("taskArn").asText(),
+        assertEquals(first, JSON.readTree(client.run(request)).get("tasks").get(0).get("taskArn").asText(),
                 "the same request: the first call's task");
 
         String[] edited = java.util.Arrays.copyOf(request, request.length + 2);
         edited[request.length] = "--overrides";
         edited[request.length + 1] = "{\"containerOverrides\":[{\"name\":\"web\",\"environment\":"
                 + "[{\"name\":\"DATABASE_URL\",\"value\":\"edited\"}]}]}";
-        AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> aws(edited));
+        AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> client.run(edited));
         assertTrue(refused.getMessage().contains("ConflictException"), refused.getMessage());
         assertTrue(refused.getMessage().contains("cli-replay-1"), refused.getMessage());
         assertEquals(1, cloud.runs().stream().filter(r -> "cli-replay-1".equals(r.clientToken())).count());

@@ -23,14 +23,55 @@ public final class AwsCli {
 
     private final URI endpoint;
     private final Path dir;
+    private final Path executable;
+    private Boolean version2;
 
     /**
      * @param endpoint the sandbox
      * @param dir      a scratch directory: the (absent) AWS config files are named there, output is captured there
      */
     public AwsCli(URI endpoint, Path dir) {
+        this(endpoint, dir, AWS);
+    }
+
+    /** The same, with another installation of the CLI (version 1 or 2). */
+    public AwsCli(URI endpoint, Path dir, Path executable) {
         this.endpoint = endpoint;
         this.dir = dir;
+        this.executable = executable;
+    }
+
+    /**
+     * Every installation of the CLI on this machine: {@link #AWS} first, then each other {@code aws} on the
+     * {@code PATH} (a CLI's service models date from its release, so an older one may lack a newer parameter).
+     */
+    public static List<Path> installations() {
+        List<Path> found = new ArrayList<>();
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        List<Path> candidates = new ArrayList<>(List.of(AWS));
+        for (String entry : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (!entry.isBlank()) {
+                candidates.add(Path.of(entry, "aws"));
+            }
+        }
+        for (Path candidate : candidates) {
+            if (!Files.isExecutable(candidate)) {
+                continue;
+            }
+            try {
+                if (seen.add(candidate.toRealPath())) {
+                    found.add(candidate);
+                }
+            } catch (IOException e) {
+                // unreadable: not a usable installation
+            }
+        }
+        return found;
+    }
+
+    /** The installation this runs. */
+    public Path executable() {
+        return executable;
     }
 
     /** Whether the CLI is installed. */
@@ -43,8 +84,11 @@ public final class AwsCli {
      * {@link AssertionError} on a non-zero exit (with stderr) or when it does not finish in 60 s.
      */
     public String run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(AWS.toString(), "--endpoint-url", endpoint.toString(),
-                "--output", "json", "--no-cli-pager"));
+        List<String> command = new ArrayList<>(List.of(executable.toString(), "--endpoint-url", endpoint.toString(),
+                "--output", "json"));
+        if (version2()) {
+            command.add("--no-cli-pager"); // version 1 has no pager, and no such option
+        }
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         useTestCredentials(builder.environment(), dir);
@@ -60,6 +104,21 @@ public final class AwsCli {
                     + Files.readString(err, StandardCharsets.UTF_8));
         }
         return Files.readString(out, StandardCharsets.UTF_8);
+    }
+
+    private boolean version2() throws IOException, InterruptedException {
+        if (version2 == null) {
+            ProcessBuilder builder = new ProcessBuilder(executable.toString(), "--version").redirectErrorStream(true);
+            useTestCredentials(builder.environment(), dir);
+            Process cli = builder.start();
+            String out = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!cli.waitFor(60, TimeUnit.SECONDS)) {
+                cli.destroyForcibly();
+                throw new AssertionError(executable + " --version did not finish in 60 s");
+            }
+            version2 = !out.startsWith("aws-cli/1.");
+        }
+        return version2;
     }
 
     /**
