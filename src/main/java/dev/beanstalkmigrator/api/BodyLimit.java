@@ -4,14 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -19,17 +17,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code application/problem+json} like every other error. Quarkus's own checks answer such a request with a bare
  * 413 and no body, before any JAX-RS mapper can see it: a route of order -2 for a declared length, and the
  * reader of the JAX-RS body for a chunked one. This route runs just before the first. A request that declares its
- * length is judged by the header. One that does not (chunked) and may carry a body is read here, by Vert.x's
- * {@link BodyHandler} with the same limit: past it the handler fails the request with 413, which
- * {@link #tooLarge} answers; within it the JAX-RS reader takes the body already read.
+ * length is judged by the header. An HTTP/1.1 chunked one is read here, by Vert.x's {@link BodyHandler} with the
+ * same limit: past it the handler fails the request with 413, which {@link #tooLarge} answers; within it the
+ * JAX-RS reader takes the body already read. An HTTP/2 body without a length is left to Quarkus (a bare 413):
+ * Quarkus REST pauses every request it starts, and Vert.x's HTTP/2 request refuses that once its body is read.
  */
 @ApplicationScoped
 public class BodyLimit {
 
     /** Before Quarkus's body-size route (order -2). */
     static final int ORDER = -3;
-
-    static final Set<HttpMethod> WITH_BODY = Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
 
     @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K")
     MemorySize limit;
@@ -52,7 +49,7 @@ public class BodyLimit {
             // The rest of the body is not read: close the connection once the answer is out.
             context.response().putHeader(HttpHeaders.CONNECTION, "close");
             answerTooLarge(context, "the body has " + length + " bytes, more");
-        } else if (header == null && WITH_BODY.contains(context.request().method())) {
+        } else if (header == null && chunked(context.request().getHeader(HttpHeaders.TRANSFER_ENCODING))) {
             chunked.handle(context);
         } else {
             context.next();
@@ -80,6 +77,12 @@ public class BodyLimit {
             body = "{\"title\":\"Payload Too Large\",\"status\":413}";
         }
         context.response().setStatusCode(413).putHeader(HttpHeaders.CONTENT_TYPE, Problem.MEDIA_TYPE).end(body);
+    }
+
+    /** Whether the Transfer-Encoding header ends with chunked (HTTP/1.1; HTTP/2 has no such header). */
+    static boolean chunked(String transferEncoding) {
+        return transferEncoding != null && transferEncoding.trim().toLowerCase(java.util.Locale.ROOT)
+                .endsWith("chunked");
     }
 
     /** The Content-Length header's value, or -1 when there is none or it is not a number. */

@@ -432,6 +432,29 @@ class OperatorIT {
     }
 
     @Test
+    void postsOverHttp2AreAnsweredAsUsual() throws Exception {
+        // Java's client upgrades to HTTP/2, whose requests carry no Content-Length and no Transfer-Encoding.
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+        java.net.URI base = java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port);
+        // The first request upgrades the connection (h2c); the POSTs then travel as HTTP/2 streams.
+        http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/q/health/live")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
+                        base.resolve("/api/v1/reconcile")).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, refused.version());
+        assertEquals(401, refused.statusCode(), refused::body);
+        byte[] plan = Plans.plan("{name: shop-x, version: v1}").getBytes(StandardCharsets.UTF_8);
+        java.net.http.HttpResponse<String> valid = http.send(java.net.http.HttpRequest.newBuilder(
+                        base.resolve("/api/v1/validate")).header("Content-Type", "application/yaml")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(plan))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, valid.statusCode(), valid::body);
+    }
+
+    @Test
     void readsAreOpenWithoutAReadToken() {
         given().get("/api/v1/status").then().statusCode(200);
         given().get("/api/v1/environments").then().statusCode(200);
