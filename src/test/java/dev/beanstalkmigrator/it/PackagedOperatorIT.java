@@ -156,6 +156,20 @@ class PackagedOperatorIT {
         assertEquals(0, record.exitCode());
         assertFalse(ledgerYaml.contains("shop-e2e-pw"), "environment variable values stay out of the ledger");
 
+        // --- the log: JSON lines in the production profile, a migration's lines name it in fields
+        List<JsonNode> lines = jsonLog();
+        assertTrue(lines.stream().anyMatch(l -> l.path("message").asText().contains("started in")),
+                "Quarkus's own lines are JSON too");
+        for (String message : List.of("migrating " + VERSION + " with task " + taskArn,
+                "migration of " + VERSION + " succeeded")) {
+            JsonNode line = lines.stream().filter(l -> l.path("message").asText().contains(message)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no line with '" + message + "': " + log()));
+            assertEquals(ENVIRONMENT, line.path("mdc").path("environment").asText(), line::toString);
+            assertEquals(VERSION, line.path("mdc").path("version").asText(), line::toString);
+            assertEquals(launchId, line.path("mdc").path("launchId").asText(), line::toString);
+            assertEquals("INFO", line.path("level").asText(), line::toString);
+        }
+
         // --- reconcile now: refused without the token, done with it
         HttpResponse<String> refused = post("/api/v1/reconcile", null);
         assertEquals(401, refused.statusCode(), refused::body);
@@ -240,5 +254,21 @@ class PackagedOperatorIT {
 
     String log() {
         return operator.logText();
+    }
+
+    /**
+     * Every line of the log as JSON; fails on a line of plain text from the logging system (a JVM's own warning on
+     * stdout, which does not start with a date, is let through).
+     */
+    List<JsonNode> jsonLog() throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : log().lines().filter(l -> !l.isBlank()).toList()) {
+            if (line.startsWith("{")) {
+                lines.add(JSON.readTree(line));
+            } else {
+                assertFalse(line.matches("^\\d{4}-\\d{2}-\\d{2}[ T].*"), "a plain log line: " + line);
+            }
+        }
+        return lines;
     }
 }

@@ -63,7 +63,8 @@ class ReadTokenIT {
     }
 
     @Test
-    void healthStaysOpen() {
+    void healthAndTheOpenApiDocumentStayOpen() {
+        given().get("/q/openapi").then().statusCode(200);
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(503)));
     }
