@@ -112,6 +112,12 @@ class PackagedOperatorIT {
             assertEquals(Set.of(httpPort), listening, "ports the operator listens on");
         }
 
+        // The API is described; Swagger UI is not part of the production build.
+        HttpResponse<String> openapi = get("/q/openapi?format=json");
+        assertEquals(200, openapi.statusCode(), openapi::body);
+        assertTrue(JSON.readTree(openapi.body()).path("paths").has("/api/v1/status"), openapi::body);
+        assertEquals(404, get("/q/swagger-ui/").statusCode());
+
         // --- the user uploads a plan that names a version, with the AWS CLI
         Path plan = temp.resolve("plan.yaml");
         Files.writeString(plan, Plans.plan("{name: " + ENVIRONMENT + ", version: " + VERSION + "}"));
