@@ -97,8 +97,15 @@ public interface MigratorConfig {
     }
 
     interface Api {
-        /** Bearer token for mutating calls; without one they are refused. */
+        /** Bearer token for mutating calls; without one they are refused. It is accepted for reads too. */
         Optional<String> token();
+
+        /**
+         * Bearer token for reading: when set, the API and the status page answer only calls that carry it or
+         * {@link #token()}; when not set, they answer anyone who reaches the port (health stays open either way).
+         * It never allows a mutating call.
+         */
+        Optional<String> readToken();
     }
 
     /**

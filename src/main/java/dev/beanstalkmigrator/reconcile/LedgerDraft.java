@@ -59,9 +59,11 @@ final class LedgerDraft {
             environments.put(environment, status.withHistory(status.history().stream()
                     .map(r -> r.launchId().equals(record.launchId()) ? record : r).toList()));
             if (previous.phase().inFlight() && record.phase().terminal()) {
-                LOG.infof("%s: migration of %s %s%s", environment, record.version(),
-                        record.phase().name().toLowerCase(),
-                        record.exitCode() == null ? "" : " with exit code " + record.exitCode());
+                try (MigrationLogFields fields = MigrationLogFields.of(environment, record)) {
+                    LOG.infof("%s: migration of %s %s%s", environment, record.version(),
+                            record.phase().name().toLowerCase(),
+                            record.exitCode() == null ? "" : " with exit code " + record.exitCode());
+                }
             }
             return;
         }
@@ -89,8 +91,14 @@ final class LedgerDraft {
         followUp.refusals().forEach(this::fold);
     }
 
-    /** Folds in the facts of an outcome. */
+    /** Folds in the facts of an outcome; the lines it logs name the migration the action is about. */
     void fold(Outcome outcome) {
+        try (MigrationLogFields fields = MigrationLogFields.of(outcome.action())) {
+            foldNamed(outcome);
+        }
+    }
+
+    private void foldNamed(Outcome outcome) {
         String environment = outcome.action().environment();
         if (outcome instanceof Outcome.Prepared prepared && prepared.image() != null) {
             requeues.stepSucceeded(environment);

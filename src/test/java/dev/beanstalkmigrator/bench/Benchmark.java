@@ -110,6 +110,12 @@ public final class Benchmark {
                 AwsCli.testCredentials(dir), dir.resolve(name + ".log"), false);
     }
 
+    /** A WARN or ERROR line of the operator's log, JSON (the production profile) or plain text. */
+    static boolean warnOrError(String line) {
+        return line.contains(" WARN ") || line.contains(" ERROR ") || line.contains("\"level\":\"WARN\"")
+                || line.contains("\"level\":\"ERROR\"");
+    }
+
     static Path gcLog(Path dir, String name) {
         return dir.resolve(name + ".gc.log");
     }
@@ -386,12 +392,11 @@ public final class Benchmark {
         cloud.clearRunTaskRateLimit();
         // Failures that reached the log or the ledger.
         String log = op.logText().substring(Math.min(logOffset, op.logText().length()));
-        b.logFailureLines = log.lines().filter(l -> (l.contains(" WARN ") || l.contains(" ERROR "))
+        b.logFailureLines = log.lines().filter(l -> warnOrError(l)
                 && (l.contains("RunTask") || l.toLowerCase().contains("throttl") || l.contains("Rate exceeded")))
                 .count();
-        b.logWarnOrErrorLines = log.lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).count();
-        b.sampleLogLine = log.lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).findFirst()
-                .orElse("");
+        b.logWarnOrErrorLines = log.lines().filter(Benchmark::warnOrError).count();
+        b.sampleLogLine = log.lines().filter(Benchmark::warnOrError).findFirst().orElse("");
         MigrationStatus ledger = ledger(cloud);
         b.ledgerThrottleFailures = ledger == null ? -1 : ledger.environments().stream()
                 .flatMap(e -> e.history().stream())

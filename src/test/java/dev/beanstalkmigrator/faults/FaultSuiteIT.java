@@ -267,6 +267,8 @@ class FaultSuiteIT {
         uploadPlan();
 
         Replica.Launch launch = new Replica.Launch(JAR.toAbsolutePath(), WORK.toAbsolutePath(), List.of(
+                // Plain lines with milliseconds for a person comparing replicas (production logs JSON).
+                "-Dquarkus.log.console.json.enabled=false",
                 "-Dquarkus.log.console.format=%d{HH:mm:ss,SSS} %-5p [%c{1.}] (%t) %s%e%n",
                 "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PLAN_KEY,
                 "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),

@@ -388,6 +388,77 @@ class OperatorIT {
         given().get("/api/v1/reconcile").then().statusCode(405).contentType("application/problem+json");
         given().contentType("application/json").body("{}").post("/api/v1/validate").then().statusCode(415)
                 .contentType("application/problem+json");
+        given().accept("text/csv").get("/api/v1/status").then().statusCode(406)
+                .contentType("application/problem+json").body("status", equalTo(406));
+    }
+
+    /** POSTs a body of unknown length, which HTTP/1.1 sends chunked, without Content-Length. */
+    static java.net.http.HttpResponse<String> postChunked(String path, java.io.InputStream body) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:"
+                        + io.restassured.RestAssured.port + path)).header("Content-Type", "application/yaml")
+                .timeout(DEADLINE).POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void anOverLargeChunkedBodyIsAProblemThatSaysSo() throws Exception {
+        java.io.InputStream twelveMiB = new java.io.InputStream() {
+            long left = 12L * 1024 * 1024;
+
+            @Override
+            public int read() {
+                return left-- > 0 ? '#' : -1;
+            }
+        };
+        java.net.http.HttpResponse<String> answer = postChunked("/api/v1/validate", twelveMiB);
+        assertEquals(413, answer.statusCode(), answer::body);
+        assertEquals("application/problem+json", answer.headers().firstValue("Content-Type").orElse(""));
+        com.fasterxml.jackson.databind.JsonNode problem = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(answer.body());
+        assertEquals(413, problem.path("status").asInt());
+        assertEquals("Payload Too Large", problem.path("title").asText());
+        assertTrue(problem.path("detail").asText().contains("quarkus.http.limits.max-body-size"), answer::body);
+    }
+
+    @Test
+    void aChunkedPlanWithinTheLimitIsValidated() throws Exception {
+        byte[] plan = Plans.plan("{name: shop-x, version: v1}").getBytes(StandardCharsets.UTF_8);
+        java.net.http.HttpResponse<String> answer = postChunked("/api/v1/validate",
+                new java.io.ByteArrayInputStream(plan));
+        assertEquals(200, answer.statusCode(), answer::body);
+        assertTrue(answer.body().contains("\"valid\":true"), answer::body);
+    }
+
+    @Test
+    void postsOverHttp2AreAnsweredAsUsual() throws Exception {
+        // Java's client upgrades to HTTP/2, whose requests carry no Content-Length and no Transfer-Encoding.
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_2).build();
+        java.net.URI base = java.net.URI.create("http://localhost:" + io.restassured.RestAssured.port);
+        // The first request upgrades the connection (h2c); the POSTs then travel as HTTP/2 streams.
+        http.send(java.net.http.HttpRequest.newBuilder(base.resolve("/q/health/live")).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
+        java.net.http.HttpResponse<String> refused = http.send(java.net.http.HttpRequest.newBuilder(
+                        base.resolve("/api/v1/reconcile")).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(java.net.http.HttpClient.Version.HTTP_2, refused.version());
+        assertEquals(401, refused.statusCode(), refused::body);
+        byte[] plan = Plans.plan("{name: shop-x, version: v1}").getBytes(StandardCharsets.UTF_8);
+        java.net.http.HttpResponse<String> valid = http.send(java.net.http.HttpRequest.newBuilder(
+                        base.resolve("/api/v1/validate")).header("Content-Type", "application/yaml")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(plan))).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, valid.statusCode(), valid::body);
+    }
+
+    @Test
+    void readsAreOpenWithoutAReadToken() {
+        given().get("/api/v1/status").then().statusCode(200);
+        given().get("/api/v1/environments").then().statusCode(200);
+        given().header("Authorization", "Bearer anything").get("/api/v1/environments").then().statusCode(200);
     }
 
     @Test

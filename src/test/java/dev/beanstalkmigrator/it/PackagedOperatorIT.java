@@ -112,6 +112,12 @@ class PackagedOperatorIT {
             assertEquals(Set.of(httpPort), listening, "ports the operator listens on");
         }
 
+        // The API is described; Swagger UI is not part of the production build.
+        HttpResponse<String> openapi = get("/q/openapi?format=json");
+        assertEquals(200, openapi.statusCode(), openapi::body);
+        assertTrue(JSON.readTree(openapi.body()).path("paths").has("/api/v1/status"), openapi::body);
+        assertEquals(404, get("/q/swagger-ui/").statusCode());
+
         // --- the user uploads a plan that names a version, with the AWS CLI
         Path plan = temp.resolve("plan.yaml");
         Files.writeString(plan, Plans.plan("{name: " + ENVIRONMENT + ", version: " + VERSION + "}"));
@@ -156,6 +162,20 @@ class PackagedOperatorIT {
         assertEquals(0, record.exitCode());
         assertFalse(ledgerYaml.contains("shop-e2e-pw"), "environment variable values stay out of the ledger");
 
+        // --- the log: JSON lines in the production profile, a migration's lines name it in fields
+        List<JsonNode> lines = jsonLog();
+        assertTrue(lines.stream().anyMatch(l -> l.path("message").asText().contains("started in")),
+                "Quarkus's own lines are JSON too");
+        for (String message : List.of("migrating " + VERSION + " with task " + taskArn,
+                "migration of " + VERSION + " succeeded")) {
+            JsonNode line = lines.stream().filter(l -> l.path("message").asText().contains(message)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no line with '" + message + "': " + log()));
+            assertEquals(ENVIRONMENT, line.path("mdc").path("environment").asText(), line::toString);
+            assertEquals(VERSION, line.path("mdc").path("version").asText(), line::toString);
+            assertEquals(launchId, line.path("mdc").path("launchId").asText(), line::toString);
+            assertEquals("INFO", line.path("level").asText(), line::toString);
+        }
+
         // --- reconcile now: refused without the token, done with it
         HttpResponse<String> refused = post("/api/v1/reconcile", null);
         assertEquals(401, refused.statusCode(), refused::body);
@@ -170,7 +190,9 @@ class PackagedOperatorIT {
 
         // Still exactly one task: reconciling again launched nothing.
         assertEquals(1, cloud.runs().size());
-        assertFalse(log().contains("shop-e2e-pw"), "environment variable values stay out of the log");
+        assertTrue(cloud.runs().get(0).containerEnvironment().get("DATABASE_URL").contains("shop-e2e-pw"),
+                "the variable's value reached ECS");
+        assertFalse(log().contains("shop-e2e-pw"), "environment variable values stay out of the (JSON) log");
 
         // --- figures, once idle after the migration
         long rssKib = operator.rssKib();
@@ -240,5 +262,21 @@ class PackagedOperatorIT {
 
     String log() {
         return operator.logText();
+    }
+
+    /**
+     * Every line of the log as JSON; fails on a line of plain text from the logging system (a JVM's own warning on
+     * stdout, which does not start with a date, is let through).
+     */
+    List<JsonNode> jsonLog() throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : log().lines().filter(l -> !l.isBlank()).toList()) {
+            if (line.startsWith("{")) {
+                lines.add(JSON.readTree(line));
+            } else {
+                assertFalse(line.matches("^\\d{4}-\\d{2}-\\d{2}[ T].*"), "a plain log line: " + line);
+            }
+        }
+        return lines;
     }
 }
