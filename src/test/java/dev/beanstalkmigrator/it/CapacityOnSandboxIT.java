@@ -11,23 +11,14 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.model.Reasons;
-import dev.beanstalkmigrator.plan.PlanLimits;
-import dev.beanstalkmigrator.plan.PlanParser;
-import dev.beanstalkmigrator.port.ObjectLocation;
-import dev.beanstalkmigrator.reconcile.DesiredState;
-import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
-import dev.beanstalkmigrator.reconcile.MigrationLedger;
-import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
-import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.sandbox.SandboxSeed;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -129,16 +120,8 @@ class CapacityOnSandboxIT {
     // --- the operator, as OperatorWiring wires it -------------------------------------------------------------
 
     Reconciler operator() {
-        String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
-        DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
-                new PlanParser(PlanLimits.DEFAULTS));
-        MigrationLedger ledger = new MigrationLedger(aws.objects,
-                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        ReconcileSettings settings = ReconcileSettings.builder("capacity-test").planInterval(Duration.ofMillis(200))
-                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200))
-                .requeueCap(Duration.ofSeconds(2)).build();
-        return new Reconciler(desired, ledger, aws.beanstalk, aws.ecs, aws.logs,
-                new ImageResolver(aws.beanstalk, aws.objects), settings, Clock.systemUTC(), () -> true, workers);
+        return aws.reconciler("s3://" + BUCKET + "/" + PLAN_KEY, SandboxAdapters.quickSettings("capacity-test")
+                .requeueCap(Duration.ofSeconds(2)).build(), workers);
     }
 
     Condition cycleUntilWaiting() {

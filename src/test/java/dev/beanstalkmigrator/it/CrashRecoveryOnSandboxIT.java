@@ -12,18 +12,11 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
-import dev.beanstalkmigrator.plan.PlanLimits;
-import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import dev.beanstalkmigrator.reconcile.DesiredState;
-import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
-import dev.beanstalkmigrator.reconcile.MigrationLedger;
-import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
-import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.sandbox.Fault;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
@@ -317,15 +310,8 @@ class CrashRecoveryOnSandboxIT {
      */
     Reconciler operator(SandboxAdapters aws, Clock clock, ObjectStore ledgerStore, ContainerService ecs) {
         opened.add(aws);
-        String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
-        DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
-                new PlanParser(PlanLimits.DEFAULTS));
-        MigrationLedger ledger = new MigrationLedger(ledgerStore,
-                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        ReconcileSettings settings = ReconcileSettings.builder("crash-test").planInterval(Duration.ofMillis(200))
-                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200)).build();
-        return new Reconciler(desired, ledger, aws.beanstalk, ecs, aws.logs,
-                new ImageResolver(aws.beanstalk, aws.objects), settings, clock, () -> true, workers);
+        return aws.reconciler("s3://" + BUCKET + "/" + PLAN_KEY, SandboxAdapters.quickSettings("crash-test").build(),
+                clock, ledgerStore, ecs, workers);
     }
 
     /** Runs an operator that dies at {@code point}; returns the launch as the ledger holds it after the crash. */

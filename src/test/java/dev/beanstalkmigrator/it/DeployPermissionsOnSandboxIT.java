@@ -5,26 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
-import dev.beanstalkmigrator.plan.PlanLimits;
-import dev.beanstalkmigrator.plan.PlanParser;
-import dev.beanstalkmigrator.port.ObjectLocation;
-import dev.beanstalkmigrator.reconcile.DesiredState;
-import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
-import dev.beanstalkmigrator.reconcile.MigrationLedger;
-import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
-import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,14 +49,8 @@ class DeployPermissionsOnSandboxIT {
         aws = new SandboxAdapters(cloud.endpoint());
         cloud.putObject(BUCKET, PLAN_KEY, Plans.plan("{name: " + ENVIRONMENT + ", version: " + VERSION
                 + ", afterSuccess: deploy}").getBytes(StandardCharsets.UTF_8));
-        String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
-        ReconcileSettings settings = ReconcileSettings.builder("deploy-test").planInterval(Duration.ofMillis(200))
-                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200))
-                .stalledRequeueBase(Duration.ofMillis(300)).requeueCap(Duration.ofSeconds(1)).build();
-        operator = new Reconciler(new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
-                new PlanParser(PlanLimits.DEFAULTS)), new MigrationLedger(aws.objects,
-                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri))), aws.beanstalk, aws.ecs, aws.logs,
-                new ImageResolver(aws.beanstalk, aws.objects), settings, Clock.systemUTC(), () -> true, workers);
+        operator = aws.reconciler("s3://" + BUCKET + "/" + PLAN_KEY, SandboxAdapters.quickSettings("deploy-test")
+                .stalledRequeueBase(Duration.ofMillis(300)).requeueCap(Duration.ofSeconds(1)).build(), workers);
     }
 
     @AfterEach

@@ -5,29 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
-import dev.beanstalkmigrator.plan.PlanLimits;
-import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ContainerService;
-import dev.beanstalkmigrator.port.ObjectLocation;
-import dev.beanstalkmigrator.reconcile.DesiredState;
-import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
-import dev.beanstalkmigrator.reconcile.MigrationLedger;
-import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
-import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -261,14 +251,7 @@ class DiscoveryOnSandboxIT {
     }
 
     Reconciler operator(SandboxAdapters aws, String planUri) {
-        DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
-                new PlanParser(PlanLimits.DEFAULTS));
-        MigrationLedger ledger = new MigrationLedger(aws.objects,
-                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        ReconcileSettings settings = ReconcileSettings.builder("discovery-test").planInterval(Duration.ofMillis(200))
-                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200)).build();
-        return new Reconciler(desired, ledger, aws.beanstalk, aws.ecs, aws.logs,
-                new ImageResolver(aws.beanstalk, aws.objects), settings, Clock.systemUTC(), () -> true, workers);
+        return aws.reconciler(planUri, SandboxAdapters.quickSettings("discovery-test").build(), workers);
     }
 
     void upload(String plan) {

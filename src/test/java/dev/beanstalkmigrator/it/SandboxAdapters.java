@@ -5,10 +5,24 @@ import dev.beanstalkmigrator.aws.AwsContainerLogs;
 import dev.beanstalkmigrator.aws.AwsContainerService;
 import dev.beanstalkmigrator.aws.Retrying;
 import dev.beanstalkmigrator.aws.S3Objects;
+import dev.beanstalkmigrator.config.OperatorWiring;
+import dev.beanstalkmigrator.plan.PlanLimits;
+import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.reconcile.DesiredState;
+import dev.beanstalkmigrator.reconcile.ImageResolver;
+import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.ReconcileSettings;
+import dev.beanstalkmigrator.reconcile.Reconciler;
+import dev.beanstalkmigrator.reconcile.S3PlanSource;
 import dev.beanstalkmigrator.testing.DefaultRetry;
 import dev.beanstalkmigrator.testing.SandboxClients;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
@@ -48,6 +62,35 @@ final class SandboxAdapters implements AutoCloseable {
         beanstalk = new AwsBeanstalk(beanstalkClient, retrying);
         ecs = new AwsContainerService(ecsClient, retrying);
         logs = new AwsContainerLogs(logsClient, retrying);
+    }
+
+    /**
+     * Reconcile settings for a test: the plan read every 200 ms, Elastic Beanstalk every 300 ms, tasks every
+     * 200 ms; the caller may set more before {@code build()}.
+     */
+    static ReconcileSettings.Builder quickSettings(String identity) {
+        return ReconcileSettings.builder(identity).planInterval(Duration.ofMillis(200))
+                .beanstalkInterval(Duration.ofMillis(300)).taskInterval(Duration.ofMillis(200));
+    }
+
+    /** {@link #reconciler(String, ReconcileSettings, Clock, ObjectStore, ContainerService, ExecutorService)} on these adapters alone. */
+    Reconciler reconciler(String planUri, ReconcileSettings settings, ExecutorService workers) {
+        return reconciler(planUri, settings, Clock.systemUTC(), objects, ecs, workers);
+    }
+
+    /**
+     * A reconciler wired as {@code OperatorWiring} wires it, on these adapters: the plan at {@code planUri}, its
+     * ledger beside it written through {@code ledgerStore}, launching through {@code containers} (the adapters
+     * themselves, or decorators of them), always the leader.
+     */
+    Reconciler reconciler(String planUri, ReconcileSettings settings, Clock clock, ObjectStore ledgerStore,
+                          ContainerService containers, ExecutorService workers) {
+        DesiredState desired = new DesiredState(new S3PlanSource(objects, ObjectLocation.parse(planUri)),
+                new PlanParser(PlanLimits.DEFAULTS));
+        MigrationLedger ledger = new MigrationLedger(ledgerStore,
+                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
+        return new Reconciler(desired, ledger, beanstalk, containers, logs, new ImageResolver(beanstalk, objects),
+                settings, clock, () -> true, workers);
     }
 
     @Override
