@@ -10,12 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.ecs.model.AssignPublicIp;
 import software.amazon.awssdk.services.ecs.model.AwsVpcConfiguration;
 import software.amazon.awssdk.services.ecs.model.CapacityProviderStrategyItem;
 import software.amazon.awssdk.services.ecs.model.ClusterField;
+import software.amazon.awssdk.services.ecs.model.ConflictException;
 import software.amazon.awssdk.services.ecs.model.ContainerDefinition;
 import software.amazon.awssdk.services.ecs.model.ContainerOverride;
 import software.amazon.awssdk.services.ecs.model.DesiredStatus;
@@ -29,7 +31,6 @@ import software.amazon.awssdk.services.ecs.model.RegisterTaskDefinitionRequest;
 import software.amazon.awssdk.services.ecs.model.RunTaskRequest;
 import software.amazon.awssdk.services.ecs.model.RunTaskResponse;
 import software.amazon.awssdk.services.ecs.model.Secret;
-import software.amazon.awssdk.services.ecs.model.ConflictException;
 import software.amazon.awssdk.services.ecs.model.SortOrder;
 import software.amazon.awssdk.services.ecs.model.Tag;
 import software.amazon.awssdk.services.ecs.model.Task;
@@ -42,7 +43,6 @@ public final class AwsContainerService implements ContainerService {
     static final int DESCRIBE_BATCH = 100;
     /** Migrate revisions compared against before registering a new one. */
     static final int REUSE_CANDIDATES = 10;
-    static final String MIGRATE_SUFFIX = "-migrate";
 
     private final EcsClient client;
     private final Retrying retrying;
@@ -140,7 +140,8 @@ public final class AwsContainerService implements ContainerService {
     static RegisterTaskDefinitionRequest migrateDefinition(software.amazon.awssdk.services.ecs.model.TaskDefinition from, String container, String image,
                                                            Map<String, String> environment, Map<String, String> secrets,
                                                            List<String> command) {
-        String family = from.family().endsWith(MIGRATE_SUFFIX) ? from.family() : from.family() + MIGRATE_SUFFIX;
+        String family = from.family().endsWith(MIGRATE_FAMILY_SUFFIX) ? from.family()
+                : from.family() + MIGRATE_FAMILY_SUFFIX;
         List<ContainerDefinition> containers = from.containerDefinitions().stream().map(c -> {
             if (container == null || !c.name().equals(container)) {
                 return c;
@@ -275,16 +276,42 @@ public final class AwsContainerService implements ContainerService {
 
     @Override
     public List<TaskState> describeTasks(String cluster, Collection<String> taskArns) {
-        List<String> arns = List.copyOf(taskArns);
-        List<TaskState> states = new ArrayList<>();
-        for (int from = 0; from < arns.size(); from += DESCRIBE_BATCH) {
-            List<String> batch = arns.subList(from, Math.min(arns.size(), from + DESCRIBE_BATCH));
+        return inBatches(List.copyOf(taskArns), batch -> {
             var response = retrying.call("ecs:DescribeTasks",
                     () -> client.describeTasks(r -> r.cluster(cluster).tasks(batch)));
+            List<TaskState> states = new ArrayList<>();
             response.tasks().forEach(task -> states.add(toPort(task)));
             response.failures().forEach(failure -> states.add(TaskState.missing(failure.arn())));
+            return states;
+        });
+    }
+
+    /** One page of a listing: its ARNs, and the token of the next page (null or empty after the last). */
+    private record Page(List<String> arns, String next) {}
+
+    /** Every ARN of a paginated listing; each page is one call, retried on its own. */
+    private List<String> listAll(String operation, Function<String, Page> page) {
+        List<String> arns = new ArrayList<>();
+        String token = null;
+        do {
+            String next = token;
+            Page answer = retrying.call(operation, () -> page.apply(next));
+            arns.addAll(answer.arns());
+            token = answer.next();
+        } while (token != null && !token.isEmpty());
+        return arns;
+    }
+
+    /**
+     * {@code call} on the ARNs in batches of {@link #DESCRIBE_BATCH}, the most a Describe call takes; the answers
+     * joined.
+     */
+    private static <T> List<T> inBatches(List<String> arns, Function<List<String>, List<T>> call) {
+        List<T> all = new ArrayList<>();
+        for (int from = 0; from < arns.size(); from += DESCRIBE_BATCH) {
+            all.addAll(call.apply(arns.subList(from, Math.min(arns.size(), from + DESCRIBE_BATCH))));
         }
-        return states;
+        return all;
     }
 
     private static TaskState toPort(Task task) {
@@ -297,14 +324,8 @@ public final class AwsContainerService implements ContainerService {
     public List<String> findTasks(String cluster, String startedBy) {
         List<String> arns = new ArrayList<>();
         for (DesiredStatus status : List.of(DesiredStatus.RUNNING, DesiredStatus.STOPPED)) {
-            String token = null;
-            do {
-                String next = token;
-                ListTasksResponse page = retrying.call("ecs:ListTasks", () -> client.listTasks(r -> r.cluster(cluster)
-                        .startedBy(startedBy).desiredStatus(status).nextToken(next)));
-                arns.addAll(page.taskArns());
-                token = page.nextToken();
-            } while (token != null && !token.isEmpty());
+            arns.addAll(listAll("ecs:ListTasks", next -> page(client.listTasks(r -> r.cluster(cluster)
+                    .startedBy(startedBy).desiredStatus(status).nextToken(next)))));
         }
         arns.sort(Comparator.naturalOrder());
         return arns;
@@ -317,47 +338,29 @@ public final class AwsContainerService implements ContainerService {
 
     @Override
     public List<ContainerService.Cluster> clusters() {
-        List<String> arns = new ArrayList<>();
-        String token = null;
-        do {
-            String next = token;
-            ListClustersResponse page = retrying.call("ecs:ListClusters", () -> client.listClusters(r -> r.nextToken(next)));
-            arns.addAll(page.clusterArns());
-            token = page.nextToken();
-        } while (token != null && !token.isEmpty());
-        List<ContainerService.Cluster> clusters = new ArrayList<>();
-        for (int from = 0; from < arns.size(); from += DESCRIBE_BATCH) {
-            List<String> batch = arns.subList(from, Math.min(arns.size(), from + DESCRIBE_BATCH));
-            var response = retrying.call("ecs:DescribeClusters",
-                    () -> client.describeClusters(r -> r.clusters(batch).include(ClusterField.TAGS)));
-            for (software.amazon.awssdk.services.ecs.model.Cluster c : response.clusters()) {
-                Map<String, String> tags = new LinkedHashMap<>();
-                c.tags().forEach(t -> tags.put(t.key(), t.value()));
-                clusters.add(new ContainerService.Cluster(c.clusterArn(), c.clusterName(), tags));
-            }
-        }
-        return clusters;
+        List<String> arns = listAll("ecs:ListClusters", next -> {
+            ListClustersResponse page = client.listClusters(r -> r.nextToken(next));
+            return new Page(page.clusterArns(), page.nextToken());
+        });
+        return inBatches(arns, batch -> retrying.call("ecs:DescribeClusters",
+                () -> client.describeClusters(r -> r.clusters(batch).include(ClusterField.TAGS))).clusters().stream()
+                .map(c -> {
+                    Map<String, String> tags = new LinkedHashMap<>();
+                    c.tags().forEach(t -> tags.put(t.key(), t.value()));
+                    return new ContainerService.Cluster(c.clusterArn(), c.clusterName(), tags);
+                }).toList());
     }
 
     @Override
     public List<RunningTask> runningTasks(String cluster) {
-        List<String> arns = new ArrayList<>();
-        String token = null;
-        do {
-            String next = token;
-            ListTasksResponse page = retrying.call("ecs:ListTasks", () -> client.listTasks(r -> r.cluster(cluster)
-                    .desiredStatus(DesiredStatus.RUNNING).nextToken(next)));
-            arns.addAll(page.taskArns());
-            token = page.nextToken();
-        } while (token != null && !token.isEmpty());
-        List<RunningTask> running = new ArrayList<>();
-        for (int from = 0; from < arns.size(); from += DESCRIBE_BATCH) {
-            List<String> batch = arns.subList(from, Math.min(arns.size(), from + DESCRIBE_BATCH));
-            var response = retrying.call("ecs:DescribeTasks",
-                    () -> client.describeTasks(r -> r.cluster(cluster).tasks(batch)));
-            response.tasks().forEach(t -> running.add(new RunningTask(t.taskArn(), t.taskDefinitionArn(),
-                    t.startedBy(), t.createdAt())));
-        }
-        return running;
+        List<String> arns = listAll("ecs:ListTasks", next -> page(client.listTasks(r -> r.cluster(cluster)
+                .desiredStatus(DesiredStatus.RUNNING).nextToken(next))));
+        return inBatches(arns, batch -> retrying.call("ecs:DescribeTasks",
+                () -> client.describeTasks(r -> r.cluster(cluster).tasks(batch))).tasks().stream()
+                .map(t -> new RunningTask(t.taskArn(), t.taskDefinitionArn(), t.startedBy(), t.createdAt())).toList());
+    }
+
+    private static Page page(ListTasksResponse response) {
+        return new Page(response.taskArns(), response.nextToken());
     }
 }

@@ -10,6 +10,9 @@ import java.util.Map;
 /** The ECS calls the operator needs. Failures are {@link CloudError}s. */
 public interface ContainerService {
 
+    /** The family of a migrate revision is its base's family with this suffix. */
+    String MIGRATE_FAMILY_SUFFIX = "-migrate";
+
     /** The task definition named by family, family:revision or ARN (DescribeTaskDefinition). */
     TaskDefinition describeTaskDefinition(String reference);
 

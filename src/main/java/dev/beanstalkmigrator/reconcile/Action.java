@@ -22,8 +22,16 @@ public sealed interface Action {
      * version, the environment's variables. The planner then chooses the task definition to run.
      *
      * @param launchId the id the launch will carry if the planner goes on with it
+     * @param environmentId the environment's id as this cycle read it from Elastic Beanstalk (null if unknown):
+     *     what its ECS cluster is tagged with
      */
-    record Prepare(EnvironmentSpec spec, String version, String launchId) implements Action {
+    record Prepare(EnvironmentSpec spec, String version, String launchId, String environmentId) implements Action {
+
+        /** A launch whose environment id is not known. */
+        Prepare(EnvironmentSpec spec, String version, String launchId) {
+            this(spec, version, launchId, null);
+        }
+
         @Override
         public String environment() {
             return spec.name();
@@ -85,12 +93,17 @@ public sealed interface Action {
     record StopTask(String environment, MigrationRecord record, Duration timeout) implements Action {}
 
     /**
-     * Reads the last lines of a finished migration's log, masking the environment's values; or, when
-     * {@code withhold}, reads none and says where the log is (the values of secrets cannot be masked: the operator
-     * never reads them).
+     * Reads the last lines of a finished migration's log, masking the environment's values; or, when the
+     * migration had secrets, reads none and says where the log is (the values of secrets cannot be masked: the
+     * operator never reads them).
      */
-    record TailLog(String environment, String application, MigrationRecord record, boolean withhold)
-            implements Action {}
+    record TailLog(String environment, String application, MigrationRecord record) implements Action {
+
+        /** The migration had secret variables: its log is not copied. */
+        boolean withhold() {
+            return record.secrets() != null;
+        }
+    }
 
     /** Deploys the migrated version ({@code afterSuccess: deploy}). */
     record Deploy(String environment, MigrationRecord record) implements Action {}

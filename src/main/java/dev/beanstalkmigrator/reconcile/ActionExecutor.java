@@ -37,7 +37,7 @@ final class ActionExecutor {
         this.ecs = ecs;
         this.logs = logs;
         this.images = images;
-        this.discovery = new EnvironmentDiscovery(beanstalk, ecs, clock);
+        this.discovery = new EnvironmentDiscovery(ecs, clock);
         this.leadership = leadership;
         this.pacer = pacer;
         this.clock = clock;
@@ -52,6 +52,7 @@ final class ActionExecutor {
         try {
             if (action instanceof Action.Prepare prepare) {
                 EnvironmentDiscovery.Found found = discovery.complete(prepare.spec(), prepare.version(),
+                        prepare.environmentId(),
                         reference -> definitions.computeIfAbsent(reference, ecs::describeTaskDefinition));
                 EnvironmentSpec spec = found.spec();
                 ContainerService.TaskDefinition base = definitions.computeIfAbsent(spec.taskDefinition(),

@@ -2,7 +2,6 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.Reasons;
-import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ContainerService;
 import java.time.Clock;
@@ -12,7 +11,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -54,14 +52,12 @@ final class EnvironmentDiscovery {
 
     private record Kept<T>(T value, Instant at) {}
 
-    private final Beanstalk beanstalk;
     private final ContainerService ecs;
     private final Clock clock;
     private final Map<String, Kept<Found>> found = new ConcurrentHashMap<>();
     private Kept<List<ContainerService.Cluster>> clusters;
 
-    EnvironmentDiscovery(Beanstalk beanstalk, ContainerService ecs, Clock clock) {
-        this.beanstalk = beanstalk;
+    EnvironmentDiscovery(ContainerService ecs, Clock clock) {
         this.ecs = ecs;
         this.clock = clock;
     }
@@ -76,10 +72,12 @@ final class EnvironmentDiscovery {
      *
      * @param version the version about to be migrated: a new one looks again at what the environment runs (a
      *     deployment may have moved it to a new task definition revision); its retries use what was found
+     * @param environmentId the environment's id, as the cycle's observation of Elastic Beanstalk holds it (null
+     *     if unknown: then only the name tag can find the cluster)
      * @param definitions describes a task definition by reference (the cycle's shared cache)
      * @throws CloudError a call failed, or {@link CloudError.Stalled} when something cannot be found unambiguously
      */
-    Found complete(EnvironmentSpec spec, String version,
+    Found complete(EnvironmentSpec spec, String version, String environmentId,
                    Function<String, ContainerService.TaskDefinition> definitions) {
         if (!needed(spec)) {
             return new Found(spec, Map.of());
@@ -94,7 +92,7 @@ final class EnvironmentDiscovery {
         Map<String, String> how = new LinkedHashMap<>();
         String cluster = spec.cluster();
         if (cluster == null) {
-            Pick pick = pickCluster(spec.name(), environmentId(spec), clusters(now));
+            Pick pick = pickCluster(spec.name(), environmentId, clusters(now));
             cluster = pick.value();
             how.put("cluster", pick.how());
         }
@@ -115,11 +113,6 @@ final class EnvironmentDiscovery {
                 spec.capacityProviderStrategy(), spec.network(), spec.image(), spec.afterSuccess()), how);
         found.put(key, new Kept<>(result, now));
         return result;
-    }
-
-    private String environmentId(EnvironmentSpec spec) {
-        return beanstalk.environments(spec.application()).stream().filter(e -> e.name().equals(spec.name()))
-                .map(Beanstalk.Environment::id).filter(Objects::nonNull).findFirst().orElse(null);
     }
 
     /** The account's clusters: one listing serves every environment of a burst. */
@@ -226,8 +219,8 @@ final class EnvironmentDiscovery {
     }
 
     private static boolean migrate(ContainerService.RunningTask task) {
-        return task.startedBy() != null && task.startedBy().startsWith("bm-")
-                || family(task.taskDefinitionArn()).endsWith("-migrate");
+        return task.startedBy() != null && task.startedBy().startsWith(Launches.STARTED_BY_PREFIX)
+                || family(task.taskDefinitionArn()).endsWith(ContainerService.MIGRATE_FAMILY_SUFFIX);
     }
 
     /** {@code family:revision} of a task definition ARN. */

@@ -70,8 +70,11 @@ public final class Launches {
                 spec.capacityProviderStrategy(), spec.network(), startedBy(intent), intent.launchId(), tags);
     }
 
+    /** What {@code startedBy} of every migrate task begins with. */
+    static final String STARTED_BY_PREFIX = "bm-";
+
     static String startedBy(MigrationRecord record) {
-        return "bm-" + record.launchId();
+        return STARTED_BY_PREFIX + record.launchId();
     }
 
     /** ECS tag values allow letters, digits, spaces and + - = . _ : / @, up to 256 characters. */

@@ -188,7 +188,7 @@ public final class Planner {
                 hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
             } else {
                 actions.add(new Action.Prepare(spec, version, existing != null && existing.launchId() != null
-                        ? existing.launchId() : in.launchIds().get()));
+                        ? existing.launchId() : in.launchIds().get(), environment.id()));
             }
         } else if (existing.phase() == Phase.Succeeded && spec.afterSuccess() == AfterSuccess.DEPLOY
                 && existing.deployedAt() == null && !version.equals(deployed)) {
@@ -360,8 +360,7 @@ public final class Planner {
         EnvironmentSpec spec = in.spec(environment);
         EnvironmentStatus status = in.ledger().environment(environment);
         String application = spec != null ? spec.application() : status == null ? null : status.application();
-        // The values of secrets reach the container without passing the operator, so they cannot be masked.
-        return List.of(new Action.TailLog(environment, application, finished, finished.secrets() != null));
+        return List.of(new Action.TailLog(environment, application, finished));
     }
 
     /** Whether the launches left in a batch wait for the next cycle after this outcome. */

@@ -169,14 +169,14 @@ class EnvironmentDiscoveryTest {
         cloud.taskDefinition("acme-web", "web", "acme:v41", null);
         cloud.appTasks.put("awseb-acme-web-prod-AbCd12", List.of(task("acme-web:1", "i-1")));
         MovingClock clock = new MovingClock();
-        EnvironmentDiscovery discovery = new EnvironmentDiscovery(cloud, cloud, clock);
+        EnvironmentDiscovery discovery = new EnvironmentDiscovery(cloud, clock);
 
         EnvironmentSpec full = PlannerTest.spec("v42");
         assertEquals(new EnvironmentDiscovery.Found(full, Map.of()),
-                discovery.complete(full, "v42", cloud::describeTaskDefinition));
+                discovery.complete(full, "v42", "e-1", cloud::describeTaskDefinition));
         assertEquals(0, cloud.calls("ecs:ListClusters") + cloud.calls("ecs:ListTasks"));
 
-        EnvironmentDiscovery.Found found = discovery.complete(PlannerTest.zeroConfig("v42"), "v42",
+        EnvironmentDiscovery.Found found = discovery.complete(PlannerTest.zeroConfig("v42"), "v42", "e-1",
                 cloud::describeTaskDefinition);
         assertEquals("awseb-acme-web-prod-AbCd12", found.spec().cluster());
         assertEquals(TD + "acme-web:1", found.spec().taskDefinition());
@@ -184,14 +184,14 @@ class EnvironmentDiscoveryTest {
         assertEquals(List.of("cluster", "container", "taskDefinition"),
                 found.how().keySet().stream().sorted().toList());
 
-        discovery.complete(PlannerTest.zeroConfig("v42"), "v42", cloud::describeTaskDefinition);
+        discovery.complete(PlannerTest.zeroConfig("v42"), "v42", "e-1", cloud::describeTaskDefinition);
         assertEquals(1, cloud.calls("ecs:ListClusters"));
         assertEquals(1, cloud.calls("ecs:ListTasks"), "a retry of the launch uses what was found");
-        discovery.complete(PlannerTest.zeroConfig("v43"), "v43", cloud::describeTaskDefinition);
+        discovery.complete(PlannerTest.zeroConfig("v43"), "v43", "e-1", cloud::describeTaskDefinition);
         assertEquals(1, cloud.calls("ecs:ListClusters"), "the account's clusters are listed once");
         assertEquals(2, cloud.calls("ecs:ListTasks"), "a new version looks again at what the environment runs");
         clock.now = clock.now.plus(EnvironmentDiscovery.KEEP).plus(Duration.ofSeconds(1));
-        discovery.complete(PlannerTest.zeroConfig("v42"), "v42", cloud::describeTaskDefinition);
+        discovery.complete(PlannerTest.zeroConfig("v42"), "v42", "e-1", cloud::describeTaskDefinition);
         assertEquals(2, cloud.calls("ecs:ListClusters"));
 
         EnvironmentSpec zero = PlannerTest.zeroConfig("v42");
@@ -199,10 +199,13 @@ class EnvironmentDiscoveryTest {
                 "", "acme-prod", null, "web", zero.command(), zero.timeout(), zero.launchType(), null, zero.network(),
                 "", zero.afterSuccess());
         cloud.appTasks.put("acme-prod", List.of(task("acme-web:1", "i-9")));
-        EnvironmentDiscovery.Found partly = discovery.complete(explicitCluster, "v42", cloud::describeTaskDefinition);
+        EnvironmentDiscovery.Found partly = discovery.complete(explicitCluster, "v42", "e-1",
+                cloud::describeTaskDefinition);
         assertEquals("acme-prod", partly.spec().cluster());
         assertEquals(List.of("taskDefinition"), List.copyOf(partly.how().keySet()));
         assertEquals(2, cloud.calls("ecs:ListClusters"));
+        assertEquals(0, cloud.calls("elasticbeanstalk:DescribeEnvironments"),
+                "the environment's id comes from the cycle's observation, not from another read");
     }
 
     @Test
@@ -212,7 +215,7 @@ class EnvironmentDiscoveryTest {
                 cloud.now, "e-1"));
         cloud.clusters.add(cluster("acme-prod"));
         CloudError.Stalled stalled = assertThrows(CloudError.Stalled.class, () -> new EnvironmentDiscovery(cloud,
-                cloud, new MovingClock()).complete(PlannerTest.zeroConfig("v42"), "v42", cloud::describeTaskDefinition));
+                new MovingClock()).complete(PlannerTest.zeroConfig("v42"), "v42", "e-1", cloud::describeTaskDefinition));
         assertEquals(Reasons.CLUSTER_NOT_DISCOVERED, stalled.code());
         assertEquals("set cluster: in the plan", stalled.hint());
     }
