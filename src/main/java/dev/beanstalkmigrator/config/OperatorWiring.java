@@ -59,6 +59,14 @@ public class OperatorWiring {
         return new Retrying(config.retry().backoff(), Retrying.Sleeper.THREAD);
     }
 
+    /** Refuses to start without an AWS region, with a message that names the keys that give one. */
+    void checkRegion(@Observes @Priority(1) StartupEvent event, AwsClientSettings settings) {
+        String problem = settings.regionProblem();
+        if (problem != null) {
+            throw new IllegalStateException("invalid configuration: " + problem);
+        }
+    }
+
     /** Where the AWS clients connect ({@code migrator.aws.*}); the S3 client reads the same keys via quarkus.s3.*. */
     @Produces
     @Singleton

@@ -30,7 +30,7 @@ class ShippedOptionsTest {
             assertTrue(cmd.contains("\"" + option + "\""), () -> option + " missing from the Dockerfile's CMD: " + cmd);
         }
         assertTrue(cmd.contains("\"-XX:SharedArchiveFile=app-cds.jsa\""), cmd);
-        assertTrue(dockerfile.contains("-XX:ArchiveClassesAtExit=app-cds.jsa -Dquarkus.appcds.generate=true"),
+        assertTrue(dockerfile.contains("RUN java -XX:ArchiveClassesAtExit=app-cds.jsa -jar quarkus-run.jar "),
                 "the archive is built as the benchmark builds it");
     }
 

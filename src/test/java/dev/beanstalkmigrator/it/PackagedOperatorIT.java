@@ -3,6 +3,7 @@ package dev.beanstalkmigrator.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -82,6 +83,23 @@ class PackagedOperatorIT {
         if (cloud != null) {
             cloud.close();
         }
+    }
+
+    @Test
+    void refusesToStartWithoutARegionAndSaysWhichSettingGivesOne() throws Exception {
+        Map<String, String> environment = new java.util.HashMap<>(AwsCli.testCredentials(temp));
+        environment.remove("AWS_DEFAULT_REGION"); // the AWS CLI's variable; the Java SDK reads AWS_REGION
+        operator = OperatorProcess.start(JAR, OperatorProcess.freePort(), List.of(
+                "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PLAN_KEY,
+                "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
+                "-Dquarkus.s3.path-style-access=true"),
+                environment, WORK.resolve("operator-no-region.log"), false);
+
+        assertTrue(operator.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the operator must exit");
+        assertNotEquals(0, operator.process().exitValue(), this::log);
+        assertTrue(log().contains("invalid configuration: no AWS region: set migrator.aws.region (environment"
+                + " variable MIGRATOR_AWS_REGION) or AWS_REGION"), this::log);
+        assertFalse(log().contains("UseArnRegion"), this::log);
     }
 
     @Test
