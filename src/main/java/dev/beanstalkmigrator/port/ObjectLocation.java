@@ -2,7 +2,7 @@ package dev.beanstalkmigrator.port;
 
 import java.net.URI;
 
-/** An S3 object: bucket and key. */
+/** An S3 object: bucket and key; with an empty bucket, the local file at {@code key} (a {@code file:} plan's ledger). */
 public record ObjectLocation(String bucket, String key) {
 
     /** Parses {@code s3://bucket/key}. */
@@ -20,6 +20,6 @@ public record ObjectLocation(String bucket, String key) {
 
     @Override
     public String toString() {
-        return "s3://" + bucket + "/" + key;
+        return bucket.isEmpty() ? "file:" + key : "s3://" + bucket + "/" + key;
     }
 }
