@@ -37,15 +37,20 @@ final class PlanObjects {
     record Plan(String etag, ParseOutcome outcome) {}
 
     /**
-     * The plan object, parsed.
+     * The plan object, parsed; with {@code knownEtag}, read with a conditional GET.
      *
+     * @return the plan, or null when it is still {@code knownEtag}
      * @throws Unreadable if it is missing or S3 refuses it
+     * @throws CloudError.Transient if S3 failed transiently past the retries
      */
-    Plan readPlan() {
-        ObjectStore.Read read = read(plan, null, "the plan");
-        if (!(read instanceof ObjectStore.Read.Found found)) {
-            throw new Unreadable("no plan at " + plan + " (" + ((ObjectStore.Read.Missing) read).reason()
-                    + "); upload it first (aws s3 cp PLAN.yaml " + plan + "), or name the operator's plan with --plan");
+    Plan readPlan(String knownEtag) {
+        ObjectStore.Read read = read(plan, knownEtag, "the plan");
+        if (read instanceof ObjectStore.Read.Missing missing) {
+            throw new Unreadable("no plan at " + plan + " (" + missing.reason() + "); upload it first (aws s3 cp"
+                    + " PLAN.yaml " + plan + "), or name the operator's plan with --plan");
+        }
+        if (!(read instanceof ObjectStore.Read.Found found) || found.etag().equals(knownEtag)) {
+            return null;
         }
         String fileName = plan.key().substring(plan.key().lastIndexOf('/') + 1);
         return new Plan(found.etag(), new PlanParser(PlanLimits.DEFAULTS).parse(fileName, found.body()));

@@ -47,7 +47,7 @@ final class StatusCommand {
             }
             ledger = ((PlanObjects.Ledger.Found) read).status();
             if (readPlan) {
-                planEtag = objects.readPlan().etag();
+                planEtag = objects.readPlan(null).etag();
             }
         } catch (PlanObjects.Unreadable | CloudError e) {
             out.println("status: " + e.getMessage());

@@ -31,7 +31,11 @@ import java.util.Objects;
  * <p>The key it waits for comes from the plan object as uploaded (the environment's rerun token, and its version
  * unless {@code --version} names one), so an older record of the environment never ends the wait: only a record of
  * that key in a terminal phase does. A plan whose version is {@code deployed} or {@code latest} names no label:
- * without {@code --version} the wait follows the version the ledger says it resolved to.
+ * without {@code --version} the wait follows the version the ledger says it resolved to. The plan is looked at
+ * again at every poll (a conditional GET, 304 while unchanged) and the wait follows a newer upload, as the
+ * operator does: a plan that is invalid ends it (exit 6) with its errors, since the operator refuses it with the
+ * same parser. Stalled and Suspended conditions are shown as they change; neither ends the wait, because both end
+ * when a person acts (a grant, a new plan), which is what a CI job waiting for them may be waiting for.
  */
 final class WaitCommand {
 
@@ -59,90 +63,127 @@ final class WaitCommand {
     int run(Settings settings) throws InterruptedException {
         Instant start = clock.instant();
         Instant deadline = start.plus(settings.timeout());
-        PlanObjects.Plan plan;
+        Progress progress = new Progress(start);
+        Target target = null;
+        String etag = null;
+        MigrationStatus ledger = null;
         try {
-            plan = objects.readPlan();
-        } catch (PlanObjects.Unreadable | CloudError e) {
+            while (true) {
+                try {
+                    PlanObjects.Plan plan = objects.readPlan(target == null ? null : target.planEtag());
+                    if (plan != null) {
+                        Target next = target(plan, settings);
+                        if (target == null) {
+                            out.println("waiting up to " + Durations.format(settings.timeout()) + " for "
+                                    + next.describe() + " (plan " + objects.plan() + " revision " + plan.etag()
+                                    + ", ledger " + objects.ledger() + ")");
+                        } else {
+                            progress.show("plan", "plan revision " + plan.etag() + " uploaded; now waiting for "
+                                    + next.describe());
+                        }
+                        if (next.suspended()) {
+                            progress.show("note", "the plan suspends " + next.environment()
+                                    + " (suspend: true): nothing new is launched there until it is false");
+                        } else {
+                            progress.showIfShown("note", "the plan no longer suspends " + next.environment());
+                        }
+                        target = next;
+                    }
+                    PlanObjects.Ledger read = objects.readLedger(etag);
+                    if (read instanceof PlanObjects.Ledger.Found found) {
+                        etag = found.etag();
+                        ledger = found.status();
+                        progress.clear("read");
+                    } else if (read instanceof PlanObjects.Ledger.Missing missing) {
+                        etag = null;
+                        ledger = null;
+                        progress.show("read", "no ledger at " + objects.ledger() + " yet (" + missing.reason()
+                                + "): is the operator running with migrator.desired-state.uri=" + objects.plan()
+                                + "?");
+                    }
+                } catch (CloudError e) {
+                    if (target == null) {
+                        throw new Stop(Commands.INVALID, "wait: cannot read the plan " + objects.plan() + ": "
+                                + e.getMessage());
+                    }
+                    progress.show("read", "cannot read from S3 now (" + e.getMessage() + "); trying again");
+                }
+                if (ledger != null) {
+                    Verdict verdict = look(target, ledger, progress);
+                    if (verdict != null) {
+                        return verdict.report(out, settings.githubAnnotations());
+                    }
+                }
+                Instant now = clock.instant();
+                if (!now.isBefore(deadline)) {
+                    String last = progress.last();
+                    out.println("wait: gave up after " + Durations.format(settings.timeout()) + ": "
+                            + target.describe() + " has not finished" + (last == null ? "" : "; last seen: " + last));
+                    if (settings.githubAnnotations()) {
+                        out.println("::error title=Migration not finished::" + Commands.data(target.describe()
+                                + " has not finished within " + Durations.format(settings.timeout())));
+                    }
+                    return Commands.WAIT_TIMED_OUT;
+                }
+                Duration left = Duration.between(now, deadline);
+                pause.sleep(left.compareTo(settings.pollInterval()) < 0 ? left : settings.pollInterval());
+            }
+        } catch (PlanObjects.Unreadable e) {
             out.println("wait: " + e.getMessage());
             return Commands.INVALID;
+        } catch (Stop stop) {
+            if (stop.getMessage() != null) {
+                out.println(stop.getMessage());
+            }
+            return stop.exit;
         }
+    }
+
+    /**
+     * What to wait for under {@code plan}: the environment's rerun token, and the version {@code --version} names,
+     * else the plan's label (else, for deployed and latest, whatever the ledger resolves).
+     *
+     * @throws Stop when the plan is refused, or names no such environment, or another version
+     */
+    private Target target(PlanObjects.Plan plan, Settings settings) {
         if (plan.outcome() instanceof ParseOutcome.Invalid invalid) {
-            return refused(invalid.errors(), settings.githubAnnotations());
+            throw new Stop(refused(invalid.errors(), settings.githubAnnotations()), null);
         }
         MigrationPlan valid = ((ParseOutcome.Valid) plan.outcome()).plan();
         EnvironmentSpec spec = valid.environments().stream()
                 .filter(e -> e.name().equals(settings.environment())).findFirst().orElse(null);
         if (spec == null) {
-            out.println("wait: environment " + settings.environment() + " is not in the plan " + objects.plan()
-                    + " (it names " + (valid.environments().isEmpty() ? "none"
+            throw new Stop(Commands.INVALID, "wait: environment " + settings.environment() + " is not in the plan "
+                    + objects.plan() + " (it names " + (valid.environments().isEmpty() ? "none"
                     : String.join(", ", valid.environments().stream().map(EnvironmentSpec::name).toList()))
                     + "); add it to the plan and upload it, or name one of those with --environment");
-            return Commands.INVALID;
         }
         String version = settings.version();
         if (spec.version().mode() == VersionRef.Mode.LABEL) {
             if (version != null && !version.equals(spec.version().label())) {
-                out.println("wait: the plan " + objects.plan() + " names version " + spec.version().label() + " for "
-                        + spec.name() + ", so " + version + " would never be migrated; upload a plan that names "
-                        + version + ", or leave out --version");
-                return Commands.INVALID;
+                throw new Stop(Commands.INVALID, "wait: the plan " + objects.plan() + " names version "
+                        + spec.version().label() + " for " + spec.name() + ", so " + version + " would never be"
+                        + " migrated; upload a plan that names " + version + ", or leave out --version");
             }
             version = spec.version().label();
         }
-        Target target = new Target(spec.name(), version, spec.version().toString(), spec.rerun(), plan.etag());
-        out.println("waiting up to " + Durations.format(settings.timeout()) + " for " + target.describe()
-                + " (plan " + objects.plan() + " revision " + plan.etag() + ", ledger " + objects.ledger() + ")");
-        if (spec.suspend()) {
-            out.println("note: the plan suspends " + spec.name()
-                    + " (suspend: true): nothing new is launched there until it is false");
-        }
+        return new Target(spec.name(), version, spec.version().toString(), spec.rerun(), plan.etag(),
+                spec.suspend());
+    }
 
-        Progress progress = new Progress(start);
-        String etag = null;
-        MigrationStatus ledger = null;
-        while (true) {
-            try {
-                PlanObjects.Ledger read = objects.readLedger(etag);
-                if (read instanceof PlanObjects.Ledger.Found found) {
-                    etag = found.etag();
-                    ledger = found.status();
-                    progress.clear("read");
-                } else if (read instanceof PlanObjects.Ledger.Missing missing) {
-                    etag = null;
-                    ledger = null;
-                    progress.show("read", "no ledger at " + objects.ledger() + " yet (" + missing.reason()
-                            + "): is the operator running with migrator.desired-state.uri=" + objects.plan() + "?");
-                }
-            } catch (PlanObjects.Unreadable e) {
-                out.println("wait: " + e.getMessage());
-                return Commands.INVALID;
-            } catch (CloudError e) {
-                progress.show("read", "cannot read the ledger now (" + e.getMessage() + "); trying again");
-            }
-            if (ledger != null) {
-                Verdict verdict = look(target, ledger, progress);
-                if (verdict != null) {
-                    return verdict.report(out, settings.githubAnnotations());
-                }
-            }
-            Instant now = clock.instant();
-            if (!now.isBefore(deadline)) {
-                String last = progress.last();
-                out.println("wait: gave up after " + Durations.format(settings.timeout()) + ": " + target.describe()
-                        + " has not finished" + (last == null ? "" : "; last seen: " + last));
-                if (settings.githubAnnotations()) {
-                    out.println("::error title=Migration not finished::" + Commands.data(target.describe()
-                            + " has not finished within " + Durations.format(settings.timeout())));
-                }
-                return Commands.WAIT_TIMED_OUT;
-            }
-            Duration left = Duration.between(now, deadline);
-            pause.sleep(left.compareTo(settings.pollInterval()) < 0 ? left : settings.pollInterval());
+    /** Ends the wait with an exit code, and {@code message} to print if there is one. */
+    private static final class Stop extends RuntimeException {
+        final int exit;
+
+        Stop(int exit, String message) {
+            super(message, null, false, false);
+            this.exit = exit;
         }
     }
 
     /** The migration waited for: (environment, version, rerun) once the version is known. */
-    record Target(String environment, String version, String planVersion, String rerun, String planEtag) {
+    record Target(String environment, String version, String planVersion, String rerun, String planEtag,
+                  boolean suspended) {
         String describe() {
             return environment + " to migrate " + (version != null ? version : "its " + planVersion + " version")
                     + (rerun.isEmpty() ? "" : " (rerun \"" + rerun + "\")");

@@ -73,7 +73,7 @@ class WaitAndStatusTest {
         final Map<ObjectLocation, String> etags = new HashMap<>();
         final List<ObjectLocation> reads = new ArrayList<>();
         final Deque<Consumer<FakeS3>> script = new ArrayDeque<>();
-        int notModified;
+        final List<ObjectLocation> notModified = new ArrayList<>();
         int writes;
         RuntimeException failNextRead;
 
@@ -98,7 +98,7 @@ class WaitAndStatusTest {
                 return new Read.Missing("no object " + location);
             }
             if (etags.get(location).equals(ifNoneMatch)) {
-                notModified++;
+                notModified.add(location);
                 return new Read.NotModified(ifNoneMatch);
             }
             return new Read.Found(bodies.get(location), etags.get(location));
@@ -242,8 +242,11 @@ class WaitAndStatusTest {
         assertEquals(1, run.count("v2 Running"), "one line per change, not per poll: " + run.out());
         assertEquals("shop-new: v2 Succeeded at " + T0.plusSeconds(20) + " (task "
                 + "arn:aws:ecs:us-east-1:000000000000:task/shop-cluster/v2)", run.out().get(run.out().size() - 1));
-        assertTrue(s3.notModified >= 1, "an unchanged ledger is read with a conditional GET");
-        assertEquals(List.of(PLAN), s3.reads.stream().filter(PLAN::equals).toList(), "the plan is read once");
+        assertTrue(s3.notModified.contains(LEDGER), "an unchanged ledger is read with a conditional GET");
+        long planReads = s3.reads.stream().filter(PLAN::equals).count();
+        assertEquals(pauses.size() + 1, planReads, "the plan is looked at at every poll");
+        assertEquals(planReads - 1, s3.notModified.stream().filter(PLAN::equals).count(),
+                "an unchanged plan is read with a conditional GET, and answered 304");
         assertTrue(s3.reads.stream().allMatch(l -> l.equals(PLAN) || l.equals(LEDGER)), s3.reads::toString);
         assertTrue(pauses.stream().allMatch(Duration.ofSeconds(5)::equals), pauses::toString);
     }
@@ -351,7 +354,7 @@ class WaitAndStatusTest {
         assertEquals(Commands.WAIT_TIMED_OUT, run.exit(), run::toString);
         assertEquals(List.of(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(2)), pauses,
                 "polls until the deadline, the last pause cut to it");
-        assertTrue(run.has("note: the plan suspends shop-hold (suspend: true)"), run.out()::toString);
+        assertTrue(run.has("[0s] the plan suspends shop-hold (suspend: true)"), run.out()::toString);
         assertTrue(run.has("[0s] shop-hold: Suspended (SuspendedByPlan): suspend: true in the plan"),
                 run.out()::toString);
         assertTrue(run.has("[0s] shop-hold: Stalled (AccessDenied): ecs:RunTask: grant it"), run.out()::toString);
@@ -375,6 +378,47 @@ class WaitAndStatusTest {
         assertEquals(Commands.OK, run.exit(), run::toString);
         assertTrue(run.has("[0s] shop-new: Stalled (AccessDenied): grant ecs:RunTask"), run.out()::toString);
         assertTrue(run.has("[5s] shop-new: no longer Stalled"), run.out()::toString);
+    }
+
+    @Test
+    void aPlanUploadedDuringTheWaitIsFollowed() {
+        uploadPlan(plan("{name: shop-new, version: v2, suspend: true}"));
+        String first = s3.etag(PLAN);
+        writeLedger(first, null, environment("shop-new", "v2", List.of(
+                condition("Suspended", "True", "SuspendedByPlan", "suspend: true in the plan"))));
+        s3.script.add(s -> {
+            uploadPlan(plan("{name: shop-new, version: v2, rerun: \"2\"}"));
+            writeLedger(s3.etag(PLAN), null, environment("shop-new", "v2", List.of(),
+                    record("v2", "2", Phase.Running)));
+        });
+        s3.script.add(s -> writeLedger(s3.etag(PLAN), null, environment("shop-new", "v2", List.of(),
+                record("v2", "2", Phase.Succeeded))));
+
+        Run run = waitFor("shop-new");
+
+        assertEquals(Commands.OK, run.exit(), run::toString);
+        assertTrue(run.has("[0s] the plan suspends shop-new (suspend: true)"), run.out()::toString);
+        assertTrue(run.has("[0s] shop-new: Suspended (SuspendedByPlan): suspend: true in the plan"),
+                run.out()::toString);
+        assertTrue(run.has("[5s] plan revision " + s3.etag(PLAN) + " uploaded; now waiting for shop-new to migrate v2"
+                + " (rerun \"2\")"), run.out()::toString);
+        assertTrue(run.has("[5s] the plan no longer suspends shop-new"), run.out()::toString);
+        assertTrue(run.has("[5s] shop-new: no longer Suspended"), run.out()::toString);
+        assertTrue(run.has("shop-new: v2 Succeeded"), run.out()::toString);
+        assertTrue(s3.notModified.contains(PLAN), "an unchanged plan is read with a conditional GET");
+    }
+
+    @Test
+    void anInvalidPlanUploadedDuringTheWaitEndsItWithSix() {
+        uploadPlan(plan("{name: shop-new, version: v2}"));
+        writeLedger(s3.etag(PLAN), null, environment("shop-new", "v2", List.of(), record("v2", "", Phase.Running)));
+        s3.script.add(s -> uploadPlan(plan("{name: shop-new, version: v3, colour: blue}")));
+
+        Run run = waitFor("shop-new");
+
+        assertEquals(Commands.PLAN_REFUSED, run.exit(), run::toString);
+        assertTrue(run.out().stream().anyMatch(l -> l.matches("shop\\.yaml:13:\\d+: .*colour.*")),
+                run.out()::toString);
     }
 
     @Test
@@ -448,7 +492,7 @@ class WaitAndStatusTest {
         Run run = waitFor("shop-new");
 
         assertEquals(Commands.OK, run.exit(), run::toString);
-        assertTrue(run.has("[5s] cannot read the ledger now (s3:GetObject: SlowDown: Please reduce); trying again"),
+        assertTrue(run.has("[5s] cannot read from S3 now (s3:GetObject: SlowDown: Please reduce); trying again"),
                 run.out()::toString);
     }
 
