@@ -198,8 +198,9 @@ final class WaitCommand {
             progress.show("plan", ledger.planError() != null
                     ? "the ledger shows a refused plan (an earlier upload, or a plan over the operator's "
                             + "migrator.desired-state.max-bytes): " + firstLine(ledger.planError())
-                    : "the operator has not taken plan revision " + target.planEtag() + " yet (it runs revision "
-                            + ledger.observedPlanRevision() + ")");
+                    : "the operator has not taken plan revision " + target.planEtag() + " yet ("
+                            + (ledger.observedPlanRevision() == null ? "it has no plan in force"
+                            : "it runs revision " + ledger.observedPlanRevision()) + ")");
         } else {
             progress.showIfShown("plan", "the operator took plan revision " + target.planEtag());
         }
