@@ -93,13 +93,13 @@ public final class Commands {
 
     /** Waits between two looks at the ledger. */
     @FunctionalInterface
-    public interface Pause {
+    interface Pause {
         void sleep(Duration duration) throws InterruptedException;
     }
 
     /** Opens the object store the commands read, for the given region and endpoint. */
     @FunctionalInterface
-    public interface ObjectStores {
+    interface ObjectStores {
         ObjectStore open(AwsClientSettings settings);
     }
 
@@ -108,10 +108,10 @@ public final class Commands {
      *
      * @param stores opens S3 ({@link S3Connection} for the artifact); closed after the command if closable
      */
-    public record Outside(ObjectStores stores, Clock clock, Pause pause) {
+    record Outside(ObjectStores stores, Clock clock, Pause pause) {
 
         /** The real ones: S3 with the SDK's credentials, the system clock, {@link Thread#sleep}. */
-        public static Outside real() {
+        static Outside real() {
             return new Outside(settings -> S3Connection.open(settings, RETRIES), Clock.systemUTC(),
                     duration -> Thread.sleep(duration.toMillis()));
         }
@@ -125,8 +125,8 @@ public final class Commands {
     }
 
     /** {@link #run(String[], PrintStream, PrintStream, Map)}, reaching S3 and the time through {@code outside}. */
-    public static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> environment,
-                          Outside outside) {
+    static int run(String[] args, PrintStream out, PrintStream err, Map<String, String> environment,
+                   Outside outside) {
         if (args.length == 0) {
             err.println(USAGE_TEXT);
             return USAGE;
