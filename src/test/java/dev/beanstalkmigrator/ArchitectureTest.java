@@ -50,6 +50,8 @@ class ArchitectureTest {
     static final String AWS = "dev.beanstalkmigrator.aws..";
     static final String CONFIG = "dev.beanstalkmigrator.config..";
     static final String SANDBOX = "dev.beanstalkmigrator.sandbox..";
+    static final String METRICS = "dev.beanstalkmigrator.metrics..";
+    static final String MICROMETER = "io.micrometer..";
     static final String AWS_SDK = "software.amazon.awssdk..";
 
     static final ArchRule modelDependsOnNothingOfOurs = classes().that().resideInAPackage(MODEL)
@@ -63,12 +65,21 @@ class ArchitectureTest {
 
     static final ArchRule reconcileUsesNoAwsSdkAndNoRuntime = noClasses().that().resideInAPackage(RECONCILE)
             .should().dependOnClassesThat().resideInAnyPackage(AWS_SDK, "io.quarkus..", "jakarta..",
-                    "io.smallrye..", "org.eclipse.microprofile..", "io.vertx..", CONFIG)
+                    "io.smallrye..", "org.eclipse.microprofile..", "io.vertx..", MICROMETER, CONFIG)
             .because("the core is plain Java, testable without Quarkus or AWS; settings reach it as named values");
 
     static final ArchRule onlyAwsUsesTheAwsSdk = noClasses().that().resideOutsideOfPackage(AWS)
             .should().dependOnClassesThat().resideInAPackage(AWS_SDK)
             .because("the adapters in aws are the only code that knows the SDK; the rest sees ports and CloudError");
+
+    static final ArchRule metricsReadOnlyTheCoreAndTheModel = classes().that().resideInAPackage(METRICS)
+            .should().onlyDependOnClassesThat(resideInAnyPackage(METRICS, RECONCILE, MODEL)
+                    .or(resideOutsideOfPackage(OURS)))
+            .because("metrics are derived from the snapshots the core publishes; the scheduled job calls them");
+
+    static final ArchRule onlyMetricsAndAwsUseMicrometer = noClasses().that().resideOutsideOfPackages(METRICS, AWS)
+            .should().dependOnClassesThat().resideInAPackage(MICROMETER)
+            .because("meters are kept at the edges: the cycle's in metrics, the AWS calls' in the adapters");
 
     static final ArchRule awsDoesNotDependOnConfig = noClasses().that().resideInAPackage(AWS)
             .should().dependOnClassesThat().resideInAPackage(CONFIG)
@@ -94,6 +105,7 @@ class ArchitectureTest {
         // Rules over an empty or wrong import would pass without checking anything.
         assertTrue(MAIN.contain("dev.beanstalkmigrator.aws.AwsClients"));
         assertTrue(MAIN.contain("dev.beanstalkmigrator.model.Backoff"));
+        assertTrue(MAIN.contain("dev.beanstalkmigrator.metrics.ReconcileMeters"));
         assertFalse(MAIN.contain(ArchitectureTest.class.getName()));
     }
 
@@ -220,6 +232,16 @@ class ArchitectureTest {
     @Test
     void onlyAwsUsesTheAwsSdk() {
         onlyAwsUsesTheAwsSdk.check(MAIN);
+    }
+
+    @Test
+    void metricsReadOnlyTheCoreAndTheModel() {
+        metricsReadOnlyTheCoreAndTheModel.check(MAIN);
+    }
+
+    @Test
+    void onlyMetricsAndAwsUseMicrometer() {
+        onlyMetricsAndAwsUseMicrometer.check(MAIN);
     }
 
     @Test

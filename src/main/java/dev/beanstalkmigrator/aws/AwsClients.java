@@ -4,6 +4,7 @@ import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -28,7 +29,9 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  * The S3 client comes from the quarkus-amazon-s3 extension (configured by {@code quarkus.s3.*}), which has no
  * retry setting: as its documentation describes, this class produces the {@link S3Client} from the
  * extension's {@link S3ClientBuilder} and turns the retries off there, keeping the rest of the extension's
- * configuration. ECS, Elastic Beanstalk and CloudWatch Logs have no extension here and are built directly.
+ * configuration. ECS, Elastic Beanstalk and CloudWatch Logs have no extension here and are built directly. Every
+ * client counts its calls with an {@link AwsCallMeter} added the same way, so the S3 client needs no
+ * {@code quarkus.s3.interceptors} entry.
  *
  * <p><b>Why the producers live here and not in the configuration package.</b> Only this package may name AWS
  * SDK types, and CDI producers of SDK clients, and of ports that take them, must name them. So the producers
@@ -41,26 +44,27 @@ public class AwsClients {
 
     @Produces
     @ApplicationScoped
-    S3Client s3Client(S3ClientBuilder builder) {
-        return withoutSdkRetries(builder).build();
+    S3Client s3Client(S3ClientBuilder builder, MeterRegistry registry) {
+        return withoutSdkRetries(builder, new AwsCallMeter(registry, "s3")).build();
     }
 
     @Produces
     @ApplicationScoped
-    EcsClient ecsClient(AwsClientSettings settings) {
-        return configure(EcsClient.builder(), settings).build();
+    EcsClient ecsClient(AwsClientSettings settings, MeterRegistry registry) {
+        return configure(EcsClient.builder(), settings, new AwsCallMeter(registry, "ecs")).build();
     }
 
     @Produces
     @ApplicationScoped
-    ElasticBeanstalkClient beanstalkClient(AwsClientSettings settings) {
-        return configure(ElasticBeanstalkClient.builder(), settings).build();
+    ElasticBeanstalkClient beanstalkClient(AwsClientSettings settings, MeterRegistry registry) {
+        return configure(ElasticBeanstalkClient.builder(), settings, new AwsCallMeter(registry, "elasticbeanstalk"))
+                .build();
     }
 
     @Produces
     @ApplicationScoped
-    CloudWatchLogsClient logsClient(AwsClientSettings settings) {
-        return configure(CloudWatchLogsClient.builder(), settings).build();
+    CloudWatchLogsClient logsClient(AwsClientSettings settings, MeterRegistry registry) {
+        return configure(CloudWatchLogsClient.builder(), settings, new AwsCallMeter(registry, "logs")).build();
     }
 
     @Produces
@@ -104,23 +108,25 @@ public class AwsClients {
     }
 
     /**
-     * Turns the SDK's retries off on {@code builder}, keeping whatever else its override configuration holds (the
-     * extension sets timeouts and interceptors there): {@code overrideConfiguration(Consumer)} would replace it.
+     * Turns the SDK's retries off on {@code builder} and adds {@code meter}, keeping whatever else its override
+     * configuration holds (the extension sets timeouts and interceptors there): {@code overrideConfiguration(Consumer)}
+     * would replace it.
      */
-    static <B extends AwsClientBuilder<B, ?>> B withoutSdkRetries(B builder) {
+    static <B extends AwsClientBuilder<B, ?>> B withoutSdkRetries(B builder, AwsCallMeter meter) {
         ClientOverrideConfiguration current = builder.overrideConfiguration();
         ClientOverrideConfiguration.Builder override = current == null
                 ? ClientOverrideConfiguration.builder() : current.toBuilder();
-        return builder.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry()).build());
+        return builder.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry())
+                .addExecutionInterceptor(meter).build());
     }
 
     private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
-            B builder, AwsClientSettings settings) {
+            B builder, AwsClientSettings settings, AwsCallMeter meter) {
         builder.httpClientBuilder(UrlConnectionHttpClient.builder()
                 .connectionTimeout(settings.connectTimeout())
                 .socketTimeout(settings.readTimeout()));
         settings.region().map(Region::of).ifPresent(builder::region);
         settings.endpointOverride().ifPresent(builder::endpointOverride);
-        return withoutSdkRetries(builder);
+        return withoutSdkRetries(builder, meter);
     }
 }

@@ -21,14 +21,20 @@ public final class DesiredState {
     private String revision;
     private String fetchedRevision;
     private List<String> errors = List.of();
+    private String refusedRevision;
 
     public DesiredState(PlanSource source, PlanParser parser) {
         this.source = source;
         this.parser = parser;
     }
 
-    /** What is in force now, and what is wrong with the newest plan, if anything. */
-    public record View(MigrationPlan plan, String revision, List<String> errors) {
+    /**
+     * What is in force now, and what is wrong with the newest plan, if anything.
+     *
+     * @param refusedRevision the revision of the newest plan when it was refused as invalid (the plan in force is
+     *     then an older one, or none), else null
+     */
+    public record View(MigrationPlan plan, String revision, List<String> errors, String refusedRevision) {
         public boolean loaded() {
             return plan != null;
         }
@@ -39,7 +45,7 @@ public final class DesiredState {
     }
 
     public synchronized View view() {
-        return new View(plan, revision, errors);
+        return new View(plan, revision, errors, refusedRevision);
     }
 
     /**
@@ -60,6 +66,7 @@ public final class DesiredState {
                 }
                 errors = List.of(message);
                 fetchedRevision = null;
+                refusedRevision = null;
                 return false;
         }
         PlanSource.Fetch.Changed changed = (PlanSource.Fetch.Changed) fetch;
@@ -69,12 +76,14 @@ public final class DesiredState {
                         plan = valid.plan();
                         revision = changed.revision();
                         errors = List.of();
+                        refusedRevision = null;
                         LOG.infof("plan %s revision %s in force: %d environments", plan.name(), revision,
                                 plan.environments().size());
                         return true;
         }
         ParseOutcome.Invalid invalid = (ParseOutcome.Invalid) outcome;
                         errors = invalid.errors().stream().map(PlanError::describe).toList();
+                        refusedRevision = changed.revision();
                         LOG.errorf("plan revision %s at %s refused, %s: %s", changed.revision(), source.name(),
                                 plan == null ? "no plan is in force" : "revision " + revision + " stays in force",
                                 String.join("; ", errors));

@@ -300,7 +300,7 @@ class OperatorIT {
         String ledger = SandboxResource.ledger();
         assertFalse(ledger.contains(canary), "ledger");
         for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-canary",
-                "/q/health", "/q/health/ready", "/q/health/live")) {
+                "/q/health", "/q/health/ready", "/q/health/live", "/q/metrics")) {
             String body = given().get(path).then().extract().asString();
             assertFalse(body.contains(canary), path);
         }

@@ -63,8 +63,10 @@ class ReadTokenIT {
     }
 
     @Test
-    void healthAndTheOpenApiDocumentStayOpen() {
+    void healthMetricsAndTheOpenApiDocumentStayOpen() {
         given().get("/q/openapi").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("beanstalk_migrator_leader"));
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(org.hamcrest.Matchers.anyOf(equalTo(200), equalTo(503)));
     }
