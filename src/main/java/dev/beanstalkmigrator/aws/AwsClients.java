@@ -113,11 +113,15 @@ public class AwsClients {
      * would replace it.
      */
     static <B extends AwsClientBuilder<B, ?>> B withoutSdkRetries(B builder, AwsCallMeter meter) {
+        return builder.overrideConfiguration(withoutSdkRetries(builder).addExecutionInterceptor(meter).build());
+    }
+
+    /** The override configuration of {@code builder} with the SDK's retries off: a CLI command's, which has no meter. */
+    static <B extends AwsClientBuilder<B, ?>> ClientOverrideConfiguration.Builder withoutSdkRetries(B builder) {
         ClientOverrideConfiguration current = builder.overrideConfiguration();
         ClientOverrideConfiguration.Builder override = current == null
                 ? ClientOverrideConfiguration.builder() : current.toBuilder();
-        return builder.overrideConfiguration(override.retryStrategy(AwsRetryStrategy.doNotRetry())
-                .addExecutionInterceptor(meter).build());
+        return override.retryStrategy(AwsRetryStrategy.doNotRetry());
     }
 
     private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(

@@ -50,7 +50,7 @@ public final class S3Connection implements ObjectStore, AutoCloseable {
         } else {
             builder.crossRegionAccessEnabled(true);
         }
-        return new S3Connection(AwsClients.withoutSdkRetries(builder).build(),
+        return new S3Connection(builder.overrideConfiguration(AwsClients.withoutSdkRetries(builder).build()).build(),
                 new Retrying(backoff, Retrying.Sleeper.THREAD));
     }
 
