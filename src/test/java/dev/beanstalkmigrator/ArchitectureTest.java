@@ -50,6 +50,7 @@ class ArchitectureTest {
     static final String AWS = "dev.beanstalkmigrator.aws..";
     static final String CONFIG = "dev.beanstalkmigrator.config..";
     static final String SANDBOX = "dev.beanstalkmigrator.sandbox..";
+    static final String WEBHOOK = "dev.beanstalkmigrator.webhook..";
     static final String AWS_SDK = "software.amazon.awssdk..";
 
     static final ArchRule modelDependsOnNothingOfOurs = classes().that().resideInAPackage(MODEL)
@@ -73,6 +74,11 @@ class ArchitectureTest {
     static final ArchRule awsDoesNotDependOnConfig = noClasses().that().resideInAPackage(AWS)
             .should().dependOnClassesThat().resideInAPackage(CONFIG)
             .because("config builds the adapters from configuration; they get plain values, never the mapping");
+
+    static final ArchRule webhookDependsOnlyOnPortAndModel = classes().that().resideInAPackage(WEBHOOK)
+            .should().onlyDependOnClassesThat(resideInAnyPackage(WEBHOOK, PORT, MODEL)
+                    .or(resideOutsideOfPackage(OURS)))
+            .because("the webhook adapter gets plain values from config and implements a port, as the AWS adapters do");
 
     static final ArchRule nothingDependsOnTheSandbox = noClasses().that().resideOutsideOfPackage(SANDBOX)
             .should().dependOnClassesThat().resideInAPackage(SANDBOX)
@@ -225,6 +231,11 @@ class ArchitectureTest {
     @Test
     void awsDoesNotDependOnConfig() {
         awsDoesNotDependOnConfig.check(MAIN);
+    }
+
+    @Test
+    void webhookDependsOnlyOnPortAndModel() {
+        webhookDependsOnlyOnPortAndModel.check(MAIN);
     }
 
     @Test
