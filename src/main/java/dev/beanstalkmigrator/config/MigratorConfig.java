@@ -192,7 +192,8 @@ public interface MigratorConfig {
     /**
      * Notification channels of the operator's own, beside those a plan names ({@code spec.notifications}), and how
      * every message is sent. A channel's URL is a secret: give it as an environment variable
-     * ({@code MIGRATOR_NOTIFICATIONS_CHANNELS__OPS__URL} for channel {@code ops}); it is never logged or written.
+     * ({@code MIGRATOR_NOTIFICATIONS_CHANNELS_OPS_URL} for channel {@code ops}; a name given only by environment
+     * variables has no hyphens); it is never logged or written.
      */
     interface Notifications {
 

@@ -109,20 +109,29 @@ final class NotificationMessages {
         };
     }
 
-    /** The last lines that fit in {@code max} characters (the end of a log says most about a failure). */
+    /**
+     * The last lines that fit in {@code max} characters, a cut marked with a leading "…" line (the end of a log
+     * says most about a failure).
+     */
     static String tail(List<String> lines, int max) {
+        String all = String.join("\n", lines);
+        if (all.length() <= max) {
+            return all;
+        }
+        int budget = max - 2; // the "…" line
         StringBuilder text = new StringBuilder();
         for (int i = lines.size() - 1; i >= 0; i--) {
             String line = lines.get(i);
-            if (text.length() + line.length() + 1 > max) {
-                if (text.isEmpty()) {
-                    return "…" + line.substring(line.length() - (max - 1));
-                }
-                return "…\n" + text;
+            if (text.length() + line.length() + (text.isEmpty() ? 0 : 1) > budget) {
+                break;
             }
             text.insert(0, text.isEmpty() ? line : line + "\n");
         }
-        return text.toString();
+        if (text.isEmpty()) {
+            String last = lines.get(lines.size() - 1);
+            return "…" + last.substring(last.length() - (max - 1));
+        }
+        return "…\n" + text;
     }
 
     private static String truncate(String text, int max) {
