@@ -16,8 +16,8 @@ import java.util.List;
  *     first; written before the environments, so that it is part of the ledger's cheap head
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"apiVersion", "kind", "plan", "observedPlanRevision", "planError", "leader", "lease", "notifications",
-        "environments"})
+@JsonPropertyOrder({"apiVersion", "kind", "plan", "observedPlanRevision", "planError", "leader", "lease",
+        "notifications", "environments"})
 public record MigrationStatus(String apiVersion, String kind, String plan, String observedPlanRevision,
                               String planError, String leader, Lease lease,
                               @JsonInclude(JsonInclude.Include.NON_EMPTY) List<Notification> notifications,

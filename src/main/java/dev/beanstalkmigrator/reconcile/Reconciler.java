@@ -33,6 +33,10 @@ import org.jboss.logging.Logger;
  * {@code clientToken} derived from the launch id; (3) the task ARN is written. A restart between (1) and (3)
  * finds the Launching record and adopts the task: by {@code ListTasks(startedBy)}, else by repeating RunTask
  * with the same client token (ECS then returns the first call's task) while ECS honours it.
+ *
+ * <p>Notifications ride on the same writes: a pass's transitions that are events ({@link NotificationEvents}) join
+ * the ledger's outbox in the write that records them, and the deliveries the {@link Notifier} settled since the last
+ * pass leave it; a delivery to record is reason enough for a pass. The reconcile thread never posts anything.
  */
 public final class Reconciler {
 
@@ -177,7 +181,8 @@ public final class Reconciler {
             if (!force && inputs.sameAs(lastPass) && requeues.isEmpty() && nothingInFlight(status)
                     && (notifier == null || !notifier.unrecorded())) {
                 // Nothing new to look at, no clock running (no task, no retry) and no delivery to record: the pass
-                // would decide what the last one decided. With 1,000 environments it would cost tens of milliseconds per interval.
+                // would decide what the last one decided. With 1,000 environments it would cost tens of milliseconds
+                // per interval.
                 report(null, null);
                 return publish(status, view, view.error(), awsAnswered);
             }

@@ -49,7 +49,8 @@ class NotificationConfigTest {
                 new NotificationChannel("ops", NotificationChannel.Type.WEBHOOK, null,
                         List.of(NotificationEvent.Succeeded, NotificationEvent.Failed)),
                 new NotificationChannel("team", NotificationChannel.Type.SLACK, null, NotificationEvent.DEFAULTS)),
-                settings.channels().stream().sorted(java.util.Comparator.comparing(NotificationChannel::name)).toList());
+                settings.channels().stream().sorted(java.util.Comparator.comparing(NotificationChannel::name))
+                        .toList());
         assertFalse(settings.toString().contains("canary-config-url"), "the URL stays in configuration");
         assertEquals("https://migrator.internal/", settings.statusUrl());
     }

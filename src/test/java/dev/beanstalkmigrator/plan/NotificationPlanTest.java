@@ -65,7 +65,8 @@ class NotificationPlanTest {
 
     @Test
     void twoChannelsOfOneNameAreAnError() {
-        List<PlanError> errors = errors(plan("{name: t, type: slack, urlFrom: A}", "{name: t, type: webhook, urlFrom: B}"));
+        List<PlanError> errors = errors(plan("{name: t, type: slack, urlFrom: A}",
+                "{name: t, type: webhook, urlFrom: B}"));
         assertEquals(1, errors.size(), errors::toString);
         assertEquals(18, errors.get(0).line());
         assertTrue(errors.get(0).message().contains("is used twice"), errors.get(0)::describe);

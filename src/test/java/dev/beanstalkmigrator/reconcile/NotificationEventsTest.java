@@ -54,7 +54,8 @@ class NotificationEventsTest {
                 "r1", null, environments);
     }
 
-    static List<Notification> derive(MigrationStatus before, MigrationStatus after, List<NotificationChannel> channels) {
+    static List<Notification> derive(MigrationStatus before, MigrationStatus after,
+                                     List<NotificationChannel> channels) {
         return NotificationEvents.derive(before, after.environments(), "acme", after.planError(), channels, NOW);
     }
 
