@@ -52,6 +52,7 @@ class ArchitectureTest {
     static final String SANDBOX = "dev.beanstalkmigrator.sandbox..";
     static final String METRICS = "dev.beanstalkmigrator.metrics..";
     static final String MICROMETER = "io.micrometer..";
+    static final String WEBHOOK = "dev.beanstalkmigrator.webhook..";
     static final String AWS_SDK = "software.amazon.awssdk..";
 
     static final ArchRule modelDependsOnNothingOfOurs = classes().that().resideInAPackage(MODEL)
@@ -84,6 +85,11 @@ class ArchitectureTest {
     static final ArchRule awsDoesNotDependOnConfig = noClasses().that().resideInAPackage(AWS)
             .should().dependOnClassesThat().resideInAPackage(CONFIG)
             .because("config builds the adapters from configuration; they get plain values, never the mapping");
+
+    static final ArchRule webhookDependsOnlyOnPortAndModel = classes().that().resideInAPackage(WEBHOOK)
+            .should().onlyDependOnClassesThat(resideInAnyPackage(WEBHOOK, PORT, MODEL)
+                    .or(resideOutsideOfPackage(OURS)))
+            .because("the webhook adapter gets plain values from config and implements a port, as the AWS adapters do");
 
     static final ArchRule nothingDependsOnTheSandbox = noClasses().that().resideOutsideOfPackage(SANDBOX)
             .should().dependOnClassesThat().resideInAPackage(SANDBOX)
@@ -247,6 +253,11 @@ class ArchitectureTest {
     @Test
     void awsDoesNotDependOnConfig() {
         awsDoesNotDependOnConfig.check(MAIN);
+    }
+
+    @Test
+    void webhookDependsOnlyOnPortAndModel() {
+        webhookDependsOnlyOnPortAndModel.check(MAIN);
     }
 
     @Test

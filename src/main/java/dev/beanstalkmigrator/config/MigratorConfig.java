@@ -5,6 +5,8 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Everything the operator reads from configuration (prefix {@code migrator}; environment variables override). */
@@ -29,6 +31,9 @@ public interface MigratorConfig {
     boolean dryRun();
 
     Aws aws();
+
+    /** Slack and generic webhooks for chosen transitions (see README, "Notifications"). */
+    Notifications notifications();
 
     interface DesiredState {
         /** {@code s3://bucket/key} or {@code file:/path}. */
@@ -182,5 +187,66 @@ public interface MigratorConfig {
 
         /** One endpoint for every AWS client (the sandbox, tests, VPC endpoints). */
         Optional<URI> endpointOverride();
+    }
+
+    /**
+     * Notification channels of the operator's own, beside those a plan names ({@code spec.notifications}), and how
+     * every message is sent. A channel's URL is a secret: give it as an environment variable
+     * ({@code MIGRATOR_NOTIFICATIONS_CHANNELS_OPS_URL} for channel {@code ops}; a name given only by environment
+     * variables has no hyphens); it is never logged or written.
+     */
+    interface Notifications {
+
+        /** Channels by name (lower-case letters, digits, hyphens); a plan's channel of the same name is ignored. */
+        Map<String, Channel> channels();
+
+        /** Where a person looks, linked from every message (the operator's status page); none by default. */
+        Optional<String> statusPageUrl();
+
+        /** How long a connection to a receiver may take. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** How long a receiver may take to answer; a hanging one costs a sender thread this long, never the loop. */
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        /** Attempts per message and channel, the first included. */
+        @WithDefault("10")
+        int maxAttempts();
+
+        /** The ceiling of the first wait between attempts; it doubles with each retry (full jitter). */
+        @WithDefault("2s")
+        Duration initialDelay();
+
+        /** The largest ceiling of a wait between attempts. */
+        @WithDefault("5m")
+        Duration maxDelay();
+
+        /** A message still undelivered this long after its transition is given up (logged once). */
+        @WithDefault("24h")
+        Duration maxAge();
+
+        /** The most undelivered events the ledger keeps; past it the oldest are dropped (logged). */
+        @WithDefault("100")
+        int outboxLimit();
+
+        /** Posts at once, to all channels. */
+        @WithDefault("4")
+        int senders();
+
+        interface Channel {
+            /** {@code slack} (an incoming webhook) or {@code webhook} (generic JSON). */
+            String type();
+
+            /** The webhook URL: a secret. */
+            String url();
+
+            /**
+             * Of {@code Succeeded, Failed, TimedOut, LaunchLost, Stalled, PlanRefused}; default all but
+             * {@code Succeeded}.
+             */
+            Optional<List<String>> events();
+        }
     }
 }

@@ -2,6 +2,9 @@ package dev.beanstalkmigrator.config;
 
 import dev.beanstalkmigrator.aws.AwsClientSettings;
 import dev.beanstalkmigrator.aws.Retrying;
+import dev.beanstalkmigrator.model.Backoff;
+import dev.beanstalkmigrator.model.NotificationChannel;
+import dev.beanstalkmigrator.model.NotificationEvent;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.Beanstalk;
@@ -14,10 +17,12 @@ import dev.beanstalkmigrator.reconcile.FilePlanSource;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.LeaseElection;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.Notifier;
 import dev.beanstalkmigrator.reconcile.PlanSource;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
+import dev.beanstalkmigrator.webhook.HttpWebhooks;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -33,7 +38,15 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 import java.util.function.BooleanSupplier;
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.eclipse.microprofile.context.ThreadContext;
 
@@ -44,6 +57,8 @@ import org.eclipse.microprofile.context.ThreadContext;
  */
 @ApplicationScoped
 public class OperatorWiring {
+
+    private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     /** AWS reads a reconcile cycle runs at once. */
     static final int WORKERS = 8;
@@ -124,7 +139,8 @@ public class OperatorWiring {
     @ApplicationScoped
     Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, ContainerService ecs,
                           ContainerLogs logs, PlanParser parser, MigrationLedger ledger,
-                          Instance<LeaseElection> election, @Named("reconcile-workers") ManagedExecutor workers) {
+                          Instance<LeaseElection> election, @Named("reconcile-workers") ManagedExecutor workers,
+                          Notifier notifier) {
         BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
         String planUri = config.desiredState().uri();
         PlanSource source = planUri.startsWith("file:")
@@ -144,7 +160,100 @@ public class OperatorWiring {
                 .requeueCap(config.retry().requeue().cap())
                 .build();
         return new Reconciler(desired, ledger, beanstalk, ecs, logs, new ImageResolver(beanstalk, objects), settings,
-                Clock.systemUTC(), leadership, workers);
+                Clock.systemUTC(), leadership, workers, notifier);
+    }
+
+    /**
+     * Delivers the ledger's outbox to the operator's channels and the plan's, on its own executor, as leader only.
+     * A plan's channel names in {@code urlFrom} the configuration property (an environment variable, as a rule)
+     * that holds its URL; it is looked up at each post, so a rotated URL is used at once.
+     */
+    @Produces
+    @ApplicationScoped
+    Notifier notifier(MigratorConfig config, Config properties, Instance<LeaseElection> election,
+                      @Named("notification-senders") ManagedExecutor senders) {
+        MigratorConfig.Notifications notifications = config.notifications();
+        BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
+        Function<NotificationChannel, Optional<String>> urls = channel -> channel.urlFrom() == null
+                ? Optional.ofNullable(notifications.channels().get(channel.name()))
+                        .map(MigratorConfig.Notifications.Channel::url)
+                : properties.getOptionalValue(channel.urlFrom(), String.class);
+        return new Notifier(new HttpWebhooks(urls, notifications.connectTimeout(), notifications.requestTimeout()),
+                notificationSettings(notifications), Clock.systemUTC(), leadership, senders);
+    }
+
+    /** Refuses to start with a notification channel or setting that could never work, naming its key. */
+    void checkNotifications(@Observes @Priority(1) StartupEvent event, MigratorConfig config) {
+        notificationSettings(config.notifications());
+    }
+
+    /**
+     * The notification settings, checked.
+     *
+     * @throws IllegalArgumentException naming the {@code migrator.notifications.*} key of a value out of range
+     */
+    static Notifier.Settings notificationSettings(MigratorConfig.Notifications config) {
+        String prefix = "migrator.notifications.";
+        List<NotificationChannel> channels = new ArrayList<>();
+        config.channels().forEach((name, channel) -> {
+            String key = prefix + "channels." + name;
+            if (!CHANNEL_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException(key + ": a channel name has 1 to 63 lower-case letters, digits and"
+                        + " hyphens");
+            }
+            NotificationChannel.Type type = switch (channel.type()) {
+                case "slack" -> NotificationChannel.Type.SLACK;
+                case "webhook" -> NotificationChannel.Type.WEBHOOK;
+                default -> throw new IllegalArgumentException(key + ".type must be slack or webhook, not "
+                        + channel.type());
+            };
+            List<NotificationEvent> events = new ArrayList<>();
+            for (String word : channel.events().orElse(List.of())) {
+                try {
+                    events.add(NotificationEvent.valueOf(word.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(key + ".events: " + word + " is not an event; use "
+                            + Arrays.toString(NotificationEvent.values()), e);
+                }
+            }
+            channels.add(new NotificationChannel(name, type, null,
+                    events.isEmpty() ? NotificationEvent.DEFAULTS : events.stream().distinct().toList()));
+        });
+        if (config.maxAttempts() < 1) {
+            throw new IllegalArgumentException(prefix + "max-attempts must be at least 1, got " + config.maxAttempts());
+        }
+        if (config.initialDelay().isNegative() || config.initialDelay().isZero()
+                || config.maxDelay().compareTo(config.initialDelay()) < 0) {
+            throw new IllegalArgumentException(prefix + "initial-delay must be positive and at most " + prefix
+                    + "max-delay, got " + config.initialDelay() + " and " + config.maxDelay());
+        }
+        if (config.outboxLimit() < 1 || config.senders() < 1) {
+            throw new IllegalArgumentException(prefix + "outbox-limit and " + prefix + "senders must be at least 1");
+        }
+        for (Duration timeout : List.of(config.connectTimeout(), config.requestTimeout(), config.maxAge())) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException(prefix + "connect-timeout, request-timeout and max-age must be"
+                        + " positive");
+            }
+        }
+        return new Notifier.Settings(channels, Backoff.of(config.initialDelay(), config.maxDelay(),
+                config.maxAttempts()), config.maxAge(), config.outboxLimit(), config.statusPageUrl().orElse(null));
+    }
+
+    /**
+     * The notification posts: a bounded pool apart from the reconcile loop's, so that receivers that hang (each
+     * at most {@code migrator.notifications.request-timeout}) hold up only other notifications.
+     */
+    @Produces
+    @ApplicationScoped
+    @Named("notification-senders")
+    ManagedExecutor notificationSenders(MigratorConfig config) {
+        return ManagedExecutor.builder().maxAsync(Math.max(1, config.notifications().senders()))
+                .propagated(ThreadContext.NONE).cleared(ThreadContext.ALL_REMAINING).build();
+    }
+
+    void shutDownSenders(@Disposes @Named("notification-senders") ManagedExecutor senders) {
+        senders.shutdownNow();
     }
 
     /**

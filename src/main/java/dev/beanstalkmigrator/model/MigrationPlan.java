@@ -7,9 +7,17 @@ import java.util.List;
  *
  * @param name metadata.name, free text shown in status and logs
  * @param environments in file order, names unique
+ * @param notifications spec.notifications, names unique
  */
-public record MigrationPlan(String name, List<EnvironmentSpec> environments) {
+public record MigrationPlan(String name, List<EnvironmentSpec> environments,
+                            List<NotificationChannel> notifications) {
     public MigrationPlan {
         environments = List.copyOf(environments);
+        notifications = notifications == null ? List.of() : List.copyOf(notifications);
+    }
+
+    /** A plan that notifies nobody. */
+    public MigrationPlan(String name, List<EnvironmentSpec> environments) {
+        this(name, environments, List.of());
     }
 }

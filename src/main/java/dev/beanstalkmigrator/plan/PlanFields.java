@@ -3,11 +3,14 @@ package dev.beanstalkmigrator.plan;
 import dev.beanstalkmigrator.model.AfterSuccess;
 import dev.beanstalkmigrator.model.CapacityProvider;
 import dev.beanstalkmigrator.model.NetworkSpec;
+import dev.beanstalkmigrator.model.NotificationChannel;
+import dev.beanstalkmigrator.model.NotificationEvent;
 import dev.beanstalkmigrator.model.VersionRef;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -49,7 +52,7 @@ final class PlanFields {
             "`{name}`: about the plan itself");
     /** Read by {@link PlanValidator} once apiVersion and kind say the file is a plan. */
     static final Field<YamlNode> SPEC = Field.required("spec", "add spec: {environments: [...]}",
-            (v, node, path) -> node, "`{defaults, environments}`: what to migrate");
+            (v, node, path) -> node, "`{defaults, environments, notifications}`: what to migrate");
 
     static final Field<String> PLAN_NAME = Field.required("name", "add name: my-app; it is shown in status and logs",
             (v, node, path) -> v.text(node, path, "a name for the plan", name -> name.isBlank()
@@ -66,6 +69,33 @@ final class PlanFields {
             "add environments: a list of environments (may be [])",
             (v, node, path) -> v.list(node, path, "a list of environments", false),
             "the environments to migrate, a list (may be empty)");
+    static final Field<List<NotificationChannel>> NOTIFICATIONS = Field.optional("notifications", List.of(),
+            PlanFields::notifications, "where to tell of migrations: a list of channels `{name, type, urlFrom,"
+                    + " events}` (see Notifications)");
+
+    // ---- a notification channel ---------------------------------------------------------------------
+
+    private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,127}");
+    /** Names a plan may not take a URL from: the operator's own settings and credentials. */
+    private static final Pattern RESERVED_VARIABLE = Pattern.compile("(?i)(migrator|quarkus|aws)[._].*");
+
+    static final Field<String> CHANNEL_NAME_FIELD = Field.required("name", "give the channel a name, e.g. team-slack",
+            (v, node, path) -> v.matching(node, path, "a channel name", CHANNEL_NAME,
+                    "is not a channel name; use 1 to 63 lower-case letters, digits and hyphens"),
+            "names the channel in the ledger's outbox and in logs; unique among the plan's and the operator's");
+    static final Field<NotificationChannel.Type> CHANNEL_TYPE = Field.required("type",
+            "add type: slack or type: webhook", (v, node, path) -> {
+                String word = v.choice(node, path, "type", List.of("slack", "webhook"));
+                return word == null ? null : NotificationChannel.Type.valueOf(word.toUpperCase(Locale.ROOT));
+            }, "`slack` (an incoming webhook) or `webhook` (generic JSON)");
+    static final Field<String> URL_FROM = Field.required("urlFrom",
+            "name the operator's variable that holds the webhook URL, e.g. urlFrom: SLACK_WEBHOOK_URL",
+            PlanFields::urlFrom, "the name of the operator's environment variable (or configuration property) that"
+                    + " holds the URL; never the URL itself, a plan is committed to git");
+    static final Field<List<NotificationEvent>> EVENTS = Field.optional("events", NotificationEvent.DEFAULTS,
+            PlanFields::events, "of `Succeeded`, `Failed`, `TimedOut`, `LaunchLost`, `Stalled`, `PlanRefused`;"
+                    + " default all but `Succeeded`");
 
     // ---- an environment (or spec.defaults) ---------------------------------------------------------
 
@@ -174,11 +204,12 @@ final class PlanFields {
     enum Section {
         DOCUMENT("", API_VERSION, KIND, METADATA, SPEC),
         METADATA_FIELDS("metadata.", PLAN_NAME),
-        SPEC_FIELDS("spec.", DEFAULTS, ENVIRONMENTS),
+        SPEC_FIELDS("spec.", DEFAULTS, ENVIRONMENTS, NOTIFICATIONS),
         ENVIRONMENT("", NAME, APPLICATION, VERSION, CLUSTER, TASK_DEFINITION, CONTAINER, COMMAND,
                 TIMEOUT, LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY, PlanFields.NETWORK, IMAGE, AFTER_SUCCESS, SUSPEND, RERUN),
         NETWORK("network.", SUBNETS, SECURITY_GROUPS, ASSIGN_PUBLIC_IP),
-        CAPACITY_PROVIDER("capacityProviderStrategy[].", PlanFields.CAPACITY_PROVIDER, WEIGHT, BASE);
+        CAPACITY_PROVIDER("capacityProviderStrategy[].", PlanFields.CAPACITY_PROVIDER, WEIGHT, BASE),
+        NOTIFICATION("spec.notifications[].", CHANNEL_NAME_FIELD, CHANNEL_TYPE, URL_FROM, EVENTS);
 
         private final String prefix;
         private final List<Field<?>> fields;
@@ -233,6 +264,72 @@ final class PlanFields {
         }
         return v.items(items, path, (r, item, itemPath) -> r.text(item, itemPath, "a command argument",
                 text -> text.isEmpty() ? "a command argument must not be empty; remove it" : null));
+    }
+
+    private static List<NotificationChannel> notifications(ValueReader v, YamlNode node, String path) {
+        List<YamlNode> items = v.list(node, path,
+                "a list of channels, e.g. [{name: team-slack, type: slack, urlFrom: SLACK_WEBHOOK_URL}]", false);
+        if (items == null) {
+            return null;
+        }
+        if (items.size() > 20) {
+            v.problems().at(node, path, "notifications lists " + items.size() + " channels; at most 20 are allowed");
+            return null;
+        }
+        Map<String, String> hints = Map.of("url", "a plan never holds a webhook URL (it is committed to git); put"
+                + " the URL in a variable of the operator's environment and name it with urlFrom");
+        List<NotificationChannel> channels = v.items(items, path, (r, item, itemPath) -> {
+            YamlNode.Mapping mapping = r.mapping(item, itemPath,
+                    "a mapping like {name: team-slack, type: slack, urlFrom: SLACK_WEBHOOK_URL}");
+            if (mapping == null) {
+                return null;
+            }
+            ValueReader.Fields read = r.read(mapping, itemPath, Section.NOTIFICATION.fields(), hints);
+            return r.requireAll(read, mapping, itemPath, Section.NOTIFICATION.fields()) && read.allOk()
+                    ? new NotificationChannel(read.get(CHANNEL_NAME_FIELD), read.get(CHANNEL_TYPE),
+                    read.get(URL_FROM), read.get(EVENTS))
+                    : null;
+        });
+        if (channels == null) {
+            return null;
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < channels.size(); i++) {
+            if (!seen.add(channels.get(i).name())) {
+                v.problems().at(items.get(i), Paths.index(path, i), "channel name "
+                        + Texts.code(channels.get(i).name()) + " is used twice; give every channel its own name");
+                return null;
+            }
+        }
+        return channels;
+    }
+
+    /** Never quotes the value: a URL written here by mistake is a secret, and errors reach the ledger and logs. */
+    private static String urlFrom(ValueReader v, YamlNode node, String path) {
+        return v.text(node, path, "the name of a variable", name -> name.contains("://")
+                ? "urlFrom names the variable that holds the webhook URL, not the URL itself (a plan is committed"
+                        + " to git); move the URL into a variable of the operator's environment and write its name"
+                : !VARIABLE_NAME.matcher(name).matches()
+                        ? "urlFrom is not a variable name; use letters, digits and underscores, e.g."
+                                + " SLACK_WEBHOOK_URL"
+                        : RESERVED_VARIABLE.matcher(name).matches()
+                                ? "urlFrom may not name the operator's own settings (MIGRATOR_, QUARKUS_, AWS_);"
+                                        + " use a variable of its own, e.g. SLACK_WEBHOOK_URL"
+                                : null);
+    }
+
+    private static List<NotificationEvent> events(ValueReader v, YamlNode node, String path) {
+        List<YamlNode> items = v.list(node, path, "a list of events, e.g. [Failed, TimedOut]", true);
+        if (items == null) {
+            return null;
+        }
+        if (items.isEmpty()) {
+            v.problems().at(node, path, "events is empty; list at least one, or remove the channel");
+            return null;
+        }
+        List<String> words = java.util.Arrays.stream(NotificationEvent.values()).map(Enum::name).toList();
+        List<String> names = v.items(items, path, (r, item, itemPath) -> r.choice(item, itemPath, "an event", words));
+        return names == null ? null : names.stream().distinct().map(NotificationEvent::valueOf).toList();
     }
 
     private static List<CapacityProvider> strategy(ValueReader v, YamlNode node, String path) {

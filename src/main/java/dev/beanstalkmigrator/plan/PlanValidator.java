@@ -11,6 +11,7 @@ import static dev.beanstalkmigrator.plan.PlanFields.NAME;
 import dev.beanstalkmigrator.model.CapacityProvider;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.MigrationPlan;
+import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.plan.PlanFields.Section;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -75,9 +76,12 @@ final class PlanValidator {
         if (!values.requireAll(fields, top, "", Section.DOCUMENT.fields()) || fields.get(PlanFields.SPEC) == null) {
             return null;
         }
-        List<EnvironmentSpec> environments = spec(fields.get(PlanFields.SPEC));
-        return name == null || environments == null ? null : new MigrationPlan(name, environments);
+        Spec spec = spec(fields.get(PlanFields.SPEC));
+        return name == null || spec == null ? null : new MigrationPlan(name, spec.environments(), spec.notifications());
     }
+
+    /** What spec holds, once valid. */
+    private record Spec(List<EnvironmentSpec> environments, List<NotificationChannel> notifications) {}
 
     /** {@code apiVersion} and {@code kind}: exact words. Returns false when it names something else. */
     private boolean keyword(ValueReader.Fields fields, Field<String> field, String expected) {
@@ -93,7 +97,7 @@ final class PlanValidator {
         return false;
     }
 
-    private List<EnvironmentSpec> spec(YamlNode node) {
+    private Spec spec(YamlNode node) {
         YamlNode.Mapping spec = values.mapping(node, "spec", "a mapping with environments (and optionally defaults)");
         if (spec == null) {
             return null;
@@ -102,6 +106,7 @@ final class PlanValidator {
                 "it belongs in spec.defaults or in each environment of spec.environments");
         hints.put(NAME.name(), "environment names belong in spec.environments; the plan's own name is metadata.name");
         hints.put("environment", "did you mean `environments`? It is a list of environments");
+        hints.put("notification", "did you mean `notifications`? It is a list of channels");
         ValueReader.Fields fields = values.read(spec, "spec", Section.SPEC_FIELDS.fields(), hints);
         YamlNode.Mapping defaultsMapping = fields.get(PlanFields.DEFAULTS);
         ValueReader.Fields defaults = defaultsMapping == null ? new ValueReader.Fields()
@@ -121,7 +126,9 @@ final class PlanValidator {
             ok &= built != null;
             result.add(built);
         }
-        return ok ? result : null;
+        List<NotificationChannel> notifications = fields.get(PlanFields.NOTIFICATIONS);
+        return ok && fields.ok(PlanFields.NOTIFICATIONS)
+                ? new Spec(result, notifications == null ? List.of() : notifications) : null;
     }
 
     /** Merges the environment over the defaults and builds it; null when anything is wrong. */

@@ -4,6 +4,7 @@ import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Notification;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.port.CloudError;
 import java.time.Instant;
@@ -28,6 +29,9 @@ final class LedgerDraft {
     private final Requeues requeues;
     private final Map<String, String> warnings;
     private final Planner.Inputs in;
+    /** The ledger as the pass found it: what its transitions are measured against. */
+    private final MigrationStatus before;
+    private Outbox outbox;
     private boolean deployed;
 
     /**
@@ -36,9 +40,18 @@ final class LedgerDraft {
      */
     LedgerDraft(MigrationStatus status, Planner.Inputs in, Requeues requeues, Map<String, String> warnings) {
         status.environments().forEach(e -> environments.put(e.name(), e));
+        this.before = status;
         this.in = in;
         this.requeues = requeues;
         this.warnings = warnings;
+    }
+
+    /**
+     * Makes every draft carry the outbox: what {@code before} held, less what was settled, plus the events of this
+     * pass's transitions. Without it the outbox is written as found.
+     */
+    void notifying(Outbox outbox) {
+        this.outbox = outbox;
     }
 
     /** Whether an environment was deployed in this pass (then Elastic Beanstalk is read again soon). */
@@ -218,7 +231,10 @@ final class LedgerDraft {
     /** The ledger as drafted, each history capped. */
     MigrationStatus toStatus(DesiredState.View view, String leader, int historyLimit) {
         List<EnvironmentStatus> capped = environments.values().stream().map(e -> e.capped(historyLimit)).toList();
-        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND,
-                view.plan() == null ? null : view.plan().name(), view.revision(), view.error(), leader, null, capped);
+        String plan = view.plan() == null ? null : view.plan().name();
+        List<Notification> notifications = outbox == null ? before.notifications()
+                : outbox.next(before, environments.values(), plan, view.error(), in.now());
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, plan, view.revision(),
+                view.error(), leader, null, notifications, capped);
     }
 }

@@ -33,6 +33,10 @@ import org.jboss.logging.Logger;
  * {@code clientToken} derived from the launch id; (3) the task ARN is written. A restart between (1) and (3)
  * finds the Launching record and adopts the task: by {@code ListTasks(startedBy)}, else by repeating RunTask
  * with the same client token (ECS then returns the first call's task) while ECS honours it.
+ *
+ * <p>Notifications ride on the same writes: a pass's transitions that are events ({@link NotificationEvents}) join
+ * the ledger's outbox in the write that records them, and the deliveries the {@link Notifier} settled since the last
+ * pass leave it; a delivery to record is reason enough for a pass. The reconcile thread never posts anything.
  */
 public final class Reconciler {
 
@@ -51,6 +55,8 @@ public final class Reconciler {
     private final Executor workers;
     private final RunTaskPacer pacer = new RunTaskPacer();
     private final Requeues requeues;
+    /** Delivers the ledger's outbox, or null when this operator sends no notifications. */
+    private final Notifier notifier;
     private final Map<String, String> warnings = new ConcurrentHashMap<>();
     private boolean leading;
 
@@ -75,6 +81,19 @@ public final class Reconciler {
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
                       ContainerLogs logs, ImageResolver images, ReconcileSettings settings, Clock clock,
                       BooleanSupplier leadership, Executor workers) {
+        this(desired, ledger, beanstalk, ecs, logs, images, settings, clock, leadership, workers, null);
+    }
+
+    /**
+     * A reconciler that records notification events in the ledger's outbox, in the writes that make their
+     * transitions, and offers the outbox to {@code notifier} (see README, "Notifications").
+     *
+     * @param notifier delivers the outbox; null: no events are recorded and the outbox is kept as found
+     */
+    public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
+                      ContainerLogs logs, ImageResolver images, ReconcileSettings settings, Clock clock,
+                      BooleanSupplier leadership, Executor workers, Notifier notifier) {
+        this.notifier = notifier;
         this.desired = desired;
         this.ledger = ledger;
         this.observer = new BeanstalkObserver(beanstalk, workers);
@@ -159,9 +178,11 @@ public final class Reconciler {
             publish(snapshot.status(), view, view.error(), awsAnswered);
             MigrationStatus status = ledger.current();
             PassInputs inputs = new PassInputs(view.revision(), view.errors(), observation, ledger.contentVersion());
-            if (!force && inputs.sameAs(lastPass) && requeues.isEmpty() && nothingInFlight(status)) {
-                // Nothing new to look at and no clock running (no task, no retry): the pass would decide what
-                // the last one decided. With 1,000 environments it would cost tens of milliseconds per interval.
+            if (!force && inputs.sameAs(lastPass) && requeues.isEmpty() && nothingInFlight(status)
+                    && (notifier == null || !notifier.unrecorded())) {
+                // Nothing new to look at, no clock running (no task, no retry) and no delivery to record: the pass
+                // would decide what the last one decided. With 1,000 environments it would cost tens of milliseconds
+                // per interval.
                 report(null, null);
                 return publish(status, view, view.error(), awsAnswered);
             }
@@ -251,6 +272,9 @@ public final class Reconciler {
     private Snapshot publish(MigrationStatus status, DesiredState.View view, String error, boolean awsAnswered) {
         snapshot = new Snapshot(status, view, leading, settings.identity(), lastSync, error, awsAnswered,
                 clock.instant(), passes, problem);
+        if (leading && notifier != null) {
+            notifier.offer(status.notifications(), view == null ? null : view.plan());
+        }
         return snapshot;
     }
 
@@ -261,6 +285,11 @@ public final class Reconciler {
                 () -> UUID.randomUUID().toString().replace("-", ""));
         Planner.Pass pass = Planner.plan(in);
         LedgerDraft draft = new LedgerDraft(status, in, requeues, warnings);
+        if (notifier != null) {
+            // Dry-run makes no events (it launches nothing, and tells nobody); what is pending is still delivered.
+            draft.notifying(new Outbox(settings.dryRun() ? List.of() : notifier.channels(view.plan()),
+                    notifier.settled(), notifier.outboxLimit()));
+        }
         pass.decisions().forEach(d -> d.records().forEach(r -> draft.record(r, d.environment())));
         Map<String, ContainerService.TaskDefinition> definitions = ActionExecutor.cycleCache();
         List<Action> actions = pass.actions();

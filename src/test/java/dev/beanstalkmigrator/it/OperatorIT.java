@@ -21,6 +21,7 @@ import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.reconcile.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
+import dev.beanstalkmigrator.testing.WebhookReceiver;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
@@ -290,27 +291,47 @@ class OperatorIT {
     void theSecretsCanaryReachesEcsAndNothingElse() {
         String canary = "canary-4d1f8a2b9c7e-secret";
         cloud().setEnvironmentVariable("shop-canary", "DB_PASSWORD", canary);
-        SandboxResource.plan(Plans.plan("{name: shop-canary, version: v-leaky}"));
+        SandboxResource.plan(Plans.plan("{name: shop-canary, version: v-leaky}") + """
+                  notifications:
+                    - {name: team, type: slack, urlFrom: SHOP_SLACK_URL, events: [Failed]}
+                """);
         MigrationRecord record = awaitPhase("shop-canary", "v-leaky", Phase.Failed);
         assertEquals(2, record.exitCode());
 
         assertEquals(canary, runs("shop-canary").get(0).containerEnvironment().get("DB_PASSWORD"), "it reaches ECS");
         assertTrue(record.logTail().contains("connecting with password ***"), record.logTail().toString());
 
+        // The failure reaches the operator's channel and the plan's, masked, once each.
+        await().atMost(DEADLINE).until(() -> notifications("ops").size() == 1 && notifications("team").size() == 1);
+        assertTrue(notifications("ops").get(0).body().contains("connecting with password ***"));
+        assertTrue(notifications("team").get(0).body().contains("Migration of shop-canary to v-leaky failed"));
+        await().atMost(DEADLINE).until(() -> ledger().notifications().stream()
+                .noneMatch(n -> "shop-canary".equals(n.environment())));
+        notifications("ops").forEach(r -> assertFalse(r.body().contains(canary), "message"));
+        notifications("team").forEach(r -> assertFalse(r.body().contains(canary), "message"));
+
+        List<String> canaries = List.of(canary, SandboxResource.WEBHOOK_CANARY);
         String ledger = SandboxResource.ledger();
-        assertFalse(ledger.contains(canary), "ledger");
+        canaries.forEach(c -> assertFalse(ledger.contains(c), "ledger"));
         for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-canary",
                 "/q/health", "/q/health/ready", "/q/health/live", "/q/metrics")) {
             String body = given().get(path).then().extract().asString();
-            assertFalse(body.contains(canary), path);
+            canaries.forEach(c -> assertFalse(body.contains(c), path));
         }
         String reconcile = given().header("Authorization", "Bearer " + SandboxResource.TOKEN)
                 .post("/api/v1/reconcile").then().statusCode(200).extract().asString();
-        assertFalse(reconcile.contains(canary), "reconcile answer");
+        canaries.forEach(c -> assertFalse(reconcile.contains(c), "reconcile answer"));
         List<String> log = SandboxResource.operatorLog();
         assertFalse(log.isEmpty(), "the log capture works");
         assertTrue(log.stream().anyMatch(l -> l.contains("shop-canary")), "the operator logged about it");
-        assertTrue(log.stream().noneMatch(l -> l.contains(canary)), "log lines");
+        assertTrue(log.stream().anyMatch(l -> l.contains("notified channel team of shop-canary/")), "and its message");
+        canaries.forEach(c -> assertTrue(log.stream().noneMatch(l -> l.contains(c)), "log lines"));
+    }
+
+    /** What a channel's receiver got about shop-canary. */
+    static List<WebhookReceiver.Request> notifications(String channel) {
+        return SandboxResource.receiver().requests(SandboxResource.hookPath(channel)).stream()
+                .filter(r -> r.body().contains("shop-canary")).toList();
     }
 
     @Test

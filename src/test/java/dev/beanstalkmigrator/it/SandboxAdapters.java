@@ -14,6 +14,7 @@ import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.ImageResolver;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.Notifier;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.S3PlanSource;
@@ -85,12 +86,18 @@ final class SandboxAdapters implements AutoCloseable {
      */
     Reconciler reconciler(String planUri, ReconcileSettings settings, Clock clock, ObjectStore ledgerStore,
                           ContainerService containers, ExecutorService workers) {
+        return reconciler(planUri, settings, clock, ledgerStore, containers, workers, null);
+    }
+
+    /** As above, recording notification events and offering them to {@code notifier} (null: none). */
+    Reconciler reconciler(String planUri, ReconcileSettings settings, Clock clock, ObjectStore ledgerStore,
+                          ContainerService containers, ExecutorService workers, Notifier notifier) {
         DesiredState desired = new DesiredState(new S3PlanSource(objects, ObjectLocation.parse(planUri)),
                 new PlanParser(PlanLimits.DEFAULTS));
         MigrationLedger ledger = new MigrationLedger(ledgerStore,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
         return new Reconciler(desired, ledger, beanstalk, containers, logs, new ImageResolver(beanstalk, objects),
-                settings, clock, () -> true, workers);
+                settings, clock, () -> true, workers, notifier);
     }
 
     @Override

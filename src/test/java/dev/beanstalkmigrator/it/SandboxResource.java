@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.it;
 
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.testing.WebhookReceiver;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -23,7 +24,11 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
     public static final String STATUS_KEY = "plan.status.yaml";
     public static final String TOKEN = "it-token";
 
+    /** In the URLs of the notification channels: it must appear in no ledger, API answer or log line. */
+    public static final String WEBHOOK_CANARY = "canary-webhook-url-71c2e9";
+
     private static volatile SandboxCloud cloud;
+    private static volatile WebhookReceiver receiver;
     private static final List<String> LOG = new CopyOnWriteArrayList<>();
     private static final Handler CAPTURE = new Handler() {
         @Override
@@ -62,6 +67,16 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
         return lines;
     }
 
+    /** Receives the operator's notifications: channel {@code ops} (operator configuration) and the plan's. */
+    public static WebhookReceiver receiver() {
+        return receiver;
+    }
+
+    /** The receiver's path for a channel, the canary in it. */
+    public static String hookPath(String channel) {
+        return "/hooks/" + channel + "/" + WEBHOOK_CANARY;
+    }
+
     public static String ledger() {
         byte[] body = cloud.getObject(BUCKET, STATUS_KEY);
         return body == null ? null : new String(body, StandardCharsets.UTF_8);
@@ -80,7 +95,15 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
         cloud = SandboxCloud.start(SandboxOptions.builder().port(0)
                 .seed(Path.of("src/test/resources/sandbox/it-seed.yaml")).build());
         plan(Plans.plan());
+        receiver = WebhookReceiver.start();
         return Map.ofEntries(
+                Map.entry("migrator.notifications.channels.ops.type", "webhook"),
+                Map.entry("migrator.notifications.channels.ops.url", receiver.url(hookPath("ops"))),
+                Map.entry("migrator.notifications.channels.ops.events", "Failed"),
+                Map.entry("migrator.notifications.initial-delay", "100ms"),
+                Map.entry("migrator.notifications.max-delay", "1s"),
+                // What a plan's channel names with urlFrom: in production, a variable of the operator's environment.
+                Map.entry("SHOP_SLACK_URL", receiver.url(hookPath("team"))),
                 Map.entry("migrator.aws.endpoint-override", cloud.endpoint().toString()),
                 Map.entry("migrator.aws.region", "us-east-1"),
                 Map.entry("migrator.desired-state.uri", "s3://" + BUCKET + "/" + PLAN_KEY),
@@ -95,6 +118,9 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public void stop() {
         java.util.logging.Logger.getLogger("").removeHandler(CAPTURE);
+        if (receiver != null) {
+            receiver.close();
+        }
         if (cloud != null) {
             cloud.close();
         }

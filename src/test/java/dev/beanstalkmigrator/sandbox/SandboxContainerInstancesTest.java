@@ -61,7 +61,9 @@ class SandboxContainerInstancesTest {
                 containers:
                   - {name: web, image: "acme:v1"}
             tasks:
-              default: {pending: 50ms, duration: never}
+              # A task stopped after it started runs on until its stop timeout (30 s by default): on a busy machine
+              # the test's StopTask can come after the 50 ms start, and memory must come back within its wait.
+              default: {pending: 50ms, duration: never, stopTimeout: 1s}
             """;
     static SandboxCloud cloud;
     static SandboxClients aws;
