@@ -67,7 +67,8 @@ public class BearerToken {
         String presented = presented(authorization);
         if (matches(presented, readToken) || matches(presented, apiToken)
                 || matches(queryToken, readToken) || matches(queryToken, apiToken)
-                || matches(cookie, pageDigest(readToken)) || (apiToken != null && matches(cookie, pageDigest(apiToken)))) {
+                || matches(cookie, pageDigest(readToken))
+                || (apiToken != null && matches(cookie, pageDigest(apiToken)))) {
             return null;
         }
         return unauthorized("the status page needs the read token: open /?" + PAGE_QUERY
