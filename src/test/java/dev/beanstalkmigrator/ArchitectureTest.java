@@ -95,6 +95,13 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAPackage(SANDBOX)
             .because("the simulated cloud starts itself in the dev and sandbox profiles; the product never needs it");
 
+    static final ArchRule theStatusPageReadsTheSnapshotOnly = noClasses().that()
+            .haveNameMatching("dev\\.beanstalkmigrator\\.api\\.StatusPage.*")
+            .should().dependOnClassesThat().resideInAnyPackage(PORT, AWS, CONFIG, AWS_SDK)
+            .orShould().dependOnClassesThat().haveNameMatching(".*\\.(Reconciler|MigrationLedger|DesiredState)")
+            .because("the page renders the published snapshot, as the API does: a browser that refreshes every few"
+                    + " seconds must not cost AWS calls or wait for a cycle");
+
     static final ArchRule noExecutorsOutsideTheSandbox = noClasses().that().resideOutsideOfPackage(SANDBOX)
             .should().callMethodWhere(DescribedPredicate.describe("Executors.new*(...)",
                     (JavaMethodCall call) -> call.getTargetOwner().isEquivalentTo(Executors.class)
@@ -263,6 +270,11 @@ class ArchitectureTest {
     @Test
     void nothingDependsOnTheSandbox() {
         nothingDependsOnTheSandbox.check(MAIN);
+    }
+
+    @Test
+    void theStatusPageReadsTheSnapshotOnly() {
+        theStatusPageReadsTheSnapshotOnly.check(MAIN);
     }
 
     @Test

@@ -196,7 +196,9 @@ public final class Reconciler {
                 // pass that changed the ledger is followed by one that looks at what it wrote.
                 lastPass = inputs;
             }
-            return publish(next, view, view.error(), awsAnswered);
+            // The ledger as stored, not the draft: the draft carries no lease, the stored ledger does (and the
+            // write left it known, so this reads nothing).
+            return publish(ledger.current(), view, view.error(), awsAnswered);
         } catch (CloudError e) {
             if (e.policy() == CloudError.Policy.STALL) {
                 report(LoopProblem.of(e), null);

@@ -314,10 +314,12 @@ class OperatorIT {
         String ledger = SandboxResource.ledger();
         canaries.forEach(c -> assertFalse(ledger.contains(c), "ledger"));
         for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-canary",
-                "/q/health", "/q/health/ready", "/q/health/live", "/q/metrics")) {
+                "/q/health", "/q/health/ready", "/q/health/live", "/q/metrics", "/")) {
             String body = given().get(path).then().extract().asString();
             canaries.forEach(c -> assertFalse(body.contains(c), path));
         }
+        assertTrue(given().accept("text/html").get("/").then().statusCode(200).extract().asString()
+                .contains("connecting with password ***"), "the status page shows the masked tail");
         String reconcile = given().header("Authorization", "Bearer " + SandboxResource.TOKEN)
                 .post("/api/v1/reconcile").then().statusCode(200).extract().asString();
         canaries.forEach(c -> assertFalse(reconcile.contains(c), "reconcile answer"));
@@ -371,7 +373,8 @@ class OperatorIT {
         List<String> canaries = List.of(databaseCanary, stripeCanary);
         String ledger = SandboxResource.ledger();
         canaries.forEach(canary -> assertFalse(ledger.contains(canary), "ledger"));
-        for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-secrets")) {
+        for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-secrets",
+                "/")) {
             String body = given().get(path).then().statusCode(200).extract().asString();
             assertTrue(body.contains("STRIPE_KEY"), path + " names the secrets");
             canaries.forEach(canary -> assertFalse(body.contains(canary), path));
