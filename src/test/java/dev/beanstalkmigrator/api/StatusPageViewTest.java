@@ -92,7 +92,7 @@ class StatusPageViewTest {
             throw new AssertionError(invalid.errors().toString());
         }
         DesiredState.View plan = new DesiredState.View(((ParseOutcome.Valid) parsed).plan(), "\"etag-1\"",
-                List.of("plan.yaml:7:44: spec.environments[0].version: must not be empty"));
+                List.of("plan.yaml:7:44: spec.environments[0].version: must not be empty"), "\"etag-2\"");
         MigrationRecord failed = new MigrationRecord("v2", "", Phase.Failed, "l-1", "c", "acme-web", "arn:task/1", "img",
                 "template", "arn:td/1", "container-overrides", List.of("migrate"), NOW.minusSeconds(60),
                 NOW.minusSeconds(50), NOW.minusSeconds(40), 1, "Essential container in task exited",
