@@ -1,5 +1,7 @@
 package dev.beanstalkmigrator.cli;
 
+import dev.beanstalkmigrator.testing.Plans;
+import dev.beanstalkmigrator.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,26 +49,6 @@ class WaitAndStatusTest {
     static final ObjectLocation PLAN = ObjectLocation.parse(PLAN_URI);
     static final ObjectLocation LEDGER = ObjectLocation.parse("s3://deploy/migrator/shop.status.yaml");
 
-    /** A clock the command's pauses move. */
-    static final class TestClock extends Clock {
-        Instant now = T0;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     /** S3 in memory with ETags and conditional GETs; a step of the script runs at each pause. */
     final class FakeS3 implements ObjectStore {
         final Map<ObjectLocation, byte[]> bodies = new HashMap<>();
@@ -110,7 +92,7 @@ class WaitAndStatusTest {
         }
     }
 
-    final TestClock clock = new TestClock();
+    final MutableClock clock = new MutableClock(T0);
     final FakeS3 s3 = new FakeS3();
     final List<Duration> pauses = new ArrayList<>();
     final List<AwsClientSettings> opened = new ArrayList<>();
@@ -133,7 +115,7 @@ class WaitAndStatusTest {
             return s3;
         }, clock, duration -> {
             pauses.add(duration);
-            clock.now = clock.now.plus(duration);
+            clock.advance(duration);
             Consumer<FakeS3> step = s3.script.poll();
             if (step != null) {
                 step.accept(s3);
@@ -153,27 +135,6 @@ class WaitAndStatusTest {
     }
 
     // --- the world ---------------------------------------------------------------------------------------------
-
-    static String plan(String... environments) {
-        StringBuilder yaml = new StringBuilder("""
-                apiVersion: beanstalk-migrator/v1
-                kind: MigrationPlan
-                metadata: {name: shop}
-                spec:
-                  defaults:
-                    application: shop
-                    cluster: shop-cluster
-                    taskDefinition: shop-app
-                    container: app
-                    command: [python, manage.py, migrate]
-                    network: {subnets: [subnet-1]}
-                  environments:
-                """);
-        for (String environment : environments) {
-            yaml.append("    - ").append(environment).append('\n');
-        }
-        return yaml.toString();
-    }
 
     void uploadPlan(String yaml) {
         s3.store(PLAN, yaml.getBytes(StandardCharsets.UTF_8));
@@ -211,7 +172,7 @@ class WaitAndStatusTest {
 
     @Test
     void waitsThroughEachChangeOnceAndExitsZeroWhenTheVersionSucceeded() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         String revision = s3.etag(PLAN);
         s3.script.add(s -> writeLedger("\"old\"", null, environment("shop-new", "v1", List.of(),
                 record("v1", "", Phase.Succeeded))));
@@ -253,7 +214,7 @@ class WaitAndStatusTest {
 
     @Test
     void anOlderRecordOfTheEnvironmentNeverEndsTheWait() {
-        uploadPlan(plan("{name: shop-rerun, version: v2, rerun: \"1\"}"));
+        uploadPlan(Plans.plan("{name: shop-rerun, version: v2, rerun: \"1\"}"));
         String revision = s3.etag(PLAN);
         writeLedger(revision, null, environment("shop-rerun", "v2", List.of(), record("v2", "", Phase.Failed)));
         thenLedger(revision, environment("shop-rerun", "v2", List.of(), record("v2", "1", Phase.Running),
@@ -272,7 +233,7 @@ class WaitAndStatusTest {
 
     @Test
     void aFailedMigrationPrintsItsExitCodeReasonAndLogTailAndExitsThree() {
-        uploadPlan(plan("{name: shop-fail, version: v-broken}"));
+        uploadPlan(Plans.plan("{name: shop-fail, version: v-broken}"));
         MigrationRecord failed = record("v-broken", "", Phase.Running).finished(Phase.Failed, T0.plusSeconds(30), 1,
                 "Essential container in task exited", List.of("Running migrations:",
                         "django.db.utils.ProgrammingError: column \"refund_id\" does not exist"));
@@ -296,7 +257,7 @@ class WaitAndStatusTest {
 
     @Test
     void eachOutcomeHasItsOwnExitCode() {
-        uploadPlan(plan("{name: shop-lost, version: v2}", "{name: shop-slow, version: v-slow}",
+        uploadPlan(Plans.plan("{name: shop-lost, version: v2}", "{name: shop-slow, version: v-slow}",
                 "{name: shop-old, version: v1}"));
         MigrationRecord lost = record("v2", "", Phase.Launching).finished(Phase.Failed, T0, null,
                 Reasons.LAUNCH_LOST, null);
@@ -328,21 +289,21 @@ class WaitAndStatusTest {
 
     @Test
     void anInvalidPlanIsRefusedWithItsErrorsAndExitsSix() {
-        uploadPlan(plan("{name: shop-new, version: v2, timeout: 30x}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2, timeout: 30x}"));
 
         Run run = run(Map.of("GITHUB_ACTIONS", "true"), "wait", "--plan", PLAN_URI, "--environment", "shop-new");
 
         assertEquals(Commands.PLAN_REFUSED, run.exit(), run::toString);
         assertTrue(run.out().get(0).startsWith("wait: the plan " + PLAN_URI + " is invalid"), run.out()::toString);
-        assertTrue(run.out().stream().anyMatch(l -> l.matches("shop\\.yaml:13:\\d+: .*timeout.*")),
+        assertTrue(run.out().stream().anyMatch(l -> l.matches("shop\\.yaml:14:\\d+: .*timeout.*")),
                 run.out()::toString);
-        assertTrue(run.has("::error title=Plan refused::" + PLAN_URI + ": shop.yaml:13:"), run.out()::toString);
+        assertTrue(run.has("::error title=Plan refused::" + PLAN_URI + ": shop.yaml:14:"), run.out()::toString);
         assertFalse(s3.reads.contains(LEDGER), "nothing to wait for: the ledger is not read");
     }
 
     @Test
     void itsOwnTimeoutEndsTheWaitWithSevenAndTheLastThingItSaw() {
-        uploadPlan(plan("{name: shop-hold, version: v2, suspend: true}"));
+        uploadPlan(Plans.plan("{name: shop-hold, version: v2, suspend: true}"));
         writeLedger(s3.etag(PLAN), null, environment("shop-hold", "v2", List.of(
                 condition("Ready", "False", "Suspended", "suspended by the plan"),
                 condition("Suspended", "True", "SuspendedByPlan", "suspend: true in the plan"),
@@ -365,7 +326,7 @@ class WaitAndStatusTest {
 
     @Test
     void stalledAndItsEndAreShownAsTheyChange() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         String revision = s3.etag(PLAN);
         writeLedger(revision, null, environment("shop-new", "v2", List.of(
                 condition("Stalled", "True", "AccessDenied", "grant ecs:RunTask"))));
@@ -382,12 +343,12 @@ class WaitAndStatusTest {
 
     @Test
     void aPlanUploadedDuringTheWaitIsFollowed() {
-        uploadPlan(plan("{name: shop-new, version: v2, suspend: true}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2, suspend: true}"));
         String first = s3.etag(PLAN);
         writeLedger(first, null, environment("shop-new", "v2", List.of(
                 condition("Suspended", "True", "SuspendedByPlan", "suspend: true in the plan"))));
         s3.script.add(s -> {
-            uploadPlan(plan("{name: shop-new, version: v2, rerun: \"2\"}"));
+            uploadPlan(Plans.plan("{name: shop-new, version: v2, rerun: \"2\"}"));
             writeLedger(s3.etag(PLAN), null, environment("shop-new", "v2", List.of(),
                     record("v2", "2", Phase.Running)));
         });
@@ -410,20 +371,20 @@ class WaitAndStatusTest {
 
     @Test
     void anInvalidPlanUploadedDuringTheWaitEndsItWithSix() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         writeLedger(s3.etag(PLAN), null, environment("shop-new", "v2", List.of(), record("v2", "", Phase.Running)));
-        s3.script.add(s -> uploadPlan(plan("{name: shop-new, version: v3, colour: blue}")));
+        s3.script.add(s -> uploadPlan(Plans.plan("{name: shop-new, version: v3, colour: blue}")));
 
         Run run = waitFor("shop-new");
 
         assertEquals(Commands.PLAN_REFUSED, run.exit(), run::toString);
-        assertTrue(run.out().stream().anyMatch(l -> l.matches("shop\\.yaml:13:\\d+: .*colour.*")),
+        assertTrue(run.out().stream().anyMatch(l -> l.matches("shop\\.yaml:14:\\d+: .*colour.*")),
                 run.out()::toString);
     }
 
     @Test
     void aPlanOfLatestFollowsTheVersionTheLedgerResolved() {
-        uploadPlan(plan("{name: shop-latest, version: latest}"));
+        uploadPlan(Plans.plan("{name: shop-latest, version: latest}"));
         String revision = s3.etag(PLAN);
         writeLedger(revision, null, environment("shop-latest", null, List.of()));
         thenLedger(revision, environment("shop-latest", "v3", List.of(), record("v3", "", Phase.Running)));
@@ -440,7 +401,7 @@ class WaitAndStatusTest {
 
     @Test
     void aVersionNamedOnTheCommandLineIsWaitedForEvenWhenThePlanSaysDeployed() {
-        uploadPlan(plan("{name: shop-deployed, version: deployed}"));
+        uploadPlan(Plans.plan("{name: shop-deployed, version: deployed}"));
         writeLedger(s3.etag(PLAN), null, environment("shop-deployed", "v1", List.of(),
                 record("v1", "", Phase.Succeeded)));
         thenLedger(s3.etag(PLAN), environment("shop-deployed", "v2", List.of(), record("v2", "", Phase.Succeeded),
@@ -460,7 +421,7 @@ class WaitAndStatusTest {
         assertTrue(missing.has("wait: no plan at " + PLAN_URI + " (no object " + PLAN_URI + "); upload it first"),
                 missing.out()::toString);
 
-        uploadPlan(plan("{name: shop-new, version: v2}", "{name: shop-fail, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}", "{name: shop-fail, version: v2}"));
         Run unknown = waitFor("shop-nope");
         assertEquals(Commands.INVALID, unknown.exit(), unknown::toString);
         assertEquals(List.of("wait: environment shop-nope is not in the plan " + PLAN_URI + " (it names shop-new, "
@@ -482,7 +443,7 @@ class WaitAndStatusTest {
 
     @Test
     void aLedgerReadThatFailsForNowIsShownAndTriedAgain() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         String revision = s3.etag(PLAN);
         writeLedger(revision, null, environment("shop-new", "v2", List.of(), record("v2", "", Phase.Running)));
         s3.script.add(s -> s.failNextRead = new CloudError.Transient("s3:GetObject", "SlowDown", "Please reduce",
@@ -498,7 +459,7 @@ class WaitAndStatusTest {
 
     @Test
     void aLedgerThatIsNotOneIsAnError() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         s3.store(LEDGER, "just: some yaml\n".getBytes(StandardCharsets.UTF_8));
 
         Run run = waitFor("shop-new");
@@ -510,7 +471,7 @@ class WaitAndStatusTest {
     @Test
     void theLedgerIsWhereTheOperatorWritesItUnlessStatusNamesIt() {
         ObjectLocation elsewhere = ObjectLocation.parse("s3://other/ledgers/shop.yaml");
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         s3.store(elsewhere, LedgerCodec.write(new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND,
                 "shop", s3.etag(PLAN), null, "replica-a", null,
                 List.of(environment("shop-new", "v2", List.of(), record("v2", "", Phase.Succeeded))))));
@@ -574,8 +535,8 @@ class WaitAndStatusTest {
 
     @Test
     void statusPrintsTheLedgerAsATable() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
-        clock.now = T0.plus(Duration.ofMinutes(5));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
+        clock.set(T0.plus(Duration.ofMinutes(5)));
         MigrationRecord failed = record("v-broken", "1", Phase.Running).finished(Phase.Failed, T0, 1, "exited", null);
         writeLedger(s3.etag(PLAN), null,
                 environment("shop-new", "v2", List.of(condition("Ready", "True", "MigrationSucceeded", "")),
@@ -599,7 +560,7 @@ class WaitAndStatusTest {
 
     @Test
     void statusShowsARefusedOrNotYetTakenPlan() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         writeLedger("\"older\"", "shop.yaml:13:16: spec.environments[0].timeout: '30x' is not a duration\n"
                 + "shop.yaml:14:7: unknown field colour", environment("shop-new", "v2", List.of()));
 
@@ -617,7 +578,7 @@ class WaitAndStatusTest {
 
     @Test
     void statusWithoutALedgerSaysWhereItLookedAndExitsOne() {
-        uploadPlan(plan("{name: shop-new, version: v2}"));
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
 
         Run run = run(Map.of(), "status", "--plan", PLAN_URI);
 

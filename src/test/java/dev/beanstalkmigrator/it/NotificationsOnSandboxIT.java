@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.model.Backoff;
 import dev.beanstalkmigrator.model.EnvironmentStatus;

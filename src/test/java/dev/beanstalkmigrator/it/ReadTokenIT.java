@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.it;
 
+import dev.beanstalkmigrator.testing.Plans;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;

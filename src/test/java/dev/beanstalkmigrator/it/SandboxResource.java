@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.it;
 
+import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.testing.WebhookReceiver;

@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -140,26 +141,6 @@ class EnvironmentDiscoveryTest {
                 TD + "acme-web:3", "acme-web", 3, "awsvpc", containers))), situation);
     }
 
-    /** A clock the test moves. */
-    static final class MovingClock extends Clock {
-        Instant now = Instant.parse("2026-11-25T10:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void whatThePlanNamesIsNeverLookedForAndWhatWasFoundIsKeptForAWhile() {
         FakeCloud cloud = new FakeCloud();
@@ -168,7 +149,7 @@ class EnvironmentDiscoveryTest {
         cloud.clusters.add(eb("awseb-acme-web-prod-AbCd12", "acme-web-prod", "e-1"));
         cloud.taskDefinition("acme-web", "web", "acme:v41", null);
         cloud.appTasks.put("awseb-acme-web-prod-AbCd12", List.of(task("acme-web:1", "i-1")));
-        MovingClock clock = new MovingClock();
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-25T10:00:00Z"));
         EnvironmentDiscovery discovery = new EnvironmentDiscovery(cloud, clock);
 
         EnvironmentSpec full = PlannerTest.spec("v42");
@@ -190,7 +171,7 @@ class EnvironmentDiscoveryTest {
         discovery.complete(PlannerTest.zeroConfig("v43"), "v43", "e-1", cloud::describeTaskDefinition);
         assertEquals(1, cloud.calls("ecs:ListClusters"), "the account's clusters are listed once");
         assertEquals(2, cloud.calls("ecs:ListTasks"), "a new version looks again at what the environment runs");
-        clock.now = clock.now.plus(EnvironmentDiscovery.KEEP).plus(Duration.ofSeconds(1));
+        clock.advance(EnvironmentDiscovery.KEEP.plus(Duration.ofSeconds(1)));
         discovery.complete(PlannerTest.zeroConfig("v42"), "v42", "e-1", cloud::describeTaskDefinition);
         assertEquals(2, cloud.calls("ecs:ListClusters"));
 
@@ -215,7 +196,7 @@ class EnvironmentDiscoveryTest {
                 cloud.now, "e-1"));
         cloud.clusters.add(cluster("acme-prod"));
         CloudError.Stalled stalled = assertThrows(CloudError.Stalled.class, () -> new EnvironmentDiscovery(cloud,
-                new MovingClock()).complete(PlannerTest.zeroConfig("v42"), "v42", "e-1", cloud::describeTaskDefinition));
+                new MutableClock(Instant.parse("2026-11-25T10:00:00Z"))).complete(PlannerTest.zeroConfig("v42"), "v42", "e-1", cloud::describeTaskDefinition));
         assertEquals(Reasons.CLUSTER_NOT_DISCOVERED, stalled.code());
         assertEquals("set cluster: in the plan", stalled.hint());
     }

@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.testing.MutableClock;
 import static dev.beanstalkmigrator.plan.ByteEdits.delete;
 import static dev.beanstalkmigrator.plan.ByteEdits.insert;
 import static java.nio.charset.StandardCharsets.UTF_8;

@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

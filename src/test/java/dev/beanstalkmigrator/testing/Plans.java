@@ -1,12 +1,12 @@
-package dev.beanstalkmigrator.it;
+package dev.beanstalkmigrator.testing;
 
 /** Plans for the integration tests' world (application shop, task definition shop-app). */
-final class Plans {
+public final class Plans {
 
     private Plans() {}
 
     /** A plan with these environment entries (YAML flow mappings or blocks, one per argument). */
-    static String plan(String... environments) {
+    public static String plan(String... environments) {
         StringBuilder yaml = new StringBuilder("""
                 apiVersion: beanstalk-migrator/v1
                 kind: MigrationPlan
