@@ -30,7 +30,7 @@ final class Footprint {
     static final Duration IDLE_BEFORE_RSS = Duration.ofSeconds(6);
     static final int REPEATS = 2;
 
-    /** The JVM options of the container image the README ships (its Dockerfile's CMD). */
+    /** The JVM options of the container image the README ships (its Dockerfile's ENTRYPOINT). */
     static final List<String> SHIPPED = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-XX:MaxMetaspaceSize=96m",
             "-XX:ReservedCodeCacheSize=48m", "-XX:TieredStopAtLevel=1", "-Xss512k");
 

@@ -25,9 +25,9 @@ class ShippedOptionsTest {
     @Test
     void theDockerfileRunsTheOptionsTheBenchmarkMeasures() throws Exception {
         String dockerfile = Files.readString(DOCKERFILE);
-        String cmd = dockerfile.substring(dockerfile.indexOf("CMD ["));
+        String cmd = dockerfile.substring(dockerfile.indexOf("ENTRYPOINT ["));
         for (String option : Footprint.SHIPPED) {
-            assertTrue(cmd.contains("\"" + option + "\""), () -> option + " missing from the Dockerfile's CMD: " + cmd);
+            assertTrue(cmd.contains("\"" + option + "\""), () -> option + " missing from the Dockerfile's ENTRYPOINT: " + cmd);
         }
         assertTrue(cmd.contains("\"-XX:SharedArchiveFile=app-cds.jsa\""), cmd);
         assertTrue(dockerfile.contains("RUN java -XX:ArchiveClassesAtExit=app-cds.jsa -jar quarkus-run.jar "),
