@@ -355,6 +355,11 @@ class FaultSuiteIT {
         synchronized (protocolFaults) {
             System.out.println("FaultSuiteIT faults at protocol points: " + protocolFaults);
         }
+        List<String> unexplained = notifications.duplicates().unexplained();
+        if (!unexplained.isEmpty()) {
+            System.out.println("FaultSuiteIT notification repeats no replica's death, pause or lease change explains: "
+                    + unexplained);
+        }
         System.out.println(figures);
         int started = cloud.runs().size();
         if (started != invariants.launches().size()) {

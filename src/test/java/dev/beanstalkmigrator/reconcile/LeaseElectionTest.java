@@ -173,6 +173,33 @@ class LeaseElectionTest {
     }
 
     @Test
+    void aReplicaThatLeadsAgainAfterAnotherLedIsInANewTermAndALateRenewalStaysInItsTerm() {
+        Replica a = new Replica("a", 0);
+        Replica b = new Replica("b", 0);
+        assertTrue(a.elect());
+        long first = a.election.term();
+        assertTrue(first >= 0);
+        assertEquals(-1, b.election.term(), "a standby is in no term");
+        // a's renewals fail past its renew deadline; they land again before anyone took over: the same term.
+        s3.failures.put("s3:PutObject", () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
+        everyone(Duration.ofSeconds(20), a, b);
+        a.elect();
+        everyone(RENEW_DEADLINE, a, b);
+        a.elect();
+        assertEquals(-1, a.election.term(), "past its renew deadline it may not act");
+        s3.failures.clear();
+        assertTrue(a.elect());
+        assertEquals(first, a.election.term(), "nobody wrote in between: what it knew still holds");
+        // b takes over from a released lease, acts, and releases in turn; a takes the lease back.
+        a.ledger.release();
+        assertTrue(b.elect());
+        assertEquals(-1, a.election.term());
+        b.ledger.release();
+        assertTrue(a.elect());
+        assertTrue(a.election.term() > first, "another leader acted in between: a new term");
+    }
+
+    @Test
     void aReleasedLeaseIsTakenAtOnce() {
         Replica a = new Replica("a", 0);
         Replica b = new Replica("b", 0);
