@@ -76,9 +76,23 @@ import org.opentest4j.AssertionFailedError;
  * names the invariant and the launch. At the end, every desired version must have ended Succeeded, Failed, TimedOut
  * or LaunchLost, with every started task's outcome in the ledger.
  *
+ * <p>Notifications ride through the same faults: every replica has an operator channel for the migration events
+ * ({@value #CHANNEL_EVENTS}), its URL (an environment variable, as in production) pointing at a
+ * {@link WebhookReceiver} in this JVM that answers 500 to the next few posts in about half the scenarios (drawn
+ * from the seed apart from the schedule, so that a seed replays the faults it did before), and retry settings
+ * quick enough for a scenario that never give up within a run. {@link NotificationInvariants} checks, on the same
+ * record of accepted ledger writes and on the receiver's record of accepted posts: the write that makes a
+ * transition holds its event in the outbox; no event recorded or delivered that no accepted write made (phantom);
+ * and at the end, within {@link #NOTIFICATIONS_DEADLINE}, every transition delivered at least once and out of the
+ * outbox (a give-up would look like a delivery in the ledger, so the settings leave none). Repeated deliveries are
+ * allowed (at least once) and counted in the figures, sorted by whether a replica's death, pause or a lease change
+ * lies between the first delivery and the write that recorded it, or the post came after that write; the
+ * repeats neither explains are listed by event id.
+ *
  * <p>Sizes: {@value #CI_SCENARIOS} scenarios by default (inside {@code ./mvnw verify}); {@code -Dsoak=500} for a
  * long run. {@code -Dfaults.seed=N} replays a seed (the schedule and every random choice; process timing is the
- * machine's). Replica logs: {@code target/fault-suite/}. Ends with one line of figures.
+ * machine's). Replica logs: {@code target/fault-suite/}. Ends with one line of figures (the notification figures
+ * last: events recorded, delivered, undelivered, duplicates by cause, receiver 500s).
  */
 class FaultSuiteIT {
 
@@ -120,7 +134,8 @@ class FaultSuiteIT {
     static final double CAPACITY_FAULT_CHANCE = 0.3;
     /** The operator channel every replica has, where the receiver listens for it, and what it wants. */
     static final String CHANNEL = "suite";
-    static final String CHANNEL_PATH = "/hooks/suite";
+    /** Its URL's path: a canary that must show in no replica's log and no ledger write (the URL is a secret). */
+    static final String CHANNEL_PATH = "/hooks/suite/url-canary-5b1e";
     static final String CHANNEL_EVENTS = "Succeeded,Failed,TimedOut,LaunchLost";
     /** How often a scenario makes the receiver answer 500 to its next few posts (so that retries happen). */
     static final double RECEIVER_FAILURE_CHANCE = 0.5;
@@ -350,6 +365,13 @@ class FaultSuiteIT {
         observe();
         List<String> unsettledNow = unsettled(readLedger());
         List<String> notificationsLeft = settleNotifications();
+        for (Replica replica : replicas) {
+            Path log = WORK.resolve(replica.identity + ".log");
+            if (Files.isRegularFile(log)
+                    && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(CHANNEL_PATH)) {
+                violations.add(log + " holds the channel's URL, a secret");
+            }
+        }
 
         String figures = figures();
         synchronized (protocolFaults) {
@@ -471,6 +493,9 @@ class FaultSuiteIT {
                 return;
             }
             invariants.ledgerWritten(call.ledgerWrite(), ledger, null);
+            if (new String(call.content(), StandardCharsets.UTF_8).contains(CHANNEL_PATH)) {
+                violations.add("ledger write #" + call.ledgerWrite().seq() + " holds the channel's URL, a secret");
+            }
             notifications.ledgerWritten(call.ledgerWrite(), parseOrNull(call.previousContent()), ledger);
         }
     }
@@ -603,8 +628,8 @@ class FaultSuiteIT {
                     victim[0] = leader ? leaderOrNull() : replicas.get(any);
                     if (victim[0] != null && victim[0].isAlive()) {
                         boolean wasLeader = victim[0].identity.equals(leaseHolder());
-                        unchecked(victim[0]::kill);
                         notifications.disrupted(System.nanoTime());
+                        unchecked(victim[0]::kill);
                         count("kill -9");
                         if (wasLeader) {
                             deaths.add(new Death(victim[0].identity, System.nanoTime(), false, scenario));
@@ -622,8 +647,8 @@ class FaultSuiteIT {
                 steps.add(new Step(at, "SIGSTOP leader " + pause + " ms", () -> {
                     victim[0] = leaderOrNull();
                     if (victim[0] != null && victim[0].isAlive()) {
-                        victim[0].pause();
                         notifications.disrupted(System.nanoTime());
+                        victim[0].pause();
                         count("SIGSTOP");
                         deaths.add(new Death(victim[0].identity, System.nanoTime(), true, scenario));
                     }
@@ -639,8 +664,8 @@ class FaultSuiteIT {
                 steps.add(new Step(at, "SIGTERM r" + which, () -> {
                     Replica replica = replicas.get(which);
                     if (replica.isAlive()) {
-                        unchecked(replica::terminate);
                         notifications.disrupted(System.nanoTime());
+                        unchecked(replica::terminate);
                         count("restart");
                     }
                 }));
@@ -834,13 +859,14 @@ class FaultSuiteIT {
             return;
         }
         boolean wasLeader = sender.identity.equals(leaseHolder());
+        // When the signal goes, not when the process is seen gone: a repeat's window starts here.
+        notifications.disrupted(System.nanoTime());
         try {
             sender.kill();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
-        notifications.disrupted(System.nanoTime());
         count("kill -9 at protocol point");
         countAt("kill -9 at " + point);
         if (wasLeader) {
