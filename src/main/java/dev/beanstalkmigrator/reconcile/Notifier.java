@@ -113,8 +113,11 @@ public final class Notifier {
         return settings.outboxLimit();
     }
 
-    /** Per event id, the channels settled since the ledger last said otherwise: for the next write to record. */
-    synchronized Map<String, Set<String>> settled() {
+    /**
+     * Per event id, the channels settled (delivered, or given up on) since the ledger last said otherwise: for the
+     * next write to record, the last one at shutdown included.
+     */
+    public synchronized Map<String, Set<String>> settled() {
         Map<String, Set<String>> byId = new HashMap<>();
         settled.forEach(k -> byId.computeIfAbsent(k.id(), id -> new HashSet<>()).add(k.channel()));
         return byId;
