@@ -44,6 +44,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import java.util.function.BooleanSupplier;
 import org.eclipse.microprofile.config.Config;
@@ -173,7 +174,7 @@ public class OperatorWiring {
     Notifier notifier(MigratorConfig config, Config properties, Instance<LeaseElection> election,
                       @Named("notification-senders") ManagedExecutor senders) {
         MigratorConfig.Notifications notifications = config.notifications();
-        BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
+        LongSupplier leadership = config.leaderElection().enabled() ? election.get()::term : () -> 0;
         Function<NotificationChannel, Optional<String>> urls = channel -> channel.urlFrom() == null
                 ? Optional.ofNullable(notifications.channels().get(channel.name()))
                         .map(MigratorConfig.Notifications.Channel::url)

@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.operator;
 
 import dev.beanstalkmigrator.config.MigratorConfig;
 import dev.beanstalkmigrator.reconcile.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.Notifier;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,7 +12,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Keeps (or watches for) the lease, every retry period, as a scheduled job of its own: a long reconcile cycle
- * (a burst of launches) never delays a renewal. Gives the lease up at shutdown.
+ * (a burst of launches) never delays a renewal. Gives the lease up at shutdown, in a write that also records the
+ * notifications delivered since the last one (so that an orderly restart of the leader repeats none of them).
  */
 @ApplicationScoped
 public class LeaseKeeper {
@@ -23,6 +25,9 @@ public class LeaseKeeper {
 
     @Inject
     MigratorConfig config;
+
+    @Inject
+    Notifier notifier;
 
     /** Set at shutdown: no election round may run after the lease was released, or it would take it back. */
     private boolean stopped;
@@ -45,7 +50,7 @@ public class LeaseKeeper {
     synchronized void release(@Observes ShutdownEvent event) {
         stopped = true;
         if (config.leaderElection().enabled()) {
-            ledger.release();
+            ledger.release(notifier.settled());
         }
     }
 }

@@ -45,6 +45,8 @@ public final class LeaseElection {
     private long renewedAtNanos;
     private long lastSeenNanos;
     private boolean leading;
+    /** How many times this replica has begun to lead: taken the lease, or taken it back after losing it. */
+    private long terms;
     private volatile String holder;
 
     /**
@@ -130,6 +132,16 @@ public final class LeaseElection {
         return leading && nanoTime.getAsLong() - renewedAtNanos < renewDeadline.toNanos();
     }
 
+    /**
+     * The leadership this replica is in: a number that changes each time it begins to lead (takes the lease, or
+     * takes it back once it had lost it, whoever wrote meanwhile), or -1 while it may not act. A renewal that lands
+     * after the renew deadline, nobody having written meanwhile, continues the same term. What a replica learned
+     * of the ledger in an earlier term may be stale: another leader may have acted in between.
+     */
+    public synchronized long term() {
+        return isLeader() ? terms : -1;
+    }
+
     /** Whether this replica took the lease and has not seen it taken since (it may be past its deadline). */
     synchronized boolean holds() {
         return leading;
@@ -156,9 +168,13 @@ public final class LeaseElection {
         lease = written;
         holder = written == null ? null : written.holder();
         lastSeenNanos = sentAtNanos;
+        boolean was = leading;
         leading = written != null && identity.equals(written.holder());
         if (leading) {
             renewedAtNanos = sentAtNanos;
+            if (!was) {
+                terms++;
+            }
         }
     }
 

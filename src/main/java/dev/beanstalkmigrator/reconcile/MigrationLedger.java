@@ -2,10 +2,14 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.Lease;
 import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Notification;
 import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
@@ -244,8 +248,15 @@ public final class MigrationLedger {
         leaseTrouble = now;
     }
 
-    /** Gives the lease up (at shutdown), so a standby can take over without waiting for it to expire. */
-    public synchronized void release() {
+    /**
+     * Gives the lease up (at shutdown), so a standby can take over without waiting for it to expire. The same write
+     * records the notifications this replica settled since its last write, which the next leader would otherwise
+     * send again.
+     *
+     * @param settled per event id, the channels this replica delivered it to (or gave up on) that the ledger does
+     *     not yet say so ({@link Notifier#settled()})
+     */
+    public synchronized void release(Map<String, Set<String>> settled) {
         if (election == null || election.release() == null) {
             return;
         }
@@ -255,7 +266,10 @@ public final class MigrationLedger {
             }
             Lease released = election.release();
             if (released != null) {
-                put(status().withLease(released), () -> true);
+                MigrationStatus now = status();
+                List<Notification> outbox = Outbox.fold(now.notifications(), settled, List.of(), Integer.MAX_VALUE)
+                        .outbox();
+                put(now.withNotifications(outbox).withLease(released), () -> true);
                 LOG.infof("%s released its lease in %s", election.identity(), location);
             }
         } catch (CloudError e) {

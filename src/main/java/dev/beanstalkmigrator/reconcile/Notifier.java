@@ -18,7 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -30,10 +30,13 @@ import org.jboss.logging.Logger;
  * <p>Each (event, channel) is tried until the receiver accepts it, with capped exponential backoff and full
  * jitter between attempts ({@link Settings#backoff()}); after the backoff's attempts, a refusal that would be
  * repeated (a 4xx, no URL), or once the event is older than {@link Settings#maxAge()}, it is given up and that
- * is logged once. Only the leader sends. A delivered (event, channel) is not sent again by this replica; once
- * the ledger records it, by nobody. What remains is the window between a delivery and the write that records
- * it: a leader that dies there leaves the event pending, and the next leader sends it again (at least once;
- * receivers drop repeats by the event's id).
+ * is logged once. Only the leader sends, and only from an outbox offered in its current term of leadership
+ * ({@link LeaseElection#term()}): a replica that leads again after another leader acted must not send what that
+ * leader has since delivered and recorded, so it waits for its first pass as leader to offer the ledger as it now
+ * stands. A delivered (event, channel) is not sent again by this replica; once the ledger records it, by nobody.
+ * What remains is the window between a delivery and the write that records it: a leader that dies there leaves
+ * the event pending, and the next leader sends it again (at least once; receivers drop repeats by the event's
+ * id).
  */
 public final class Notifier {
 
@@ -71,20 +74,23 @@ public final class Notifier {
     private final Webhooks webhooks;
     private final Settings settings;
     private final Clock clock;
-    private final BooleanSupplier leadership;
+    private final LongSupplier leadership;
     private final Executor senders;
 
     private List<Notification> offered = List.of();
+    /** The term of leadership in which {@link #offered} was offered; -1 for none. */
+    private long offeredTerm = -1;
     private Map<String, NotificationChannel> channels = new LinkedHashMap<>();
     private final Map<Key, Attempts> attempts = new HashMap<>();
     /** Delivered or given up, not yet seen recorded in an offered outbox. */
     private final Set<Key> settled = new HashSet<>();
 
     /**
-     * @param leadership whether this replica leads; asked before every dispatch
+     * @param leadership the term of leadership this replica is in, or a negative number when it does not lead (see
+     *     {@link LeaseElection#term()}; a constant for a single instance); asked at every offer and dispatch
      * @param senders runs the posts; its owner shuts it down
      */
-    public Notifier(Webhooks webhooks, Settings settings, Clock clock, BooleanSupplier leadership, Executor senders) {
+    public Notifier(Webhooks webhooks, Settings settings, Clock clock, LongSupplier leadership, Executor senders) {
         this.webhooks = webhooks;
         this.settings = settings;
         this.clock = clock;
@@ -107,8 +113,11 @@ public final class Notifier {
         return settings.outboxLimit();
     }
 
-    /** Per event id, the channels settled since the ledger last said otherwise: for the next write to record. */
-    synchronized Map<String, Set<String>> settled() {
+    /**
+     * Per event id, the channels settled (delivered, or given up on) since the ledger last said otherwise: for the
+     * next write to record, the last one at shutdown included.
+     */
+    public synchronized Map<String, Set<String>> settled() {
         Map<String, Set<String>> byId = new HashMap<>();
         settled.forEach(k -> byId.computeIfAbsent(k.id(), id -> new HashSet<>()).add(k.channel()));
         return byId;
@@ -125,6 +134,7 @@ public final class Notifier {
      */
     synchronized void offer(List<Notification> outbox, MigrationPlan plan) {
         offered = outbox;
+        offeredTerm = leadership.getAsLong();
         Map<String, NotificationChannel> inForce = new LinkedHashMap<>();
         channels(plan).forEach(c -> inForce.put(c.name(), c));
         channels = inForce;
@@ -136,14 +146,18 @@ public final class Notifier {
 
     /**
      * Hands every due (event, channel) of the outbox to the sender executor; returns at once. Does nothing on a
-     * replica that does not lead.
+     * replica that does not lead, nor with an outbox offered before its current term of leadership began.
      */
     public void dispatch() {
-        if (!leadership.getAsBoolean()) {
+        long term = leadership.getAsLong();
+        if (term < 0) {
             return;
         }
         List<Runnable> sends = new ArrayList<>();
         synchronized (this) {
+            if (term != offeredTerm) {
+                return;
+            }
             Instant now = clock.instant();
             for (Notification event : offered) {
                 for (String name : event.pending()) {

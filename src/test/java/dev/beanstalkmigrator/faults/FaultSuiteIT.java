@@ -18,6 +18,7 @@ import dev.beanstalkmigrator.sandbox.SandboxCall;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.sandbox.SandboxSeed;
+import dev.beanstalkmigrator.testing.WebhookReceiver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,9 +76,23 @@ import org.opentest4j.AssertionFailedError;
  * names the invariant and the launch. At the end, every desired version must have ended Succeeded, Failed, TimedOut
  * or LaunchLost, with every started task's outcome in the ledger.
  *
+ * <p>Notifications ride through the same faults: every replica has an operator channel for the migration events
+ * ({@value #CHANNEL_EVENTS}), its URL (an environment variable, as in production) pointing at a
+ * {@link WebhookReceiver} in this JVM that answers 500 to the next few posts in about half the scenarios (drawn
+ * from the seed apart from the schedule, so that a seed replays the faults it did before), and retry settings
+ * quick enough for a scenario that never give up within a run. {@link NotificationInvariants} checks, on the same
+ * record of accepted ledger writes and on the receiver's record of accepted posts: the write that makes a
+ * transition holds its event in the outbox; no event recorded or delivered that no accepted write made (phantom);
+ * and at the end, within {@link #NOTIFICATIONS_DEADLINE}, every transition delivered at least once and out of the
+ * outbox (a give-up would look like a delivery in the ledger, so the settings leave none). Repeated deliveries are
+ * allowed (at least once) and counted in the figures, sorted by whether a replica's death, pause or a lease change
+ * lies between the first delivery and the write that recorded it, or the post came after that write; the
+ * repeats neither explains are listed by event id.
+ *
  * <p>Sizes: {@value #CI_SCENARIOS} scenarios by default (inside {@code ./mvnw verify}); {@code -Dsoak=500} for a
  * long run. {@code -Dfaults.seed=N} replays a seed (the schedule and every random choice; process timing is the
- * machine's). Replica logs: {@code target/fault-suite/}. Ends with one line of figures.
+ * machine's). Replica logs: {@code target/fault-suite/}. Ends with one line of figures (the notification figures
+ * last: events recorded, delivered, undelivered, duplicates by cause, receiver 500s).
  */
 class FaultSuiteIT {
 
@@ -117,6 +132,15 @@ class FaultSuiteIT {
     static final String EC2_CLUSTER = "fleet-ec2";
     static final List<String> EC2_INSTANCES = List.of("fleet-ec2-a", "fleet-ec2-b");
     static final double CAPACITY_FAULT_CHANCE = 0.3;
+    /** The operator channel every replica has, where the receiver listens for it, and what it wants. */
+    static final String CHANNEL = "suite";
+    /** Its URL's path: a canary that must show in no replica's log and no ledger write (the URL is a secret). */
+    static final String CHANNEL_PATH = "/hooks/suite/url-canary-5b1e";
+    static final String CHANNEL_EVENTS = "Succeeded,Failed,TimedOut,LaunchLost";
+    /** How often a scenario makes the receiver answer 500 to its next few posts (so that retries happen). */
+    static final double RECEIVER_FAILURE_CHANCE = 0.5;
+    /** How long after the end every event may take to be delivered and recorded. */
+    static final Duration NOTIFICATIONS_DEADLINE = Duration.ofSeconds(60);
     static final List<String> OPERATIONS = List.of("s3:PutObject", "s3:GetObject", "s3:*", "ecs:RunTask",
             "ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "ecs:DescribeTaskDefinition", "ecs:*",
             "elasticbeanstalk:DescribeEnvironments", "elasticbeanstalk:DescribeConfigurationSettings",
@@ -205,6 +229,11 @@ class FaultSuiteIT {
     final List<Replica> replicas = new ArrayList<>();
     final List<Env> envs = new ArrayList<>();
     final LaunchInvariants invariants = new LaunchInvariants(LEASE);
+    final NotificationInvariants notifications = new NotificationInvariants(CHANNEL);
+    WebhookReceiver receiver;
+    /** Draws the receiver's failures apart from the schedule, so that a seed replays the same faults as before. */
+    Random receiverRandom;
+    int answersSeen;
     final List<Death> deaths = Collections.synchronizedList(new ArrayList<>());
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final Set<String> registeredVersions = new HashSet<>();
@@ -232,6 +261,9 @@ class FaultSuiteIT {
         if (cloud != null) {
             cloud.close();
         }
+        if (receiver != null) {
+            receiver.close();
+        }
         if (shutdownHook != null) {
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -248,6 +280,7 @@ class FaultSuiteIT {
         scenarios = soak > 0 ? soak : Integer.getInteger("faults.scenarios", CI_SCENARIOS);
         seed = Long.getLong("faults.seed", new Random().nextLong());
         random = new Random(seed);
+        receiverRandom = new Random(seed ^ 0x5DEECE66DL);
         System.out.println("FaultSuiteIT: seed " + seed + " (replay with -Dfaults.seed=" + seed + "), " + scenarios
                 + " scenarios" + (soak > 0 ? " (soak)" : ""));
         began = System.nanoTime();
@@ -259,6 +292,7 @@ class FaultSuiteIT {
         cloud = SandboxCloud.start(SandboxOptions.builder().port(0).faultRandomSeed(seed)
                 .seed(Path.of("src/test/resources/faults/seed.yaml")).threads(96).build());
         cloud.watchLedger(BUCKET, LEDGER_KEY);
+        receiver = WebhookReceiver.start();
         cloud.watchCalls(this::checkInvariants);
         registeredVersions.add("v0-ok");
         for (int i = 0; i < ENVIRONMENTS; i++) {
@@ -279,10 +313,23 @@ class FaultSuiteIT {
                 "-Dmigrator.poll.task-interval=200ms",
                 "-Dmigrator.leader-election.lease-duration=" + LEASE.toMillis() + "ms",
                 "-Dmigrator.leader-election.renew-deadline=" + RENEW_DEADLINE.toMillis() + "ms",
-                "-Dmigrator.leader-election.retry-period=" + RETRY.toMillis() + "ms"), Map.of(
+                "-Dmigrator.leader-election.retry-period=" + RETRY.toMillis() + "ms",
+                // One operator channel for the migration events; retries quick enough for a scenario, and nothing
+                // ever given up within a run (the ledger cannot tell a give-up from a delivery).
+                "-Dmigrator.notifications.channels." + CHANNEL + ".type=webhook",
+                "-Dmigrator.notifications.channels." + CHANNEL + ".events=" + CHANNEL_EVENTS,
+                "-Dmigrator.notifications.initial-delay=100ms",
+                "-Dmigrator.notifications.max-delay=1s",
+                "-Dmigrator.notifications.max-attempts=1000",
+                "-Dmigrator.notifications.max-age=6h",
+                "-Dmigrator.notifications.outbox-limit=10000",
+                "-Dmigrator.notifications.connect-timeout=1s",
+                "-Dmigrator.notifications.request-timeout=2s"), Map.of(
                 "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test", "AWS_EC2_METADATA_DISABLED", "true",
                 "AWS_CONFIG_FILE", WORK.toAbsolutePath().resolve("no-aws-config").toString(),
-                "AWS_SHARED_CREDENTIALS_FILE", WORK.toAbsolutePath().resolve("no-aws-credentials").toString()));
+                "AWS_SHARED_CREDENTIALS_FILE", WORK.toAbsolutePath().resolve("no-aws-credentials").toString(),
+                // A channel's URL is a secret: an environment variable, as in production.
+                "MIGRATOR_NOTIFICATIONS_CHANNELS_" + CHANNEL.toUpperCase() + "_URL", receiver.url(CHANNEL_PATH)));
         for (int i = 0; i < 3; i++) {
             replicas.add(new Replica("r" + i, launch));
         }
@@ -295,12 +342,16 @@ class FaultSuiteIT {
         settle("start", Duration.ofSeconds(90));
         for (scenario = 1; scenario <= scenarios; scenario++) {
             invariants.context("scenario " + scenario + ", seed " + seed + " (replay with -Dfaults.seed=" + seed + ")");
+            notifications.context("scenario " + scenario + ", seed " + seed + " (replay with -Dfaults.seed=" + seed
+                    + ")");
             runScenario();
         }
 
         // The end: no more faults, everyone back, nothing suspended; everything desired must finish.
         scenario = scenarios + 1;
         invariants.context("after the last scenario, seed " + seed + " (replay with -Dfaults.seed=" + seed + ")");
+        notifications.context("after the last scenario, seed " + seed + " (replay with -Dfaults.seed=" + seed + ")");
+        receiver.fail(CHANNEL_PATH, 0);
         cloud.clearFaults();
         cloud.setListTasksLag(Duration.ZERO);
         cloud.setDescribeTasksLag(Duration.ZERO);
@@ -313,10 +364,23 @@ class FaultSuiteIT {
         boolean settled = settle("final", FINAL_DEADLINE);
         observe();
         List<String> unsettledNow = unsettled(readLedger());
+        List<String> notificationsLeft = settleNotifications();
+        for (Replica replica : replicas) {
+            Path log = WORK.resolve(replica.identity + ".log");
+            if (Files.isRegularFile(log)
+                    && new String(Files.readAllBytes(log), StandardCharsets.UTF_8).contains(CHANNEL_PATH)) {
+                violations.add(log + " holds the channel's URL, a secret");
+            }
+        }
 
         String figures = figures();
         synchronized (protocolFaults) {
             System.out.println("FaultSuiteIT faults at protocol points: " + protocolFaults);
+        }
+        List<String> unexplained = notifications.duplicates().unexplained();
+        if (!unexplained.isEmpty()) {
+            System.out.println("FaultSuiteIT notification repeats no replica's death, pause or lease change explains: "
+                    + unexplained);
         }
         System.out.println(figures);
         int started = cloud.runs().size();
@@ -333,6 +397,43 @@ class FaultSuiteIT {
         assertEquals(0, invariants.staleWrites(), figures);
         assertEquals(0, ledgerParseFailures + invariants.unparseable(), figures);
         assertEquals(List.of(), unsettledNow, figures);
+        assertEquals(List.of(), notificationsLeft, () -> "invariant \"" + NotificationInvariants.NO_LOSS
+                + "\" broken: " + notificationsLeft + "; seed " + seed + " (replay with -Dfaults.seed=" + seed + "); "
+                + figures);
+    }
+
+    /**
+     * Waits (deadline {@link #NOTIFICATIONS_DEADLINE}) until every event of a transition has been delivered and the
+     * ledger's outbox holds nothing pending for the suite's channel; returns what is still missing: undelivered
+     * events, and delivered ones still pending in the ledger (a delivery never recorded).
+     */
+    List<String> settleNotifications() {
+        List<String> left = new ArrayList<>();
+        try {
+            await("notifications to be delivered and recorded").atMost(NOTIFICATIONS_DEADLINE)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        restartDead();
+                        left.clear();
+                        left.addAll(notificationsLeft(observe()));
+                        return left.isEmpty() || notifications.firstBroken() != null;
+                    });
+        } catch (ConditionTimeoutException e) {
+            System.out.println("FaultSuiteIT: notifications not settled within " + NOTIFICATIONS_DEADLINE + ": " + left);
+        }
+        failIfBroken();
+        return List.copyOf(left);
+    }
+
+    List<String> notificationsLeft(MigrationStatus ledger) {
+        List<String> left = new ArrayList<>();
+        notifications.undelivered().forEach(id -> left.add("event " + id + " never delivered"));
+        if (ledger == null) {
+            left.add("(no readable ledger)");
+        } else {
+            ledger.notifications().stream().filter(n -> n.pending().contains(CHANNEL))
+                    .forEach(n -> left.add("event " + n.id() + " still pending in the ledger's outbox"));
+        }
+        return left;
     }
 
     /**
@@ -345,22 +446,29 @@ class FaultSuiteIT {
             counts = new LinkedHashMap<>(faultCounts);
         }
         int injected = counts.values().stream().mapToInt(Integer::intValue).sum();
+        NotificationInvariants.Duplicates duplicates = notifications.duplicates();
         return String.format("FaultSuiteIT figures: scenarios %d, faults injected %d %s, tasks launched %d,"
                         + " duplicates %d, overlapping tasks %d, lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
                         + " lease nobody took: %d), longest leader death to new leader acting %s, ledger reads"
-                        + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s",
+                        + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s, notification events"
+                        + " recorded %d, delivered %d, undelivered %d, duplicates %d (%d with a replica killed,"
+                        + " stopped or paused or the lease moved between the first delivery and the write that"
+                        + " recorded it, %d posted after that write, %d otherwise), receiver 500s %d",
                 Math.min(scenario, scenarios), injected, counts, invariants.launches().size(), invariants.duplicates(),
                 invariants.overlaps(),
                 invariants.lostOutcomes() + (scenario > scenarios ? invariants.outcomesMissing().size() : 0),
                 invariants.staleWrites(), lateRenewals,
                 longestTakeoverNanos < 0 ? "n/a" : longestTakeoverNanos / 1_000_000 + " ms", ledgerReads,
                 ledgerParseFailures + invariants.unparseable(), unsettled, seed,
-                Duration.ofNanos(System.nanoTime() - began).toSeconds());
+                Duration.ofNanos(System.nanoTime() - began).toSeconds(), notifications.recorded(),
+                notifications.delivered(), notifications.undelivered().size(), duplicates.total(),
+                duplicates.disrupted(), duplicates.afterRecorded(), duplicates.otherwise(), notifications.refused());
     }
 
     /** Stops the run at the first broken invariant, naming it and the launch, with the figures so far. */
     void failIfBroken() {
-        LaunchInvariants.Broken broken = invariants.firstBroken();
+        LaunchInvariants.Broken broken = invariants.firstBroken() != null ? invariants.firstBroken()
+                : notifications.firstBroken();
         if (broken != null) {
             String figures = figures();
             System.out.println("FaultSuiteIT: " + broken.message());
@@ -385,6 +493,10 @@ class FaultSuiteIT {
                 return;
             }
             invariants.ledgerWritten(call.ledgerWrite(), ledger, null);
+            if (new String(call.content(), StandardCharsets.UTF_8).contains(CHANNEL_PATH)) {
+                violations.add("ledger write #" + call.ledgerWrite().seq() + " holds the channel's URL, a secret");
+            }
+            notifications.ledgerWritten(call.ledgerWrite(), parseOrNull(call.previousContent()), ledger);
         }
     }
 
@@ -405,6 +517,10 @@ class FaultSuiteIT {
         MigrationStatus before = readLedger();
         List<String> changes = changePlan(before);
         List<Step> steps = scheduleFaults();
+        if (receiverRandom.nextDouble() < RECEIVER_FAILURE_CHANCE) {
+            int failures = 1 + receiverRandom.nextInt(4);
+            receiver.fail(CHANNEL_PATH, failures);
+        }
         uploadPlan();
         long start = System.nanoTime();
         List<String> done = new ArrayList<>();
@@ -512,6 +628,7 @@ class FaultSuiteIT {
                     victim[0] = leader ? leaderOrNull() : replicas.get(any);
                     if (victim[0] != null && victim[0].isAlive()) {
                         boolean wasLeader = victim[0].identity.equals(leaseHolder());
+                        notifications.disrupted(System.nanoTime());
                         unchecked(victim[0]::kill);
                         count("kill -9");
                         if (wasLeader) {
@@ -530,6 +647,7 @@ class FaultSuiteIT {
                 steps.add(new Step(at, "SIGSTOP leader " + pause + " ms", () -> {
                     victim[0] = leaderOrNull();
                     if (victim[0] != null && victim[0].isAlive()) {
+                        notifications.disrupted(System.nanoTime());
                         victim[0].pause();
                         count("SIGSTOP");
                         deaths.add(new Death(victim[0].identity, System.nanoTime(), true, scenario));
@@ -546,6 +664,7 @@ class FaultSuiteIT {
                 steps.add(new Step(at, "SIGTERM r" + which, () -> {
                     Replica replica = replicas.get(which);
                     if (replica.isAlive()) {
+                        notifications.disrupted(System.nanoTime());
                         unchecked(replica::terminate);
                         count("restart");
                     }
@@ -740,6 +859,8 @@ class FaultSuiteIT {
             return;
         }
         boolean wasLeader = sender.identity.equals(leaseHolder());
+        // When the signal goes, not when the process is seen gone: a repeat's window starts here.
+        notifications.disrupted(System.nanoTime());
         try {
             sender.kill();
         } catch (InterruptedException e) {
@@ -796,7 +917,7 @@ class FaultSuiteIT {
                 restartDead();
                 MigrationStatus ledger = observe();
                 quiet.set(ledger != null && unsettled(ledger).isEmpty());
-                return quiet.get() || invariants.firstBroken() != null;
+                return quiet.get() || invariants.firstBroken() != null || notifications.firstBroken() != null;
             });
         } catch (ConditionTimeoutException e) {
             System.out.println("FaultSuiteIT: " + what + " did not settle within " + deadline + ": "
@@ -841,6 +962,13 @@ class FaultSuiteIT {
      */
     MigrationStatus observe() {
         MigrationStatus ledger = readLedger();
+        List<WebhookReceiver.Answered> answers = receiver.answered();
+        for (WebhookReceiver.Answered answer : answers.subList(answersSeen, answers.size())) {
+            if (answer.request().path().equals(CHANNEL_PATH)) {
+                notifications.answered(answer);
+            }
+        }
+        answersSeen = answers.size();
         List<ObjectWrite> writes = cloud.writesSince(writesSeen);
         writesSeen += writes.size();
         for (ObjectWrite write : writes) {

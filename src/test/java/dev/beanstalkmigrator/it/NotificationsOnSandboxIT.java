@@ -142,7 +142,7 @@ class NotificationsOnSandboxIT {
                 Duration.ofSeconds(1), Duration.ofMillis(500)),
                 new Notifier.Settings(List.of(), Backoff.of(Duration.ofMillis(100), Duration.ofMillis(400), 50),
                         Duration.ofHours(1), 100, "http://migrator.internal/"),
-                Clock.systemUTC(), () -> true, senders);
+                Clock.systemUTC(), () -> 0, senders);
         Reconciler reconciler = adapters.reconciler(PLAN_URI,
                 SandboxAdapters.quickSettings(identity).logTailLines(20).build(), Clock.systemUTC(), adapters.objects,
                 adapters.ecs, workers, notifier);

@@ -7,11 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Notification;
+import dev.beanstalkmigrator.model.NotificationEvent;
+import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -173,14 +179,61 @@ class LeaseElectionTest {
     }
 
     @Test
+    void aReplicaThatLeadsAgainAfterAnotherLedIsInANewTermAndALateRenewalStaysInItsTerm() {
+        Replica a = new Replica("a", 0);
+        Replica b = new Replica("b", 0);
+        assertTrue(a.elect());
+        long first = a.election.term();
+        assertTrue(first >= 0);
+        assertEquals(-1, b.election.term(), "a standby is in no term");
+        // a's renewals fail past its renew deadline; they land again before anyone took over: the same term.
+        s3.failures.put("s3:PutObject", () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
+        everyone(Duration.ofSeconds(20), a, b);
+        a.elect();
+        everyone(RENEW_DEADLINE, a, b);
+        a.elect();
+        assertEquals(-1, a.election.term(), "past its renew deadline it may not act");
+        s3.failures.clear();
+        assertTrue(a.elect());
+        assertEquals(first, a.election.term(), "nobody wrote in between: what it knew still holds");
+        // b takes over from a released lease, acts, and releases in turn; a takes the lease back.
+        a.ledger.release(Map.of());
+        assertTrue(b.elect());
+        assertEquals(-1, a.election.term());
+        b.ledger.release(Map.of());
+        assertTrue(a.elect());
+        assertTrue(a.election.term() > first, "another leader acted in between: a new term");
+    }
+
+    @Test
     void aReleasedLeaseIsTakenAtOnce() {
         Replica a = new Replica("a", 0);
         Replica b = new Replica("b", 0);
         a.elect();
         b.elect();
-        a.ledger.release();
+        a.ledger.release(Map.of());
         assertFalse(a.election.isLeader());
         assertTrue(b.elect());
+    }
+
+    @Test
+    void theReleaseAtShutdownRecordsTheDeliveriesSettledSinceTheLastWrite() {
+        Replica a = new Replica("a", 0);
+        a.elect();
+        Notification failed = new Notification("web/l1/Failed", NotificationEvent.Failed, wall.instant(), "acme",
+                "web", "v42", "", Phase.Failed, "l1", 1, "exit", "exit", null, null, List.of("ops", "team"));
+        Notification succeeded = new Notification("web/l0/Succeeded", NotificationEvent.Succeeded, wall.instant(),
+                "acme", "web", "v41", "", Phase.Succeeded, "l0", 0, null, null, null, null, List.of("ops"));
+        a.ledger.write(MigrationStatus.empty().withNotifications(List.of(succeeded, failed)));
+
+        a.ledger.release(Map.of("web/l1/Failed", Set.of("ops"), "web/l0/Succeeded", Set.of("ops")));
+
+        Replica b = new Replica("b", 0);
+        assertTrue(b.elect(), "released");
+        List<Notification> outbox = b.ledger.current().notifications();
+        assertEquals(List.of("web/l1/Failed"), outbox.stream().map(Notification::id).toList(),
+                "delivered everywhere: gone; the rest stays for the next leader");
+        assertEquals(List.of("team"), outbox.get(0).pending());
     }
 
     @Test

@@ -95,7 +95,7 @@ class NotificationsReconcileTest {
     Notifier notifier(NotificationChannel... own) {
         return new Notifier(receivers, new Notifier.Settings(List.of(own),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 5, new Random(3)), Duration.ofHours(24),
-                100, null), clock, () -> true, Runnable::run);
+                100, null), clock, () -> 0, Runnable::run);
     }
 
     Reconciler operator(Notifier notifier, boolean dryRun) {

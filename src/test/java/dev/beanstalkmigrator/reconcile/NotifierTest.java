@@ -58,6 +58,8 @@ class NotifierTest {
     final MutableClock clock = new MutableClock(START);
     final Receivers receivers = new Receivers();
     boolean leading = true;
+    /** The term of leadership while {@link #leading}. */
+    long term = 1;
     /** Sends the test lets run: a send in here is in flight. */
     final List<Runnable> held = new ArrayList<>();
 
@@ -65,7 +67,7 @@ class NotifierTest {
         Notifier.Settings settings = new Notifier.Settings(List.of(OPS),
                 new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 4, new Random(7)), Duration.ofHours(1), 100,
                 "https://migrator.example/status");
-        return new Notifier(receivers, settings, clock, () -> leading, direct ? Runnable::run : held::add);
+        return new Notifier(receivers, settings, clock, () -> leading ? term : -1, direct ? Runnable::run : held::add);
     }
 
     static Notification failed(String id, String... pending) {
@@ -164,7 +166,7 @@ class NotifierTest {
     }
 
     @Test
-    void aStandbySendsNothingAndANewLeaderSendsWhatIsPending() {
+    void aStandbySendsNothingAndANewLeaderSendsWhatIsPendingOnceItsFirstPassOffersIt() {
         Notifier notifier = notifier(true);
         leading = false;
         notifier.offer(List.of(failed("e1", "ops")), null);
@@ -172,7 +174,33 @@ class NotifierTest {
         assertEquals(List.of(), receivers.posts);
         leading = true;
         notifier.dispatch();
+        assertEquals(List.of(), receivers.posts, "what a standby saw may be stale by the time it leads");
+        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.dispatch();
         assertEquals(List.of("ops"), receivers.posts);
+    }
+
+    @Test
+    void aReplicaThatLeadsAgainDoesNotSendWhatTheLeaderBetweenDeliveredAndRecorded() {
+        // Seen in the fault suite: a leader got a 500 for e1, lost the lease to a 412; the next leader delivered e1
+        // and recorded it; 40 s later the first replica led again and its notification tick, running before its
+        // first pass as leader, sent e1 from the outbox it was offered in its earlier term.
+        Notifier notifier = notifier(true);
+        receivers.answer("ops", Webhooks.Delivery.retryable("HTTP 500"));
+        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.dispatch();
+        assertEquals(1, receivers.posts.size());
+        leading = false;
+        clock.advance(Duration.ofSeconds(40));
+        notifier.dispatch();
+        leading = true;
+        term = 2;
+        notifier.dispatch();
+        assertEquals(1, receivers.posts.size(), "the outbox of term 1 is not sent from in term 2");
+        notifier.offer(List.of(), null);
+        notifier.dispatch();
+        assertEquals(1, receivers.posts.size(), "recorded by the other leader: never sent again");
+        assertFalse(notifier.unrecorded());
     }
 
     @Test

@@ -28,9 +28,13 @@ public final class WebhookReceiver implements AutoCloseable {
     /** One request as received. */
     public record Request(String path, Map<String, String> headers, String body) {}
 
+    /** A request and the status it was answered with, {@code atNanos} when it was answered ({@link System#nanoTime()}). */
+    public record Answered(Request request, int status, long atNanos) {}
+
     private final HttpServer server;
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final List<Request> requests = new CopyOnWriteArrayList<>();
+    private final List<Answered> answered = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final Map<String, CountDownLatch> hangs = new ConcurrentHashMap<>();
     /** Requests now being held by a hanging path. */
@@ -87,13 +91,19 @@ public final class WebhookReceiver implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** The requests answered so far (a held one once released), in the order of their answers. */
+    public List<Answered> answered() {
+        return List.copyOf(answered);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Map<String, String> headers = new ConcurrentHashMap<>();
             exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(), values.get(0)));
-            requests.add(new Request(path, headers, body));
+            Request request = new Request(path, headers, body);
+            requests.add(request);
             CountDownLatch hang = hangs.get(path);
             if (hang != null) {
                 held.incrementAndGet();
@@ -110,6 +120,8 @@ public final class WebhookReceiver implements AutoCloseable {
             AtomicInteger failing = failures.get(path);
             int status = failing != null && failing.getAndDecrement() > 0 ? 500 : 200;
             byte[] answer = (status == 200 ? "ok" : "boom").getBytes(StandardCharsets.UTF_8);
+            // Recorded before the answer goes: once the sender can know it was delivered, a reader here knows too.
+            answered.add(new Answered(request, status, System.nanoTime()));
             exchange.sendResponseHeaders(status, answer.length);
             exchange.getResponseBody().write(answer);
         }
