@@ -1,7 +1,7 @@
 package dev.beanstalkmigrator.cli;
 
-import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.testing.MutableClock;
+import dev.beanstalkmigrator.testing.Plans;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

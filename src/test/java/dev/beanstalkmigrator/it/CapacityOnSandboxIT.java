@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
@@ -18,6 +17,7 @@ import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.sandbox.SandboxSeed;
+import dev.beanstalkmigrator.testing.Plans;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

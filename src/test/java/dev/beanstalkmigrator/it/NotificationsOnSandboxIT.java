@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.model.Backoff;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
@@ -20,6 +19,8 @@ import dev.beanstalkmigrator.reconcile.Notifier;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.testing.LogCapture;
+import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.testing.WebhookReceiver;
 import dev.beanstalkmigrator.webhook.HttpWebhooks;
 import java.io.IOException;
@@ -32,13 +33,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -65,27 +63,8 @@ class NotificationsOnSandboxIT {
     final ExecutorService workers = Executors.newFixedThreadPool(8);
     final ExecutorService senders = Executors.newFixedThreadPool(4);
     final List<Operator> operators = new ArrayList<>();
-    final List<String> log = new CopyOnWriteArrayList<>();
-    final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            String message = record.getMessage();
-            if (record.getParameters() != null && message != null) {
-                try {
-                    message = String.format(message, record.getParameters());
-                } catch (RuntimeException e) {
-                    message = message + " " + List.of(record.getParameters());
-                }
-            }
-            log.add(record.getLoggerName() + " " + message);
-        }
-
-        @Override
-        public void flush() { }
-
-        @Override
-        public void close() { }
-    };
+    final LogCapture capture = new LogCapture();
+    final List<String> log = capture.lines();
 
     /** An operator's two loops, as ReconcileTick and NotificationTick run them. */
     record Operator(Reconciler reconciler, Notifier notifier, ScheduledExecutorService loops) {
@@ -97,7 +76,7 @@ class NotificationsOnSandboxIT {
 
     @BeforeEach
     void start() {
-        java.util.logging.Logger.getLogger("").addHandler(capture);
+        capture.attach();
         cloud = SandboxCloud.start(SandboxOptions.builder().port(0)
                 .seed(Path.of("src/test/resources/sandbox/it-seed.yaml")).build());
         receiver = WebhookReceiver.start();
@@ -109,7 +88,7 @@ class NotificationsOnSandboxIT {
         for (Operator operator : operators) {
             operator.stop();
         }
-        java.util.logging.Logger.getLogger("").removeHandler(capture);
+        capture.detach();
         adapters.close();
         receiver.close();
         senders.shutdownNow();

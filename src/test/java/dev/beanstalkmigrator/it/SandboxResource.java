@@ -1,8 +1,9 @@
 package dev.beanstalkmigrator.it;
 
-import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.testing.LogCapture;
+import dev.beanstalkmigrator.testing.Plans;
 import dev.beanstalkmigrator.testing.WebhookReceiver;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
 
 /**
  * Starts the sandbox cloud on a free port, seeded with the integration tests' world, points the operator at
@@ -30,28 +28,7 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
 
     private static volatile SandboxCloud cloud;
     private static volatile WebhookReceiver receiver;
-    private static final List<String> LOG = new CopyOnWriteArrayList<>();
-    private static final Handler CAPTURE = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            String message = record.getMessage();
-            if (record.getParameters() != null && message != null) {
-                try {
-                    message = String.format(message, record.getParameters());
-                } catch (RuntimeException e) {
-                    message = message + " " + List.of(record.getParameters());
-                }
-            }
-            LOG.add(record.getLoggerName() + " " + message
-                    + (record.getThrown() == null ? "" : " " + record.getThrown()));
-        }
-
-        @Override
-        public void flush() { }
-
-        @Override
-        public void close() { }
-    };
+    private static final LogCapture CAPTURE = new LogCapture();
 
     public static SandboxCloud cloud() {
         return cloud;
@@ -60,7 +37,7 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
     /** Every log line written since the sandbox started, except the sandbox's own (it plays AWS). */
     public static List<String> operatorLog() {
         List<String> lines = new ArrayList<>();
-        for (String line : LOG) {
+        for (String line : CAPTURE.lines()) {
             if (!line.startsWith("dev.beanstalkmigrator.sandbox")) {
                 lines.add(line);
             }
@@ -89,7 +66,7 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public Map<String, String> start() {
-        java.util.logging.Logger.getLogger("").addHandler(CAPTURE);
+        CAPTURE.attach();
         // The SDK's default credentials chain reads these; the sandbox does not check signatures.
         System.setProperty("aws.accessKeyId", "test");
         System.setProperty("aws.secretAccessKey", "test");
@@ -118,7 +95,7 @@ public class SandboxResource implements QuarkusTestResourceLifecycleManager {
 
     @Override
     public void stop() {
-        java.util.logging.Logger.getLogger("").removeHandler(CAPTURE);
+        CAPTURE.detach();
         if (receiver != null) {
             receiver.close();
         }

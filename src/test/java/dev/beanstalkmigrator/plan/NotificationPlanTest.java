@@ -9,9 +9,9 @@ import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /** {@code spec.notifications}: channels read strictly, errors with line and column, a URL never echoed. */
 class NotificationPlanTest {
