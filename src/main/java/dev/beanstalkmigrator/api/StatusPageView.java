@@ -147,7 +147,7 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
     static Condition state(EnvironmentStatus environment) {
         for (String type : List.of(Condition.SUSPENDED, Condition.STALLED, Condition.MIGRATING, Condition.READY)) {
             Condition condition = environment.condition(type);
-            if (condition != null && "True".equals(condition.status())) {
+            if (condition != null && condition.holds()) {
                 return condition;
             }
         }
@@ -158,7 +158,7 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
         if (decisive == null) {
             return "Pending";
         }
-        if ("True".equals(decisive.status())) {
+        if (decisive.holds()) {
             return decisive.type();
         }
         return FAILED_REASONS.contains(decisive.reason()) ? "Failed" : "Pending";

@@ -214,7 +214,7 @@ public final class Commands {
         try {
             PlanObjects objects = new PlanObjects(store, plan, ledger);
             return waiting ? new WaitCommand(objects, outside.clock(), outside.pause(), out).run(settings)
-                    : new StatusCommand(objects, outside.clock(), out).run(true);
+                    : new StatusCommand(objects, outside.clock(), out).run();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             out.println(command + ": interrupted");

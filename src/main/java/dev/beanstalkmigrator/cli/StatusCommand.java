@@ -34,7 +34,7 @@ final class StatusCommand {
         this.out = out;
     }
 
-    int run(boolean readPlan) {
+    int run() {
         MigrationStatus ledger;
         String planEtag = null;
         try {
@@ -46,9 +46,7 @@ final class StatusCommand {
                 return Commands.INVALID;
             }
             ledger = ((PlanObjects.Ledger.Found) read).status();
-            if (readPlan) {
-                planEtag = objects.readPlan(null).etag();
-            }
+            planEtag = objects.readPlan(null).etag();
         } catch (PlanObjects.Unreadable | CloudError e) {
             out.println("status: " + e.getMessage());
             return Commands.INVALID;
@@ -93,7 +91,7 @@ final class StatusCommand {
         }
         for (String type : List.of(Condition.STALLED, Condition.SUSPENDED, Condition.SPEC_INVALID)) {
             Condition condition = environment.condition(type);
-            if (condition != null && "True".equals(condition.status())) {
+            if (condition != null && condition.holds()) {
                 reasons.add(type + ": " + condition.reason());
             }
         }

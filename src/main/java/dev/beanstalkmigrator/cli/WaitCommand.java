@@ -237,7 +237,7 @@ final class WaitCommand {
 
     private static void showCondition(Progress progress, EnvironmentStatus environment, String type, String key) {
         Condition condition = environment.condition(type);
-        if (condition != null && "True".equals(condition.status())) {
+        if (condition != null && condition.holds()) {
             progress.show(key, environment.name() + ": " + type + " (" + condition.reason() + "): "
                     + condition.message());
         } else {
@@ -247,7 +247,7 @@ final class WaitCommand {
 
     private static String ready(EnvironmentStatus environment) {
         Condition ready = environment.condition(Condition.READY);
-        return ready == null || "True".equals(ready.status()) ? ""
+        return ready == null || ready.holds() ? ""
                 : " (Ready False, " + ready.reason() + (ready.message() == null ? "" : ": " + ready.message()) + ")";
     }
 

@@ -46,7 +46,6 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.context.ManagedExecutor;
 import org.eclipse.microprofile.context.ThreadContext;
@@ -58,8 +57,6 @@ import org.eclipse.microprofile.context.ThreadContext;
  */
 @ApplicationScoped
 public class OperatorWiring {
-
-    private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     /** AWS reads a reconcile cycle runs at once. */
     static final int WORKERS = 8;
@@ -198,7 +195,7 @@ public class OperatorWiring {
         List<NotificationChannel> channels = new ArrayList<>();
         config.channels().forEach((name, channel) -> {
             String key = prefix + "channels." + name;
-            if (!CHANNEL_NAME.matcher(name).matches()) {
+            if (!NotificationChannel.NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException(key + ": a channel name has 1 to 63 lower-case letters, digits and"
                         + " hyphens");
             }

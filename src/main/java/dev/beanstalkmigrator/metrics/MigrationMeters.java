@@ -141,7 +141,7 @@ final class MigrationMeters {
         for (EnvironmentSpec spec : snapshot.plan().plan().environments()) {
             EnvironmentStatus status = snapshot.status().environment(spec.name());
             Condition condition = status == null ? null : status.condition(Condition.READY);
-            byEnvironment.put(spec.name(), condition != null && "True".equals(condition.status()) ? 1 : 0);
+            byEnvironment.put(spec.name(), condition != null && condition.holds() ? 1 : 0);
         }
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         byEnvironment.forEach((name, value) -> rows.add(MultiGauge.Row.of(Tags.of("environment", name), value)));

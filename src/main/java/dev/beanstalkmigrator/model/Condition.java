@@ -15,4 +15,9 @@ public record Condition(String type, String status, String reason, String messag
     public static final String STALLED = "Stalled";
     public static final String SPEC_INVALID = "SpecInvalid";
     public static final String SUSPENDED = "Suspended";
+
+    /** Whether the condition holds: its status is {@code True} (not {@code False} or {@code Unknown}). */
+    public boolean holds() {
+        return "True".equals(status);
+    }
 }

@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.model;
 
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Where notifications go: a Slack incoming webhook or a generic JSON webhook, and the events it wants. It never
@@ -14,6 +15,9 @@ import java.util.List;
  * @param events the events it gets
  */
 public record NotificationChannel(String name, Type type, String urlFrom, List<NotificationEvent> events) {
+
+    /** A channel's name, in a plan or in the operator's configuration: 1 to 63 lower-case letters, digits, hyphens. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
 
     public NotificationChannel {
         events = List.copyOf(events);

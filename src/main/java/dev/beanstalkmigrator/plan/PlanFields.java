@@ -75,13 +75,12 @@ final class PlanFields {
 
     // ---- a notification channel ---------------------------------------------------------------------
 
-    private static final Pattern CHANNEL_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
     private static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,127}");
     /** Names a plan may not take a URL from: the operator's own settings and credentials. */
     private static final Pattern RESERVED_VARIABLE = Pattern.compile("(?i)(migrator|quarkus|aws)[._].*");
 
     static final Field<String> CHANNEL_NAME_FIELD = Field.required("name", "give the channel a name, e.g. team-slack",
-            (v, node, path) -> v.matching(node, path, "a channel name", CHANNEL_NAME,
+            (v, node, path) -> v.matching(node, path, "a channel name", NotificationChannel.NAME,
                     "is not a channel name; use 1 to 63 lower-case letters, digits and hyphens"),
             "names the channel in the ledger's outbox and in logs; unique among the plan's and the operator's");
     static final Field<NotificationChannel.Type> CHANNEL_TYPE = Field.required("type",

@@ -58,7 +58,7 @@ final class NotificationEvents {
             }
             Condition stalled = environment.condition(Condition.STALLED);
             Condition wasStalled = was == null ? null : was.condition(Condition.STALLED);
-            if (isTrue(stalled) && !isTrue(wasStalled)) {
+            if (stalled != null && stalled.holds() && (wasStalled == null || !wasStalled.holds())) {
                 Instant at = stalled.lastTransitionTime() == null ? now : stalled.lastTransitionTime();
                 events.add(new Notification(environment.name() + "/Stalled/" + at.toEpochMilli(),
                         NotificationEvent.Stalled, at, plan, environment.name(), environment.resolvedVersion(), null,
@@ -85,10 +85,6 @@ final class NotificationEvents {
             return NotificationEvent.LaunchLost;
         }
         return NotificationEvent.valueOf(record.phase().name());
-    }
-
-    private static boolean isTrue(Condition condition) {
-        return condition != null && "True".equals(condition.status());
     }
 
     /** A short, stable name for a plan error: the same refusal gets the same id, whoever leads. */
