@@ -29,8 +29,9 @@ import java.util.stream.Collectors;
  *   <li>container: the task definition's only container, else its only essential one; else stalled.</li>
  * </ul>
  *
- * <p>It runs only when a launch is prepared, and keeps what it found for {@link #KEEP}: the retries of a launch read
- * ECS once, and a burst of launches lists the account's clusters once. The picks are pure functions, tested on
+ * <p>It runs only when a launch is prepared, and keeps what it found (the three values, not a spec made with them,
+ * whose other fields are the plan's and may change at any time) for {@link #KEEP}: the retries of a launch read ECS
+ * once, and a burst of launches lists the account's clusters once. The picks are pure functions, tested on
  * their own.
  */
 final class EnvironmentDiscovery {
@@ -52,9 +53,16 @@ final class EnvironmentDiscovery {
 
     private record Kept<T>(T value, Instant at) {}
 
+    /** What was found for one environment and version: the values alone, never a spec built with them. */
+    private record Picks(String cluster, String taskDefinition, String container, Map<String, String> how) {
+        Picks {
+            how = Map.copyOf(how);
+        }
+    }
+
     private final ContainerService ecs;
     private final Clock clock;
-    private final Map<String, Kept<Found>> found = new ConcurrentHashMap<>();
+    private final Map<String, Kept<Picks>> found = new ConcurrentHashMap<>();
     private Kept<List<ContainerService.Cluster>> clusters;
 
     EnvironmentDiscovery(ContainerService ecs, Clock clock) {
@@ -85,10 +93,24 @@ final class EnvironmentDiscovery {
         String key = spec.application() + "\n" + spec.name() + "\n" + version + "\n" + spec.cluster() + "\n"
                 + spec.taskDefinition() + "\n" + spec.container();
         Instant now = clock.instant();
-        Kept<Found> kept = found.get(key);
+        Kept<Picks> kept = found.get(key);
+        Picks picks;
         if (kept != null && now.isBefore(kept.at().plus(KEEP))) {
-            return kept.value();
+            picks = kept.value();
+        } else {
+            picks = discover(spec, environmentId, definitions, now);
+            found.put(key, new Kept<>(picks, now));
         }
+        // Only what was found is kept: everything else of the spec (rerun token, command, timeout, ...) is the
+        // plan's as it is now, never as it was when the environment was first looked at.
+        return new Found(new EnvironmentSpec(spec.name(), spec.application(), spec.version(), spec.suspend(),
+                spec.rerun(), picks.cluster(), picks.taskDefinition(), picks.container(), spec.command(),
+                spec.timeout(), spec.launchType(), spec.capacityProviderStrategy(), spec.network(), spec.image(),
+                spec.afterSuccess()), picks.how());
+    }
+
+    private Picks discover(EnvironmentSpec spec, String environmentId,
+                           Function<String, ContainerService.TaskDefinition> definitions, Instant now) {
         Map<String, String> how = new LinkedHashMap<>();
         String cluster = spec.cluster();
         if (cluster == null) {
@@ -108,11 +130,7 @@ final class EnvironmentDiscovery {
             container = pick.value();
             how.put("container", pick.how());
         }
-        Found result = new Found(new EnvironmentSpec(spec.name(), spec.application(), spec.version(), spec.suspend(),
-                spec.rerun(), cluster, taskDefinition, container, spec.command(), spec.timeout(), spec.launchType(),
-                spec.capacityProviderStrategy(), spec.network(), spec.image(), spec.afterSuccess()), how);
-        found.put(key, new Kept<>(result, now));
-        return result;
+        return new Picks(cluster, taskDefinition, container, how);
     }
 
     /** The account's clusters: one listing serves every environment of a burst. */

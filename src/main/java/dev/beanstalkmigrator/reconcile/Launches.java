@@ -15,6 +15,11 @@ public final class Launches {
     public static final String TAG_ENVIRONMENT = "beanstalk-migrator:environment";
     public static final String TAG_VERSION = "beanstalk-migrator:version";
     public static final String TAG_LAUNCH_ID = "beanstalk-migrator:launch-id";
+    /**
+     * The rerun token of the migration ("" when unset): with the environment and version tags, ECS's own record of
+     * the tasks says which migration each ran, so exactly-once can be judged from ECS alone.
+     */
+    public static final String TAG_RERUN = "beanstalk-migrator:rerun";
 
     private Launches() {}
 
@@ -55,6 +60,7 @@ public final class Launches {
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put(TAG_ENVIRONMENT, tagValue(environment));
         tags.put(TAG_VERSION, tagValue(intent.version()));
+        tags.put(TAG_RERUN, tagValue(intent.rerun()));
         tags.put(TAG_LAUNCH_ID, intent.launchId());
         MigrationRecord.Placement placement = intent.placement();
         if (placement != null) {

@@ -190,6 +190,32 @@ class EnvironmentDiscoveryTest {
     }
 
     @Test
+    void whatWasFoundIsKeptButThePlansOwnFieldsAreAlwaysTheCurrentOnes() {
+        FakeCloud cloud = new FakeCloud();
+        cloud.clusters.add(eb("awseb-acme-web-prod-AbCd12", "acme-web-prod", "e-1"));
+        cloud.taskDefinition("acme-web", "web", "acme:v41", null);
+        cloud.appTasks.put("awseb-acme-web-prod-AbCd12", List.of(task("acme-web:1", "i-1")));
+        EnvironmentDiscovery discovery = new EnvironmentDiscovery(cloud,
+                new MutableClock(Instant.parse("2026-11-25T10:00:00Z")));
+        EnvironmentSpec first = PlannerTest.zeroConfig("v43-broken");
+        discovery.complete(first, "v43-broken", "e-1", cloud::describeTaskDefinition);
+
+        // The rerun token (and any other field of the plan) edited while what was found is still kept.
+        EnvironmentSpec edited = new EnvironmentSpec(first.name(), first.application(), first.version(), false, "2",
+                null, null, null, List.of("python", "manage.py", "migrate", "--noinput", "--verbosity", "2"),
+                Duration.ofMinutes(45), first.launchType(), null, first.network(), "", first.afterSuccess());
+        EnvironmentSpec completed = discovery.complete(edited, "v43-broken", "e-1", cloud::describeTaskDefinition)
+                .spec();
+
+        assertEquals(1, cloud.calls("ecs:ListTasks"), "what was found is kept");
+        assertEquals("2", completed.rerun(), "the launch is recorded under the plan's current rerun token");
+        assertEquals(edited.command(), completed.command());
+        assertEquals(Duration.ofMinutes(45), completed.timeout());
+        assertEquals("awseb-acme-web-prod-AbCd12", completed.cluster());
+        assertEquals("web", completed.container());
+    }
+
+    @Test
     void noTaggedClusterIsStalledWithTheFix() {
         FakeCloud cloud = new FakeCloud();
         cloud.environments.put("acme-web-prod", new Beanstalk.Environment("acme-web-prod", "acme", "v41", "Ready",

@@ -330,6 +330,55 @@ class ReconcilerTest {
     }
 
     @Test
+    void aRerunOfAZeroConfigEnvironmentRunsOnceUnderTheNewTokenAndThenNeverAgain() {
+        String zeroConfig = """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  environments:
+                    - name: acme-web-prod
+                      application: acme
+                      version: v42
+                      command: [python, manage.py, migrate]
+                      network: {subnets: [subnet-1]}
+                      image: "acme:{version}"
+                      rerun: "%s"
+                """;
+        cloud.putObject(PLAN, zeroConfig.formatted(""));
+        cloud.clusters.add(new ContainerService.Cluster("arn:cluster/awseb-acme-web-prod-AbCd12",
+                "awseb-acme-web-prod-AbCd12", Map.of("elasticbeanstalk:environment-name", "acme-web-prod")));
+        cloud.appTasks.put("awseb-acme-web-prod-AbCd12", List.of(new ContainerService.RunningTask("arn:task/app-1",
+                "arn:aws:ecs:us-east-1:000000000000:task-definition/acme-web:1", "i-0abc", cloud.now)));
+        Reconciler operator = operator();
+        operator.cycle(true);
+        cloud.stop(latest("acme-web-prod").taskArn(), 1, "exited");
+        operator.cycle(true);
+        assertEquals(Phase.Failed, latest("acme-web-prod").phase());
+
+        cloud.putObject(PLAN, zeroConfig.formatted("2"));
+        for (int i = 0; i < 4; i++) {
+            clock.advance(Duration.ofSeconds(5));
+            operator.cycle(true);
+            latestTaskStops(0);
+        }
+
+        assertEquals(2, cloud.launches.size(), "one task for the rerun, whatever the cycles after it");
+        assertEquals("2", latest("acme-web-prod").rerun(), "recorded under the plan's current token");
+        assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+        assertEquals(List.of("", "2"), cloud.launches.values().stream()
+                .map(l -> l.tags().get(Launches.TAG_RERUN)).toList(), "each task carries its rerun token");
+    }
+
+    /** The newest migration's task, if running, exits with {@code exitCode}. */
+    private void latestTaskStops(int exitCode) {
+        MigrationRecord record = latest("acme-web-prod");
+        if (record.phase() == Phase.Running) {
+            cloud.stop(record.taskArn(), exitCode, "exited");
+        }
+    }
+
+    @Test
     void aSuspendedEnvironmentLaunchesNothing() {
         plan("acme-web-prod", "v42", "suspend: true");
         operator().cycle(true);
