@@ -22,7 +22,10 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li>{@value #INTENT_FIRST}: the ledger holds the launch's record when ECS starts its task;</li>
- *   <li>{@value #ONE_TASK}: no second task for one (environment, version, rerun), nor for one launch;</li>
+ *   <li>{@value #ONE_TASK}: no second task for one (environment, version, rerun), nor for one launch, judged from
+ *       the tags ECS holds for each task, not from the operator's records;</li>
+ *   <li>{@value #RECORDED_AS_RAN}: the ledger's record of a task's launch names the version and rerun token the
+ *       task was tagged with (a record under another token would let the planner launch that migration again);</li>
  *   <li>{@value #ONE_AT_A_TIME}: a task of an environment starts only once every earlier task of that
  *       environment has stopped (a stopped task's container runs on until its stop timeout);</li>
  *   <li>{@value #OUTCOME_KEPT}: once a task runs, its launch's record stays in the ledger until it records
@@ -37,6 +40,7 @@ final class LaunchInvariants {
 
     static final String INTENT_FIRST = "the intent is in the ledger before RunTask";
     static final String ONE_TASK = "at most one task per (environment, version, rerun)";
+    static final String RECORDED_AS_RAN = "the ledger records each task under the migration it ran";
     static final String ONE_AT_A_TIME = "no two tasks of one environment run at the same time";
     static final String OUTCOME_KEPT = "every started task's outcome ends in the ledger";
     static final String FENCED = "no ledger write accepted from a stale leader";
@@ -46,6 +50,7 @@ final class LaunchInvariants {
     static final String TAG_ENVIRONMENT = Launches.TAG_ENVIRONMENT;
     static final String TAG_VERSION = Launches.TAG_VERSION;
     static final String TAG_LAUNCH_ID = Launches.TAG_LAUNCH_ID;
+    static final String TAG_RERUN = Launches.TAG_RERUN;
 
     /** A broken invariant, and the evidence. */
     record Broken(String invariant, String detail) {
@@ -69,6 +74,7 @@ final class LaunchInvariants {
             this.environment = run.tags().getOrDefault(TAG_ENVIRONMENT, "?");
             this.launchId = run.tags().getOrDefault(TAG_LAUNCH_ID, "?");
             this.version = run.tags().getOrDefault(TAG_VERSION, "?");
+            this.rerun = run.tags().get(TAG_RERUN);
         }
 
         String key() {
@@ -146,8 +152,14 @@ final class LaunchInvariants {
         }
         MigrationRecord record = find(ledgerNow, launch.environment, launch.launchId);
         if (record != null) {
-            launch.version = record.version();
-            launch.rerun = record.rerun() == null ? "" : record.rerun();
+            String recordedRerun = record.rerun() == null ? "" : record.rerun();
+            if (launch.rerun == null) {
+                // A task of an operator that did not tag the rerun token yet: only the ledger says which it ran.
+                launch.rerun = recordedRerun;
+            } else if (!launch.rerun.equals(recordedRerun) || !launch.version.equals(record.version())) {
+                breaks(RECORDED_AS_RAN, launch.describe(List.of(run.taskArn())) + ": the ledger records its launch"
+                        + " as version " + record.version() + ", rerun \"" + recordedRerun + "\"");
+            }
         }
         Set<String> ofLaunch = tasksByLaunch.computeIfAbsent(launch.launchId, k -> new TreeSet<>());
         ofLaunch.add(run.taskArn());

@@ -56,6 +56,25 @@ class LaunchInvariantsTest {
     }
 
     @Test
+    void tasksAreKeyedByTheirTagsAndALedgerRecordUnderAnotherTokenBreaks() {
+        // Two tasks of one version under two rerun tokens: two migrations, no duplicate.
+        invariants.taskStarted(run("arn1", "l1", "v7", ""), ledger(record("v7", "", Phase.Launching, "l1", null)));
+        invariants.taskStarted(run("arn2", "l2", "v7", "2"), ledger(record("v7", "2", Phase.Launching, "l2", null)));
+        assertNull(invariants.firstBroken());
+        assertEquals(0, invariants.duplicates());
+
+        // The operator records a task of rerun "3" under the old token: the next pass would launch "3" again.
+        invariants.taskStarted(run("arn3", "l3", "v7", "3"), ledger(record("v7", "2", Phase.Launching, "l3", null)));
+        assertEquals(LaunchInvariants.RECORDED_AS_RAN, invariants.firstBroken().invariant());
+        assertEquals("environment shop-3, version v7, rerun \"3\", launch l3, tasks [arn3]: the ledger records its"
+                + " launch as version v7, rerun \"2\"", invariants.firstBroken().detail());
+
+        // And a second task tagged "3" is a duplicate by the tags alone, whatever the ledger says of it.
+        invariants.taskStarted(run("arn4", "l4", "v7", "3"), ledger(record("v7", "2", Phase.Launching, "l4", null)));
+        assertEquals(1, invariants.duplicates());
+    }
+
+    @Test
     void aTaskStartedWhileAnEarlierTaskOfItsEnvironmentStillRunsBreaks() {
         Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
         RunRecord first = at(run("arn1", "l1", "v7"), t0);
@@ -64,7 +83,7 @@ class LaunchInvariantsTest {
         assertNull(invariants.firstBroken(), "nothing ran before it");
 
         // The timed-out task was asked to stop at t0+2s, and its container ran on until t0+3.5s.
-        RunRecord early = at(run("arn2", "l2", "v7"), t0.plusSeconds(3));
+        RunRecord early = at(run("arn2", "l2", "v7", "r1"), t0.plusSeconds(3));
         invariants.taskStarted(early, ledger(record("v7", "r1", Phase.Launching, "l2", null),
                 record("v7", "", Phase.TimedOut, "l1", "arn1")));
         invariants.environmentFree(early, arn -> arn.equals("arn1") ? t0.plusMillis(3500) : null);
@@ -80,7 +99,7 @@ class LaunchInvariantsTest {
         Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
         RunRecord first = at(run("arn1", "l1", "v7"), t0);
         invariants.taskStarted(first, ledger(record("v7", "", Phase.Launching, "l1", null)));
-        RunRecord later = at(run("arn2", "l2", "v7"), t0.plusSeconds(4));
+        RunRecord later = at(run("arn2", "l2", "v7", "r1"), t0.plusSeconds(4));
         invariants.taskStarted(later, ledger(record("v7", "r1", Phase.Launching, "l2", null),
                 record("v7", "", Phase.TimedOut, "l1", "arn1")));
         invariants.environmentFree(later, arn -> arn.equals("arn1") ? t0.plusMillis(3500) : null);
@@ -96,7 +115,7 @@ class LaunchInvariantsTest {
     @Test
     void aRerunIsAnotherKey() {
         invariants.taskStarted(run("arn1", "l1", "v7"), ledger(record("v7", "", Phase.Launching, "l1", null)));
-        invariants.taskStarted(run("arn2", "l2", "v7"), ledger(record("v7", "r1", Phase.Launching, "l2", null)));
+        invariants.taskStarted(run("arn2", "l2", "v7", "r1"), ledger(record("v7", "r1", Phase.Launching, "l2", null)));
         assertNull(invariants.firstBroken());
     }
 
@@ -104,7 +123,7 @@ class LaunchInvariantsTest {
     void aTaskStartedWithoutItsIntentInTheLedgerBreaks() {
         invariants.taskStarted(run("arn1", "l1", "v7"), ledger());
         assertEquals(LaunchInvariants.INTENT_FIRST, invariants.firstBroken().invariant());
-        assertTrue(invariants.firstBroken().detail().startsWith("environment shop-3, version v7, rerun unknown,"
+        assertTrue(invariants.firstBroken().detail().startsWith("environment shop-3, version v7, rerun \"\","
                 + " launch l1, tasks [arn1]"), invariants.firstBroken().detail());
     }
 
@@ -168,9 +187,14 @@ class LaunchInvariantsTest {
     }
 
     static RunRecord run(String arn, String launchId, String version) {
+        return run(arn, launchId, version, "");
+    }
+
+    static RunRecord run(String arn, String launchId, String version, String rerun) {
         return new RunRecord(arn, "fleet", "arn:td", "bm-" + launchId, launchId, Map.of(
                 LaunchInvariants.TAG_ENVIRONMENT, "shop-3", LaunchInvariants.TAG_VERSION, version,
-                LaunchInvariants.TAG_LAUNCH_ID, launchId), "app", List.of(), Map.of(), "img", Instant.EPOCH);
+                LaunchInvariants.TAG_RERUN, rerun, LaunchInvariants.TAG_LAUNCH_ID, launchId), "app", List.of(),
+                Map.of(), "img", Instant.EPOCH);
     }
 
     static MigrationRecord record(String version, String rerun, Phase phase, String launchId, String taskArn) {
