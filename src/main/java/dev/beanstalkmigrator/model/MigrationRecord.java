@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.model;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -22,11 +23,13 @@ import java.util.Map;
  *     {@code cluster}, {@code taskDefinition}, {@code container}
  * @param placement how the task is placed, as RunTask was (or will be) asked: what an adoption replays
  * @param stopRequestedAt when StopTask was asked of ECS; the migration is final only once ECS reports STOPPED
+ * @param timeout the plan's timeout when the intent was written: the migration is followed with it whatever the
+ *     plan says later (null in records written before it was recorded)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
-        "taskDefinitionArn", "overrides", "command", "secrets", "discovered", "placement", "createdAt", "startedAt",
-        "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "deployedAt"})
+        "taskDefinitionArn", "overrides", "command", "secrets", "discovered", "placement", "timeout", "createdAt",
+        "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "deployedAt"})
 public record MigrationRecord(
         String version,
         String rerun,
@@ -50,7 +53,8 @@ public record MigrationRecord(
         List<String> secrets,
         Map<String, String> discovered,
         Placement placement,
-        Instant stopRequestedAt) {
+        Instant stopRequestedAt,
+        Duration timeout) {
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
@@ -66,7 +70,7 @@ public record MigrationRecord(
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null);
+                null, null, null);
     }
 
     public boolean matches(String version, String rerun) {
@@ -75,70 +79,143 @@ public record MigrationRecord(
 
     /** The task is known to ECS. */
     public MigrationRecord running(String taskArn, Instant startedAt) {
-        return new MigrationRecord(version, rerun, Phase.Running, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, stopRequestedAt);
+        return with(b -> {
+            b.phase = Phase.Running;
+            b.taskArn = taskArn;
+            b.startedAt = startedAt;
+        });
     }
 
     /** A terminal outcome. */
     public MigrationRecord finished(Phase phase, Instant finishedAt, Integer exitCode, String reason,
                                     List<String> logTail) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason,
-                logTail == null || logTail.isEmpty() ? null : List.copyOf(logTail), deployedAt, secrets, discovered,
-                placement, stopRequestedAt);
+        return with(b -> {
+            b.phase = phase;
+            b.finishedAt = finishedAt;
+            b.exitCode = exitCode;
+            b.reason = reason;
+            b.logTail = logTail == null || logTail.isEmpty() ? null : List.copyOf(logTail);
+        });
     }
 
     public MigrationRecord deployed(Instant at) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, at,
-                secrets, discovered, placement, stopRequestedAt);
+        return with(b -> b.deployedAt = at);
     }
 
     /** The intent with the task definition it runs. */
     public MigrationRecord withTaskDefinition(String taskDefinitionArn) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, stopRequestedAt);
+        return with(b -> b.taskDefinitionArn = taskDefinitionArn);
     }
 
     /** With the names of the variables that come as ECS secrets (empty: none). */
     public MigrationRecord withSecrets(List<String> names) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, names == null || names.isEmpty() ? null : List.copyOf(names), discovered, placement,
-                stopRequestedAt);
+        return with(b -> b.secrets = names == null || names.isEmpty() ? null : List.copyOf(names));
     }
 
     /** With what was found from the environment, and how (empty: nothing). */
     public MigrationRecord withDiscovered(Map<String, String> found) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, found == null || found.isEmpty() ? null : Map.copyOf(found), placement,
-                stopRequestedAt);
+        return with(b -> b.discovered = found == null || found.isEmpty() ? null : Map.copyOf(found));
     }
 
     /** With the placement RunTask is asked for. */
     public MigrationRecord withPlacement(Placement placement) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, stopRequestedAt);
+        return with(b -> b.placement = placement);
+    }
+
+    /** With the timeout the migration is followed with. */
+    public MigrationRecord withTimeout(Duration timeout) {
+        return with(b -> b.timeout = timeout);
     }
 
     /**
-     * Back to Pending, keeping its launch id (so its client token): RunTask placed no task, so none exists and the
-     * same request may be sent again later.
+     * Back to Pending, keeping its launch id (so its client token) and its request: RunTask placed no task or was
+     * refused, so the same request may be sent again later.
      */
     public MigrationRecord pending(String reason) {
-        return new MigrationRecord(version, rerun, Phase.Pending, launchId, cluster, container, taskArn, image,
-                imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason,
-                logTail, deployedAt, secrets, discovered, placement, stopRequestedAt);
+        return with(b -> {
+            b.phase = Phase.Pending;
+            b.reason = reason;
+        });
+    }
+
+    /** The same request on its way again: the intent of a Pending launch, Launching once more. */
+    public MigrationRecord relaunching() {
+        return with(b -> {
+            b.phase = Phase.Launching;
+            b.reason = null;
+        });
     }
 
     /** StopTask was asked at {@code at}; the record stays in its phase until ECS reports the task STOPPED. */
     public MigrationRecord stopRequested(Instant at) {
-        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
-                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, at);
+        return with(b -> b.stopRequestedAt = at);
+    }
+
+    /** This record with the changes {@code change} makes to a copy of its fields: the one way to copy a record. */
+    private MigrationRecord with(java.util.function.Consumer<Copy> change) {
+        Copy copy = new Copy(this);
+        change.accept(copy);
+        return copy.build();
+    }
+
+    /** The fields of a record being copied. */
+    private static final class Copy {
+        String version;
+        String rerun;
+        Phase phase;
+        String launchId;
+        String cluster;
+        String container;
+        String taskArn;
+        String image;
+        String imageSource;
+        String taskDefinitionArn;
+        String overrides;
+        List<String> command;
+        Instant createdAt;
+        Instant startedAt;
+        Instant finishedAt;
+        Integer exitCode;
+        String reason;
+        List<String> logTail;
+        Instant deployedAt;
+        List<String> secrets;
+        Map<String, String> discovered;
+        Placement placement;
+        Instant stopRequestedAt;
+        Duration timeout;
+
+        Copy(MigrationRecord r) {
+            version = r.version;
+            rerun = r.rerun;
+            phase = r.phase;
+            launchId = r.launchId;
+            cluster = r.cluster;
+            container = r.container;
+            taskArn = r.taskArn;
+            image = r.image;
+            imageSource = r.imageSource;
+            taskDefinitionArn = r.taskDefinitionArn;
+            overrides = r.overrides;
+            command = r.command;
+            createdAt = r.createdAt;
+            startedAt = r.startedAt;
+            finishedAt = r.finishedAt;
+            exitCode = r.exitCode;
+            reason = r.reason;
+            logTail = r.logTail;
+            deployedAt = r.deployedAt;
+            secrets = r.secrets;
+            discovered = r.discovered;
+            placement = r.placement;
+            stopRequestedAt = r.stopRequestedAt;
+            timeout = r.timeout;
+        }
+
+        MigrationRecord build() {
+            return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image,
+                    imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode,
+                    reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, timeout);
+        }
     }
 }

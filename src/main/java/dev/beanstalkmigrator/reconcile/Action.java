@@ -67,16 +67,14 @@ public sealed interface Action {
      * RunTask again with the intent's client token (ECS returns the first call's task, if any, while it honours
      * the token). The request is rebuilt from the intent alone, so it is the first one byte for byte.
      *
+     * @param spec the environment's entry in the plan, or null when it left the plan: an intent with its placement
+     *     needs nothing of it
      * @param readVariables the intent was written before placements were recorded and passed the environment's
      *     variables as overrides: read them again (the replay may then differ from the first request, which ECS
      *     answers with ConflictException naming the first call's task)
      */
-    record Relaunch(EnvironmentSpec spec, MigrationRecord intent, boolean readVariables) implements Action {
-        @Override
-        public String environment() {
-            return spec.name();
-        }
-    }
+    record Relaunch(String environment, EnvironmentSpec spec, MigrationRecord intent, boolean readVariables)
+            implements Action {}
 
     /** Describes the running migrate tasks of one cluster (DescribeTasks, batched). */
     record DescribeTasks(String cluster, List<Watch> watches) implements Action {

@@ -28,7 +28,7 @@ public final class Launches {
                                   String taskDefinition, ImageResolver.Resolved image, String overrides, Instant now) {
         return new MigrationRecord(version, spec.rerun(), phase, launchId, spec.cluster(), spec.container(), null,
                 image == null ? null : image.image(), image == null ? null : image.source(), taskDefinition, overrides,
-                spec.command(), now, null, null, null, null, null, null);
+                spec.command(), now, null, null, null, null, null, null).withTimeout(spec.timeout());
     }
 
     /** Where and how the plan places the task: recorded with the intent, so that a replay places it the same. */

@@ -39,7 +39,7 @@ public final class Planner {
     static final String RUN_TASK = "ecs:RunTask";
     /** Launches per cycle: about five seconds of RunTask at Fargate's 20 per second. */
     static final int MAX_LAUNCHES_PER_CYCLE = 100;
-    /** The timeout of a migration whose environment left the plan. */
+    /** The timeout of a migration whose record names none and whose environment left the plan. */
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
 
     private Planner() {}
@@ -317,16 +317,25 @@ public final class Planner {
         return action instanceof Action.Launch launch ? launch.intent() : ((Action.Relaunch) action).intent();
     }
 
-    /** An intent whose task ListTasks does not know: RunTask again while the client token holds, else lost. */
+    /**
+     * An intent whose task ListTasks does not know: RunTask again while the client token holds, else lost. The
+     * request comes from the intent alone, so an environment that left the plan meanwhile is replayed all the same:
+     * ListTasks lags behind RunTask, and a miss says nothing while ECS still honours the token.
+     */
     private static FollowUp afterNotFound(Action.FindTask find, Inputs in) {
         MigrationRecord intent = find.intent();
-        EnvironmentSpec spec = in.spec(find.environment());
-        if (spec == null || in.now().isAfter(intent.createdAt().plus(CLIENT_TOKEN_WINDOW))) {
+        if (in.now().isAfter(intent.createdAt().plus(CLIENT_TOKEN_WINDOW))) {
             return new FollowUp(List.of(new Recorded(find.environment(),
                     intent.finished(Phase.Failed, in.now(), null, Reasons.LAUNCH_LOST, null))), List.of(), List.of());
         }
-        return new FollowUp(List.of(), List.of(new Action.Relaunch(spec, intent, intent.placement() == null
-                && Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides()))), List.of());
+        EnvironmentSpec spec = in.spec(find.environment());
+        if (intent.placement() == null && spec == null) {
+            // An intent of an older operator, which placed its task from the plan: without the plan's entry its
+            // request cannot be rebuilt, so it is looked for again until the client token's window has passed.
+            return FollowUp.NONE;
+        }
+        return new FollowUp(List.of(), List.of(new Action.Relaunch(find.environment(), spec, intent,
+                intent.placement() == null && Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides()))), List.of());
     }
 
     /** Each watched task: still running, past its timeout (stop it) or finished (record it, tail a failure). */
@@ -335,8 +344,7 @@ public final class Planner {
         List<Action> actions = new ArrayList<>();
         for (Action.Watch watch : described.action().watches()) {
             MigrationRecord record = watch.record();
-            EnvironmentSpec spec = in.spec(watch.environment());
-            Duration timeout = spec == null ? DEFAULT_TIMEOUT : spec.timeout();
+            Duration timeout = timeout(record, in.spec(watch.environment()));
             TaskOutcomes.Outcome judged = TaskOutcomes.judge(record, described.tasks().get(record.taskArn()),
                     in.now(), timeout);
             if (judged instanceof TaskOutcomes.Outcome.PastTimeout past) {
@@ -351,6 +359,14 @@ public final class Planner {
             }
         }
         return new FollowUp(records, actions, List.of());
+    }
+
+    /**
+     * What a migration is followed with: the timeout its intent recorded (the plan's when it was launched),
+     * else, for a record of an older operator, the plan's now, else {@link #DEFAULT_TIMEOUT}.
+     */
+    static Duration timeout(MigrationRecord record, EnvironmentSpec spec) {
+        return record.timeout() != null ? record.timeout() : spec != null ? spec.timeout() : DEFAULT_TIMEOUT;
     }
 
     private static List<Action> tail(String environment, MigrationRecord finished, Inputs in) {

@@ -139,8 +139,23 @@ class PlannerFollowUpTest {
                         at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=false"),
                 Arguments.of("an intent's task not found past the client-token window: LaunchLost",
                         notFound, at(T.plus(Duration.ofHours(24)), true, true), "Record Failed LaunchLost"),
-                Arguments.of("an intent of an environment left out of the plan: LaunchLost", notFound,
-                        at(T, false, true), "Record Failed LaunchLost"),
+                Arguments.of("an intent of an environment left out of the plan: replayed from the intent alone",
+                        notFound, at(T, false, true), "Relaunch v42 readVariables=false"),
+                Arguments.of("an intent of an environment left out of the plan, past the window: LaunchLost",
+                        notFound, at(T.plus(Duration.ofHours(24)), false, true), "Record Failed LaunchLost"),
+                Arguments.of("an intent of the previous version, left out of the plan: looked for again",
+                        new Outcome.Found(new Action.FindTask(SPEC.name(),
+                                intent(false, Overrides.IN_CONTAINER_OVERRIDES)), null),
+                        at(T.plus(Duration.ofHours(22)), false, true), ""),
+                Arguments.of("a 2 h migration left out of the plan: followed with its own timeout, not 30 min",
+                        described(running(T).withTimeout(Duration.ofHours(2)), RUNNING),
+                        at(T.plus(Duration.ofMinutes(31)), false, true), ""),
+                Arguments.of("a 2 h migration left out of the plan, past its own timeout: StopTask",
+                        described(running(T).withTimeout(Duration.ofHours(2)), RUNNING),
+                        at(T.plus(Duration.ofMinutes(121)), false, true), "StopTask v42 after PT2H"),
+                Arguments.of("the timeout of the intent wins over an edited plan",
+                        described(running(T).withTimeout(Duration.ofHours(2)), RUNNING),
+                        at(T.plus(Duration.ofMinutes(31)), true, true), ""),
                 Arguments.of("an intent's task found: nothing more to decide",
                         new Outcome.Found(new Action.FindTask(SPEC.name(), intent), "arn:task/1"), at(T, true, true),
                         ""),
@@ -211,7 +226,7 @@ class PlannerFollowUpTest {
                         "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
                                 + " (RESOURCE:MEMORY on 2 container instances))"),
                 Arguments.of("a relaunch placed nowhere: Pending again too",
-                        new Outcome.NotPlaced(new Action.Relaunch(SPEC, intent, true), intent, "AGENT on 1 container"
+                        new Outcome.NotPlaced(new Action.Relaunch(SPEC.name(), SPEC, intent, true), intent, "AGENT on 1 container"
                                 + " instance", T), at(T, true, true),
                         "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
                                 + " (AGENT on 1 container instance))"),
@@ -222,7 +237,7 @@ class PlannerFollowUpTest {
                         "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
                                 + " (InvalidParameterException: No Container Instances were found in your cluster.))"),
                 Arguments.of("a relaunch that could not read the variables (busy): not about capacity, nothing here",
-                        new Outcome.Failed(new Action.Relaunch(SPEC, intent, true), new CloudError.Waiting(
+                        new Outcome.Failed(new Action.Relaunch(SPEC.name(), SPEC, intent, true), new CloudError.Waiting(
                                 "elasticbeanstalk:DescribeConfigurationSettings", "OperationInProgressFailure", "busy",
                                 null)), at(T, true, true), ""),
                 Arguments.of("RunTask refused for a reason a human must fix: the ledger draft forgets the intent",

@@ -504,6 +504,36 @@ class ReconcilerTest {
     }
 
     @Test
+    void anIntentOfAnEnvironmentRemovedFromThePlanIsLaunchedFromTheIntentAndFollowedWithItsOwnTimeout() {
+        plan("acme-web-prod", "v42", "timeout: 2h");
+        Reconciler crashing = crashingAt(Crashes.Instant.INTENT_RECORDED);
+        assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
+        assertEquals(Phase.Launching, latest("acme-web-prod").phase());
+        plan("acme-web-staging", "v41", "");
+
+        Reconciler restarted = operator();
+        restarted.cycle(true);
+        restarted.cycle(true);
+        assertEquals(1, launchesOf("acme-web-prod"), "the intent is replayed, not given up on a ListTasks miss");
+        MigrationRecord running = latest("acme-web-prod");
+        assertEquals(Phase.Running, running.phase());
+        assertEquals(Duration.ofHours(2), running.timeout());
+
+        clock.advance(Duration.ofMinutes(45));
+        restarted.cycle(true);
+        assertNull(latest("acme-web-prod").stopRequestedAt(), "a 2 h migration is not stopped after the default 30 min");
+        cloud.stop(running.taskArn(), 0, "Essential container in task exited");
+        restarted.cycle(true);
+        assertEquals(Phase.Succeeded, latest("acme-web-prod").phase());
+        assertEquals(1, launchesOf("acme-web-prod"));
+    }
+
+    private long launchesOf(String environment) {
+        return cloud.launches.values().stream()
+                .filter(l -> environment.equals(l.tags().get(Launches.TAG_ENVIRONMENT))).count();
+    }
+
+    @Test
     void anIntentTooOldToRepeatIsLaunchLost() {
         Reconciler crashing = crashingAt(Crashes.Instant.INTENT_RECORDED);
         assertThrows(Crashes.Crash.class, () -> crashing.cycle(true));
