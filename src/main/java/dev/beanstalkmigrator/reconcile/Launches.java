@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /** How a migration's records and RunTask requests are made: pure. */
 public final class Launches {
@@ -34,6 +35,19 @@ public final class Launches {
     /** Where and how the plan places the task: recorded with the intent, so that a replay places it the same. */
     static MigrationRecord.Placement placement(EnvironmentSpec spec) {
         return new MigrationRecord.Placement(spec.launchType(), spec.capacityProviderStrategy(), spec.network());
+    }
+
+    /**
+     * Whether a Pending launch is sent again as it was: it has a request (a task definition and a placement, so
+     * {@link #taskLaunch} rebuilds it from the record alone) and the plan still asks for what it is made of (the
+     * command, the placement, and the cluster and container where the plan names them). What the environment
+     * says now (its variables, the task definition it runs) does not count: the request stays the one prepared.
+     */
+    static boolean sendsAgain(MigrationRecord pending, EnvironmentSpec spec) {
+        return pending.taskDefinitionArn() != null && pending.placement() != null
+                && Objects.equals(pending.command(), spec.command()) && pending.placement().equals(placement(spec))
+                && (spec.cluster() == null || spec.cluster().equals(pending.cluster()))
+                && (spec.container() == null || spec.container().equals(pending.container()));
     }
 
     /**

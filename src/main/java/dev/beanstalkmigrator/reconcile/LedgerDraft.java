@@ -92,12 +92,6 @@ final class LedgerDraft {
                 : status.withHistory(history));
     }
 
-    private void remove(String environment, String launchId) {
-        EnvironmentStatus status = environments.get(environment);
-        environments.put(environment, status.withHistory(status.history().stream()
-                .filter(r -> !r.launchId().equals(launchId)).toList()));
-    }
-
     /** Folds in what the planner decided after an outcome. */
     void apply(Planner.FollowUp followUp) {
         followUp.records().forEach(r -> record(r.record(), r.environment()));
@@ -164,8 +158,10 @@ final class LedgerDraft {
                 || action instanceof Action.Deploy) {
             retryLater(environment, error);
         } else if (action instanceof Action.Launch launch && error.policy() == CloudError.Policy.STALL) {
-            // ECS refused the request itself, so no task exists: forget the intent, say why, try again later.
-            remove(environment, launch.intent().launchId());
+            // ECS refused the request. An earlier attempt whose answer was lost may still have started a task, so
+            // the intent goes back to Pending with its launch id and request: the next try is the same request
+            // with the same client token, which ECS answers with that task if there is one.
+            record(launch.intent().pending("RunTask refused: " + error.getMessage()), environment);
             retryLater(environment, error);
         } else if (action instanceof Action.Launch) {
             // Unknown whether the task started: the intent stays and the next cycle adopts it.

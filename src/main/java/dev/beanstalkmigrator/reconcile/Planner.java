@@ -84,11 +84,13 @@ public final class Planner {
             for (EnvironmentSpec spec : in.plan().environments()) {
                 planned.add(spec.name());
                 Decision decision = gate(decide(spec, in.ledger().environment(spec.name()), in), in);
-                boolean launching = decision.actions().stream().anyMatch(a -> a instanceof Action.Prepare);
+                boolean launching = decision.actions().stream()
+                        .anyMatch(a -> a instanceof Action.Prepare || a instanceof Action.Launch);
                 if (launching && launches >= MAX_LAUNCHES_PER_CYCLE) {
                     // The rest wait for the next cycle, which comes at once: a long burst must not keep the loop
                     // from watching tasks and reading the plan.
-                    decision = decision.without(Action.Prepare.class, null, Duration.ZERO);
+                    decision = decision.without(Action.Prepare.class, null, Duration.ZERO)
+                            .without(Action.Launch.class, null, Duration.ZERO);
                 } else if (launching) {
                     launches++;
                 }
@@ -125,6 +127,7 @@ public final class Planner {
         }
         Duration wait = Duration.between(in.now(), retry.notBefore());
         return decision.without(Action.Prepare.class, retry.hold(), wait)
+                .without(Action.Launch.class, retry.hold(), wait)
                 .without(Action.Deploy.class, retry.hold(), wait);
     }
 
@@ -172,8 +175,10 @@ public final class Planner {
         if (spec.suspend()) {
             hold = new Hold(Hold.Kind.SUSPENDED, Reasons.SUSPENDED, "suspend: true in the plan; nothing new is launched");
         } else if (existing == null || existing.phase() == Phase.Pending) {
-            // A Pending record keeps its launch id: a preview's, or one ECS placed nowhere (its client token is
-            // unbound, so sending the same request again is right).
+            // A Pending record keeps its launch id: a dry-run's, or one ECS placed nowhere or refused. One with a
+            // request is sent again as it was (same client token, same everything), unless the plan changed what
+            // the request is made of: then it is prepared again under the same launch id, and a task the first
+            // request may have started makes ECS answer ConflictException naming it, which is adopted.
             if (inFlight) {
                 MigrationRecord stopping = status.history().stream()
                         .filter(r -> r.phase().inFlight() && r.stopRequestedAt() != null).findFirst().orElse(null);
@@ -186,6 +191,9 @@ public final class Planner {
                             in.now()));
                 }
                 hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
+            } else if (existing != null && Launches.sendsAgain(existing, spec)) {
+                MigrationRecord intent = existing.relaunching();
+                actions.add(new Action.Launch(spec, intent, Launches.taskLaunch(spec.name(), spec, intent, null)));
             } else {
                 actions.add(new Action.Prepare(spec, version, existing != null && existing.launchId() != null
                         ? existing.launchId() : in.launchIds().get(), environment.id()));

@@ -321,7 +321,9 @@ public final class Reconciler {
                 .toList();
         join(running).forEach(outcome -> next.addAll(fold(outcome, draft, in)));
         if (!launches.isEmpty()) {
-            // The intents are durable before any task can start.
+            // The intents are durable before any task can start: each launch's intent is in this write, whether
+            // the planner recorded it already (a new launch) or not (a Pending launch sent again).
+            launches.forEach(l -> draft.record(Planner.intentOf(l), l.environment()));
             ledger.write(draft.toStatus(view, settings.identity(), settings.historyLimit()));
             for (Action launch : launches) {
                 Outcome outcome = executor.run(launch, definitions);

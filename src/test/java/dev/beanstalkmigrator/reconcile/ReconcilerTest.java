@@ -747,6 +747,77 @@ class ReconcilerTest {
         assertEquals(1, ledger().environment("acme-web-prod").history().size());
     }
 
+    @Test
+    void aRefusedRunTaskKeepsItsLaunchIdAndTheSameRequestSoALostFirstAnswerNeverMakesASecondTask() {
+        // The first RunTask started the task but its answer was lost; the retry was refused as invalid.
+        ContainerService lostThenRefused = Crashes.afterRunTask(cloud, "acme-web-prod",
+                arn -> new CloudError.Stalled("ecs:RunTask", "InvalidParameterException", "refused", "fix it", null));
+        Reconciler operator = operator(false, 20, cloud, lostThenRefused);
+        operator.cycle(true);
+        MigrationRecord refused = latest("acme-web-prod");
+        assertEquals(Phase.Pending, refused.phase(), "the intent is kept, its request with it");
+        assertEquals(1, cloud.calls("ecs:RunTask"));
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", "postgres://acme:rotated@db/acme"));
+
+        clock.advance(Duration.ofHours(1));
+        operator.cycle(true);
+        operator.cycle(true);
+
+        assertEquals(2, cloud.calls("ecs:RunTask"));
+        assertEquals(1, cloud.launches.size(), "the retry carried the first client token: ECS answered its task");
+        MigrationRecord adopted = latest("acme-web-prod");
+        assertEquals(refused.launchId(), adopted.launchId());
+        assertEquals(refused.taskDefinitionArn(), adopted.taskDefinitionArn(), "not prepared again");
+        assertEquals(Phase.Running, adopted.phase());
+        assertEquals(1, ledger().environment("acme-web-prod").history().size());
+    }
+
+    @Test
+    void aLaunchWaitingForCapacityIsSentAgainAsItWasUnlessThePlanChangedItsRequest() {
+        cloud.failures.put("ecs:RunTask", () -> new CloudError.Waiting("ecs:RunTask", "InvalidParameterException",
+                "No Container Instances were found in your cluster.", null));
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord waiting = latest("acme-web-prod");
+        assertEquals(Phase.Pending, waiting.phase());
+        int registered = cloud.registered;
+
+        cloud.failures.clear();
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", "postgres://acme:rotated@db/acme"));
+        clock.advance(Duration.ofHours(1));
+        operator.cycle(true);
+        operator.cycle(true);
+        MigrationRecord started = latest("acme-web-prod");
+        assertEquals(Phase.Running, started.phase());
+        assertEquals(waiting.launchId(), started.launchId());
+        assertEquals(waiting.taskDefinitionArn(), cloud.launches.values().iterator().next().taskDefinitionArn(),
+                "the same request, not one prepared again with the variables of now");
+        assertEquals(registered, cloud.registered, "no revision registered for the retry");
+    }
+
+    @Test
+    void aPendingLaunchWhosePlacementThePlanChangedIsPreparedAgainUnderTheSameLaunchId() {
+        cloud.failures.put("ecs:RunTask", () -> new CloudError.Stalled("ecs:RunTask", "InvalidParameterException",
+                "subnet-1 does not exist", "fix network in the plan", null));
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord refused = latest("acme-web-prod");
+        assertEquals(Phase.Pending, refused.phase());
+
+        cloud.failures.clear();
+        cloud.putObject(PLAN, text(PLAN).replace("subnet-1", "subnet-2"));
+        operator.cycle(true);
+        operator.cycle(true);
+        MigrationRecord started = latest("acme-web-prod");
+        assertEquals(Phase.Running, started.phase());
+        assertEquals(refused.launchId(), started.launchId(), "the client token stays: ECS guards the launch");
+        assertEquals(List.of("subnet-2"), cloud.launches.values().iterator().next().network().subnets());
+    }
+
+    private String text(ObjectLocation location) {
+        return cloud.text(location);
+    }
+
     /** A plan that migrates v42 on {@code size} environments burst-0, burst-1, ... that run v41. */
     private void planBurst(int size) {
         StringBuilder environments = new StringBuilder();

@@ -79,6 +79,15 @@ public final class Crashes {
 
     /** The container service, crashing right after RunTask started the migrate task of {@code environment}. */
     public static ContainerService afterRunTask(ContainerService ecs, String environment) {
+        return afterRunTask(ecs, environment, arn -> new Crash("after RunTask started " + arn + " for " + environment));
+    }
+
+    /**
+     * The container service, throwing {@code failure} (given the task's ARN) in place of the answer of the first
+     * RunTask that started a migrate task of {@code environment}: a crash, or an answer lost and then a refusal.
+     */
+    public static ContainerService afterRunTask(ContainerService ecs, String environment,
+                                                java.util.function.Function<String, RuntimeException> failure) {
         AtomicBoolean fired = new AtomicBoolean();
         return new ContainerService() {
             @Override
@@ -98,7 +107,7 @@ public final class Crashes {
                 LaunchResult result = ecs.runTask(launch);
                 if (result.taskArn() != null && environment.equals(launch.tags().get(TAG_ENVIRONMENT))
                         && fired.compareAndSet(false, true)) {
-                    throw new Crash("after RunTask started " + result.taskArn() + " for " + environment);
+                    throw failure.apply(result.taskArn());
                 }
                 return result;
             }
