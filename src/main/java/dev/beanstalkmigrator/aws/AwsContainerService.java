@@ -8,6 +8,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -190,7 +191,7 @@ public final class AwsContainerService implements ContainerService {
     }
 
     @Override
-    public LaunchResult runTask(TaskLaunch launch) {
+    public LaunchResult runTask(TaskLaunch launch, BooleanSupplier allowed) {
         RunTaskRequest.Builder request = RunTaskRequest.builder()
                 .cluster(launch.cluster())
                 .taskDefinition(launch.taskDefinitionArn())
@@ -228,6 +229,10 @@ public final class AwsContainerService implements ContainerService {
         RunTaskRequest built = request.build();
         ConflictException[] conflict = new ConflictException[1];
         RunTaskResponse response = runTaskRetrying.call("ecs:RunTask", () -> {
+            if (!allowed.getAsBoolean()) {
+                // Launching stops at the renew deadline, retries included: another leader may act already.
+                throw ContainerService.notAllowed(launch);
+            }
             try {
                 return client.runTask(built);
             } catch (ConflictException e) {

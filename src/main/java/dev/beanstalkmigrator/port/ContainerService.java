@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /** The ECS calls the operator needs. Failures are {@link CloudError}s. */
 public interface ContainerService {
@@ -37,8 +38,21 @@ public interface ContainerService {
      * ECS honours it (24 h): a repeat returns the task of the first call. A repeat whose parameters differ from the
      * first call's is answered by ECS with ConflictException naming the token's tasks: that task is returned too,
      * with {@link LaunchResult#conflict()} saying so.
+     *
+     * @param allowed asked before every attempt (retries included), so that a caller who lost its right to launch
+     *     (its lease) sends nothing more
+     * @throws CloudError.Conflict with code {@code NotLeader} when {@code allowed} says no
      */
-    LaunchResult runTask(TaskLaunch launch);
+    LaunchResult runTask(TaskLaunch launch, BooleanSupplier allowed);
+
+    /** What {@link #runTask} throws when the caller may no longer launch. */
+    static CloudError.Conflict notAllowed(TaskLaunch launch) {
+        return new CloudError.Conflict("ecs:RunTask", NOT_LEADER,
+                "this replica no longer holds the lease; launch " + launch.clientToken() + " is not sent", null);
+    }
+
+    /** The code of the error a call refused for want of the lease carries. */
+    String NOT_LEADER = "NotLeader";
 
     /** The state of tasks (DescribeTasks, in batches of at most 100). Unknown tasks come back missing. */
     List<TaskState> describeTasks(String cluster, Collection<String> taskArns);

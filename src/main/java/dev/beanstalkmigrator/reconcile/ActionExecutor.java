@@ -113,7 +113,15 @@ final class ActionExecutor {
         if (!leadership.getAsBoolean()) {
             return new Outcome.NotLeader(action);
         }
-        ContainerService.LaunchResult result = pacer.run(() -> ecs.runTask(launch), leadership);
+        ContainerService.LaunchResult result;
+        try {
+            result = pacer.run(() -> ecs.runTask(launch, leadership), leadership);
+        } catch (CloudError.Conflict e) {
+            if (ContainerService.NOT_LEADER.equals(e.code())) {
+                return new Outcome.NotLeader(action);
+            }
+            throw e;
+        }
         return result.taskArn() != null
                 ? new Outcome.Started(action, intent, result.taskArn(), clock.instant(), result.conflict())
                 : new Outcome.NotPlaced(action, intent, result.failure(), clock.instant());

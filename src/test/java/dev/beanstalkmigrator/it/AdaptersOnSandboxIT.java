@@ -250,12 +250,12 @@ class AdaptersOnSandboxIT {
     void aReplayThatDiffersIsAnsweredWithTheClientTokensTask() {
         ContainerService.TaskLaunch first = new ContainerService.TaskLaunch("shop-cluster", "shop-app", "app",
                 List.of("migrate"), null, "FARGATE", null, NETWORK, "bm-conflict-1", "conflict-1", Map.of());
-        ContainerService.LaunchResult started = aws.ecs.runTask(first);
+        ContainerService.LaunchResult started = aws.ecs.runTask(first, () -> true);
         assertNull(started.conflict());
         ContainerService.TaskLaunch edited = new ContainerService.TaskLaunch("shop-cluster", "shop-app", "app",
                 List.of("migrate"), Map.of("A", "edited"), "FARGATE", null, NETWORK, "bm-conflict-1", "conflict-1",
                 Map.of());
-        ContainerService.LaunchResult replayed = aws.ecs.runTask(edited);
+        ContainerService.LaunchResult replayed = aws.ecs.runTask(edited, () -> true);
         assertEquals(started.taskArn(), replayed.taskArn());
         assertNotNull(replayed.conflict());
         assertTrue(replayed.conflict().contains("already in use"), replayed.conflict());
@@ -267,11 +267,11 @@ class AdaptersOnSandboxIT {
     @Test
     void runTaskCarriesOverridesStartedByClientTokenAndTagsAndIsIdempotent() {
         TaskLaunch launch = launch("v1", "tok-" + UUID.randomUUID().toString().substring(0, 8));
-        ContainerService.LaunchResult first = aws.ecs.runTask(launch);
+        ContainerService.LaunchResult first = aws.ecs.runTask(launch, () -> true);
         assertNotNull(first.taskArn(), first::failure);
         assertNull(first.failure());
 
-        ContainerService.LaunchResult again = aws.ecs.runTask(launch);
+        ContainerService.LaunchResult again = aws.ecs.runTask(launch, () -> true);
         assertEquals(first.taskArn(), again.taskArn(), "same client token, same task");
         assertEquals(2, cloud.calls("ecs:RunTask"));
 
@@ -289,14 +289,14 @@ class AdaptersOnSandboxIT {
         assertEquals(launch.environment(), run.environment());
 
         // A new token is a new task.
-        ContainerService.LaunchResult other = aws.ecs.runTask(launch("v1", "tok-other"));
+        ContainerService.LaunchResult other = aws.ecs.runTask(launch("v1", "tok-other"), () -> true);
         assertNotEquals(first.taskArn(), other.taskArn());
         assertEquals(2, cloud.runs().size());
 
         // Without overrides the task definition's command runs.
         TaskLaunch plain = new TaskLaunch(CLUSTER, launch.taskDefinitionArn(), "app", null, null, "FARGATE", null,
                 NETWORK, "bm-plain", "tok-plain", Map.of());
-        aws.ecs.runTask(plain);
+        aws.ecs.runTask(plain, () -> true);
         RunRecord plainRun = cloud.runs().get(2);
         assertNull(plainRun.command());
         assertTrue(plainRun.environment().isEmpty());
@@ -306,7 +306,7 @@ class AdaptersOnSandboxIT {
     void describeTasksIsBatchedByHundredAndUnknownTasksComeBackMissing() {
         List<String> real = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            real.add(aws.ecs.runTask(launch("v1", "batch-" + i)).taskArn());
+            real.add(aws.ecs.runTask(launch("v1", "batch-" + i), () -> true).taskArn());
         }
         List<String> arns = new ArrayList<>(real);
         for (int i = 0; i < 245; i++) {
@@ -346,9 +346,9 @@ class AdaptersOnSandboxIT {
         TaskLaunch quick = new TaskLaunch(CLUSTER, slow.taskDefinitionArn(), "app", slow.command(),
                 slow.environment(), "FARGATE", null, NETWORK, slow.startedBy(), "find-quick",
                 tags("shop-e2e", "v1", "find-quick"));
-        String running = aws.ecs.runTask(slow).taskArn();
-        String finished = aws.ecs.runTask(quick).taskArn();
-        String stranger = aws.ecs.runTask(launch("v1", "someone-else")).taskArn();
+        String running = aws.ecs.runTask(slow, () -> true).taskArn();
+        String finished = aws.ecs.runTask(quick, () -> true).taskArn();
+        String stranger = aws.ecs.runTask(launch("v1", "someone-else"), () -> true).taskArn();
 
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() ->
                 aws.ecs.describeTasks(CLUSTER, List.of(finished)).get(0).stopped());
@@ -387,7 +387,7 @@ class AdaptersOnSandboxIT {
 
     @Test
     void logsTailGivesTheLastLinesOfTheTasksStream() {
-        String task = aws.ecs.runTask(launch("v-broken", "logs-broken")).taskArn();
+        String task = aws.ecs.runTask(launch("v-broken", "logs-broken"), () -> true).taskArn();
         LogTarget target = aws.ecs.describeTaskDefinition("shop-app").container("app").logs();
         String stream = target.stream("app", task);
         assertEquals("ecs/app/" + task.substring(task.lastIndexOf('/') + 1), stream);
@@ -411,7 +411,7 @@ class AdaptersOnSandboxIT {
         // The reconciler's pacer retries RunTask's throttling and slows down; the adapter must not retry it too.
         cloud.injectFault(Fault.throttle("ecs:RunTask").times(2));
         CloudError.Throttled error = assertThrows(CloudError.Throttled.class,
-                () -> aws.ecs.runTask(launch("v1", "throttled-twice")));
+                () -> aws.ecs.runTask(launch("v1", "throttled-twice"), () -> true));
         assertInstanceOf(CloudError.Transient.class, error);
         assertEquals("ecs:RunTask", error.operation());
         assertEquals("ThrottlingException", error.code());
@@ -422,7 +422,7 @@ class AdaptersOnSandboxIT {
     @Test
     void runTaskServerErrorsAreStillRetriedByTheAdapter() {
         cloud.injectFault(Fault.serverError("ecs:RunTask").times(2));
-        ContainerService.LaunchResult result = aws.ecs.runTask(launch("v1", "server-error-twice"));
+        ContainerService.LaunchResult result = aws.ecs.runTask(launch("v1", "server-error-twice"), () -> true);
         assertNotNull(result.taskArn());
         assertEquals(3, cloud.calls("ecs:RunTask"));
         assertEquals(2, cloud.calls("ecs:RunTask:500"));
@@ -459,7 +459,7 @@ class AdaptersOnSandboxIT {
         TaskLaunch launch = launch("v1", "no-cluster");
         TaskLaunch elsewhere = new TaskLaunch("no-such-cluster", launch.taskDefinitionArn(), "app", launch.command(),
                 launch.environment(), "FARGATE", null, NETWORK, launch.startedBy(), launch.clientToken(), launch.tags());
-        CloudError.Stalled error = assertThrows(CloudError.Stalled.class, () -> aws.ecs.runTask(elsewhere));
+        CloudError.Stalled error = assertThrows(CloudError.Stalled.class, () -> aws.ecs.runTask(elsewhere, () -> true));
         assertEquals("ecs:RunTask", error.operation());
         assertEquals("ClusterNotFoundException", error.code());
         assertTrue(error.hint().contains("cluster"), error::hint);

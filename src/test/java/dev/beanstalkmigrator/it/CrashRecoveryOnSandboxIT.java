@@ -288,7 +288,7 @@ class CrashRecoveryOnSandboxIT {
                     new dev.beanstalkmigrator.model.NetworkSpec(List.of("subnet-1"), List.of(), false),
                     "bm-" + legacy.launchId(), legacy.launchId(), java.util.Map.of(
                     "beanstalk-migrator:environment", ENVIRONMENT, "beanstalk-migrator:version", VERSION,
-                    "beanstalk-migrator:launch-id", legacy.launchId())));
+                    "beanstalk-migrator:launch-id", legacy.launchId())), () -> true);
         }
         RunRecord started = exactlyOneRun();
         cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop");

@@ -172,7 +172,10 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
     }
 
     @Override
-    public LaunchResult runTask(TaskLaunch launch) {
+    public LaunchResult runTask(TaskLaunch launch, java.util.function.BooleanSupplier allowed) {
+        if (!allowed.getAsBoolean()) {
+            throw ContainerService.notAllowed(launch);
+        }
         call("ecs:RunTask");
         String existing = tokens.get(launch.clientToken());
         if (existing != null) {

@@ -92,7 +92,7 @@ class RunTaskPacerTest {
         ContainerService adapter = new AwsContainerService(ecs, retrying(slept));
 
         RunTaskPacer pacer = new RunTaskPacer();
-        assertThrows(CloudError.Throttled.class, () -> pacer.run(() -> adapter.runTask(launch()), () -> true));
+        assertThrows(CloudError.Throttled.class, () -> pacer.run(() -> adapter.runTask(launch(), () -> true), () -> true));
 
         assertEquals(RunTaskPacer.MAX_THROTTLED_ATTEMPTS, ecs.calls.get(), "RunTask calls in all");
         assertTrue(slept.isEmpty(), () -> "the adapter backed off throttling: " + slept);
@@ -107,11 +107,26 @@ class RunTaskPacerTest {
         ContainerService adapter = new AwsContainerService(ecs, retrying(slept));
 
         RunTaskPacer pacer = new RunTaskPacer();
-        ContainerService.LaunchResult result = pacer.run(() -> adapter.runTask(launch()), () -> true);
+        ContainerService.LaunchResult result = pacer.run(() -> adapter.runTask(launch(), () -> true), () -> true);
 
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task/c/1", result.taskArn());
         assertEquals(4, ecs.calls.get());
         assertEquals(2, slept.size(), "the adapter backed off the two 5xx only");
+    }
+
+    @Test
+    void aReplicaThatLosesTheLeaseBetweenTwoAttemptsSendsNoFurtherRunTask() {
+        // The first attempt meets a 5xx; by the time the adapter would retry, the renew deadline has passed.
+        FakeEcs ecs = new FakeEcs(call -> call == 1 ? ecsError(500, "ServerException") : null);
+        ContainerService adapter = new AwsContainerService(ecs, retrying(new ArrayList<>()));
+        AtomicInteger asked = new AtomicInteger();
+
+        CloudError.Conflict refused = assertThrows(CloudError.Conflict.class,
+                () -> adapter.runTask(launch(), () -> asked.incrementAndGet() == 1));
+
+        assertEquals(ContainerService.NOT_LEADER, refused.code());
+        assertEquals(1, ecs.calls.get(), "no retry after the lease was lost");
+        assertEquals(2, asked.get(), "asked before each attempt");
     }
 
     static Retrying retrying(List<Duration> slept) {

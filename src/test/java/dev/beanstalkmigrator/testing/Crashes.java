@@ -103,8 +103,8 @@ public final class Crashes {
             }
 
             @Override
-            public LaunchResult runTask(TaskLaunch launch) {
-                LaunchResult result = ecs.runTask(launch);
+            public LaunchResult runTask(TaskLaunch launch, java.util.function.BooleanSupplier allowed) {
+                LaunchResult result = ecs.runTask(launch, allowed);
                 if (result.taskArn() != null && environment.equals(launch.tags().get(TAG_ENVIRONMENT))
                         && fired.compareAndSet(false, true)) {
                     throw failure.apply(result.taskArn());
