@@ -127,6 +127,19 @@ class FaultSuiteIT {
     static final String EDITED_VARIABLE = "DATABASE_URL";
     static final List<String> ANSWER_LOST_OPERATIONS = List.of("ecs:RunTask", "ecs:RegisterTaskDefinition",
             "s3:PutObject");
+    /**
+     * Environments the plan names no cluster, task definition or container for: found on the awseb- cluster the
+     * seed gives them (what was found is kept for a while, and must never freeze the plan's other fields).
+     */
+    static final Set<String> ZERO_CONFIG = Set.of("fleet-02", "fleet-03");
+    /** The environment that follows {@code version: deployed} (the suite deploys its versions in the sandbox). */
+    static final String FOLLOWS_DEPLOYED = "fleet-04";
+    /** The environment that follows {@code version: latest} (every version the suite registers becomes it). */
+    static final String FOLLOWS_LATEST = "fleet-05";
+    /** How often a scenario also edits the plan at a random instant while its migrations run. */
+    static final double PLAN_EDIT_CHANCE = 0.6;
+    /** How often a kill or a lost answer at an intent or a started task also removes that environment from the plan. */
+    static final double REMOVE_AT_PROTOCOL_POINT_CHANCE = 0.25;
     /** Environments whose migrations run on the EC2 cluster of the seed, and how often a scenario empties it. */
     static final Set<String> EC2_ENVIRONMENTS = Set.of("fleet-06", "fleet-07");
     static final String EC2_CLUSTER = "fleet-ec2";
@@ -153,9 +166,31 @@ class FaultSuiteIT {
         String rerun = "";
         int reruns;
         boolean suspended;
+        /** Left out of the plan: its desired migration is nobody's, but what it has in flight must still finish. */
+        boolean removed;
+        /** The plan's other fields for it, edited by the scenarios (null: the defaults). */
+        String command;
+        String timeout;
+        String subnet;
+        boolean deploy;
 
         Env(String name) {
             this.name = name;
+        }
+
+        /** A copy, to read outside the lock that guards the suite's model of the plan. */
+        Env copy() {
+            Env copy = new Env(name);
+            copy.version = version;
+            copy.rerun = rerun;
+            copy.suspended = suspended;
+            copy.removed = removed;
+            return copy;
+        }
+
+        /** What the plan's {@code version} says: a label, {@code deployed} or {@code latest}. */
+        String planVersion() {
+            return name.equals(FOLLOWS_DEPLOYED) ? "deployed" : name.equals(FOLLOWS_LATEST) ? "latest" : version;
         }
 
         String key() {
@@ -173,9 +208,13 @@ class FaultSuiteIT {
      * answer).
      */
     enum ProtocolPoint {
-        /** A ledger write that records a new Launching record (the intent); RunTask not called yet. */
-        INTENT_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> before == null
-                && after.phase() == Phase.Launching), ProtocolPoint::environmentOfNewIntent),
+        /**
+         * A ledger write that records a new Launching record (the intent), or a Pending launch sent again; RunTask
+         * not called yet.
+         */
+        INTENT_RECORDED(call -> call.isLedgerWrite() && changed(call, (before, after) -> (before == null
+                || before.phase() == Phase.Pending) && after.phase() == Phase.Launching),
+                ProtocolPoint::environmentOfNewIntent),
         /** A RunTask that started a task; its ARN is in no ledger yet. */
         TASK_STARTED(call -> !call.tasksStarted().isEmpty(),
                 call -> call.tasksStarted().get(0).tags().get(LaunchInvariants.TAG_ENVIRONMENT)),
@@ -198,14 +237,18 @@ class FaultSuiteIT {
             this.launchOf = launchOf;
         }
 
-        /** The environment of the Launching record the written ledger has and the one it replaced had not. */
+        /**
+         * The environment of the Launching record the written ledger has and the one it replaced had not (or had
+         * as Pending).
+         */
         static String environmentOfNewIntent(SandboxCall call) {
             Map<String, MigrationRecord> before = LaunchInvariants.records(call.previousContent() == null ? null
                     : LedgerCodec.read(call.previousContent()));
             for (EnvironmentStatus status : LedgerCodec.read(call.content()).environments()) {
                 for (MigrationRecord record : status.history()) {
+                    MigrationRecord was = record.launchId() == null ? null : before.get(record.launchId());
                     if (record.phase() == Phase.Launching && record.launchId() != null
-                            && !before.containsKey(record.launchId())) {
+                            && (was == null || was.phase() == Phase.Pending)) {
                         return status.name();
                     }
                 }
@@ -251,6 +294,8 @@ class FaultSuiteIT {
     int ledgerReads;
     int ledgerParseFailures;
     int versionCounter;
+    /** The newest version registered, which {@link #FOLLOWS_LATEST} resolves to. */
+    volatile String latestVersion = "v0-ok";
     int unsettled;
     volatile long longestTakeoverNanos = -1;
     volatile int scenario;
@@ -298,7 +343,9 @@ class FaultSuiteIT {
         for (int i = 0; i < ENVIRONMENTS; i++) {
             envs.add(new Env(String.format("fleet-%02d", i)));
         }
-        uploadPlan();
+        synchronized (envs) {
+            uploadPlan();
+        }
 
         Replica.Launch launch = new Replica.Launch(JAR.toAbsolutePath(), WORK.toAbsolutePath(), List.of(
                 // Plain lines with milliseconds for a person comparing replicas (production logs JSON).
@@ -359,8 +406,13 @@ class FaultSuiteIT {
             replica.resume();
         }
         restartDead();
-        envs.forEach(e -> e.suspended = false);
-        uploadPlan();
+        synchronized (envs) {
+            envs.forEach(e -> {
+                e.suspended = false;
+                e.removed = false;
+            });
+            uploadPlan();
+        }
         boolean settled = settle("final", FINAL_DEADLINE);
         observe();
         List<String> unsettledNow = unsettled(readLedger());
@@ -515,13 +567,18 @@ class FaultSuiteIT {
 
     void runScenario() throws Exception {
         MigrationStatus before = readLedger();
-        List<String> changes = changePlan(before);
+        List<String> changes;
+        synchronized (envs) {
+            changes = changePlan(before);
+        }
         List<Step> steps = scheduleFaults();
         if (receiverRandom.nextDouble() < RECEIVER_FAILURE_CHANCE) {
             int failures = 1 + receiverRandom.nextInt(4);
             receiver.fail(CHANNEL_PATH, failures);
         }
-        uploadPlan();
+        synchronized (envs) {
+            uploadPlan();
+        }
         long start = System.nanoTime();
         List<String> done = new ArrayList<>();
         for (Step step : steps.stream().sorted(Comparator.comparingLong(Step::offsetMillis)).toList()) {
@@ -573,7 +630,13 @@ class FaultSuiteIT {
         int n = 2 + random.nextInt(3);
         for (Env env : pick.subList(0, n)) {
             double r = random.nextDouble();
-            if (env.suspended) {
+            if (env.removed) {
+                env.removed = false;
+                changes.add(env.name + " back in the plan");
+                if (r < 0.5) {
+                    newVersion(env, changes);
+                }
+            } else if (env.suspended) {
                 env.suspended = false;
                 changes.add(env.name + " resume");
                 if (r < 0.5) {
@@ -586,8 +649,12 @@ class FaultSuiteIT {
                     newVersion(env, changes);
                 }
             } else if (r < 0.35 && lastFailed(ledger, env)) {
-                env.rerun = "r" + (++env.reruns);
-                changes.add(env.name + " rerun " + env.version + "/" + env.rerun);
+                rerun(env, changes);
+            } else if (r < 0.45) {
+                // A rerun token changed whatever the state: after a success, or while the migration still runs.
+                rerun(env, changes);
+            } else if (r < 0.55) {
+                editField(env, changes);
             } else {
                 newVersion(env, changes);
             }
@@ -595,16 +662,81 @@ class FaultSuiteIT {
         return changes;
     }
 
+    void rerun(Env env, List<String> changes) {
+        env.rerun = "r" + (++env.reruns);
+        changes.add(env.name + " rerun " + env.version + "/" + env.rerun);
+    }
+
+    /**
+     * A plan edit at a random instant of the scenario, while its migrations run: a new version, a rerun, another
+     * field, or an environment left out of the plan (and back later).
+     */
+    Step planEdit(long at) {
+        Env env = envs.get(random.nextInt(envs.size()));
+        double r = random.nextDouble();
+        return new Step(at, "plan edit of " + env.name, () -> {
+            List<String> changes = new ArrayList<>();
+            synchronized (envs) {
+                if (env.removed) {
+                    env.removed = false;
+                    changes.add(env.name + " back in the plan");
+                } else if (r < 0.3) {
+                    newVersion(env, changes);
+                } else if (r < 0.55) {
+                    rerun(env, changes);
+                } else if (r < 0.8) {
+                    editField(env, changes);
+                } else {
+                    env.removed = true;
+                    changes.add(env.name + " removed from the plan");
+                }
+                uploadPlan();
+            }
+            count("plan edit");
+            System.out.printf("  plan edit: %s%n", changes);
+        });
+    }
+
+    /**
+     * A new version for {@code env}: a new label registered (zero-padded, so that the newest by Elastic Beanstalk's
+     * order is the last registered, which the environment that follows {@code latest} then resolves to); the
+     * environment that follows {@code deployed} gets it deployed instead of a plan change.
+     */
     void newVersion(Env env, List<String> changes) {
         double r = random.nextDouble();
         String kind = r < 0.6 ? "ok" : r < 0.85 ? "fail" : "hang";
-        String label = "v" + (++versionCounter) + "-" + kind;
+        String label = String.format("v%04d-%s", ++versionCounter, kind);
         if (registeredVersions.add(label)) {
             cloud.registerApplicationVersion(APPLICATION, label, null, null);
+            latestVersion = label;
+        }
+        if (env.name.equals(FOLLOWS_DEPLOYED)) {
+            cloud.setDeployedVersion(env.name, label);
         }
         env.version = label;
         env.rerun = "";
-        changes.add(env.name + " " + label);
+        changes.add(env.name + " " + label + (env.name.equals(FOLLOWS_DEPLOYED) ? " (deployed)" : ""));
+    }
+
+    /**
+     * Edits one more of {@code env}'s plan fields, as a team would between or during migrations: its command,
+     * timeout, network or afterSuccess. None changes what a migration is keyed by; a launch prepared before the edit
+     * may be replayed, adopted or prepared again, but never run twice.
+     */
+    void editField(Env env, List<String> changes) {
+        switch (random.nextInt(4)) {
+            case 0 -> env.command = env.command == null ? "[python, manage.py, migrate, --noinput, --verbosity, '2']"
+                    : null;
+            case 1 -> env.timeout = env.timeout == null ? (TIMEOUT.toSeconds() + 1) + "s" : null;
+            case 2 -> env.subnet = env.subnet == null ? "subnet-2" : null;
+            default -> env.deploy = !env.deploy && !env.name.equals(FOLLOWS_DEPLOYED);
+        }
+        changes.add(env.name + " fields " + fields(env));
+    }
+
+    static String fields(Env env) {
+        return "command=" + (env.command != null) + " timeout=" + (env.timeout == null ? TIMEOUT.toSeconds() + "s"
+                : env.timeout) + " subnet=" + (env.subnet == null ? "subnet-1" : env.subnet) + " deploy=" + env.deploy;
     }
 
     static boolean lastFailed(MigrationStatus ledger, Env env) {
@@ -690,6 +822,9 @@ class FaultSuiteIT {
                 }));
             }
         }
+        if (random.nextDouble() < PLAN_EDIT_CHANCE) {
+            steps.add(planEdit(100 + random.nextInt(1500)));
+        }
         // A kill and a lost answer at launch-protocol instants, each drawn on its own; armed early: the plan change
         // is seen within one plan interval, and its launches follow.
         for (boolean kill : new boolean[] {true, false}) {
@@ -697,9 +832,11 @@ class FaultSuiteIT {
                 ProtocolPoint point = ProtocolPoint.values()[random.nextInt(ProtocolPoint.values().length)];
                 String edit = random.nextDouble() < EDIT_AT_PROTOCOL_POINT_CHANCE
                         ? "postgres://fleet:edit-" + random.nextInt(1_000_000) + "@db:5432/fleet" : null;
+                boolean remove = random.nextDouble() < REMOVE_AT_PROTOCOL_POINT_CHANCE;
                 steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point
-                        + (edit != null && point.launchOf != null ? " + variable edit" : ""),
-                        () -> armAt(point, kill, edit)));
+                        + (edit != null && point.launchOf != null ? " + variable edit" : "")
+                        + (remove && point.launchOf != null ? " + removed from the plan" : ""),
+                        () -> armAt(point, kill, edit, remove)));
             }
         }
         // ListTasks (and perhaps DescribeTasks) lagging behind RunTask for the whole scenario: set before the plan
@@ -800,12 +937,15 @@ class FaultSuiteIT {
      * effect (the caller lives on, not knowing whether its call took effect). Disarmed at the end of the scenario
      * if no call reached it.
      */
-    void armAt(ProtocolPoint point, boolean kill, String editedValue) {
+    void armAt(ProtocolPoint point, boolean kill, String editedValue, boolean remove) {
         HeldAnswer hold = cloud.holdNext(point.reached);
         armed.put(hold, (kill ? "kill -9 at " : "answer lost at ") + point);
         hold.held().thenAccept(call -> {
             if (editedValue != null && point.launchOf != null) {
                 editVariableOfLaunch(point, call, editedValue);
+            }
+            if (remove && point.launchOf != null) {
+                removeEnvironmentOfLaunch(point, call);
             }
             if (!kill) {
                 hold.drop();
@@ -842,6 +982,32 @@ class FaultSuiteIT {
         count("variable edit at protocol point");
         countAt("variable edit at " + point);
         System.out.printf("  variable %s of %s edited at %s%n", EDITED_VARIABLE, environment, point);
+    }
+
+    /**
+     * Leaves the environment whose launch is held at {@code point} out of the plan: its intent (and perhaps its task)
+     * is the ledger's, and must be finished from the intent alone, replayed, followed and recorded, as if the plan
+     * still named it. It comes back in a later change.
+     */
+    void removeEnvironmentOfLaunch(ProtocolPoint point, SandboxCall call) {
+        String launched;
+        try {
+            launched = point.launchOf.apply(call);
+        } catch (RuntimeException e) {
+            launched = null;
+        }
+        String environment = launched;
+        Env env = envs.stream().filter(e -> e.name.equals(environment)).findFirst().orElse(null);
+        if (env == null) {
+            return;
+        }
+        synchronized (envs) {
+            env.removed = true;
+            uploadPlan();
+        }
+        count("removed from the plan at protocol point");
+        countAt("removed from the plan at " + point);
+        System.out.printf("  %s removed from the plan at %s%n", environment, point);
     }
 
     void countAt(String what) {
@@ -938,10 +1104,14 @@ class FaultSuiteIT {
         if (ledger == null) {
             undone.add("(no readable ledger)");
         } else {
-            for (Env env : envs) {
+            List<Env> model;
+            synchronized (envs) {
+                model = envs.stream().map(Env::copy).toList();
+            }
+            for (Env env : model) {
                 EnvironmentStatus status = ledger.environment(env.name);
                 MigrationRecord record = status == null ? null : status.find(env.version, env.rerun);
-                if (!env.suspended && (record == null || !record.phase().terminal())) {
+                if (!env.suspended && !env.removed && (record == null || !record.phase().terminal())) {
                     undone.add(env.key() + (record == null ? "" : ":" + record.phase()
                             + " launch " + record.launchId() + " task " + record.taskArn()));
                 }
@@ -1016,6 +1186,7 @@ class FaultSuiteIT {
         }
     }
 
+    /** Uploads the plan the suite's model says; the caller holds the lock on {@link #envs}. */
     void uploadPlan() {
         StringBuilder yaml = new StringBuilder("""
                 apiVersion: beanstalk-migrator/v1
@@ -1024,9 +1195,6 @@ class FaultSuiteIT {
                 spec:
                   defaults:
                     application: fleet
-                    cluster: fleet
-                    taskDefinition: fleet-app
-                    container: app
                     command: [python, manage.py, migrate, --noinput]
                     image: "registry.example/fleet:{version}"
                     timeout: %s
@@ -1034,10 +1202,32 @@ class FaultSuiteIT {
                   environments:
                 """.formatted(TIMEOUT.toSeconds() + "s"));
         for (Env env : envs) {
-            yaml.append("    - {name: ").append(env.name).append(", version: ").append(env.version)
-                    .append(", rerun: \"").append(env.rerun).append("\", suspend: ").append(env.suspended)
-                    .append(EC2_ENVIRONMENTS.contains(env.name) ? ", cluster: " + EC2_CLUSTER + ", launchType: EC2" : "")
-                    .append("}\n");
+            if (env.name.equals(FOLLOWS_LATEST)) {
+                env.version = latestVersion;
+            }
+            if (env.removed) {
+                continue;
+            }
+            yaml.append("    - {name: ").append(env.name).append(", version: ").append(env.planVersion())
+                    .append(", rerun: \"").append(env.rerun).append("\", suspend: ").append(env.suspended);
+            if (EC2_ENVIRONMENTS.contains(env.name)) {
+                yaml.append(", cluster: " + EC2_CLUSTER + ", taskDefinition: fleet-app, container: app, launchType: EC2");
+            } else if (!ZERO_CONFIG.contains(env.name)) {
+                yaml.append(", cluster: fleet, taskDefinition: fleet-app, container: app");
+            }
+            if (env.command != null) {
+                yaml.append(", command: ").append(env.command);
+            }
+            if (env.timeout != null) {
+                yaml.append(", timeout: ").append(env.timeout);
+            }
+            if (env.subnet != null) {
+                yaml.append(", network: {subnets: [").append(env.subnet).append("], securityGroups: [sg-1]}");
+            }
+            if (env.deploy) {
+                yaml.append(", afterSuccess: deploy");
+            }
+            yaml.append("}\n");
         }
         cloud.putObject(BUCKET, PLAN_KEY, yaml.toString().getBytes(StandardCharsets.UTF_8));
     }
