@@ -16,7 +16,9 @@ import java.util.HexFormat;
 
 /**
  * {@link ObjectStore} on local files (the key is the path), for {@code file:} status URIs: the ETag is a
- * digest of the content and writes are compare-and-swap within this process, replaced atomically.
+ * digest of the content and writes are compare-and-swap within this process, replaced atomically. Not across
+ * processes: two of them could both pass the check before either renames, so a {@code file:} ledger serves one
+ * operator process only (README, "Not yet").
  */
 final class LocalObjects implements ObjectStore {
 
