@@ -1,14 +1,13 @@
 package dev.beanstalkmigrator.api;
 
 import dev.beanstalkmigrator.config.MigratorConfig;
+import dev.beanstalkmigrator.model.Digests;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.NewCookie;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -95,12 +94,7 @@ public class BearerToken {
      * view) opens the page and nothing else, and never reveals the token, which may be the API token.
      */
     static String pageDigest(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(("beanstalk-migrator status page:" + token).getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
-        }
+        return Digests.sha256("beanstalk-migrator status page:" + token);
     }
 
     private static String configured(Optional<String> token) {

@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.config;
 
+import dev.beanstalkmigrator.model.Digests;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
@@ -10,9 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * {@link ObjectStore} on local files (the key is the path), for {@code file:} status URIs: the ETag is a
@@ -61,10 +59,6 @@ final class LocalObjects implements ObjectStore {
     }
 
     private static String etag(byte[] body) {
-        try {
-            return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body)) + "\"";
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return "\"" + Digests.md5(body) + "\"";
     }
 }

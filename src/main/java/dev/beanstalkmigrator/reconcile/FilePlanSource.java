@@ -1,12 +1,10 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.model.Digests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * A plan in a local file ({@code file:/path}). Its revision is a digest of its content. Files larger than
@@ -50,10 +48,6 @@ public final class FilePlanSource implements PlanSource {
     }
 
     static String digest(byte[] content) {
-        try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return "sha256:" + Digests.sha256(content);
     }
 }

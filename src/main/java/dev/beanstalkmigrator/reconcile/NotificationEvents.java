@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.Condition;
+import dev.beanstalkmigrator.model.Digests;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
@@ -9,14 +10,10 @@ import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.model.Reasons;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -89,11 +86,6 @@ final class NotificationEvents {
 
     /** A short, stable name for a plan error: the same refusal gets the same id, whoever leads. */
     private static String digest(String text) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(hash, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256(text).substring(0, 16);
     }
 }

@@ -85,7 +85,7 @@ class PlannerTest {
                 Arguments.of("dry-run previews once", spec("v42"), ledger(record("v42", "", Phase.Pending)), READY, true,
                         "", "DryRun"),
                 Arguments.of("a preview launches once dry-run is off", spec("v42"),
-                        ledger(record("v42", "", Phase.Pending)), READY, false, "Prepare v42", null),
+                        ledger(record("v42", "", Phase.Pending)), READY, false, "Prepare v42 (same launch)", null),
                 Arguments.of("an intent is adopted, nothing new meanwhile", spec("v43"),
                         ledger(record("v42", "", Phase.Launching)), READY, false, "FindTask v42", "MigrationInFlight"),
                 Arguments.of("a running task is watched even when the plan moved on", spec("v43"),
@@ -122,15 +122,34 @@ class PlannerTest {
                 Arguments.of("cluster, task definition and container left out: prepared, where they are found",
                         zeroConfig("v42"), ledger(), READY, false, "Prepare v42", null),
                 Arguments.of("latest with no versions waits", spec("latest"), ledger(), observed("v41", "Ready"), false,
-                        "", "NoVersion"));
+                        "", "NoVersion"),
+                Arguments.of("a Pending launch with its request (refused, or placed nowhere) is sent again as it was",
+                        spec("v42"), ledger(prepared(spec("v42"))), READY, false, "Launch v42 (same launch)", null),
+                Arguments.of("a Pending launch whose command the plan changed is prepared again, same launch id",
+                        spec("v42"), ledger(prepared(spec("v43"))), READY, false, "Prepare v42 (same launch)",
+                        null),
+                Arguments.of("a Pending launch sent again waits for its retry time like any launch", spec("v42"),
+                        ledger(prepared(spec("v42"))), READY, false, "", "ClientException"));
+    }
+
+    /** A Pending launch with a prepared request (a task definition and a placement), made from {@code as}. */
+    static MigrationRecord prepared(EnvironmentSpec as) {
+        MigrationRecord r = record("v42", "", Phase.Pending);
+        return new MigrationRecord(r.version(), r.rerun(), r.phase(), r.launchId(), r.cluster(), r.container(), null,
+                r.image(), r.imageSource(), "arn:td/acme-web-migrate:3", r.overrides(),
+                as.version().label().equals("v42") ? as.command() : List.of("other"), T, null, null, null,
+                "RunTask refused", null, null).withPlacement(Launches.placement(as));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("situations")
     void decides(String situation, EnvironmentSpec spec, MigrationStatus ledger, Observation observation,
                  boolean dryRun, String expectedActions, String expectedHold) {
-        List<Decision> decisions = Planner.plan(inputs(new MigrationPlan("acme", List.of(spec)), ledger, observation,
-                dryRun)).decisions();
+        Map<String, Requeues.Retry> retries = "ClientException".equals(expectedHold)
+                ? Map.of(spec.name(), new Requeues.Retry(T.plusSeconds(60), 1, Hold.stalled("ClientException",
+                        "refused"), "\"1\"")) : Map.of();
+        List<Decision> decisions = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec)), "\"1\"",
+                ledger, observation, retries, T, true, dryRun, true, () -> "new-id")).decisions();
         assertEquals(1, decisions.size());
         Decision decision = decisions.get(0);
         assertEquals(expectedActions, describe(decision), situation);
@@ -164,6 +183,9 @@ class PlannerTest {
         List<String> words = new ArrayList<>();
         for (Action action : decision.actions()) {
             String version = action instanceof Action.Prepare prepare ? prepare.version()
+                    + (prepare.launchId().equals("new-id") ? "" : " (same launch)")
+                    : action instanceof Action.Launch launch ? launch.intent().version()
+                    + (launch.intent().launchId().equals("new-id") ? "" : " (same launch)")
                     : action instanceof Action.FindTask find ? find.intent().version()
                     : ((Action.Deploy) action).record().version();
             words.add(action.getClass().getSimpleName() + " " + version);
