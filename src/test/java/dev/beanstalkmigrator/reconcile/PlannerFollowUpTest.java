@@ -86,7 +86,8 @@ class PlannerFollowUpTest {
 
     static ContainerService.TaskState stopped(Integer exitCode) {
         return new ContainerService.TaskState("arn:task/1", false, "STOPPED", "Essential container in task exited",
-                "EssentialContainerExited", T, T, T, List.of(new ContainerService.ContainerState("web", exitCode, null)));
+                "EssentialContainerExited", T, T, T,
+                List.of(new ContainerService.ContainerState("web", exitCode, null, Map.of())));
     }
 
     static final ContainerService.TaskState RUNNING = new ContainerService.TaskState("arn:task/1", false, "RUNNING",
@@ -163,7 +164,7 @@ class PlannerFollowUpTest {
                                         PlannerTest.record("v42", "", Phase.Launching).running("arn:task/2", T)))),
                                 Map.of("arn:task/1", stopped(0), "arn:task/2", new ContainerService.TaskState(
                                         "arn:task/2", false, "STOPPED", "exited", "EssentialContainerExited", T, T, T,
-                                        List.of(new ContainerService.ContainerState("web", 0, null))))),
+                                        List.of(new ContainerService.ContainerState("web", 0, null, Map.of()))))),
                         at(T, true, true), "Record Succeeded, Record acme-web-staging Succeeded"),
                 Arguments.of("unknown to ECS just after it started (eventual consistency): watched again",
                         described(running(T), null), at(T.plus(Duration.ofSeconds(3)), true, true), ""),
@@ -185,14 +186,14 @@ class PlannerFollowUpTest {
                         described(stopping(), new ContainerService.TaskState("arn:task/1", false, "STOPPED",
                                 "beanstalk-migrator: migration timed out after PT30M", "UserInitiated", T, T,
                                 T.plus(Duration.ofMinutes(32)), List.of(new ContainerService.ContainerState("web", 137,
-                                null)))), at(T.plus(Duration.ofMinutes(33)), true, true),
+                                null, Map.of())))), at(T.plus(Duration.ofMinutes(33)), true, true),
                         "Record TimedOut exit=137 at 2026-11-25T10:32:00Z: timed out after PT30M; stop requested at"
                                 + " 2026-11-25T10:31:00Z; ECS stopped the task: beanstalk-migrator: migration timed"
                                 + " out after PT30M (exit code 137: SIGKILL), TailLog v42"),
                 Arguments.of("stopping, and it exited 0 on SIGTERM: still TimedOut, its exit code says nothing",
                         described(stopping(), new ContainerService.TaskState("arn:task/1", false, "STOPPED",
                                 "Task stopped by user", "UserInitiated", T, T, T.plus(Duration.ofMinutes(31)),
-                                List.of(new ContainerService.ContainerState("web", 0, null)))),
+                                List.of(new ContainerService.ContainerState("web", 0, null, Map.of())))),
                         at(T.plus(Duration.ofMinutes(33)), true, true),
                         "Record TimedOut exit=0 at 2026-11-25T10:31:00Z: timed out after PT30M; stop requested at"
                                 + " 2026-11-25T10:31:00Z; ECS stopped the task: Task stopped by user (exit code 0),"
