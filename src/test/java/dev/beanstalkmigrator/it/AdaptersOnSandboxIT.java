@@ -117,7 +117,7 @@ class AdaptersOnSandboxIT {
         List<Beanstalk.Environment> environments = aws.beanstalk.environments("shop");
         Map<String, Beanstalk.Environment> byName = environments.stream()
                 .collect(Collectors.toMap(Beanstalk.Environment::name, Function.identity()));
-        assertEquals(18, environments.size(), () -> "environments: " + byName.keySet());
+        assertEquals(19, environments.size(), () -> "environments: " + byName.keySet());
         Beanstalk.Environment e2e = byName.get("shop-e2e");
         assertEquals("shop", e2e.application());
         assertEquals("v1", e2e.versionLabel());

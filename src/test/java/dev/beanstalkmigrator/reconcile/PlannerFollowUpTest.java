@@ -85,9 +85,14 @@ class PlannerFollowUpTest {
     }
 
     static ContainerService.TaskState stopped(Integer exitCode) {
+        return stopped(exitCode, Map.of());
+    }
+
+    /** Stopped, its container given {@code overridden} by RunTask's overrides. */
+    static ContainerService.TaskState stopped(Integer exitCode, Map<String, String> overridden) {
         return new ContainerService.TaskState("arn:task/1", false, "STOPPED", "Essential container in task exited",
                 "EssentialContainerExited", T, T, T,
-                List.of(new ContainerService.ContainerState("web", exitCode, null, Map.of())));
+                List.of(new ContainerService.ContainerState("web", exitCode, null, overridden)));
     }
 
     static final ContainerService.TaskState RUNNING = new ContainerService.TaskState("arn:task/1", false, "RUNNING",
@@ -153,6 +158,10 @@ class PlannerFollowUpTest {
                         "Record Succeeded"),
                 Arguments.of("failed: recorded, then its log tail", described(running(T), stopped(1)),
                         at(T, true, true), "Record Failed, TailLog v42"),
+                Arguments.of("failed, its variables given as overrides (an intent from before placements): the"
+                                + " log tail masks what ECS says the task was given",
+                        described(intent(false, Overrides.IN_CONTAINER_OVERRIDES).running("arn:task/1", T),
+                                stopped(1, SMALL)), at(T, true, true), "Record Failed, TailLog v42 overridden=1"),
                 Arguments.of("failed with log tails off: recorded only", described(running(T), stopped(1)),
                         at(T, true, false), "Record Failed"),
                 Arguments.of("failed with secrets in its container: the log tail is withheld",
@@ -402,6 +411,7 @@ class PlannerFollowUpTest {
                     : a instanceof Action.StopTask s ? "StopTask " + s.record().version() + " after " + s.timeout()
                     : a instanceof Action.TailLog t ? "TailLog " + t.record().version()
                     + (t.withhold() ? " withheld" : "")
+                    + (t.overridden().isEmpty() ? "" : " overridden=" + t.overridden().size())
                     : a.getClass().getSimpleName());
         }
         return words.stream().collect(Collectors.joining(", "));
