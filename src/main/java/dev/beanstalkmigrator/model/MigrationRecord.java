@@ -22,11 +22,13 @@ import java.util.Map;
  *     {@code cluster}, {@code taskDefinition}, {@code container}
  * @param placement how the task is placed, as RunTask was (or will be) asked: what an adoption replays
  * @param stopRequestedAt when StopTask was asked of ECS; the migration is final only once ECS reports STOPPED
+ * @param unmasked names (never values) of the variables whose values are too short to be masked (under four
+ *     characters): where {@code logTail} holds them, it holds them as they are
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
         "taskDefinitionArn", "overrides", "command", "secrets", "discovered", "placement", "createdAt", "startedAt",
-        "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "deployedAt"})
+        "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "unmasked", "deployedAt"})
 public record MigrationRecord(
         String version,
         String rerun,
@@ -50,7 +52,8 @@ public record MigrationRecord(
         List<String> secrets,
         Map<String, String> discovered,
         Placement placement,
-        Instant stopRequestedAt) {
+        Instant stopRequestedAt,
+        List<String> unmasked) {
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
@@ -59,14 +62,14 @@ public record MigrationRecord(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Placement(String launchType, List<CapacityProvider> capacityProviderStrategy, NetworkSpec network) {}
 
-    /** A record of the first eighteen fields, with nothing secret, discovered, placed or stopped yet. */
+    /** A record of the first nineteen fields, with nothing secret, discovered, placed, stopped or unmasked yet. */
     public MigrationRecord(String version, String rerun, Phase phase, String launchId, String cluster, String container,
                            String taskArn, String image, String imageSource, String taskDefinitionArn, String overrides,
                            List<String> command, Instant createdAt, Instant startedAt, Instant finishedAt,
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null);
+                null, null, null);
     }
 
     public boolean matches(String version, String rerun) {
@@ -77,7 +80,7 @@ public record MigrationRecord(
     public MigrationRecord running(String taskArn, Instant startedAt) {
         return new MigrationRecord(version, rerun, Phase.Running, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, stopRequestedAt);
+                deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked);
     }
 
     /** A terminal outcome. */
@@ -86,20 +89,20 @@ public record MigrationRecord(
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason,
                 logTail == null || logTail.isEmpty() ? null : List.copyOf(logTail), deployedAt, secrets, discovered,
-                placement, stopRequestedAt);
+                placement, stopRequestedAt, unmasked);
     }
 
     public MigrationRecord deployed(Instant at) {
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, at,
-                secrets, discovered, placement, stopRequestedAt);
+                secrets, discovered, placement, stopRequestedAt, unmasked);
     }
 
     /** The intent with the task definition it runs. */
     public MigrationRecord withTaskDefinition(String taskDefinitionArn) {
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, stopRequestedAt);
+                deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked);
     }
 
     /** With the names of the variables that come as ECS secrets (empty: none). */
@@ -107,7 +110,7 @@ public record MigrationRecord(
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
                 deployedAt, names == null || names.isEmpty() ? null : List.copyOf(names), discovered, placement,
-                stopRequestedAt);
+                stopRequestedAt, unmasked);
     }
 
     /** With what was found from the environment, and how (empty: nothing). */
@@ -115,14 +118,22 @@ public record MigrationRecord(
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
                 deployedAt, secrets, found == null || found.isEmpty() ? null : Map.copyOf(found), placement,
-                stopRequestedAt);
+                stopRequestedAt, unmasked);
+    }
+
+    /** With the names of the variables whose values were too short to mask (empty: none). */
+    public MigrationRecord withUnmasked(List<String> names) {
+        return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
+                taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
+                deployedAt, secrets, discovered, placement, stopRequestedAt,
+                names == null || names.isEmpty() ? null : List.copyOf(names));
     }
 
     /** With the placement RunTask is asked for. */
     public MigrationRecord withPlacement(Placement placement) {
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, stopRequestedAt);
+                deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked);
     }
 
     /**
@@ -132,13 +143,13 @@ public record MigrationRecord(
     public MigrationRecord pending(String reason) {
         return new MigrationRecord(version, rerun, Phase.Pending, launchId, cluster, container, taskArn, image,
                 imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason,
-                logTail, deployedAt, secrets, discovered, placement, stopRequestedAt);
+                logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked);
     }
 
     /** StopTask was asked at {@code at}; the record stays in its phase until ECS reports the task STOPPED. */
     public MigrationRecord stopRequested(Instant at) {
         return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource,
                 taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail,
-                deployedAt, secrets, discovered, placement, at);
+                deployedAt, secrets, discovered, placement, at, unmasked);
     }
 }

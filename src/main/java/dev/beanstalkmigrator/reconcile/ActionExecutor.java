@@ -146,10 +146,10 @@ final class ActionExecutor {
         String reason = Secrets.redact(record.reason(), values);
         if (tail.withhold()) {
             return new Outcome.Tailed(tail, reason, List.of(
-                    Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)));
+                    Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)), List.of());
         }
         List<String> lines = stream == null ? List.of()
                 : Secrets.redact(logs.tail(target, stream, logTailLines), values);
-        return new Outcome.Tailed(tail, reason, lines);
+        return new Outcome.Tailed(tail, reason, lines, lines.isEmpty() ? List.of() : Secrets.tooShort(variables));
     }
 }

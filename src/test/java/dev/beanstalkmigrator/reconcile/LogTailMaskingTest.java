@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A failed migration's log tail as the executor reads it: masked with the values the task ran with (its revision's,
- * its overrides'), whatever Elastic Beanstalk holds now.
+ * its overrides'), whatever Elastic Beanstalk holds now, and short values named, never masked.
  */
 class LogTailMaskingTest {
 
@@ -80,5 +80,27 @@ class LogTailMaskingTest {
         Outcome.Tailed tailed = tail(failed("1", base.arn(), List.of("connecting to " + OLD)), Map.of(),
                 ActionExecutor.cycleCache());
         assertEquals(List.of("connecting to ***"), tailed.tail());
+    }
+
+    @Test
+    void valuesShorterThanFourCharactersAreLeftAsTheyAreAndNamed() {
+        String revision = cloud.migrateRevision(base, "web", "acme:v42",
+                Map.of("DATABASE_URL", OLD, "DB_SCHEMA", "app", "DB_PORT", "5432", "EMPTY", ""), null, null);
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", NEW, "DEBUG", "on"));
+        Outcome.Tailed tailed = tail(failed("1", revision, List.of("schema app on port 5432, debug on")),
+                Map.of(), ActionExecutor.cycleCache());
+        assertEquals(List.of("schema app on port ***, debug on"), tailed.tail());
+        assertEquals(List.of("DB_SCHEMA", "DEBUG"), tailed.unmasked(), "names, sorted; an empty value hides nothing");
+    }
+
+    @Test
+    void noLineCopiedNamesNothing() {
+        String revision = cloud.migrateRevision(base, "web", "acme:v42", Map.of("DB_SCHEMA", "app"), null, null);
+        assertEquals(List.of(), tail(failed("1", revision, List.of()), Map.of(), ActionExecutor.cycleCache())
+                .unmasked());
+        MigrationRecord withSecrets = failed("2", revision, List.of("schema app")).withSecrets(List.of("STRIPE_KEY"));
+        Outcome.Tailed withheld = tail(withSecrets, Map.of(), ActionExecutor.cycleCache());
+        assertEquals(1, withheld.tail().size(), withheld.tail().toString());
+        assertEquals(List.of(), withheld.unmasked(), "a withheld tail copies no line");
     }
 }

@@ -256,6 +256,23 @@ class ReconcilerTest {
     }
 
     @Test
+    void theRecordNamesTheVariablesTooShortToMaskInItsLogTail() {
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", "postgres://acme:" + SECRET + "@db/acme",
+                "DB_SCHEMA", "app"));
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord record = latest("acme-web-prod");
+        String stream = "ecs/web/" + record.taskArn().substring(record.taskArn().lastIndexOf('/') + 1);
+        cloud.logStreams.put("/ecs/acme|" + stream, List.of("migrating schema app", "boom"));
+        cloud.stop(record.taskArn(), 1, "Essential container in task exited");
+        operator.cycle(true);
+
+        MigrationRecord failed = latest("acme-web-prod");
+        assertEquals(List.of("migrating schema app", "boom"), failed.logTail(), "three characters: left as they are");
+        assertEquals(List.of("DB_SCHEMA"), failed.unmasked(), "and named, in the ledger");
+    }
+
+    @Test
     void aMigrationWithSecretsNamesThemAndWithholdsItsLogTail() {
         String arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:acme/stripe-AbCd12";
         cloud.secrets.put("acme-web-prod", Map.of("STRIPE_KEY", arn));
