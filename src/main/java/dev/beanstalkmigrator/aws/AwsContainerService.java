@@ -91,7 +91,8 @@ public final class AwsContainerService implements ContainerService {
                 logs = new LogTarget(options.get("awslogs-group"), options.get("awslogs-stream-prefix"),
                         options.get("awslogs-region"));
             }
-            return new Container(c.name(), c.image(), logs, c.essential() == null || c.essential());
+            return new Container(c.name(), c.image(), logs, c.essential() == null || c.essential(),
+                    variables(c.environment()));
         }).toList();
         return new ContainerService.TaskDefinition(definition.taskDefinitionArn(), definition.family(),
                 definition.revision(), definition.networkModeAsString(), containers);
@@ -320,9 +321,22 @@ public final class AwsContainerService implements ContainerService {
     }
 
     private static TaskState toPort(Task task) {
+        Map<String, Map<String, String>> overridden = new LinkedHashMap<>();
+        if (task.overrides() != null) {
+            task.overrides().containerOverrides().forEach(o -> overridden.put(o.name(), variables(o.environment())));
+        }
         return new TaskState(task.taskArn(), false, task.lastStatus(), task.stoppedReason(), task.stopCodeAsString(),
                 task.createdAt(), task.startedAt(), task.stoppedAt(),
-                task.containers().stream().map(c -> new ContainerState(c.name(), c.exitCode(), c.reason())).toList());
+                task.containers().stream().map(c -> new ContainerState(c.name(), c.exitCode(), c.reason(),
+                        overridden.get(c.name()))).toList());
+    }
+
+    /** ECS's name-value pairs as a map; a pair without name or value sets nothing. */
+    private static Map<String, String> variables(List<KeyValuePair> pairs) {
+        Map<String, String> variables = new LinkedHashMap<>();
+        pairs.stream().filter(kv -> kv.name() != null && kv.value() != null)
+                .forEach(kv -> variables.put(kv.name(), kv.value()));
+        return variables;
     }
 
     @Override

@@ -23,13 +23,15 @@ import java.util.Map;
  *     {@code cluster}, {@code taskDefinition}, {@code container}
  * @param placement how the task is placed, as RunTask was (or will be) asked: what an adoption replays
  * @param stopRequestedAt when StopTask was asked of ECS; the migration is final only once ECS reports STOPPED
+ * @param unmasked names (never values) of the variables whose values are too short to be masked (under four
+ *     characters): where {@code logTail} holds them, it holds them as they are
  * @param timeout the plan's timeout when the intent was written: the migration is followed with it whatever the
  *     plan says later (null in records written before it was recorded)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
         "taskDefinitionArn", "overrides", "command", "secrets", "discovered", "placement", "timeout", "createdAt",
-        "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "deployedAt"})
+        "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "unmasked", "deployedAt"})
 public record MigrationRecord(
         String version,
         String rerun,
@@ -54,6 +56,7 @@ public record MigrationRecord(
         Map<String, String> discovered,
         Placement placement,
         Instant stopRequestedAt,
+        List<String> unmasked,
         Duration timeout) {
 
     /**
@@ -63,14 +66,14 @@ public record MigrationRecord(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Placement(String launchType, List<CapacityProvider> capacityProviderStrategy, NetworkSpec network) {}
 
-    /** A record of the first eighteen fields, with nothing secret, discovered, placed or stopped yet. */
+    /** A record of the first nineteen fields, with nothing secret, discovered, placed, stopped, unmasked or timed yet. */
     public MigrationRecord(String version, String rerun, Phase phase, String launchId, String cluster, String container,
                            String taskArn, String image, String imageSource, String taskDefinitionArn, String overrides,
                            List<String> command, Instant createdAt, Instant startedAt, Instant finishedAt,
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     public boolean matches(String version, String rerun) {
@@ -115,6 +118,11 @@ public record MigrationRecord(
     /** With what was found from the environment, and how (empty: nothing). */
     public MigrationRecord withDiscovered(Map<String, String> found) {
         return with(b -> b.discovered = found == null || found.isEmpty() ? null : Map.copyOf(found));
+    }
+
+    /** With the names of the variables whose values were too short to mask (empty: none). */
+    public MigrationRecord withUnmasked(List<String> names) {
+        return with(b -> b.unmasked = names == null || names.isEmpty() ? null : List.copyOf(names));
     }
 
     /** With the placement RunTask is asked for. */
@@ -183,6 +191,7 @@ public record MigrationRecord(
         Map<String, String> discovered;
         Placement placement;
         Instant stopRequestedAt;
+        List<String> unmasked;
         Duration timeout;
 
         Copy(MigrationRecord r) {
@@ -209,13 +218,14 @@ public record MigrationRecord(
             discovered = r.discovered;
             placement = r.placement;
             stopRequestedAt = r.stopRequestedAt;
+            unmasked = r.unmasked;
             timeout = r.timeout;
         }
 
         MigrationRecord build() {
             return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image,
                     imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode,
-                    reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, timeout);
+                    reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout);
         }
     }
 }

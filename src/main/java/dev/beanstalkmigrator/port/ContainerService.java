@@ -96,11 +96,21 @@ public interface ContainerService {
         }
     }
 
-    /** A container definition: its image, if it logs with awslogs, where, and whether it is essential. */
-    record Container(String name, String image, LogTarget logs, boolean essential) {
-        /** An essential container (ECS's default). */
+    /**
+     * A container definition: its image, if it logs with awslogs, where, whether it is essential, and its plain
+     * variables.
+     *
+     * @param environment the definition's {@code environment}, name to value (empty: none). In a migrate revision
+     *     these are the values the task runs with; they may hold credentials, so they go nowhere but into masking.
+     */
+    record Container(String name, String image, LogTarget logs, boolean essential, Map<String, String> environment) {
+        public Container {
+            environment = environment == null ? Map.of() : Map.copyOf(environment);
+        }
+
+        /** An essential container (ECS's default) without variables. */
         public Container(String name, String image, LogTarget logs) {
-            this(name, image, logs, true);
+            this(name, image, logs, true, Map.of());
         }
     }
 
@@ -142,6 +152,15 @@ public interface ContainerService {
         }
     }
 
-    /** A container of a task: its exit code (null if it never ran to an exit) and ECS's reason. */
-    record ContainerState(String name, Integer exitCode, String reason) {}
+    /**
+     * A container of a task: its exit code (null if it never ran to an exit) and ECS's reason.
+     *
+     * @param environment the variables RunTask's container override gave it, name to value (empty: none), as
+     *     DescribeTasks reports the task's {@code overrides}; they may hold credentials, like the definition's
+     */
+    record ContainerState(String name, Integer exitCode, String reason, Map<String, String> environment) {
+        public ContainerState {
+            environment = environment == null ? Map.of() : Map.copyOf(environment);
+        }
+    }
 }

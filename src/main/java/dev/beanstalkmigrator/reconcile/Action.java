@@ -91,11 +91,21 @@ public sealed interface Action {
     record StopTask(String environment, MigrationRecord record, Duration timeout) implements Action {}
 
     /**
-     * Reads the last lines of a finished migration's log, masking the environment's values; or, when the
-     * migration had secrets, reads none and says where the log is (the values of secrets cannot be masked: the
-     * operator never reads them).
+     * Reads the last lines of a finished migration's log, masking the values the task ran with (those of its
+     * revision's container, {@code overridden}, and the environment's current ones); or, when the migration had
+     * secrets, reads none and says where the log is (the values of secrets cannot be masked: the operator never
+     * reads them).
+     *
+     * @param application the environment's application, whose current variables are masked too (null: unknown)
+     * @param overridden the variables RunTask's container override gave the task, as ECS reported it stopped
+     *     (only intents written before placements were recorded sent any); empty: none
      */
-    record TailLog(String environment, String application, MigrationRecord record) implements Action {
+    record TailLog(String environment, String application, MigrationRecord record, Map<String, String> overridden)
+            implements Action {
+
+        public TailLog {
+            overridden = overridden == null ? Map.of() : Map.copyOf(overridden);
+        }
 
         /** The migration had secret variables: its log is not copied. */
         boolean withhold() {

@@ -8,6 +8,7 @@ import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.LogTarget;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,7 +94,7 @@ final class ActionExecutor {
                 return new Outcome.Stopped(stop, clock.instant());
             }
             if (action instanceof Action.TailLog tail) {
-                return tail(tail);
+                return tail(tail, definitions);
             }
             Action.Deploy deploy = (Action.Deploy) action;
             beanstalk.deploy(deploy.environment(), deploy.record().version());
@@ -128,23 +129,35 @@ final class ActionExecutor {
     }
 
     /**
-     * The environment's values are masked in the reason and the lines: they may hold credentials. A tail to
+     * The values the task ran with are masked in the reason and the lines: those of its container in the revision
+     * it ran and those its RunTask overrides gave it, whatever Elastic Beanstalk holds now (a credential rotated
+     * while the task ran is in its log in the old form); the environment's current values besides. A tail to
      * withhold is not read: one line says where the log is and which secrets kept it out.
      */
-    private Outcome tail(Action.TailLog tail) {
+    private Outcome tail(Action.TailLog tail, Map<String, ContainerService.TaskDefinition> definitions) {
         MigrationRecord record = tail.record();
-        List<String> values = tail.application() == null ? List.of()
-                : List.copyOf(beanstalk.environmentVariables(tail.application(), tail.environment()).values());
-        ContainerService.Container container = ecs.describeTaskDefinition(record.taskDefinitionArn())
-                .container(record.container());
+        ContainerService.Container container = definitions.computeIfAbsent(record.taskDefinitionArn(),
+                ecs::describeTaskDefinition).container(record.container());
+        List<Map<String, String>> variables = new ArrayList<>();
+        if (container != null) {
+            variables.add(container.environment());
+        }
+        variables.add(tail.overridden());
+        // The current values too: the overrides of a task ECS no longer knows (lost, or forgotten before its stop was
+        // seen) are unknown, and masking a value the task never had costs nothing.
+        if (tail.application() != null) {
+            variables.add(beanstalk.environmentVariables(tail.application(), tail.environment()));
+        }
+        List<String> values = variables.stream().flatMap(v -> v.values().stream()).distinct().toList();
         LogTarget target = container == null ? null : container.logs();
         String stream = target == null ? null : target.stream(record.container(), record.taskArn());
+        String reason = Secrets.redact(record.reason(), values);
         if (tail.withhold()) {
-            return new Outcome.Tailed(tail, Secrets.redact(record.reason(), values), List.of(
-                    Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)));
+            return new Outcome.Tailed(tail, reason, List.of(
+                    Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)), List.of());
         }
         List<String> lines = stream == null ? List.of()
                 : Secrets.redact(logs.tail(target, stream, logTailLines), values);
-        return new Outcome.Tailed(tail, Secrets.redact(record.reason(), values), lines);
+        return new Outcome.Tailed(tail, reason, lines, lines.isEmpty() ? List.of() : Secrets.tooShort(variables));
     }
 }

@@ -140,7 +140,8 @@ final class LedgerDraft {
                     stopped.action().timeout(), stopped.action().record().taskArn());
         } else if (outcome instanceof Outcome.Tailed tailed) {
             MigrationRecord r = tailed.action().record();
-            record(r.finished(r.phase(), r.finishedAt(), r.exitCode(), tailed.reason(), tailed.tail()), environment);
+            record(r.finished(r.phase(), r.finishedAt(), r.exitCode(), tailed.reason(), tailed.tail())
+                    .withUnmasked(tailed.unmasked()), environment);
         } else if (outcome instanceof Outcome.Deployed done) {
             LOG.infof("%s: deploying %s after its migration succeeded", environment, done.action().record().version());
             record(done.action().record().deployed(done.at()), environment);

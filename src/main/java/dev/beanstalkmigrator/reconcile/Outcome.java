@@ -63,8 +63,13 @@ public sealed interface Outcome {
     /** StopTask was accepted: ECS is stopping the task (it is not STOPPED yet). */
     record Stopped(Action.StopTask action, Instant at) implements Outcome {}
 
-    /** The record with its masked reason and log tail. */
-    record Tailed(Action.TailLog action, String reason, List<String> tail) implements Outcome {}
+    /**
+     * The record with its masked reason and log tail.
+     *
+     * @param unmasked the names of the variables whose values were too short to mask in the lines copied (empty when
+     *     none were copied)
+     */
+    record Tailed(Action.TailLog action, String reason, List<String> tail, List<String> unmasked) implements Outcome {}
 
     /** UpdateEnvironment was accepted. */
     record Deployed(Action.Deploy action, Instant at) implements Outcome {}

@@ -353,8 +353,8 @@ public final class Planner {
         for (Action.Watch watch : described.action().watches()) {
             MigrationRecord record = watch.record();
             Duration timeout = timeout(record, in.spec(watch.environment()));
-            TaskOutcomes.Outcome judged = TaskOutcomes.judge(record, described.tasks().get(record.taskArn()),
-                    in.now(), timeout);
+            ContainerService.TaskState state = described.tasks().get(record.taskArn());
+            TaskOutcomes.Outcome judged = TaskOutcomes.judge(record, state, in.now(), timeout);
             if (judged instanceof TaskOutcomes.Outcome.PastTimeout past) {
                 actions.add(new Action.StopTask(watch.environment(), record, past.timeout()));
             } else if (judged instanceof TaskOutcomes.Outcome.Finished done) {
@@ -362,7 +362,7 @@ public final class Planner {
                         done.reason(), null);
                 records.add(new Recorded(watch.environment(), finished));
                 if (done.phase() != Phase.Succeeded) {
-                    actions.addAll(tail(watch.environment(), finished, in));
+                    actions.addAll(tail(watch.environment(), finished, state, in));
                 }
             }
         }
@@ -377,14 +377,18 @@ public final class Planner {
         return record.timeout() != null ? record.timeout() : spec != null ? spec.timeout() : DEFAULT_TIMEOUT;
     }
 
-    private static List<Action> tail(String environment, MigrationRecord finished, Inputs in) {
+    /** Tails a finished task's log; {@code state} is how ECS reported it (null or missing: no overrides known). */
+    private static List<Action> tail(String environment, MigrationRecord finished, ContainerService.TaskState state,
+                                     Inputs in) {
         if (!in.logTails() || finished.taskArn() == null) {
             return List.of();
         }
         EnvironmentSpec spec = in.spec(environment);
         EnvironmentStatus status = in.ledger().environment(environment);
         String application = spec != null ? spec.application() : status == null ? null : status.application();
-        return List.of(new Action.TailLog(environment, application, finished));
+        ContainerService.ContainerState container = state == null ? null : state.container(finished.container());
+        return List.of(new Action.TailLog(environment, application, finished,
+                container == null ? null : container.environment()));
     }
 
     /** Whether the launches left in a batch wait for the next cycle after this outcome. */

@@ -3,6 +3,7 @@ package dev.beanstalkmigrator.reconcile;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Keeps environment variable values (database passwords, keys) out of what the operator records: a
@@ -10,7 +11,11 @@ import java.util.List;
  */
 public final class Secrets {
 
-    /** Values shorter than this are not redacted: "1" or "on" would blank out unrelated text. */
+    /**
+     * Values shorter than this are not masked: masking "1", "on" or "db" would blank out unrelated text all over a
+     * log, and a value of three characters or fewer protects nothing (printable ASCII allows fewer than a million of
+     * them). The variables left unmasked are recorded by name ({@link #tooShort}).
+     */
     static final int MIN_LENGTH = 4;
     static final String MASK = "***";
 
@@ -31,6 +36,18 @@ public final class Secrets {
 
     public static List<String> redact(List<String> lines, Collection<String> values) {
         return lines.stream().map(line -> redact(line, values)).toList();
+    }
+
+    /**
+     * The names of the variables whose value {@link #redact} leaves as it is: not empty, but shorter than {@link
+     * #MIN_LENGTH}. Sorted, each name once; never a value.
+     *
+     * @param variables sets of variables, name to value
+     */
+    static List<String> tooShort(Collection<Map<String, String>> variables) {
+        return variables.stream().flatMap(v -> v.entrySet().stream())
+                .filter(e -> e.getValue() != null && !e.getValue().isEmpty() && e.getValue().length() < MIN_LENGTH)
+                .map(Map.Entry::getKey).distinct().sorted().toList();
     }
 
     /**

@@ -117,7 +117,7 @@ class AdaptersOnSandboxIT {
         List<Beanstalk.Environment> environments = aws.beanstalk.environments("shop");
         Map<String, Beanstalk.Environment> byName = environments.stream()
                 .collect(Collectors.toMap(Beanstalk.Environment::name, Function.identity()));
-        assertEquals(18, environments.size(), () -> "environments: " + byName.keySet());
+        assertEquals(19, environments.size(), () -> "environments: " + byName.keySet());
         Beanstalk.Environment e2e = byName.get("shop-e2e");
         assertEquals("shop", e2e.application());
         assertEquals("v1", e2e.versionLabel());
@@ -208,6 +208,8 @@ class AdaptersOnSandboxIT {
         List<String> command = List.of("python", "manage.py", "migrate");
         String baked = aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, null, command);
         assertEquals("arn:aws:ecs:us-east-1:000000000000:task-definition/shop-app-migrate:3", baked);
+        assertEquals(environment, aws.ecs.describeTaskDefinition(baked).container("app").environment(),
+                "the values the task runs with, for masking its log");
         assertEquals(baked, restarted.migrateRevision(base, "app", IMAGE_REPO + "v3", environment, null, command));
         assertEquals(3, cloud.calls("ecs:RegisterTaskDefinition"));
     }
@@ -287,6 +289,8 @@ class AdaptersOnSandboxIT {
         assertEquals("app", run.containerName());
         assertEquals(launch.command(), run.command());
         assertEquals(launch.environment(), run.environment());
+        assertEquals(launch.environment(), aws.ecs.describeTasks(CLUSTER, List.of(first.taskArn())).get(0)
+                .container("app").environment(), "what the overrides gave the container, for masking its log");
 
         // A new token is a new task.
         ContainerService.LaunchResult other = aws.ecs.runTask(launch("v1", "tok-other"), () -> true);

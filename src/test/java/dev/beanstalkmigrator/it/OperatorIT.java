@@ -331,6 +331,24 @@ class OperatorIT {
         canaries.forEach(c -> assertTrue(log.stream().noneMatch(l -> l.contains(c)), "log lines"));
     }
 
+    @Test
+    void aLogTailIsMaskedWithThePasswordTheTaskRanWithAfterItWasRotated() {
+        String before = "canary-rotated-9e4b17-before";
+        cloud().setEnvironmentVariable("shop-rotate", "DB_PASSWORD", before);
+        SandboxResource.plan(Plans.plan("{name: shop-rotate, version: v2}"));
+        MigrationRecord running = awaitPhase("shop-rotate", "v2", Phase.Running);
+        cloud().setEnvironmentVariable("shop-rotate", "DB_PASSWORD", "canary-rotated-3c5d08-after");
+        try (dev.beanstalkmigrator.testing.SandboxClients aws = new dev.beanstalkmigrator.testing.SandboxClients(
+                cloud().endpoint(), false)) {
+            aws.ecs.stopTask(b -> b.cluster(running.cluster()).task(running.taskArn()).reason("the test ends it"));
+        }
+
+        MigrationRecord failed = awaitPhase("shop-rotate", "v2", Phase.Failed);
+        assertEquals(List.of("connecting with password ***", "FATAL: password authentication failed"),
+                failed.logTail());
+        assertFalse(SandboxResource.ledger().contains(before), "the ledger");
+    }
+
     /** What a channel's receiver got about shop-canary. */
     static List<WebhookReceiver.Request> notifications(String channel) {
         return SandboxResource.receiver().requests(SandboxResource.hookPath(channel)).stream()

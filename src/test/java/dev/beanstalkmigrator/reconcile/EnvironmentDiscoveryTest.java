@@ -120,7 +120,7 @@ class EnvironmentDiscoveryTest {
     }
 
     static ContainerService.Container container(String name, boolean essential) {
-        return new ContainerService.Container(name, "acme:v41", null, essential);
+        return new ContainerService.Container(name, "acme:v41", null, essential, Map.of());
     }
 
     static Stream<Arguments> containers() {

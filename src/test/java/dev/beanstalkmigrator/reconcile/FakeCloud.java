@@ -167,8 +167,22 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
         String arn = "arn:aws:ecs:us-east-1:000000000000:task-definition/" + base.family() + "-migrate:" + registered;
         taskDefinitions.put(arn, new TaskDefinition(arn, base.family() + "-migrate", registered, base.networkMode(),
                 base.containers().stream().map(c -> c.name().equals(container)
-                        ? new Container(c.name(), image, c.logs()) : c).toList()));
+                        ? new Container(c.name(), image, c.logs(), c.essential(), merged(c.environment(), environment,
+                        secrets)) : c).toList()));
         return arn;
+    }
+
+    /** A container's variables with the environment's registered over them; a secret is no plain variable. */
+    private static Map<String, String> merged(Map<String, String> base, Map<String, String> environment,
+                                              Map<String, String> secrets) {
+        Map<String, String> merged = new LinkedHashMap<>(base);
+        if (environment != null) {
+            merged.putAll(environment);
+        }
+        if (secrets != null) {
+            merged.keySet().removeAll(secrets.keySet());
+        }
+        return merged;
     }
 
     @Override
@@ -192,7 +206,7 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
         TaskLaunch launch = launches.get(arn);
         tasks.put(arn, new TaskState(arn, false, "STOPPED", reason, exitCode == null ? "TaskFailedToStart"
                 : "EssentialContainerExited", now, now, now,
-                List.of(new ContainerState(launch.container(), exitCode, null))));
+                List.of(new ContainerState(launch.container(), exitCode, null, launch.environment()))));
     }
 
     @Override

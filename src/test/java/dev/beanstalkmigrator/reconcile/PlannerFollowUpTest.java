@@ -85,8 +85,14 @@ class PlannerFollowUpTest {
     }
 
     static ContainerService.TaskState stopped(Integer exitCode) {
+        return stopped(exitCode, Map.of());
+    }
+
+    /** Stopped, its container given {@code overridden} by RunTask's overrides. */
+    static ContainerService.TaskState stopped(Integer exitCode, Map<String, String> overridden) {
         return new ContainerService.TaskState("arn:task/1", false, "STOPPED", "Essential container in task exited",
-                "EssentialContainerExited", T, T, T, List.of(new ContainerService.ContainerState("web", exitCode, null)));
+                "EssentialContainerExited", T, T, T,
+                List.of(new ContainerService.ContainerState("web", exitCode, null, overridden)));
     }
 
     static final ContainerService.TaskState RUNNING = new ContainerService.TaskState("arn:task/1", false, "RUNNING",
@@ -167,6 +173,10 @@ class PlannerFollowUpTest {
                         "Record Succeeded"),
                 Arguments.of("failed: recorded, then its log tail", described(running(T), stopped(1)),
                         at(T, true, true), "Record Failed, TailLog v42"),
+                Arguments.of("failed, its variables given as overrides (an intent from before placements): the"
+                                + " log tail masks what ECS says the task was given",
+                        described(intent(false, Overrides.IN_CONTAINER_OVERRIDES).running("arn:task/1", T),
+                                stopped(1, SMALL)), at(T, true, true), "Record Failed, TailLog v42 overridden=1"),
                 Arguments.of("failed with log tails off: recorded only", described(running(T), stopped(1)),
                         at(T, true, false), "Record Failed"),
                 Arguments.of("failed with secrets in its container: the log tail is withheld",
@@ -178,7 +188,7 @@ class PlannerFollowUpTest {
                                         PlannerTest.record("v42", "", Phase.Launching).running("arn:task/2", T)))),
                                 Map.of("arn:task/1", stopped(0), "arn:task/2", new ContainerService.TaskState(
                                         "arn:task/2", false, "STOPPED", "exited", "EssentialContainerExited", T, T, T,
-                                        List.of(new ContainerService.ContainerState("web", 0, null))))),
+                                        List.of(new ContainerService.ContainerState("web", 0, null, Map.of()))))),
                         at(T, true, true), "Record Succeeded, Record acme-web-staging Succeeded"),
                 Arguments.of("unknown to ECS just after it started (eventual consistency): watched again",
                         described(running(T), null), at(T.plus(Duration.ofSeconds(3)), true, true), ""),
@@ -200,14 +210,14 @@ class PlannerFollowUpTest {
                         described(stopping(), new ContainerService.TaskState("arn:task/1", false, "STOPPED",
                                 "beanstalk-migrator: migration timed out after PT30M", "UserInitiated", T, T,
                                 T.plus(Duration.ofMinutes(32)), List.of(new ContainerService.ContainerState("web", 137,
-                                null)))), at(T.plus(Duration.ofMinutes(33)), true, true),
+                                null, Map.of())))), at(T.plus(Duration.ofMinutes(33)), true, true),
                         "Record TimedOut exit=137 at 2026-11-25T10:32:00Z: timed out after PT30M; stop requested at"
                                 + " 2026-11-25T10:31:00Z; ECS stopped the task: beanstalk-migrator: migration timed"
                                 + " out after PT30M (exit code 137: SIGKILL), TailLog v42"),
                 Arguments.of("stopping, and it exited 0 on SIGTERM: still TimedOut, its exit code says nothing",
                         described(stopping(), new ContainerService.TaskState("arn:task/1", false, "STOPPED",
                                 "Task stopped by user", "UserInitiated", T, T, T.plus(Duration.ofMinutes(31)),
-                                List.of(new ContainerService.ContainerState("web", 0, null)))),
+                                List.of(new ContainerService.ContainerState("web", 0, null, Map.of())))),
                         at(T.plus(Duration.ofMinutes(33)), true, true),
                         "Record TimedOut exit=0 at 2026-11-25T10:31:00Z: timed out after PT30M; stop requested at"
                                 + " 2026-11-25T10:31:00Z; ECS stopped the task: Task stopped by user (exit code 0),"
@@ -416,6 +426,7 @@ class PlannerFollowUpTest {
                     : a instanceof Action.StopTask s ? "StopTask " + s.record().version() + " after " + s.timeout()
                     : a instanceof Action.TailLog t ? "TailLog " + t.record().version()
                     + (t.withhold() ? " withheld" : "")
+                    + (t.overridden().isEmpty() ? "" : " overridden=" + t.overridden().size())
                     : a.getClass().getSimpleName());
         }
         return words.stream().collect(Collectors.joining(", "));

@@ -236,6 +236,43 @@ class ReconcilerTest {
     }
 
     @Test
+    void aLogTailIsMaskedWithTheValuesTheTaskRanWithAfterTheyWereRotated() {
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord record = latest("acme-web-prod");
+        // The password is rotated while the migration runs: its revision holds the old one, which it prints.
+        String rotated = "canary-2c9d71-rotated-password";
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", "postgres://acme:" + rotated + "@db/acme"));
+        String stream = "ecs/web/" + record.taskArn().substring(record.taskArn().lastIndexOf('/') + 1);
+        cloud.logStreams.put("/ecs/acme|" + stream, List.of("connecting to postgres://acme:" + SECRET + "@db/acme",
+                "FATAL: password authentication failed"));
+        cloud.stop(record.taskArn(), 1, "Essential container in task exited");
+        operator.cycle(true);
+
+        MigrationRecord failed = latest("acme-web-prod");
+        assertEquals(Phase.Failed, failed.phase());
+        assertEquals(List.of("connecting to ***", "FATAL: password authentication failed"), failed.logTail());
+        assertFalse(cloud.text(LEDGER).contains(SECRET), "the value the task ran with never reaches the ledger");
+    }
+
+    @Test
+    void theRecordNamesTheVariablesTooShortToMaskInItsLogTail() {
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", "postgres://acme:" + SECRET + "@db/acme",
+                "DB_SCHEMA", "app"));
+        Reconciler operator = operator();
+        operator.cycle(true);
+        MigrationRecord record = latest("acme-web-prod");
+        String stream = "ecs/web/" + record.taskArn().substring(record.taskArn().lastIndexOf('/') + 1);
+        cloud.logStreams.put("/ecs/acme|" + stream, List.of("migrating schema app", "boom"));
+        cloud.stop(record.taskArn(), 1, "Essential container in task exited");
+        operator.cycle(true);
+
+        MigrationRecord failed = latest("acme-web-prod");
+        assertEquals(List.of("migrating schema app", "boom"), failed.logTail(), "three characters: left as they are");
+        assertEquals(List.of("DB_SCHEMA"), failed.unmasked(), "and named, in the ledger");
+    }
+
+    @Test
     void aMigrationWithSecretsNamesThemAndWithholdsItsLogTail() {
         String arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:acme/stripe-AbCd12";
         cloud.secrets.put("acme-web-prod", Map.of("STRIPE_KEY", arn));
