@@ -374,9 +374,9 @@ public final class SandboxCloud implements AutoCloseable {
     }
 
     /**
-     * Records from now on every PutObject accepted on the status ledger {@code bucket}/{@code ledgerKey}, with
-     * the lease holder it names (its {@code lease.holder}) and the one named by the write before it (see
-     * {@link ObjectWrite}). Only identities are kept, not bodies.
+     * Records from now on every object write (PutObject, CompleteMultipartUpload) accepted on the status ledger
+     * {@code bucket}/{@code ledgerKey}, with the lease holder it names (its {@code lease.holder}) and the one named by
+     * the write before it (see {@link ObjectWrite}). Only identities are kept, not bodies.
      */
     public void watchLedger(String bucket, String ledgerKey) {
         synchronized (writes) {

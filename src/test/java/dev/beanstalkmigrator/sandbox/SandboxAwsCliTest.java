@@ -71,6 +71,27 @@ class SandboxAwsCliTest {
     }
 
     @Test
+    void s3CopyOfA20MbBundleGoesUpInPartsAndComesBackIdentical() throws Exception {
+        byte[] bundle = new byte[20 * 1024 * 1024];
+        new java.util.Random(20).nextBytes(bundle);
+        Path up = home.resolve("bundle.zip");
+        Files.write(up, bundle);
+        aws("s3", "cp", up.toString(), "s3://acme-bundles/cli/bundle.zip");
+        // Over the CLI's 8 MB threshold: a multipart upload of 8 MB parts.
+        assertEquals(1, cloud.calls("s3:CreateMultipartUpload:200"));
+        assertEquals(3, cloud.calls("s3:UploadPart:200"));
+        assertEquals(1, cloud.calls("s3:CompleteMultipartUpload:200"));
+        assertTrue(java.util.Arrays.equals(bundle, cloud.getObject("acme-bundles", "cli/bundle.zip")));
+
+        Path down = home.resolve("bundle-back.zip");
+        aws("s3", "cp", "s3://acme-bundles/cli/bundle.zip", down.toString());
+        assertTrue(java.util.Arrays.equals(bundle, Files.readAllBytes(down)), "byte for byte");
+        String etag = JSON.readTree(aws("s3api", "head-object", "--bucket", "acme-bundles", "--key", "cli/bundle.zip"))
+                .get("ETag").asText();
+        assertTrue(etag.matches("\"[0-9a-f]{32}-3\""), etag);
+    }
+
+    @Test
     void ecsListAndDescribeTasks() throws Exception {
         String arn = sdk.ecs.runTask(b -> b.cluster("acme-prod").taskDefinition("acme-web").launchType(LaunchType.FARGATE)
                 .startedBy("cli-test").networkConfiguration(n -> n.awsvpcConfiguration(v -> v.subnets("subnet-1")))
