@@ -33,11 +33,6 @@ public record SandboxCall(String operation, int status, InetSocketAddress client
         tasksStarted = List.copyOf(tasksStarted);
     }
 
-    /** Whether the answer is a success (2xx). */
-    public boolean succeeded() {
-        return status >= 200 && status < 300;
-    }
-
     /** Whether this is an accepted write of the watched ledger. */
     public boolean isLedgerWrite() {
         return ledgerWrite != null;

@@ -100,7 +100,7 @@ class SandboxAwsCliTest {
         JsonNode list = JSON.readTree(aws("ecs", "list-tasks", "--cluster", "acme-prod", "--started-by", "cli-test"));
         assertEquals(arn, list.get("taskArns").get(0).asText());
         sdk.ecs.stopTask(b -> b.cluster("acme-prod").task(arn).reason("done"));
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> cloud.taskStatus(arn), "STOPPED"::equals);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> sdk.taskStatus(arn), "STOPPED"::equals);
         JsonNode described = JSON.readTree(aws("ecs", "describe-tasks", "--cluster", "acme-prod", "--tasks", arn));
         JsonNode task = described.get("tasks").get(0);
         assertEquals("STOPPED", task.get("lastStatus").asText());
@@ -153,7 +153,7 @@ class SandboxAwsCliTest {
                 .networkConfiguration(n -> n.awsvpcConfiguration(v -> v.subnets("subnet-1")))
                 .tags(t -> t.key(EcsService.TAG_ENVIRONMENT).value("forever"))) // stop timeout 1 s in the test seed
                 .tasks().get(0).taskArn();
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> cloud.taskStatus(arn), "RUNNING"::equals);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> sdk.taskStatus(arn), "RUNNING"::equals);
         JsonNode answer = JSON.readTree(aws("ecs", "stop-task", "--cluster", "acme-prod", "--task", arn, "--reason",
                 "past its timeout")).get("task");
         assertEquals("STOPPED", answer.get("desiredStatus").asText());
@@ -166,7 +166,7 @@ class SandboxAwsCliTest {
         assertEquals(eni.get("id").asText(), answer.get("containers").get(0).get("networkInterfaces").get(0)
                 .get("attachmentId").asText());
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> cloud.taskStatus(arn), "STOPPED"::equals);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> sdk.taskStatus(arn), "STOPPED"::equals);
         JsonNode task = JSON.readTree(aws("ecs", "describe-tasks", "--cluster", "acme-prod", "--tasks", arn)).get("tasks").get(0);
         assertEquals("STOPPED", task.get("lastStatus").asText());
         assertEquals("UserInitiated", task.get("stopCode").asText());
