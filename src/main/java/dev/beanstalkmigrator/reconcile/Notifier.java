@@ -223,7 +223,7 @@ public final class Notifier {
         tried.failures++;
         Instant now = clock.instant();
         if (!delivery.retry()) {
-            giveUp(key, event, "the receiver refused it (" + delivery.detail() + "); check the channel's URL");
+            giveUp(key, event, "refused (" + delivery.detail() + "); check the channel's URL");
         } else if (tried.failures >= settings.backoff().maxAttempts()) {
             giveUp(key, event, tried.failures + " attempts failed, the last: " + delivery.detail());
         } else if (expired(event, now)) {

@@ -47,7 +47,6 @@ final class BeanstalkService {
         String solutionStack;
         Instant updatingUntil;
         String pendingVersion;
-        boolean terminated;
         /** A downstream action the caller lacks; with no operations role, UpdateEnvironment is refused. */
         String deployDenied;
         String operationsRole;
@@ -130,13 +129,6 @@ final class BeanstalkService {
         }
     }
 
-    synchronized void terminate(String envName) {
-        Env e = env(envName);
-        e.terminated = true;
-        e.updatingUntil = null;
-        e.updated = Instant.now();
-    }
-
     synchronized String deployedVersion(String envName) {
         Env e = env(envName);
         settle(e, Instant.now());
@@ -172,7 +164,7 @@ final class BeanstalkService {
     }
 
     private static String status(Env e) {
-        return e.terminated ? "Terminated" : e.updatingUntil != null ? "Updating" : "Ready";
+        return e.updatingUntil != null ? "Updating" : "Ready";
     }
 
     private String environmentId(String name) {
@@ -238,14 +230,12 @@ final class BeanstalkService {
         String version = p.get("VersionLabel");
         List<String> names = p.members("EnvironmentNames");
         List<String> ids = p.members("EnvironmentIds");
-        boolean includeDeleted = !"false".equalsIgnoreCase(p.get("IncludeDeleted"));
         Xml x = start("DescribeEnvironments");
         x.start("Environments");
         for (Env e : envs.values()) {
             settle(e, now);
             if ((app != null && !app.equals(e.app)) || (version != null && !version.equals(e.versionLabel))
-                    || (!names.isEmpty() && !names.contains(e.name)) || (!ids.isEmpty() && !ids.contains(e.id))
-                    || (e.terminated && !includeDeleted)) {
+                    || (!names.isEmpty() && !names.contains(e.name)) || (!ids.isEmpty() && !ids.contains(e.id))) {
                 continue;
             }
             x.start("member");
@@ -404,10 +394,6 @@ final class BeanstalkService {
         }
         Instant now = Instant.now();
         settle(e, now);
-        if (e.terminated) {
-            throw new ServiceError(400, "InvalidParameterValue",
-                    "Environment named " + e.name + " is in an invalid state for this operation. Must be Ready.");
-        }
         String label = p.get("VersionLabel");
         App a = apps.get(e.app);
         if (label != null && (a == null || a.versions.stream().noneMatch(v -> v.label().equals(label)))) {
@@ -456,7 +442,7 @@ final class BeanstalkService {
 
     private synchronized SandboxResponse operationsRole(SandboxRequest r, Params p, boolean associate) {
         Env e = envs.get(p.required("EnvironmentName"));
-        if (e == null || e.terminated) {
+        if (e == null) {
             throw new ServiceError(400, "InvalidParameterValue",
                     "No Environment found for EnvironmentName = '" + p.get("EnvironmentName") + "'.");
         }

@@ -401,13 +401,6 @@ final class EcsService {
         return true;
     }
 
-    /** The current lastStatus of a task, or null if unknown/forgotten. */
-    synchronized String lastStatus(String taskArnOrId) {
-        Task t = find(taskArnOrId);
-        Instant now = Instant.now();
-        return t == null || gone(t, now) ? null : t.phase(now);
-    }
-
     /**
      * When the simulated task stopped (its containers exited), or null while it has not (or is unknown). Unlike
      * DescribeTasks this sees tasks ECS has forgotten: what ran, not what ECS says.

@@ -70,11 +70,6 @@ public record Fault(String operation, FaultKind kind, int times, double probabil
         return new Fault(operation, kind, n, probability, latency);
     }
 
-    /** Fires on every matching call (combine with {@link #probability}). */
-    public Fault always() {
-        return new Fault(operation, kind, -1, probability, latency);
-    }
-
     /** Fires with probability {@code p} on each matching call, without a count limit unless {@link #times} follows. */
     public Fault probability(double p) {
         return new Fault(operation, kind, times == 1 ? -1 : times, p, latency);

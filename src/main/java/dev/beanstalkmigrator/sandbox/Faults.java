@@ -48,10 +48,6 @@ final class Faults {
         globalLatency = d == null || d.isNegative() ? Duration.ZERO : d;
     }
 
-    Duration globalLatency() {
-        return globalLatency;
-    }
-
     synchronized Decision decide(String key, String service) {
         Duration latency = globalLatency;
         FaultKind failure = null;

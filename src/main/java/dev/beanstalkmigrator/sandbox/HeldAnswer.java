@@ -3,9 +3,7 @@ package dev.beanstalkmigrator.sandbox;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
@@ -38,15 +36,6 @@ public final class HeldAnswer {
     /** Completes with the held call when one matches; cancelled by {@link #cancel()} before that. */
     public CompletableFuture<SandboxCall> held() {
         return held;
-    }
-
-    /** Waits until a call is held and returns it. */
-    public SandboxCall awaitHeld(Duration timeout) throws InterruptedException, TimeoutException {
-        try {
-            return held.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("the hold ended without a call", e.getCause());
-        }
     }
 
     /** Whether a call matched and its answer is kept back now. */

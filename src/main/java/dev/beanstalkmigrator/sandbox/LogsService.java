@@ -65,15 +65,6 @@ final class LogsService {
         return s;
     }
 
-    synchronized List<String> messages(String group, String stream) {
-        Group g = groups.get(group);
-        Stream s = g == null ? null : g.streams.get(stream);
-        if (s == null || s.visibleFrom > System.currentTimeMillis()) {
-            return List.of();
-        }
-        return s.events.stream().map(Event::message).toList();
-    }
-
     static String operation(String target) {
         return target.substring(target.indexOf('.') + 1);
     }

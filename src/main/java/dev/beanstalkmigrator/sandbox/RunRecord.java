@@ -21,12 +21,4 @@ public record RunRecord(String taskArn, String cluster, String taskDefinitionArn
     public RunRecord {
         containerEnvironment = containerEnvironment == null ? Map.of() : containerEnvironment;
     }
-
-    /** A run whose container environment is not known. */
-    public RunRecord(String taskArn, String cluster, String taskDefinitionArn, String startedBy, String clientToken,
-            Map<String, String> tags, String containerName, List<String> command, Map<String, String> environment,
-            String image, Instant time) {
-        this(taskArn, cluster, taskDefinitionArn, startedBy, clientToken, tags, containerName, command, environment,
-                image, time, null);
-    }
 }

@@ -1,10 +1,13 @@
 package dev.beanstalkmigrator.sandbox;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -12,6 +15,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,6 +24,16 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.xml.sax.SAXException;
+import org.xml.sax.helpers.DefaultHandler;
+
 /** Amazon S3, REST path style, in memory. Thread-safe: one lock for the whole store. */
 final class S3Service {
     static final String NS = "http://s3.amazonaws.com/doc/2006-03-01/";
@@ -27,6 +41,32 @@ final class S3Service {
             DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     record S3Object(byte[] content, String etag, Instant lastModified, String contentType, Map<String, String> metadata) {}
+
+    /** S3's smallest part but the last of a multipart upload (5 MiB). */
+    static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+    static final int MAX_PART_NUMBER = 10_000;
+
+    /** One uploaded part: its bytes, its ETag and the MD5 behind it. */
+    private record Part(byte[] content, String etag, byte[] md5) {}
+
+    /** A part as a CompleteMultipartUpload body names it. */
+    private record Listed(int partNumber, String etag) {}
+
+    /** A multipart upload in progress: what CreateMultipartUpload said of the object, and the parts so far. */
+    private static final class Upload {
+        final String bucket;
+        final String key;
+        final String contentType;
+        final Map<String, String> metadata;
+        final NavigableMap<Integer, Part> parts = new TreeMap<>();
+
+        Upload(String bucket, String key, String contentType, Map<String, String> metadata) {
+            this.bucket = bucket;
+            this.key = key;
+            this.contentType = contentType;
+            this.metadata = metadata;
+        }
+    }
 
     private static final class Bucket {
         final String name;
@@ -40,11 +80,14 @@ final class S3Service {
     }
 
     private final Map<String, Bucket> buckets = new TreeMap<>();
+    /** Multipart uploads in progress, by upload id. */
+    private final Map<String, Upload> uploads = new HashMap<>();
+    private final SecureRandom uploadIds = new SecureRandom();
     private final String region;
-    /** Told of every accepted PutObject, while the store's lock is held (so in acceptance order). */
+    /** Told of every accepted object write, while the store's lock is held (so in acceptance order). */
     private volatile PutListener putListener;
 
-    /** Sees every PutObject the wire protocol accepts. */
+    /** Sees every object write the wire protocol accepts: a PutObject, or a CompleteMultipartUpload. */
     interface PutListener {
         void accepted(SandboxRequest request, String bucket, String key, byte[] content, String etag);
     }
@@ -84,7 +127,7 @@ final class S3Service {
         String bucket = bk[0];
         String key = bk[1];
         if (r.hasQ("uploads") || r.hasQ("uploadId")) {
-            return "MultipartUpload";
+            return multipartOperation(r, key);
         }
         if (bucket.isEmpty()) {
             return r.method.equals("GET") ? "ListBuckets" : "Unknown";
@@ -109,6 +152,22 @@ final class S3Service {
                     : r.query.isEmpty() || r.query.keySet().stream().allMatch(q -> q.startsWith("x-id")) ? "PutObject"
                     : "PutObjectSubresource";
             case "DELETE" -> "DeleteObject";
+            default -> "Unknown";
+        };
+    }
+
+    private static String multipartOperation(SandboxRequest r, String key) {
+        if (key.isEmpty()) {
+            return r.method.equals("GET") && r.hasQ("uploads") ? "ListMultipartUploads" : "Unknown";
+        }
+        if (r.hasQ("uploads")) {
+            return r.method.equals("POST") ? "CreateMultipartUpload" : "Unknown";
+        }
+        return switch (r.method) {
+            case "PUT" -> r.header("x-amz-copy-source") != null ? "UploadPartCopy" : "UploadPart";
+            case "POST" -> "CompleteMultipartUpload";
+            case "DELETE" -> "AbortMultipartUpload";
+            case "GET" -> "ListParts";
             default -> "Unknown";
         };
     }
@@ -141,6 +200,10 @@ final class S3Service {
             case "GetObject", "HeadObject" -> getObject(r, bucket, key, r.operation.equals("HeadObject"));
             case "PutObject" -> putObject(r, bucket, key);
             case "DeleteObject" -> deleteObject(bucket, key);
+            case "CreateMultipartUpload" -> createMultipartUpload(r, bucket, key);
+            case "UploadPart" -> uploadPart(r, bucket, key);
+            case "CompleteMultipartUpload" -> completeMultipartUpload(r, bucket, key);
+            case "AbortMultipartUpload" -> abortMultipartUpload(r, bucket, key);
             default -> throw new ServiceError(501, "NotImplemented",
                     "A header or query you provided implies functionality that is not implemented (sandbox: " + r.operation + ").");
         };
@@ -392,7 +455,65 @@ final class S3Service {
 
     private SandboxResponse putObject(SandboxRequest r, String bucketName, String key) {
         byte[] content = decodeBody(r);
+        S3Object o;
+        synchronized (this) {
+            Bucket b = bucket(bucketName);
+            S3Object existing = b.objects.get(key);
+            checkWriteConditions(r, key, existing);
+            o = store(r, b, key, existing,
+                    new S3Object(content, etagOf(content), Instant.now(), contentType(r), metadata(r)));
+        }
+        return SandboxResponse.empty(200).header("ETag", o.etag());
+    }
+
+    /** The conditional headers of a write: If-None-Match (only "*") and If-Match, as S3 evaluates them. */
+    private static void checkWriteConditions(SandboxRequest r, String key, S3Object existing) {
+        String ifNoneMatch = r.header("If-None-Match");
+        String ifMatch = r.header("If-Match");
+        if (ifNoneMatch != null) {
+            if (!ifNoneMatch.trim().equals("*")) {
+                throw new ServiceError(501, "NotImplemented",
+                        "A header you provided implies functionality that is not implemented", Map.of("Header", "If-None-Match"));
+            }
+            if (existing != null) {
+                throw new ServiceError(412, "PreconditionFailed",
+                        "At least one of the pre-conditions you specified did not hold", Map.of("Condition", "If-None-Match"));
+            }
+        }
+        if (ifMatch != null) {
+            if (existing == null) {
+                throw new ServiceError(404, "NoSuchKey", "The specified key does not exist.", Map.of("Key", key));
+            }
+            if (!etagMatches(ifMatch, existing.etag())) {
+                throw new ServiceError(412, "PreconditionFailed",
+                        "At least one of the pre-conditions you specified did not hold", Map.of("Condition", "If-Match"));
+            }
+        }
+    }
+
+    /**
+     * Stores an accepted object write, notes it on the request (for {@link SandboxCall}) and tells the put listener.
+     * Every object write of the wire protocol goes through here, with the store's lock held.
+     */
+    private S3Object store(SandboxRequest r, Bucket b, String key, S3Object existing, S3Object o) {
+        b.objects.put(key, o);
+        r.putBucket = b.name;
+        r.putKey = key;
+        r.previousContent = existing == null ? null : existing.content();
+        r.putContent = o.content();
+        PutListener listener = putListener;
+        if (listener != null) {
+            listener.accepted(r, b.name, key, o.content(), o.etag());
+        }
+        return o;
+    }
+
+    private static String contentType(SandboxRequest r) {
         String contentType = r.header("Content-Type");
+        return contentType == null || contentType.isBlank() ? "binary/octet-stream" : contentType;
+    }
+
+    private static Map<String, String> metadata(SandboxRequest r) {
         Map<String, String> meta = new LinkedHashMap<>();
         r.headers.forEach((name, values) -> {
             String n = name.toLowerCase(Locale.ROOT);
@@ -400,49 +521,179 @@ final class S3Service {
                 meta.put(n.substring("x-amz-meta-".length()), values.get(0));
             }
         });
-        String ifNoneMatch = r.header("If-None-Match");
-        String ifMatch = r.header("If-Match");
-        S3Object o;
-        synchronized (this) {
-            Bucket b = bucket(bucketName);
-            S3Object existing = b.objects.get(key);
-            if (ifNoneMatch != null) {
-                if (!ifNoneMatch.trim().equals("*")) {
-                    throw new ServiceError(501, "NotImplemented",
-                            "A header you provided implies functionality that is not implemented", Map.of("Header", "If-None-Match"));
-                }
-                if (existing != null) {
-                    throw new ServiceError(412, "PreconditionFailed",
-                            "At least one of the pre-conditions you specified did not hold", Map.of("Condition", "If-None-Match"));
-                }
-            }
-            if (ifMatch != null) {
-                if (existing == null) {
-                    throw new ServiceError(404, "NoSuchKey", "The specified key does not exist.", Map.of("Key", key));
-                }
-                if (!etagMatches(ifMatch, existing.etag())) {
-                    throw new ServiceError(412, "PreconditionFailed",
-                            "At least one of the pre-conditions you specified did not hold", Map.of("Condition", "If-Match"));
-                }
-            }
-            o = new S3Object(content, etagOf(content), Instant.now(),
-                    contentType == null || contentType.isBlank() ? "binary/octet-stream" : contentType, meta);
-            b.objects.put(key, o);
-            r.putBucket = bucketName;
-            r.putKey = key;
-            r.previousContent = existing == null ? null : existing.content();
-            r.putContent = content;
-            PutListener listener = putListener;
-            if (listener != null) {
-                listener.accepted(r, bucketName, key, content, o.etag());
-            }
-        }
-        return SandboxResponse.empty(200).header("ETag", o.etag());
+        return meta;
     }
 
     private synchronized SandboxResponse deleteObject(String bucketName, String key) {
         bucket(bucketName).objects.remove(key);
         return SandboxResponse.empty(204);
+    }
+
+    // ------------------------------------------------------------ multipart uploads
+
+    private synchronized SandboxResponse createMultipartUpload(SandboxRequest r, String bucketName, String key) {
+        bucket(bucketName);
+        byte[] random = new byte[48];
+        uploadIds.nextBytes(random);
+        String id = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        uploads.put(id, new Upload(bucketName, key, contentType(r), metadata(r)));
+        Xml x = new Xml().start("InitiateMultipartUploadResult", NS).el("Bucket", bucketName).el("Key", key)
+                .el("UploadId", id);
+        return xml(200, x);
+    }
+
+    private SandboxResponse uploadPart(SandboxRequest r, String bucketName, String key) {
+        String number = r.q("partNumber");
+        int partNumber;
+        try {
+            partNumber = number == null ? 0 : Integer.parseInt(number.trim());
+        } catch (NumberFormatException e) {
+            partNumber = 0;
+        }
+        if (partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+            throw new ServiceError(400, "InvalidArgument", "Part number must be an integer between 1 and "
+                    + MAX_PART_NUMBER + ", inclusive", ordered("ArgumentName", "partNumber", "ArgumentValue",
+                    String.valueOf(number)));
+        }
+        byte[] content = decodeBody(r);
+        byte[] md5 = md5(content);
+        String etag = "\"" + HexFormat.of().formatHex(md5) + "\"";
+        synchronized (this) {
+            bucket(bucketName);
+            upload(r, bucketName, key).parts.put(partNumber, new Part(content, etag, md5));
+        }
+        return SandboxResponse.empty(200).header("ETag", etag);
+    }
+
+    /**
+     * Assembles the named parts in order into the object, with S3's checks: parts in ascending order, each uploaded
+     * with the ETag given, each but the last at least {@link #MIN_PART_SIZE}; then the write's conditions. A refused
+     * completion leaves the upload as it was, to be completed again; an accepted one ends it.
+     */
+    private synchronized SandboxResponse completeMultipartUpload(SandboxRequest r, String bucketName, String key) {
+        Bucket b = bucket(bucketName);
+        Upload upload = upload(r, bucketName, key);
+        String id = r.q("uploadId");
+        List<Listed> listed = parseCompletion(decodeBody(r));
+        for (int i = 1; i < listed.size(); i++) {
+            if (listed.get(i).partNumber() <= listed.get(i - 1).partNumber()) {
+                throw new ServiceError(400, "InvalidPartOrder", "The list of parts was not in ascending order. The"
+                        + " parts list must be specified in order by part number.", Map.of("UploadId", id));
+            }
+        }
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        ByteArrayOutputStream md5s = new ByteArrayOutputStream();
+        for (int i = 0; i < listed.size(); i++) {
+            Listed named = listed.get(i);
+            Part part = upload.parts.get(named.partNumber());
+            if (part == null || !etagMatches(named.etag(), part.etag())) {
+                throw new ServiceError(400, "InvalidPart", "One or more of the specified parts could not be found."
+                        + "  The part may not have been uploaded, or the specified entity tag may not match the part's"
+                        + " entity tag.", ordered("UploadId", id, "PartNumber", String.valueOf(named.partNumber()),
+                        "ETag", named.etag()));
+            }
+            if (i < listed.size() - 1 && part.content().length < MIN_PART_SIZE) {
+                throw new ServiceError(400, "EntityTooSmall", "Your proposed upload is smaller than the minimum allowed"
+                        + " size", ordered("ProposedSize", String.valueOf(part.content().length), "MinSizeAllowed",
+                        String.valueOf(MIN_PART_SIZE), "PartNumber", String.valueOf(named.partNumber()), "ETag",
+                        part.etag()));
+            }
+            content.writeBytes(part.content());
+            md5s.writeBytes(part.md5());
+        }
+        S3Object existing = b.objects.get(key);
+        checkWriteConditions(r, key, existing);
+        String etag = "\"" + HexFormat.of().formatHex(md5(md5s.toByteArray())) + "-" + listed.size() + "\"";
+        S3Object o = store(r, b, key, existing, new S3Object(content.toByteArray(), etag, Instant.now(),
+                upload.contentType, upload.metadata));
+        uploads.remove(id);
+        String host = r.header("Host");
+        Xml x = new Xml().start("CompleteMultipartUploadResult", NS)
+                .el("Location", "http://" + (host == null ? "localhost" : host) + "/" + bucketName + "/" + enc(key, true))
+                .el("Bucket", bucketName).el("Key", key).el("ETag", o.etag());
+        return xml(200, x);
+    }
+
+    private synchronized SandboxResponse abortMultipartUpload(SandboxRequest r, String bucketName, String key) {
+        bucket(bucketName);
+        upload(r, bucketName, key);
+        uploads.remove(r.q("uploadId"));
+        return SandboxResponse.empty(204);
+    }
+
+    /** The upload the request names, which must be one of its bucket and key. */
+    private Upload upload(SandboxRequest r, String bucketName, String key) {
+        String id = r.q("uploadId");
+        Upload upload = id == null ? null : uploads.get(id);
+        if (upload == null || !upload.bucket.equals(bucketName) || !upload.key.equals(key)) {
+            throw new ServiceError(404, "NoSuchUpload", "The specified upload does not exist. The upload ID may be"
+                    + " invalid, or the upload may have been aborted or completed.",
+                    Map.of("UploadId", String.valueOf(id)));
+        }
+        return upload;
+    }
+
+    /**
+     * The parts a CompleteMultipartUpload body lists, in its order ({@code <CompleteMultipartUpload><Part><PartNumber>
+     * <ETag>}; checksum elements are ignored). No DTDs, no external entities.
+     */
+    private static List<Listed> parseCompletion(byte[] body) {
+        ServiceError malformed = new ServiceError(400, "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema");
+        Element root;
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            factory.setXIncludeAware(false);
+            factory.setExpandEntityReferences(false);
+            DocumentBuilder builder = factory.newDocumentBuilder();
+            builder.setErrorHandler(new DefaultHandler()); // the default one prints every parse error to stderr
+            root = builder.parse(new ByteArrayInputStream(body)).getDocumentElement();
+        } catch (ParserConfigurationException | SAXException | IOException e) {
+            throw malformed;
+        }
+        if (!"CompleteMultipartUpload".equals(root.getLocalName())) {
+            throw malformed;
+        }
+        List<Listed> listed = new ArrayList<>();
+        for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element part && "Part".equals(part.getLocalName())) {
+                String number = child(part, "PartNumber");
+                String etag = child(part, "ETag");
+                if (number == null || etag == null) {
+                    throw malformed;
+                }
+                try {
+                    listed.add(new Listed(Integer.parseInt(number.trim()), etag.trim()));
+                } catch (NumberFormatException e) {
+                    throw malformed;
+                }
+            }
+        }
+        if (listed.isEmpty()) {
+            throw malformed;
+        }
+        return listed;
+    }
+
+    private static String child(Element parent, String name) {
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && name.equals(e.getLocalName())) {
+                return e.getTextContent();
+            }
+        }
+        return null;
+    }
+
+    /** An error's extra elements in the order S3 writes them. */
+    private static Map<String, String> ordered(String... nameValue) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) {
+            m.put(nameValue[i], nameValue[i + 1]);
+        }
+        return m;
     }
 
     // ------------------------------------------------------------ helpers
@@ -529,8 +780,12 @@ final class S3Service {
     }
 
     static String etagOf(byte[] content) {
+        return "\"" + HexFormat.of().formatHex(md5(content)) + "\"";
+    }
+
+    private static byte[] md5(byte[] content) {
         try {
-            return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(content)) + "\"";
+            return MessageDigest.getInstance("MD5").digest(content);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

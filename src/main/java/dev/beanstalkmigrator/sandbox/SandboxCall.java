@@ -12,12 +12,13 @@ import java.util.List;
  * @param status          the HTTP status the answer will carry
  * @param client          the caller's address: on one machine, its port names the caller's socket (and so the
  *                        process that owns it)
- * @param bucket          for an accepted PutObject, its bucket; otherwise null
- * @param key             for an accepted PutObject, its key; otherwise null
- * @param previousContent for an accepted PutObject, the bytes the object held before (null when it was new);
+ * @param bucket          for an accepted object write (PutObject, CompleteMultipartUpload), its bucket; otherwise
+ *                        null
+ * @param key             for an accepted object write, its key; otherwise null
+ * @param previousContent for an accepted object write, the bytes the object held before (null when it was new);
  *                        otherwise null
- * @param content         for an accepted PutObject, the bytes it stored; otherwise null
- * @param ledgerWrite     for an accepted PutObject of the ledger named in {@link SandboxCloud#watchLedger}, its
+ * @param content         for an accepted object write, the bytes it stored; otherwise null
+ * @param ledgerWrite     for an accepted object write of the ledger named in {@link SandboxCloud#watchLedger}, its
  *                        record there; otherwise null
  * @param tasksStarted    for a RunTask, the tasks this call started (none when ECS refused it, and none when it
  *                        replayed a client token: the tasks it answers with were started by the first call)
@@ -30,11 +31,6 @@ public record SandboxCall(String operation, int status, InetSocketAddress client
 
     public SandboxCall {
         tasksStarted = List.copyOf(tasksStarted);
-    }
-
-    /** Whether the answer is a success (2xx). */
-    public boolean succeeded() {
-        return status >= 200 && status < 300;
     }
 
     /** Whether this is an accepted write of the watched ledger. */

@@ -86,22 +86,17 @@ public final class SandboxCloud implements AutoCloseable {
     private final AtomicInteger planUploads = new AtomicInteger();
     private final String planBucket;
     private final String planKey;
-    private volatile Duration environmentUpdateDuration;
-    private volatile Duration stoppedTaskRetention;
     private volatile byte[] lastPlanHash;
     private volatile boolean closed;
 
     private SandboxCloud(SandboxOptions options, SandboxSeed seed) throws IOException {
         this.options = options;
         this.seed = seed;
-        this.environmentUpdateDuration = seed.environmentUpdateDuration();
-        this.stoppedTaskRetention = seed.stoppedTaskRetention();
         this.s3 = new S3Service(seed.region());
-        this.beanstalk = new BeanstalkService(seed.region(), seed.account(), () -> environmentUpdateDuration);
+        this.beanstalk = new BeanstalkService(seed.region(), seed.account(), seed::environmentUpdateDuration);
         this.logs = new LogsService(json, seed.region(), seed.account());
-        this.ecs = new EcsService(json, seed.region(), seed.account(), logs, () -> stoppedTaskRetention, seed.tasks());
+        this.ecs = new EcsService(json, seed.region(), seed.account(), logs, seed::stoppedTaskRetention, seed.tasks());
         this.ecs.setSecretValues(seed.secretValues());
-        this.secretValues.putAll(seed.secretValues());
         this.faults = new Faults(options.faultRandomSeed());
         this.control = new SandboxControl(this, json);
         this.planBucket = options.planBucket() != null ? options.planBucket()
@@ -138,8 +133,6 @@ public final class SandboxCloud implements AutoCloseable {
     }
 
     /** Starts a sandbox with the seed file of the options (none = empty world). */
-    private final Map<String, String> secretValues = new java.util.LinkedHashMap<>();
-
     public static SandboxCloud start(SandboxOptions options) {
         return start(options, options.seed() == null ? SandboxSeed.empty() : SandboxSeed.read(options.seed()));
     }
@@ -241,10 +234,6 @@ public final class SandboxCloud implements AutoCloseable {
     /** Delays every call by {@code latency} (a benchmark's network model); zero turns it off. */
     public void setGlobalLatency(Duration latency) {
         faults.setGlobalLatency(latency);
-    }
-
-    public Duration globalLatency() {
-        return faults.globalLatency();
     }
 
     /**
@@ -374,9 +363,9 @@ public final class SandboxCloud implements AutoCloseable {
     }
 
     /**
-     * Records from now on every PutObject accepted on the status ledger {@code bucket}/{@code ledgerKey}, with
-     * the lease holder it names (its {@code lease.holder}) and the one named by the write before it (see
-     * {@link ObjectWrite}). Only identities are kept, not bodies.
+     * Records from now on every object write (PutObject, CompleteMultipartUpload) accepted on the status ledger
+     * {@code bucket}/{@code ledgerKey}, with the lease holder it names (its {@code lease.holder}) and the one named by
+     * the write before it (see {@link ObjectWrite}). Only identities are kept, not bodies.
      */
     public void watchLedger(String bucket, String ledgerKey) {
         synchronized (writes) {
@@ -462,36 +451,13 @@ public final class SandboxCloud implements AutoCloseable {
         beanstalk.setSecret(environment, name, arn);
     }
 
-    /** Sets (or with null removes) the value a task's execution role reads from the secret or parameter {@code arn}. */
-    public synchronized void setSecretValue(String arn, String value) {
-        if (value == null) {
-            secretValues.remove(arn);
-        } else {
-            secretValues.put(arn, value);
-        }
-        ecs.setSecretValues(secretValues);
-    }
-
-    /** Terminates an environment (Status Terminated). */
-    public void terminateEnvironment(String environment) {
-        beanstalk.terminate(environment);
-    }
-
     public String deployedVersion(String environment) {
         return beanstalk.deployedVersion(environment);
     }
 
-    /** Ready, Updating or Terminated. */
+    /** Ready or Updating. */
     public String environmentStatus(String environment) {
         return beanstalk.status(environment);
-    }
-
-    public void setEnvironmentUpdateDuration(Duration d) {
-        environmentUpdateDuration = d;
-    }
-
-    public void setStoppedTaskRetention(Duration d) {
-        stoppedTaskRetention = d;
     }
 
     /**
@@ -531,11 +497,6 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.expire(taskArnOrId);
     }
 
-    /** The lastStatus of a task now, or null if unknown or forgotten. */
-    public String taskStatus(String taskArnOrId) {
-        return ecs.lastStatus(taskArnOrId);
-    }
-
     /**
      * When a task's containers stopped, or null while they run (a stopping task runs until its container exits or
      * is killed after its stop timeout). Sees tasks ECS has forgotten too.
@@ -553,15 +514,6 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.behaviours();
     }
 
-    /** Puts a rule before the existing ones. */
-    public void addTaskRule(SandboxSeed.Rule rule) {
-        SandboxSeed.TaskBehaviours b = ecs.behaviours();
-        List<SandboxSeed.Rule> rules = new java.util.ArrayList<>();
-        rules.add(rule);
-        rules.addAll(b.rules());
-        ecs.setBehaviours(new SandboxSeed.TaskBehaviours(b.defaults(), rules));
-    }
-
     /** Writes an object straight into the store (no call counted). */
     public void putObject(String bucket, String key, byte[] content) {
         s3.put(bucket, key, content, null);
@@ -571,11 +523,6 @@ public final class SandboxCloud implements AutoCloseable {
     public byte[] getObject(String bucket, String key) {
         S3Service.S3Object o = s3.get(bucket, key);
         return o == null ? null : o.content().clone();
-    }
-
-    /** The messages of a log stream that exist now. */
-    public List<String> logMessages(String group, String stream) {
-        return logs.messages(group, stream);
     }
 
     /** How many times the plan file was uploaded. */

@@ -60,9 +60,4 @@ public class SandboxLauncher {
             cloud = null;
         }
     }
-
-    /** The running sandbox, or null when disabled. */
-    public SandboxCloud cloud() {
-        return cloud;
-    }
 }

@@ -37,10 +37,6 @@ public record SandboxOptions(int port, Path seed, Path plan, String planBucket, 
         return new Builder();
     }
 
-    public SandboxOptions withPort(int p) {
-        return new SandboxOptions(p, seed, plan, planBucket, planKey, planWatchInterval, faultRandomSeed, threads);
-    }
-
     /** Fluent builder of {@link SandboxOptions}. */
     public static final class Builder {
         private int port;

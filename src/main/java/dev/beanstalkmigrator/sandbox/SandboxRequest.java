@@ -21,7 +21,7 @@ final class SandboxRequest {
     final String requestId;
     String service;
     String operation;
-    /** Set by the services as the call takes effect, for {@link SandboxCall}: an accepted PutObject's object. */
+    /** Set by the services as the call takes effect, for {@link SandboxCall}: an accepted object write's object. */
     String putBucket;
     String putKey;
     byte[] previousContent;

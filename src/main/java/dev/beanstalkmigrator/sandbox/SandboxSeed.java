@@ -63,14 +63,6 @@ public record SandboxSeed(
         containerInstances = containerInstances == null ? Map.of() : new LinkedHashMap<>(containerInstances);
     }
 
-    /** A seed without secret values or container instances. */
-    public SandboxSeed(String region, String account, List<String> buckets, List<Application> applications,
-            List<String> clusters, List<TaskDefinition> taskDefinitions, TaskBehaviours tasks,
-            Duration environmentUpdateDuration, Duration stoppedTaskRetention, PlanLocation plan) {
-        this(region, account, buckets, applications, clusters, taskDefinitions, tasks, environmentUpdateDuration,
-                stoppedTaskRetention, plan, null, null);
-    }
-
     /** An empty world in us-east-1, account 000000000000. */
     public static SandboxSeed empty() {
         return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null, null);
@@ -110,24 +102,6 @@ public record SandboxSeed(
         public Environment {
             variables = variables == null ? Map.of() : new LinkedHashMap<>(variables);
             secrets = secrets == null ? Map.of() : new LinkedHashMap<>(secrets);
-        }
-
-        /** An environment without secrets, deploying with the operator's rights. */
-        public Environment(String name, String version, Map<String, String> variables, String platformArn,
-                String solutionStack) {
-            this(name, version, variables, platformArn, solutionStack, null, null, null, null);
-        }
-
-        /** An environment with secrets, deploying with the operator's rights. */
-        public Environment(String name, String version, Map<String, String> variables, String platformArn,
-                String solutionStack, Map<String, String> secrets) {
-            this(name, version, variables, platformArn, solutionStack, secrets, null, null, null);
-        }
-
-        /** An environment without secrets, with the given deploy rights. */
-        public Environment(String name, String version, Map<String, String> variables, String platformArn,
-                String solutionStack, String deployDenied, String operationsRole) {
-            this(name, version, variables, platformArn, solutionStack, null, deployDenied, operationsRole, null);
         }
     }
 
@@ -193,11 +167,6 @@ public record SandboxSeed(
             List<String> logLines, Duration stopTimeout, Integer sigtermExitCode, Duration sigtermExitAfter) {
         public Rule {
             match = match == null ? new Match(null, null, null) : match;
-        }
-
-        public Rule(Match match, Duration pending, Duration duration, Integer exitCode, String pullError,
-                List<String> logLines) {
-            this(match, pending, duration, exitCode, pullError, logLines, null, null, null);
         }
     }
 

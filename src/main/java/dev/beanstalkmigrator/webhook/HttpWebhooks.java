@@ -47,7 +47,7 @@ public final class HttpWebhooks implements Webhooks {
         String source = channel.urlFrom() == null ? "migrator.notifications.channels." + channel.name() + ".url"
                 : "the variable " + channel.urlFrom();
         if (url.isEmpty() || url.get().isBlank()) {
-            return Delivery.retryable("no URL: " + source + " is not set");
+            return Delivery.refused("no URL: " + source + " is not set");
         }
         URI uri;
         try {

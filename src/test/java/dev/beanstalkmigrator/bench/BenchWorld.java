@@ -82,7 +82,8 @@ final class BenchWorld {
                     variables.put("DATABASE_URL", "postgres://bench:" + environment + "-pw@db.internal:5432/bench");
                     variables.put("DJANGO_SETTINGS_MODULE", "bench.settings");
                     variables.put("DJANGO_SECRET_KEY", "not-a-real-key-" + environment);
-                    environments.add(new SandboxSeed.Environment(environment, "v1", variables, null, null, null, null));
+                    environments.add(new SandboxSeed.Environment(environment, "v1", variables, null, null, null, null,
+                            null, null));
                 }
             });
             applications.add(new SandboxSeed.Application(app, versions, environments));
@@ -97,7 +98,7 @@ final class BenchWorld {
                 List.of("Operations to perform:", "  No migrations to apply.")), List.of());
         return new SandboxSeed("us-east-1", "000000000000", List.of(BUCKET, BUNDLES), applications,
                 List.of(CLUSTER), List.of(definition), tasks, java.time.Duration.ofMillis(300), null,
-                new SandboxSeed.PlanLocation(BUCKET, PLAN_KEY));
+                new SandboxSeed.PlanLocation(BUCKET, PLAN_KEY), null, null);
     }
 
     /** The plan with every environment at {@code versions.get(name)}, else {@code fallback}. */

@@ -37,10 +37,12 @@ final class IdleCost {
 
     /** The S3 operations (as the sandbox names them) of the first tier: writes, copies, posts and listings. */
     static final Set<String> PUT_COPY_POST_LIST = Set.of("PutObject", "CopyObject", "PutObjectSubresource",
-            "PutBucketSubresource", "CreateBucket", "ListObjects", "ListObjectsV2", "ListBuckets", "MultipartUpload",
-            "DeleteObjects");
+            "PutBucketSubresource", "CreateBucket", "ListObjects", "ListObjectsV2", "ListBuckets",
+            "CreateMultipartUpload", "UploadPart", "UploadPartCopy", "CompleteMultipartUpload", "ListMultipartUploads",
+            "ListParts", "DeleteObjects");
     /** HTTP DELETE requests, which S3 does not charge for. */
-    static final Set<String> FREE = Set.of("DeleteObject", "DeleteBucket", "DeleteBucketSubresource");
+    static final Set<String> FREE = Set.of("DeleteObject", "DeleteBucket", "DeleteBucketSubresource",
+            "AbortMultipartUpload");
 
     final double windowSeconds;
     final List<Line> lines;

@@ -45,12 +45,15 @@ class IdleCostTest {
             "CopyObject, PUT_COPY_POST_LIST",
             "ListObjectsV2, PUT_COPY_POST_LIST",
             "ListBuckets, PUT_COPY_POST_LIST",
-            "MultipartUpload, PUT_COPY_POST_LIST",
+            "CreateMultipartUpload, PUT_COPY_POST_LIST",
+            "UploadPart, PUT_COPY_POST_LIST",
+            "CompleteMultipartUpload, PUT_COPY_POST_LIST",
             "GetObject, GET_AND_OTHER",
             "HeadObject, GET_AND_OTHER",
             "HeadBucket, GET_AND_OTHER",
             "GetBucketLocation, GET_AND_OTHER",
-            "DeleteObject, FREE"})
+            "DeleteObject, FREE",
+            "AbortMultipartUpload, FREE"})
     void requestsArePricedByTheirTier(String operation, IdleCost.Tier tier) {
         assertEquals(tier, IdleCost.tier(operation));
         IdleCost thousandADay = IdleCost.of(Map.of("s3:" + operation, 1000L), 86_400);

@@ -109,7 +109,7 @@ class LaunchInvariantsTest {
 
     static RunRecord at(RunRecord r, Instant time) {
         return new RunRecord(r.taskArn(), r.cluster(), r.taskDefinitionArn(), r.startedBy(), r.clientToken(), r.tags(),
-                r.containerName(), r.command(), r.environment(), r.image(), time);
+                r.containerName(), r.command(), r.environment(), r.image(), time, null);
     }
 
     @Test
@@ -194,7 +194,7 @@ class LaunchInvariantsTest {
         return new RunRecord(arn, "fleet", "arn:td", "bm-" + launchId, launchId, Map.of(
                 LaunchInvariants.TAG_ENVIRONMENT, "shop-3", LaunchInvariants.TAG_VERSION, version,
                 LaunchInvariants.TAG_RERUN, rerun, LaunchInvariants.TAG_LAUNCH_ID, launchId), "app", List.of(),
-                Map.of(), "img", Instant.EPOCH);
+                Map.of(), "img", Instant.EPOCH, null);
     }
 
     static MigrationRecord record(String version, String rerun, Phase phase, String launchId, String taskArn) {

@@ -443,7 +443,7 @@ class AdaptersOnSandboxIT {
 
     @Test
     void droppedConnectionsSurfaceTransient() {
-        cloud.injectFault(Fault.drop("ecs:ListTasks").always());
+        cloud.injectFault(Fault.drop("ecs:ListTasks").probability(1));
         CloudError.Transient error = assertThrows(CloudError.Transient.class,
                 () -> aws.ecs.findTasks(CLUSTER, "bm-dropped"));
         assertEquals("ecs:ListTasks", error.operation());

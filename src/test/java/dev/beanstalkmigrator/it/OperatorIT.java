@@ -22,6 +22,7 @@ import dev.beanstalkmigrator.reconcile.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.testing.Plans;
+import dev.beanstalkmigrator.testing.SandboxClients;
 import dev.beanstalkmigrator.testing.WebhookReceiver;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -163,7 +164,9 @@ class OperatorIT {
         });
         MigrationRecord stopping = latest("shop-timeout");
         assertEquals(Phase.Running, stopping.phase());
-        assertEquals("RUNNING", cloud().taskStatus(stopping.taskArn()), "still running after StopTask");
+        try (SandboxClients aws = new SandboxClients(cloud().endpoint(), false)) {
+            assertEquals("RUNNING", aws.taskStatus(stopping.taskArn()), "still running after StopTask");
+        }
         given().get("/api/v1/environments/shop-timeout").then()
                 .body("history[0].stopRequestedAt", notNullValue())
                 .body("conditions.find { it.type == 'Migrating' }.reason", equalTo("Stopping"))
@@ -371,8 +374,10 @@ class OperatorIT {
         assertEquals(stripeCanary, run.containerEnvironment().get("STRIPE_KEY"));
         assertTrue(run.environment().isEmpty(), "nothing in RunTask's overrides");
         String stream = "ecs/app/" + run.taskArn().substring(run.taskArn().lastIndexOf('/') + 1);
-        assertTrue(cloud().logMessages("/ecs/shop-app", stream).contains("stripe key " + stripeCanary),
-                "the migration printed it");
+        try (SandboxClients aws = new SandboxClients(cloud().endpoint(), false)) {
+            assertTrue(aws.logMessages("/ecs/shop-app", stream).contains("stripe key " + stripeCanary),
+                    "the migration printed it");
+        }
         software.amazon.awssdk.services.ecs.model.ContainerDefinition app;
         try (dev.beanstalkmigrator.testing.SandboxClients aws = new dev.beanstalkmigrator.testing.SandboxClients(
                 cloud().endpoint(), false)) {

@@ -67,7 +67,7 @@ class S3RetriesOnSandboxIT {
 
     @Test
     void aServerErrorIsAskedMaxAttemptsTimes() {
-        cloud.injectFault(Fault.serverError("s3:GetObject").always());
+        cloud.injectFault(Fault.serverError("s3:GetObject").probability(1));
 
         CloudError error = assertThrows(CloudError.class, () -> objects.get(OBJECT, null));
 
@@ -79,7 +79,7 @@ class S3RetriesOnSandboxIT {
 
     @Test
     void throttlingIsAskedMaxAttemptsTimes() {
-        cloud.injectFault(Fault.throttle("s3:GetObject").always());
+        cloud.injectFault(Fault.throttle("s3:GetObject").probability(1));
 
         assertThrows(CloudError.Throttled.class, () -> objects.get(OBJECT, null));
 

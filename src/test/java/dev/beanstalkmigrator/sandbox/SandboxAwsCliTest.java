@@ -71,6 +71,27 @@ class SandboxAwsCliTest {
     }
 
     @Test
+    void s3CopyOfA20MbBundleGoesUpInPartsAndComesBackIdentical() throws Exception {
+        byte[] bundle = new byte[20 * 1024 * 1024];
+        new java.util.Random(20).nextBytes(bundle);
+        Path up = home.resolve("bundle.zip");
+        Files.write(up, bundle);
+        aws("s3", "cp", up.toString(), "s3://acme-bundles/cli/bundle.zip");
+        // Over the CLI's 8 MB threshold: a multipart upload of 8 MB parts.
+        assertEquals(1, cloud.calls("s3:CreateMultipartUpload:200"));
+        assertEquals(3, cloud.calls("s3:UploadPart:200"));
+        assertEquals(1, cloud.calls("s3:CompleteMultipartUpload:200"));
+        assertTrue(java.util.Arrays.equals(bundle, cloud.getObject("acme-bundles", "cli/bundle.zip")));
+
+        Path down = home.resolve("bundle-back.zip");
+        aws("s3", "cp", "s3://acme-bundles/cli/bundle.zip", down.toString());
+        assertTrue(java.util.Arrays.equals(bundle, Files.readAllBytes(down)), "byte for byte");
+        String etag = JSON.readTree(aws("s3api", "head-object", "--bucket", "acme-bundles", "--key", "cli/bundle.zip"))
+                .get("ETag").asText();
+        assertTrue(etag.matches("\"[0-9a-f]{32}-3\""), etag);
+    }
+
+    @Test
     void ecsListAndDescribeTasks() throws Exception {
         String arn = sdk.ecs.runTask(b -> b.cluster("acme-prod").taskDefinition("acme-web").launchType(LaunchType.FARGATE)
                 .startedBy("cli-test").networkConfiguration(n -> n.awsvpcConfiguration(v -> v.subnets("subnet-1")))
@@ -79,7 +100,7 @@ class SandboxAwsCliTest {
         JsonNode list = JSON.readTree(aws("ecs", "list-tasks", "--cluster", "acme-prod", "--started-by", "cli-test"));
         assertEquals(arn, list.get("taskArns").get(0).asText());
         sdk.ecs.stopTask(b -> b.cluster("acme-prod").task(arn).reason("done"));
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> cloud.taskStatus(arn), "STOPPED"::equals);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> sdk.taskStatus(arn), "STOPPED"::equals);
         JsonNode described = JSON.readTree(aws("ecs", "describe-tasks", "--cluster", "acme-prod", "--tasks", arn));
         JsonNode task = described.get("tasks").get(0);
         assertEquals("STOPPED", task.get("lastStatus").asText());
@@ -132,7 +153,7 @@ class SandboxAwsCliTest {
                 .networkConfiguration(n -> n.awsvpcConfiguration(v -> v.subnets("subnet-1")))
                 .tags(t -> t.key(EcsService.TAG_ENVIRONMENT).value("forever"))) // stop timeout 1 s in the test seed
                 .tasks().get(0).taskArn();
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> cloud.taskStatus(arn), "RUNNING"::equals);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> sdk.taskStatus(arn), "RUNNING"::equals);
         JsonNode answer = JSON.readTree(aws("ecs", "stop-task", "--cluster", "acme-prod", "--task", arn, "--reason",
                 "past its timeout")).get("task");
         assertEquals("STOPPED", answer.get("desiredStatus").asText());
@@ -145,7 +166,7 @@ class SandboxAwsCliTest {
         assertEquals(eni.get("id").asText(), answer.get("containers").get(0).get("networkInterfaces").get(0)
                 .get("attachmentId").asText());
 
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> cloud.taskStatus(arn), "STOPPED"::equals);
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).until(() -> sdk.taskStatus(arn), "STOPPED"::equals);
         JsonNode task = JSON.readTree(aws("ecs", "describe-tasks", "--cluster", "acme-prod", "--tasks", arn)).get("tasks").get(0);
         assertEquals("STOPPED", task.get("lastStatus").asText());
         assertEquals("UserInitiated", task.get("stopCode").asText());

@@ -3,10 +3,12 @@ package dev.beanstalkmigrator.sandbox;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -366,7 +368,7 @@ class SandboxBeanstalkEcsLogsTest {
         assertEquals(1, failed.containers().get(0).exitCode());
         String brokenId = broken.taskArn().substring(broken.taskArn().lastIndexOf('/') + 1);
         assertEquals(List.of("django.db.utils.ProgrammingError: relation \"x\" already exists"),
-                cloud.logMessages("/ecs/acme-web", "ecs/web/" + brokenId));
+                aws.logMessages("/ecs/acme-web", "ecs/web/" + brokenId));
     }
 
     @Test
@@ -494,7 +496,7 @@ class SandboxBeanstalkEcsLogsTest {
     }
 
     @Test
-    void describeTasksLimitsMissingAndRetention() {
+    void describeTasksLimitsMissingAndRetention() throws Exception {
         List<String> many = new ArrayList<>();
         for (int i = 0; i < 101; i++) {
             many.add("arn:aws:ecs:us-east-1:000000000000:task/acme-prod/" + String.format("%032x", i));
@@ -531,12 +533,18 @@ class SandboxBeanstalkEcsLogsTest {
         assertEquals("MISSING", r.failures().get(0).reason());
 
         awaitStopped(b2.taskArn());
-        cloud.setStoppedTaskRetention(Duration.ofMillis(100));
-        try {
-            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).until(() -> describe(b2.taskArn()) == null);
-            assertEquals("MISSING", aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(b2.taskArn())).failures().get(0).reason());
-        } finally {
-            cloud.setStoppedTaskRetention(Duration.ofHours(1));
+        // A stopped task leaves DescribeTasks once the seed's stoppedTaskRetention has passed.
+        String briefRetention = Files.readString(SandboxTestSupport.testSeed())
+                .replace("stoppedTaskRetention: 1h", "stoppedTaskRetention: 100ms");
+        try (SandboxCloud brief = SandboxCloud.start(SandboxOptions.defaults(), briefRetention);
+                SandboxClients onBrief = new SandboxClients(brief.endpoint(), false)) {
+            String stopped = onBrief.ecs.runTask(fargate("acme-web").startedBy("retention").build()).tasks().get(0)
+                    .taskArn();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> onBrief.taskStatus(stopped) == null);
+            assertNotNull(brief.taskStoppedAt(stopped), "it ran and stopped");
+            assertEquals("MISSING", onBrief.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(stopped)).failures()
+                    .get(0).reason());
         }
     }
 }

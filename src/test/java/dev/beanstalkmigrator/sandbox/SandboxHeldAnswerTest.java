@@ -57,6 +57,11 @@ class SandboxHeldAnswerTest {
         cloud.close();
     }
 
+    /** Waits until {@code hold} keeps a call back, and returns that call. */
+    static SandboxCall awaitHeld(HeldAnswer hold, Duration timeout) throws Exception {
+        return hold.held().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
     @Test
     void aLedgerWriteIsStoredWhileItsAnswerIsHeldAndAnsweredOnRelease() throws Exception {
         cloud.putObject("acme-migrator", "p.status.yaml", "lease:\n  holder: r0\n".getBytes(StandardCharsets.UTF_8));
@@ -67,7 +72,7 @@ class SandboxHeldAnswerTest {
                 "a write the condition does not accept is answered at once");
         CompletableFuture<HttpResponse<String>> intent = put("p.status.yaml",
                 "lease:\n  holder: r1\nhistory:\n- phase: Launching\n");
-        SandboxCall call = hold.awaitHeld(SHORT);
+        SandboxCall call = awaitHeld(hold, SHORT);
 
         assertTrue(hold.isHeld());
         assertEquals("s3:PutObject", call.operation());
@@ -93,7 +98,7 @@ class SandboxHeldAnswerTest {
     void aDroppedAnswerClosesTheConnectionAfterTheEffect() throws Exception {
         HeldAnswer hold = cloud.holdNext(call -> "other".equals(call.key()));
         CompletableFuture<HttpResponse<String>> write = put("other", "stored");
-        hold.awaitHeld(SHORT);
+        awaitHeld(hold, SHORT);
         hold.drop();
 
         ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(5, TimeUnit.SECONDS));
@@ -119,12 +124,12 @@ class SandboxHeldAnswerTest {
             out.write(body);
             out.flush();
 
-            SandboxCall call = hold.awaitHeld(SHORT);
+            SandboxCall call = awaitHeld(hold, SHORT);
             assertEquals("ecs:RunTask", call.operation());
             assertEquals(socket.getLocalPort(), call.client().getPort(), "the caller's own socket");
             assertEquals(1, call.tasksStarted().size());
             assertEquals(cloud.runs(), call.tasksStarted(), "started before the answer");
-            assertNotNull(cloud.taskStatus(call.tasksStarted().get(0).taskArn()), "the task exists");
+            assertNotNull(aws.taskStatus(call.tasksStarted().get(0).taskArn()), "the task exists");
             assertNull(call.ledgerWrite());
             hold.release();
 
@@ -157,7 +162,7 @@ class SandboxHeldAnswerTest {
         assertEquals(1, cloud.calls("s3:PutObject:500"));
 
         CompletableFuture<HttpResponse<String>> second = put("other", "y");
-        hold.awaitHeld(SHORT);
+        awaitHeld(hold, SHORT);
         assertEquals(1, seen.size(), "the watcher saw the call before the hold kept its answer back");
         assertEquals("other", seen.get(0).key());
         hold.release();
@@ -185,7 +190,7 @@ class SandboxHeldAnswerTest {
     void closingTheSandboxReleasesAHeldAnswer() throws Exception {
         HeldAnswer hold = cloud.holdNext(call -> "other".equals(call.key()));
         CompletableFuture<HttpResponse<String>> write = put("other", "v");
-        hold.awaitHeld(SHORT);
+        awaitHeld(hold, SHORT);
         long start = System.nanoTime();
         cloud.close();
         try {

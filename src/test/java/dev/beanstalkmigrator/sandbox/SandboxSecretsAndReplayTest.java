@@ -106,9 +106,9 @@ class SandboxSecretsAndReplayTest {
 
         Task task = run(family, "t-secrets", b -> b.overrides(o -> o.containerOverrides(c -> c.name("web")
                 .environment(KeyValuePair.builder().name("DB_PASSWORD").value("from-override").build()))));
-        await().atMost(Duration.ofSeconds(10)).until(() -> "STOPPED".equals(cloud.taskStatus(task.taskArn())));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "STOPPED".equals(aws.taskStatus(task.taskArn())));
         assertEquals(List.of("settings acme.settings", "key sk_live_seeded-4242", "password from-override", "unset []"),
-                cloud.logMessages("/ecs/acme-web", "ecs/web/" + id(task)));
+                aws.logMessages("/ecs/acme-web", "ecs/web/" + id(task)));
         assertEquals(0, aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(task.taskArn())).tasks().get(0)
                 .containers().get(0).exitCode());
     }
@@ -118,7 +118,7 @@ class SandboxSecretsAndReplayTest {
         String missing = "arn:aws:secretsmanager:us-east-1:000000000000:secret:acme/gone-ZyXw98";
         String family = register("missing-secret", List.of(secret("GONE", missing)));
         Task task = run(family, "t-missing", b -> { });
-        await().atMost(Duration.ofSeconds(10)).until(() -> "STOPPED".equals(cloud.taskStatus(task.taskArn())));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "STOPPED".equals(aws.taskStatus(task.taskArn())));
         Task stopped = aws.ecs.describeTasks(b -> b.cluster("acme-prod").tasks(task.taskArn())).tasks().get(0);
         assertEquals("TaskFailedToStart", stopped.stopCodeAsString());
         assertTrue(stopped.stoppedReason().startsWith("ResourceInitializationError: unable to pull secrets or"

@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.testing;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -11,7 +12,10 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.cloudwatchlogs.model.OutputLogEvent;
+import software.amazon.awssdk.services.cloudwatchlogs.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.ecs.EcsClient;
+import software.amazon.awssdk.services.ecs.model.DescribeTasksResponse;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -55,6 +59,26 @@ public final class SandboxClients implements AutoCloseable {
                 .region(Region.US_EAST_1).credentialsProvider(CREDENTIALS).overrideConfiguration(conf).build();
         logs = CloudWatchLogsClient.builder().httpClient(http(socketTimeout)).endpointOverride(endpoint)
                 .region(Region.US_EAST_1).credentialsProvider(CREDENTIALS).overrideConfiguration(conf).build();
+    }
+
+    /**
+     * A task's {@code lastStatus} as DescribeTasks answers it on the cluster its ARN names, or null when ECS does not
+     * know the task (a {@code MISSING} failure).
+     */
+    public String taskStatus(String taskArn) {
+        String cluster = taskArn.substring(taskArn.indexOf(":task/") + ":task/".length(), taskArn.lastIndexOf('/'));
+        DescribeTasksResponse described = ecs.describeTasks(b -> b.cluster(cluster).tasks(taskArn));
+        return described.tasks().isEmpty() ? null : described.tasks().get(0).lastStatus();
+    }
+
+    /** The messages of a log stream, oldest first, as GetLogEvents answers; none while the stream does not exist. */
+    public List<String> logMessages(String group, String stream) {
+        try {
+            return logs.getLogEvents(b -> b.logGroupName(group).logStreamName(stream).startFromHead(true)).events()
+                    .stream().map(OutputLogEvent::message).toList();
+        } catch (ResourceNotFoundException e) {
+            return List.of();
+        }
     }
 
     /** The default URL-connection client, or one with a 5 s connect timeout and the given read timeout. */
