@@ -1444,12 +1444,7 @@ final class EcsService {
     }
 
     private static String sha256Hex(String s) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(s.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.beanstalkmigrator.model.Digests.sha256(s);
     }
 
     static String text(JsonNode in, String field) {

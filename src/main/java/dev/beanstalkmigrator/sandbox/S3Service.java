@@ -1,12 +1,11 @@
 package dev.beanstalkmigrator.sandbox;
 
+import dev.beanstalkmigrator.model.Digests;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -16,7 +15,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -557,7 +555,7 @@ final class S3Service {
         }
         byte[] content = decodeBody(r);
         byte[] md5 = md5(content);
-        String etag = "\"" + HexFormat.of().formatHex(md5) + "\"";
+        String etag = "\"" + Digests.md5(content) + "\"";
         synchronized (this) {
             bucket(bucketName);
             upload(r, bucketName, key).parts.put(partNumber, new Part(content, etag, md5));
@@ -603,7 +601,7 @@ final class S3Service {
         }
         S3Object existing = b.objects.get(key);
         checkWriteConditions(r, key, existing);
-        String etag = "\"" + HexFormat.of().formatHex(md5(md5s.toByteArray())) + "-" + listed.size() + "\"";
+        String etag = "\"" + Digests.md5(md5s.toByteArray()) + "-" + listed.size() + "\"";
         S3Object o = store(r, b, key, existing, new S3Object(content.toByteArray(), etag, Instant.now(),
                 upload.contentType, upload.metadata));
         uploads.remove(id);
@@ -780,15 +778,11 @@ final class S3Service {
     }
 
     static String etagOf(byte[] content) {
-        return "\"" + HexFormat.of().formatHex(md5(content)) + "\"";
+        return "\"" + Digests.md5(content) + "\"";
     }
 
     private static byte[] md5(byte[] content) {
-        try {
-            return MessageDigest.getInstance("MD5").digest(content);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.digest("MD5", content);
     }
 
     private static int parseInt(String s, String name) {

@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.sandbox;
 
+import dev.beanstalkmigrator.model.Digests;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -665,12 +665,7 @@ public final class SandboxCloud implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        byte[] hash;
-        try {
-            hash = MessageDigest.getInstance("SHA-256").digest(content);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] hash = Digests.digest("SHA-256", content);
         if (lastPlanHash != null && Arrays.equals(hash, lastPlanHash)) {
             return;
         }
