@@ -7,6 +7,10 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beanstalkmigrator.plan.PlanError;
+import dev.beanstalkmigrator.plan.PlanLimits;
+import dev.beanstalkmigrator.plan.YamlNode;
+import dev.beanstalkmigrator.plan.YamlReader;
 import dev.beanstalkmigrator.reconcile.BundleLookup.Found;
 import dev.beanstalkmigrator.reconcile.BundleLookup.NotFound;
 import java.io.ByteArrayOutputStream;
@@ -24,11 +28,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Finds the image an Elastic Beanstalk application version runs for a given container, by reading the
@@ -58,13 +57,17 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * <p><b>Hostile input.</b> Bundles are attacker-influenced. This class never throws on bundle content
  * (every failure is a {@link NotFound} with a reason), reads the zip's central directory and inflates only
  * the candidate files, caps each of them at {@value #MAX_ENTRY_BYTES} bytes uncompressed and the zip at
- * {@value #MAX_ENTRIES} entries, parses YAML with SnakeYAML's safe constructor (no custom type tags) with
- * limits on aliases, nesting and size, and never quotes file content in reasons (only names).
+ * {@value #MAX_ENTRIES} entries, reads compose files with the plan's own YAML setup ({@link YamlReader}, within
+ * {@link PlanLimits#DEFAULTS}: size, aliases, nesting, nodes, no type tags), and never quotes file content in
+ * reasons (only names).
  */
 public final class SourceBundleImage {
 
-    /** Largest candidate file (and largest plain bundle) read, uncompressed: 5 MiB. */
-    public static final int MAX_ENTRY_BYTES = 5 * 1024 * 1024;
+    /**
+     * Largest candidate file (and largest plain bundle) read, uncompressed: 1 MiB, the size a plan may have, since a
+     * compose file is read within the plan's limits.
+     */
+    public static final int MAX_ENTRY_BYTES = 1024 * 1024;
     /** Most entries a zip bundle may have. */
     public static final int MAX_ENTRIES = 10_000;
 
@@ -72,8 +75,10 @@ public final class SourceBundleImage {
     static final String COMPOSE_YML = "docker-compose.yml";
     static final String COMPOSE_YAML = "docker-compose.yaml";
     private static final String PLAIN_COMPOSE = "the source bundle (read as " + COMPOSE_YML + ")";
+    /** What a compose file is called in the YAML reader's messages. */
+    private static final String COMPOSE_KIND = "compose file";
+    private static final String MERGE_KEY = "<<";
 
-    private static final int MAX_YAML_ALIASES = 50;
     private static final int MAX_NESTING = 64;
     private static final int MAX_NAME_CHARS = 80;
     private static final int MAX_LISTED_NAMES = 20;
@@ -142,12 +147,12 @@ public final class SourceBundleImage {
             }
             if (root != null && root.has("services")) {
                 // JSON is YAML: a compose file written as JSON is still a compose file.
-                return compose(trimmed, COMPOSE_YML, PLAIN_COMPOSE, container, "");
+                return compose(bundle, COMPOSE_YML, PLAIN_COMPOSE, container, "");
             }
             return new NotFound("the source bundle is a JSON object with neither AWSEBDockerrunVersion (as in "
                     + DOCKERRUN + ") nor services (as in " + COMPOSE_YML + ")");
         }
-        return compose(text, COMPOSE_YML, PLAIN_COMPOSE, container, "");
+        return compose(bundle, COMPOSE_YML, PLAIN_COMPOSE, container, "");
     }
 
     // ---- Dockerrun.aws.json -------------------------------------------------------------------------
@@ -217,72 +222,90 @@ public final class SourceBundleImage {
 
     // ---- docker-compose.yml -------------------------------------------------------------------------
 
-    private static BundleLookup fromCompose(byte[] content, String file, String container, String note) {
-        String text = utf8(content);
-        if (text == null) {
-            return new NotFound(file + " is not UTF-8 text" + note);
-        }
-        return compose(text, file, file, container, note);
-    }
-
     /**
      * @param file the name reported in {@link Found#file()}
      * @param label how reasons name the file: a plain bundle is only presumed to be a compose file
      */
-    private static BundleLookup compose(String text, String file, String label, String container, String note) {
-        Object root;
+    private static BundleLookup compose(byte[] content, String file, String label, String container, String note) {
+        YamlReader.Document document = YamlReader.document(file, COMPOSE_KIND, content, PlanLimits.DEFAULTS);
+        if (!document.errors().isEmpty()) {
+            // The reader says where and what is wrong, never the text around it, which may hold a secret.
+            PlanError first = document.errors().get(0);
+            return new NotFound(label + " cannot be read at line " + first.line() + ", column " + first.column()
+                    + ": " + sanitize(first.message(), 300) + note);
+        }
         try {
-            root = yaml().load(text);
-        } catch (MarkedYAMLException e) {
-            // Only the problem and its line: the snippet SnakeYAML quotes may hold environment secrets.
-            return new NotFound(label + " is not valid YAML (" + safeProblem(e.getProblem())
-                    + line(e.getProblemMark()) + ")" + note);
-        } catch (RuntimeException e) {
-            // Alias and size limits raise plain YAMLExceptions whose messages hold no content.
-            return new NotFound(label + " could not be read as YAML (" + safeProblem(e.getMessage()) + ")" + note);
+            if (!(document.root() instanceof YamlNode.Mapping top)) {
+                return new NotFound(label + " is not a YAML mapping" + note);
+            }
+            if (!(keys(top, label).get("services") instanceof YamlNode.Mapping servicesMapping)) {
+                return new NotFound(label + " has no services mapping" + note);
+            }
+            Map<String, YamlNode> services = keys(servicesMapping, label + " services");
+            if (!services.containsKey(container)) {
+                return new NotFound(label + " has no service named " + quote(container) + " (it has: "
+                        + list(services.keySet()) + ")" + note);
+            }
+            if (!(services.get(container) instanceof YamlNode.Mapping serviceMapping)) {
+                return new NotFound(label + " service " + quote(container) + " is not a mapping" + note);
+            }
+            Map<String, YamlNode> definition = keys(serviceMapping, label + " service " + quote(container));
+            YamlNode image = definition.get("image");
+            if (image == null || image instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.NULL) {
+                return new NotFound(label + " service " + quote(container) + (definition.containsKey("build")
+                        ? " has no image: it is built from source (build:), so it has no name to run"
+                        : " has no image") + note);
+            }
+            String text = image instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.STRING ? s.text() : null;
+            if (text != null && INTERPOLATION.matcher(text).find()) {
+                return new NotFound(label + " service " + quote(container) + " image " + quote(text)
+                        + " uses variable substitution, which Elastic Beanstalk resolves from environment"
+                        + " properties at deploy time; set an image template instead" + note);
+            }
+            BundleLookup found = image(text, file, label + " service " + quote(container) + " image");
+            return found instanceof NotFound nf ? new NotFound(nf.reason() + note) : found;
+        } catch (Refused refused) {
+            return new NotFound(refused.getMessage() + note);
         }
-        if (!(root instanceof Map<?, ?> top)) {
-            return new NotFound(label + " is not a YAML mapping" + note);
-        }
-        if (!(top.get("services") instanceof Map<?, ?> services)) {
-            return new NotFound(label + " has no services mapping" + note);
-        }
-        Object service = services.get(container);
-        if (service == null && !services.containsKey(container)) {
-            Set<String> names = new LinkedHashSet<>();
-            services.keySet().forEach(k -> names.add(String.valueOf(k)));
-            return new NotFound(label + " has no service named " + quote(container) + " (it has: "
-                    + list(names) + ")" + note);
-        }
-        if (!(service instanceof Map<?, ?> definition)) {
-            return new NotFound(label + " service " + quote(container) + " is not a mapping" + note);
-        }
-        Object image = definition.get("image");
-        if (image == null) {
-            return new NotFound(label + " service " + quote(container) + (definition.containsKey("build")
-                    ? " has no image: it is built from source (build:), so it has no name to run"
-                    : " has no image") + note);
-        }
-        if (image instanceof String s && INTERPOLATION.matcher(s).find()) {
-            return new NotFound(label + " service " + quote(container) + " image " + quote(s)
-                    + " uses variable substitution, which Elastic Beanstalk resolves from environment"
-                    + " properties at deploy time; set an image template instead" + note);
-        }
-        BundleLookup found = image(image instanceof String s ? s : null, file,
-                label + " service " + quote(container) + " image");
-        return found instanceof NotFound nf ? new NotFound(nf.reason() + note) : found;
     }
 
-    private static Yaml yaml() {
-        LoaderOptions options = new LoaderOptions();
-        options.setMaxAliasesForCollections(MAX_YAML_ALIASES);
-        options.setAllowRecursiveKeys(false);
-        options.setNestingDepthLimit(MAX_NESTING);
-        options.setCodePointLimit(MAX_ENTRY_BYTES);
-        // Global tags (!!java.lang.X) are refused outright; the safe constructor refuses other unknown tags.
-        options.setTagInspector(tag -> false);
-        // Yaml instances are not thread-safe, so each lookup builds its own.
-        return new Yaml(new SafeConstructor(options));
+    /**
+     * A mapping's values by key, as docker compose reads it: merge keys ({@code <<: *base}, or a list of them)
+     * add the keys the mapping does not set itself, the earlier of two merged mappings winning; a key set twice
+     * is refused, as compose refuses it.
+     */
+    private static Map<String, YamlNode> keys(YamlNode.Mapping mapping, String what) throws Refused {
+        Map<String, YamlNode> values = new LinkedHashMap<>();
+        List<YamlNode.Mapping> merged = new ArrayList<>();
+        for (YamlNode.Entry entry : mapping.entries()) {
+            if (!(entry.key() instanceof YamlNode.Scalar key)) {
+                continue; // a complex key names nothing compose looks up
+            }
+            if (key.plain() && key.text().equals(MERGE_KEY)) {
+                List<YamlNode> sources = entry.value() instanceof YamlNode.Sequence list ? list.items()
+                        : List.of(entry.value());
+                for (YamlNode source : sources) {
+                    if (!(source instanceof YamlNode.Mapping m)) {
+                        throw new Refused(what + " has a merge key (<<) at line " + key.line()
+                                + " that merges something other than a mapping");
+                    }
+                    merged.add(m);
+                }
+            } else if (values.putIfAbsent(key.text(), entry.value()) != null) {
+                throw new Refused(what + " sets " + quote(key.text()) + " twice (again at line " + key.line() + ")");
+            }
+        }
+        for (YamlNode.Mapping source : merged) {
+            keys(source, what).forEach(values::putIfAbsent);
+        }
+        return values;
+    }
+
+    /** Why a compose file gives no answer, found deep in its structure. */
+    private static final class Refused extends Exception {
+        Refused(String reason) {
+            super(reason, null, false, false);
+        }
     }
 
     // ---- common -------------------------------------------------------------------------------------
@@ -321,18 +344,6 @@ public final class SourceBundleImage {
     private static String where(JsonLocation location) {
         return location == null || location.getLineNr() < 1 ? ""
                 : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
-    }
-
-    private static String line(Mark mark) {
-        return mark == null ? "" : " at line " + (mark.getLine() + 1);
-    }
-
-    private static String safeProblem(String problem) {
-        if (problem == null) {
-            return "unreadable";
-        }
-        String firstLine = problem.lines().findFirst().orElse("").strip();
-        return sanitize(firstLine, 160);
     }
 
     /** Names come from the bundle: bound their length and drop control characters before they reach a status. */
@@ -407,7 +418,7 @@ public final class SourceBundleImage {
             } catch (ZipReader.BadZip e) {
                 return new NotFound(compose.name() + " " + e.getMessage() + note);
             }
-            return fromCompose(content, compose.name(), container, note);
+            return compose(content, compose.name(), compose.name(), container, note);
         }
         if (dockerrun != null) {
             byte[] content;

@@ -102,6 +102,21 @@ class SourceBundleImageTest {
     static final String COMPOSE_GLOBAL_TAG = """
             services: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL ["http://x/"]]]]
             """;
+    static final String COMPOSE_MERGE_LIST = """
+            x-first: &first {image: repo/web:first}
+            x-second: &second {image: repo/web:second, build: .}
+            services:
+              web:
+                <<: [*first, *second]
+              worker:
+                <<: *second
+                image: repo/worker:own
+            """;
+    static final String COMPOSE_DUPLICATE_SERVICE = """
+            services:
+              web: {image: repo/web:1}
+              web: {image: repo/web:2}
+            """;
 
     record Expect(String image, String file, String[] reasonParts) {
         static Expect found(String image, String file) {
@@ -166,6 +181,12 @@ class SourceBundleImageTest {
                         Expect.notFound("uses variable substitution", "image template")),
                 c("compose without services", bytes("version: '3'\nnetworks: {}\n"), "web",
                         Expect.notFound("has no services mapping")),
+                c("compose merge list: the earlier mapping wins", zip("docker-compose.yml", COMPOSE_MERGE_LIST),
+                        "web", Expect.found("repo/web:first", "docker-compose.yml")),
+                c("compose merge: the service's own key wins", zip("docker-compose.yml", COMPOSE_MERGE_LIST),
+                        "worker", Expect.found("repo/worker:own", "docker-compose.yml")),
+                c("compose service given twice", zip("docker-compose.yml", COMPOSE_DUPLICATE_SERVICE), "web",
+                        Expect.notFound("docker-compose.yml services sets 'web' twice (again at line 3)")),
                 c("compose .yml wins over .yaml",
                         zip(entries("docker-compose.yaml", COMPOSE_OTHER, "docker-compose.yml", COMPOSE)), "web",
                         Expect.found("repo/web:compose", "docker-compose.yml")),
@@ -213,15 +234,25 @@ class SourceBundleImageTest {
                 c("plain text", bytes("hello world"), "web", Expect.notFound("not a YAML mapping")),
                 c("YAML global tag", bytes(COMPOSE_GLOBAL_TAG), "web", Expect.notFound("docker-compose.yml")),
                 c("YAML local tag", bytes("services: !custom {web: {image: x}}\n"), "web",
-                        Expect.notFound("is not valid YAML")),
-                c("YAML alias bomb", bytes(billionLaughs()), "web", Expect.notFound("could not be read as YAML")),
+                        Expect.notFound("the source bundle (read as docker-compose.yml) cannot be read at line 1,"
+                                + " column 11: type tags like `!custom` are not allowed in a compose file")),
+                // The plan's YAML setup: no type tags at all, its nesting and node limits.
+                c("YAML standard tag", zip("docker-compose.yml", "services: {web: {image: !!str repo/web:1}}\n"),
+                        "web", Expect.notFound("docker-compose.yml cannot be read at line 1, column 25: type tags"
+                                + " like `!!str` are not allowed")),
+                c("YAML nested deeper than a plan may be", zip("docker-compose.yml", COMPOSE + deeplyNested(25)),
+                        "web", Expect.notFound("docker-compose.yml cannot be read", "nesting is deeper than 20 levels")),
+                c("YAML alias expansion under the alias cap", zip("docker-compose.yml", COMPOSE + aliasExpansion()),
+                        "web", Expect.notFound("docker-compose.yml cannot be read",
+                                "expands to more than 100000 nodes")),
+                c("YAML alias bomb", bytes(billionLaughs()), "web", Expect.notFound("more than 50 aliases")),
                 c("entry over the cap", zip("Dockerrun.aws.json", V1 + " ".repeat(SourceBundleImage.MAX_ENTRY_BYTES)),
-                        "web", Expect.notFound("Dockerrun.aws.json is larger than 5242880 bytes")),
+                        "web", Expect.notFound("Dockerrun.aws.json is larger than 1048576 bytes")),
                 c("entry over the cap with a lying size", lieAboutSizes(zip("docker-compose.yml",
                         COMPOSE + "#".repeat(SourceBundleImage.MAX_ENTRY_BYTES))), "web",
-                        Expect.notFound("docker-compose.yml is larger than 5242880 bytes")),
+                        Expect.notFound("docker-compose.yml is larger than 1048576 bytes")),
                 c("plain bundle over the cap", bytes(V1 + " ".repeat(SourceBundleImage.MAX_ENTRY_BYTES)), "web",
-                        Expect.notFound("larger than 5242880 bytes")),
+                        Expect.notFound("larger than 1048576 bytes")),
                 c("too many entries", manyEntries(SourceBundleImage.MAX_ENTRIES + 1), "web",
                         Expect.notFound("more than 10000 entries")),
                 c("ZIP64 directory with too many entries", manyEntries(70_000), "web",
@@ -257,7 +288,7 @@ class SourceBundleImageTest {
     void reasonsNeverQuoteFileContent() {
         BundleLookup result = SourceBundleImage.find(zip("docker-compose.yml", COMPOSE_BROKEN), "web");
         NotFound notFound = assertInstanceOf(NotFound.class, result);
-        assertTrue(notFound.reason().contains("is not valid YAML"), notFound.reason());
+        assertTrue(notFound.reason().contains("docker-compose.yml cannot be read at line 6"), notFound.reason());
         assertFalse(notFound.reason().contains("hunter2"), notFound.reason());
     }
 
@@ -379,6 +410,28 @@ class SourceBundleImageTest {
             yaml.append("]\n");
         }
         return yaml.append("services: {web: {image: *i}}\n").toString();
+    }
+
+    /** {@code depth} mappings, one inside the other, under a top-level key. */
+    static String deeplyNested(int depth) {
+        StringBuilder yaml = new StringBuilder("x-deep:\n");
+        for (int i = 1; i < depth; i++) {
+            yaml.append("  ".repeat(i)).append("k").append(i).append(":\n");
+        }
+        return yaml.append("  ".repeat(depth)).append("end: 1\n").toString();
+    }
+
+    /** 40 aliases (under the cap of 50) whose expansion is 10^4 lists of 10: more nodes than a plan may have. */
+    static String aliasExpansion() {
+        StringBuilder yaml = new StringBuilder("x-l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for (int level = 1; level <= 4; level++) {
+            yaml.append("x-l").append(level).append(": &l").append(level).append(" [");
+            for (int i = 0; i < 10; i++) {
+                yaml.append(i == 0 ? "" : ", ").append("*l").append(level - 1);
+            }
+            yaml.append("]\n");
+        }
+        return yaml.toString();
     }
 
     static byte[] junk(int length, long seed) {
