@@ -4,30 +4,60 @@ import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
  * {@link ObjectStore} on local files (the key is the path), for {@code file:} status URIs: the ETag is a
- * digest of the content and writes are compare-and-swap within this process, replaced atomically.
+ * digest of the content and writes are compare-and-swap within this process, replaced atomically. A file
+ * larger than a bounded read takes is digested a block at a time, never held.
  */
 final class LocalObjects implements ObjectStore {
 
     @Override
-    public synchronized Read get(ObjectLocation location, String ifNoneMatch) {
+    public synchronized Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
+        Path path = Path.of(location.key());
         try {
-            byte[] body = Files.readAllBytes(Path.of(location.key()));
+            long size = Files.size(path);
+            if (size > maxBytes) {
+                String etag = etag(path);
+                return etag.equals(ifNoneMatch) ? new Read.NotModified(etag) : new Read.TooLarge(size, etag);
+            }
+            byte[] body = Files.readAllBytes(path);
             String etag = etag(body);
             return etag.equals(ifNoneMatch) ? new Read.NotModified(etag) : new Read.Found(body, etag);
         } catch (NoSuchFileException e) {
             return new Read.Missing("no file " + location.key());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+        Path path = Path.of(location.key());
+        try (FileChannel file = FileChannel.open(path, StandardOpenOption.READ)) {
+            if (!etag(path).equals(ifMatch)) {
+                throw new CloudError.Conflict("file:Read", "PreconditionFailed", path + " changed underneath", null);
+            }
+            ByteBuffer buffer = ByteBuffer.allocate((int) Math.max(0, Math.min(length, file.size() - offset)));
+            while (buffer.hasRemaining()) {
+                if (file.read(buffer, offset + buffer.position()) < 0) {
+                    break;
+                }
+            }
+            return buffer.array();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,11 +88,27 @@ final class LocalObjects implements ObjectStore {
         return etag(body);
     }
 
-    private static String etag(byte[] body) {
+    /** {@link #etag(byte[])} of a file, read a block at a time. */
+    private static String etag(Path path) throws IOException {
+        MessageDigest md5 = md5();
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] block = new byte[64 * 1024];
+            for (int n = in.read(block); n >= 0; n = in.read(block)) {
+                md5.update(block, 0, n);
+            }
+        }
+        return "\"" + HexFormat.of().formatHex(md5.digest()) + "\"";
+    }
+
+    private static MessageDigest md5() {
         try {
-            return "\"" + HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(body)) + "\"";
+            return MessageDigest.getInstance("MD5");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static String etag(byte[] body) {
+        return "\"" + HexFormat.of().formatHex(md5().digest(body)) + "\"";
     }
 }
