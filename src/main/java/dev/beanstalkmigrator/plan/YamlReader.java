@@ -168,7 +168,8 @@ public final class YamlReader {
                 } else if (cp != '\r') {
                     if (column > MAX_LINE_LENGTH) {
                         problems.at(line, column, "", "line " + line + " is longer than " + MAX_LINE_LENGTH
-                                + " characters; a " + kind + "'s lines are short, so check that this is the right file");
+                                + " characters; a " + kind + "'s lines are short, so check that this is the right"
+                                + " file");
                         return null;
                     }
                     column++;
