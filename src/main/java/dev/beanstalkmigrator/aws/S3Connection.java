@@ -64,8 +64,13 @@ public final class S3Connection implements ObjectStore, AutoCloseable {
     }
 
     @Override
-    public Read get(ObjectLocation location, String ifNoneMatch) {
-        return objects.get(location, ifNoneMatch);
+    public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
+        return objects.get(location, ifNoneMatch, maxBytes);
+    }
+
+    @Override
+    public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+        return objects.getRange(location, offset, length, ifMatch);
     }
 
     @Override

@@ -1,9 +1,12 @@
 package dev.beanstalkmigrator.aws;
 
+import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.function.BooleanSupplier;
-import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
@@ -13,8 +16,14 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
-/** {@link ObjectStore} on S3: conditional GET (304) and conditional PUT ({@code If-Match}, {@code If-None-Match: *}). */
+/**
+ * {@link ObjectStore} on S3: conditional GET (304) that looks at the answer's {@code Content-Length} before reading
+ * its body, ranged GET ({@code Range}, {@code If-Match}), and conditional PUT ({@code If-Match},
+ * {@code If-None-Match: *}).
+ */
 public final class S3Objects implements ObjectStore {
+
+    private static final String GET_OBJECT = "s3:GetObject";
 
     private final S3Client s3;
     private final Retrying retrying;
@@ -25,16 +34,28 @@ public final class S3Objects implements ObjectStore {
     }
 
     @Override
-    public Read get(ObjectLocation location, String ifNoneMatch) {
-        return retrying.call("s3:GetObject", () -> {
+    public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
+        return retrying.call(GET_OBJECT, () -> {
             GetObjectRequest.Builder request = GetObjectRequest.builder()
                     .bucket(location.bucket()).key(location.key());
             if (ifNoneMatch != null) {
                 request.ifNoneMatch(ifNoneMatch);
             }
-            try {
-                ResponseBytes<GetObjectResponse> bytes = s3.getObjectAsBytes(request.build());
-                return new Read.Found(bytes.asByteArray(), bytes.response().eTag());
+            try (ResponseInputStream<GetObjectResponse> body = s3.getObject(request.build())) {
+                GetObjectResponse response = body.response();
+                Long length = response.contentLength();
+                if (length != null && length > maxBytes) {
+                    // Drops the connection rather than draining a body nobody reads.
+                    body.abort();
+                    return new Read.TooLarge(length, response.eTag());
+                }
+                byte[] bytes = maxBytes >= Integer.MAX_VALUE ? body.readAllBytes()
+                        : body.readNBytes((int) maxBytes + 1);
+                if (bytes.length > maxBytes) {
+                    body.abort();
+                    return new Read.TooLarge(bytes.length, response.eTag());
+                }
+                return new Read.Found(bytes, response.eTag());
             } catch (NoSuchKeyException e) {
                 return new Read.Missing("no object " + location);
             } catch (NoSuchBucketException e) {
@@ -47,6 +68,33 @@ public final class S3Objects implements ObjectStore {
                     return new Read.Missing("no object " + location);
                 }
                 throw e;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Override
+    public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+        if (offset < 0 || length < 1) {
+            throw new IllegalArgumentException("no range of " + length + " bytes from " + offset);
+        }
+        String range = "bytes=" + offset + "-" + (offset + length - 1);
+        return retrying.call(GET_OBJECT, () -> {
+            GetObjectRequest request = GetObjectRequest.builder().bucket(location.bucket()).key(location.key())
+                    .range(range).ifMatch(ifMatch).build();
+            try (ResponseInputStream<GetObjectResponse> body = s3.getObject(request)) {
+                String contentRange = body.response().contentRange();
+                if (contentRange == null || !contentRange.startsWith("bytes " + offset + "-")) {
+                    // An endpoint that ignores Range answers with the whole object, from its first byte.
+                    body.abort();
+                    throw new CloudError.Stalled(GET_OBJECT, "RangeNotHonoured", "asked for " + range + " of "
+                            + location + ", answered " + (contentRange == null ? "without Content-Range"
+                            : contentRange), "use an S3 endpoint that serves ranged GETs, as S3 does", null);
+                }
+                return body.readNBytes(length);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
         });
     }

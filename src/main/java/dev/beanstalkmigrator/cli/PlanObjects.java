@@ -44,16 +44,21 @@ final class PlanObjects {
      * @throws CloudError.Transient if S3 failed transiently past the retries
      */
     Plan readPlan(String knownEtag) {
-        ObjectStore.Read read = read(plan, knownEtag, "the plan");
+        PlanParser parser = new PlanParser(PlanLimits.DEFAULTS);
+        ObjectStore.Read read = read(plan, knownEtag, parser.limits().maxBytes(), "the plan");
         if (read instanceof ObjectStore.Read.Missing missing) {
             throw new Unreadable("no plan at " + plan + " (" + missing.reason() + "); upload it first (aws s3 cp"
                     + " PLAN.yaml " + plan + "), or name the operator's plan with --plan");
         }
+        String fileName = plan.key().substring(plan.key().lastIndexOf('/') + 1);
+        if (read instanceof ObjectStore.Read.TooLarge tooLarge && !tooLarge.etag().equals(knownEtag)) {
+            // Refused unread, as the operator refuses it.
+            return new Plan(tooLarge.etag(), parser.oversized(fileName, plan.toString(), tooLarge.size()));
+        }
         if (!(read instanceof ObjectStore.Read.Found found) || found.etag().equals(knownEtag)) {
             return null;
         }
-        String fileName = plan.key().substring(plan.key().lastIndexOf('/') + 1);
-        return new Plan(found.etag(), new PlanParser(PlanLimits.DEFAULTS).parse(fileName, found.body()));
+        return new Plan(found.etag(), parser.parse(fileName, found.body()));
     }
 
     /** The ledger as read: its ETag and content, the same as before ({@code unchanged}), or none yet. */
@@ -72,7 +77,7 @@ final class PlanObjects {
      * @throws CloudError.Transient if S3 failed transiently past the retries
      */
     Ledger readLedger(String knownEtag) {
-        ObjectStore.Read read = read(ledger, knownEtag, "the ledger");
+        ObjectStore.Read read = read(ledger, knownEtag, Long.MAX_VALUE, "the ledger");
         if (read instanceof ObjectStore.Read.NotModified) {
             return new Ledger.Unchanged();
         }
@@ -91,9 +96,9 @@ final class PlanObjects {
         }
     }
 
-    private ObjectStore.Read read(ObjectLocation location, String knownEtag, String what) {
+    private ObjectStore.Read read(ObjectLocation location, String knownEtag, long maxBytes, String what) {
         try {
-            return store.get(location, knownEtag);
+            return store.get(location, knownEtag, maxBytes);
         } catch (CloudError e) {
             if (e.policy() == CloudError.Policy.RETRY) {
                 throw e;

@@ -142,7 +142,7 @@ public class OperatorWiring {
         BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
         String planUri = config.desiredState().uri();
         PlanSource source = planUri.startsWith("file:")
-                ? new FilePlanSource(Path.of(URI.create(planUri)), config.desiredState().maxBytes())
+                ? new FilePlanSource(Path.of(URI.create(planUri)))
                 : new S3PlanSource(objects, ObjectLocation.parse(planUri));
         DesiredState desired = new DesiredState(source, parser);
         ReconcileSettings settings = ReconcileSettings.builder(identity(config))

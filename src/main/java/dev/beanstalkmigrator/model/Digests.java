@@ -1,5 +1,7 @@
 package dev.beanstalkmigrator.model;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,12 +27,26 @@ public final class Digests {
         return HexFormat.of().formatHex(digest("MD5", bytes));
     }
 
+    /** The MD5 of everything {@code in} holds, read a block at a time (the stream is left open). */
+    public static String md5(InputStream in) throws IOException {
+        MessageDigest md5 = algorithm("MD5");
+        byte[] block = new byte[64 * 1024];
+        for (int n = in.read(block); n >= 0; n = in.read(block)) {
+            md5.update(block, 0, n);
+        }
+        return HexFormat.of().formatHex(md5.digest());
+    }
+
     /** The raw digest of {@code bytes} with {@code algorithm} ({@code SHA-256} or {@code MD5}). */
     public static byte[] digest(String algorithm, byte[] bytes) {
+        return algorithm(algorithm).digest(bytes);
+    }
+
+    private static MessageDigest algorithm(String name) {
         try {
-            return MessageDigest.getInstance(algorithm).digest(bytes);
+            return MessageDigest.getInstance(name);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(algorithm + " is part of every Java runtime", e);
+            throw new IllegalStateException(name + " is part of every Java runtime", e);
         }
     }
 }

@@ -130,8 +130,7 @@ public final class PlanParser {
             return null;
         }
         if (content.length > limits.maxBytes()) {
-            problems.at(1, 1, "", "the plan is " + content.length + " bytes, more than the limit of "
-                    + size(limits.maxBytes()) + "; a plan is a short YAML file, so check that this is the right file");
+            problems.at(1, 1, "", tooLarge("the plan", content.length));
             return null;
         }
         YamlReader reader = new YamlReader(limits, problems);
@@ -144,6 +143,29 @@ public final class PlanParser {
             return null;
         }
         return new PlanValidator(problems).validate(root);
+    }
+
+    /**
+     * What {@link #parse} answers for a plan of {@code size} bytes, more than {@link PlanLimits#maxBytes()}, for a
+     * caller that learnt the size without reading the plan (an S3 object's {@code Content-Length}, a file's size).
+     *
+     * @param sourceName the name shown in the error, as for {@link #parse}
+     * @param location where the plan is (its URI), named in the message: it was never read
+     * @throws IllegalArgumentException if {@code size} is within the limit: such a plan is to be parsed
+     */
+    public ParseOutcome.Invalid oversized(String sourceName, String location, long size) {
+        if (size <= limits.maxBytes()) {
+            throw new IllegalArgumentException(size + " bytes are within the limit of " + limits.maxBytes());
+        }
+        Problems problems = new Problems(sourceName == null || sourceName.isEmpty() ? DEFAULT_SOURCE : sourceName);
+        problems.at(1, 1, "", tooLarge("the plan " + location, size));
+        return new ParseOutcome.Invalid(problems.sorted(limits.maxErrors()));
+    }
+
+    private String tooLarge(String plan, long size) {
+        return plan + " is " + size + " bytes, more than the limit of " + size(limits.maxBytes())
+                + "; a plan is a short YAML file, so check that this is the right file; the operator's limit is"
+                + " migrator.desired-state.max-bytes";
     }
 
     private static String size(int bytes) {

@@ -6,8 +6,9 @@ import java.util.regex.Pattern;
 /**
  * A YAML node that remembers where it was written (1-based line and column). Aliases are resolved
  * to the node they name, relocated to where the alias was written; children are shared, not copied.
+ * {@link YamlReader} makes them, from plans and from the other YAML files the operator reads.
  */
-sealed interface YamlNode permits YamlNode.Scalar, YamlNode.Sequence, YamlNode.Mapping {
+public sealed interface YamlNode permits YamlNode.Scalar, YamlNode.Sequence, YamlNode.Mapping {
 
     int line();
 
@@ -29,7 +30,7 @@ sealed interface YamlNode permits YamlNode.Scalar, YamlNode.Sequence, YamlNode.M
         private static final Pattern FLOAT = Pattern.compile(
                 "[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
 
-        Kind kind() {
+        public Kind kind() {
             if (!plain) {
                 return Kind.STRING;
             }

@@ -49,8 +49,11 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * copied into {@link YamlNode}s, counting every alias as the size of what it repeats: SnakeYAML shares
  * an aliased node rather than copying it, so it has no count of the expanded document, which is what
  * stops an alias bomb.
+ *
+ * <p>This is the operator's one YAML setup for files it does not write itself: plans, and through
+ * {@link #document} the docker-compose files of source bundles, read within the same limits.
  */
-final class YamlReader {
+public final class YamlReader {
 
     /**
      * Longest accepted line, in code points. SnakeYAML's reader takes time quadratic in the length of
@@ -61,12 +64,66 @@ final class YamlReader {
     /** How SnakeYAML's composer begins the message of its (unlocated) nesting depth error. */
     private static final String DEPTH_EXCEEDED = "Nesting Depth exceeded";
 
+    /** What a plan is called in messages. */
+    private static final String PLAN = "plan";
+
     private final PlanLimits limits;
     private final Problems problems;
+    /** What the file is, in messages: {@value #PLAN}, or another kind of file read by {@link #document}. */
+    private final String kind;
 
     YamlReader(PlanLimits limits, Problems problems) {
+        this(limits, problems, PLAN);
+    }
+
+    private YamlReader(PlanLimits limits, Problems problems, String kind) {
         this.limits = limits;
         this.problems = problems;
+        this.kind = kind;
+    }
+
+    /**
+     * A YAML file read by {@link #document}.
+     *
+     * @param root the document's root node; null when the file holds no document, or when it could not be read
+     * @param errors what was wrong, sorted by position; empty when the file was read
+     */
+    public record Document(YamlNode root, List<PlanError> errors) {
+        public Document {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /**
+     * Reads a YAML file that is not a plan (a source bundle's docker-compose.yml) exactly as a plan is read, so
+     * that hostile input meets the same bounds everywhere: at most {@link PlanLimits#maxBytes()} bytes, strict
+     * UTF-8 with only the characters YAML allows and lines of at most {@link #MAX_LINE_LENGTH}, one document,
+     * SnakeYAML's composer alone (nothing is ever constructed from a tag), type tags refused, and the alias,
+     * nesting and node limits of {@code limits}. Merge keys ({@code <<}) stay plain keys, as in a plan. Never
+     * throws on content.
+     *
+     * @param source the file's name, in errors
+     * @param kind what the file is, in messages: "compose file" gives "type tags ... are not allowed in a
+     *     compose file"
+     * @return the root node when the file was read without error, else the errors
+     */
+    public static Document document(String source, String kind, byte[] bytes, PlanLimits limits) {
+        Problems problems = new Problems(source);
+        YamlNode root = null;
+        try {
+            if (bytes.length > limits.maxBytes()) {
+                problems.at(1, 1, "", "the " + kind + " is " + bytes.length + " bytes, more than the limit of "
+                        + limits.maxBytes() + " bytes");
+            } else {
+                YamlReader reader = new YamlReader(limits, problems, kind);
+                String text = reader.decode(bytes);
+                root = text == null ? null : reader.read(text);
+            }
+        } catch (RuntimeException | StackOverflowError e) {
+            problems.at(1, 1, "", "could not read the YAML (" + e.getClass().getSimpleName() + ")");
+        }
+        List<PlanError> errors = problems.sorted(limits.maxErrors());
+        return new Document(errors.isEmpty() ? root : null, errors);
     }
 
     /**
@@ -98,8 +155,8 @@ final class YamlReader {
             int cp = text.codePointAt(i);
             int next = i + Character.charCount(cp);
             if (!printable(cp)) {
-                problems.at(line, column, "", String.format("control character U+%04X is not allowed in a plan"
-                        + " (byte offset %d); is this a binary file? A plan is UTF-8 text", cp, offset));
+                problems.at(line, column, "", String.format("control character U+%04X is not allowed in a " + kind
+                        + " (byte offset %d); is this a binary file? A " + kind + " is UTF-8 text", cp, offset));
                 return null;
             }
             offset += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
@@ -111,7 +168,8 @@ final class YamlReader {
                 } else if (cp != '\r') {
                     if (column > MAX_LINE_LENGTH) {
                         problems.at(line, column, "", "line " + line + " is longer than " + MAX_LINE_LENGTH
-                                + " characters; a plan's lines are short, so check that this is the right file");
+                                + " characters; a " + kind + "'s lines are short, so check that this is the right"
+                                + " file");
                         return null;
                     }
                     column++;
@@ -123,9 +181,9 @@ final class YamlReader {
             int bad = bytes[in.position()] & 0xff;
             problems.at(line, column, "", truncated
                     ? "the file ends in the middle of a UTF-8 character (byte 0x" + hex(bad) + " at offset "
-                            + in.position() + "); save the plan as UTF-8 text"
+                            + in.position() + "); save the " + kind + " as UTF-8 text"
                     : "byte 0x" + hex(bad) + " at offset " + in.position()
-                            + " is not valid UTF-8; save the plan as UTF-8 text");
+                            + " is not valid UTF-8; save the " + kind + " as UTF-8 text");
             return null;
         }
         return text.startsWith("\ufeff") ? text.substring(1) : text;
@@ -163,8 +221,8 @@ final class YamlReader {
             Node root = composer.checkNode() ? composer.getNode() : null;
             if (!watch.checkEvent(Event.ID.StreamEnd)) {
                 Mark at = watch.peekEvent().getStartMark();
-                throw problems.fatal(line(at), column(at), "", "a plan is one YAML document, but a second one starts"
-                        + " here; remove the `---` and what follows, or put it in its own file");
+                throw problems.fatal(line(at), column(at), "", "a " + kind + " is one YAML document, but a second one"
+                        + " starts here; remove the `---` and what follows, or put it in its own file");
             }
             return root == null ? null : new Copy(watch.aliases.iterator()).copy(root, "");
         } catch (Problems.Fatal stop) {
@@ -177,8 +235,8 @@ final class YamlReader {
         } catch (YAMLException | StackOverflowError e) {
             String message = String.valueOf(e.getMessage());
             problems.at(line(watch.last), column(watch.last), watch.currentPath(), message.startsWith(DEPTH_EXCEEDED)
-                    ? "nesting is deeper than " + limits.maxDepth() + " levels; a plan needs no more than 6,"
-                            + " so flatten this structure"
+                    ? "nesting is deeper than " + limits.maxDepth() + " levels; "
+                            + (PLAN.equals(kind) ? "a plan needs no more than 6, so " : "") + "flatten this structure"
                     : "could not read the YAML: " + Texts.escape(message));
             return null;
         }
@@ -294,7 +352,7 @@ final class YamlReader {
                 tags.add(last);
                 String written = tag.startsWith("tag:yaml.org,2002:") ? "!!" + tag.substring(18) : tag;
                 problems.at(line(last), column(last), path, "type tags like " + Texts.code(written)
-                        + " are not allowed in a plan; remove the tag and write the plain value");
+                        + " are not allowed in a " + kind + "; remove the tag and write the plain value");
             }
             if (event instanceof CollectionStartEvent) {
                 frames.push(new Frame(event instanceof MappingStartEvent, path, event.getAnchor()));
@@ -307,7 +365,7 @@ final class YamlReader {
         private void alias(String name, String path) {
             if (aliases.size() >= limits.maxAliases()) {
                 throw problems.fatal(line(last), column(last), path, "more than " + limits.maxAliases()
-                        + " aliases (*name) in one plan; write the values out instead");
+                        + " aliases (*name) in one " + kind + "; write the values out instead");
             }
             if (!Boolean.TRUE.equals(anchors.get(name))) {
                 String shown = Texts.escape(String.valueOf(name));
@@ -339,8 +397,8 @@ final class YamlReader {
 
     private Problems.Fatal tooManyNodes(Mark at, String path) {
         return problems.fatal(line(at), column(at), path, "the document expands to more than "
-                + limits.maxNodes() + " nodes (counting what every alias repeats); a plan needs far fewer,"
-                + " so write it out plainly");
+                + limits.maxNodes() + " nodes (counting what every alias repeats); "
+                + (PLAN.equals(kind) ? "a plan needs far fewer, so " : "") + "write it out plainly");
     }
 
     /**

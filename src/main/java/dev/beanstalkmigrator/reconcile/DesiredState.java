@@ -9,7 +9,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The plan in force. A fetched plan replaces it only if it is valid; an invalid one is reported (status,
- * health, log) and the last valid plan stays in force. An unchanged plan is neither transferred nor parsed.
+ * health, log) and the last valid plan stays in force. An unchanged plan is neither transferred nor parsed, and
+ * one larger than the parser's limit is refused without being read.
  */
 public final class DesiredState {
 
@@ -54,7 +55,7 @@ public final class DesiredState {
      * @return true if the plan in force changed
      */
     public synchronized boolean refresh() {
-        PlanSource.Fetch fetch = source.fetch(fetchedRevision);
+        PlanSource.Fetch fetch = source.fetch(fetchedRevision, parser.limits().maxBytes());
         if (fetch instanceof PlanSource.Fetch.Unchanged) {
             return false;
         }
@@ -69,12 +70,20 @@ public final class DesiredState {
                 refusedRevision = null;
                 return false;
         }
-        PlanSource.Fetch.Changed changed = (PlanSource.Fetch.Changed) fetch;
-        fetchedRevision = changed.revision();
-        ParseOutcome outcome = parser.parse(sourceFileName(), changed.content());
+        String fetched;
+        ParseOutcome outcome;
+        if (fetch instanceof PlanSource.Fetch.TooLarge tooLarge) {
+            fetched = tooLarge.revision();
+            outcome = parser.oversized(sourceFileName(), source.name(), tooLarge.size());
+        } else {
+            PlanSource.Fetch.Changed changed = (PlanSource.Fetch.Changed) fetch;
+            fetched = changed.revision();
+            outcome = parser.parse(sourceFileName(), changed.content());
+        }
+        fetchedRevision = fetched;
         if (outcome instanceof ParseOutcome.Valid valid) {
                         plan = valid.plan();
-                        revision = changed.revision();
+                        revision = fetched;
                         errors = List.of();
                         refusedRevision = null;
                         LOG.infof("plan %s revision %s in force: %d environments", plan.name(), revision,
@@ -83,8 +92,8 @@ public final class DesiredState {
         }
         ParseOutcome.Invalid invalid = (ParseOutcome.Invalid) outcome;
                         errors = invalid.errors().stream().map(PlanError::describe).toList();
-                        refusedRevision = changed.revision();
-                        LOG.errorf("plan revision %s at %s refused, %s: %s", changed.revision(), source.name(),
+                        refusedRevision = fetched;
+                        LOG.errorf("plan revision %s at %s refused, %s: %s", fetched, source.name(),
                                 plan == null ? "no plan is in force" : "revision " + revision + " stays in force",
                                 String.join("; ", errors));
                         return false;

@@ -7,17 +7,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
- * A plan in a local file ({@code file:/path}). Its revision is a digest of its content. Files larger than
- * {@code maxBytes} are not read whole: the parser reports them as too large.
+ * A plan in a local file ({@code file:/path}). Its revision is a digest of its content. A file larger than the
+ * parser takes is not read at all: its revision is then its size and modification time.
  */
 public final class FilePlanSource implements PlanSource {
 
     private final Path path;
-    private final long maxBytes;
 
-    public FilePlanSource(Path path, long maxBytes) {
+    public FilePlanSource(Path path) {
         this.path = path;
-        this.maxBytes = maxBytes;
     }
 
     @Override
@@ -26,18 +24,15 @@ public final class FilePlanSource implements PlanSource {
     }
 
     @Override
-    public Fetch fetch(String knownRevision) {
+    public Fetch fetch(String knownRevision, long maxBytes) {
         byte[] content;
         try {
             long size = Files.size(path);
             if (size > maxBytes) {
-                // Enough for the parser to see that the cap is exceeded, without holding a huge file.
-                try (var in = Files.newInputStream(path)) {
-                    content = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-                }
-            } else {
-                content = Files.readAllBytes(path);
+                String revision = "size:" + size + ",modified:" + Files.getLastModifiedTime(path).toInstant();
+                return revision.equals(knownRevision) ? new Fetch.Unchanged() : new Fetch.TooLarge(size, revision);
             }
+            content = Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
             return new Fetch.Missing("no file " + path);
         } catch (IOException e) {

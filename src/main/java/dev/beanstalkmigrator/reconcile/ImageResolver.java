@@ -17,7 +17,10 @@ import java.util.Map;
  * image of the container in the version's source bundle; the base task definition's image unchanged (with a
  * warning: the image is then not pinned to the version).
  *
- * <p>What a version's bundle says does not change, so answers from bundles are remembered.
+ * <p>What a version's bundle says does not change, so answers from bundles are remembered. A bundle is read whole
+ * only when it is small ({@link SourceBundleImage#MAX_ENTRY_BYTES}), as the first GET finds from its
+ * {@code Content-Length}; a larger one is read in parts (ranged GETs of that version), never held: Elastic Beanstalk
+ * takes bundles of up to 500 MB, and launches prepare in parallel under a small heap.
  */
 public final class ImageResolver {
 
@@ -79,16 +82,41 @@ public final class ImageResolver {
         if (registered.bundleBucket() == null) {
             return unpinned(container, "version " + version + " has no source bundle");
         }
-        ObjectLocation bundle = new ObjectLocation(registered.bundleBucket(), registered.bundleKey());
-        ObjectStore.Read read = objects.get(bundle, null);
-        if (!(read instanceof ObjectStore.Read.Found found)) {
-            return unpinned(container, "source bundle " + bundle + " not found");
+        ObjectLocation location = new ObjectLocation(registered.bundleBucket(), registered.bundleKey());
+        ObjectStore.Read read = objects.get(location, null, SourceBundleImage.MAX_ENTRY_BYTES);
+        SourceBundleImage.Bundle bundle;
+        if (read instanceof ObjectStore.Read.Found found) {
+            bundle = SourceBundleImage.Bundle.inMemory(location.toString(), found.body());
+        } else if (read instanceof ObjectStore.Read.TooLarge large) {
+            bundle = new StoredBundle(objects, location, large.size(), large.etag());
+        } else {
+            return unpinned(container, "source bundle " + location + " not found");
         }
-        BundleLookup lookup = SourceBundleImage.find(found.body(), spec.container());
+        BundleLookup lookup = SourceBundleImage.find(bundle, spec.container());
         if (lookup instanceof BundleLookup.Found image) {
             return new Resolved(image.image(), "source-bundle:" + image.file(), null);
         }
         return unpinned(container, ((BundleLookup.NotFound) lookup).reason());
+    }
+
+    /** A bundle in S3 too large to read whole, read by ranges of the version whose size was seen. */
+    private record StoredBundle(ObjectStore objects, ObjectLocation location, long size, String etag)
+            implements SourceBundleImage.Bundle {
+        @Override
+        public String name() {
+            return location.toString();
+        }
+
+        @Override
+        public byte[] read(long offset, int length) {
+            try {
+                return objects.getRange(location, offset, length, etag);
+            } catch (CloudError.Conflict changed) {
+                // Parts of two versions do not make a zip: read it again from the start, at the next attempt.
+                throw new CloudError.Transient(changed.operation(), changed.code(), "source bundle " + location
+                        + " changed while it was read", changed);
+            }
+        }
     }
 
     private static Resolved unpinned(ContainerService.Container container, String why) {

@@ -3,7 +3,10 @@ package dev.beanstalkmigrator.reconcile;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 
-/** A plan in one S3 object, read with a conditional GET: an unchanged plan costs one 304. */
+/**
+ * A plan in one S3 object, read with a conditional GET: an unchanged plan costs one 304, and a plan over the size
+ * limit costs the answer's headers (its body is not read).
+ */
 public final class S3PlanSource implements PlanSource {
 
     private final ObjectStore store;
@@ -20,11 +23,15 @@ public final class S3PlanSource implements PlanSource {
     }
 
     @Override
-    public Fetch fetch(String knownRevision) {
-        ObjectStore.Read read = store.get(location, knownRevision);
+    public Fetch fetch(String knownRevision, long maxBytes) {
+        ObjectStore.Read read = store.get(location, knownRevision, maxBytes);
         if (read instanceof ObjectStore.Read.Found found) {
             return found.etag().equals(knownRevision)
                     ? new Fetch.Unchanged() : new Fetch.Changed(found.body(), found.etag());
+        }
+        if (read instanceof ObjectStore.Read.TooLarge tooLarge) {
+            return tooLarge.etag().equals(knownRevision)
+                    ? new Fetch.Unchanged() : new Fetch.TooLarge(tooLarge.size(), tooLarge.etag());
         }
         if (read instanceof ObjectStore.Read.Missing missing) {
             return new Fetch.Missing(missing.reason());

@@ -7,6 +7,11 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beanstalkmigrator.plan.PlanError;
+import dev.beanstalkmigrator.plan.PlanLimits;
+import dev.beanstalkmigrator.plan.YamlNode;
+import dev.beanstalkmigrator.plan.YamlReader;
+import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.reconcile.BundleLookup.Found;
 import dev.beanstalkmigrator.reconcile.BundleLookup.NotFound;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +20,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,11 +30,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Finds the image an Elastic Beanstalk application version runs for a given container, by reading the
@@ -55,25 +56,41 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * ({@code ${TAG}}) is not resolved here because Elastic Beanstalk resolves it from environment properties
  * at deploy time.
  *
+ * <p><b>Size.</b> Elastic Beanstalk takes bundles of up to 500 MB; none is held whole. A bundle of at most
+ * {@value #MAX_ENTRY_BYTES} bytes is read whole (one request); a larger one can only be a zip, and is read by
+ * {@link Bundle#read ranges}: its last 65,557 bytes (the end of central directory record, which holds a comment of
+ * up to 64 KiB, and usually the central directory), the central directory if it lies before them, and the local
+ * header and compressed bytes of the one entry that names the image. ZIP64 (more than 65,535 entries, or offsets and sizes
+ * past 4 GiB) is read too; entries with data descriptors are read by the central directory's sizes.
+ *
  * <p><b>Hostile input.</b> Bundles are attacker-influenced. This class never throws on bundle content
- * (every failure is a {@link NotFound} with a reason), reads the zip's central directory and inflates only
- * the candidate files, caps each of them at {@value #MAX_ENTRY_BYTES} bytes uncompressed and the zip at
- * {@value #MAX_ENTRIES} entries, parses YAML with SnakeYAML's safe constructor (no custom type tags) with
- * limits on aliases, nesting and size, and never quotes file content in reasons (only names).
+ * (every failure is a {@link NotFound} with a reason; only a failure to read, a {@link CloudError}, passes
+ * through), reads the zip's central directory and inflates only the candidate files, caps each of them at
+ * {@value #MAX_ENTRY_BYTES} bytes uncompressed, the zip at {@value #MAX_ENTRIES} entries and its central
+ * directory at {@value #MAX_DIRECTORY_BYTES} bytes, reads compose files with the plan's own YAML setup
+ * ({@link YamlReader}, within {@link PlanLimits#DEFAULTS}: size, aliases, nesting, nodes, no type tags), and never
+ * quotes file content in reasons (only names).
  */
 public final class SourceBundleImage {
 
-    /** Largest candidate file (and largest plain bundle) read, uncompressed: 5 MiB. */
-    public static final int MAX_ENTRY_BYTES = 5 * 1024 * 1024;
+    /**
+     * Largest candidate file (and largest plain bundle) read, uncompressed: 1 MiB, the size a plan may have, since a
+     * compose file is read within the plan's limits.
+     */
+    public static final int MAX_ENTRY_BYTES = 1024 * 1024;
     /** Most entries a zip bundle may have. */
     public static final int MAX_ENTRIES = 10_000;
+    /** Largest central directory read: 10,000 entries with names of 800 bytes. */
+    public static final int MAX_DIRECTORY_BYTES = 8 * 1024 * 1024;
 
     static final String DOCKERRUN = "Dockerrun.aws.json";
     static final String COMPOSE_YML = "docker-compose.yml";
     static final String COMPOSE_YAML = "docker-compose.yaml";
     private static final String PLAIN_COMPOSE = "the source bundle (read as " + COMPOSE_YML + ")";
+    /** What a compose file is called in the YAML reader's messages. */
+    private static final String COMPOSE_KIND = "compose file";
+    private static final String MERGE_KEY = "<<";
 
-    private static final int MAX_YAML_ALIASES = 50;
     private static final int MAX_NESTING = 64;
     private static final int MAX_NAME_CHARS = 80;
     private static final int MAX_LISTED_NAMES = 20;
@@ -89,24 +106,71 @@ public final class SourceBundleImage {
     }
 
     /**
+     * A source bundle's bytes, read by offset: held in memory, or read from S3 with ranged GETs, so that a bundle
+     * of hundreds of megabytes costs only the parts that are read.
+     */
+    public interface Bundle {
+
+        /** Where the bundle is, for reasons, e.g. {@code s3://bucket/key}. */
+        String name();
+
+        /** Its size in bytes. */
+        long size();
+
+        /**
+         * {@code length} bytes from {@code offset} (below {@link #size()}), fewer only where the bundle ends first.
+         *
+         * @throws CloudError if the bundle cannot be read; {@link #find} passes it on, since a failure to read says
+         *     nothing about the bundle
+         */
+        byte[] read(long offset, int length);
+
+        /** A bundle held in memory: one small enough to have been read whole. */
+        static Bundle inMemory(String name, byte[] bytes) {
+            return new Held(name, bytes);
+        }
+    }
+
+    private record Held(String name, byte[] bytes) implements Bundle {
+        @Override
+        public long size() {
+            return bytes.length;
+        }
+
+        @Override
+        public byte[] read(long offset, int length) {
+            return Arrays.copyOfRange(bytes, (int) offset, (int) Math.min(bytes.length, offset + length));
+        }
+    }
+
+    /**
      * Looks up the image the bundle gives {@code container}.
      *
-     * @param bundle the source bundle's bytes (zip or plain file); junk gives {@link NotFound}
+     * @param bundle the source bundle (zip or plain file); junk gives {@link NotFound}
      * @param container the container (Dockerrun v2) or service (compose) name; ignored by Dockerrun v1,
      *     which has a single container
      * @return {@link Found} with the image and the file it came from, or {@link NotFound} with a reason
+     * @throws CloudError if the bundle could not be read (S3 failed, or the object changed while it was read)
      */
-    public static BundleLookup find(byte[] bundle, String container) {
+    public static BundleLookup find(Bundle bundle, String container) {
         Objects.requireNonNull(bundle, "bundle");
         Objects.requireNonNull(container, "container");
         try {
-            if (bundle.length == 0) {
+            long size = bundle.size();
+            if (size == 0) {
                 return new NotFound("the source bundle is empty");
             }
-            if (isZip(bundle)) {
+            if (size > MAX_ENTRY_BYTES) {
+                // Too large to be a plain Dockerrun.aws.json or compose file: a zip, read in parts, or nothing.
                 return fromZip(bundle, container);
             }
-            return fromPlain(bundle, container);
+            byte[] whole = bundle.read(0, (int) size);
+            if (isZip(whole)) {
+                return fromZip(Bundle.inMemory(bundle.name(), whole), container);
+            }
+            return fromPlain(whole, container);
+        } catch (CloudError e) {
+            throw e;
         } catch (RuntimeException e) {
             // Belt and braces: parsers may fail in ways not anticipated below; junk is an answer, not a crash.
             return new NotFound("the source bundle could not be read (" + e.getClass().getSimpleName() + ")");
@@ -116,10 +180,6 @@ public final class SourceBundleImage {
     // ---- plain bundles ------------------------------------------------------------------------------
 
     private static BundleLookup fromPlain(byte[] bundle, String container) {
-        if (bundle.length > MAX_ENTRY_BYTES) {
-            return new NotFound("the source bundle is not a zip and is larger than " + MAX_ENTRY_BYTES
-                    + " bytes, too large for a " + DOCKERRUN + " or " + COMPOSE_YML);
-        }
         String text = utf8(bundle);
         if (text == null) {
             return new NotFound("the source bundle is neither a zip nor UTF-8 text, so it is not a "
@@ -142,12 +202,12 @@ public final class SourceBundleImage {
             }
             if (root != null && root.has("services")) {
                 // JSON is YAML: a compose file written as JSON is still a compose file.
-                return compose(trimmed, COMPOSE_YML, PLAIN_COMPOSE, container, "");
+                return compose(bundle, COMPOSE_YML, PLAIN_COMPOSE, container, "");
             }
             return new NotFound("the source bundle is a JSON object with neither AWSEBDockerrunVersion (as in "
                     + DOCKERRUN + ") nor services (as in " + COMPOSE_YML + ")");
         }
-        return compose(text, COMPOSE_YML, PLAIN_COMPOSE, container, "");
+        return compose(bundle, COMPOSE_YML, PLAIN_COMPOSE, container, "");
     }
 
     // ---- Dockerrun.aws.json -------------------------------------------------------------------------
@@ -217,72 +277,90 @@ public final class SourceBundleImage {
 
     // ---- docker-compose.yml -------------------------------------------------------------------------
 
-    private static BundleLookup fromCompose(byte[] content, String file, String container, String note) {
-        String text = utf8(content);
-        if (text == null) {
-            return new NotFound(file + " is not UTF-8 text" + note);
-        }
-        return compose(text, file, file, container, note);
-    }
-
     /**
      * @param file the name reported in {@link Found#file()}
      * @param label how reasons name the file: a plain bundle is only presumed to be a compose file
      */
-    private static BundleLookup compose(String text, String file, String label, String container, String note) {
-        Object root;
+    private static BundleLookup compose(byte[] content, String file, String label, String container, String note) {
+        YamlReader.Document document = YamlReader.document(file, COMPOSE_KIND, content, PlanLimits.DEFAULTS);
+        if (!document.errors().isEmpty()) {
+            // The reader says where and what is wrong, never the text around it, which may hold a secret.
+            PlanError first = document.errors().get(0);
+            return new NotFound(label + " cannot be read at line " + first.line() + ", column " + first.column()
+                    + ": " + sanitize(first.message(), 300) + note);
+        }
         try {
-            root = yaml().load(text);
-        } catch (MarkedYAMLException e) {
-            // Only the problem and its line: the snippet SnakeYAML quotes may hold environment secrets.
-            return new NotFound(label + " is not valid YAML (" + safeProblem(e.getProblem())
-                    + line(e.getProblemMark()) + ")" + note);
-        } catch (RuntimeException e) {
-            // Alias and size limits raise plain YAMLExceptions whose messages hold no content.
-            return new NotFound(label + " could not be read as YAML (" + safeProblem(e.getMessage()) + ")" + note);
+            if (!(document.root() instanceof YamlNode.Mapping top)) {
+                return new NotFound(label + " is not a YAML mapping" + note);
+            }
+            if (!(keys(top, label).get("services") instanceof YamlNode.Mapping servicesMapping)) {
+                return new NotFound(label + " has no services mapping" + note);
+            }
+            Map<String, YamlNode> services = keys(servicesMapping, label + " services");
+            if (!services.containsKey(container)) {
+                return new NotFound(label + " has no service named " + quote(container) + " (it has: "
+                        + list(services.keySet()) + ")" + note);
+            }
+            if (!(services.get(container) instanceof YamlNode.Mapping serviceMapping)) {
+                return new NotFound(label + " service " + quote(container) + " is not a mapping" + note);
+            }
+            Map<String, YamlNode> definition = keys(serviceMapping, label + " service " + quote(container));
+            YamlNode image = definition.get("image");
+            if (image == null || image instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.NULL) {
+                return new NotFound(label + " service " + quote(container) + (definition.containsKey("build")
+                        ? " has no image: it is built from source (build:), so it has no name to run"
+                        : " has no image") + note);
+            }
+            String text = image instanceof YamlNode.Scalar s && s.kind() == YamlNode.Kind.STRING ? s.text() : null;
+            if (text != null && INTERPOLATION.matcher(text).find()) {
+                return new NotFound(label + " service " + quote(container) + " image " + quote(text)
+                        + " uses variable substitution, which Elastic Beanstalk resolves from environment"
+                        + " properties at deploy time; set an image template instead" + note);
+            }
+            BundleLookup found = image(text, file, label + " service " + quote(container) + " image");
+            return found instanceof NotFound nf ? new NotFound(nf.reason() + note) : found;
+        } catch (Refused refused) {
+            return new NotFound(refused.getMessage() + note);
         }
-        if (!(root instanceof Map<?, ?> top)) {
-            return new NotFound(label + " is not a YAML mapping" + note);
-        }
-        if (!(top.get("services") instanceof Map<?, ?> services)) {
-            return new NotFound(label + " has no services mapping" + note);
-        }
-        Object service = services.get(container);
-        if (service == null && !services.containsKey(container)) {
-            Set<String> names = new LinkedHashSet<>();
-            services.keySet().forEach(k -> names.add(String.valueOf(k)));
-            return new NotFound(label + " has no service named " + quote(container) + " (it has: "
-                    + list(names) + ")" + note);
-        }
-        if (!(service instanceof Map<?, ?> definition)) {
-            return new NotFound(label + " service " + quote(container) + " is not a mapping" + note);
-        }
-        Object image = definition.get("image");
-        if (image == null) {
-            return new NotFound(label + " service " + quote(container) + (definition.containsKey("build")
-                    ? " has no image: it is built from source (build:), so it has no name to run"
-                    : " has no image") + note);
-        }
-        if (image instanceof String s && INTERPOLATION.matcher(s).find()) {
-            return new NotFound(label + " service " + quote(container) + " image " + quote(s)
-                    + " uses variable substitution, which Elastic Beanstalk resolves from environment"
-                    + " properties at deploy time; set an image template instead" + note);
-        }
-        BundleLookup found = image(image instanceof String s ? s : null, file,
-                label + " service " + quote(container) + " image");
-        return found instanceof NotFound nf ? new NotFound(nf.reason() + note) : found;
     }
 
-    private static Yaml yaml() {
-        LoaderOptions options = new LoaderOptions();
-        options.setMaxAliasesForCollections(MAX_YAML_ALIASES);
-        options.setAllowRecursiveKeys(false);
-        options.setNestingDepthLimit(MAX_NESTING);
-        options.setCodePointLimit(MAX_ENTRY_BYTES);
-        // Global tags (!!java.lang.X) are refused outright; the safe constructor refuses other unknown tags.
-        options.setTagInspector(tag -> false);
-        // Yaml instances are not thread-safe, so each lookup builds its own.
-        return new Yaml(new SafeConstructor(options));
+    /**
+     * A mapping's values by key, as docker compose reads it: merge keys ({@code <<: *base}, or a list of them)
+     * add the keys the mapping does not set itself, the earlier of two merged mappings winning; a key set twice
+     * is refused, as compose refuses it.
+     */
+    private static Map<String, YamlNode> keys(YamlNode.Mapping mapping, String what) throws Refused {
+        Map<String, YamlNode> values = new LinkedHashMap<>();
+        List<YamlNode.Mapping> merged = new ArrayList<>();
+        for (YamlNode.Entry entry : mapping.entries()) {
+            if (!(entry.key() instanceof YamlNode.Scalar key)) {
+                continue; // a complex key names nothing compose looks up
+            }
+            if (key.plain() && key.text().equals(MERGE_KEY)) {
+                List<YamlNode> sources = entry.value() instanceof YamlNode.Sequence list ? list.items()
+                        : List.of(entry.value());
+                for (YamlNode source : sources) {
+                    if (!(source instanceof YamlNode.Mapping m)) {
+                        throw new Refused(what + " has a merge key (<<) at line " + key.line()
+                                + " that merges something other than a mapping");
+                    }
+                    merged.add(m);
+                }
+            } else if (values.putIfAbsent(key.text(), entry.value()) != null) {
+                throw new Refused(what + " sets " + quote(key.text()) + " twice (again at line " + key.line() + ")");
+            }
+        }
+        for (YamlNode.Mapping source : merged) {
+            keys(source, what).forEach(values::putIfAbsent);
+        }
+        return values;
+    }
+
+    /** Why a compose file gives no answer, found deep in its structure. */
+    private static final class Refused extends Exception {
+        Refused(String reason) {
+            super(reason, null, false, false);
+        }
     }
 
     // ---- common -------------------------------------------------------------------------------------
@@ -323,18 +401,6 @@ public final class SourceBundleImage {
                 : " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
-    private static String line(Mark mark) {
-        return mark == null ? "" : " at line " + (mark.getLine() + 1);
-    }
-
-    private static String safeProblem(String problem) {
-        if (problem == null) {
-            return "unreadable";
-        }
-        String firstLine = problem.lines().findFirst().orElse("").strip();
-        return sanitize(firstLine, 160);
-    }
-
     /** Names come from the bundle: bound their length and drop control characters before they reach a status. */
     static String quote(String name) {
         return "'" + sanitize(name, MAX_NAME_CHARS) + "'";
@@ -372,15 +438,21 @@ public final class SourceBundleImage {
                 && ((b[2] == 3 && b[3] == 4) || (b[2] == 5 && b[3] == 6) || (b[2] == 7 && b[3] == 8));
     }
 
-    private static BundleLookup fromZip(byte[] bundle, String container) {
+    private static BundleLookup fromZip(Bundle bundle, String container) {
         ZipReader.Directory directory;
         try {
             directory = ZipReader.centralDirectory(bundle);
         } catch (ZipReader.BadZip e) {
+            if (e.noDirectory() && bundle.size() > MAX_ENTRY_BYTES) {
+                return new NotFound("the source bundle " + bundle.name() + " is " + bundle.size() + " bytes and has no"
+                        + " zip end of central directory in its last " + ZipReader.TAIL_BYTES + " bytes (it is"
+                        + " truncated, or not a zip); a plain " + DOCKERRUN + " or " + COMPOSE_YML + " is read up to "
+                        + MAX_ENTRY_BYTES + " bytes");
+            }
             return new NotFound("the source bundle is a zip that cannot be read: " + e.getMessage());
         }
         Map<String, ZipReader.Entry> entries = directory.entries();
-        if (entries.isEmpty()) {
+        if (directory.count() == 0) {
             return new NotFound("the source bundle is an empty zip");
         }
         for (String duplicate : directory.duplicates()) {
@@ -390,7 +462,7 @@ public final class SourceBundleImage {
                 return new NotFound("the zip holds " + quote(duplicate) + " more than once");
             }
         }
-        String prefix = layoutPrefix(entries.keySet());
+        String prefix = directory.prefix();
         String where = prefix.isEmpty() ? "at the root of the zip"
                 : "in the zip's single top-level folder " + quote(prefix);
         ZipReader.Entry yml = file(entries, prefix + COMPOSE_YML);
@@ -403,16 +475,16 @@ public final class SourceBundleImage {
                     + " when both exist";
             byte[] content;
             try {
-                content = ZipReader.read(bundle, compose);
+                content = ZipReader.read(directory.zip(), compose);
             } catch (ZipReader.BadZip e) {
                 return new NotFound(compose.name() + " " + e.getMessage() + note);
             }
-            return fromCompose(content, compose.name(), container, note);
+            return compose(content, compose.name(), compose.name(), container, note);
         }
         if (dockerrun != null) {
             byte[] content;
             try {
-                content = ZipReader.read(bundle, dockerrun);
+                content = ZipReader.read(directory.zip(), dockerrun);
             } catch (ZipReader.BadZip e) {
                 return new NotFound(dockerrun.name() + " " + e.getMessage());
             }
@@ -430,44 +502,29 @@ public final class SourceBundleImage {
         return entry == null || entry.directory() ? null : entry;
     }
 
-    /**
-     * "" if the bundle's files are at the root (or a candidate is), else "folder/" when every entry that
-     * matters lives under one top-level folder.
-     */
-    private static String layoutPrefix(Set<String> names) {
-        if (names.contains(DOCKERRUN) || names.contains(COMPOSE_YML) || names.contains(COMPOSE_YAML)) {
-            return "";
-        }
-        String folder = null;
-        for (String name : names) {
-            if (ignored(name)) {
-                continue;
-            }
-            int slash = name.indexOf('/');
-            if (slash <= 0) {
-                return "";
-            }
-            String top = name.substring(0, slash + 1);
-            if (folder == null) {
-                folder = top;
-            } else if (!folder.equals(top)) {
-                return "";
-            }
-        }
-        return folder == null ? "" : folder;
-    }
-
     private static boolean ignored(String name) {
         return name.startsWith("__MACOSX/") || name.equals(".DS_Store") || name.endsWith("/.DS_Store");
     }
 
     /**
-     * Reads a zip held in memory from its central directory, so that only the few candidate entries are
-     * ever inflated (a huge unrelated entry costs nothing) and each is inflated under a hard cap.
+     * Reads a zip by ranges, from its central directory, so that only the few candidate entries are ever read
+     * and inflated (a huge unrelated entry costs nothing), each under a hard cap. The central directory is read
+     * front to back a chunk at a time, and only the entries that may be a bundle's files are kept.
      */
     static final class ZipReader {
 
-        record Directory(Map<String, Entry> entries, Set<String> duplicates) {
+        /**
+         * What the central directory says.
+         *
+         * @param zip the zip, to read entries from: its tail, already read, is not asked for again
+         * @param count how many entries the zip has
+         * @param entries the entries that may be a bundle's files (a candidate or a Dockerfile, at the root or one
+         *     folder down), by normalised name, the first of a duplicated name
+         * @param duplicates those of them named more than once
+         * @param prefix "" if the bundle's files are at the root (or a candidate is), else "folder/" when every
+         *     entry that matters lives under one top-level folder
+         */
+        record Directory(Bundle zip, long count, Map<String, Entry> entries, Set<String> duplicates, String prefix) {
         }
 
         record Entry(String name, int method, int flags, long compressedSize, long size, long localOffset) {
@@ -477,10 +534,32 @@ public final class SourceBundleImage {
         }
 
         static final class BadZip extends Exception {
+            private final boolean noDirectory;
+
             BadZip(String message) {
+                this(message, false);
+            }
+
+            BadZip(String message, boolean noDirectory) {
                 super(message, null, false, false);
+                this.noDirectory = noDirectory;
+            }
+
+            /** No end of central directory: truncated, or not a zip at all. */
+            boolean noDirectory() {
+                return noDirectory;
             }
         }
+
+        /** The end of central directory record is 22 bytes plus a comment of at most 65535: it is in these. */
+        static final int TAIL_BYTES = 22 + 0xFFFF;
+        /** How much of a central directory or an entry one read asks for. */
+        static final int CHUNK_BYTES = 256 * 1024;
+        /**
+         * Largest compressed candidate: deflate adds a few bytes per block to what it cannot compress, so a file
+         * of at most {@link #MAX_ENTRY_BYTES} never takes more than this.
+         */
+        static final long MAX_DEFLATED_BYTES = MAX_ENTRY_BYTES + MAX_ENTRY_BYTES / 8;
 
         private static final int EOCD = 0x06054b50;
         private static final int ZIP64_LOCATOR = 0x07064b50;
@@ -489,80 +568,86 @@ public final class SourceBundleImage {
         private static final int LOCAL = 0x04034b50;
         private static final long FFFF = 0xFFFFL;
         private static final long FFFFFFFF = 0xFFFFFFFFL;
+        private static final String CORRUPT_DIRECTORY = "its central directory is corrupt";
 
         private ZipReader() {
         }
 
-        /** Entries by normalised name (the first of a duplicated name), and the names seen more than once. */
-        static Directory centralDirectory(byte[] zip) throws BadZip {
-            int eocd = findEndOfCentralDirectory(zip);
-            long count = u16(zip, eocd + 10);
-            long cdSize = u32(zip, eocd + 12);
-            long cdOffset = u32(zip, eocd + 16);
+        static Directory centralDirectory(Bundle zip) throws BadZip {
+            long size = zip.size();
+            long tailStart = Math.max(0, size - TAIL_BYTES);
+            byte[] tail = read(zip, tailStart, (int) (size - tailStart));
+            // Whatever lies in the tail (usually the central directory, often the entry too) is not read again.
+            Bundle cached = new TailCached(zip, tailStart, tail);
+            int eocd = findEndOfCentralDirectory(tail);
+            long count = u16(tail, eocd + 10);
+            long cdSize = u32(tail, eocd + 12);
+            long cdOffset = u32(tail, eocd + 16);
             if (count == FFFF || cdSize == FFFFFFFF || cdOffset == FFFFFFFF) {
-                int locator = eocd - 20;
-                if (locator < 0 || i32(zip, locator) != ZIP64_LOCATOR) {
+                long locator = tailStart + eocd - 20;
+                byte[] locatorBytes = locator < 0 ? new byte[0] : read(cached, locator, 20);
+                if (locatorBytes.length < 20 || i32(locatorBytes, 0) != ZIP64_LOCATOR) {
                     throw new BadZip("it marks ZIP64 sizes but has no ZIP64 locator");
                 }
-                long record = u64(zip, locator + 8);
-                if (record < 0 || record > zip.length - 56 || i32(zip, (int) record) != ZIP64_EOCD) {
+                long record = u64(locatorBytes, 8);
+                if (record > size - 56) {
                     throw new BadZip("its ZIP64 end of central directory is missing");
                 }
-                count = u64(zip, (int) record + 32);
-                cdSize = u64(zip, (int) record + 40);
-                cdOffset = u64(zip, (int) record + 48);
+                byte[] recordBytes = read(cached, record, 56);
+                if (i32(recordBytes, 0) != ZIP64_EOCD) {
+                    throw new BadZip("its ZIP64 end of central directory is missing");
+                }
+                count = u64(recordBytes, 32);
+                cdSize = u64(recordBytes, 40);
+                cdOffset = u64(recordBytes, 48);
             }
             if (count > MAX_ENTRIES) {
                 throw new BadZip("it has more than " + MAX_ENTRIES + " entries");
             }
-            if (cdOffset < 0 || cdSize < 0 || cdOffset + cdSize > zip.length) {
+            if (cdOffset > size || cdSize > size - cdOffset) {
                 throw new BadZip("its central directory lies outside the file");
             }
-            Map<String, Entry> entries = new LinkedHashMap<>();
-            Set<String> duplicates = new LinkedHashSet<>();
-            int p = (int) cdOffset;
-            long end = cdOffset + cdSize;
+            if (cdSize > MAX_DIRECTORY_BYTES) {
+                throw new BadZip("its central directory is " + cdSize + " bytes, more than " + MAX_DIRECTORY_BYTES);
+            }
+            Span directory = new Span(cached, cdOffset, cdOffset + cdSize);
+            Layout layout = new Layout();
             for (long i = 0; i < count; i++) {
-                if (p + 46 > end || i32(zip, p) != CENTRAL) {
-                    throw new BadZip("its central directory is corrupt");
+                byte[] header = directory.take(46, CORRUPT_DIRECTORY);
+                if (i32(header, 0) != CENTRAL) {
+                    throw new BadZip(CORRUPT_DIRECTORY);
                 }
-                int flags = u16(zip, p + 8);
-                int method = u16(zip, p + 10);
-                long compressed = u32(zip, p + 20);
-                long size = u32(zip, p + 24);
-                int nameLength = u16(zip, p + 28);
-                int extraLength = u16(zip, p + 30);
-                int commentLength = u16(zip, p + 32);
-                long local = u32(zip, p + 42);
-                int nameStart = p + 46;
-                int extraStart = nameStart + nameLength;
-                int next = extraStart + extraLength + commentLength;
-                if (next > end) {
-                    throw new BadZip("its central directory is corrupt");
-                }
+                int flags = u16(header, 8);
+                int method = u16(header, 10);
+                long compressed = u32(header, 20);
+                long uncompressed = u32(header, 24);
+                byte[] rawName = directory.take(u16(header, 28), CORRUPT_DIRECTORY);
+                byte[] extra = directory.take(u16(header, 30), CORRUPT_DIRECTORY);
+                directory.take(u16(header, 32), CORRUPT_DIRECTORY);
+                long local = u32(header, 42);
                 // ZIP64 extra field: 8-byte values for exactly the fields saturated in the header, in order.
-                if (size == FFFFFFFF || compressed == FFFFFFFF || local == FFFFFFFF) {
-                    int q = extraStart;
+                if (uncompressed == FFFFFFFF || compressed == FFFFFFFF || local == FFFFFFFF) {
+                    int q = 0;
                     boolean seen = false;
-                    while (q + 4 <= extraStart + extraLength) {
-                        int id = u16(zip, q);
-                        int length = u16(zip, q + 2);
+                    while (q + 4 <= extra.length) {
+                        int id = u16(extra, q);
+                        int length = u16(extra, q + 2);
                         int data = q + 4;
-                        if (data + length > extraStart + extraLength) {
+                        if (data + length > extra.length) {
                             break;
                         }
                         if (id == 1) {
                             int r = data;
-                            if (size == FFFFFFFF && r + 8 <= data + length) {
-                                size = u64(zip, r);
+                            if (uncompressed == FFFFFFFF && r + 8 <= data + length) {
+                                uncompressed = u64(extra, r);
                                 r += 8;
                             }
                             if (compressed == FFFFFFFF && r + 8 <= data + length) {
-                                compressed = u64(zip, r);
+                                compressed = u64(extra, r);
                                 r += 8;
                             }
                             if (local == FFFFFFFF && r + 8 <= data + length) {
-                                local = u64(zip, r);
+                                local = u64(extra, r);
                             }
                             seen = true;
                             break;
@@ -574,15 +659,11 @@ public final class SourceBundleImage {
                     }
                 }
                 boolean utf8 = (flags & 0x800) != 0;
-                String raw = new String(zip, nameStart, nameLength,
-                        utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-                String name = normalise(raw);
-                if (entries.putIfAbsent(name, new Entry(name, method, flags, compressed, size, local)) != null) {
-                    duplicates.add(name);
-                }
-                p = next;
+                String name = normalise(new String(rawName,
+                        utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1));
+                layout.add(new Entry(name, method, flags, compressed, uncompressed, local));
             }
-            return new Directory(entries, duplicates);
+            return layout.directory(cached);
         }
 
         private static String normalise(String name) {
@@ -593,19 +674,18 @@ public final class SourceBundleImage {
             return n;
         }
 
-        private static int findEndOfCentralDirectory(byte[] zip) throws BadZip {
-            // The record is 22 bytes plus a comment of at most 65535 bytes, so it starts in the last 64 KiB.
-            int lowest = Math.max(0, zip.length - 22 - 0xFFFF);
-            for (int p = zip.length - 22; p >= lowest; p--) {
-                if (i32(zip, p) == EOCD && p + 22 + u16(zip, p + 20) <= zip.length) {
+        /** Where in {@code tail} (a zip's last bytes) its end of central directory record starts. */
+        private static int findEndOfCentralDirectory(byte[] tail) throws BadZip {
+            for (int p = tail.length - 22; p >= 0; p--) {
+                if (i32(tail, p) == EOCD && p + 22 + u16(tail, p + 20) <= tail.length) {
                     return p;
                 }
             }
-            throw new BadZip("it has no end of central directory (truncated or not a zip)");
+            throw new BadZip("it has no end of central directory (truncated or not a zip)", true);
         }
 
         /** The entry's content, uncompressed, or BadZip if it is larger than the cap, encrypted or corrupt. */
-        static byte[] read(byte[] zip, Entry entry) throws BadZip {
+        static byte[] read(Bundle zip, Entry entry) throws BadZip {
             if ((entry.flags() & 1) != 0) {
                 throw new BadZip("is encrypted");
             }
@@ -613,40 +693,57 @@ public final class SourceBundleImage {
                 throw new BadZip("is larger than " + MAX_ENTRY_BYTES + " bytes uncompressed");
             }
             long local = entry.localOffset();
-            if (local < 0 || local + 30 > zip.length || i32(zip, (int) local) != LOCAL) {
+            if (local > zip.size() - 30) {
                 throw new BadZip("has a corrupt local header");
             }
-            long data = local + 30 + u16(zip, (int) local + 26) + u16(zip, (int) local + 28);
+            byte[] header = read(zip, local, 30);
+            if (i32(header, 0) != LOCAL) {
+                throw new BadZip("has a corrupt local header");
+            }
+            long data = local + 30 + u16(header, 26) + u16(header, 28);
             long compressed = entry.compressedSize();
-            if (data + compressed > zip.length) {
+            if (data > zip.size() || compressed > zip.size() - data) {
                 throw new BadZip("runs past the end of the zip");
             }
-            int start = (int) data;
-            int length = (int) compressed;
             return switch (entry.method()) {
                 case 0 -> {
-                    if (length > MAX_ENTRY_BYTES) {
+                    if (compressed > MAX_ENTRY_BYTES) {
                         throw new BadZip("is larger than " + MAX_ENTRY_BYTES + " bytes uncompressed");
                     }
-                    byte[] out = new byte[length];
-                    System.arraycopy(zip, start, out, 0, length);
-                    yield out;
+                    yield compressed == 0 ? new byte[0] : read(zip, data, (int) compressed);
                 }
-                case 8 -> inflate(zip, start, length);
+                case 8 -> {
+                    if (compressed > MAX_DEFLATED_BYTES) {
+                        throw new BadZip("is " + compressed + " bytes compressed, so larger than " + MAX_ENTRY_BYTES
+                                + " bytes uncompressed");
+                    }
+                    yield inflate(new Span(zip, data, data + compressed));
+                }
                 default -> throw new BadZip("uses unsupported compression method " + entry.method());
             };
         }
 
-        private static byte[] inflate(byte[] zip, int start, int length) throws BadZip {
+        private static byte[] inflate(Span compressed) throws BadZip {
             Inflater inflater = new Inflater(true);
             try {
-                inflater.setInput(zip, start, length);
-                ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(MAX_ENTRY_BYTES, 64 * 1024));
+                ByteArrayOutputStream out = new ByteArrayOutputStream(64 * 1024);
                 byte[] buffer = new byte[64 * 1024];
+                boolean padded = false;
                 // The declared size may lie: the cap is enforced on what actually comes out.
                 while (!inflater.finished()) {
+                    if (inflater.needsInput()) {
+                        byte[] input = compressed.chunk();
+                        if (input == null && !padded) {
+                            // A raw deflate stream may need one byte past its end to finish, as ZipFile gives it.
+                            input = new byte[1];
+                            padded = true;
+                        } else if (input == null) {
+                            throw new BadZip("is truncated or corrupt");
+                        }
+                        inflater.setInput(input);
+                    }
                     int n = inflater.inflate(buffer);
-                    if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+                    if (n == 0 && inflater.needsDictionary()) {
                         throw new BadZip("is truncated or corrupt");
                     }
                     if (out.size() + n > MAX_ENTRY_BYTES) {
@@ -659,6 +756,135 @@ public final class SourceBundleImage {
                 throw new BadZip("is corrupt (bad deflate data)");
             } finally {
                 inflater.end();
+            }
+        }
+
+        /** {@code length} bytes of the bundle from {@code offset}, or BadZip if it ends first. */
+        private static byte[] read(Bundle zip, long offset, int length) throws BadZip {
+            byte[] bytes = zip.read(offset, length);
+            if (bytes.length != length) {
+                throw new BadZip("it is truncated");
+            }
+            return bytes;
+        }
+
+        /** The bundle, answering reads within its tail (already read) from memory. */
+        private record TailCached(Bundle bundle, long start, byte[] tail) implements Bundle {
+            @Override
+            public String name() {
+                return bundle.name();
+            }
+
+            @Override
+            public long size() {
+                return bundle.size();
+            }
+
+            @Override
+            public byte[] read(long offset, int length) {
+                if (offset < start) {
+                    return bundle.read(offset, length);
+                }
+                int from = (int) (offset - start);
+                return Arrays.copyOfRange(tail, from, (int) Math.min(tail.length, (long) from + length));
+            }
+        }
+
+        /** Bytes {@code [next, end)} of a bundle, read front to back, {@link #CHUNK_BYTES} at a time. */
+        private static final class Span {
+            private final Bundle bundle;
+            private final long end;
+            private long next;
+            private byte[] chunk = new byte[0];
+            private int used;
+
+            Span(Bundle bundle, long start, long end) {
+                this.bundle = bundle;
+                this.next = start;
+                this.end = end;
+            }
+
+            /** The next {@code n} bytes, or BadZip({@code overrun}) if the span ends first. */
+            byte[] take(int n, String overrun) throws BadZip {
+                byte[] out = new byte[n];
+                int filled = 0;
+                while (filled < n) {
+                    if (used == chunk.length && !refill()) {
+                        throw new BadZip(overrun);
+                    }
+                    int k = Math.min(n - filled, chunk.length - used);
+                    System.arraycopy(chunk, used, out, filled, k);
+                    used += k;
+                    filled += k;
+                }
+                return out;
+            }
+
+            /** The bytes not taken yet of the current chunk, else the next chunk; null at the end. */
+            byte[] chunk() throws BadZip {
+                if (used == chunk.length && !refill()) {
+                    return null;
+                }
+                byte[] rest = used == 0 ? chunk : Arrays.copyOfRange(chunk, used, chunk.length);
+                used = chunk.length;
+                return rest;
+            }
+
+            private boolean refill() throws BadZip {
+                if (next >= end) {
+                    return false;
+                }
+                int length = (int) Math.min(CHUNK_BYTES, end - next);
+                chunk = read(bundle, next, length);
+                next += length;
+                used = 0;
+                return true;
+            }
+        }
+
+        /** Keeps, entry by entry, what the central directory says about where a bundle's files are. */
+        private static final class Layout {
+            private final Map<String, Entry> entries = new LinkedHashMap<>();
+            private final Set<String> duplicates = new LinkedHashSet<>();
+            private long count;
+            private boolean rootFile;
+            private String folder;
+            private boolean severalFolders;
+
+            void add(Entry entry) {
+                count++;
+                String name = entry.name();
+                if (!ignored(name)) {
+                    int slash = name.indexOf('/');
+                    if (slash <= 0) {
+                        rootFile = true;
+                    } else if (folder == null) {
+                        folder = name.substring(0, slash + 1);
+                    } else if (!name.startsWith(folder)) {
+                        severalFolders = true;
+                    }
+                }
+                if (mayBeABundleFile(name) && entries.putIfAbsent(name, entry) != null) {
+                    duplicates.add(name);
+                }
+            }
+
+            /** A candidate or a Dockerfile, at the root or one folder down: nothing deeper is ever looked at. */
+            private static boolean mayBeABundleFile(String name) {
+                int slash = name.indexOf('/');
+                if (slash != name.lastIndexOf('/')) {
+                    return false;
+                }
+                String base = name.substring(slash + 1);
+                return base.equals(DOCKERRUN) || base.equals(COMPOSE_YML) || base.equals(COMPOSE_YAML)
+                        || base.equals("Dockerfile");
+            }
+
+            Directory directory(Bundle zip) {
+                boolean candidateAtRoot = entries.containsKey(DOCKERRUN) || entries.containsKey(COMPOSE_YML)
+                        || entries.containsKey(COMPOSE_YAML);
+                String prefix = candidateAtRoot || rootFile || severalFolders || folder == null ? "" : folder;
+                return new Directory(zip, count, entries, duplicates, prefix);
             }
         }
 
@@ -678,7 +904,7 @@ public final class SourceBundleImage {
 
         private static long u64(byte[] b, int p) throws BadZip {
             long v = u32(b, p) | u32(b, p + 4) << 32;
-            // Anything beyond an int cannot address a byte array; report it as out of range.
+            // Beyond 2^63 is past any real object: out of range, like any offset past the end.
             return v < 0 ? Long.MAX_VALUE : v;
         }
 

@@ -69,7 +69,7 @@ class WaitAndStatusTest {
         }
 
         @Override
-        public Read get(ObjectLocation location, String ifNoneMatch) {
+        public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
             reads.add(location);
             if (failNextRead != null) {
                 RuntimeException failure = failNextRead;
@@ -83,7 +83,13 @@ class WaitAndStatusTest {
                 notModified.add(location);
                 return new Read.NotModified(ifNoneMatch);
             }
-            return new Read.Found(bodies.get(location), etags.get(location));
+            return bodies.get(location).length > maxBytes ? new Read.TooLarge(bodies.get(location).length,
+                    etags.get(location)) : new Read.Found(bodies.get(location), etags.get(location));
+        }
+
+        @Override
+        public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+            throw new AssertionError("the commands read whole objects");
         }
 
         @Override
@@ -285,6 +291,18 @@ class WaitAndStatusTest {
         assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), List.of(Commands.OK, Commands.INVALID, Commands.USAGE,
                 Commands.MIGRATION_FAILED, Commands.MIGRATION_TIMED_OUT, Commands.LAUNCH_LOST, Commands.PLAN_REFUSED,
                 Commands.WAIT_TIMED_OUT), "the codes the usage text and the README list");
+    }
+
+    @Test
+    void aPlanOverTheSizeLimitIsRefusedUnreadAndExitsSix() {
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}") + "#".repeat(2 * 1024 * 1024) + "\n");
+
+        Run run = run(Map.of(), "wait", "--plan", PLAN_URI, "--environment", "shop-new");
+
+        assertEquals(Commands.PLAN_REFUSED, run.exit(), run::toString);
+        assertTrue(run.has("shop.yaml:1:1: the plan " + PLAN_URI + " is " + s3.bodies.get(PLAN).length
+                + " bytes, more than the limit of 1048576 bytes (1 MiB)"), run.out()::toString);
+        assertFalse(s3.reads.contains(LEDGER), "nothing to wait for: the ledger is not read");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.it;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -108,6 +109,40 @@ class AdaptersOnSandboxIT {
 
         assertInstanceOf(ObjectStore.Read.Missing.class,
                 aws.objects.get(new ObjectLocation("no-such-bucket", "x.yaml"), null));
+    }
+
+    @Test
+    void s3ReadsOverTheirLimitAreRefusedUnreadAndPartsAreReadByRange() {
+        ObjectLocation location = new ObjectLocation("it-bundles", "adapters/large.zip");
+        byte[] content = new byte[3 * 1024 * 1024];
+        new java.util.Random(5).nextBytes(content);
+        cloud.putObject("it-bundles", "adapters/large.zip", content);
+        int limit = 1024 * 1024;
+
+        ObjectStore.Read.TooLarge tooLarge = assertInstanceOf(ObjectStore.Read.TooLarge.class,
+                aws.objects.get(location, null, limit));
+        assertEquals(content.length, tooLarge.size());
+        String etag = tooLarge.etag();
+        assertNotNull(etag);
+        assertEquals(new ObjectStore.Read.NotModified(etag), aws.objects.get(location, etag, limit),
+                "a conditional read of a large object is a 304 like any other");
+        ObjectStore.Read.Found whole = assertInstanceOf(ObjectStore.Read.Found.class,
+                aws.objects.get(location, null, content.length));
+        assertEquals(etag, whole.etag());
+        assertEquals(content.length, whole.body().length);
+
+        assertArrayEquals(java.util.Arrays.copyOfRange(content, limit, limit + 100),
+                aws.objects.getRange(location, limit, 100, etag));
+        assertArrayEquals(java.util.Arrays.copyOfRange(content, content.length - 22, content.length),
+                aws.objects.getRange(location, content.length - 22, 65_557, etag), "the object ends first");
+
+        cloud.putObject("it-bundles", "adapters/large.zip", new byte[] {1, 2, 3});
+        CloudError.Conflict changed = assertThrows(CloudError.Conflict.class,
+                () -> aws.objects.getRange(location, 0, 2, etag));
+        assertEquals("s3:GetObject", changed.operation());
+        assertEquals("PreconditionFailed", changed.code());
+        assertInstanceOf(ObjectStore.Read.Missing.class,
+                aws.objects.get(new ObjectLocation("it-bundles", "adapters/none.zip"), null, limit));
     }
 
     // --- Elastic Beanstalk ----------------------------------------------------------------------------------

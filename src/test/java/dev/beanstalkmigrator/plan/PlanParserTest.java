@@ -465,7 +465,8 @@ class PlanParserTest {
         PlanError error = single(errors(huge));
         assertTrue(System.nanoTime() - start < 500_000_000L, "took too long");
         assertEquals(new PlanError(SOURCE, 1, 1, "", "the plan is 10485760 bytes, more than the limit of"
-                + " 1048576 bytes (1 MiB); a plan is a short YAML file, so check that this is the right file"), error);
+                + " 1048576 bytes (1 MiB); a plan is a short YAML file, so check that this is the right file; the"
+                + " operator's limit is migrator.desired-state.max-bytes"), error);
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.beanstalkmigrator.port.ObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,6 +26,8 @@ import java.util.function.Supplier;
 final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, ContainerLogs {
 
     final Map<ObjectLocation, byte[]> objects = new HashMap<>();
+    /** Bytes answered to ranged reads, in all. */
+    long rangeBytes;
     final Map<ObjectLocation, Integer> versions = new HashMap<>();
     final Map<String, Environment> environments = new LinkedHashMap<>();
     final Map<String, List<ApplicationVersion>> applicationVersions = new HashMap<>();
@@ -75,14 +78,36 @@ final class FakeCloud implements ObjectStore, Beanstalk, ContainerService, Conta
     }
 
     @Override
-    public Read get(ObjectLocation location, String ifNoneMatch) {
+    public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
         call("s3:GetObject");
         byte[] body = objects.get(location);
         if (body == null) {
             return new Read.Missing("no object " + location);
         }
-        return etag(location).equals(ifNoneMatch) ? new Read.NotModified(ifNoneMatch)
+        if (etag(location).equals(ifNoneMatch)) {
+            return new Read.NotModified(ifNoneMatch);
+        }
+        return body.length > maxBytes ? new Read.TooLarge(body.length, etag(location))
                 : new Read.Found(body.clone(), etag(location));
+    }
+
+    @Override
+    public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+        call("s3:GetObject");
+        byte[] body = objects.get(location);
+        if (body == null) {
+            throw new CloudError.Stalled("s3:GetObject", "NoSuchKey", "no object " + location, "upload it", null);
+        }
+        if (!etag(location).equals(ifMatch)) {
+            throw new CloudError.Conflict("s3:GetObject", "PreconditionFailed", "precondition failed", null);
+        }
+        if (offset >= body.length || length < 1) {
+            throw new CloudError.Stalled("s3:GetObject", "InvalidRange", "not satisfiable", "ask within the object",
+                    null);
+        }
+        byte[] range = Arrays.copyOfRange(body, (int) offset, (int) Math.min(body.length, offset + length));
+        rangeBytes += range.length;
+        return range;
     }
 
     @Override

@@ -302,9 +302,14 @@ class LeaseElectionTest {
         // b's reads take 2.5 s each (retries under throttling): what it reads was written up to then.
         ObjectStore slow = new ObjectStore() {
             @Override
-            public Read get(ObjectLocation location, String ifNoneMatch) {
+            public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
                 bNanos.addAndGet(Duration.ofMillis(2500).toNanos());
-                return s3.get(location, ifNoneMatch);
+                return s3.get(location, ifNoneMatch, maxBytes);
+            }
+
+            @Override
+            public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+                return s3.getRange(location, offset, length, ifMatch);
             }
 
             @Override

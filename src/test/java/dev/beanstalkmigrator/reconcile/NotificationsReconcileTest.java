@@ -79,8 +79,13 @@ class NotificationsReconcileTest {
     ObjectStore recording() {
         return new ObjectStore() {
             @Override
-            public Read get(ObjectLocation location, String ifNoneMatch) {
-                return cloud.get(location, ifNoneMatch);
+            public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
+                return cloud.get(location, ifNoneMatch, maxBytes);
+            }
+
+            @Override
+            public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+                return cloud.getRange(location, offset, length, ifMatch);
             }
 
             @Override

@@ -4,23 +4,30 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.reconcile.BundleLookup.Found;
 import dev.beanstalkmigrator.reconcile.BundleLookup.NotFound;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
@@ -102,6 +109,21 @@ class SourceBundleImageTest {
     static final String COMPOSE_GLOBAL_TAG = """
             services: !!javax.script.ScriptEngineManager [!!java.net.URLClassLoader [[!!java.net.URL ["http://x/"]]]]
             """;
+    static final String COMPOSE_MERGE_LIST = """
+            x-first: &first {image: repo/web:first}
+            x-second: &second {image: repo/web:second, build: .}
+            services:
+              web:
+                <<: [*first, *second]
+              worker:
+                <<: *second
+                image: repo/worker:own
+            """;
+    static final String COMPOSE_DUPLICATE_SERVICE = """
+            services:
+              web: {image: repo/web:1}
+              web: {image: repo/web:2}
+            """;
 
     record Expect(String image, String file, String[] reasonParts) {
         static Expect found(String image, String file) {
@@ -166,6 +188,12 @@ class SourceBundleImageTest {
                         Expect.notFound("uses variable substitution", "image template")),
                 c("compose without services", bytes("version: '3'\nnetworks: {}\n"), "web",
                         Expect.notFound("has no services mapping")),
+                c("compose merge list: the earlier mapping wins", zip("docker-compose.yml", COMPOSE_MERGE_LIST),
+                        "web", Expect.found("repo/web:first", "docker-compose.yml")),
+                c("compose merge: the service's own key wins", zip("docker-compose.yml", COMPOSE_MERGE_LIST),
+                        "worker", Expect.found("repo/worker:own", "docker-compose.yml")),
+                c("compose service given twice", zip("docker-compose.yml", COMPOSE_DUPLICATE_SERVICE), "web",
+                        Expect.notFound("docker-compose.yml services sets 'web' twice (again at line 3)")),
                 c("compose .yml wins over .yaml",
                         zip(entries("docker-compose.yaml", COMPOSE_OTHER, "docker-compose.yml", COMPOSE)), "web",
                         Expect.found("repo/web:compose", "docker-compose.yml")),
@@ -213,26 +241,52 @@ class SourceBundleImageTest {
                 c("plain text", bytes("hello world"), "web", Expect.notFound("not a YAML mapping")),
                 c("YAML global tag", bytes(COMPOSE_GLOBAL_TAG), "web", Expect.notFound("docker-compose.yml")),
                 c("YAML local tag", bytes("services: !custom {web: {image: x}}\n"), "web",
-                        Expect.notFound("is not valid YAML")),
-                c("YAML alias bomb", bytes(billionLaughs()), "web", Expect.notFound("could not be read as YAML")),
+                        Expect.notFound("the source bundle (read as docker-compose.yml) cannot be read at line 1,"
+                                + " column 11: type tags like `!custom` are not allowed in a compose file")),
+                // The plan's YAML setup: no type tags at all, its nesting and node limits.
+                c("YAML standard tag", zip("docker-compose.yml", "services: {web: {image: !!str repo/web:1}}\n"),
+                        "web", Expect.notFound("docker-compose.yml cannot be read at line 1, column 25: type tags"
+                                + " like `!!str` are not allowed")),
+                c("YAML nested deeper than a plan may be", zip("docker-compose.yml", COMPOSE + deeplyNested(25)),
+                        "web", Expect.notFound("docker-compose.yml cannot be read",
+                                "nesting is deeper than 20 levels")),
+                c("YAML alias expansion under the alias cap", zip("docker-compose.yml", COMPOSE + aliasExpansion()),
+                        "web", Expect.notFound("docker-compose.yml cannot be read",
+                                "expands to more than 100000 nodes")),
+                c("YAML alias bomb", bytes(billionLaughs()), "web", Expect.notFound("more than 50 aliases")),
                 c("entry over the cap", zip("Dockerrun.aws.json", V1 + " ".repeat(SourceBundleImage.MAX_ENTRY_BYTES)),
-                        "web", Expect.notFound("Dockerrun.aws.json is larger than 5242880 bytes")),
+                        "web", Expect.notFound("Dockerrun.aws.json is larger than 1048576 bytes")),
                 c("entry over the cap with a lying size", lieAboutSizes(zip("docker-compose.yml",
                         COMPOSE + "#".repeat(SourceBundleImage.MAX_ENTRY_BYTES))), "web",
-                        Expect.notFound("docker-compose.yml is larger than 5242880 bytes")),
+                        Expect.notFound("docker-compose.yml is larger than 1048576 bytes")),
                 c("plain bundle over the cap", bytes(V1 + " ".repeat(SourceBundleImage.MAX_ENTRY_BYTES)), "web",
-                        Expect.notFound("larger than 5242880 bytes")),
+                        Expect.notFound("the source bundle " + NAME + " is " + (V1.length() + 1048576) + " bytes and"
+                                + " has no zip end of central directory in its last 65557 bytes (it is truncated, or"
+                                + " not a zip); a plain Dockerrun.aws.json or docker-compose.yml is read up to 1048576"
+                                + " bytes")),
                 c("too many entries", manyEntries(SourceBundleImage.MAX_ENTRIES + 1), "web",
                         Expect.notFound("more than 10000 entries")),
                 c("ZIP64 directory with too many entries", manyEntries(70_000), "web",
-                        Expect.notFound("more than 10000 entries")));
+                        Expect.notFound("more than 10000 entries")),
+                c("ZIP64 sizes and offset in the extra field", zip64("Dockerrun.aws.json", V2), "web",
+                        Expect.found("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "Dockerrun.aws.json")),
+                c("ZIP64 marked but no locator", truncateZip64Locator(zip64("Dockerrun.aws.json", V2)), "web",
+                        Expect.notFound("it marks ZIP64 sizes but has no ZIP64 locator")),
+                c("central directory past the end", patchEndOfCentralDirectory(zip("Dockerrun.aws.json", V1), 16,
+                        0x7FFFFFF0), "web", Expect.notFound("its central directory lies outside the file")),
+                c("more entries declared than written", patchEndOfCentralDirectory(zip("Dockerrun.aws.json", V1), 10,
+                        2), "web", Expect.notFound("its central directory is corrupt")),
+                c("encrypted entry", patchCentralDirectory(zip("Dockerrun.aws.json", V1), 8, 1), "web",
+                        Expect.notFound("Dockerrun.aws.json is encrypted")),
+                c("unsupported compression", patchCentralDirectory(zip("Dockerrun.aws.json", V1), 10, 12), "web",
+                        Expect.notFound("Dockerrun.aws.json uses unsupported compression method 12")));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void finds(String name, byte[] bundle, String container, Expect expect) {
         BundleLookup result = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> SourceBundleImage.find(bundle, container));
+                () -> find(bundle, container));
         if (expect.reasonParts() == null) {
             assertEquals(new Found(expect.image(), expect.file()), result);
         } else {
@@ -244,20 +298,134 @@ class SourceBundleImageTest {
         }
     }
 
+    static final String NAME = "s3://bundles/shop/v7.zip";
+
+    static BundleLookup find(byte[] bundle, String container) {
+        return SourceBundleImage.find(SourceBundleImage.Bundle.inMemory(NAME, bundle), container);
+    }
+
+    /** A bundle in memory that notes every read, as a bundle in S3 makes a ranged GET of each. */
+    static class Counted implements SourceBundleImage.Bundle {
+        final SourceBundleImage.Bundle bytes;
+        final List<Integer> reads = new ArrayList<>();
+
+        Counted(byte[] bytes) {
+            this.bytes = SourceBundleImage.Bundle.inMemory(NAME, bytes);
+        }
+
+        @Override
+        public String name() {
+            return bytes.name();
+        }
+
+        @Override
+        public long size() {
+            return bytes.size();
+        }
+
+        @Override
+        public byte[] read(long offset, int length) {
+            reads.add(length);
+            return bytes.read(offset, length);
+        }
+
+        long bytesRead() {
+            return reads.stream().mapToLong(Integer::longValue).sum();
+        }
+    }
+
+    @Test
+    void aLargeZipIsReadFromItsTailAloneWhenTheEntryLiesInIt() {
+        Counted bundle = new Counted(largeZip(8 << 20, false));
+        assertEquals(new Found("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "app/Dockerrun.aws.json"),
+                SourceBundleImage.find(bundle, "web"));
+        assertEquals(List.of(65_557), bundle.reads, "one read: the tail holds the directory and the entry");
+    }
+
+    @Test
+    void aLargeZipIsReadByItsTailThenTheLocalHeaderAndBytesOfTheOneEntry() {
+        Counted bundle = new Counted(largeZip(8 << 20, true));
+        assertEquals(new Found("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "app/Dockerrun.aws.json"),
+                SourceBundleImage.find(bundle, "web"));
+        assertEquals(3, bundle.reads.size(), bundle.reads::toString);
+        assertTrue(bundle.bytesRead() < 65_557 + 1024, () -> bundle.bytesRead() + " bytes read");
+    }
+
+    @Test
+    void aCentralDirectoryLargerThanTheTailIsReadAChunkAtATime() {
+        Map<String, String> files = new LinkedHashMap<>();
+        for (int i = 0; i < 4_000; i++) {
+            files.put("app/static/" + "x".repeat(90) + i + ".css", "");
+        }
+        files.put("app/Dockerrun.aws.json", V2);
+        Counted bundle = new Counted(zip(Map.of("app/media.bin", randomText(2 << 20)), files));
+        assertEquals(new Found("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", "app/Dockerrun.aws.json"),
+                SourceBundleImage.find(bundle, "web"));
+        assertTrue(bundle.reads.size() > 3, bundle.reads::toString);
+        assertTrue(bundle.reads.stream().allMatch(n -> n <= 256 * 1024), bundle.reads::toString);
+        assertTrue(bundle.bytesRead() < 1 << 20, () -> bundle.bytesRead() + " bytes read");
+    }
+
+    @Test
+    void aLargeZipWithoutTheFilesSaysWhatItHas() {
+        byte[] zip = zip(Map.of("app/media.bin", randomText(2 << 20)), Map.of("app/Dockerfile", "FROM scratch"));
+        NotFound notFound = assertInstanceOf(NotFound.class, find(zip, "web"));
+        assertEquals("the zip has no Dockerrun.aws.json, docker-compose.yml or docker-compose.yaml in the zip's"
+                + " single top-level folder 'app/'; it has a Dockerfile, so the image is built on the instances and has"
+                + " no name to run", notFound.reason());
+    }
+
+    @Test
+    void aTruncatedLargeZipIsNamedWithItsSize() {
+        byte[] zip = truncate(largeZip(2 << 20, true), (2 << 20) + 100);
+        NotFound notFound = assertInstanceOf(NotFound.class, find(zip, "web"));
+        assertTrue(notFound.reason().startsWith("the source bundle " + NAME + " is " + zip.length + " bytes and has no"
+                + " zip end of central directory"), notFound.reason());
+    }
+
+    @Test
+    void aLargeZipWhoseEntryRunsPastItsEndIsRefused() {
+        byte[] zip = patchCentralDirectory(largeZip(2 << 20, false), 20, 0x7FFFFFF0); // compressed size
+        NotFound notFound = assertInstanceOf(NotFound.class, find(zip, "web"));
+        assertEquals("app/Dockerrun.aws.json runs past the end of the zip", notFound.reason());
+    }
+
+    @Test
+    void entriesWithDataDescriptorsAreReadByTheCentralDirectorysSizes() {
+        byte[] zip = zip("Dockerrun.aws.json", V1);
+        int flags = (zip[6] & 0xFF) | (zip[7] & 0xFF) << 8;
+        assertEquals(8, flags & 8, "the local header defers its sizes to a data descriptor");
+        assertEquals(0, zip[18] | zip[19] | zip[20] | zip[21], "no compressed size in the local header");
+        assertEquals(new Found("repo/app:1.2", "Dockerrun.aws.json"), find(zip, "web"));
+    }
+
+    @Test
+    void aFailureToReadIsNoAnswer() {
+        SourceBundleImage.Bundle failing = new Counted(largeZip(2 << 20, false)) {
+            @Override
+            public byte[] read(long offset, int length) {
+                throw new CloudError.Transient("s3:GetObject", "SlowDown", "Please reduce your request rate", null);
+            }
+        };
+        CloudError.Transient error = assertThrows(CloudError.Transient.class,
+                () -> SourceBundleImage.find(failing, "web"));
+        assertEquals("SlowDown", error.code());
+    }
+
     @Test
     void aHugeUnrelatedEntryIsNeverInflated() {
         byte[] bundle = zip(entries("Dockerrun.aws.json", V1), Map.of("assets/huge.bin",
                 new String(new char[64 * 1024 * 1024])));
         BundleLookup result = assertTimeoutPreemptively(Duration.ofSeconds(10),
-                () -> SourceBundleImage.find(bundle, "web"));
+                () -> find(bundle, "web"));
         assertEquals(new Found("repo/app:1.2", "Dockerrun.aws.json"), result);
     }
 
     @Test
     void reasonsNeverQuoteFileContent() {
-        BundleLookup result = SourceBundleImage.find(zip("docker-compose.yml", COMPOSE_BROKEN), "web");
+        BundleLookup result = find(zip("docker-compose.yml", COMPOSE_BROKEN), "web");
         NotFound notFound = assertInstanceOf(NotFound.class, result);
-        assertTrue(notFound.reason().contains("is not valid YAML"), notFound.reason());
+        assertTrue(notFound.reason().contains("docker-compose.yml cannot be read at line 6"), notFound.reason());
         assertFalse(notFound.reason().contains("hunter2"), notFound.reason());
     }
 
@@ -271,7 +439,7 @@ class SourceBundleImageTest {
                 mutated[random.nextInt(mutated.length)] = (byte) random.nextInt(256);
             }
             byte[] bundle = random.nextInt(4) == 0 ? truncate(mutated, random.nextInt(mutated.length)) : mutated;
-            assertInstanceOf(BundleLookup.class, SourceBundleImage.find(bundle, "web"));
+            assertInstanceOf(BundleLookup.class, find(bundle, "web"));
         }
     }
 
@@ -315,6 +483,113 @@ class SourceBundleImageTest {
             throw new UncheckedIOException(e);
         }
         return replaceAll(out.toByteArray(), bytes("Dockerrun.aws.jsoX"), bytes("Dockerrun.aws.json"));
+    }
+
+    /**
+     * A zip of {@code largeBytes} of stored, incompressible bytes and an {@code app/Dockerrun.aws.json} before or
+     * after them.
+     */
+    static byte[] largeZip(int largeBytes, boolean dockerrunFirst) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(largeBytes + 4096);
+        byte[] large = new byte[largeBytes];
+        new Random(3).nextBytes(large);
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            if (dockerrunFirst) {
+                zip.putNextEntry(new ZipEntry("app/Dockerrun.aws.json"));
+                zip.write(bytes(V2));
+            }
+            zip.setLevel(Deflater.NO_COMPRESSION);
+            zip.putNextEntry(new ZipEntry("app/media.bin"));
+            zip.write(large);
+            zip.setLevel(Deflater.DEFAULT_COMPRESSION);
+            if (!dockerrunFirst) {
+                zip.putNextEntry(new ZipEntry("app/Dockerrun.aws.json"));
+                zip.write(bytes(V2));
+            }
+            zip.closeEntry();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Text that deflate cannot shrink much. */
+    static String randomText(int length) {
+        Random random = new Random(11);
+        StringBuilder text = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            text.append((char) (' ' + random.nextInt(95)));
+        }
+        return text.toString();
+    }
+
+    /**
+     * A zip written as tools write one past 4 GiB: a stored entry whose sizes and local header offset are only in
+     * its ZIP64 extra field, and a ZIP64 end of central directory, its locator, and an end of central directory
+     * that defers to them.
+     */
+    static byte[] zip64(String name, String content) {
+        byte[] data = bytes(content);
+        byte[] n = bytes(name);
+        CRC32 crc = new CRC32();
+        crc.update(data);
+        ByteBuffer b = ByteBuffer.allocate(256 + 2 * n.length + data.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0x04034b50).putShort((short) 45).putShort((short) 0).putShort((short) 0).putInt(0)
+                .putInt((int) crc.getValue()).putInt(data.length).putInt(data.length)
+                .putShort((short) n.length).putShort((short) 0).put(n).put(data);
+        int directory = b.position();
+        b.putInt(0x02014b50).putShort((short) 45).putShort((short) 45).putShort((short) 0).putShort((short) 0)
+                .putInt(0).putInt((int) crc.getValue()).putInt(-1).putInt(-1)
+                .putShort((short) n.length).putShort((short) 28).putShort((short) 0).putShort((short) 0)
+                .putShort((short) 0).putInt(0).putInt(-1).put(n)
+                .putShort((short) 1).putShort((short) 24).putLong(data.length).putLong(data.length).putLong(0);
+        int directorySize = b.position() - directory;
+        int record = b.position();
+        b.putInt(0x06064b50).putLong(44).putShort((short) 45).putShort((short) 45).putInt(0).putInt(0)
+                .putLong(1).putLong(1).putLong(directorySize).putLong(directory);
+        b.putInt(0x07064b50).putInt(0).putLong(record).putInt(1);
+        b.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) -1).putShort((short) -1)
+                .putInt(-1).putInt(-1).putShort((short) 0);
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    /** The ZIP64 zip without its locator (the 20 bytes before the end of central directory). */
+    static byte[] truncateZip64Locator(byte[] zip) {
+        byte[] out = new byte[zip.length - 20];
+        System.arraycopy(zip, 0, out, 0, zip.length - 42);
+        System.arraycopy(zip, zip.length - 22, out, zip.length - 42, 22);
+        return out;
+    }
+
+    /**
+     * Sets a field of every central directory header: the flags (8, or-ed in) or the method (10), 16 bits; the
+     * compressed size (20) or the local header offset (42), 32 bits.
+     */
+    static byte[] patchCentralDirectory(byte[] zip, int at, int value) {
+        byte[] out = zip.clone();
+        for (int p = 0; p + 46 <= out.length; p++) {
+            if (out[p] == 'P' && out[p + 1] == 'K' && out[p + 2] == 1 && out[p + 3] == 2) {
+                ByteBuffer field = ByteBuffer.wrap(out, p + at, at > 10 ? 4 : 2).order(ByteOrder.LITTLE_ENDIAN);
+                if (at > 10) {
+                    field.putInt(value);
+                } else {
+                    field.putShort((short) (value | (at == 8 ? out[p + 8] & 0xFF : 0)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Sets a field of the end of central directory record (the zip's last 22 bytes): 10 (a count) or 16. */
+    static byte[] patchEndOfCentralDirectory(byte[] zip, int at, int value) {
+        byte[] out = zip.clone();
+        ByteBuffer field = ByteBuffer.wrap(out, out.length - 22 + at, at == 16 ? 4 : 2).order(ByteOrder.LITTLE_ENDIAN);
+        if (at == 16) {
+            field.putInt(value);
+        } else {
+            field.putShort((short) value);
+        }
+        return out;
     }
 
     static byte[] storedZip(String name, String content) {
@@ -379,6 +654,28 @@ class SourceBundleImageTest {
             yaml.append("]\n");
         }
         return yaml.append("services: {web: {image: *i}}\n").toString();
+    }
+
+    /** {@code depth} mappings, one inside the other, under a top-level key. */
+    static String deeplyNested(int depth) {
+        StringBuilder yaml = new StringBuilder("x-deep:\n");
+        for (int i = 1; i < depth; i++) {
+            yaml.append("  ".repeat(i)).append("k").append(i).append(":\n");
+        }
+        return yaml.append("  ".repeat(depth)).append("end: 1\n").toString();
+    }
+
+    /** 40 aliases (under the cap of 50) whose expansion is 10^4 lists of 10: more nodes than a plan may have. */
+    static String aliasExpansion() {
+        StringBuilder yaml = new StringBuilder("x-l0: &l0 [a, a, a, a, a, a, a, a, a, a]\n");
+        for (int level = 1; level <= 4; level++) {
+            yaml.append("x-l").append(level).append(": &l").append(level).append(" [");
+            for (int i = 0; i < 10; i++) {
+                yaml.append(i == 0 ? "" : ", ").append("*l").append(level - 1);
+            }
+            yaml.append("]\n");
+        }
+        return yaml.toString();
     }
 
     static byte[] junk(int length, long seed) {

@@ -222,4 +222,40 @@ class SandboxS3Test {
         assertTrue(missing.body().contains("<Key>raw/none</Key>"), missing.body());
         assertTrue(missing.body().contains("<RequestId>"), missing.body());
     }
+
+    /** What the operator relies on to read a source bundle in parts, answered as S3 answers it. */
+    @Test
+    void rangedGetsAnswer206WithContentRangeAndHonourIfMatch() {
+        String etag = put("range/digits.txt", "0123456789").eTag();
+        ResponseBytes<GetObjectResponse> middle = aws.s3.getObjectAsBytes(
+                b -> b.bucket("acme-migrator").key("range/digits.txt").range("bytes=2-5").ifMatch(etag));
+        assertEquals("2345", middle.asUtf8String());
+        assertEquals("bytes 2-5/10", middle.response().contentRange());
+        assertEquals(4L, middle.response().contentLength());
+        assertEquals(etag, middle.response().eTag());
+
+        ResponseBytes<GetObjectResponse> pastTheEnd = aws.s3.getObjectAsBytes(
+                b -> b.bucket("acme-migrator").key("range/digits.txt").range("bytes=8-20"));
+        assertEquals("89", pastTheEnd.asUtf8String());
+        assertEquals("bytes 8-9/10", pastTheEnd.response().contentRange());
+        ResponseBytes<GetObjectResponse> tail = aws.s3.getObjectAsBytes(
+                b -> b.bucket("acme-migrator").key("range/digits.txt").range("bytes=-3"));
+        assertEquals("789", tail.asUtf8String());
+        assertEquals("bytes 7-9/10", tail.response().contentRange());
+        ResponseBytes<GetObjectResponse> longerTail = aws.s3.getObjectAsBytes(
+                b -> b.bucket("acme-migrator").key("range/digits.txt").range("bytes=-30"));
+        assertEquals("0123456789", longerTail.asUtf8String());
+        assertEquals("bytes 0-9/10", longerTail.response().contentRange());
+
+        S3Exception beyond = assertThrows(S3Exception.class, () -> aws.s3.getObjectAsBytes(
+                b -> b.bucket("acme-migrator").key("range/digits.txt").range("bytes=10-12")));
+        assertEquals(416, beyond.statusCode());
+        assertEquals("InvalidRange", beyond.awsErrorDetails().errorCode());
+
+        put("range/digits.txt", "9876543210");
+        S3Exception changed = assertThrows(S3Exception.class, () -> aws.s3.getObjectAsBytes(
+                b -> b.bucket("acme-migrator").key("range/digits.txt").range("bytes=2-5").ifMatch(etag)));
+        assertEquals(412, changed.statusCode());
+        assertEquals("PreconditionFailed", changed.awsErrorDetails().errorCode());
+    }
 }

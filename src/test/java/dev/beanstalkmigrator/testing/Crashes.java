@@ -61,8 +61,13 @@ public final class Crashes {
         AtomicBoolean fired = new AtomicBoolean();
         return new ObjectStore() {
             @Override
-            public Read get(ObjectLocation location, String ifNoneMatch) {
-                return store.get(location, ifNoneMatch);
+            public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
+                return store.get(location, ifNoneMatch, maxBytes);
+            }
+
+            @Override
+            public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+                return store.getRange(location, offset, length, ifMatch);
             }
 
             @Override
