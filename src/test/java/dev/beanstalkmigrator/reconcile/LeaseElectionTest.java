@@ -306,6 +306,44 @@ class LeaseElectionTest {
     }
 
     @Test
+    void aWriteIsComparedWithTheLedgerItsDraftCameFromThoughTheCacheWasDroppedMeanwhile() {
+        Replica a = new Replica("a", 0);
+        a.elect();
+        MigrationStatus draft = a.ledger.current().withLeader("a's draft");
+        // The lease keeper's renewal fails while the draft is being built: the cache is dropped.
+        s3.failures.put("s3:PutObject", () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
+        everyone(Duration.ofSeconds(20), a);
+        a.elect();
+        s3.failures.clear();
+        assertTrue(a.election.isLeader(), "within its renew deadline");
+        // Meanwhile someone else rewrites the ledger and leaves its lease as it was (a version restored by hand from
+        // the bucket's history, say): the lease cannot tell a that its draft is stale, the ETag can.
+        MigrationStatus restored = LedgerCodec.read(s3.objects.get(LEDGER)).withLeader("restored by hand");
+        s3.put(LEDGER, LedgerCodec.write(restored), "application/yaml", s3.etag(LEDGER));
+
+        CloudError.Conflict refused = assertThrows(CloudError.Conflict.class, () -> a.ledger.write(draft));
+        assertEquals("PreconditionFailed", refused.code());
+        assertTrue(s3.text(LEDGER).contains("leader: restored by hand"), s3.text(LEDGER));
+        assertFalse(a.election.isLeader(), "someone else wrote: not the leader until it has read the ledger again");
+        assertTrue(a.elect(), "the lease it read is this process's own: taken back at once");
+        assertEquals("restored by hand", a.ledger.current().leader(), "read again, the caller decides again");
+        assertTrue(a.ledger.write(a.ledger.current().withLeader("a's next draft")));
+    }
+
+    @Test
+    void aRenewalBetweenTheReadAndTheWriteMovesTheWritesBaseOn() {
+        Replica a = new Replica("a", 0);
+        a.elect();
+        MigrationStatus draft = a.ledger.current().withLeader("a's draft");
+        everyone(Duration.ofSeconds(20), a);
+        int puts = s3.calls("s3:PutObject");
+        a.elect();
+        assertEquals(puts + 1, s3.calls("s3:PutObject"), "renewed");
+        assertTrue(a.ledger.write(draft), "the renewal changed the lease only: the draft's base is still stored");
+        assertTrue(s3.text(LEDGER).contains("leader: a's draft"), s3.text(LEDGER));
+    }
+
+    @Test
     void aPausedLeadersLateWriteIsRefusedOnceTheLeaseWasTaken() {
         Replica a = new Replica("a", 0);
         Replica b = new Replica("b", 0);
