@@ -97,7 +97,11 @@ public interface MigratorConfig {
         @WithDefault("10s")
         Duration retryPeriod();
 
-        /** This replica's name in the lease and the ledger; default: the host name. */
+        /**
+         * The prefix of this replica's identity in the lease, the ledger and the logs; default: the host name. Each
+         * process adds an underscore and a random UUID of its own, so two replicas never share an identity, even
+         * configured alike, and a restarted one is a new holder.
+         */
         Optional<String> identity();
     }
 

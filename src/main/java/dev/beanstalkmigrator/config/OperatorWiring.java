@@ -98,7 +98,7 @@ public class OperatorWiring {
     @Produces
     @ApplicationScoped
     LeaseElection leaseElection(MigratorConfig config) {
-        return new LeaseElection(identity(config), timing(config.leaderElection()), System::nanoTime,
+        return new LeaseElection(name(config), timing(config.leaderElection()), System::nanoTime,
                 Clock.systemUTC());
     }
 
@@ -145,7 +145,10 @@ public class OperatorWiring {
                 ? new FilePlanSource(Path.of(URI.create(planUri)))
                 : new S3PlanSource(objects, ObjectLocation.parse(planUri));
         DesiredState desired = new DesiredState(source, parser);
-        ReconcileSettings settings = ReconcileSettings.builder(identity(config))
+        // The identity the lease bears, so that the ledger's leader and the lease's holder name one process.
+        String identity = config.leaderElection().enabled() ? election.get().identity()
+                : LeaseElection.processIdentity(name(config));
+        ReconcileSettings settings = ReconcileSettings.builder(identity)
                 .dryRun(config.dryRun())
                 .historyLimit(config.status().historyLimit())
                 .logTailLines(config.status().logTailLines())
@@ -284,7 +287,11 @@ public class OperatorWiring {
         return base + suffix;
     }
 
-    static String identity(MigratorConfig config) {
+    /**
+     * The configured name of this replica ({@code migrator.leader-election.identity}), else the host name: the prefix
+     * of its identity, to which each process adds a suffix of its own ({@link LeaseElection#processIdentity}).
+     */
+    static String name(MigratorConfig config) {
         return config.leaderElection().identity().orElseGet(() -> {
             try {
                 return InetAddress.getLocalHost().getHostName();

@@ -7,7 +7,8 @@ import java.time.Instant;
  * write are compare-and-swaps on one object: a write from a replica whose lease another replica has taken is
  * refused by S3, whenever it arrives.
  *
- * @param holder the identity of the leader; empty when released at shutdown
+ * @param holder the identity of the leader's process (its configured name plus a suffix of that process's own, so
+ *     that no two processes share one); empty when released at shutdown
  * @param leaseDurationSeconds how long a standby waits, having seen the ledger unchanged, before taking over
  * @param acquireTime when the holder took the lease (for humans: expiry is never judged by comparing clocks)
  * @param renewTime when the holder last renewed it (for humans)

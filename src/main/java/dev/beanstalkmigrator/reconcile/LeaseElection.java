@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,6 +29,12 @@ import java.util.function.LongSupplier;
  * counting as one. It is asked every retry period, so a renewal that fails is tried again each retry period
  * until the renew deadline passes; from then on it does not act, and it keeps trying (a renewal nobody
  * forestalled makes it lead again, its compare-and-swap proving nobody else wrote meanwhile).
+ *
+ * <p>Each instance has an identity of its own, a name plus a random suffix ({@link #processIdentity}), as
+ * client-go's has: a lease bearing this identity was written by this very process. Two replicas configured with one
+ * name (two processes on one host with no identity configured, say) are still two holders, and a restarted process
+ * is a new one, which waits for its predecessor's lease to expire like any standby (it cannot know the predecessor
+ * is dead), unless the predecessor released the lease at shutdown.
  */
 public final class LeaseElection {
 
@@ -104,8 +111,12 @@ public final class LeaseElection {
         }
     }
 
-    public LeaseElection(String identity, Timing timing, LongSupplier nanoTime, Clock clock) {
-        this.identity = identity;
+    /**
+     * @param name the configured name of this replica (the host name by default): the prefix of its identity, which
+     *     gets a random suffix of its own here
+     */
+    public LeaseElection(String name, Timing timing, LongSupplier nanoTime, Clock clock) {
+        this.identity = processIdentity(name);
         this.leaseDuration = timing.leaseDuration();
         this.renewInterval = timing.renewInterval();
         this.renewDeadline = timing.renewDeadline();
@@ -114,6 +125,16 @@ public final class LeaseElection {
         this.clock = clock;
     }
 
+    /**
+     * An identity for one process: {@code name}, an underscore and a random UUID, the form client-go's leader
+     * election gives a Lease holder (its host name plus a UUID). Unique per call, so per process when made once at
+     * startup.
+     */
+    public static String processIdentity(String name) {
+        return name + "_" + UUID.randomUUID();
+    }
+
+    /** This process's identity: its configured name plus its own suffix; the holder of the lease while it leads. */
     public String identity() {
         return identity;
     }
@@ -227,7 +248,8 @@ public final class LeaseElection {
         }
         int transitions = lease == null ? 0 : lease.leaderTransitions();
         if (lease != null && identity.equals(lease.holder())) {
-            // Our own lease from before a restart, or one we stopped renewing that nobody took: ours again.
+            // Written by this very process (the identity is its own), and nobody wrote since: a renewal whose answer
+            // was lost and whose retry was then refused as a conflict, say. Ours again.
             return new Lease(identity, leaseDuration.toSeconds(), now, now, transitions);
         }
         if (lease != null && lease.released() || nowNanos - observedAtNanos >= leaseDuration.toNanos()) {

@@ -9,14 +9,18 @@ import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * The status ledger in S3, which also holds the leader's lease. Every write is a compare-and-swap against the
- * ETag this replica last read or wrote, so a write based on a stale view (a deposed leader's, or one racing a
- * restart) is refused with {@link CloudError.Conflict} and the caller must {@link #reload()} and decide again.
+ * The status ledger in S3, which also holds the leader's lease. Every {@link #write} is a compare-and-swap against
+ * the ETag of the ledger its draft was built from: the version {@link #current()} or {@link #reload()} last returned,
+ * as this replica's own writes on top of it moved it on. A write based on a stale view (a deposed leader's, or one
+ * racing a restart) is refused with {@link CloudError.Conflict} and the caller must {@link #reload()} and decide
+ * again. The ETag is never one read after the draft was begun: had the cache been dropped meanwhile (a renewal that
+ * failed) and the ledger been rewritten, writing against the newer ETag would overwrite what the other writer wrote.
  *
  * <p>With leader election on, every write carries this replica's lease, renewed; {@link #elect()} takes the
  * lease (a write of the ledger as it stands with this replica's lease in it), renews it when nothing else was
@@ -42,7 +46,14 @@ public final class MigrationLedger {
     private MigrationStatus parsed;
     private byte[] unparsed;
     private Lease storedLease;
+    /** The ETag of the cached ledger (null: there is none); kept when the cache is dropped. */
     private String etag;
+    /**
+     * The ETag of the ledger the writer's drafts are built on (null: none existed), once {@link #based}: what
+     * {@link #current()} or {@link #reload()} last returned, moved on by this replica's writes on top of it.
+     */
+    private String baseEtag;
+    private boolean based;
     private long contentVersion;
     /** What last kept the lease from being kept, as logged, or null. */
     private String leaseTrouble;
@@ -83,19 +94,29 @@ public final class MigrationLedger {
         return contentVersion;
     }
 
-    /** The ledger as last read or written; loads it on first use. */
+    /**
+     * The ledger as last read or written; loads it on first use, and again after the cache was dropped. A draft built
+     * on it is written with {@link #write}, against its ETag.
+     */
     public synchronized MigrationStatus current() {
         if (!known) {
             reload();
         }
-        return status();
+        return based(status());
     }
 
     /** Forgets what is cached and reads the ledger from S3 (a missing ledger reads as empty). */
     public synchronized MigrationStatus reload() {
         known = false;
         refresh();
-        return status();
+        return based(status());
+    }
+
+    /** Makes the cached version, now handed out as {@code status}, the one the next write compares against. */
+    private MigrationStatus based(MigrationStatus status) {
+        baseEtag = etag;
+        based = true;
+        return status;
     }
 
     private MigrationStatus status() {
@@ -162,19 +183,27 @@ public final class MigrationLedger {
     }
 
     /**
-     * Writes {@code next} if the stored ledger is still the one this replica knows. Writes nothing when the
-     * content is unchanged (the lease aside).
+     * Writes {@code next}, a draft built on the ledger {@link #current()} or {@link #reload()} last returned (or
+     * this method last wrote), if the stored ledger is still that one: a compare-and-swap against its ETag, whatever
+     * was read since. Writes nothing when the content is that ledger's (the lease aside).
      *
      * @return true if something was written
      * @throws CloudError.Conflict if the ledger changed underneath, or (code {@code NotLeader}) this replica
      *     does not lead; on any error the cache is dropped
      */
     public synchronized boolean write(MigrationStatus next) {
-        MigrationStatus current = current();
-        if (next.withLease(current.lease()).equals(current)) {
-            return false;
+        if (!based) {
+            current();
         }
-        put(next.withLease(election == null ? null : election.renewal()), fence);
+        if (Objects.equals(etag, baseEtag)) {
+            // The cache still holds the draft's base (even if dropped: a failed write keeps what it had).
+            MigrationStatus base = status();
+            if (next.withLease(base.lease()).equals(base)) {
+                return false;
+            }
+        }
+        put(next.withLease(election == null ? null : election.renewal()), baseEtag, fence);
+        baseEtag = etag;
         return true;
     }
 
@@ -196,7 +225,7 @@ public final class MigrationLedger {
                         refresh();
                     }
                     if (election.holds()) {
-                        put(status().withLease(election.renewal()), () -> true);
+                        put(status().withLease(election.renewal()), etag, () -> true);
                     }
                 }
             }
@@ -204,7 +233,7 @@ public final class MigrationLedger {
                 refresh();
                 Lease claim = election.claim(etag != null, election.nanoTime());
                 if (claim != null) {
-                    put(status().withLease(claim), () -> true);
+                    put(status().withLease(claim), etag, () -> true);
                 }
             }
             trouble(null);
@@ -269,7 +298,7 @@ public final class MigrationLedger {
                 MigrationStatus now = status();
                 List<Notification> outbox = Outbox.fold(now.notifications(), settled, List.of(), Integer.MAX_VALUE)
                         .outbox();
-                put(now.withNotifications(outbox).withLease(released), () -> true);
+                put(now.withNotifications(outbox).withLease(released), etag, () -> true);
                 LOG.infof("%s released its lease in %s", election.identity(), location);
             }
         } catch (CloudError e) {
@@ -277,11 +306,16 @@ public final class MigrationLedger {
         }
     }
 
-    private void put(MigrationStatus next, BooleanSupplier allowed) {
+    /**
+     * Writes {@code next} if the stored ledger's ETag is still {@code ifMatch}. A write that only changes the lease of
+     * the writer's base (a renewal, the lease taken) moves the base on with it: the content a draft was built on is
+     * still what is stored.
+     */
+    private void put(MigrationStatus next, String ifMatch, BooleanSupplier allowed) {
         long sentAt = election == null ? 0 : election.nanoTime();
         String written;
         try {
-            written = store.put(location, writer.write(next), "application/yaml", etag, allowed);
+            written = store.put(location, writer.write(next), "application/yaml", ifMatch, allowed);
         } catch (CloudError error) {
             // Refused, or unknown whether it was stored (a dropped connection): either way the cached ETag may be
             // stale, so the next use re-reads rather than trusting it.
@@ -294,6 +328,8 @@ public final class MigrationLedger {
         etag = written;
         if (parsed == null || !next.withLease(null).equals(parsed.withLease(null))) {
             contentVersion++;
+        } else if (based && Objects.equals(ifMatch, baseEtag)) {
+            baseEtag = written;
         }
         parsed = next;
         unparsed = null;

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
@@ -46,7 +47,8 @@ import org.opentest4j.AssertionFailedError;
 /**
  * Three replicas of the packaged operator ({@code target/quarkus-app/quarkus-run.jar}) against one sandbox in this
  * JVM, under a seeded random schedule of faults: kill -9 (of the leader or anyone), kill -9 or a lost answer at the
- * instants of the launch protocol, SIGSTOP longer than the lease then SIGCONT, orderly restarts, and sandbox faults
+ * instants of the launch protocol, SIGSTOP longer than the lease then SIGCONT, orderly restarts (in some scenarios
+ * one under another replica's configured identity, so that two processes share a name), and sandbox faults
  * per operation (throttling storms, 5xx, latency, dropped connections, S3 409 and 412, answers lost after a
  * RunTask, RegisterTaskDefinition or PutObject ran), a ListTasks that lags behind RunTask (ECS's eventual
  * consistency, so that adoption by {@code startedBy} finds nothing and the client token alone must hold), sometimes
@@ -152,6 +154,11 @@ class FaultSuiteIT {
     static final String CHANNEL_EVENTS = "Succeeded,Failed,TimedOut,LaunchLost";
     /** How often a scenario makes the receiver answer 500 to its next few posts (so that retries happen). */
     static final double RECEIVER_FAILURE_CHANCE = 0.5;
+    /**
+     * How often a scenario restarts one replica under another's configured identity (drawn apart from the schedule):
+     * two processes with one name, as two replicas on one host with none configured would be.
+     */
+    static final double SHARED_IDENTITY_CHANCE = 0.3;
     /** How long after the end every event may take to be delivered and recorded. */
     static final Duration NOTIFICATIONS_DEADLINE = Duration.ofSeconds(60);
     static final List<String> OPERATIONS = List.of("s3:PutObject", "s3:GetObject", "s3:*", "ecs:RunTask",
@@ -276,6 +283,13 @@ class FaultSuiteIT {
     WebhookReceiver receiver;
     /** Draws the receiver's failures apart from the schedule, so that a seed replays the same faults as before. */
     Random receiverRandom;
+    /** Draws the scenarios with a shared identity apart from the schedule, for the same reason. */
+    Random identityRandom;
+    /**
+     * The replica each lease holder (one process's identity: a configured name and that process's own suffix) is an
+     * incarnation of, learned from the ledger writes naming it: a replica writes only its own lease.
+     */
+    final Map<String, Replica> holders = new ConcurrentHashMap<>();
     int answersSeen;
     final List<Death> deaths = Collections.synchronizedList(new ArrayList<>());
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
@@ -326,6 +340,7 @@ class FaultSuiteIT {
         seed = Long.getLong("faults.seed", new Random().nextLong());
         random = new Random(seed);
         receiverRandom = new Random(seed ^ 0x5DEECE66DL);
+        identityRandom = new Random(seed ^ 0x9E3779B97F4A7C15L);
         System.out.println("FaultSuiteIT: seed " + seed + " (replay with -Dfaults.seed=" + seed + "), " + scenarios
                 + " scenarios" + (soak > 0 ? " (soak)" : ""));
         began = System.nanoTime();
@@ -537,6 +552,7 @@ class FaultSuiteIT {
             invariants.environmentFree(run, cloud::taskStoppedAt);
         }
         if (call.isLedgerWrite()) {
+            learnHolder(call);
             MigrationStatus ledger;
             try {
                 ledger = LedgerCodec.read(call.content());
@@ -572,6 +588,7 @@ class FaultSuiteIT {
             changes = changePlan(before);
         }
         List<Step> steps = scheduleFaults();
+        steps.addAll(sharedIdentity());
         if (receiverRandom.nextDouble() < RECEIVER_FAILURE_CHANCE) {
             int failures = 1 + receiverRandom.nextInt(4);
             receiver.fail(CHANNEL_PATH, failures);
@@ -759,7 +776,7 @@ class FaultSuiteIT {
                 steps.add(new Step(at, "kill -9 " + (leader ? "leader" : "r" + any), () -> {
                     victim[0] = leader ? leaderOrNull() : replicas.get(any);
                     if (victim[0] != null && victim[0].isAlive()) {
-                        boolean wasLeader = victim[0].identity.equals(leaseHolder());
+                        boolean wasLeader = victim[0] == replicaOf(leaseHolder());
                         notifications.disrupted(System.nanoTime());
                         unchecked(victim[0]::kill);
                         count("kill -9");
@@ -1024,7 +1041,7 @@ class FaultSuiteIT {
             System.out.printf("  %s reached by %s, whose sender is gone%n", point, call);
             return;
         }
-        boolean wasLeader = sender.identity.equals(leaseHolder());
+        boolean wasLeader = sender == replicaOf(leaseHolder());
         // When the signal goes, not when the process is seen gone: a repeat's window starts here.
         notifications.disrupted(System.nanoTime());
         try {
@@ -1059,8 +1076,46 @@ class FaultSuiteIT {
     }
 
     Replica leaderOrNull() {
-        String holder = leaseHolder();
-        return replicas.stream().filter(r -> r.identity.equals(holder)).findFirst().orElse(null);
+        return replicaOf(leaseHolder());
+    }
+
+    /** The replica {@code holder} (a lease holder) is an incarnation of; null when none or not known. */
+    Replica replicaOf(String holder) {
+        return holder == null ? null : holders.get(holder);
+    }
+
+    /** Learns whose lease an accepted ledger write names: the replica that sent it (its connection is still open). */
+    void learnHolder(SandboxCall call) {
+        String holder = call.ledgerWrite().holder();
+        if (!holder.isEmpty()) {
+            holders.computeIfAbsent(holder, h -> replicas.stream()
+                    .filter(r -> r.sentFrom(call.client().getPort(), cloud.port())).findFirst().orElse(null));
+        }
+    }
+
+    /**
+     * In some scenarios, one replica restarted (SIGTERM) under another's configured identity for that incarnation:
+     * two processes with one name. Each still has an identity of its own, so neither may take the other's lease for
+     * its own; the invariants judge the rest.
+     */
+    List<Step> sharedIdentity() {
+        if (identityRandom.nextDouble() >= SHARED_IDENTITY_CHANCE) {
+            return List.of();
+        }
+        Replica replica = replicas.get(identityRandom.nextInt(3));
+        String name = replicas.stream().filter(r -> r != replica).toList().get(identityRandom.nextInt(2)).identity;
+        return List.of(new Step(identityRandom.nextInt(1500), replica.identity + " restarts as " + name, () -> {
+            notifications.disrupted(System.nanoTime());
+            unchecked(replica::terminate);
+            unchecked(() -> replica.startAs(name));
+            count("shared identity");
+        }));
+    }
+
+    /** The name of the replica {@code holder} is an incarnation of, or the holder itself when not known. */
+    String nameOf(String holder) {
+        Replica replica = replicaOf(holder);
+        return replica == null ? holder : replica.identity;
     }
 
     /** The lease holder the last accepted ledger write named; null when released or none. */
@@ -1158,7 +1213,7 @@ class FaultSuiteIT {
                     if (death.scenario() < scenario - 1) {
                         it.remove(); // nobody else took over (the replica came back first): no takeover to time
                     } else if (write.atNanos() > death.atNanos() && !write.holder().isEmpty()
-                            && !write.holder().equals(death.identity())) {
+                            && !death.identity().equals(nameOf(write.holder()))) {
                         longestTakeoverNanos = Math.max(longestTakeoverNanos, write.atNanos() - death.atNanos());
                         System.out.printf("  leader %s %s; %s acting %d ms later%n", death.identity(),
                                 death.paused() ? "paused" : "died", write.holder(),

@@ -9,8 +9,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One replica of the packaged operator: a separate JVM, restarted under the same identity after each death.
- * Killed with SIGKILL, paused with SIGSTOP, resumed with SIGCONT, stopped with SIGTERM (each incarnation an
+ * One replica of the packaged operator: a separate JVM, restarted under the same configured identity after each
+ * death (each incarnation adds a suffix of its own, so the lease tells incarnations apart), or for one incarnation
+ * under another replica's ({@link #startAs}). Killed with SIGKILL, paused with SIGSTOP, resumed with SIGCONT, stopped with SIGTERM (each incarnation an
  * {@link OperatorProcess}); tells whether it sent a request the sandbox holds (by the caller's port). Every
  * incarnation appends to the replica's log file.
  */
@@ -19,6 +20,7 @@ final class Replica {
     /** How a replica is started: everything but its identity. */
     record Launch(Path jar, Path logDirectory, List<String> properties, Map<String, String> environment) {}
 
+    /** The replica's name in the suite (its log file, its lines in the output) and its own configured identity. */
     final String identity;
     private final Launch launch;
     private OperatorProcess process;
@@ -32,15 +34,23 @@ final class Replica {
         this.launch = launch;
     }
 
-    /** Starts a new incarnation. */
+    /** Starts a new incarnation under its own configured identity. */
     synchronized void start() throws IOException {
+        startAs(identity);
+    }
+
+    /**
+     * Starts a new incarnation configured with {@code configuredIdentity} ({@code migrator.leader-election.identity}),
+     * another replica's to have two share one.
+     */
+    synchronized void startAs(String configuredIdentity) throws IOException {
         if (isAlive()) {
             throw new IllegalStateException(identity + " is running");
         }
         incarnation++;
         List<String> arguments = new ArrayList<>(List.of(
                 "-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1", "-Xss512k",
-                "-Dmigrator.leader-election.identity=" + identity));
+                "-Dmigrator.leader-election.identity=" + configuredIdentity));
         arguments.addAll(launch.properties());
         OperatorProcess started = OperatorProcess.start(launch.jar(), 0, arguments, launch.environment(),
                 launch.logDirectory().resolve(identity + ".log"), true);

@@ -74,11 +74,13 @@ class StatusPageIT {
 
         assertEquals("shop", one(html, "#plan-name").text(), "the plan's name");
         assertEquals(ledger().observedPlanRevision(), one(html, "#plan-revision").text());
-        assertEquals("it-replica", one(html, "#leader").text());
-        assertEquals("it-replica", one(html, "#lease .holder").text());
-        given().get("/api/v1/status").then().body("lease.holder", equalTo("it-replica"));
-        assertTrue(one(html, "#lease").text().matches("held by it-replica, renewed .+ UTC, expires .+ UTC unless"
-                + " renewed \\(60 s; \\d+ transitions\\)"), one(html, "#lease").text());
+        // The configured identity and this process's own suffix.
+        String identity = one(html, "#leader").text();
+        assertTrue(identity.matches("it-replica_[0-9a-f-]{36}"), identity);
+        assertEquals(identity, one(html, "#lease .holder").text());
+        given().get("/api/v1/status").then().body("lease.holder", equalTo(identity));
+        assertTrue(one(html, "#lease").text().matches("held by " + identity + ", renewed .+ UTC, expires .+ UTC"
+                + " unless renewed \\(60 s; \\d+ transitions\\)"), one(html, "#lease").text());
         assertTrue(one(html, "#last-sync").text().matches("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC \\(\\d+ s ago\\)"),
                 one(html, "#last-sync").text());
 

@@ -3,6 +3,7 @@ package dev.beanstalkmigrator.reconcile;
 import dev.beanstalkmigrator.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,9 +46,9 @@ class LeaseElectionTest {
         final LeaseElection election;
         final MigrationLedger ledger;
 
-        Replica(String identity, long clockOffset) {
+        Replica(String name, long clockOffset) {
             nanos = new AtomicLong(clockOffset);
-            election = new LeaseElection(identity, TIMING, nanos::get, wall);
+            election = new LeaseElection(name, TIMING, nanos::get, wall);
             ledger = new MigrationLedger(s3, LEDGER, election);
         }
 
@@ -128,7 +129,7 @@ class LeaseElectionTest {
         Replica b = new Replica("b", 987_654_321_000L);
         assertTrue(a.elect());
         assertFalse(b.elect());
-        assertEquals("a", b.election.holder());
+        assertEquals(a.election.identity(), b.election.holder());
         int puts = s3.calls("s3:PutObject");
         int gets = s3.calls("s3:GetObject");
         for (int i = 0; i < 30; i++) {
@@ -138,7 +139,25 @@ class LeaseElectionTest {
         }
         assertEquals(15, s3.calls("s3:PutObject") - puts, "300 s: a renewal every 20 s, nothing else written");
         assertEquals(30, s3.calls("s3:GetObject") - gets, "the standby reads once per retry period; the leader never");
-        assertTrue(s3.text(LEDGER).contains("holder: \"a\"") || s3.text(LEDGER).contains("holder: a"));
+        assertEquals(a.election.identity(), LedgerCodec.read(s3.objects.get(LEDGER)).lease().holder());
+    }
+
+    @Test
+    void twoReplicasConfiguredWithOneNameAreTwoHoldersAndOneLeads() {
+        // Two processes on one host with no identity configured: both are named after the host.
+        Replica a = new Replica("ip-10-0-1-23", 0);
+        Replica b = new Replica("ip-10-0-1-23", 987_654_321_000L);
+        assertTrue(a.elect());
+        int puts = s3.calls("s3:PutObject");
+        for (int i = 0; i < 30; i++) {
+            everyone(RETRY, a, b);
+            assertFalse(b.elect(), "a lease bearing the other process's identity is not b's, whatever its name");
+            assertTrue(a.elect(), "a keeps the lease");
+        }
+        assertEquals(15, s3.calls("s3:PutObject") - puts, "300 s: a's renewals every 20 s, and nothing from b");
+        assertEquals(a.election.identity(), b.election.holder());
+        assertNotEquals(a.election.identity(), b.election.identity());
+        assertTrue(a.election.identity().matches("ip-10-0-1-23_[0-9a-f-]{36}"), a.election.identity());
     }
 
     @Test
@@ -174,7 +193,7 @@ class LeaseElectionTest {
         // a resumes: it is not the leader, and its renewal is refused (fencing by ETag).
         assertFalse(a.election.isLeader());
         assertFalse(a.elect());
-        assertEquals("b", a.election.holder());
+        assertEquals(b.election.identity(), a.election.holder());
         assertTrue(s3.text(LEDGER).contains("leaderTransitions: 1"), s3.text(LEDGER));
     }
 
@@ -237,11 +256,24 @@ class LeaseElectionTest {
     }
 
     @Test
-    void aRestartedLeaderTakesBackItsOwnLease() {
+    void aRestartedLeaderWaitsOutItsPredecessorsLeaseUnlessItWasReleased() {
         Replica before = new Replica("a", 0);
-        before.elect();
+        assertTrue(before.elect());
+        // Killed (kill -9) and started again under the same name: a new process, which cannot tell whether the
+        // holder of the lease is dead.
         Replica after = new Replica("a", 42);
-        assertTrue(after.elect());
+        assertFalse(after.elect(), "its predecessor's lease is not its own");
+        assertNotEquals(before.election.identity(), after.election.identity());
+        for (int second = 10; second < 60; second += 10) {
+            everyone(RETRY, after);
+            assertFalse(after.elect(), "not before the lease has been seen unchanged for 60 s");
+        }
+        everyone(RETRY, after);
+        assertTrue(after.elect(), "seen unchanged for 60 s");
+        // An orderly restart: the lease released at shutdown is taken at once.
+        after.ledger.release(Map.of());
+        Replica again = new Replica("a", 7);
+        assertTrue(again.elect());
     }
 
     @Test
@@ -270,7 +302,45 @@ class LeaseElectionTest {
             assertFalse(b.elect(), "the ledger keeps changing, so the lease never looks expired");
         }
         assertTrue(s3.text(LEDGER).contains("leader: a9"), s3.text(LEDGER));
-        assertTrue(s3.text(LEDGER).contains("holder: a"), s3.text(LEDGER));
+        assertEquals(a.election.identity(), LedgerCodec.read(s3.objects.get(LEDGER)).lease().holder());
+    }
+
+    @Test
+    void aWriteIsComparedWithTheLedgerItsDraftCameFromThoughTheCacheWasDroppedMeanwhile() {
+        Replica a = new Replica("a", 0);
+        a.elect();
+        MigrationStatus draft = a.ledger.current().withLeader("a's draft");
+        // The lease keeper's renewal fails while the draft is being built: the cache is dropped.
+        s3.failures.put("s3:PutObject", () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
+        everyone(Duration.ofSeconds(20), a);
+        a.elect();
+        s3.failures.clear();
+        assertTrue(a.election.isLeader(), "within its renew deadline");
+        // Meanwhile someone else rewrites the ledger and leaves its lease as it was (a version restored by hand from
+        // the bucket's history, say): the lease cannot tell a that its draft is stale, the ETag can.
+        MigrationStatus restored = LedgerCodec.read(s3.objects.get(LEDGER)).withLeader("restored by hand");
+        s3.put(LEDGER, LedgerCodec.write(restored), "application/yaml", s3.etag(LEDGER));
+
+        CloudError.Conflict refused = assertThrows(CloudError.Conflict.class, () -> a.ledger.write(draft));
+        assertEquals("PreconditionFailed", refused.code());
+        assertTrue(s3.text(LEDGER).contains("leader: restored by hand"), s3.text(LEDGER));
+        assertFalse(a.election.isLeader(), "someone else wrote: not the leader until it has read the ledger again");
+        assertTrue(a.elect(), "the lease it read is this process's own: taken back at once");
+        assertEquals("restored by hand", a.ledger.current().leader(), "read again, the caller decides again");
+        assertTrue(a.ledger.write(a.ledger.current().withLeader("a's next draft")));
+    }
+
+    @Test
+    void aRenewalBetweenTheReadAndTheWriteMovesTheWritesBaseOn() {
+        Replica a = new Replica("a", 0);
+        a.elect();
+        MigrationStatus draft = a.ledger.current().withLeader("a's draft");
+        everyone(Duration.ofSeconds(20), a);
+        int puts = s3.calls("s3:PutObject");
+        a.elect();
+        assertEquals(puts + 1, s3.calls("s3:PutObject"), "renewed");
+        assertTrue(a.ledger.write(draft), "the renewal changed the lease only: the draft's base is still stored");
+        assertTrue(s3.text(LEDGER).contains("leader: a's draft"), s3.text(LEDGER));
     }
 
     @Test

@@ -23,8 +23,11 @@ import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.testing.Crashes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -623,6 +626,105 @@ class ReconcilerTest {
         assertEquals(1, cloud.launches.size(), "no launch on a stale view of the ledger");
         operator.cycle(true);
         assertEquals(2, cloud.launches.size(), "after re-reading, it goes on");
+    }
+
+    @Test
+    void aRenewalStoredDuringAPassWithItsAnswerLostRefusesTheTasksWriteAndTheTaskIsAdoptedNotStartedAgain() {
+        AtomicLong nanos = new AtomicLong();
+        LeaseElection election = new LeaseElection("test-replica", new LeaseElection.Timing(Duration.ofSeconds(60),
+                Duration.ofSeconds(40), Duration.ofSeconds(10)), nanos::get, clock);
+        AtomicBoolean loseNextAnswer = new AtomicBoolean();
+        ObjectStore s3 = new ObjectStore() {
+            @Override
+            public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
+                return cloud.get(location, ifNoneMatch, maxBytes);
+            }
+
+            @Override
+            public byte[] getRange(ObjectLocation location, long offset, int length, String ifMatch) {
+                return cloud.getRange(location, offset, length, ifMatch);
+            }
+
+            @Override
+            public String put(ObjectLocation location, byte[] body, String contentType, String ifMatch) {
+                String etag = cloud.put(location, body, contentType, ifMatch);
+                if (loseNextAnswer.getAndSet(false)) {
+                    throw new CloudError.Transient("s3:PutObject", "RequestTimeout", "the answer was lost", null);
+                }
+                return etag;
+            }
+        };
+        MigrationLedger ledger = new MigrationLedger(s3, LEDGER, election);
+        // While RunTask runs, the lease keeper renews: S3 stores the renewal and its answer is lost, so the ledger's
+        // cache is dropped between the pass's intent and the write that records the task.
+        ContainerService ecs = afterRunTask(cloud, () -> {
+            nanos.addAndGet(Duration.ofSeconds(20).toNanos());
+            loseNextAnswer.set(true);
+            ledger.elect();
+        });
+        DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
+        Reconciler operator = new Reconciler(desired, ledger, cloud, ecs, cloud, new ImageResolver(cloud, cloud),
+                ReconcileSettings.builder(election.identity()).build(), clock, election::isLeader, Runnable::run);
+        assertTrue(ledger.elect());
+
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        assertEquals(Phase.Launching, latest("acme-web-prod").phase(),
+                "the task's write was built on the intent, and the stored ledger is the renewal after it: refused");
+        assertTrue(ledger.elect(), "the lease it reads is this process's own");
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size(), "the intent is adopted, not launched again");
+        assertEquals(Phase.Running, latest("acme-web-prod").phase());
+        assertEquals(cloud.launches.keySet().iterator().next(), latest("acme-web-prod").taskArn());
+    }
+
+    /** {@code ecs}, running {@code after} once RunTask has started a task. */
+    static ContainerService afterRunTask(ContainerService ecs, Runnable after) {
+        return new ContainerService() {
+            @Override
+            public TaskDefinition describeTaskDefinition(String reference) {
+                return ecs.describeTaskDefinition(reference);
+            }
+
+            @Override
+            public String migrateRevision(TaskDefinition base, String container, String image,
+                                          Map<String, String> variables, Map<String, String> secrets,
+                                          List<String> command) {
+                return ecs.migrateRevision(base, container, image, variables, secrets, command);
+            }
+
+            @Override
+            public LaunchResult runTask(TaskLaunch launch, java.util.function.BooleanSupplier allowed) {
+                LaunchResult result = ecs.runTask(launch, allowed);
+                after.run();
+                return result;
+            }
+
+            @Override
+            public List<TaskState> describeTasks(String cluster, Collection<String> taskArns) {
+                return ecs.describeTasks(cluster, taskArns);
+            }
+
+            @Override
+            public List<String> findTasks(String cluster, String startedBy) {
+                return ecs.findTasks(cluster, startedBy);
+            }
+
+            @Override
+            public void stopTask(String cluster, String taskArn, String reason) {
+                ecs.stopTask(cluster, taskArn, reason);
+            }
+
+            @Override
+            public List<Cluster> clusters() {
+                return ecs.clusters();
+            }
+
+            @Override
+            public List<RunningTask> runningTasks(String cluster) {
+                return ecs.runningTasks(cluster);
+            }
+        };
     }
 
     @Test
