@@ -23,9 +23,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Delivers the ledger's outbox. The {@link Reconciler} offers it the outbox after each cycle as leader
- * ({@link #offer}) and records in its next write what was settled ({@link #settled()}: delivered, or given up
- * on); {@link #dispatch()}, called on a schedule, hands every due (event, channel) to the sender executor and
- * returns at once, so that neither a slow receiver nor a retry ever holds up reconciling.
+ * ({@link #offer}, with the term of leadership in which it read or wrote that ledger) and records in its next write
+ * what was settled ({@link #settled()}: delivered, or given up on); {@link #dispatch()}, called on a schedule, hands
+ * every due (event, channel) to the sender executor and returns at once, so that neither a slow receiver nor a retry
+ * ever holds up reconciling.
  *
  * <p>Each (event, channel) is tried until the receiver accepts it, with capped exponential backoff and full
  * jitter between attempts ({@link Settings#backoff()}); after the backoff's attempts, a refusal that would be
@@ -87,7 +88,7 @@ public final class Notifier {
 
     /**
      * @param leadership the term of leadership this replica is in, or a negative number when it does not lead (see
-     *     {@link LeaseElection#term()}; a constant for a single instance); asked at every offer and dispatch
+     *     {@link LeaseElection#term()}; a constant for a single instance); asked at every dispatch
      * @param senders runs the posts; its owner shuts it down
      */
     public Notifier(Webhooks webhooks, Settings settings, Clock clock, LongSupplier leadership, Executor senders) {
@@ -131,10 +132,13 @@ public final class Notifier {
     /**
      * The outbox as the leader last wrote (or found) it, and the plan whose channels are in force. What it no
      * longer lists as pending is recorded, and forgotten here.
+     *
+     * @param term the term of leadership in which the ledger holding {@code outbox} was read or written (see
+     *     {@link LeaseElection#term()}); it is sent from only while this replica is still in that term
      */
-    synchronized void offer(List<Notification> outbox, MigrationPlan plan) {
+    synchronized void offer(List<Notification> outbox, MigrationPlan plan, long term) {
         offered = outbox;
-        offeredTerm = leadership.getAsLong();
+        offeredTerm = term;
         Map<String, NotificationChannel> inForce = new LinkedHashMap<>();
         channels(plan).forEach(c -> inForce.put(c.name(), c));
         channels = inForce;
