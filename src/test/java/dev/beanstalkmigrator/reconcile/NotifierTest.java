@@ -209,6 +209,32 @@ class NotifierTest {
     }
 
     @Test
+    void aPostThatWaitedForASenderIsNotSentOnceItsReplicaStoppedLeading() {
+        // Seen in the fault suite: a leader handed two posts to its senders and was paused (SIGSTOP) past its lease
+        // before they went out; they went out when it resumed, after the next leader had taken over, and that leader
+        // posted the same events 1.5 s later.
+        Notifier notifier = notifier(false);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
+        notifier.dispatch();
+        assertEquals(1, held.size());
+        clock.advance(Duration.ofSeconds(5));
+        leading = false;
+        held.remove(0).run();
+        assertEquals(List.of(), receivers.posts, "no longer the leader when a sender took it up");
+        assertFalse(notifier.unrecorded());
+
+        leading = true;
+        term = 2;
+        notifier.dispatch();
+        assertEquals(0, held.size(), "nothing offered in term 2 yet");
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
+        notifier.dispatch();
+        held.remove(0).run();
+        assertEquals(List.of("ops"), receivers.posts, "sent by the leader of the term that offered it");
+        assertEquals(Map.of("e1", Set.of("ops")), notifier.settled());
+    }
+
+    @Test
     void aSendInFlightIsNotStartedAgainAndDispatchNeverWaitsForIt() {
         Notifier notifier = notifier(false);
         notifier.offer(List.of(failed("e1", "ops")), null, current());
