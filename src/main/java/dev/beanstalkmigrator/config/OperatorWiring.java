@@ -43,7 +43,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.eclipse.microprofile.config.Config;
@@ -139,7 +138,7 @@ public class OperatorWiring {
                           ContainerLogs logs, PlanParser parser, MigrationLedger ledger,
                           Instance<LeaseElection> election, @Named("reconcile-workers") ManagedExecutor workers,
                           Notifier notifier) {
-        BooleanSupplier leadership = config.leaderElection().enabled() ? election.get()::isLeader : () -> true;
+        LongSupplier leadership = config.leaderElection().enabled() ? election.get()::term : () -> 0;
         String planUri = config.desiredState().uri();
         PlanSource source = planUri.startsWith("file:")
                 ? new FilePlanSource(Path.of(URI.create(planUri)))

@@ -23,9 +23,10 @@ import org.jboss.logging.Logger;
 
 /**
  * Delivers the ledger's outbox. The {@link Reconciler} offers it the outbox after each cycle as leader
- * ({@link #offer}) and records in its next write what was settled ({@link #settled()}: delivered, or given up
- * on); {@link #dispatch()}, called on a schedule, hands every due (event, channel) to the sender executor and
- * returns at once, so that neither a slow receiver nor a retry ever holds up reconciling.
+ * ({@link #offer}, with the term of leadership in which it read or wrote that ledger) and records in its next write
+ * what was settled ({@link #settled()}: delivered, or given up on); {@link #dispatch()}, called on a schedule, hands
+ * every due (event, channel) to the sender executor and returns at once, so that neither a slow receiver nor a retry
+ * ever holds up reconciling.
  *
  * <p>Each (event, channel) is tried until the receiver accepts it, with capped exponential backoff and full
  * jitter between attempts ({@link Settings#backoff()}); after the backoff's attempts, a refusal that would be
@@ -33,10 +34,13 @@ import org.jboss.logging.Logger;
  * is logged once. Only the leader sends, and only from an outbox offered in its current term of leadership
  * ({@link LeaseElection#term()}): a replica that leads again after another leader acted must not send what that
  * leader has since delivered and recorded, so it waits for its first pass as leader to offer the ledger as it now
- * stands. A delivered (event, channel) is not sent again by this replica; once the ledger records it, by nobody.
- * What remains is the window between a delivery and the write that records it: a leader that dies there leaves
- * the event pending, and the next leader sends it again (at least once; receivers drop repeats by the event's
- * id).
+ * stands. A post is also sent only if the term it was handed to the senders in is still current when a sender takes
+ * it up: one that waited behind slow posts, or in a replica paused past its lease, would otherwise go out after the
+ * next leader took over and sent the same event. A delivered (event, channel) is not sent again by this replica; once
+ * the ledger records it, by nobody. What remains (at least once; receivers drop repeats by the event's id): a
+ * leader that stops leading between a delivery and the write that records it leaves the event pending, and the next
+ * leader sends it again; a post already under way when its sender stops leading may reach the receiver after the
+ * next leader's; and a post the receiver took but whose answer was lost is retried.
  */
 public final class Notifier {
 
@@ -87,7 +91,8 @@ public final class Notifier {
 
     /**
      * @param leadership the term of leadership this replica is in, or a negative number when it does not lead (see
-     *     {@link LeaseElection#term()}; a constant for a single instance); asked at every offer and dispatch
+     *     {@link LeaseElection#term()}; a constant for a single instance); asked at every dispatch and before every
+     *     post
      * @param senders runs the posts; its owner shuts it down
      */
     public Notifier(Webhooks webhooks, Settings settings, Clock clock, LongSupplier leadership, Executor senders) {
@@ -131,10 +136,13 @@ public final class Notifier {
     /**
      * The outbox as the leader last wrote (or found) it, and the plan whose channels are in force. What it no
      * longer lists as pending is recorded, and forgotten here.
+     *
+     * @param term the term of leadership in which the ledger holding {@code outbox} was read or written (see
+     *     {@link LeaseElection#term()}); it is sent from only while this replica is still in that term
      */
-    synchronized void offer(List<Notification> outbox, MigrationPlan plan) {
+    synchronized void offer(List<Notification> outbox, MigrationPlan plan, long term) {
         offered = outbox;
-        offeredTerm = leadership.getAsLong();
+        offeredTerm = term;
         Map<String, NotificationChannel> inForce = new LinkedHashMap<>();
         channels(plan).forEach(c -> inForce.put(c.name(), c));
         channels = inForce;
@@ -175,7 +183,7 @@ public final class Notifier {
                                 + settings.maxAge() + ")");
                     } else {
                         tried.inFlight = true;
-                        sends.add(() -> send(key, event, channel));
+                        sends.add(() -> send(key, event, channel, term));
                     }
                 }
             }
@@ -197,7 +205,18 @@ public final class Notifier {
         return Duration.between(event.at(), now).compareTo(settings.maxAge()) > 0;
     }
 
-    private void send(Key key, Notification event, NotificationChannel channel) {
+    /** Posts {@code event}, handed to the senders in {@code term}, unless this replica no longer leads in that term. */
+    private void send(Key key, Notification event, NotificationChannel channel, long term) {
+        if (leadership.getAsLong() != term) {
+            // Not an attempt: the leader of the current term sends it, from the ledger as that term read it.
+            synchronized (this) {
+                Attempts tried = attempts.get(key);
+                if (tried != null) {
+                    tried.inFlight = false;
+                }
+            }
+            return;
+        }
         Webhooks.Delivery delivery;
         try {
             byte[] body = channel.type() == NotificationChannel.Type.SLACK

@@ -19,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -36,7 +36,10 @@ import org.jboss.logging.Logger;
  *
  * <p>Notifications ride on the same writes: a pass's transitions that are events ({@link NotificationEvents}) join
  * the ledger's outbox in the write that records them, and the deliveries the {@link Notifier} settled since the last
- * pass leave it; a delivery to record is reason enough for a pass. The reconcile thread never posts anything.
+ * pass leave it; a delivery to record is reason enough for a pass. The notifier is offered the outbox only as this
+ * replica read or wrote the ledger in its current term of leadership ({@link LeaseElection#term()}): what it saw
+ * before (as a standby, or as leader in an earlier term) may list as pending what another leader has since delivered
+ * and recorded. The reconcile thread never posts anything.
  */
 public final class Reconciler {
 
@@ -50,7 +53,7 @@ public final class Reconciler {
     private final ActionExecutor executor;
     private final ReconcileSettings settings;
     private final Clock clock;
-    private final BooleanSupplier leadership;
+    private final LongSupplier leadership;
     /** Runs a cycle's AWS reads in parallel: each launch needs a few, and a burst has hundreds. */
     private final Executor workers;
     private final RunTaskPacer pacer = new RunTaskPacer();
@@ -58,7 +61,12 @@ public final class Reconciler {
     /** Delivers the ledger's outbox, or null when this operator sends no notifications. */
     private final Notifier notifier;
     private final Map<String, String> warnings = new ConcurrentHashMap<>();
-    private boolean leading;
+    /**
+     * The term of leadership this replica acted in last (see {@link LeaseElection#term()}), or -1 since it followed
+     * as a standby. What it knows of the ledger is read again whenever the term changes, whether or not a standby
+     * cycle came in between: a lease lost and taken back between two cycles is a new term too.
+     */
+    private long term = -1;
 
     private Observation observation = new Observation(Map.of());
     /** What the last reconcile pass looked at; a pass with the same inputs and nothing in flight is skipped. */
@@ -74,13 +82,14 @@ public final class Reconciler {
     private volatile Snapshot snapshot;
 
     /**
-     * @param leadership whether this replica may act now (see {@link LeaseElection#isLeader()}); asked at the
-     *     start of every cycle and before every RunTask. A standby only follows the plan and the ledger.
+     * @param leadership the term of leadership this replica is in, or a negative number when it may not act (see
+     *     {@link LeaseElection#term()}; a constant for a single instance); asked at the start of every cycle and
+     *     before every RunTask. A standby only follows the plan and the ledger.
      * @param workers runs the AWS reads of a cycle in parallel; its owner shuts it down
      */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
                       ContainerLogs logs, ImageResolver images, ReconcileSettings settings, Clock clock,
-                      BooleanSupplier leadership, Executor workers) {
+                      LongSupplier leadership, Executor workers) {
         this(desired, ledger, beanstalk, ecs, logs, images, settings, clock, leadership, workers, null);
     }
 
@@ -92,7 +101,7 @@ public final class Reconciler {
      */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
                       ContainerLogs logs, ImageResolver images, ReconcileSettings settings, Clock clock,
-                      BooleanSupplier leadership, Executor workers, Notifier notifier) {
+                      LongSupplier leadership, Executor workers, Notifier notifier) {
         this.notifier = notifier;
         this.desired = desired;
         this.ledger = ledger;
@@ -102,8 +111,8 @@ public final class Reconciler {
         this.leadership = leadership;
         this.workers = workers;
         this.requeues = new Requeues(settings);
-        this.executor = new ActionExecutor(beanstalk, ecs, logs, images, leadership, pacer, clock,
-                settings.logTailLines());
+        this.executor = new ActionExecutor(beanstalk, ecs, logs, images, () -> leadership.getAsLong() >= 0, pacer,
+                clock, settings.logTailLines());
         this.snapshot = Snapshot.initial(settings.identity());
     }
 
@@ -143,14 +152,16 @@ public final class Reconciler {
             return snapshot;
         }
         try {
-            if (!leadership.getAsBoolean()) {
+            long current = leadership.getAsLong();
+            if (current < 0) {
                 return standby(planDue, now);
             }
-            if (!leading) {
-                // Whatever this replica knew before, another leader may have written since.
-                leading = true;
+            if (current != term) {
+                // Whatever this replica knew before, another leader may have written since. The term is taken once the
+                // ledger is read: until then nothing this replica holds may be offered as this term's.
                 ledger.reload();
                 requeues.clear();
+                term = current;
                 planDue = observationDue = tasksDue = true;
             }
             boolean planChanged = false;
@@ -160,7 +171,7 @@ public final class Reconciler {
             }
             DesiredState.View view = desired.view();
             if (!view.loaded()) {
-                return publish(ledgerOrEmpty(), view, view.error(), awsAnswered);
+                return publish(storedOrLast(view), view, view.error(), awsAnswered);
             }
             if (planChanged || observationDue) {
                 nextObservation = now.plus(settings.beanstalkInterval());
@@ -184,6 +195,7 @@ public final class Reconciler {
                 // would decide what the last one decided. With 1,000 environments it would cost tens of milliseconds
                 // per interval.
                 report(null, null);
+                offer(status, view);
                 return publish(status, view, view.error(), awsAnswered);
             }
             report(null, null);
@@ -198,7 +210,9 @@ public final class Reconciler {
             }
             // The ledger as stored, not the draft: the draft carries no lease, the stored ledger does (and the
             // write left it known, so this reads nothing).
-            return publish(ledger.current(), view, view.error(), awsAnswered);
+            MigrationStatus stored = ledger.current();
+            offer(stored, view);
+            return publish(stored, view, view.error(), awsAnswered);
         } catch (CloudError e) {
             if (e.policy() == CloudError.Policy.STALL) {
                 report(LoopProblem.of(e), null);
@@ -211,7 +225,8 @@ public final class Reconciler {
                 }
                 lastInterruption = e.getMessage();
             }
-            return publish(ledgerOrEmpty(), desired.view(), e.getMessage(), e.policy() != CloudError.Policy.RETRY);
+            return publish(storedOrLast(desired.view()), desired.view(), e.getMessage(),
+                    e.policy() != CloudError.Policy.RETRY);
         }
     }
 
@@ -237,7 +252,7 @@ public final class Reconciler {
 
     /** A standby follows the plan (to report it) and the leader's ledger (to serve it), and acts on nothing. */
     private Snapshot standby(boolean planDue, Instant now) {
-        leading = false;
+        term = -1;
         // Look again soon: the lease keeper may make this replica the leader at any moment.
         nextObservation = now.plus(STANDBY_RECHECK);
         nextTaskPoll = nextObservation;
@@ -263,20 +278,34 @@ public final class Reconciler {
         return true;
     }
 
-    private MigrationStatus ledgerOrEmpty() {
+    /**
+     * The ledger as stored (read again if an error left it unknown), offered to the notifier; or, when it cannot be
+     * read, the last snapshot's, which is only published: it may be from before this term.
+     */
+    private MigrationStatus storedOrLast(DesiredState.View view) {
         try {
-            return ledger.current();
+            MigrationStatus stored = ledger.current();
+            offer(stored, view);
+            return stored;
         } catch (CloudError e) {
             return snapshot.status();
         }
     }
 
-    private Snapshot publish(MigrationStatus status, DesiredState.View view, String error, boolean awsAnswered) {
-        snapshot = new Snapshot(status, view, leading, settings.identity(), lastSync, error, awsAnswered,
-                clock.instant(), passes, problem);
-        if (leading && notifier != null) {
-            notifier.offer(status.notifications(), view == null ? null : view.plan());
+    /**
+     * Offers the notifier the outbox of {@code stored}, the ledger as this replica read or wrote it in its current
+     * {@link #term} (every term begins with a read), stamped with that term: the notifier sends only from an outbox
+     * offered in the term it is in. A standby offers nothing.
+     */
+    private void offer(MigrationStatus stored, DesiredState.View view) {
+        if (notifier != null && term >= 0) {
+            notifier.offer(stored.notifications(), view == null ? null : view.plan(), term);
         }
+    }
+
+    private Snapshot publish(MigrationStatus status, DesiredState.View view, String error, boolean awsAnswered) {
+        snapshot = new Snapshot(status, view, term >= 0, settings.identity(), lastSync, error, awsAnswered,
+                clock.instant(), passes, problem);
         return snapshot;
     }
 

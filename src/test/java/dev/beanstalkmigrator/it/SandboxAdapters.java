@@ -97,7 +97,7 @@ final class SandboxAdapters implements AutoCloseable {
         MigrationLedger ledger = new MigrationLedger(ledgerStore,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
         return new Reconciler(desired, ledger, beanstalk, containers, logs, new ImageResolver(beanstalk, objects),
-                settings, clock, () -> true, workers, notifier);
+                settings, clock, () -> 0, workers, notifier);
     }
 
     @Override

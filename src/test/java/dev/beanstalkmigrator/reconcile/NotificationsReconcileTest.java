@@ -23,6 +23,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,6 +44,8 @@ class NotificationsReconcileTest {
     final NotifierTest.Receivers receivers = new NotifierTest.Receivers();
     /** Every ledger body written, in order. */
     final List<MigrationStatus> writes = new ArrayList<>();
+    /** Runs while a ledger write is on its way: what another thread of the operator does meanwhile. */
+    Runnable duringLedgerWrite = () -> { };
 
     @BeforeEach
     void world() {
@@ -90,6 +94,7 @@ class NotificationsReconcileTest {
 
             @Override
             public String put(ObjectLocation location, byte[] body, String contentType, String ifMatch) {
+                duringLedgerWrite.run();
                 String etag = cloud.put(location, body, contentType, ifMatch);
                 writes.add(LedgerCodec.read(body));
                 return etag;
@@ -98,18 +103,28 @@ class NotificationsReconcileTest {
     }
 
     Notifier notifier(NotificationChannel... own) {
+        return notifier(() -> 0, own);
+    }
+
+    /** @param term the term of leadership the replica is in, -1 while it does not lead */
+    Notifier notifier(LongSupplier term, NotificationChannel... own) {
         return new Notifier(receivers, new Notifier.Settings(List.of(own),
                 new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 5, new Random(3)), Duration.ofHours(24),
-                100, null), clock, () -> 0, Runnable::run);
+                100, null), clock, term, Runnable::run);
     }
 
     Reconciler operator(Notifier notifier, boolean dryRun) {
+        return operator(notifier, dryRun, () -> 0);
+    }
+
+    /** @param term the term of leadership the replica is in, -1 while it does not lead (as its notifier's) */
+    Reconciler operator(Notifier notifier, boolean dryRun, LongSupplier term) {
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
         ReconcileSettings settings = ReconcileSettings.builder("test-replica").dryRun(dryRun).logTailLines(5)
                 .planInterval(Duration.ofSeconds(10)).beanstalkInterval(Duration.ofSeconds(30))
                 .taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(recording(), LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, () -> true, Runnable::run, notifier);
+                new ImageResolver(cloud, cloud), settings, clock, term, Runnable::run, notifier);
     }
 
     MigrationStatus ledger() {
@@ -198,6 +213,69 @@ class NotificationsReconcileTest {
         assertEquals(List.of(), ledger().notifications());
         assertEquals(receivers.headers.get(0).get("Idempotency-Key"), receivers.headers.get(2).get("Idempotency-Key"),
                 "the same id, for receivers to drop repeats");
+    }
+
+    @Test
+    void aStandbyThatTakesTheLeaseSendsNothingItFollowedBeforeReadingTheLedgerAsLeader() {
+        Notifier leaderNotifier = notifier();
+        Reconciler leader = operator(leaderNotifier, false);
+        failMigration(leader);
+        AtomicLong term = new AtomicLong(-1);
+        Notifier standbyNotifier = notifier(term::get);
+        Reconciler standby = operator(standbyNotifier, false, term::get);
+        standby.cycle(true);
+        assertEquals(1, standby.snapshot().status().notifications().size(), "it follows the pending event");
+
+        // The leader delivers the event and records it, then dies; the plan moves on.
+        leaderNotifier.dispatch();
+        leader.cycle(true);
+        assertEquals(List.of(), ledger().notifications());
+        cloud.version("acme", "v43", null, null);
+        plan("v43", "[Failed, Succeeded]");
+
+        // The standby takes the lease; its notification tick runs while its first pass writes the next intent.
+        term.set(1);
+        AtomicLong ticks = new AtomicLong();
+        duringLedgerWrite = () -> {
+            ticks.incrementAndGet();
+            standbyNotifier.dispatch();
+        };
+        clock.advance(Duration.ofSeconds(10));
+        standby.cycle(false);
+        duringLedgerWrite = () -> { };
+        standbyNotifier.dispatch();
+
+        assertEquals("v43", latest().version());
+        assertTrue(ticks.get() > 0, "the tick ran while the pass wrote");
+        assertEquals(List.of("team"), receivers.posts, "delivered and recorded by the last leader: never again");
+    }
+
+    @Test
+    void aLeaderThatLosesAndRegainsTheLeaseBetweenTwoCyclesReadsTheLedgerAgain() {
+        receivers.answer("team", Webhooks.Delivery.retryable("HTTP 500"));
+        AtomicLong term = new AtomicLong(1);
+        Notifier notifier = notifier(term::get);
+        Reconciler replica = operator(notifier, false, term::get);
+        failMigration(replica);
+        notifier.dispatch();
+        assertEquals(List.of("team"), receivers.posts, "answered 500: retried after its backoff");
+
+        // Between two of its cycles, another replica leads, delivers the event and records it; then this replica
+        // takes the lease back, without a cycle as a standby in between.
+        term.set(-1);
+        Notifier otherNotifier = notifier();
+        Reconciler other = operator(otherNotifier, false);
+        other.cycle(true);
+        otherNotifier.dispatch();
+        other.cycle(true);
+        assertEquals(List.of(), ledger().notifications());
+        term.set(2);
+
+        clock.advance(Duration.ofSeconds(10));
+        replica.cycle(false);
+        notifier.dispatch();
+        assertEquals(List.of("team", "team"), receivers.posts, "the other's delivery, and no repeat after it");
+        assertEquals(List.of(), replica.snapshot().status().notifications(), "the ledger as the other leader left it");
     }
 
     @Test

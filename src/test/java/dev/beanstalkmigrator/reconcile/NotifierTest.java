@@ -63,11 +63,16 @@ class NotifierTest {
     /** Sends the test lets run: a send in here is in flight. */
     final List<Runnable> held = new ArrayList<>();
 
+    /** The term the test's replica is in, as the election would say. */
+    long current() {
+        return leading ? term : -1;
+    }
+
     Notifier notifier(boolean direct) {
         Notifier.Settings settings = new Notifier.Settings(List.of(OPS),
                 new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(1), 4, new Random(7)), Duration.ofHours(1), 100,
                 "https://migrator.example/status");
-        return new Notifier(receivers, settings, clock, () -> leading ? term : -1, direct ? Runnable::run : held::add);
+        return new Notifier(receivers, settings, clock, this::current, direct ? Runnable::run : held::add);
     }
 
     static Notification failed(String id, String... pending) {
@@ -84,18 +89,18 @@ class NotifierTest {
     void aPendingEventIsPostedOnceToEachChannelAndSettledUntilTheLedgerRecordsIt() throws IOException {
         Notifier notifier = notifier(true);
         Notification event = failed("acme-web-prod/l1/Failed", "ops", "team");
-        notifier.offer(List.of(event), planWith(TEAM));
+        notifier.offer(List.of(event), planWith(TEAM), current());
         notifier.dispatch();
         assertEquals(List.of("ops", "team"), receivers.posts);
         assertEquals(Map.of("acme-web-prod/l1/Failed", Set.of("ops", "team")), notifier.settled());
         assertTrue(notifier.unrecorded(), "the next pass must write it");
 
         notifier.dispatch();
-        notifier.offer(List.of(event), planWith(TEAM));
+        notifier.offer(List.of(event), planWith(TEAM), current());
         notifier.dispatch();
         assertEquals(2, receivers.posts.size(), "settled, not sent again while the ledger still lists it");
 
-        notifier.offer(List.of(), planWith(TEAM));
+        notifier.offer(List.of(), planWith(TEAM), current());
         assertFalse(notifier.unrecorded(), "recorded: forgotten");
         assertEquals("acme-web-prod/l1/Failed", receivers.headers.get(0).get("Idempotency-Key"));
         JsonNode generic = new ObjectMapper().readTree(receivers.bodies.get(0));
@@ -113,7 +118,7 @@ class NotifierTest {
     void aFailingReceiverIsRetriedWithBackoffOnTheClockUntilItAccepts() {
         Notifier notifier = notifier(true);
         receivers.answer("ops", Webhooks.Delivery.retryable("HTTP 500"), Webhooks.Delivery.retryable("HTTP 503"));
-        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
         notifier.dispatch();
         assertEquals(1, receivers.posts.size());
         notifier.dispatch();
@@ -134,7 +139,7 @@ class NotifierTest {
         for (int i = 0; i < 10; i++) {
             receivers.answer("ops", Webhooks.Delivery.retryable("HTTP 500"));
         }
-        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
         for (int i = 0; i < 10; i++) {
             notifier.dispatch();
             clock.advance(Duration.ofMinutes(1));
@@ -147,7 +152,7 @@ class NotifierTest {
     void aRefusalThatWouldRepeatIsGivenUpAtOnce() {
         Notifier notifier = notifier(true);
         receivers.answer("ops", Webhooks.Delivery.refused("HTTP 404"));
-        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
         notifier.dispatch();
         clock.advance(Duration.ofMinutes(5));
         notifier.dispatch();
@@ -159,7 +164,7 @@ class NotifierTest {
     void anEventOlderThanTheMaximumAgeOrForAChannelNoLongerConfiguredIsGivenUpUnsent() {
         Notifier notifier = notifier(true);
         clock.advance(Duration.ofHours(2));
-        notifier.offer(List.of(failed("old", "ops"), failed("gone", "removed-channel")), null);
+        notifier.offer(List.of(failed("old", "ops"), failed("gone", "removed-channel")), null, current());
         notifier.dispatch();
         assertEquals(List.of(), receivers.posts);
         assertEquals(Map.of("old", Set.of("ops"), "gone", Set.of("removed-channel")), notifier.settled());
@@ -169,13 +174,13 @@ class NotifierTest {
     void aStandbySendsNothingAndANewLeaderSendsWhatIsPendingOnceItsFirstPassOffersIt() {
         Notifier notifier = notifier(true);
         leading = false;
-        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
         notifier.dispatch();
         assertEquals(List.of(), receivers.posts);
         leading = true;
         notifier.dispatch();
         assertEquals(List.of(), receivers.posts, "what a standby saw may be stale by the time it leads");
-        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
         notifier.dispatch();
         assertEquals(List.of("ops"), receivers.posts);
     }
@@ -187,7 +192,7 @@ class NotifierTest {
         // first pass as leader, sent e1 from the outbox it was offered in its earlier term.
         Notifier notifier = notifier(true);
         receivers.answer("ops", Webhooks.Delivery.retryable("HTTP 500"));
-        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
         notifier.dispatch();
         assertEquals(1, receivers.posts.size());
         leading = false;
@@ -197,16 +202,42 @@ class NotifierTest {
         term = 2;
         notifier.dispatch();
         assertEquals(1, receivers.posts.size(), "the outbox of term 1 is not sent from in term 2");
-        notifier.offer(List.of(), null);
+        notifier.offer(List.of(), null, current());
         notifier.dispatch();
         assertEquals(1, receivers.posts.size(), "recorded by the other leader: never sent again");
         assertFalse(notifier.unrecorded());
     }
 
     @Test
+    void aPostThatWaitedForASenderIsNotSentOnceItsReplicaStoppedLeading() {
+        // Seen in the fault suite: a leader handed two posts to its senders and was paused (SIGSTOP) past its lease
+        // before they went out; they went out when it resumed, after the next leader had taken over, and that leader
+        // posted the same events 1.5 s later.
+        Notifier notifier = notifier(false);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
+        notifier.dispatch();
+        assertEquals(1, held.size());
+        clock.advance(Duration.ofSeconds(5));
+        leading = false;
+        held.remove(0).run();
+        assertEquals(List.of(), receivers.posts, "no longer the leader when a sender took it up");
+        assertFalse(notifier.unrecorded());
+
+        leading = true;
+        term = 2;
+        notifier.dispatch();
+        assertEquals(0, held.size(), "nothing offered in term 2 yet");
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
+        notifier.dispatch();
+        held.remove(0).run();
+        assertEquals(List.of("ops"), receivers.posts, "sent by the leader of the term that offered it");
+        assertEquals(Map.of("e1", Set.of("ops")), notifier.settled());
+    }
+
+    @Test
     void aSendInFlightIsNotStartedAgainAndDispatchNeverWaitsForIt() {
         Notifier notifier = notifier(false);
-        notifier.offer(List.of(failed("e1", "ops")), null);
+        notifier.offer(List.of(failed("e1", "ops")), null, current());
         notifier.dispatch();
         clock.advance(Duration.ofMinutes(10));
         notifier.dispatch();

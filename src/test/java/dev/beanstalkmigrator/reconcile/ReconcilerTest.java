@@ -86,7 +86,7 @@ class ReconcilerTest {
                 .historyLimit(historyLimit).logTailLines(5).planInterval(Duration.ofSeconds(10))
                 .beanstalkInterval(Duration.ofSeconds(30)).taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(ledgerStore, LEDGER), cloud, ecs, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, () -> true, Runnable::run);
+                new ImageResolver(cloud, cloud), settings, clock, () -> 0, Runnable::run);
     }
 
     Reconciler operator() {
