@@ -15,9 +15,4 @@ public record MigrationPlan(String name, List<EnvironmentSpec> environments,
         environments = List.copyOf(environments);
         notifications = notifications == null ? List.of() : List.copyOf(notifications);
     }
-
-    /** A plan that notifies nobody. */
-    public MigrationPlan(String name, List<EnvironmentSpec> environments) {
-        this(name, environments, List.of());
-    }
 }

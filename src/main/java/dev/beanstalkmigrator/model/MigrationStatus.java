@@ -41,11 +41,6 @@ public record MigrationStatus(String apiVersion, String kind, String plan, Strin
         return new MigrationStatus(API_VERSION, KIND, null, null, null, null, null, List.of(), List.of());
     }
 
-    public MigrationStatus withLeader(String leader) {
-        return new MigrationStatus(apiVersion, kind, plan, observedPlanRevision, planError, leader, lease,
-                notifications, environments);
-    }
-
     public MigrationStatus withEnvironments(List<EnvironmentStatus> environments) {
         return new MigrationStatus(apiVersion, kind, plan, observedPlanRevision, planError, leader, lease,
                 notifications, environments);

@@ -82,21 +82,13 @@ public final class Reconciler {
     private volatile Snapshot snapshot;
 
     /**
+     * A reconciler; with a notifier, it records notification events in the ledger's outbox, in the writes that make
+     * their transitions, and offers the outbox to it (see README, "Notifications").
+     *
      * @param leadership the term of leadership this replica is in, or a negative number when it may not act (see
      *     {@link LeaseElection#term()}; a constant for a single instance); asked at the start of every cycle and
      *     before every RunTask. A standby only follows the plan and the ledger.
      * @param workers runs the AWS reads of a cycle in parallel; its owner shuts it down
-     */
-    public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
-                      ContainerLogs logs, ImageResolver images, ReconcileSettings settings, Clock clock,
-                      LongSupplier leadership, Executor workers) {
-        this(desired, ledger, beanstalk, ecs, logs, images, settings, clock, leadership, workers, null);
-    }
-
-    /**
-     * A reconciler that records notification events in the ledger's outbox, in the writes that make their
-     * transitions, and offers the outbox to {@code notifier} (see README, "Notifications").
-     *
      * @param notifier delivers the outbox; null: no events are recorded and the outbox is kept as found
      */
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,

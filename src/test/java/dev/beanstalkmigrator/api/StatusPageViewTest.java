@@ -13,6 +13,7 @@ import dev.beanstalkmigrator.plan.ParseOutcome;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.Snapshot;
+import dev.beanstalkmigrator.testing.Ledgers;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ class StatusPageViewTest {
         EnvironmentStatus web = new EnvironmentStatus("acme-web", "app", "v2", "v2", "v1",
                 List.of(condition("Ready", false, "MigrationFailed")), List.of(failed));
         Lease lease = new Lease("replica-a", 60, NOW.minusSeconds(600), NOW.minusSeconds(10), 3);
-        MigrationStatus status = MigrationStatus.empty().withEnvironments(List.of(web)).withLeader("replica-a")
+        MigrationStatus status = Ledgers.withLeader(MigrationStatus.empty().withEnvironments(List.of(web)), "replica-a")
                 .withLease(lease);
         Snapshot snapshot = new Snapshot(status, plan, false, "replica-b", NOW.minusSeconds(3), null, true, NOW, 4,
                 null);

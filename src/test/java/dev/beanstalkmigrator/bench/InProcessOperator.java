@@ -83,7 +83,7 @@ final class InProcessOperator implements AutoCloseable {
                 .beanstalkInterval(Duration.ofSeconds(3)).taskInterval(Duration.ofSeconds(1)).build();
         return new Reconciler(desired, ledger, eb, new AwsContainerService(ecs, retrying),
                 new AwsContainerLogs(logs, retrying), new ImageResolver(eb, objects), settings, Clock.systemUTC(),
-                () -> 0, workers);
+                () -> 0, workers, null);
     }
 
     @Override

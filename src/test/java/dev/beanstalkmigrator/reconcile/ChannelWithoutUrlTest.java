@@ -45,7 +45,7 @@ class ChannelWithoutUrlTest {
 
         LogCapture log = new LogCapture().attach();
         try {
-            notifier.offer(List.of(event), plan);
+            notifier.offer(List.of(event), plan, 1);
             notifier.dispatch();
             assertEquals(Map.of("acme-web-prod/l1/Failed", Set.of("team-slack")), notifier.settled(),
                     "settled by the first attempt, for the next write to record");

@@ -14,6 +14,7 @@ import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.testing.Ledgers;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -97,7 +98,7 @@ class LeaseElectionTest {
             int puts = s3.calls("s3:PutObject");
             switch (words[1]) {
                 case "elect" -> a.elect();
-                case "write" -> a.ledger.write(MigrationStatus.empty().withLeader("written at " + words[0]));
+                case "write" -> a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "written at " + words[0]));
                 case "fail" -> s3.failures.put("s3:PutObject",
                         () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
                 case "heal" -> s3.failures.clear();
@@ -165,12 +166,12 @@ class LeaseElectionTest {
         Replica a = new Replica("a", 0);
         Replica b = new Replica("b", 0);
         a.elect();
-        a.ledger.write(MigrationStatus.empty().withLeader("a1"));
+        a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "a1"));
         b.elect();
         int gets = s3.calls("s3:GetObject");
         assertEquals("a1", b.ledger.follow().leader());
         assertEquals(gets, s3.calls("s3:GetObject"), "read by the lease keeper less than a retry period ago");
-        a.ledger.write(MigrationStatus.empty().withLeader("a2"));
+        a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "a2"));
         b.advance(RETRY);
         assertEquals("a2", b.ledger.follow().leader(), "a retry period later it reads again");
         assertEquals(gets + 1, s3.calls("s3:GetObject"));
@@ -280,10 +281,10 @@ class LeaseElectionTest {
     void aLedgerWriteIsRefusedOnceTheRenewDeadlineHasPassed() {
         Replica a = new Replica("a", 0);
         a.elect();
-        a.ledger.write(MigrationStatus.empty().withLeader("a"));
+        a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "a"));
         a.advance(RENEW_DEADLINE.plusSeconds(1));
         CloudError.Conflict refused = assertThrows(CloudError.Conflict.class,
-                () -> a.ledger.write(MigrationStatus.empty().withLeader("a2")));
+                () -> a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "a2")));
         assertEquals("NotLeader", refused.code());
     }
 
@@ -295,7 +296,7 @@ class LeaseElectionTest {
         b.elect();
         for (int i = 0; i < 10; i++) {
             everyone(RETRY, a, b);
-            assertTrue(a.ledger.write(MigrationStatus.empty().withLeader("a" + i)));
+            assertTrue(a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "a" + i)));
             int puts = s3.calls("s3:PutObject");
             assertTrue(a.elect(), "the write renewed it");
             assertEquals(puts, s3.calls("s3:PutObject"), "no separate renewal right after a write");
@@ -309,7 +310,7 @@ class LeaseElectionTest {
     void aWriteIsComparedWithTheLedgerItsDraftCameFromThoughTheCacheWasDroppedMeanwhile() {
         Replica a = new Replica("a", 0);
         a.elect();
-        MigrationStatus draft = a.ledger.current().withLeader("a's draft");
+        MigrationStatus draft = Ledgers.withLeader(a.ledger.current(), "a's draft");
         // The lease keeper's renewal fails while the draft is being built: the cache is dropped.
         s3.failures.put("s3:PutObject", () -> new CloudError.Transient("s3:PutObject", "SlowDown", "slow", null));
         everyone(Duration.ofSeconds(20), a);
@@ -318,7 +319,7 @@ class LeaseElectionTest {
         assertTrue(a.election.isLeader(), "within its renew deadline");
         // Meanwhile someone else rewrites the ledger and leaves its lease as it was (a version restored by hand from
         // the bucket's history, say): the lease cannot tell a that its draft is stale, the ETag can.
-        MigrationStatus restored = LedgerCodec.read(s3.objects.get(LEDGER)).withLeader("restored by hand");
+        MigrationStatus restored = Ledgers.withLeader(LedgerCodec.read(s3.objects.get(LEDGER)), "restored by hand");
         s3.put(LEDGER, LedgerCodec.write(restored), "application/yaml", s3.etag(LEDGER));
 
         CloudError.Conflict refused = assertThrows(CloudError.Conflict.class, () -> a.ledger.write(draft));
@@ -327,14 +328,14 @@ class LeaseElectionTest {
         assertFalse(a.election.isLeader(), "someone else wrote: not the leader until it has read the ledger again");
         assertTrue(a.elect(), "the lease it read is this process's own: taken back at once");
         assertEquals("restored by hand", a.ledger.current().leader(), "read again, the caller decides again");
-        assertTrue(a.ledger.write(a.ledger.current().withLeader("a's next draft")));
+        assertTrue(a.ledger.write(Ledgers.withLeader(a.ledger.current(), "a's next draft")));
     }
 
     @Test
     void aRenewalBetweenTheReadAndTheWriteMovesTheWritesBaseOn() {
         Replica a = new Replica("a", 0);
         a.elect();
-        MigrationStatus draft = a.ledger.current().withLeader("a's draft");
+        MigrationStatus draft = Ledgers.withLeader(a.ledger.current(), "a's draft");
         everyone(Duration.ofSeconds(20), a);
         int puts = s3.calls("s3:PutObject");
         a.elect();
@@ -348,7 +349,7 @@ class LeaseElectionTest {
         Replica a = new Replica("a", 0);
         Replica b = new Replica("b", 0);
         a.elect();
-        a.ledger.write(MigrationStatus.empty().withLeader("a"));
+        a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "a"));
         String aSaw = s3.etag(LEDGER);
         b.elect();
         // a passed its lease check, then was paused (SIGSTOP) before its PutObject reached S3.
@@ -391,7 +392,7 @@ class LeaseElectionTest {
                 new LeaseElection("b", TIMING, bNanos::get, wall));
         assertFalse(b.elect());
         // a writes once more, then dies; b's next read starts before that write and answers after it.
-        a.ledger.write(MigrationStatus.empty().withLeader("a-last"));
+        a.ledger.write(Ledgers.withLeader(MigrationStatus.empty(), "a-last"));
         assertFalse(b.elect(), "a new version: its wait starts now");
         bNanos.addAndGet(Duration.ofSeconds(55).toNanos());
         assertFalse(b.elect(), "57.5 s after the answer that showed it, not yet 60");

@@ -9,6 +9,7 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.Lease;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.testing.Ledgers;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ class LedgerCodecTest {
         assertEquals(status.withEnvironments(List.of()), head);
         assertEquals("r2", head.lease().holder());
         assertEquals(List.of(), head.environments());
-        MigrationStatus none = MigrationStatus.empty().withLeader("r3");
+        MigrationStatus none = Ledgers.withLeader(MigrationStatus.empty(), "r3");
         assertEquals(none, LedgerCodec.readHead(LedgerCodec.write(none)), "no environments: the whole ledger");
         assertThrows(IllegalArgumentException.class,
                 () -> LedgerCodec.readHead("kind: Other\nenvironments: []\n".getBytes(StandardCharsets.UTF_8)));

@@ -47,7 +47,7 @@ class PlannerFollowUpTest {
     }
 
     static Planner.Inputs at(Instant now, boolean withSpec, boolean logTails) {
-        return new Planner.Inputs(new MigrationPlan("acme", withSpec ? List.of(SPEC) : List.of()), "\"1\"",
+        return new Planner.Inputs(new MigrationPlan("acme", withSpec ? List.of(SPEC) : List.of(), List.of()), "\"1\"",
                 PlannerTest.ledger(), PlannerTest.READY, Map.of(), now, true, false, logTails, () -> "new-id");
     }
 
@@ -349,7 +349,7 @@ class PlannerFollowUpTest {
     @MethodSource("passes")
     void decidesAPass(String situation, EnvironmentSpec spec, MigrationStatus ledger, Map<String, Requeues.Retry> retries,
                       String revision, Instant now, boolean tasksDue, String expected) {
-        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec)), revision, ledger,
+        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec), List.of()), revision, ledger,
                 PlannerTest.READY, retries, now, tasksDue, false, true, () -> "new-id"));
         List<String> words = new ArrayList<>();
         pass.actions().forEach(a -> words.add(a instanceof Action.DescribeTasks d
@@ -364,7 +364,7 @@ class PlannerFollowUpTest {
     @org.junit.jupiter.api.Test
     void aLaunchPlacedNowhereIsPreparedAgainWithItsOwnLaunchIdSoItsClientTokenIsTheSame() {
         MigrationRecord pending = PlannerTest.record("v42", "", Phase.Launching).pending("waiting for capacity");
-        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(SPEC)), "\"1\"",
+        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(SPEC), List.of()), "\"1\"",
                 PlannerTest.ledger(pending), PlannerTest.READY, Map.of(), T, true, false, true, () -> "new-id"));
         assertEquals(List.of(new Action.Prepare(SPEC, "v42", "id-v42-Launching")), pass.actions());
     }
@@ -388,7 +388,7 @@ class PlannerFollowUpTest {
                 .mapToObj(i -> new EnvironmentSpec("acme-web-prod", "acme", SPEC.version(), false, "" + i,
                         "acme-prod", "acme-web", "web", List.of("migrate"), Duration.ofMinutes(30), "FARGATE", null,
                         SPEC.network(), "", AfterSuccess.NONE)).toList();
-        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", specs), "\"1\"",
+        Planner.Pass pass = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", specs, List.of()), "\"1\"",
                 PlannerTest.ledger(), PlannerTest.READY, Map.of(), T, true, false, true, () -> "id"));
         assertEquals(Planner.MAX_LAUNCHES_PER_CYCLE, pass.actions().stream()
                 .filter(a -> a instanceof Action.Prepare).count());

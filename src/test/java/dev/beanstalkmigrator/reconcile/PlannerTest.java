@@ -148,7 +148,7 @@ class PlannerTest {
         Map<String, Requeues.Retry> retries = "ClientException".equals(expectedHold)
                 ? Map.of(spec.name(), new Requeues.Retry(T.plusSeconds(60), 1, Hold.stalled("ClientException",
                         "refused"), "\"1\"")) : Map.of();
-        List<Decision> decisions = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec)), "\"1\"",
+        List<Decision> decisions = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec), List.of()), "\"1\"",
                 ledger, observation, retries, T, true, dryRun, true, () -> "new-id")).decisions();
         assertEquals(1, decisions.size());
         Decision decision = decisions.get(0);
@@ -160,7 +160,7 @@ class PlannerTest {
     void aRerunHeldByAStoppingTaskSaysWhatItWaitsFor() {
         MigrationStatus ledger = ledger(record("v42", "", Phase.Running).stopRequested(T));
         Decision decision = Planner.plan(inputs(new MigrationPlan("acme", List.of(spec("v42", false, "2",
-                AfterSuccess.NONE))), ledger, READY, false)).decisions().get(0);
+                AfterSuccess.NONE)), List.of()), ledger, READY, false)).decisions().get(0);
         assertEquals("stopping: waiting for ECS to stop task arn:task/v42 (stop requested at " + T
                 + ") before migrating v42", decision.hold().message());
     }
@@ -168,7 +168,7 @@ class PlannerTest {
     @org.junit.jupiter.api.Test
     void environmentsLeftOutOfThePlanKeepTheirInFlightMigrationsWatched() {
         MigrationStatus ledger = ledger(record("v42", "", Phase.Running));
-        List<Decision> decisions = Planner.plan(inputs(new MigrationPlan("acme", List.of()), ledger, READY, false))
+        List<Decision> decisions = Planner.plan(inputs(new MigrationPlan("acme", List.of(), List.of()), ledger, READY, false))
                 .decisions();
         assertEquals(1, decisions.size());
         assertEquals("Watch v42", describe(decisions.get(0)));

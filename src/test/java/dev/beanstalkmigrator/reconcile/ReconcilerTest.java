@@ -86,7 +86,7 @@ class ReconcilerTest {
                 .historyLimit(historyLimit).logTailLines(5).planInterval(Duration.ofSeconds(10))
                 .beanstalkInterval(Duration.ofSeconds(30)).taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(ledgerStore, LEDGER), cloud, ecs, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, () -> 0, Runnable::run);
+                new ImageResolver(cloud, cloud), settings, clock, () -> 0, Runnable::run, null);
     }
 
     Reconciler operator() {
@@ -664,7 +664,7 @@ class ReconcilerTest {
         });
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
         Reconciler operator = new Reconciler(desired, ledger, cloud, ecs, cloud, new ImageResolver(cloud, cloud),
-                ReconcileSettings.builder(election.identity()).build(), clock, election::isLeader, Runnable::run);
+                ReconcileSettings.builder(election.identity()).build(), clock, election::term, Runnable::run, null);
         assertTrue(ledger.elect());
 
         operator.cycle(true);
