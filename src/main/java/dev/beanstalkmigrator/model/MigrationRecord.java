@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.model;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.time.Duration;
@@ -57,7 +58,8 @@ public record MigrationRecord(
         Placement placement,
         Instant stopRequestedAt,
         List<String> unmasked,
-        Duration timeout) {
+        // ISO-8601 (PT30M) in the ledger and the API alike, not seconds in one and text in the other.
+        @JsonFormat(shape = JsonFormat.Shape.STRING) Duration timeout) {
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and

@@ -23,7 +23,6 @@ import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.testing.Crashes;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -89,6 +88,24 @@ class ReconcilerTest {
                 new ImageResolver(cloud, cloud), settings, clock, () -> 0, Runnable::run, null);
     }
 
+    /** A plan that names no cluster, task definition or container for acme-web-prod, with rerun token {@code rerun}. */
+    static String zeroConfigPlan(String rerun) {
+        return """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  environments:
+                    - name: acme-web-prod
+                      application: acme
+                      version: v42
+                      command: [python, manage.py, migrate]
+                      network: {subnets: [subnet-1]}
+                      image: "acme:{version}"
+                      rerun: "%s"
+                """.formatted(rerun);
+    }
+
     Reconciler operator() {
         return operator(false);
     }
@@ -139,19 +156,7 @@ class ReconcilerTest {
 
     @Test
     void aZeroConfigEnvironmentStallsUntilItsClusterCanBeFoundWithoutReadingEcsEveryCycle() {
-        cloud.putObject(PLAN, """
-                apiVersion: beanstalk-migrator/v1
-                kind: MigrationPlan
-                metadata: {name: acme}
-                spec:
-                  environments:
-                    - name: acme-web-prod
-                      application: acme
-                      version: v42
-                      command: [python, manage.py, migrate]
-                      network: {subnets: [subnet-1]}
-                      image: "acme:{version}"
-                """);
+        cloud.putObject(PLAN, zeroConfigPlan(""));
         cloud.clusters.add(new ContainerService.Cluster("arn:cluster/acme-prod", "acme-prod", Map.of()));
         Reconciler operator = operator();
 
@@ -371,21 +376,7 @@ class ReconcilerTest {
 
     @Test
     void aRerunOfAZeroConfigEnvironmentRunsOnceUnderTheNewTokenAndThenNeverAgain() {
-        String zeroConfig = """
-                apiVersion: beanstalk-migrator/v1
-                kind: MigrationPlan
-                metadata: {name: acme}
-                spec:
-                  environments:
-                    - name: acme-web-prod
-                      application: acme
-                      version: v42
-                      command: [python, manage.py, migrate]
-                      network: {subnets: [subnet-1]}
-                      image: "acme:{version}"
-                      rerun: "%s"
-                """;
-        cloud.putObject(PLAN, zeroConfig.formatted(""));
+        cloud.putObject(PLAN, zeroConfigPlan(""));
         cloud.clusters.add(new ContainerService.Cluster("arn:cluster/awseb-acme-web-prod-AbCd12",
                 "awseb-acme-web-prod-AbCd12", Map.of("elasticbeanstalk:environment-name", "acme-web-prod")));
         cloud.appTasks.put("awseb-acme-web-prod-AbCd12", List.of(new ContainerService.RunningTask("arn:task/app-1",
@@ -396,7 +387,7 @@ class ReconcilerTest {
         operator.cycle(true);
         assertEquals(Phase.Failed, latest("acme-web-prod").phase());
 
-        cloud.putObject(PLAN, zeroConfig.formatted("2"));
+        cloud.putObject(PLAN, zeroConfigPlan("2"));
         for (int i = 0; i < 4; i++) {
             clock.advance(Duration.ofSeconds(5));
             operator.cycle(true);
@@ -657,7 +648,7 @@ class ReconcilerTest {
         MigrationLedger ledger = new MigrationLedger(s3, LEDGER, election);
         // While RunTask runs, the lease keeper renews: S3 stores the renewal and its answer is lost, so the ledger's
         // cache is dropped between the pass's intent and the write that records the task.
-        ContainerService ecs = afterRunTask(cloud, () -> {
+        ContainerService ecs = Crashes.afterRunTask(cloud, "acme-web-prod", arn -> {
             nanos.addAndGet(Duration.ofSeconds(20).toNanos());
             loseNextAnswer.set(true);
             ledger.elect();
@@ -676,55 +667,6 @@ class ReconcilerTest {
         assertEquals(1, cloud.launches.size(), "the intent is adopted, not launched again");
         assertEquals(Phase.Running, latest("acme-web-prod").phase());
         assertEquals(cloud.launches.keySet().iterator().next(), latest("acme-web-prod").taskArn());
-    }
-
-    /** {@code ecs}, running {@code after} once RunTask has started a task. */
-    static ContainerService afterRunTask(ContainerService ecs, Runnable after) {
-        return new ContainerService() {
-            @Override
-            public TaskDefinition describeTaskDefinition(String reference) {
-                return ecs.describeTaskDefinition(reference);
-            }
-
-            @Override
-            public String migrateRevision(TaskDefinition base, String container, String image,
-                                          Map<String, String> variables, Map<String, String> secrets,
-                                          List<String> command) {
-                return ecs.migrateRevision(base, container, image, variables, secrets, command);
-            }
-
-            @Override
-            public LaunchResult runTask(TaskLaunch launch, java.util.function.BooleanSupplier allowed) {
-                LaunchResult result = ecs.runTask(launch, allowed);
-                after.run();
-                return result;
-            }
-
-            @Override
-            public List<TaskState> describeTasks(String cluster, Collection<String> taskArns) {
-                return ecs.describeTasks(cluster, taskArns);
-            }
-
-            @Override
-            public List<String> findTasks(String cluster, String startedBy) {
-                return ecs.findTasks(cluster, startedBy);
-            }
-
-            @Override
-            public void stopTask(String cluster, String taskArn, String reason) {
-                ecs.stopTask(cluster, taskArn, reason);
-            }
-
-            @Override
-            public List<Cluster> clusters() {
-                return ecs.clusters();
-            }
-
-            @Override
-            public List<RunningTask> runningTasks(String cluster) {
-                return ecs.runningTasks(cluster);
-            }
-        };
     }
 
     @Test
@@ -890,7 +832,9 @@ class ReconcilerTest {
     void aRefusedRunTaskKeepsItsLaunchIdAndTheSameRequestSoALostFirstAnswerNeverMakesASecondTask() {
         // The first RunTask started the task but its answer was lost; the retry was refused as invalid.
         ContainerService lostThenRefused = Crashes.afterRunTask(cloud, "acme-web-prod",
-                arn -> new CloudError.Stalled("ecs:RunTask", "InvalidParameterException", "refused", "fix it", null));
+                arn -> {
+                    throw new CloudError.Stalled("ecs:RunTask", "InvalidParameterException", "refused", "fix it", null);
+                });
         Reconciler operator = operator(false, 20, cloud, lostThenRefused);
         operator.cycle(true);
         MigrationRecord refused = latest("acme-web-prod");

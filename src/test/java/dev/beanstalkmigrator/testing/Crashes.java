@@ -84,15 +84,18 @@ public final class Crashes {
 
     /** The container service, crashing right after RunTask started the migrate task of {@code environment}. */
     public static ContainerService afterRunTask(ContainerService ecs, String environment) {
-        return afterRunTask(ecs, environment, arn -> new Crash("after RunTask started " + arn + " for " + environment));
+        return afterRunTask(ecs, environment, arn -> {
+            throw new Crash("after RunTask started " + arn + " for " + environment);
+        });
     }
 
     /**
-     * The container service, throwing {@code failure} (given the task's ARN) in place of the answer of the first
-     * RunTask that started a migrate task of {@code environment}: a crash, or an answer lost and then a refusal.
+     * The container service, running {@code then} (given the task's ARN) once the first RunTask that started a
+     * migrate task of {@code environment} has, before it answers: what happens meanwhile (a renewal), or what it
+     * throws in place of the answer (a crash, or an answer lost and then a refusal).
      */
     public static ContainerService afterRunTask(ContainerService ecs, String environment,
-                                                java.util.function.Function<String, RuntimeException> failure) {
+                                                java.util.function.Consumer<String> then) {
         AtomicBoolean fired = new AtomicBoolean();
         return new ContainerService() {
             @Override
@@ -112,7 +115,7 @@ public final class Crashes {
                 LaunchResult result = ecs.runTask(launch, allowed);
                 if (result.taskArn() != null && environment.equals(launch.tags().get(TAG_ENVIRONMENT))
                         && fired.compareAndSet(false, true)) {
-                    throw failure.apply(result.taskArn());
+                    then.accept(result.taskArn());
                 }
                 return result;
             }
