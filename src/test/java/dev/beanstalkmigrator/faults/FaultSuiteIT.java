@@ -54,9 +54,14 @@ import org.opentest4j.AssertionFailedError;
  * consistency, so that adoption by {@code startedBy} finds nothing and the client token alone must hold), sometimes
  * with a DescribeTasks that answers MISSING for a task just started (which must not count as lost), and edits
  * of the environments' variables at random moments and between an intent and its adoption, while the plan
- * changes across eight environments (new versions that succeed, fail or hang until their timeout, reruns,
- * suspends); and the EC2 cluster of two of the environments left without capacity for a while (instances
- * full, or none registered).
+ * changes across eight environments (new versions that succeed, fail or hang until their timeout, reruns at any
+ * time, suspends, edits of the command, timeout, network and afterSuccess, environments left out of the plan and
+ * put back), between scenarios and at random instants within them; and the EC2 cluster of two of the
+ * environments left without capacity for a while (instances full, or none registered). Two environments are
+ * zero-config (found on their awseb- clusters), one follows {@code deployed} and one {@code latest}. Some scenarios
+ * give an environment a hanging version and, the moment ECS starts it, a newer version or rerun token, which must
+ * wait for the stop; some leave the environment of a launch out of the plan exactly at its intent or its started
+ * task, which must be finished from the intent.
  *
  * <p>The launch protocol's instants are reached from outside, as a crash would meet them: the sandbox keeps back
  * its answer to the call that recorded the intent (a ledger write with a new Launching record), started the task
@@ -138,6 +143,12 @@ class FaultSuiteIT {
     static final String FOLLOWS_DEPLOYED = "fleet-04";
     /** The environment that follows {@code version: latest} (every version the suite registers becomes it). */
     static final String FOLLOWS_LATEST = "fleet-05";
+    /**
+     * How often a scenario gives an environment a version that hangs until its timeout and, the moment ECS starts
+     * that task, a newer version or a new rerun token: the new migration must wait until the running task has
+     * stopped (no two tasks of an environment at once), whatever the faults around it.
+     */
+    static final double IN_FLIGHT_EDIT_CHANCE = 0.5;
     /** How often a scenario also edits the plan at a random instant while its migrations run. */
     static final double PLAN_EDIT_CHANCE = 0.6;
     /** How often a kill or a lost answer at an intent or a started task also removes that environment from the plan. */
@@ -312,6 +323,11 @@ class FaultSuiteIT {
     int ledgerReads;
     int ledgerParseFailures;
     int versionCounter;
+    /**
+     * Armed by a scenario: the environment whose next task started gets a change, and which ("environment|version:<kind>"
+     * or "environment|rerun").
+     */
+    final java.util.concurrent.atomic.AtomicReference<String> editOnStart = new java.util.concurrent.atomic.AtomicReference<>();
     /** The newest version registered, which {@link #FOLLOWS_LATEST} resolves to. */
     volatile String latestVersion = "v0-ok";
     int unsettled;
@@ -551,6 +567,13 @@ class FaultSuiteIT {
             invariants.taskStarted(run, parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY)));
             invariants.environmentFree(run, cloud::taskStoppedAt);
         }
+        for (RunRecord run : call.tasksStarted()) {
+            String armed = editOnStart.get();
+            if (armed != null && armed.startsWith(run.tags().get(LaunchInvariants.TAG_ENVIRONMENT) + "|")
+                    && editOnStart.compareAndSet(armed, null)) {
+                editWhileRunning(run, armed.substring(armed.indexOf('|') + 1));
+            }
+        }
         if (call.isLedgerWrite()) {
             learnHolder(call);
             MigrationStatus ledger;
@@ -566,6 +589,34 @@ class FaultSuiteIT {
             }
             notifications.ledgerWritten(call.ledgerWrite(), parseOrNull(call.previousContent()), ledger);
         }
+    }
+
+    /**
+     * Gives the environment of {@code run}, whose task ECS has just started, a new version or rerun token, from
+     * another thread (the sandbox's waits for nobody): the plan now wants a migration its running one must finish
+     * before.
+     */
+    void editWhileRunning(RunRecord run, String edit) {
+        String environment = run.tags().get(LaunchInvariants.TAG_ENVIRONMENT);
+        Env env = envs.stream().filter(e -> e.name.equals(environment)).findFirst().orElse(null);
+        if (env == null) {
+            return;
+        }
+        Thread thread = new Thread(() -> {
+            List<String> changes = new ArrayList<>();
+            synchronized (envs) {
+                if (edit.startsWith("version:")) {
+                    newVersion(env, changes, edit.substring("version:".length()));
+                } else {
+                    rerun(env, changes);
+                }
+                uploadPlan();
+            }
+            count("edit while running");
+            System.out.printf("  edit while %s runs: %s%n", run.taskArn(), changes);
+        }, "fault-suite-edit");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     static MigrationStatus parseOrNull(byte[] ledger) {
@@ -606,6 +657,7 @@ class FaultSuiteIT {
         cloud.clearFaults();
         cloud.setListTasksLag(Duration.ZERO);
         cloud.setDescribeTasksLag(Duration.ZERO);
+        editOnStart.set(null);
         for (Replica replica : replicas) {
             replica.resume();
         }
@@ -720,8 +772,16 @@ class FaultSuiteIT {
      * environment that follows {@code deployed} gets it deployed instead of a plan change.
      */
     void newVersion(Env env, List<String> changes) {
+        newVersion(env, changes, drawKind());
+    }
+
+    /** How a new version's migration behaves: ok, fail, or hang until its timeout. */
+    String drawKind() {
         double r = random.nextDouble();
-        String kind = r < 0.6 ? "ok" : r < 0.85 ? "fail" : "hang";
+        return r < 0.6 ? "ok" : r < 0.85 ? "fail" : "hang";
+    }
+
+    void newVersion(Env env, List<String> changes, String kind) {
         String label = String.format("v%04d-%s", ++versionCounter, kind);
         if (registeredVersions.add(label)) {
             cloud.registerApplicationVersion(APPLICATION, label, null, null);
@@ -846,6 +906,22 @@ class FaultSuiteIT {
         }
         if (random.nextDouble() < PLAN_EDIT_CHANCE) {
             steps.add(planEdit(100 + random.nextInt(1500)));
+        }
+        if (random.nextDouble() < IN_FLIGHT_EDIT_CHANCE) {
+            Env env = envs.get(random.nextInt(envs.size()));
+            String edit = random.nextBoolean() ? "version:" + drawKind() : "rerun";
+            steps.add(new Step(0, env.name + " hangs, then a new " + edit.replaceFirst(":.*", "") + " as it starts",
+                    () -> {
+                        List<String> changes = new ArrayList<>();
+                        synchronized (envs) {
+                            env.suspended = false;
+                            env.removed = false;
+                            newVersion(env, changes, "hang");
+                            uploadPlan();
+                        }
+                        editOnStart.set(env.name + "|" + edit);
+                        System.out.printf("  %s, armed: %s%n", changes, edit);
+                    }));
         }
         // A kill and a lost answer at launch-protocol instants, each drawn on its own; armed early: the plan change
         // is seen within one plan interval, and its launches follow.
