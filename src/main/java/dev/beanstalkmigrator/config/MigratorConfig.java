@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.config;
 
 import dev.beanstalkmigrator.model.Backoff;
+import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.net.URI;
@@ -49,11 +50,11 @@ public interface MigratorConfig {
         Optional<String> uri();
 
         /** Migrations kept per environment, newest first. */
-        @WithDefault("20")
+        @WithDefault(ReconcileSettings.DEFAULT_HISTORY_LIMIT)
         int historyLimit();
 
         /** Log lines of a failed migration kept in the ledger. */
-        @WithDefault("20")
+        @WithDefault(ReconcileSettings.DEFAULT_LOG_TAIL_LINES)
         int logTailLines();
     }
 
@@ -62,16 +63,16 @@ public interface MigratorConfig {
          * How often the reconcile job wakes to see whether the plan, Elastic Beanstalk or the tasks are due. The
          * scheduler's granularity is one second; {@code POST /api/v1/reconcile} reacts at once.
          */
-        @WithDefault("1s")
+        @WithDefault(ReconcileSettings.DEFAULT_TICK)
         Duration tick();
 
-        @WithDefault("10s")
+        @WithDefault(ReconcileSettings.DEFAULT_PLAN_INTERVAL)
         Duration planInterval();
 
-        @WithDefault("30s")
+        @WithDefault(ReconcileSettings.DEFAULT_BEANSTALK_INTERVAL)
         Duration beanstalkInterval();
 
-        @WithDefault("5s")
+        @WithDefault(ReconcileSettings.DEFAULT_TASK_INTERVAL)
         Duration taskInterval();
     }
 
@@ -132,15 +133,15 @@ public interface MigratorConfig {
         /** Requeue of an environment after a failed action (not the per-call AWS retries). */
         interface Requeue {
             /** The ceiling of the first delay after a transient failure. */
-            @WithDefault("1s")
+            @WithDefault(ReconcileSettings.DEFAULT_REQUEUE_BASE)
             Duration base();
 
             /** The ceiling of the first delay of a stalled environment (a human must act). */
-            @WithDefault("30s")
+            @WithDefault(ReconcileSettings.DEFAULT_STALLED_REQUEUE_BASE)
             Duration stalledBase();
 
             /** The largest delay. */
-            @WithDefault("10m")
+            @WithDefault(ReconcileSettings.DEFAULT_REQUEUE_CAP)
             Duration cap();
         }
 

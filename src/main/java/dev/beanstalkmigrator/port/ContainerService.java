@@ -14,6 +14,9 @@ public interface ContainerService {
     /** The family of a migrate revision is its base's family with this suffix. */
     String MIGRATE_FAMILY_SUFFIX = "-migrate";
 
+    /** What {@code startedBy} of every migrate task begins with (the launch id follows). */
+    String MIGRATE_STARTED_BY_PREFIX = "bm-";
+
     /** The task definition named by family, family:revision or ARN (DescribeTaskDefinition). */
     TaskDefinition describeTaskDefinition(String reference);
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.jboss.logging.Logger;
 
@@ -41,8 +42,24 @@ final class BeanstalkObserver {
         applications.forEach((application, needsVersions) -> reads.add(CompletableFuture.supplyAsync(
                 () -> Map.entry(application, read(application, needsVersions, now)), workers)));
         Map<String, Observation.Application> seen = new LinkedHashMap<>();
-        Reconciler.join(reads).forEach(entry -> seen.put(entry.getKey(), entry.getValue()));
+        join(reads).forEach(entry -> seen.put(entry.getKey(), entry.getValue()));
         return new Observation(seen);
+    }
+
+    /**
+     * What the reads running in parallel answered, in order; the first that failed is thrown as it was (a {@link
+     * dev.beanstalkmigrator.port.CloudError} stays one). The reconciler's rounds of actions join the same way.
+     */
+    static <T> List<T> join(List<CompletableFuture<T>> futures) {
+        List<T> results = new ArrayList<>();
+        for (CompletableFuture<T> future : futures) {
+            try {
+                results.add(future.join());
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+            }
+        }
+        return results;
     }
 
     private Observation.Application read(String application, boolean needsVersions, Instant now) {

@@ -237,7 +237,7 @@ final class EnvironmentDiscovery {
     }
 
     private static boolean migrate(ContainerService.RunningTask task) {
-        return task.startedBy() != null && task.startedBy().startsWith(Launches.STARTED_BY_PREFIX)
+        return task.startedBy() != null && task.startedBy().startsWith(ContainerService.MIGRATE_STARTED_BY_PREFIX)
                 || family(task.taskDefinitionArn()).endsWith(ContainerService.MIGRATE_FAMILY_SUFFIX);
     }
 

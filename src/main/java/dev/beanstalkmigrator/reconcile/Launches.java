@@ -90,11 +90,8 @@ public final class Launches {
                 spec.capacityProviderStrategy(), spec.network(), startedBy(intent), intent.launchId(), tags);
     }
 
-    /** What {@code startedBy} of every migrate task begins with. */
-    static final String STARTED_BY_PREFIX = "bm-";
-
     static String startedBy(MigrationRecord record) {
-        return STARTED_BY_PREFIX + record.launchId();
+        return ContainerService.MIGRATE_STARTED_BY_PREFIX + record.launchId();
     }
 
     /** ECS tag values allow letters, digits, spaces and + - = . _ : / @, up to 256 characters. */

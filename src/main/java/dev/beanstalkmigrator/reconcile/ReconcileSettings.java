@@ -1,13 +1,25 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.plan.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
 /**
  * How the reconciler behaves, as named values: build it with {@link #builder(String)}; every value has the
- * production default until set.
+ * production default until set. The defaults are written once, here, in the notation of the configuration: the
+ * {@code migrator.*} keys ({@code config/MigratorConfig}) name these constants in their {@code @WithDefault}.
  */
 public final class ReconcileSettings {
+
+    public static final String DEFAULT_HISTORY_LIMIT = "20";
+    public static final String DEFAULT_LOG_TAIL_LINES = "20";
+    public static final String DEFAULT_PLAN_INTERVAL = "10s";
+    public static final String DEFAULT_BEANSTALK_INTERVAL = "30s";
+    public static final String DEFAULT_TASK_INTERVAL = "5s";
+    public static final String DEFAULT_TICK = "1s";
+    public static final String DEFAULT_REQUEUE_BASE = "1s";
+    public static final String DEFAULT_STALLED_REQUEUE_BASE = "30s";
+    public static final String DEFAULT_REQUEUE_CAP = "10m";
 
     private final String identity;
     private final boolean dryRun;
@@ -101,15 +113,15 @@ public final class ReconcileSettings {
     public static final class Builder {
         private final String identity;
         private boolean dryRun;
-        private int historyLimit = 20;
-        private int logTailLines = 20;
-        private Duration planInterval = Duration.ofSeconds(10);
-        private Duration beanstalkInterval = Duration.ofSeconds(30);
-        private Duration taskInterval = Duration.ofSeconds(5);
-        private Duration tick = Duration.ofSeconds(1);
-        private Duration requeueBase = Duration.ofSeconds(1);
-        private Duration stalledRequeueBase = Duration.ofSeconds(30);
-        private Duration requeueCap = Duration.ofMinutes(10);
+        private int historyLimit = Integer.parseInt(DEFAULT_HISTORY_LIMIT);
+        private int logTailLines = Integer.parseInt(DEFAULT_LOG_TAIL_LINES);
+        private Duration planInterval = Durations.parse(DEFAULT_PLAN_INTERVAL);
+        private Duration beanstalkInterval = Durations.parse(DEFAULT_BEANSTALK_INTERVAL);
+        private Duration taskInterval = Durations.parse(DEFAULT_TASK_INTERVAL);
+        private Duration tick = Durations.parse(DEFAULT_TICK);
+        private Duration requeueBase = Durations.parse(DEFAULT_REQUEUE_BASE);
+        private Duration stalledRequeueBase = Durations.parse(DEFAULT_STALLED_REQUEUE_BASE);
+        private Duration requeueCap = Durations.parse(DEFAULT_REQUEUE_CAP);
 
         private Builder(String identity) {
             this.identity = identity;

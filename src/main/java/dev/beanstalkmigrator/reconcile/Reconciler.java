@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
@@ -102,7 +101,8 @@ public final class Reconciler {
         this.clock = clock;
         this.leadership = leadership;
         this.workers = workers;
-        this.requeues = new Requeues(settings);
+        this.requeues = new Requeues(new Requeues.Delays(settings.requeueBase(), settings.beanstalkInterval(),
+                settings.stalledRequeueBase(), settings.requeueCap()));
         this.executor = new ActionExecutor(beanstalk, ecs, logs, images, () -> leadership.getAsLong() >= 0, pacer,
                 clock, settings.logTailLines());
         this.snapshot = Snapshot.initial(settings.identity());
@@ -340,7 +340,7 @@ public final class Reconciler {
                 .map(a -> actions.size() == 1 ? CompletableFuture.completedFuture(executor.run(a, definitions))
                         : CompletableFuture.supplyAsync(() -> executor.run(a, definitions), workers))
                 .toList();
-        join(running).forEach(outcome -> next.addAll(fold(outcome, draft, in)));
+        BeanstalkObserver.join(running).forEach(outcome -> next.addAll(fold(outcome, draft, in)));
         if (!launches.isEmpty()) {
             // The intents are durable before any task can start: each launch's intent is in this write, whether
             // the planner recorded it already (a new launch) or not (a Pending launch sent again).
@@ -365,17 +365,5 @@ public final class Reconciler {
         Planner.FollowUp followUp = Planner.next(outcome, in);
         draft.apply(followUp);
         return followUp.actions();
-    }
-
-    static <T> List<T> join(List<CompletableFuture<T>> futures) {
-        List<T> results = new ArrayList<>();
-        for (CompletableFuture<T> future : futures) {
-            try {
-                results.add(future.join());
-            } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
-            }
-        }
-        return results;
     }
 }

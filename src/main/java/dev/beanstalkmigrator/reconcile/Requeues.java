@@ -32,13 +32,23 @@ final class Requeues {
     private final Backoff waitingBackoff;
     private final Backoff stalledBackoff;
 
-    Requeues(ReconcileSettings settings) {
+    /**
+     * The first ceilings of the backoffs, by kind of failure, and the largest delay of all.
+     *
+     * @param transientBase after a transient failure ({@code migrator.retry.requeue.base})
+     * @param waitingBase after a wait, and for capacity: the Elastic Beanstalk interval
+     * @param stalledBase after a failure a human must fix ({@code migrator.retry.requeue.stalled-base})
+     * @param cap the largest delay ({@code migrator.retry.requeue.cap}); a base above it is its own cap
+     */
+    record Delays(Duration transientBase, Duration waitingBase, Duration stalledBase, Duration cap) {}
+
+    Requeues(Delays delays) {
         RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
-        transientBackoff = new Backoff(settings.requeueBase(), settings.requeueCap(), Integer.MAX_VALUE, random);
-        waitingBackoff = new Backoff(settings.beanstalkInterval(), max(settings.beanstalkInterval(),
-                settings.requeueCap()), Integer.MAX_VALUE, random);
-        stalledBackoff = new Backoff(settings.stalledRequeueBase(), max(settings.stalledRequeueBase(),
-                settings.requeueCap()), Integer.MAX_VALUE, random);
+        transientBackoff = new Backoff(delays.transientBase(), delays.cap(), Integer.MAX_VALUE, random);
+        waitingBackoff = new Backoff(delays.waitingBase(), max(delays.waitingBase(), delays.cap()), Integer.MAX_VALUE,
+                random);
+        stalledBackoff = new Backoff(delays.stalledBase(), max(delays.stalledBase(), delays.cap()), Integer.MAX_VALUE,
+                random);
     }
 
     private static Duration max(Duration a, Duration b) {

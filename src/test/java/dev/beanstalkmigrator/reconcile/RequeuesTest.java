@@ -16,9 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RequeuesTest {
 
     static final Instant T = Instant.parse("2026-11-25T10:00:00Z");
-    static final ReconcileSettings SETTINGS = ReconcileSettings.builder("test").beanstalkInterval(Duration.ofSeconds(30))
-            .requeueBase(Duration.ofSeconds(1)).stalledRequeueBase(Duration.ofSeconds(30))
-            .requeueCap(Duration.ofMinutes(10)).build();
+    static final Requeues.Delays SETTINGS = new Requeues.Delays(Duration.ofSeconds(1), Duration.ofSeconds(30),
+            Duration.ofSeconds(30), Duration.ofMinutes(10));
 
     static Stream<Arguments> errors() {
         return Stream.of(
