@@ -144,6 +144,99 @@ class ArchitectureTest {
     }
 
     /**
+     * The rooms of the core ({@code reconcile}'s sub-packages) and the rooms each may use. The driver at the root
+     * ({@code Reconciler}) wires every room together; no room uses the root. A new room, or a new arrow, is added
+     * here on purpose, with the README's Architecture section.
+     */
+    static final String ROOT_ROOM = "(driver)";
+
+    static final Map<String, Set<String>> ROOMS = Map.of(
+            "desired", Set.of(),
+            "image", Set.of(),
+            "notify", Set.of(),
+            "observe", Set.of(),
+            "lease", Set.of("notify"),
+            "decide", Set.of("image", "observe"),
+            "execute", Set.of("decide", "image", "observe"),
+            "record", Set.of("decide", "desired", "image", "notify"),
+            ROOT_ROOM, Set.of("desired", "image", "notify", "observe", "lease", "decide", "execute", "record"));
+
+
+    @Test
+    void theCoresRoomsUseOnlyTheirAllowedRooms() {
+        Map<String, Map<String, Dependency>> arrows = roomArrows(MAIN);
+        assertTrue(arrows.containsKey("decide") && arrows.containsKey(ROOT_ROOM), "the rooms are seen: " + arrows.keySet());
+        List<String> wrong = forbidden(arrows, ROOMS);
+        assertTrue(wrong.isEmpty(), () -> "arrows between the core's rooms that ROOMS does not allow:\n"
+                + String.join("\n", wrong));
+    }
+
+    @Test
+    void aPlantedArrowBetweenRoomsIsNamedWithTheDependencyBehindIt() {
+        Map<String, Map<String, Dependency>> arrows = new TreeMap<>();
+        arrows.computeIfAbsent("execute", k -> new TreeMap<>()).put("decide", null);
+        arrows.computeIfAbsent("decide", k -> new TreeMap<>()).put("image", null);
+        assertEquals(List.of(), forbidden(arrows, ROOMS));
+        arrows.get("decide").put("execute", null);
+        arrows.computeIfAbsent("decide", k -> new TreeMap<>()).put(ROOT_ROOM, null);
+        arrows.computeIfAbsent("billing", k -> new TreeMap<>()).put("decide", null);
+        assertEquals(List.of("billing is not a room of ROOMS", "decide -> (driver)", "decide -> execute"),
+                forbidden(arrows, ROOMS));
+    }
+
+    /** Between the rooms of {@code reconcile}: each room's arrows to the others, with one dependency behind each. */
+    static Map<String, Map<String, Dependency>> roomArrows(JavaClasses classes) {
+        Map<String, Map<String, Dependency>> arrows = new TreeMap<>();
+        for (JavaClass origin : classes) {
+            String from = room(origin);
+            if (from == null) {
+                continue;
+            }
+            arrows.computeIfAbsent(from, k -> new TreeMap<>());
+            for (Dependency dependency : origin.getDirectDependenciesFromSelf()) {
+                String to = room(dependency.getTargetClass());
+                if (to != null && !to.equals(from)) {
+                    arrows.get(from).putIfAbsent(to, dependency);
+                }
+            }
+        }
+        return arrows;
+    }
+
+    /** {@code decide} for {@code dev.beanstalkmigrator.reconcile.decide.Planner}; the root room for the driver. */
+    static String room(JavaClass type) {
+        String name = type.getPackageName();
+        String core = "dev.beanstalkmigrator.reconcile";
+        if (name.equals(core)) {
+            return ROOT_ROOM;
+        }
+        if (!name.startsWith(core + ".")) {
+            return null;
+        }
+        String rest = name.substring(core.length() + 1);
+        int dot = rest.indexOf('.');
+        return dot < 0 ? rest : rest.substring(0, dot);
+    }
+
+    /** Each arrow the allowed map does not have, and each room it does not name, sorted. */
+    static List<String> forbidden(Map<String, Map<String, Dependency>> arrows, Map<String, Set<String>> allowed) {
+        List<String> wrong = new ArrayList<>();
+        arrows.forEach((from, targets) -> {
+            if (!allowed.containsKey(from)) {
+                wrong.add(from + " is not a room of ROOMS");
+                return;
+            }
+            targets.forEach((to, why) -> {
+                if (!allowed.get(from).contains(to)) {
+                    wrong.add(from + " -> " + to + (why == null ? "" : " (" + why.getDescription() + ")"));
+                }
+            });
+        });
+        wrong.sort(null);
+        return wrong;
+    }
+
+    /**
      * For each of our top-level packages, the packages its classes use, each with one dependency that shows it.
      */
     static Map<String, Map<String, Dependency>> packageArrows(JavaClasses classes) {

@@ -7,7 +7,7 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 
 /**
  * The plan object and its ledger in S3, read as the operator reads them: the plan with the operator's parser and

@@ -1,8 +1,8 @@
 package dev.beanstalkmigrator.operator;
 
 import dev.beanstalkmigrator.config.MigratorConfig;
-import dev.beanstalkmigrator.reconcile.MigrationLedger;
-import dev.beanstalkmigrator.reconcile.Notifier;
+import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.notify.Notifier;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,6 +1,6 @@
 package dev.beanstalkmigrator.operator;
 
-import dev.beanstalkmigrator.reconcile.Notifier;
+import dev.beanstalkmigrator.reconcile.notify.Notifier;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

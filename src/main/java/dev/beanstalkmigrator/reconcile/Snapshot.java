@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import java.time.Instant;
 
 /**

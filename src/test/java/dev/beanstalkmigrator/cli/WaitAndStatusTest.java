@@ -1,7 +1,5 @@
 package dev.beanstalkmigrator.cli;
 
-import dev.beanstalkmigrator.testing.MutableClock;
-import dev.beanstalkmigrator.testing.Plans;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,16 +16,15 @@ import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
+import dev.beanstalkmigrator.testing.MutableClock;
+import dev.beanstalkmigrator.testing.Plans;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
-import dev.beanstalkmigrator.reconcile.Notifier;
+import dev.beanstalkmigrator.reconcile.notify.Notifier;
 import dev.beanstalkmigrator.testing.DefaultRetry;
 import io.quarkus.runtime.configuration.DurationConverter;
 import io.smallrye.config.EnvConfigSource;

@@ -8,7 +8,7 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
-import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.Fault;
 import dev.beanstalkmigrator.sandbox.FaultKind;
 import dev.beanstalkmigrator.sandbox.HeldAnswer;

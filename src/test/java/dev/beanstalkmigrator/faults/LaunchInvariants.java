@@ -3,7 +3,7 @@ package dev.beanstalkmigrator.faults;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
-import dev.beanstalkmigrator.reconcile.Launches;
+import dev.beanstalkmigrator.reconcile.decide.Launches;
 import dev.beanstalkmigrator.sandbox.ObjectWrite;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import java.time.Duration;

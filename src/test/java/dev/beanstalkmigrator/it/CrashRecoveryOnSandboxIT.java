@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.config.OperatorWiring;
@@ -15,8 +14,8 @@ import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import dev.beanstalkmigrator.reconcile.LedgerCodec;
 import dev.beanstalkmigrator.reconcile.Reconciler;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.Fault;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;

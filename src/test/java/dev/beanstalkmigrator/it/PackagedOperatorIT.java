@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
-import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.testing.AwsCli;

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.model.MigrationStatus;
-import dev.beanstalkmigrator.reconcile.DesiredState;
 import dev.beanstalkmigrator.reconcile.LoopProblem;
 import dev.beanstalkmigrator.reconcile.Snapshot;
+import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.distribution.CountAtBucket;

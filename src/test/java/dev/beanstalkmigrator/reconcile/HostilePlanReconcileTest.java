@@ -1,6 +1,5 @@
 package dev.beanstalkmigrator.reconcile;
 
-import dev.beanstalkmigrator.testing.MutableClock;
 import static dev.beanstalkmigrator.plan.ByteEdits.delete;
 import static dev.beanstalkmigrator.plan.ByteEdits.insert;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -23,6 +22,14 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.LogTarget;
 import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.reconcile.decide.Launches;
+import dev.beanstalkmigrator.reconcile.desired.DesiredState;
+import dev.beanstalkmigrator.reconcile.desired.S3PlanSource;
+import dev.beanstalkmigrator.reconcile.image.ImageResolver;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
+import dev.beanstalkmigrator.testing.FakeCloud;
+import dev.beanstalkmigrator.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -7,7 +7,14 @@ import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.LogTarget;
+import dev.beanstalkmigrator.reconcile.decide.Action;
+import dev.beanstalkmigrator.reconcile.decide.Outcome;
+import dev.beanstalkmigrator.reconcile.execute.ActionExecutor;
+import dev.beanstalkmigrator.reconcile.execute.RunTaskPacer;
+import dev.beanstalkmigrator.reconcile.image.ImageResolver;
+import dev.beanstalkmigrator.testing.FakeCloud;
 import dev.beanstalkmigrator.testing.MutableClock;
+import dev.beanstalkmigrator.testing.Samples;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -40,10 +47,10 @@ class LogTailMaskingTest {
 
     /** A failed migration of task {@code task} that ran {@code taskDefinition}, whose log holds {@code lines}. */
     MigrationRecord failed(String task, String taskDefinition, List<String> lines) {
-        MigrationRecord record = PlannerTest.record("v42", "", Phase.Launching).withTaskDefinition(taskDefinition)
-                .running("arn:task/" + task, PlannerTest.T);
+        MigrationRecord record = Samples.record("v42", "", Phase.Launching).withTaskDefinition(taskDefinition)
+                .running("arn:task/" + task, Samples.T);
         cloud.logStreams.put("/ecs/acme|ecs/web/" + task, lines);
-        return record.finished(Phase.Failed, PlannerTest.T, 1, "Essential container in task exited", null);
+        return record.finished(Phase.Failed, Samples.T, 1, "Essential container in task exited", null);
     }
 
     Outcome.Tailed tail(MigrationRecord record, Map<String, String> overridden,

@@ -1,6 +1,5 @@
 package dev.beanstalkmigrator.reconcile;
 
-import dev.beanstalkmigrator.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +16,15 @@ import dev.beanstalkmigrator.port.LogTarget;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.port.Webhooks;
+import dev.beanstalkmigrator.reconcile.desired.DesiredState;
+import dev.beanstalkmigrator.reconcile.desired.S3PlanSource;
+import dev.beanstalkmigrator.reconcile.image.ImageResolver;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.notify.Notifier;
+import dev.beanstalkmigrator.testing.FakeCloud;
+import dev.beanstalkmigrator.testing.MutableClock;
+import dev.beanstalkmigrator.testing.RecordingWebhooks;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,7 +49,7 @@ class NotificationsReconcileTest {
 
     FakeCloud cloud;
     MutableClock clock;
-    final NotifierTest.Receivers receivers = new NotifierTest.Receivers();
+    final RecordingWebhooks receivers = new RecordingWebhooks();
     /** Every ledger body written, in order. */
     final List<MigrationStatus> writes = new ArrayList<>();
     /** Runs while a ledger write is on its way: what another thread of the operator does meanwhile. */

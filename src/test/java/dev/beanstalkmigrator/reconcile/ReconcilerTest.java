@@ -1,6 +1,5 @@
 package dev.beanstalkmigrator.reconcile;
 
-import dev.beanstalkmigrator.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -20,7 +19,19 @@ import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.LogTarget;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.reconcile.decide.Launches;
+import dev.beanstalkmigrator.reconcile.decide.Overrides;
+import dev.beanstalkmigrator.reconcile.decide.Planner;
+import dev.beanstalkmigrator.reconcile.decide.TaskOutcomes;
+import dev.beanstalkmigrator.reconcile.desired.DesiredState;
+import dev.beanstalkmigrator.reconcile.desired.S3PlanSource;
+import dev.beanstalkmigrator.reconcile.image.ImageResolver;
+import dev.beanstalkmigrator.reconcile.lease.LeaseElection;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
 import dev.beanstalkmigrator.testing.Crashes;
+import dev.beanstalkmigrator.testing.FakeCloud;
+import dev.beanstalkmigrator.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

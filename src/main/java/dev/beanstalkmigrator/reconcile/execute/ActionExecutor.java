@@ -1,0 +1,168 @@
+package dev.beanstalkmigrator.reconcile.execute;
+
+import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.port.Beanstalk;
+import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.ContainerLogs;
+import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.LogTarget;
+import dev.beanstalkmigrator.reconcile.decide.Action;
+import dev.beanstalkmigrator.reconcile.decide.Launches;
+import dev.beanstalkmigrator.reconcile.decide.Outcome;
+import dev.beanstalkmigrator.reconcile.image.ImageResolver;
+import dev.beanstalkmigrator.reconcile.observe.EnvironmentDiscovery;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * Carries out one {@link Action} through the ports and answers with its {@link Outcome}. It decides nothing:
+ * what the outcome means, and what follows, is the {@link Planner}'s. RunTask is asked of ECS only while this
+ * replica leads, and paced by the {@link RunTaskPacer}.
+ */
+public final class ActionExecutor {
+
+    private final Beanstalk beanstalk;
+    private final ContainerService ecs;
+    private final ContainerLogs logs;
+    private final ImageResolver images;
+    private final EnvironmentDiscovery discovery;
+    private final BooleanSupplier leadership;
+    private final RunTaskPacer pacer;
+    private final Clock clock;
+    private final int logTailLines;
+
+    public ActionExecutor(Beanstalk beanstalk, ContainerService ecs, ContainerLogs logs, ImageResolver images,
+                   BooleanSupplier leadership, RunTaskPacer pacer, Clock clock, int logTailLines) {
+        this.beanstalk = beanstalk;
+        this.ecs = ecs;
+        this.logs = logs;
+        this.images = images;
+        this.discovery = new EnvironmentDiscovery(ecs, clock);
+        this.leadership = leadership;
+        this.pacer = pacer;
+        this.clock = clock;
+        this.logTailLines = logTailLines;
+    }
+
+    /**
+     * @param definitions task definitions already described in this cycle, by reference (a burst of launches
+     *     shares a few)
+     */
+    public Outcome run(Action action, Map<String, ContainerService.TaskDefinition> definitions) {
+        try {
+            if (action instanceof Action.Prepare prepare) {
+                EnvironmentDiscovery.Found found = discovery.complete(prepare.spec(), prepare.version(),
+                        prepare.environmentId(),
+                        reference -> definitions.computeIfAbsent(reference, ecs::describeTaskDefinition));
+                EnvironmentSpec spec = found.spec();
+                ContainerService.TaskDefinition base = definitions.computeIfAbsent(spec.taskDefinition(),
+                        ecs::describeTaskDefinition);
+                if (base.container(spec.container()) == null) {
+                    return new Outcome.Prepared(prepare, base, null, Beanstalk.Configuration.EMPTY, spec, found.how());
+                }
+                ImageResolver.Resolved image = images.resolve(spec, prepare.version(), base);
+                return new Outcome.Prepared(prepare, base, image,
+                        beanstalk.configuration(spec.application(), spec.name()), spec, found.how());
+            }
+            if (action instanceof Action.RegisterRevision register) {
+                return new Outcome.Registered(register, ecs.migrateRevision(register.base(),
+                        register.spec().container(), register.intent().image(), register.bakedVariables(),
+                        register.bakedSecrets(), register.bakedCommand()));
+            }
+            if (action instanceof Action.Launch launch) {
+                return runTask(action, launch.intent(), launch.launch());
+            }
+            if (action instanceof Action.Relaunch relaunch) {
+                Map<String, String> variables = relaunch.readVariables()
+                        ? beanstalk.environmentVariables(relaunch.spec().application(), relaunch.spec().name()) : null;
+                return runTask(action, relaunch.intent(), Launches.taskLaunch(relaunch.environment(),
+                        relaunch.spec(), relaunch.intent(), variables));
+            }
+            if (action instanceof Action.FindTask find) {
+                List<String> found = ecs.findTasks(find.intent().cluster(), Launches.startedBy(find.intent()));
+                return new Outcome.Found(find, found.isEmpty() ? null : found.get(0));
+            }
+            if (action instanceof Action.DescribeTasks describe) {
+                return new Outcome.Described(describe, ecs.describeTasks(describe.cluster(),
+                                describe.watches().stream().map(w -> w.record().taskArn()).toList())
+                        .stream().collect(Collectors.toMap(ContainerService.TaskState::arn, s -> s, (a, b) -> a)));
+            }
+            if (action instanceof Action.StopTask stop) {
+                ecs.stopTask(stop.record().cluster(), stop.record().taskArn(),
+                        "beanstalk-migrator: migration timed out after " + stop.timeout());
+                return new Outcome.Stopped(stop, clock.instant());
+            }
+            if (action instanceof Action.TailLog tail) {
+                return tail(tail, definitions);
+            }
+            Action.Deploy deploy = (Action.Deploy) action;
+            beanstalk.deploy(deploy.environment(), deploy.record().version());
+            return new Outcome.Deployed(deploy, clock.instant());
+        } catch (CloudError e) {
+            return new Outcome.Failed(action, e);
+        }
+    }
+
+    /** A fresh cache for {@link #run}'s task definitions. */
+    public static Map<String, ContainerService.TaskDefinition> cycleCache() {
+        return new ConcurrentHashMap<>();
+    }
+
+    private Outcome runTask(Action action, MigrationRecord intent,
+                            ContainerService.TaskLaunch launch) {
+        if (!leadership.getAsBoolean()) {
+            return new Outcome.NotLeader(action);
+        }
+        ContainerService.LaunchResult result;
+        try {
+            result = pacer.run(() -> ecs.runTask(launch, leadership), leadership);
+        } catch (CloudError.Conflict e) {
+            if (ContainerService.NOT_LEADER.equals(e.code())) {
+                return new Outcome.NotLeader(action);
+            }
+            throw e;
+        }
+        return result.taskArn() != null
+                ? new Outcome.Started(action, intent, result.taskArn(), clock.instant(), result.conflict())
+                : new Outcome.NotPlaced(action, intent, result.failure(), clock.instant());
+    }
+
+    /**
+     * The values the task ran with are masked in the reason and the lines: those of its container in the revision
+     * it ran and those its RunTask overrides gave it, whatever Elastic Beanstalk holds now (a credential rotated
+     * while the task ran is in its log in the old form); the environment's current values besides. A tail to
+     * withhold is not read: one line says where the log is and which secrets kept it out.
+     */
+    private Outcome tail(Action.TailLog tail, Map<String, ContainerService.TaskDefinition> definitions) {
+        MigrationRecord record = tail.record();
+        ContainerService.Container container = definitions.computeIfAbsent(record.taskDefinitionArn(),
+                ecs::describeTaskDefinition).container(record.container());
+        List<Map<String, String>> variables = new ArrayList<>();
+        if (container != null) {
+            variables.add(container.environment());
+        }
+        variables.add(tail.overridden());
+        // The current values too: the overrides of a task ECS no longer knows (lost, or forgotten before its stop was
+        // seen) are unknown, and masking a value the task never had costs nothing.
+        if (tail.application() != null) {
+            variables.add(beanstalk.environmentVariables(tail.application(), tail.environment()));
+        }
+        List<String> values = variables.stream().flatMap(v -> v.values().stream()).distinct().toList();
+        LogTarget target = container == null ? null : container.logs();
+        String stream = target == null ? null : target.stream(record.container(), record.taskArn());
+        String reason = Secrets.redact(record.reason(), values);
+        if (tail.withhold()) {
+            return new Outcome.Tailed(tail, reason, List.of(
+                    Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)), List.of());
+        }
+        List<String> lines = stream == null ? List.of()
+                : Secrets.redact(logs.tail(target, stream, logTailLines), values);
+        return new Outcome.Tailed(tail, reason, lines, lines.isEmpty() ? List.of() : Secrets.tooShort(variables));
+    }
+}

@@ -1,0 +1,246 @@
+package dev.beanstalkmigrator.reconcile.record;
+
+import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.Notification;
+import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.reconcile.decide.Action;
+import dev.beanstalkmigrator.reconcile.decide.Conditions;
+import dev.beanstalkmigrator.reconcile.decide.Decision;
+import dev.beanstalkmigrator.reconcile.decide.Hold;
+import dev.beanstalkmigrator.reconcile.decide.Holds;
+import dev.beanstalkmigrator.reconcile.decide.Outcome;
+import dev.beanstalkmigrator.reconcile.decide.Planner;
+import dev.beanstalkmigrator.reconcile.decide.Requeues;
+import dev.beanstalkmigrator.reconcile.desired.DesiredState;
+import dev.beanstalkmigrator.reconcile.notify.Outbox;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jboss.logging.Logger;
+
+/**
+ * The ledger being rewritten by one pass, and the reducer that folds into it what the pass met: the planner's
+ * records, the outcomes of actions, and holds (why an environment is not progressing), which also move the
+ * retry state. At the end of the pass it gives every environment its conditions.
+ */
+public final class LedgerDraft {
+
+    private static final Logger LOG = Logger.getLogger(LedgerDraft.class);
+
+    private final Map<String, EnvironmentStatus> environments = new LinkedHashMap<>();
+    private final Map<String, Hold> holds = new HashMap<>();
+    private final Requeues requeues;
+    private final Map<String, String> warnings;
+    private final Planner.Inputs in;
+    /** The ledger as the pass found it: what its transitions are measured against. */
+    private final MigrationStatus before;
+    private Outbox outbox;
+    private boolean deployed;
+
+    /**
+     * @param requeues the retry state, moved by failures and successes
+     * @param warnings per environment, what its last launch warned of (an image not pinned to the version)
+     */
+    public LedgerDraft(MigrationStatus status, Planner.Inputs in, Requeues requeues, Map<String, String> warnings) {
+        status.environments().forEach(e -> environments.put(e.name(), e));
+        this.before = status;
+        this.in = in;
+        this.requeues = requeues;
+        this.warnings = warnings;
+    }
+
+    /**
+     * Makes every draft carry the outbox: what {@code before} held, less what was settled, plus the events of this
+     * pass's transitions. Without it the outbox is written as found.
+     */
+    public void notifying(Outbox outbox) {
+        this.outbox = outbox;
+    }
+
+    /** Whether an environment was deployed in this pass (then Elastic Beanstalk is read again soon). */
+    public boolean deployed() {
+        return deployed;
+    }
+
+    void hold(String environment, Hold hold) {
+        holds.put(environment, hold);
+    }
+
+    /** Adds a record, or replaces the one with the same launch id. */
+    public void record(MigrationRecord record, String environment) {
+        EnvironmentStatus status = environments.get(environment);
+        MigrationRecord previous = status == null ? null : status.history().stream()
+                .filter(r -> r.launchId().equals(record.launchId())).findFirst().orElse(null);
+        if (previous != null) {
+            environments.put(environment, status.withHistory(status.history().stream()
+                    .map(r -> r.launchId().equals(record.launchId()) ? record : r).toList()));
+            if (previous.phase().inFlight() && record.phase().terminal()) {
+                try (MigrationLogFields fields = MigrationLogFields.of(environment, record)) {
+                    LOG.infof("%s: migration of %s %s%s", environment, record.version(),
+                            record.phase().name().toLowerCase(),
+                            record.exitCode() == null ? "" : " with exit code " + record.exitCode());
+                }
+            }
+            return;
+        }
+        EnvironmentSpec spec = in.spec(environment);
+        List<MigrationRecord> history = new ArrayList<>();
+        history.add(record);
+        if (status != null) {
+            status.history().stream().filter(r -> !r.matches(record.version(), record.rerun())).forEach(history::add);
+        }
+        environments.put(environment, status == null
+                ? new EnvironmentStatus(environment, spec.application(), spec.version().toString(), null, null,
+                List.of(), history)
+                : status.withHistory(history));
+    }
+
+    /** Folds in what the planner decided after an outcome. */
+    public void apply(Planner.FollowUp followUp) {
+        followUp.records().forEach(r -> record(r.record(), r.environment()));
+        followUp.refusals().forEach(this::fold);
+    }
+
+    /** Folds in the facts of an outcome; the lines it logs name the migration the action is about. */
+    public void fold(Outcome outcome) {
+        try (MigrationLogFields fields = MigrationLogFields.of(outcome.action())) {
+            foldNamed(outcome);
+        }
+    }
+
+    private void foldNamed(Outcome outcome) {
+        String environment = outcome.action().environment();
+        if (outcome instanceof Outcome.Prepared prepared && prepared.image() != null) {
+            requeues.stepSucceeded(environment);
+            if (prepared.image().warning() != null) {
+                warnings.put(environment, prepared.image().warning());
+            } else {
+                warnings.remove(environment);
+            }
+        } else if (outcome instanceof Outcome.Started started) {
+            requeues.succeeded(environment);
+            if (started.conflict() != null) {
+                LOG.warnf("%s: the replay of launch %s differed from its first RunTask; ECS names task %s for its"
+                        + " client token, which is adopted", environment, started.intent().launchId(),
+                        started.taskArn());
+            }
+            LOG.infof("%s: migrating %s with task %s (launch %s)", environment, started.intent().version(),
+                    started.taskArn(), started.intent().launchId());
+            record(started.intent().running(started.taskArn(), started.at()), environment);
+        } else if (outcome instanceof Outcome.NotPlaced notPlaced) {
+            // The planner puts the intent back to Pending; here the environment waits, and says why.
+            waitForCapacity(environment, notPlaced.intent(), notPlaced.failure());
+        } else if (outcome instanceof Outcome.NotLeader) {
+            // The intents stay in the ledger: whoever leads next adopts them.
+            LOG.warnf("lost the lease while launching; %s and the rest are left to the next leader", environment);
+        } else if (outcome instanceof Outcome.Found found && found.taskArn() != null) {
+            LOG.infof("%s: adopted task %s of launch %s", environment, found.taskArn(), found.action().intent()
+                    .launchId());
+            record(found.action().intent().running(found.taskArn(), found.action().intent().createdAt()), environment);
+        } else if (outcome instanceof Outcome.Stopped stopped) {
+            LOG.infof("%s: migration of %s past its timeout of %s: asked ECS to stop task %s; it stays in flight"
+                    + " until ECS reports it STOPPED", environment, stopped.action().record().version(),
+                    stopped.action().timeout(), stopped.action().record().taskArn());
+        } else if (outcome instanceof Outcome.Tailed tailed) {
+            MigrationRecord r = tailed.action().record();
+            record(r.finished(r.phase(), r.finishedAt(), r.exitCode(), tailed.reason(), tailed.tail())
+                    .withUnmasked(tailed.unmasked()), environment);
+        } else if (outcome instanceof Outcome.Deployed done) {
+            LOG.infof("%s: deploying %s after its migration succeeded", environment, done.action().record().version());
+            record(done.action().record().deployed(done.at()), environment);
+            requeues.succeeded(environment);
+            deployed = true;
+        } else if (outcome instanceof Outcome.Failed failed) {
+            failed(failed.action(), failed.error(), environment);
+        }
+    }
+
+    private void failed(Action action, CloudError error, String environment) {
+        if (Planner.placedNothing(action, error)) {
+            waitForCapacity(environment, Planner.intentOf(action), error.code() + ": " + error.text());
+        } else if (action instanceof Action.Prepare || action instanceof Action.RegisterRevision
+                || action instanceof Action.Deploy) {
+            retryLater(environment, error);
+        } else if (action instanceof Action.Launch launch && error.policy() == CloudError.Policy.STALL) {
+            // ECS refused the request. An earlier attempt whose answer was lost may still have started a task, so
+            // the intent goes back to Pending with its launch id and request: the next try is the same request
+            // with the same client token, which ECS answers with that task if there is one.
+            record(launch.intent().pending("RunTask refused: " + error.getMessage()), environment);
+            retryLater(environment, error);
+        } else if (action instanceof Action.Launch) {
+            // Unknown whether the task started: the intent stays and the next cycle adopts it.
+            if (error instanceof CloudError.Throttled) {
+                LOG.infof("ECS keeps throttling RunTask; %s and the launches after it are adopted next cycle",
+                        environment);
+            } else {
+                LOG.warnf("%s: RunTask unanswered (%s); the launch will be adopted", environment, error.getMessage());
+            }
+        } else if (action instanceof Action.FindTask || action instanceof Action.Relaunch) {
+            holds.put(environment, Holds.of(error));
+        } else if (action instanceof Action.DescribeTasks describe) {
+            LOG.warnf("cannot describe migrate tasks on cluster %s: %s", describe.cluster(), error.getMessage());
+        } else if (action instanceof Action.StopTask stop) {
+            LOG.warnf("%s: cannot stop timed-out task %s: %s", environment, stop.record().taskArn(),
+                    error.getMessage());
+        } else {
+            LOG.warnf("%s: no log tail for task %s: %s", environment, ((Action.TailLog) action).record().taskArn(),
+                    error.getMessage());
+        }
+    }
+
+    private void waitForCapacity(String environment, MigrationRecord intent, String failure) {
+        Hold hold = Holds.noCapacity(intent.cluster(), failure);
+        holds.put(environment, hold);
+        if (requeues.waitForCapacity(environment, hold, in.planRevision(), in.now())) {
+            LOG.warnf("%s: migration of %s (launch %s) is %s", environment, intent.version(), intent.launchId(),
+                    hold.message());
+        }
+    }
+
+    private void retryLater(String environment, CloudError error) {
+        Hold hold = requeues.failed(environment, error, in.planRevision(), in.now());
+        holds.put(environment, hold);
+        if (error.policy() == CloudError.Policy.STALL) {
+            LOG.errorf("%s: stalled: %s", environment, hold.message());
+        } else {
+            LOG.infof("%s: %s", environment, hold.message());
+        }
+    }
+
+    /** Fills in what the pass observed and concluded for an environment of the decision. */
+    public void conclude(Decision decision, String planError, Instant now) {
+        EnvironmentStatus status = environments.get(decision.environment());
+        EnvironmentSpec spec = decision.spec();
+        if (spec == null && status == null) {
+            return;
+        }
+        Hold hold = holds.containsKey(decision.environment()) ? holds.get(decision.environment()) : decision.hold();
+        List<MigrationRecord> history = status == null ? List.of() : status.history();
+        String application = spec != null ? spec.application() : status.application();
+        String desiredVersion = spec != null ? spec.version().toString() : status.desiredVersion();
+        String deployedVersion = decision.deployedVersion() != null ? decision.deployedVersion()
+                : status == null ? null : status.deployedVersion();
+        environments.put(decision.environment(), new EnvironmentStatus(decision.environment(), application,
+                desiredVersion, decision.resolvedVersion(), deployedVersion,
+                Conditions.derive(status == null ? List.of() : status.conditions(), spec,
+                        decision.resolvedVersion(), history, status == null ? List.of() : status.archived(), hold,
+                        planError, warnings.get(decision.environment()), now),
+                history, status == null ? List.of() : status.archived()));
+    }
+
+    /** The ledger as drafted, each history capped. */
+    public MigrationStatus toStatus(DesiredState.View view, String leader, int historyLimit) {
+        List<EnvironmentStatus> capped = environments.values().stream().map(e -> e.capped(historyLimit)).toList();
+        String plan = view.plan() == null ? null : view.plan().name();
+        List<Notification> notifications = outbox == null ? before.notifications()
+                : outbox.next(before, environments.values(), plan, view.error(), in.now());
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, plan, view.revision(),
+                view.error(), leader, null, notifications, capped);
+    }
+}
