@@ -299,8 +299,9 @@ class ReconcilerTest {
         operator.cycle(true);
         MigrationRecord record = latest("acme-web-prod");
         assertEquals(List.of("STRIPE_KEY"), record.secrets(), "names only");
-        assertEquals(Overrides.IN_TASK_DEFINITION, record.overrides());
-        assertNull(cloud.launches.values().iterator().next().environment(), "no variable rides in the overrides");
+        assertEquals(Overrides.IN_CONTAINER_OVERRIDES, record.overrides(), "the plain variables ride in overrides");
+        assertEquals(cloud.variables.get("acme-web-prod"), cloud.launches.values().iterator().next().environment(),
+                "the plain variables, not the secrets (they are references in the revision)");
         String stream = "ecs/web/" + record.taskArn().substring(record.taskArn().lastIndexOf('/') + 1);
         cloud.logStreams.put("/ecs/acme|" + stream, List.of("stripe key sk_live_canary-51f0", "boom"));
         cloud.stop(record.taskArn(), 1, "Essential container in task exited");
@@ -885,7 +886,10 @@ class ReconcilerTest {
         assertEquals(Phase.Running, started.phase());
         assertEquals(waiting.launchId(), started.launchId());
         assertEquals(waiting.taskDefinitionArn(), cloud.launches.values().iterator().next().taskDefinitionArn(),
-                "the same request, not one prepared again with the variables of now");
+                "the same request, not one prepared again");
+        assertEquals("postgres://acme:rotated@db/acme",
+                cloud.launches.values().iterator().next().environment().get("DATABASE_URL"),
+                "but for the variables that ride in its overrides: they are not recorded, so they are read again");
         assertEquals(registered, cloud.registered, "no revision registered for the retry");
     }
 

@@ -40,20 +40,37 @@ public sealed interface Action {
 
     /**
      * Registers (or reuses) the migrate revision of {@code base}: {@code image} in the container, and, when
-     * given, the variables, the secrets (as references) and the command baked in (the command only when it does
-     * not fit into RunTask's overrides).
+     * given, the secrets (as references), the variables and the command baked in (the variables and the command
+     * only when they do not fit into RunTask's overrides).
+     *
+     * @param overridden the variables that ride in the launch's overrides instead, for the launch that follows;
+     *     never recorded
      */
     record RegisterRevision(EnvironmentSpec spec, MigrationRecord intent, ContainerService.TaskDefinition base,
                             Map<String, String> bakedVariables, Map<String, String> bakedSecrets,
-                            List<String> bakedCommand) implements Action {
+                            List<String> bakedCommand, Map<String, String> overridden) implements Action {
         @Override
         public String environment() {
             return spec.name();
         }
     }
 
-    /** RunTask of an intent that is in the ledger already. */
-    record Launch(EnvironmentSpec spec, MigrationRecord intent, ContainerService.TaskLaunch launch) implements Action {
+    /**
+     * RunTask of an intent that is in the ledger already.
+     *
+     * @param launch the request; without the variables that ride in its overrides when {@code variablesOf} is set
+     * @param variablesOf the Elastic Beanstalk application whose environment's variables ride in the overrides and
+     *     are to be read again first (a Pending launch sent again: its variables are not recorded), or null when the
+     *     request is complete
+     */
+    record Launch(EnvironmentSpec spec, MigrationRecord intent, ContainerService.TaskLaunch launch, String variablesOf)
+            implements Action {
+
+        /** A complete request. */
+        public Launch(EnvironmentSpec spec, MigrationRecord intent, ContainerService.TaskLaunch launch) {
+            this(spec, intent, launch, null);
+        }
+
         @Override
         public String environment() {
             return spec.name();
@@ -65,15 +82,16 @@ public sealed interface Action {
 
     /**
      * RunTask again with the intent's client token (ECS returns the first call's task, if any, while it honours
-     * the token). The request is rebuilt from the intent alone, so it is the first one byte for byte.
+     * the token). The request is rebuilt from the intent, so it is the first one, but for the variables that ride
+     * in its overrides: they are read again, and if they changed meanwhile ECS answers ConflictException naming the
+     * first call's task, which is adopted.
      *
      * @param spec the environment's entry in the plan, or null when it left the plan: an intent with its placement
      *     needs nothing of it
-     * @param readVariables the intent was written before placements were recorded and passed the environment's
-     *     variables as overrides: read them again (the replay may then differ from the first request, which ECS
-     *     answers with ConflictException naming the first call's task)
+     * @param variablesOf the Elastic Beanstalk application whose environment's variables ride in the overrides
+     *     (read them again), or null when none do
      */
-    record Relaunch(String environment, EnvironmentSpec spec, MigrationRecord intent, boolean readVariables)
+    record Relaunch(String environment, EnvironmentSpec spec, MigrationRecord intent, String variablesOf)
             implements Action {}
 
     /** Describes the running migrate tasks of one cluster (DescribeTasks, batched). */

@@ -42,7 +42,8 @@ public final class Launches {
      * Whether a Pending launch is sent again as it was: it has a request (a task definition and a placement, so
      * {@link #taskLaunch} rebuilds it from the record alone) and the plan still asks for what it is made of (the
      * command, the placement, and the cluster and container where the plan names them). What the environment
-     * says now (its variables, the task definition it runs) does not count: the request stays the one prepared.
+     * says now (the task definition it runs) does not count: the request stays the one prepared, but for the
+     * variables that ride in its overrides, which are not recorded and so are read again.
      */
     static boolean sendsAgain(MigrationRecord pending, EnvironmentSpec spec) {
         return pending.taskDefinitionArn() != null && pending.placement() != null
@@ -53,17 +54,25 @@ public final class Launches {
 
     /**
      * Whether a command rides in RunTask's container overrides: when it fits into their 8 KiB. Otherwise it is
-     * baked into the migrate revision. The environment's variables never ride there (they are in the revision).
+     * baked into the migrate revision, and so are the environment's variables.
      */
     static boolean commandInOverrides(String container, List<String> command) {
         return Overrides.fit(container, command, Map.of());
     }
 
     /**
-     * The RunTask request of an intent, from the intent alone: its task definition, cluster, placement, the
-     * command as a container override when it fits there, count 1, {@code startedBy}, the client token and tags
-     * derived from its environment, version and launch id. Whatever the plan or the variables say later, a
-     * replay is the very same request.
+     * Whether the environment's variables ride in the intent's RunTask overrides ({@code overrides:
+     * container-overrides}); they are never recorded, so a replay reads them again.
+     */
+    public static boolean variablesInOverrides(MigrationRecord intent) {
+        return Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides());
+    }
+
+    /**
+     * The RunTask request of an intent: its task definition, cluster, placement, the command and {@code variables}
+     * as container overrides when the intent says they ride there, count 1, {@code startedBy}, the client token
+     * and tags derived from its environment, version and launch id. Whatever the plan says later, a replay is the
+     * same request, but for variables changed meanwhile, which ECS answers with ConflictException naming the task.
      *
      * <p>An intent written before placements were recorded ({@code placement} null) is rebuilt as it was then:
      * placement from the plan, and, when its {@code overrides} are {@code container-overrides}, the command and
@@ -81,8 +90,10 @@ public final class Launches {
         if (placement != null) {
             List<String> command = intent.command() != null && commandInOverrides(intent.container(), intent.command())
                     ? intent.command() : null;
+            Map<String, String> overridden = variablesInOverrides(intent) && variables != null && !variables.isEmpty()
+                    ? variables : null;
             return new ContainerService.TaskLaunch(intent.cluster(), intent.taskDefinitionArn(), intent.container(),
-                    command, null, placement.launchType(), placement.capacityProviderStrategy(), placement.network(),
+                    command, overridden, placement.launchType(), placement.capacityProviderStrategy(), placement.network(),
                     startedBy(intent), intent.launchId(), tags);
         }
         boolean inOverrides = Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides());

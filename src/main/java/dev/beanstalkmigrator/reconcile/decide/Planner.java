@@ -194,7 +194,8 @@ public final class Planner {
                 hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
             } else if (existing != null && Launches.sendsAgain(existing, spec)) {
                 MigrationRecord intent = existing.relaunching();
-                actions.add(new Action.Launch(spec, intent, Launches.taskLaunch(spec.name(), spec, intent, null)));
+                actions.add(new Action.Launch(spec, intent, Launches.taskLaunch(spec.name(), spec, intent, null),
+                        Launches.variablesInOverrides(intent) ? spec.application() : null));
             } else {
                 actions.add(new Action.Prepare(spec, version, existing != null && existing.launchId() != null
                         ? existing.launchId() : in.launchIds().get(), environment.id()));
@@ -230,7 +231,8 @@ public final class Planner {
         }
         if (outcome instanceof Outcome.Registered registered) {
             return launch(registered.action().spec(),
-                    registered.action().intent().withTaskDefinition(registered.taskDefinitionArn()));
+                    registered.action().intent().withTaskDefinition(registered.taskDefinitionArn()),
+                    registered.action().overridden());
         }
         if (outcome instanceof Outcome.NotPlaced notPlaced) {
             return waitForCapacity(notPlaced.action(), notPlaced.intent(), notPlaced.failure());
@@ -257,10 +259,13 @@ public final class Planner {
     }
 
     /**
-     * The base task definition if it already runs the image and the environment has no variables, else the
-     * migrate revision with the variables and secrets (as references) registered in it: RunTask then carries only
-     * the command (when it fits into the overrides), so the intent alone says what the request is. The intent
-     * records the secrets' names and the placement before RunTask.
+     * The base task definition if it already runs the image and the environment has no secrets, else the migrate
+     * revision with the image and the secrets (as references) registered in it. The environment's plain variables
+     * ride in RunTask's container overrides with the command, so that environments with variables of their own share
+     * one revision (ECS lets an account register a task definition about once a second); only when they do not fit
+     * into the overrides' 8 KiB are they registered too, and so is a command that alone does not fit. The intent
+     * records where the variables ride ({@code overrides}), the secrets' names and the placement before RunTask; a
+     * replay reads the variables again (see {@link Action.Relaunch}).
      */
     private static FollowUp afterPrepared(Outcome.Prepared prepared, Inputs in) {
         Action.Prepare action = prepared.action();
@@ -277,27 +282,32 @@ public final class Planner {
                             "fix container in the plan", null))));
         }
         Beanstalk.Configuration configuration = prepared.configuration();
+        Map<String, String> variables = configuration.variables();
         boolean commandFits = Launches.commandInOverrides(spec.container(), spec.command());
-        boolean baked = !configuration.isEmpty() || !commandFits;
-        String overrides = baked ? Overrides.IN_TASK_DEFINITION : Overrides.IN_CONTAINER_OVERRIDES;
+        boolean variablesFit = commandFits && Overrides.fit(spec.container(), spec.command(), variables);
+        String overrides = variablesFit ? Overrides.IN_CONTAINER_OVERRIDES : Overrides.IN_TASK_DEFINITION;
         MigrationRecord intent = Launches.record(spec, action.version(), action.launchId(), Phase.Launching, null,
                 prepared.image(), overrides, in.now())
                 .withSecrets(configuration.secrets().keySet().stream().sorted().toList())
                 .withPlacement(Launches.placement(spec))
                 .withDiscovered(prepared.discovered());
-        if (!baked && prepared.image().image().equals(container.image())) {
-            return launch(spec, intent.withTaskDefinition(base.arn()));
+        Map<String, String> overridden = variablesFit ? variables : Map.of();
+        if (variablesFit && configuration.secrets().isEmpty() && prepared.image().image().equals(container.image())) {
+            return launch(spec, intent.withTaskDefinition(base.arn()), overridden);
         }
         return new FollowUp(List.of(), List.of(new Action.RegisterRevision(spec, intent, base,
-                configuration.variables().isEmpty() ? null : configuration.variables(),
+                variablesFit || variables.isEmpty() ? null : variables,
                 configuration.secrets().isEmpty() ? null : configuration.secrets(),
-                commandFits ? null : spec.command())), List.of());
+                commandFits ? null : spec.command(), overridden)), List.of());
     }
 
-    /** The intent goes into the ledger, then RunTask, whose request the intent alone makes. */
-    private static FollowUp launch(EnvironmentSpec spec, MigrationRecord intent) {
+    /**
+     * The intent goes into the ledger, then RunTask, whose request the intent makes with the variables that ride in
+     * its overrides (read with the environment's configuration in this cycle, and never recorded).
+     */
+    private static FollowUp launch(EnvironmentSpec spec, MigrationRecord intent, Map<String, String> overridden) {
         return new FollowUp(List.of(new Recorded(spec.name(), intent)), List.of(new Action.Launch(spec, intent,
-                Launches.taskLaunch(spec.name(), spec, intent, null))), List.of());
+                Launches.taskLaunch(spec.name(), spec, intent, overridden))), List.of());
     }
 
     /**
@@ -344,7 +354,20 @@ public final class Planner {
             return FollowUp.NONE;
         }
         return new FollowUp(List.of(), List.of(new Action.Relaunch(find.environment(), spec, intent,
-                intent.placement() == null && Overrides.IN_CONTAINER_OVERRIDES.equals(intent.overrides()))), List.of());
+                Launches.variablesInOverrides(intent) ? application(find.environment(), spec, in) : null)), List.of());
+    }
+
+    /**
+     * The Elastic Beanstalk application of {@code environment}, whose variables a replay reads again: the plan's,
+     * else the ledger's (an environment that left the plan mid-launch is still finished).
+     */
+    private static String application(String environment, EnvironmentSpec spec, Inputs in) {
+        if (spec != null) {
+            return spec.application();
+        }
+        return in.ledger() == null ? null : in.ledger().environments().stream()
+                .filter(e -> e.name().equals(environment)).map(EnvironmentStatus::application)
+                .findFirst().orElse(null);
     }
 
     /** Each watched task: still running, past its timeout (stop it) or finished (record it, tail a failure). */

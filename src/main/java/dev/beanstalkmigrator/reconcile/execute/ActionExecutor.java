@@ -76,11 +76,13 @@ public final class ActionExecutor {
                         register.bakedSecrets(), register.bakedCommand()));
             }
             if (action instanceof Action.Launch launch) {
-                return runTask(action, launch.intent(), launch.launch());
+                return runTask(action, launch.intent(), launch.variablesOf() == null ? launch.launch()
+                        : Launches.taskLaunch(launch.environment(), launch.spec(), launch.intent(),
+                        beanstalk.environmentVariables(launch.variablesOf(), launch.environment())));
             }
             if (action instanceof Action.Relaunch relaunch) {
-                Map<String, String> variables = relaunch.readVariables()
-                        ? beanstalk.environmentVariables(relaunch.spec().application(), relaunch.spec().name()) : null;
+                Map<String, String> variables = relaunch.variablesOf() == null ? null
+                        : beanstalk.environmentVariables(relaunch.variablesOf(), relaunch.environment());
                 return runTask(action, relaunch.intent(), Launches.taskLaunch(relaunch.environment(),
                         relaunch.spec(), relaunch.intent(), variables));
             }

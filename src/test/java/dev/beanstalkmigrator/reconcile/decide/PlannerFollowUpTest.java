@@ -111,16 +111,21 @@ class PlannerFollowUpTest {
                         prepared(BASE, UNCHANGED, Map.of()), at(T, true, true),
                         "Record Launching td=arn:td/acme-web:1 container-overrides placed, Launch v42 command=true"
                                 + " environment=false"),
-                Arguments.of("image unchanged but variables: they are registered into the migrate revision",
+                Arguments.of("image unchanged but variables: the base task definition runs, they ride in overrides",
                         prepared(BASE, UNCHANGED, SMALL), at(T, true, true),
-                        "RegisterRevision v42 variables=1 secrets=0 command=false task-definition placed"),
+                        "Record Launching td=arn:td/acme-web:1 container-overrides placed, Launch v42 command=true"
+                                + " environment=true"),
                 Arguments.of("a new image: the migrate revision is registered first",
                         prepared(BASE, TEMPLATE, Map.of()), at(T, true, true),
                         "RegisterRevision v42 variables=0 secrets=0 command=false container-overrides placed"),
+                Arguments.of("a new image and variables: one revision for the image, the variables in overrides",
+                        prepared(BASE, TEMPLATE, SMALL), at(T, true, true),
+                        "RegisterRevision v42 variables=0 secrets=0 command=false container-overrides placed"
+                                + " overridden=1"),
                 Arguments.of("secrets: registered as references, their names in the intent",
                         prepared(SPEC, BASE, UNCHANGED, SMALL, SECRETS), at(T, true, true),
-                        "RegisterRevision v42 variables=1 secrets=1 command=false task-definition placed"
-                                + " secrets=[STRIPE_KEY]"),
+                        "RegisterRevision v42 variables=0 secrets=1 command=false container-overrides placed"
+                                + " secrets=[STRIPE_KEY] overridden=1"),
                 Arguments.of("variables past 8 KiB: in the revision like any, the command still in overrides",
                         prepared(BASE, UNCHANGED, HUGE), at(T, true, true),
                         "RegisterRevision v42 variables=1 secrets=0 command=false task-definition placed"),
@@ -131,24 +136,38 @@ class PlannerFollowUpTest {
                         "arn:td/x:1", "x", 1, "awsvpc", List.of()), null, Map.of()), at(T, true, true),
                         "Refused ContainerNotFound"),
                 Arguments.of("the migrate revision registered: intent, then RunTask from the intent alone",
-                        new Outcome.Registered(new Action.RegisterRevision(SPEC, intent, BASE, SMALL, null, null),
-                                "arn:td/acme-web-migrate:3"), at(T, true, true),
+                        new Outcome.Registered(new Action.RegisterRevision(SPEC, intent, BASE, SMALL, null, null,
+                                Map.of()), "arn:td/acme-web-migrate:3"), at(T, true, true),
                         "Record Launching td=arn:td/acme-web-migrate:3 task-definition placed, Launch v42"
                                 + " command=true environment=false"),
+                Arguments.of("the revision registered, the variables in overrides: RunTask carries them",
+                        new Outcome.Registered(new Action.RegisterRevision(SPEC,
+                                intent(true, Overrides.IN_CONTAINER_OVERRIDES), BASE, null, null, null, SMALL),
+                                "arn:td/acme-web-migrate:3"), at(T, true, true),
+                        "Record Launching td=arn:td/acme-web-migrate:3 container-overrides placed, Launch v42"
+                                + " command=true environment=true"),
                 Arguments.of("an intent's task not found within the client-token window: the same RunTask again",
-                        notFound, at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=false"),
+                        notFound, at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 variablesOf=null"),
                 Arguments.of("an intent of the previous version, variables in its overrides: they are read again",
                         new Outcome.Found(new Action.FindTask(SPEC.name(),
                                 intent(false, Overrides.IN_CONTAINER_OVERRIDES)), null),
-                        at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=true"),
+                        at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 variablesOf=acme"),
+                Arguments.of("an intent with its variables in overrides: they are read again for the replay",
+                        new Outcome.Found(new Action.FindTask(SPEC.name(),
+                                intent(true, Overrides.IN_CONTAINER_OVERRIDES)), null),
+                        at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 variablesOf=acme"),
+                Arguments.of("the same, its environment left out of the plan: the ledger names the application",
+                        new Outcome.Found(new Action.FindTask(SPEC.name(),
+                                intent(true, Overrides.IN_CONTAINER_OVERRIDES)), null),
+                        at(T.plus(Duration.ofHours(22)), false, true), "Relaunch v42 variablesOf=acme"),
                 Arguments.of("an intent of the previous version with everything in its revision: nothing to read",
                         new Outcome.Found(new Action.FindTask(SPEC.name(),
                                 intent(false, Overrides.IN_TASK_DEFINITION)), null),
-                        at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 readVariables=false"),
+                        at(T.plus(Duration.ofHours(22)), true, true), "Relaunch v42 variablesOf=null"),
                 Arguments.of("an intent's task not found past the client-token window: LaunchLost",
                         notFound, at(T.plus(Duration.ofHours(24)), true, true), "Record Failed LaunchLost"),
                 Arguments.of("an intent of an environment left out of the plan: replayed from the intent alone",
-                        notFound, at(T, false, true), "Relaunch v42 readVariables=false"),
+                        notFound, at(T, false, true), "Relaunch v42 variablesOf=null"),
                 Arguments.of("an intent of an environment left out of the plan, past the window: LaunchLost",
                         notFound, at(T.plus(Duration.ofHours(24)), false, true), "Record Failed LaunchLost"),
                 Arguments.of("an intent of the previous version, left out of the plan: looked for again",
@@ -238,7 +257,7 @@ class PlannerFollowUpTest {
                         "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
                                 + " (RESOURCE:MEMORY on 2 container instances))"),
                 Arguments.of("a relaunch placed nowhere: Pending again too",
-                        new Outcome.NotPlaced(new Action.Relaunch(SPEC.name(), SPEC, intent, true), intent, "AGENT on 1 container"
+                        new Outcome.NotPlaced(new Action.Relaunch(SPEC.name(), SPEC, intent, "acme"), intent, "AGENT on 1 container"
                                 + " instance", T), at(T, true, true),
                         "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
                                 + " (AGENT on 1 container instance))"),
@@ -249,7 +268,7 @@ class PlannerFollowUpTest {
                         "Record Pending launch=id-v42-Launching (waiting for capacity: RunTask placed no task"
                                 + " (InvalidParameterException: No Container Instances were found in your cluster.))"),
                 Arguments.of("a relaunch that could not read the variables (busy): not about capacity, nothing here",
-                        new Outcome.Failed(new Action.Relaunch(SPEC.name(), SPEC, intent, true), new CloudError.Waiting(
+                        new Outcome.Failed(new Action.Relaunch(SPEC.name(), SPEC, intent, "acme"), new CloudError.Waiting(
                                 "elasticbeanstalk:DescribeConfigurationSettings", "OperationInProgressFailure", "busy",
                                 null)), at(T, true, true), ""),
                 Arguments.of("RunTask refused for a reason a human must fix: the ledger draft forgets the intent",
@@ -423,8 +442,9 @@ class PlannerFollowUpTest {
                     + " command=" + (r.bakedCommand() != null) + " " + r.intent().overrides()
                     + (r.intent().placement() != null ? " placed" : "")
                     + (r.intent().secrets() != null ? " secrets=" + r.intent().secrets() : "")
-                    : a instanceof Action.Relaunch r ? "Relaunch " + r.intent().version() + " readVariables="
-                    + r.readVariables()
+                    + (r.overridden().isEmpty() ? "" : " overridden=" + r.overridden().size())
+                    : a instanceof Action.Relaunch r ? "Relaunch " + r.intent().version() + " variablesOf="
+                    + r.variablesOf()
                     : a instanceof Action.StopTask s ? "StopTask " + s.record().version() + " after " + s.timeout()
                     : a instanceof Action.TailLog t ? "TailLog " + t.record().version()
                     + (t.withhold() ? " withheld" : "")
