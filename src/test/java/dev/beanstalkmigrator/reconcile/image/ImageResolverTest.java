@@ -54,7 +54,7 @@ class ImageResolverTest {
 
     @Test
     void aLargeZipIsReadByRangesNeverWhole() {
-        byte[] zip = SourceBundleImageTest.largeZip(3 << 20, false);
+        byte[] zip = SampleBundles.largeZip(3 << 20, false);
         upload(zip);
 
         ImageResolver.Resolved resolved = new ImageResolver(cloud, cloud).resolve(spec, "v42", base);
@@ -82,8 +82,8 @@ class ImageResolverTest {
 
     @Test
     void aBundleReplacedWhileItIsReadIsReadAgainLater() {
-        upload(SourceBundleImageTest.largeZip(3 << 20, false));
-        byte[] replacement = SourceBundleImageTest.largeZip(2 << 20, true);
+        upload(SampleBundles.largeZip(3 << 20, false));
+        byte[] replacement = SampleBundles.largeZip(2 << 20, true);
         ObjectStore replacing = new ObjectStore() {
             @Override
             public Read get(ObjectLocation location, String ifNoneMatch, long maxBytes) {
