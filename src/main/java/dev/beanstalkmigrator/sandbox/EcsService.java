@@ -14,8 +14,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Amazon ECS, JSON 1.1 ({@code AmazonEC2ContainerServiceV20141113.*}), with simulated tasks: the wire dispatcher
- * (X-Amz-Target to handler, JSON in and out, errors) in front of {@link EcsTaskDefinitions}, {@link EcsCapacity} and
- * {@link EcsTasks}. Thread-safe: one lock, this object's, guards all three.
+ * (X-Amz-Target to handler, JSON in and out, errors, ECS's request throttling) in front of {@link EcsTaskDefinitions},
+ * {@link EcsCapacity} and {@link EcsTasks}. Thread-safe: one lock, this object's, guards all three.
  */
 final class EcsService {
     static final String JSON_11 = "application/x-amz-json-1.1";
@@ -26,6 +26,7 @@ final class EcsService {
     private final EcsTaskDefinitions definitions;
     private final EcsCapacity capacity;
     private final EcsTasks tasks;
+    private final EcsRequestBuckets requestRate = new EcsRequestBuckets(System::nanoTime);
 
     EcsService(ObjectMapper json, String region, String account, LogsService logs, Supplier<Duration> retention,
             SandboxSeed.TaskBehaviours behaviours) {
@@ -42,7 +43,17 @@ final class EcsService {
         return target.substring(target.indexOf('.') + 1);
     }
 
+    /** ECS's answer to a request over its rate. */
+    static ServiceError rateExceeded() {
+        return new ServiceError(400, "ThrottlingException", "Rate exceeded");
+    }
+
     SandboxResponse handle(SandboxRequest r) {
+        // ECS takes the request's token before it reads the request: a malformed one counts against the rate too.
+        if (!requestRate.admit(r.operation)) {
+            r.throttled = "throttled";
+            throw rateExceeded();
+        }
         JsonNode parsed = parseJson(json, r, "SerializationException");
         if (!parsed.isObject()) {
             throw new ServiceError(400, "SerializationException", "Request body must be a JSON object");
@@ -161,6 +172,15 @@ final class EcsService {
 
     Duration describeTasksLag() {
         return tasks.describeTasksLag();
+    }
+
+    /** Puts ECS's request throttling {@code throttles} in force, every bucket full. */
+    void setThrottles(EcsThrottles throttles) {
+        requestRate.set(throttles);
+    }
+
+    EcsThrottles throttles() {
+        return requestRate.throttles();
     }
 
     synchronized void setRunTaskRateLimit(double perSecond, int burst) {

@@ -379,7 +379,8 @@ final class EcsTasks implements EcsCapacity.Occupancy {
             }
         }
         if (launchRate != null && !launchRate.take(count)) {
-            throw new ServiceError(400, "ThrottlingException", "Rate exceeded");
+            r.throttled = "launch-throttled";
+            throw EcsService.rateExceeded();
         }
         Map<String, String> tagMap = new LinkedHashMap<>();
         in.path("tags").forEach(t -> tagMap.put(t.path("key").asText(), t.path("value").asText()));

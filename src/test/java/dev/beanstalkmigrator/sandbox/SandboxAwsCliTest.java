@@ -235,6 +235,27 @@ class SandboxAwsCliTest {
     }
 
     @Test
+    void ecsThrottlingIsWhatTheCliRetriesAndThenReports() throws Exception {
+        // One registration, then one token every 100 s: the CLI's every attempt is refused.
+        cloud.setEcsThrottling(EcsThrottles.DOCUMENTED.scaled(0.01));
+        try {
+            sdk.ecs.registerTaskDefinition(b -> b.family("cli-throttled").containerDefinitions(c -> c.name("app")
+                    .image("busybox")));
+            long before = cloud.calls("ecs:RegisterTaskDefinition:throttled");
+            AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> aws("ecs",
+                    "register-task-definition", "--family", "cli-throttled", "--container-definitions",
+                    "[{\"name\":\"app\",\"image\":\"busybox\"}]"));
+            assertTrue(refused.getMessage().contains("(ThrottlingException) when calling the RegisterTaskDefinition"
+                    + " operation"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("Rate exceeded"), refused.getMessage());
+            assertTrue(cloud.calls("ecs:RegisterTaskDefinition:throttled") - before >= 2,
+                    () -> "the CLI tried again after the throttling: " + cloud.calls());
+        } finally {
+            cloud.setEcsThrottling(EcsThrottles.OFF);
+        }
+    }
+
+    @Test
     void elasticBeanstalkDescribeAndCreateVersion() throws Exception {
         JsonNode envs = JSON.readTree(aws("elasticbeanstalk", "describe-environments", "--application-name", "acme"));
         assertEquals("acme-web-prod", envs.get("Environments").get(0).get("EnvironmentName").asText());
