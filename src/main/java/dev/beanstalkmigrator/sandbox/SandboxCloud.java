@@ -137,11 +137,6 @@ public final class SandboxCloud implements AutoCloseable {
         return start(options, options.seed() == null ? SandboxSeed.empty() : SandboxSeed.read(options.seed()));
     }
 
-    /** Starts a sandbox with a seed written in YAML. */
-    public static SandboxCloud start(SandboxOptions options, String seedYaml) {
-        return start(options, SandboxSeed.parse(seedYaml));
-    }
-
     /** Starts a sandbox with a seed built in memory. */
     public static SandboxCloud start(SandboxOptions options, SandboxSeed seed) {
         try {

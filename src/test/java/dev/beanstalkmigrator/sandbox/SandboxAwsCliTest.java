@@ -194,7 +194,7 @@ class SandboxAwsCliTest {
 
     @Test
     void ecsDescribeClustersWithTagsShowsTheClusterElasticBeanstalkTaggedForAnEnvironment() throws Exception {
-        try (SandboxCloud platform = SandboxCloud.start(SandboxOptions.defaults(), """
+        try (SandboxCloud platform = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.parse("""
                 applications:
                   - name: shop
                     versions: [{label: v1}]
@@ -203,7 +203,7 @@ class SandboxAwsCliTest {
                 taskDefinitions:
                   - family: shop-app
                     containers: [{name: app, image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v1"}]
-                """)) {
+                """))) {
             AwsCli onPlatform = new AwsCli(platform.endpoint(), home);
             String id = JSON.readTree(onPlatform.run("elasticbeanstalk", "describe-environments", "--environment-names",
                     "shop-eb")).get("Environments").get(0).get("EnvironmentId").asText();
