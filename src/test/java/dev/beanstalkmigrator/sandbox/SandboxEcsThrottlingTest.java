@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +27,7 @@ import software.amazon.awssdk.services.ecs.model.TaskDefinitionStatus;
 import dev.beanstalkmigrator.aws.AwsErrorClassifier;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.testing.SandboxClients;
+import dev.beanstalkmigrator.testing.ThrottledCalls;
 
 /** ECS's request throttling through the real AWS SDK v2 over HTTP. */
 class SandboxEcsThrottlingTest {
@@ -88,6 +90,7 @@ class SandboxEcsThrottlingTest {
         assertInstanceOf(CloudError.Throttled.class, AwsErrorClassifier.classify("ecs:RegisterTaskDefinition", throttled));
         assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition:throttled"));
         assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition:400"));
+        assertEquals(Map.of("RegisterTaskDefinition", 1L), ThrottledCalls.perAction(cloud.calls()));
         assertEquals(registered, aws.ecs.listTaskDefinitions(b -> b.familyPrefix(family)
                 .status(TaskDefinitionStatus.ACTIVE)).taskDefinitionArns().size(), "a throttled call registers nothing");
         assertEquals(family, aws.ecs.describeTaskDefinition(b -> b.taskDefinition(family)).taskDefinition().family(),
