@@ -256,7 +256,7 @@ class ArchitectureTest {
         return arrows;
     }
 
-    /** {@code reconcile} for {@code dev.beanstalkmigrator.reconcile.Planner}; null outside our packages. */
+    /** {@code reconcile} for {@code dev.beanstalkmigrator.reconcile.decide.Planner}; null outside our packages. */
     static String topLevelPackage(JavaClass type) {
         String name = type.getPackageName();
         String root = "dev.beanstalkmigrator.";

@@ -137,11 +137,6 @@ public final class SandboxCloud implements AutoCloseable {
         return start(options, options.seed() == null ? SandboxSeed.empty() : SandboxSeed.read(options.seed()));
     }
 
-    /** Starts a sandbox with a seed written in YAML. */
-    public static SandboxCloud start(SandboxOptions options, String seedYaml) {
-        return start(options, SandboxSeed.parse(seedYaml));
-    }
-
     /** Starts a sandbox with a seed built in memory. */
     public static SandboxCloud start(SandboxOptions options, SandboxSeed seed) {
         try {
@@ -196,7 +191,12 @@ public final class SandboxCloud implements AutoCloseable {
 
     // ---------------------------------------------------------------- counters
 
-    /** Calls per operation ({@code ecs:RunTask}) and per operation and answered status ({@code s3:GetObject:304}, {@code ...:dropped}). */
+    /**
+     * Calls per operation ({@code ecs:RunTask}) and per operation and answered status ({@code s3:GetObject:304},
+     * {@code ...:dropped}); ECS calls refused for their rate are also counted as {@code ecs:<Action>:throttled}
+     * (ECS's request throttling, {@link #setEcsThrottling}) or {@code ecs:RunTask:launch-throttled} (the task launch
+     * rate, {@link #setRunTaskRateLimit}). Injected faults are not counted as throttled.
+     */
     public Map<String, Long> calls() {
         Map<String, Long> out = new TreeMap<>();
         calls.forEach((k, v) -> out.put(k, v.sum()));
@@ -263,7 +263,25 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.describeTasksLag();
     }
 
-    /** Limits RunTask to a token bucket of {@code perSecond} tasks with {@code burst}; beyond: ThrottlingException. */
+    /**
+     * ECS's request throttling: a token bucket per category of API actions, as {@code throttles} says
+     * ({@link EcsThrottles#DOCUMENTED}, perhaps {@link EcsThrottles#scaled}, or {@link EcsThrottles#OFF}, the
+     * default), every bucket full from now on. A call over its category's rate is answered HTTP 400
+     * {@code ThrottlingException} "Rate exceeded" before it is read, and counted as {@code ecs:<Action>:throttled}.
+     */
+    public void setEcsThrottling(EcsThrottles throttles) {
+        ecs.setThrottles(java.util.Objects.requireNonNull(throttles, "throttles"));
+    }
+
+    public EcsThrottles ecsThrottling() {
+        return ecs.throttles();
+    }
+
+    /**
+     * Limits the tasks RunTask launches to a token bucket of {@code perSecond} tasks with {@code burst}, as Fargate
+     * limits task launches (a call's {@code count} tasks take as many tokens); beyond: ThrottlingException, counted as
+     * {@code ecs:RunTask:launch-throttled}. Apart from {@link #setEcsThrottling}, which counts RunTask calls.
+     */
     public void setRunTaskRateLimit(double perSecond, int burst) {
         ecs.setRunTaskRateLimit(perSecond, burst);
     }
@@ -733,6 +751,9 @@ public final class SandboxCloud implements AutoCloseable {
                     resp = render(r, internal(r.service, e));
                 }
             }
+            if (r.throttled != null) {
+                count(key + ":" + r.throttled);
+            }
             if ((d.failure() == null || answerLost) && (!beforeAnswer(ex, r, key, resp) || answerLost)) {
                 // Handled and in effect, but the caller never hears of it.
                 count(key + ":dropped");
@@ -775,7 +796,7 @@ public final class SandboxCloud implements AutoCloseable {
             case THROTTLE -> switch (service) {
                 case "s3" -> new ServiceError(503, "SlowDown", "Please reduce your request rate.");
                 case "elasticbeanstalk" -> new ServiceError(400, "Throttling", "Rate exceeded");
-                default -> new ServiceError(400, "ThrottlingException", "Rate exceeded");
+                default -> EcsService.rateExceeded();
             };
             case SERVER_ERROR -> switch (service) {
                 case "s3" -> new ServiceError(500, "InternalError", "We encountered an internal error. Please try again.");

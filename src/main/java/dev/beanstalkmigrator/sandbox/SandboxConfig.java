@@ -21,4 +21,15 @@ public interface SandboxConfig {
     /** The plan file uploaded to the sandbox's bucket, and again whenever it changes; empty for none. */
     @WithDefault("config/desired-state.yaml")
     String plan();
+
+    /**
+     * ECS's request throttling: {@code off}, or {@code documented} (the token bucket per category of API actions of
+     * the ECS API Reference, beyond which a call is answered ThrottlingException).
+     */
+    @WithDefault("off")
+    String ecsThrottling();
+
+    /** Multiplies the burst and refill rate of every bucket of {@code ecs-throttling} (0.5: half ECS's quotas). */
+    @WithDefault("1")
+    double ecsThrottlingScale();
 }

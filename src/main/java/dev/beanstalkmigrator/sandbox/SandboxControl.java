@@ -27,8 +27,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * GET    /_sandbox/list-tasks-lag                  {"millis":3000}
  * PUT    /_sandbox/describe-tasks-lag              {"millis":3000}  DescribeTasks answers MISSING for tasks started less long ago
  * GET    /_sandbox/describe-tasks-lag              {"millis":3000}
- * PUT    /_sandbox/run-task-rate-limit             {"ratePerSecond":1,"burst":10}
+ * PUT    /_sandbox/run-task-rate-limit             {"ratePerSecond":1,"burst":10}  tasks RunTask launches (Fargate's launch rate)
  * DELETE /_sandbox/run-task-rate-limit             no limit
+ * PUT    /_sandbox/ecs-throttling                  {"table":"documented","scale":0.5}  ECS's request throttling, a bucket per
+ *                                                  category of actions, all full ("off": none; scale optional, default 1)
+ * GET    /_sandbox/ecs-throttling                  {"table":"documented","scale":0.5}; counts: GET calls, ecs:*:throttled
  * POST   /_sandbox/application-versions            {"application":"acme","label":"v44","bucket":"acme-bundles","key":"acme/v44.zip"}
  * PUT    /_sandbox/environments/{name}/version     {"version":"v42"}  deployed at once, Ready
  * PUT    /_sandbox/environments/{name}/variables/{var}  {"value":"..."} (null removes it)
@@ -154,6 +157,14 @@ final class SandboxControl {
             case "DELETE run-task-rate-limit" -> {
                 cloud.clearRunTaskRateLimit();
                 return done();
+            }
+            case "PUT ecs-throttling", "POST ecs-throttling" -> {
+                cloud.setEcsThrottling(EcsThrottles.named(text(in, "table")).scaled(in.path("scale").asDouble(1)));
+                return done();
+            }
+            case "GET ecs-throttling" -> {
+                EcsThrottles t = cloud.ecsThrottling();
+                return ok(json.createObjectNode().put("table", t.table()).put("scale", t.scale()));
             }
             case "POST application-versions" -> {
                 cloud.registerApplicationVersion(text(in, "application"), text(in, "label"), in.path("bucket").asText(null),

@@ -43,14 +43,17 @@ public class SandboxLauncher {
         if (planPath != null && !Files.isRegularFile(planPath)) {
             LOG.warning("sandbox: plan file " + planPath + " not found; no plan is uploaded until it appears");
         }
+        EcsThrottles throttles = EcsThrottles.named(config.ecsThrottling()).scaled(config.ecsThrottlingScale());
         SandboxOptions options = SandboxOptions.builder()
                 .port(config.port())
                 .seed(Path.of(seed))
                 .plan(planPath)
                 .build();
         cloud = SandboxCloud.start(options);
+        cloud.setEcsThrottling(throttles);
         LOG.info("sandbox: simulated AWS (S3, Elastic Beanstalk, ECS, Logs) listening on " + cloud.endpoint()
-                + " (seed " + seed + ", plan s3://" + cloud.planBucket() + "/" + cloud.planKey() + ")");
+                + " (seed " + seed + ", plan s3://" + cloud.planBucket() + "/" + cloud.planKey() + ", ECS throttling "
+                + throttles + ")");
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -30,6 +30,11 @@ final class SandboxRequest {
     ObjectWrite ledgerWrite;
     /** The tasks a RunTask started. */
     final List<RunRecord> tasksStarted = new ArrayList<>();
+    /**
+     * Set when the service itself refused the call for its rate (not an injected fault): what the call is counted
+     * as besides its status, {@code throttled} (ECS's request rate) or {@code launch-throttled} (Fargate's launch rate).
+     */
+    String throttled;
 
     SandboxRequest(String method, String rawPath, String rawQuery, Headers headers, byte[] body, String requestId) {
         this.method = method;

@@ -9,6 +9,7 @@ import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
+import dev.beanstalkmigrator.sandbox.EcsThrottles;
 import dev.beanstalkmigrator.sandbox.Fault;
 import dev.beanstalkmigrator.sandbox.FaultKind;
 import dev.beanstalkmigrator.sandbox.HeldAnswer;
@@ -18,6 +19,7 @@ import dev.beanstalkmigrator.sandbox.SandboxCall;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.sandbox.SandboxSeed;
+import dev.beanstalkmigrator.testing.ThrottledCalls;
 import dev.beanstalkmigrator.testing.WebhookReceiver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +64,10 @@ import org.opentest4j.AssertionFailedError;
  * give an environment a hanging version and, the moment ECS starts it, a newer version or rerun token, which must
  * wait for the stop; some leave the environment of a launch out of the plan exactly at its intent or its started
  * task, which must be finished from the intent.
+ *
+ * <p>All along, the sandbox throttles ECS's API as ECS does ({@link EcsThrottles#DOCUMENTED}: a token bucket per
+ * category of actions, per account and Region, shared by the three replicas; {@code -Dfaults.ecs-throttling-scale=0.2}
+ * gives the account a fifth of those quotas); the throttled calls per action are printed after the figures.
  *
  * <p>The launch protocol's instants are reached from outside, as a crash would meet them: the sandbox keeps back
  * its answer to the call that recorded the intent (a ledger write with a new Launching record), started the task
@@ -371,6 +377,8 @@ class FaultSuiteIT {
         }
         cloud = SandboxCloud.start(SandboxOptions.builder().port(0).faultRandomSeed(seed)
                 .seed(Path.of("src/test/resources/faults/seed.yaml")).threads(96).build());
+        cloud.setEcsThrottling(EcsThrottles.DOCUMENTED.scaled(Double.parseDouble(
+                System.getProperty("faults.ecs-throttling-scale", "1"))));
         cloud.watchLedger(BUCKET, LEDGER_KEY);
         receiver = WebhookReceiver.start();
         cloud.watchCalls(this::checkInvariants);
@@ -465,6 +473,8 @@ class FaultSuiteIT {
             System.out.println("FaultSuiteIT faults at protocol points: " + protocolFaults);
         }
         System.out.println(figures);
+        System.out.println("FaultSuiteIT ECS calls throttled (" + cloud.ecsThrottling() + "), per action: "
+                + ThrottledCalls.perAction(cloud.calls()));
         int started = cloud.runs().size();
         if (started != invariants.launches().size()) {
             violations.add(started + " tasks started, " + invariants.launches().size() + " seen as they started");

@@ -16,6 +16,7 @@ import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.sandbox.SandboxSeed;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,7 +110,7 @@ class DiscoveryOnSandboxIT {
 
     @BeforeEach
     void start() {
-        cloud = SandboxCloud.start(SandboxOptions.builder().port(0).build(), SEED);
+        cloud = SandboxCloud.start(SandboxOptions.builder().port(0).build(), SandboxSeed.parse(SEED));
         aws = new SandboxAdapters(cloud.endpoint());
     }
 

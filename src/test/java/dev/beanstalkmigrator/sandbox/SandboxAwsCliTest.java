@@ -194,7 +194,7 @@ class SandboxAwsCliTest {
 
     @Test
     void ecsDescribeClustersWithTagsShowsTheClusterElasticBeanstalkTaggedForAnEnvironment() throws Exception {
-        try (SandboxCloud platform = SandboxCloud.start(SandboxOptions.defaults(), """
+        try (SandboxCloud platform = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.parse("""
                 applications:
                   - name: shop
                     versions: [{label: v1}]
@@ -203,7 +203,7 @@ class SandboxAwsCliTest {
                 taskDefinitions:
                   - family: shop-app
                     containers: [{name: app, image: "111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v1"}]
-                """)) {
+                """))) {
             AwsCli onPlatform = new AwsCli(platform.endpoint(), home);
             String id = JSON.readTree(onPlatform.run("elasticbeanstalk", "describe-environments", "--environment-names",
                     "shop-eb")).get("Environments").get(0).get("EnvironmentId").asText();
@@ -231,6 +231,27 @@ class SandboxAwsCliTest {
                     app.get("taskDefinitionArn").asText());
             assertEquals("RUNNING", app.get("lastStatus").asText());
             assertTrue(app.get("startedBy").asText().startsWith("i-"), app.toString());
+        }
+    }
+
+    @Test
+    void ecsThrottlingIsWhatTheCliRetriesAndThenReports() throws Exception {
+        // One registration, then one token every 100 s: the CLI's every attempt is refused.
+        cloud.setEcsThrottling(EcsThrottles.DOCUMENTED.scaled(0.01));
+        try {
+            sdk.ecs.registerTaskDefinition(b -> b.family("cli-throttled").containerDefinitions(c -> c.name("app")
+                    .image("busybox")));
+            long before = cloud.calls("ecs:RegisterTaskDefinition:throttled");
+            AssertionError refused = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class, () -> aws("ecs",
+                    "register-task-definition", "--family", "cli-throttled", "--container-definitions",
+                    "[{\"name\":\"app\",\"image\":\"busybox\"}]"));
+            assertTrue(refused.getMessage().contains("(ThrottlingException) when calling the RegisterTaskDefinition"
+                    + " operation"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("Rate exceeded"), refused.getMessage());
+            assertTrue(cloud.calls("ecs:RegisterTaskDefinition:throttled") - before >= 2,
+                    () -> "the CLI tried again after the throttling: " + cloud.calls());
+        } finally {
+            cloud.setEcsThrottling(EcsThrottles.OFF);
         }
     }
 

@@ -542,7 +542,7 @@ class SandboxBeanstalkEcsLogsTest {
         // A stopped task leaves DescribeTasks once the seed's stoppedTaskRetention has passed.
         String briefRetention = Files.readString(SandboxTestSupport.testSeed())
                 .replace("stoppedTaskRetention: 1h", "stoppedTaskRetention: 100ms");
-        try (SandboxCloud brief = SandboxCloud.start(SandboxOptions.defaults(), briefRetention);
+        try (SandboxCloud brief = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.parse(briefRetention));
                 SandboxClients onBrief = new SandboxClients(brief.endpoint(), false)) {
             String stopped = onBrief.ecs.runTask(fargate("acme-web").startedBy("retention").build()).tasks().get(0)
                     .taskArn();

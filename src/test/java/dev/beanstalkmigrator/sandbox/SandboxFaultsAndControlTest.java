@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.sandbox;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,12 +35,16 @@ import software.amazon.awssdk.services.ecs.model.DesiredStatus;
 import software.amazon.awssdk.services.ecs.model.EcsException;
 import software.amazon.awssdk.services.ecs.model.LaunchType;
 import software.amazon.awssdk.services.ecs.model.RunTaskRequest;
+import software.amazon.awssdk.services.ecs.model.TaskDefinitionStatus;
 import software.amazon.awssdk.services.elasticbeanstalk.model.ElasticBeanstalkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
+import dev.beanstalkmigrator.aws.AwsErrorClassifier;
+import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.testing.SandboxClients;
+import dev.beanstalkmigrator.testing.ThrottledCalls;
 
-/** Fault injection, counters, rate limit, the plan watcher and the /_sandbox/ control API. */
+/** Fault injection, counters, rate limits and ECS's request throttling, the plan watcher and the /_sandbox/ control API. */
 class SandboxFaultsAndControlTest {
     static SandboxCloud cloud;
     static SandboxClients aws;
@@ -63,6 +70,7 @@ class SandboxFaultsAndControlTest {
         cloud.clearRunTaskRateLimit();
         cloud.setListTasksLag(Duration.ZERO);
         cloud.setDescribeTasksLag(Duration.ZERO);
+        cloud.setEcsThrottling(EcsThrottles.OFF);
     }
 
     private static RunTaskRequest runRequest() {
@@ -357,6 +365,97 @@ class SandboxFaultsAndControlTest {
         cloud.setTaskBehaviours(SandboxSeed.read(SandboxTestSupport.testSeed()).tasks());
         assertEquals(404, call("GET", "/_sandbox/nothing-here", null).statusCode());
         assertEquals(400, call("POST", "/_sandbox/faults", "{\"kind\":\"THROTTLE\"}").statusCode());
+    }
+
+    // ---------------------------------------------------------------- ECS's request throttling
+
+    static int families;
+
+    /** Registers a revision of {@code family}; answers the failure, or null. */
+    static EcsException register(SandboxClients clients, String family) {
+        try {
+            clients.ecs.registerTaskDefinition(b -> b.family(family).containerDefinitions(c -> c.name("app").image("busybox")));
+            return null;
+        } catch (EcsException e) {
+            return e;
+        }
+    }
+
+    @Test
+    void ecsThrottlingIsOffByDefault() {
+        try (SandboxCloud fresh = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.empty())) {
+            assertEquals(EcsThrottles.OFF, fresh.ecsThrottling());
+        }
+    }
+
+    @Test
+    void withTheDocumentedTableThe21stRegistrationInABurstIsThrottledAsEcsAnswersIt() {
+        String family = "burst-" + families++;
+        cloud.setEcsThrottling(EcsThrottles.DOCUMENTED);
+        cloud.resetCalls();
+        long began = System.nanoTime();
+        int registered = 0;
+        EcsException throttled = null;
+        while (throttled == null && registered < 40) {
+            throttled = register(aws, family);
+            registered += throttled == null ? 1 : 0;
+        }
+        double seconds = (System.nanoTime() - began) / 1e9;
+        // 20 at once, and one more for each second the burst took (none when it took less than one: the 21st).
+        assertTrue(registered >= 20 && registered <= 20 + seconds, registered + " registered in " + seconds + " s");
+
+        assertEquals(400, throttled.statusCode());
+        assertEquals("ThrottlingException", throttled.awsErrorDetails().errorCode());
+        assertEquals("Rate exceeded", throttled.awsErrorDetails().errorMessage());
+        assertTrue(throttled.isThrottlingException(), "the SDK's retry policies back off on it");
+        assertInstanceOf(CloudError.Throttled.class, AwsErrorClassifier.classify("ecs:RegisterTaskDefinition", throttled));
+        assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition:throttled"));
+        assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition:400"));
+        assertEquals(Map.of("RegisterTaskDefinition", 1L), ThrottledCalls.perAction(cloud.calls()));
+        assertEquals(registered, aws.ecs.listTaskDefinitions(b -> b.familyPrefix(family)
+                .status(TaskDefinitionStatus.ACTIVE)).taskDefinitionArns().size(), "a throttled call registers nothing");
+        assertEquals(family, aws.ecs.describeTaskDefinition(b -> b.taskDefinition(family)).taskDefinition().family(),
+                "reads have a bucket of their own");
+        assertEquals(0, cloud.calls("ecs:DescribeTaskDefinition:throttled"));
+    }
+
+    @Test
+    void withTheTableOffABurstIsNeverThrottled() {
+        String family = "burst-" + families++;
+        cloud.resetCalls();
+        List<EcsException> failures = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            failures.add(register(aws, family));
+        }
+        assertTrue(failures.stream().allMatch(f -> f == null), failures::toString);
+        assertEquals(0, cloud.calls("ecs:RegisterTaskDefinition:throttled"));
+    }
+
+    @Test
+    void theSdksOwnRetriesBackOffOnEcsThrottlingAndTryAgain() {
+        String family = "burst-" + families++;
+        // One registration, then one token every 100 s: every attempt after the first is refused.
+        cloud.setEcsThrottling(EcsThrottles.DOCUMENTED.scaled(0.01));
+        cloud.resetCalls();
+        assertEquals(null, register(aws, family));
+        try (SandboxClients retrying = new SandboxClients(cloud.endpoint(), true)) {
+            EcsException e = register(retrying, family);
+            assertTrue(e != null && e.isThrottlingException(), String.valueOf(e));
+        }
+        assertTrue(cloud.calls("ecs:RegisterTaskDefinition:throttled") >= 2,
+                () -> "tried again after the throttling: " + cloud.calls());
+    }
+
+    @Test
+    void ecsThrottlingThroughTheControlApi() throws Exception {
+        assertEquals(200, call("PUT", "/_sandbox/ecs-throttling", "{\"table\":\"documented\",\"scale\":0.5}").statusCode());
+        assertEquals("documented x0.5", cloud.ecsThrottling().toString());
+        JsonNode read = JSON.readTree(call("GET", "/_sandbox/ecs-throttling", null).body());
+        assertEquals("documented", read.get("table").asText());
+        assertEquals(0.5, read.get("scale").asDouble());
+        assertEquals(400, call("PUT", "/_sandbox/ecs-throttling", "{\"table\":\"on\"}").statusCode());
+        assertEquals(200, call("PUT", "/_sandbox/ecs-throttling", "{\"table\":\"off\"}").statusCode());
+        assertEquals(EcsThrottles.OFF, cloud.ecsThrottling());
     }
 
     @Test

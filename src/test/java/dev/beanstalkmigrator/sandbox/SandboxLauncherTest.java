@@ -23,7 +23,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /** The Quarkus launcher's logic, without booting Quarkus: what listens on the configured port, seen from outside. */
 class SandboxLauncherTest {
 
-    record Config(boolean enabled, int port, String seed, String plan) implements SandboxConfig {}
+    record Config(boolean enabled, int port, String seed, String plan, String ecsThrottling, double ecsThrottlingScale)
+            implements SandboxConfig {
+        Config(boolean enabled, int port, String seed, String plan) {
+            this(enabled, port, seed, plan, "off", 1);
+        }
+    }
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -81,6 +86,21 @@ class SandboxLauncherTest {
             restore("aws.secretAccessKey", oldSecret);
         }
         assertNull(control(port, "health"));
+    }
+
+    @Test
+    void ecsThrottlingAsConfigured(@TempDir Path dir) throws Exception {
+        SandboxLauncher l = new SandboxLauncher();
+        int port = freePort();
+        l.config = new Config(true, port, "config/sandbox.yaml", dir.resolve("none.yaml").toString(), "documented", 0.5);
+        try {
+            l.onStart(null);
+            JsonNode throttling = control(port, "ecs-throttling");
+            assertEquals("documented", throttling.get("table").asText());
+            assertEquals(0.5, throttling.get("scale").asDouble());
+        } finally {
+            l.onStop(null);
+        }
     }
 
     private static void restore(String key, String value) {

@@ -69,7 +69,7 @@ class SandboxSecretsAndReplayTest {
 
     @BeforeAll
     static void start() {
-        cloud = SandboxCloud.start(SandboxOptions.defaults(), SEED);
+        cloud = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.parse(SEED));
         aws = new SandboxClients(cloud.endpoint(), false);
     }
 
