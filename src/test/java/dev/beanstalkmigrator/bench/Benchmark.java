@@ -6,11 +6,13 @@ import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
+import dev.beanstalkmigrator.sandbox.EcsThrottles;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.testing.AwsCli;
 import dev.beanstalkmigrator.testing.OperatorProcess;
+import dev.beanstalkmigrator.testing.ThrottledCalls;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -154,6 +156,9 @@ public final class Benchmark {
         try (SandboxCloud cloud = SandboxCloud.start(SandboxOptions.builder().port(0).threads(64).build(),
                 world.seed()); InProcessOperator sdk = new InProcessOperator(cloud.endpoint())) {
             cloud.setGlobalLatency(AWS_LATENCY);
+            // ECS's documented request throttling, for the operator and the manual recipe alike: a revision per
+            // migration meets RegisterTaskDefinition's 20 burst and 1 per second, as it would on AWS.
+            cloud.setEcsThrottling(EcsThrottles.DOCUMENTED);
             currentPort = cloud.port();
             Map<String, String> versions = new HashMap<>();
             cloud.putObject(BenchWorld.BUCKET, BenchWorld.PLAN_KEY,
@@ -258,6 +263,7 @@ public final class Benchmark {
         try (SandboxCloud cloud = SandboxCloud.start(SandboxOptions.builder().port(0).threads(16).build(),
                 world.seed())) {
             cloud.setGlobalLatency(AWS_LATENCY);
+            cloud.setEcsThrottling(EcsThrottles.DOCUMENTED);
             cloud.putObject(BenchWorld.BUCKET, BenchWorld.PLAN_KEY,
                     world.plan(new HashMap<>(), "v1").getBytes(StandardCharsets.UTF_8));
             List<OperatorProcess> replicas = new ArrayList<>();
@@ -363,7 +369,8 @@ public final class Benchmark {
         byte[] plan = world.plan(versions, "v3").getBytes(StandardCharsets.UTF_8);
         sdk.s3.putObject(x -> x.bucket(BenchWorld.BUCKET).key(BenchWorld.PLAN_KEY), RequestBody.fromBytes(plan));
         Instant put = Instant.now();
-        log("N=%d: burst: %d environments get v3 at once; RunTask limited to 20/s, burst 100", n, n);
+        log("N=%d: burst: %d environments get v3 at once; task launches limited to 20/s, burst 100; every ECS action"
+                + " throttled as documented", n, n);
         long[] heapSamples = {0};
         double[] heapPeak = {0};
         await("all " + n + " burst migrations to launch", Duration.ofMinutes(6), () -> {
@@ -386,7 +393,9 @@ public final class Benchmark {
         b.collections = (int) gc[2];
         Map<String, Long> delta = delta(before, cloud.calls());
         b.runTaskCalls = delta.getOrDefault("ecs:RunTask", 0L);
-        b.runTaskThrottled = delta.getOrDefault("ecs:RunTask:400", 0L);
+        b.runTaskThrottled = delta.getOrDefault("ecs:RunTask:launch-throttled", 0L);
+        b.throttledPerAction = ThrottledCalls.perAction(delta);
+        b.revisions = delta.getOrDefault("ecs:RegisterTaskDefinition", 0L);
         b.calls = delta;
         cloud.clearRunTaskRateLimit();
         // Failures that reached the log or the ledger.
@@ -407,9 +416,11 @@ public final class Benchmark {
                         + run.tags().getOrDefault("beanstalk-migrator:version", "?"), Collectors.counting()));
         b.duplicates = perKey.values().stream().filter(c -> c > 1).count();
         b.totalRuns = cloud.runs().size();
-        log("N=%d: burst: %d RunTask calls, %d throttled answers, %d duplicate (environment, version), peak heap "
-                        + "%.0f MiB before GC, %d log failure lines, %d ledger throttle failures", n, b.runTaskCalls,
-                b.runTaskThrottled, b.duplicates, b.heapPeakBeforeGcMiB, b.logFailureLines, b.ledgerThrottleFailures);
+        log("N=%d: burst: %d RunTask calls, %d launches throttled, ECS calls throttled per action %s, %d revisions"
+                        + " registered, %d duplicate (environment, version), peak heap %.0f MiB before GC, %d log failure"
+                        + " lines, %d ledger throttle failures", n, b.runTaskCalls, b.runTaskThrottled,
+                b.throttledPerAction, b.revisions, b.duplicates, b.heapPeakBeforeGcMiB, b.logFailureLines,
+                b.ledgerThrottleFailures);
     }
 
     // ------------------------------------------------------------------------------------------- CPU per pass
