@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -56,7 +58,12 @@ public final class AwsContainerService implements ContainerService {
      * so a burst of environments on one base, version and set of variables needs the lookup once, not once each.
      * Held in memory only; the variable values in the keys never leave the process.
      */
-    private final Map<RevisionKey, String> migrateRevisions = new ConcurrentHashMap<>();
+    /**
+     * The migrate revision of each wanted definition, once found or registered; while one caller looks it up, the
+     * others of a burst wait for its answer instead of registering copies (ECS lets an account register 20 at once,
+     * then 1 a second). A failed lookup is forgotten, so the next caller tries again.
+     */
+    private final Map<RevisionKey, CompletableFuture<String>> migrateRevisions = new ConcurrentHashMap<>();
 
     private record RevisionKey(String base, String container, String image, Map<String, String> environment,
                                Map<String, String> secrets, List<String> command) {}
@@ -106,13 +113,24 @@ public final class AwsContainerService implements ContainerService {
                 environment == null || environment.isEmpty() ? null : Map.copyOf(environment),
                 secrets == null || secrets.isEmpty() ? null : Map.copyOf(secrets),
                 command == null ? null : List.copyOf(command));
-        String known = migrateRevisions.get(key);
+        CompletableFuture<String> mine = new CompletableFuture<>();
+        CompletableFuture<String> known = migrateRevisions.putIfAbsent(key, mine);
         if (known != null) {
-            return known;
+            try {
+                return known.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException cause ? cause : e;
+            }
         }
-        String found = findOrRegister(base, key);
-        migrateRevisions.put(key, found);
-        return found;
+        try {
+            String found = findOrRegister(base, key);
+            mine.complete(found);
+            return found;
+        } catch (RuntimeException | Error e) {
+            migrateRevisions.remove(key, mine);
+            mine.completeExceptionally(e);
+            throw e;
+        }
     }
 
     private String findOrRegister(ContainerService.TaskDefinition base, RevisionKey key) {

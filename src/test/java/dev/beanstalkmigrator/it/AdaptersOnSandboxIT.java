@@ -214,6 +214,35 @@ class AdaptersOnSandboxIT {
     }
 
     @Test
+    void aBurstOfPreparationsWantingOneNewRevisionRegistersItOnce() throws Exception {
+        ContainerService.TaskDefinition base = aws.ecs.describeTaskDefinition("shop-app");
+        cloud.resetCalls();
+        // Ten environments of one base and image prepared at once, as a cycle's worker pool does after a release:
+        // one registration, the others wait for its answer (ECS would throttle copies past 20).
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+        try {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return aws.ecs.migrateRevision(base, "app", IMAGE_REPO + "burst", null, null, null);
+                }));
+            }
+            start.countDown();
+            Set<String> arns = new java.util.HashSet<>();
+            for (java.util.concurrent.Future<String> answer : answers) {
+                arns.add(answer.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            assertEquals(1, arns.size(), "one revision for all: " + arns);
+            assertEquals(1, cloud.calls("ecs:RegisterTaskDefinition"));
+            assertEquals(1, cloud.calls("ecs:ListTaskDefinitions"), "looked up once too");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void migrateRevisionIsRegisteredOnceAndReused() {
         ContainerService.TaskDefinition base = aws.ecs.describeTaskDefinition("shop-app");
         cloud.resetCalls();
