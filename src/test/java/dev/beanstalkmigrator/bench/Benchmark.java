@@ -94,9 +94,17 @@ public final class Benchmark {
      */
     static OperatorProcess startOperator(URI endpoint, Path dir, String name, List<String> jvmOptions,
                                          Map<String, String> settings) throws IOException {
+        return startOperator(OperatorProcess.Launch.thisJvm(OperatorProcess.JAR), endpoint, dir, name, jvmOptions,
+                settings);
+    }
+
+    /** As {@link #startOperator(URI, Path, String, List, Map)}, run by {@code launch} (another JDK, directory). */
+    static OperatorProcess startOperator(OperatorProcess.Launch launch, URI endpoint, Path dir, String name,
+                                         List<String> jvmOptions, Map<String, String> settings) throws IOException {
         Files.createDirectories(dir);
         List<String> arguments = new ArrayList<>();
-        arguments.add("-Xlog:gc:file=" + gcLog(dir, name) + ":uptime");
+        // Absolute: the launch may run in another directory.
+        arguments.add("-Xlog:gc:file=" + gcLog(dir, name).toAbsolutePath() + ":uptime");
         arguments.addAll(jvmOptions);
         arguments.add("-Dmigrator.desired-state.uri=s3://" + BenchWorld.BUCKET + "/" + BenchWorld.PLAN_KEY);
         arguments.add("-Dmigrator.aws.endpoint-override=" + endpoint);
@@ -107,7 +115,7 @@ public final class Benchmark {
             arguments.add("-Dmigrator.leader-election.identity=bench");
         }
         settings.forEach((k, v) -> arguments.add("-D" + k + "=" + v));
-        return OperatorProcess.start(OperatorProcess.JAR, OperatorProcess.freePort(), arguments,
+        return OperatorProcess.start(launch, OperatorProcess.freePort(), arguments,
                 AwsCli.testCredentials(dir), dir.resolve(name + ".log"), false);
     }
 
@@ -198,6 +206,13 @@ public final class Benchmark {
                 // --- burst
                 if (n == options.burst) {
                     burst(cloud, sdk, world, versions, op, gcLog(dir, "operator"), r);
+                } else if (options.footprintOnly && n == options.largest()) {
+                    // The ledger as the full run leaves it for the footprint: two records per environment.
+                    world.environments().forEach(e -> versions.put(e, "v3"));
+                    sdk.s3.putObject(x -> x.bucket(BenchWorld.BUCKET).key(BenchWorld.PLAN_KEY),
+                            RequestBody.fromBytes(world.plan(versions, "v3").getBytes(StandardCharsets.UTF_8)));
+                    await("all " + n + " environments at v3", Duration.ofMinutes(8),
+                            () -> succeeded(cloud, world, "v3") == n, Duration.ofSeconds(1));
                 }
             } finally {
                 op.close();
@@ -206,7 +221,12 @@ public final class Benchmark {
             if (n == options.largest() && options.footprint) {
                 Footprint.run(cloud, dir, r, report, options);
             } else {
-                r.footprint.add(Footprint.measure(cloud, dir, new Footprint.Variant("as is", List.of()), options));
+                r.footprint.add(Footprint.measure(cloud, dir.toAbsolutePath(), new Footprint.Variant(
+                        "Java " + Runtime.version().feature(), "as is", OperatorProcess.Launch.thisJvm(
+                        OperatorProcess.JAR.toAbsolutePath()), List.of()), options));
+            }
+            if (options.footprintOnly) {
+                return;
             }
             if (n == options.largest()) {
                 cpuPerPass(cloud, r);
@@ -631,6 +651,8 @@ public final class Benchmark {
         int cpuWarmup = 30;
         int cpuPasses = 100;
         boolean footprint = true;
+        /** Only the first migrations, a second version for all, and the footprint at the largest size. */
+        boolean footprintOnly;
         Duration idleWindow = Duration.ofSeconds(12);
         /** Long enough for several lease renewals (every 20 s at the defaults); zero skips the phase. */
         Duration idleCostWindow = Duration.ofSeconds(180);
@@ -666,6 +688,12 @@ public final class Benchmark {
                     case "--idle-cost-window" -> { o.idleCostWindow = Duration.ofSeconds(Long.parseLong(v)); i++; }
                     case "--idle-cost-only" -> o.sizes = List.of();
                     case "--no-footprint" -> o.footprint = false;
+                    case "--footprint-only" -> {
+                        o.footprintOnly = true;
+                        o.latencySizes = List.of();
+                        o.burst = 0;
+                        o.idleCostWindow = Duration.ZERO;
+                    }
                     case "--jvm-options" -> { o.jvmOptions = v.isBlank() ? List.of() : List.of(v.trim().split("\\s+")); i++; }
                     case "--work" -> { o.work = Path.of(v); i++; }
                     case "--results" -> { o.results = Path.of(v); i++; }

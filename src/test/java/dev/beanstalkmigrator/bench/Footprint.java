@@ -1,8 +1,9 @@
 package dev.beanstalkmigrator.bench;
 
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
+import dev.beanstalkmigrator.testing.ContainerImage;
+import dev.beanstalkmigrator.testing.Jdks;
 import dev.beanstalkmigrator.testing.OperatorProcess;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +12,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jdk.jfr.consumer.RecordedEvent;
@@ -20,76 +23,107 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Startup and idle RSS of the packaged operator restarted against a settled world (every migration of the plan
- * recorded in the ledger, so the first cycle launches nothing), as is and with the JVM options a deployment
- * would use; and where the startup time goes (JFR execution samples and class loading until ready).
+ * recorded in the ledger, so the first cycle launches nothing): on this JVM (Java 17) with the JDK's defaults and as
+ * the container image ran it on Java 17, and as the image runs it now (its Dockerfile, on the host's JDK of its
+ * release), side by side in one run; and where the startup time goes (JFR execution samples and class loading until
+ * ready).
  */
 final class Footprint {
 
-    record Variant(String name, List<String> options) {}
+    /** One way to run the operator: a launcher (JDK, directory, jar) and JVM options. */
+    record Variant(String jdk, String name, OperatorProcess.Launch launch, List<String> options) {}
 
     static final Duration IDLE_BEFORE_RSS = Duration.ofSeconds(6);
-    static final int REPEATS = 2;
+    static final int REPEATS = 3;
 
-    /** The JVM options of the container image the README ships (its Dockerfile's ENTRYPOINT). */
-    static final List<String> SHIPPED = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-XX:MaxMetaspaceSize=96m",
-            "-XX:ReservedCodeCacheSize=48m", "-XX:TieredStopAtLevel=1", "-Xss512k");
+    /**
+     * The JVM options of the image on Java 17, before it moved to Java 25 with an AOT cache, with the AppCDS archive
+     * its Dockerfile made ({@code RUN java -XX:ArchiveClassesAtExit=app-cds.jsa -jar quarkus-run.jar}: with no plan
+     * configured the run stops at configuration validation, after Quarkus's static init). Measured beside the image
+     * as it is now, for comparison.
+     */
+    static final List<String> JDK17_IMAGE = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m",
+            "-XX:MaxMetaspaceSize=96m", "-XX:ReservedCodeCacheSize=48m", "-XX:TieredStopAtLevel=1", "-Xss512k");
+    static final String JDK17_ARCHIVE = "app-cds.jsa";
 
-    static void run(SandboxCloud cloud, Path dir, Report.Size r, Report report, Benchmark.Options options)
+    static void run(SandboxCloud cloud, Path work, Report.Size r, Report report, Benchmark.Options options)
             throws Exception {
-        List<Variant> variants = new ArrayList<>();
-        variants.add(new Variant("as is (JDK defaults: G1, max heap 1/4 of RAM)", List.of()));
-        variants.add(new Variant("lean: " + String.join(" ", SHIPPED), SHIPPED));
-        for (Variant v : variants) {
-            r.footprint.add(measure(cloud, dir, v, options));
-        }
+        Path dir = work.toAbsolutePath();
+        String thisJdk = "Java " + Runtime.version().feature();
+        OperatorProcess.Launch here = OperatorProcess.Launch.thisJvm(OperatorProcess.JAR.toAbsolutePath());
+        r.footprint.add(measure(cloud, dir, new Variant(thisJdk, "as is (JDK defaults: G1, max heap 1/4 of RAM)",
+                here, List.of()), options));
 
-        // As the Dockerfile builds it: an archive of the classes Quarkus loads up to its static init (with no plan
-        // configured the run stops at configuration validation), made by the JVM that runs it. Needs no AWS.
-        Path shippedJsa = dir.resolve("operator-shipped.jsa");
-        Files.deleteIfExists(shippedJsa);
-        ProcessBuilder archiveRun = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:ArchiveClassesAtExit=" + shippedJsa, "-jar", OperatorProcess.JAR.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("appcds-generate.log").toFile());
+        // The image on Java 17, as its Dockerfile made it: the application in its WORKDIR, an AppCDS archive of
+        // Quarkus's static init made by the JVM that runs it.
+        Path jdk17App = dir.resolve("image-jdk17");
+        ContainerImage.deleteTree(jdk17App);
+        ContainerImage.copyTree(OperatorProcess.JAR.toAbsolutePath().getParent(), jdk17App);
+        OperatorProcess.Launch jdk17 = new OperatorProcess.Launch(here.java(), jdk17App, Path.of("quarkus-run.jar"));
+        ProcessBuilder archiveRun = new ProcessBuilder(here.java().toString(), "-XX:ArchiveClassesAtExit="
+                + JDK17_ARCHIVE, "-jar", "quarkus-run.jar").directory(jdk17App.toFile()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("appcds-generate.log").toFile());
         archiveRun.environment().keySet().removeIf(name -> name.startsWith("MIGRATOR_") || name.startsWith("QUARKUS_"));
         Process generate = archiveRun.start();
-        if (generate.waitFor(2, java.util.concurrent.TimeUnit.MINUTES) && Files.isRegularFile(shippedJsa)) {
-            List<String> shipped = new ArrayList<>(SHIPPED);
-            shipped.add("-XX:SharedArchiveFile=" + shippedJsa);
-            r.footprint.add(measure(cloud, dir, new Variant("as shipped: lean + AppCDS archive of Quarkus's static"
-                    + " init (as the Dockerfile builds it)", shipped), options));
+        if (generate.waitFor(2, TimeUnit.MINUTES) && Files.isRegularFile(jdk17App.resolve(JDK17_ARCHIVE))) {
+            List<String> jdk17Options = new ArrayList<>(JDK17_IMAGE);
+            jdk17Options.add("-XX:SharedArchiveFile=" + JDK17_ARCHIVE);
+            r.footprint.add(measure(cloud, dir, new Variant(thisJdk, "the image before: " + String.join(" ",
+                    JDK17_IMAGE) + " + AppCDS archive of Quarkus's static init", jdk17, jdk17Options), options));
         } else {
             generate.destroyForcibly();
-            Benchmark.log("AppCDS (as shipped): no archive was written");
+            Benchmark.log("the Java 17 image's AppCDS archive was not written");
         }
 
-        // AppCDS on JDK 17 from a training run against AWS (here the sandbox): the archive holds the AWS SDK
-        // and YAML classes too. JDK 19+ could use -XX:+AutoCreateSharedArchive instead.
-        Path jsa = dir.resolve("operator-appcds.jsa");
-        List<String> training = new ArrayList<>(SHIPPED);
-        training.add("-XX:ArchiveClassesAtExit=" + jsa);
-        try (OperatorProcess op = Benchmark.startOperator(cloud.endpoint(), dir, "appcds-training", training,
-                Benchmark.INTERVALS)) {
-            op.awaitReady(Duration.ofMinutes(2));
-            Thread.sleep(4000);
-        }
-        if (Files.isRegularFile(jsa)) {
-            List<String> cds = new ArrayList<>(SHIPPED);
-            cds.add("-XX:SharedArchiveFile=" + jsa);
-            r.footprint.add(measure(cloud, dir, new Variant("lean + AppCDS archive from a training run (-XX:"
-                    + "ArchiveClassesAtExit after one start against AWS)", cds), options));
+        // The image as it is: its Dockerfile's steps, on the host's JDK of its release.
+        ContainerImage image = ContainerImage.read();
+        int release = image.jdkRelease();
+        Optional<Path> jdk = Jdks.find(release);
+        if (jdk.isEmpty()) {
+            r.footprintSkipped = "Java " + release + " (the image's): " + Jdks.howToName(release);
+            Benchmark.log("footprint: %s", r.footprintSkipped);
         } else {
-            Benchmark.log("AppCDS: no archive was written");
+            Path imageApp = dir.resolve("image");
+            image.stage(Path.of("").toAbsolutePath(), imageApp);
+            Path buildLog = dir.resolve("image-build.log");
+            Files.deleteIfExists(buildLog);
+            int exit = image.build(imageApp, jdk.get(), Map.of("QUARKUS_HTTP_PORT",
+                    String.valueOf(OperatorProcess.freePort()), "MIGRATOR_SANDBOX_PORT",
+                    String.valueOf(OperatorProcess.freePort())), buildLog, 5);
+            OperatorProcess.Launch shipped = new OperatorProcess.Launch(Jdks.java(jdk.get()), imageApp,
+                    Path.of(image.jar()));
+            String jdkName = "Java " + release;
+            String cache = image.option("AOTCache");
+            List<String> withoutCache = image.jvmOptions().stream().filter(o -> !o.startsWith("-XX:AOTCache="))
+                    .toList();
+            if (cache != null) {
+                r.footprint.add(measure(cloud, dir, new Variant(jdkName, "the image's options, no AOT cache: "
+                        + String.join(" ", withoutCache), shipped, withoutCache), options));
+            }
+            if (exit == 0) {
+                r.footprint.add(measure(cloud, dir, new Variant(jdkName, SHIPPED + ": the Dockerfile's options and "
+                        + (cache == null ? "no cache" : "the AOT cache of its training run"), shipped,
+                        image.jvmOptions()), options));
+                r.shippedLaunch = shipped;
+                r.shippedOptions = image.jvmOptions();
+            } else {
+                r.footprintSkipped = "the image's RUN step failed (exit " + exit + "; see " + buildLog + ")";
+                Benchmark.log("footprint: %s", r.footprintSkipped);
+            }
         }
         profile(cloud, dir, r);
     }
 
+    /** The name of the footprint row of the image as its Dockerfile ships it. */
+    static final String SHIPPED = "as shipped";
+
     static Report.FootprintRow measure(SandboxCloud cloud, Path dir, Variant v, Benchmark.Options options)
             throws Exception {
-        Report.FootprintRow row = new Report.FootprintRow(v.name());
+        Report.FootprintRow row = new Report.FootprintRow(v.jdk(), v.name());
         for (int i = 0; i < REPEATS; i++) {
             List<String> jvm = new ArrayList<>(options.jvmOptions);
             jvm.addAll(v.options());
-            try (OperatorProcess op = Benchmark.startOperator(cloud.endpoint(), dir, "footprint", jvm,
+            try (OperatorProcess op = Benchmark.startOperator(v.launch(), cloud.endpoint(), dir, "footprint", jvm,
                     Benchmark.INTERVALS)) {
                 row.startup.add(op.awaitReady(Duration.ofMinutes(2)));
                 Thread.sleep(IDLE_BEFORE_RSS.toMillis());
@@ -97,25 +131,37 @@ final class Footprint {
                 row.quarkus.add(op.quarkusStartedIn());
             }
         }
-        Benchmark.log("footprint %s: startup %s s, RSS %s MiB", v.name(), row.startup, row.rssMiB);
+        Benchmark.log("footprint %s, %s: startup %s s, RSS %s MiB", v.jdk(), v.name(), row.startup, row.rssMiB);
         return row;
     }
 
-    /** One start with JFR (profile settings) and class-load logging; samples and classes until ready. */
+    /**
+     * One start with JFR (profile settings) and class-load logging; samples and classes until ready. With the image's
+     * JDK and options where that JDK was found, but without its AOT cache: JFR adds a module, and the JVM refuses a
+     * cache made without it. Else on this JVM with its defaults.
+     */
     static void profile(SandboxCloud cloud, Path dir, Report.Size r) throws Exception {
         Path jfr = dir.resolve("startup.jfr");
         Path classes = dir.resolve("classes.log");
         Files.deleteIfExists(jfr);
+        boolean shipped = r.shippedLaunch != null;
+        OperatorProcess.Launch launch = shipped ? r.shippedLaunch
+                : OperatorProcess.Launch.thisJvm(OperatorProcess.JAR.toAbsolutePath());
+        List<String> options = new ArrayList<>(shipped ? r.shippedOptions : List.of());
+        options.removeIf(o -> o.startsWith("-XX:AOTCache="));
+        options.add("-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true");
+        options.add("-Xlog:class+load=info:file=" + classes + ":uptime");
         Instant launched = Instant.now();
         double ready;
-        try (OperatorProcess op = Benchmark.startOperator(cloud.endpoint(), dir, "profile", List.of(
-                "-XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true",
-                "-Xlog:class+load=info:file=" + classes + ":uptime"), Benchmark.INTERVALS)) {
+        try (OperatorProcess op = Benchmark.startOperator(launch, cloud.endpoint(), dir, "profile", options,
+                Benchmark.INTERVALS)) {
             ready = op.awaitReady(Duration.ofMinutes(2));
             Thread.sleep(1000);
         }
         Report.Profile p = new Report.Profile();
         r.profile = p;
+        p.run = shipped ? "Java " + ContainerImage.read().jdkRelease() + ", the image's options without its AOT cache"
+                : "Java " + Runtime.version().feature() + ", JDK defaults";
         p.readySeconds = ready;
         Instant readyAt = launched.plusNanos((long) (ready * 1e9));
         if (Files.isRegularFile(jfr)) {
@@ -147,12 +193,15 @@ final class Footprint {
                 if (m.find() && Double.parseDouble(m.group(1)) <= ready) {
                     groups.merge(group(m.group(2)), 1, Integer::sum);
                     p.classes++;
+                    if (m.group(3).startsWith("shared objects file")) {
+                        p.classesShared++;
+                    }
                 }
             }
             p.classGroups = groups;
         }
-        Benchmark.log("startup profile: %d samples %s; %d classes %s", p.samples, p.categories, p.classes,
-                p.classGroups);
+        Benchmark.log("startup profile (%s): %d samples %s; %d classes (%d from the archive or cache) %s", p.run,
+                p.samples, p.categories, p.classes, p.classesShared, p.classGroups);
     }
 
     /** What a startup sample was doing, judged by its whole stack, most specific first. */
@@ -218,5 +267,4 @@ final class Footprint {
         return "other";
     }
 
-    static void noop() throws IOException {}
 }

@@ -85,29 +85,44 @@ final class Report {
     }
 
     static final class FootprintRow {
+        final String jdk;
         final String name;
         final List<Double> startup = new ArrayList<>();
         final List<Double> rssMiB = new ArrayList<>();
         final List<String> quarkus = new ArrayList<>();
 
-        FootprintRow(String name) {
+        FootprintRow(String jdk, String name) {
+            this.jdk = jdk;
             this.name = name;
+        }
+
+        boolean shipped() {
+            return name.startsWith(Footprint.SHIPPED);
+        }
+
+        double medianStartup() {
+            return median(startup);
+        }
+
+        double medianRss() {
+            return median(rssMiB);
         }
 
         double bestStartup() {
             return startup.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
         }
 
-        double meanStartup() {
-            return startup.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        }
+    }
 
-        double meanRss() {
-            return rssMiB.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-        }
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     static final class Profile {
+        String run;
+        int classesShared;
         double readySeconds;
         int samples;
         Map<String, Integer> categories = Map.of();
@@ -139,6 +154,11 @@ final class Report {
         CpuPass cpuPass;
         Manual manual;
         final List<FootprintRow> footprint = new ArrayList<>();
+        /** Why the image as shipped was not measured, or null. */
+        String footprintSkipped;
+        /** How the image as shipped runs the operator, once its steps ran; null before or without its JDK. */
+        dev.beanstalkmigrator.testing.OperatorProcess.Launch shippedLaunch;
+        List<String> shippedOptions = List.of();
         Profile profile;
 
         Size(int n) {
@@ -252,23 +272,36 @@ final class Report {
         }
         for (Size s : all) {
             if (s.footprint.size() > 1) {
-                md.append(f("## Footprint with JVM options, N = %d (restart on a settled ledger)\n\n", s.n));
-                md.append("| JVM options | startup to ready (s), each run | Quarkus \"started in\" (s) | RSS idle after 6 s (MiB), each run |\n|---|---|---|---|\n");
+                md.append(f("## Footprint: the image on Java 17 and Java 25, N = %d (restart on a settled ledger)\n\n",
+                        s.n));
+                md.append(f("Each row is %d starts of the packaged operator against the sandbox (production profile; the "
+                        + "ledger holds every migration of the plan, so the first cycle launches nothing); the last row is "
+                        + "the image as `src/main/docker/Dockerfile.jvm` builds it: its COPY steps staged in a directory, "
+                        + "its RUN step (the AOT cache's training run) and its ENTRYPOINT run there on the host's JDK of "
+                        + "the FROM line's release.\n\n", Footprint.REPEATS));
+                md.append("| JDK | JVM options | startup to ready (s), each run | median | Quarkus \"started in\" (s) "
+                        + "| RSS idle after 6 s (MiB), each run | median |\n|---|---|---|---|---|---|---|\n");
                 for (FootprintRow row : s.footprint) {
-                    md.append("| ").append(row.name).append(" | ").append(list(row.startup, 2)).append(" | ")
-                            .append(String.join(", ", row.quarkus)).append(" | ").append(list(row.rssMiB, 0))
+                    md.append("| ").append(row.jdk).append(" | ").append(row.shipped() ? "**" + row.name + "**"
+                                    : row.name).append(" | ").append(list(row.startup, 2)).append(" | ")
+                            .append(fmt(row.medianStartup(), 2)).append(" | ").append(String.join(", ", row.quarkus))
+                            .append(" | ").append(list(row.rssMiB, 0)).append(" | ").append(fmt(row.medianRss(), 0))
                             .append(" |\n");
+                }
+                if (s.footprintSkipped != null) {
+                    md.append("\nNot measured: ").append(s.footprintSkipped).append(".\n");
                 }
                 md.append('\n');
             }
             if (s.profile != null) {
                 Profile p = s.profile;
-                md.append(f("## Where startup goes (JFR, profile settings; N = %d; ready after %.2f s with JFR on)\n\n",
-                        s.n, p.readySeconds));
+                md.append(f("## Where startup goes (JFR, profile settings; %s; N = %d; ready after %.2f s with JFR on)\n\n",
+                        p.run, s.n, p.readySeconds));
                 md.append(f("Execution samples until ready: %d. By what the stack was doing: %s.  \n", p.samples,
                         p.categories));
                 md.append(f("Top-frame packages: %s.  \n", p.topPackages));
-                md.append(f("Classes loaded until ready: %d; by origin: %s.\n\n", p.classes, p.classGroups));
+                md.append(f("Classes loaded until ready: %d, of which %d from the class-data archive or AOT cache; by "
+                        + "origin: %s.\n\n", p.classes, p.classesShared, p.classGroups));
             }
         }
         if (!all.isEmpty()) {
@@ -308,6 +341,9 @@ final class Report {
                 + " trials)");
         md.append('\n');
 
+        if (all.stream().allMatch(s -> s.manual == null)) {
+            return;
+        }
         md.append("## Manual recipe (AWS CLI in bash), same sandbox, per size\n\n");
         md.append("| figure |");
         all.forEach(s -> md.append(" N = ").append(s.n).append(" |"));
@@ -441,26 +477,31 @@ final class Report {
                 """.formatted(options.idleWindow.toSeconds(), options.manualIdlePolls, options.manualCap);
     }
 
+    /** Startup to ready, restart with the largest N, of the image as shipped (seconds). */
+    static final double STARTUP_TARGET_S = 1.0;
+    /** RSS of the idle operator with the largest N, as shipped (MiB). */
+    static final double RSS_TARGET_MIB = 160;
+
     String targets() {
         StringBuilder t = new StringBuilder("## Targets\n\n");
         Size small = sizes.values().stream().findFirst().orElse(null);
         Size big = sizes.values().stream().reduce((a, b) -> b).orElse(null);
         if (big != null && !big.footprint.isEmpty()) {
-            FootprintRow asIs = big.footprint.get(0);
-            FootprintRow best = big.footprint.stream().min((a, b) -> Double.compare(a.meanStartup() + a.meanRss() / 100,
-                    b.meanStartup() + b.meanRss() / 100)).orElse(asIs);
-            t.append(f("- Startup <= 1.5 s: %s as is (%.2f s best of %d, restart with %d environments); with the JVM "
-                            + "options of \"%s\": %.2f s.\n", asIs.bestStartup() <= 1.5 ? "met" : "missed",
-                    asIs.bestStartup(), asIs.startup.size(), big.n, best.name, best.bestStartup()));
-            t.append(f("- RSS <= 160 MiB idle with %d environments: %s as is (%.0f MiB after restart; %.0f MiB after "
-                            + "the run's migrations); with \"%s\": %.0f MiB.\n", big.n,
-                    asIs.meanRss() <= 160 && big.rssIdleMiB <= 160 ? "met" : "missed", asIs.meanRss(), big.rssIdleMiB,
-                    best.name, best.meanRss()));
-            big.footprint.stream().filter(row -> row.name.startsWith("as shipped")).findFirst().ifPresent(shipped ->
-                    t.append(f("- As shipped (the README's Dockerfile), restart with %d environments: startup %s "
-                                    + "(%.2f s best of %d), RSS %s (%.0f MiB mean).\n", big.n,
-                            shipped.bestStartup() <= 1.5 ? "met" : "missed", shipped.bestStartup(),
-                            shipped.startup.size(), shipped.meanRss() <= 160 ? "met" : "missed", shipped.meanRss())));
+            t.append(f("- Startup to ready <= %.1f s and idle RSS <= %.0f MiB, restart with %d environments (median of %d "
+                    + "starts):\n", STARTUP_TARGET_S, RSS_TARGET_MIB, big.n, Footprint.REPEATS));
+            for (FootprintRow row : big.footprint) {
+                t.append(f("  - %s, %s: startup %s (%.2f s), RSS %s (%.0f MiB).\n", row.jdk, row.shipped()
+                                ? "**" + row.name + "**" : row.name,
+                        row.medianStartup() <= STARTUP_TARGET_S ? "met" : "missed", row.medianStartup(),
+                        row.medianRss() <= RSS_TARGET_MIB ? "met" : "missed", row.medianRss()));
+            }
+            if (big.footprintSkipped != null) {
+                t.append("  - the image as shipped: not measured, ").append(big.footprintSkipped).append(".\n");
+            }
+            if (big.rssIdleMiB > 0) {
+                t.append(f("- RSS idle after the run's first %d migrations (JDK defaults): %.0f MiB.\n", big.n,
+                        big.rssIdleMiB));
+            }
         }
         for (Size s : sizes.values()) {
             t.append(f("- N = %d: one conditional GET (304) per plan interval: %s (%.2f GetObject, %.2f of them 304); "

@@ -61,14 +61,37 @@ public final class OperatorProcess implements AutoCloseable {
     public static OperatorProcess start(Path jar, int httpPort, List<String> jvmArguments,
                                         Map<String, String> environment, Path log, boolean appendLog)
             throws IOException {
+        return start(Launch.thisJvm(jar), httpPort, jvmArguments, environment, log, appendLog);
+    }
+
+    /**
+     * What runs the operator: a {@code java} launcher, the directory it runs in (null: this process's) and the jar,
+     * relative to that directory. The container image runs {@code java -jar quarkus-run.jar} in its {@code WORKDIR};
+     * a class-data archive or AOT cache is only used by a start that names the jar as its training run did.
+     */
+    public record Launch(Path java, Path directory, Path jar) {
+
+        /** This JVM's {@code java}, in this process's directory. */
+        public static Launch thisJvm(Path jar) {
+            return new Launch(Path.of(System.getProperty("java.home"), "bin", "java"), null, jar);
+        }
+    }
+
+    /** As {@link #start(Path, int, List, Map, Path, boolean)}, with the launcher, directory and jar of {@code launch}. */
+    public static OperatorProcess start(Launch launch, int httpPort, List<String> jvmArguments,
+                                        Map<String, String> environment, Path log, boolean appendLog)
+            throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(launch.java().toString());
         command.add("-Dquarkus.http.port=" + httpPort);
         command.addAll(jvmArguments);
         command.add("-jar");
-        command.add(jar.toString());
+        command.add(launch.jar().toString());
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(
                 appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
+        if (launch.directory() != null) {
+            builder.directory(launch.directory().toFile());
+        }
         builder.environment().keySet().removeIf(k -> k.startsWith("AWS_"));
         builder.environment().putAll(environment);
         long launched = System.nanoTime();
