@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.beanstalkmigrator.model.MigrationStatus;
-import dev.beanstalkmigrator.reconcile.LedgerCodec;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import io.quarkus.scheduler.Scheduler;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
