@@ -4,9 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
@@ -15,6 +14,8 @@ import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.testing.AwsCli;
+import dev.beanstalkmigrator.testing.ContainerImage;
+import dev.beanstalkmigrator.testing.Jdks;
 import dev.beanstalkmigrator.testing.OperatorProcess;
 import dev.beanstalkmigrator.testing.Plans;
 import java.io.BufferedOutputStream;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
@@ -44,7 +46,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LargeBundleIT {
 
-    static final Path DOCKERFILE = Path.of("src/main/docker/Dockerfile.jvm");
     static final Path WORK = Path.of("target/large-bundle-it");
     static final String BUCKET = "it-migrator";
     static final String PLAN_KEY = "plans/shop.yaml";
@@ -100,8 +101,14 @@ class LargeBundleIT {
                 "-Dmigrator.poll.plan-interval=500ms",
                 "-Dmigrator.poll.beanstalk-interval=500ms",
                 "-Dmigrator.poll.task-interval=300ms"));
-        operator = OperatorProcess.start(OperatorProcess.JAR, OperatorProcess.freePort(), arguments,
-                AwsCli.testCredentials(temp), WORK.resolve("operator.log"), false);
+        // The image's options on the image's Java release: they are written for it (Java 17 refuses some of them).
+        ContainerImage image = ContainerImage.read();
+        Optional<Path> jdk = Jdks.find(image.jdkRelease());
+        assumeTrue(jdk.isPresent(), () -> "the image runs Java " + image.jdkRelease() + ": "
+                + Jdks.howToName(image.jdkRelease()));
+        operator = OperatorProcess.start(new OperatorProcess.Launch(Jdks.java(jdk.get()), null, OperatorProcess.JAR),
+                OperatorProcess.freePort(), arguments, AwsCli.testCredentials(temp), WORK.resolve("operator.log"),
+                false);
 
         await("the migration of " + VERSION + " to succeed").atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(300)).until(() -> {
@@ -160,20 +167,13 @@ class LargeBundleIT {
     }
 
     /**
-     * The JVM options of the Dockerfile's {@code ENTRYPOINT}, between {@code java} and {@code -jar}, except the class
-     * data sharing archive, which the image build makes and this jar does not have (it changes startup, not memory).
+     * The JVM options of the Dockerfile's {@code ENTRYPOINT} except the AOT cache, which the image build makes and
+     * this jar does not have (it changes startup, not memory).
      */
-    static List<String> shippedJvmOptions() throws IOException {
-        String dockerfile = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
-        int start = dockerfile.indexOf('[', dockerfile.indexOf("ENTRYPOINT ["));
-        String array = dockerfile.substring(start, dockerfile.indexOf(']', start) + 1).replace("\\\n", " ");
-        List<String> command = new ArrayList<>();
-        for (JsonNode word : new ObjectMapper().readTree(array)) {
-            command.add(word.asText());
-        }
-        assertEquals("java", command.get(0), array);
-        List<String> options = new ArrayList<>(command.subList(1, command.indexOf("-jar")));
-        options.removeIf(option -> option.startsWith("-XX:SharedArchiveFile="));
+    static List<String> shippedJvmOptions() {
+        List<String> options = new ArrayList<>(ContainerImage.read().jvmOptions());
+        options.removeIf(option -> option.startsWith("-XX:AOTCache=") || option.startsWith("-XX:AOTMode=")
+                || option.startsWith("-XX:SharedArchiveFile="));
         assertTrue(options.contains("-Xmx128m"), () -> "the shipped heap cap: " + options);
         return options;
     }
