@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
@@ -15,6 +13,8 @@ import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.testing.AwsCli;
+import dev.beanstalkmigrator.testing.ContainerImage;
+import dev.beanstalkmigrator.testing.Jdks;
 import dev.beanstalkmigrator.testing.OperatorProcess;
 import dev.beanstalkmigrator.testing.Plans;
 import java.io.BufferedOutputStream;
@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
@@ -36,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged operator, with the JVM options of {@code src/main/docker/Dockerfile.jvm} (a 128 MiB heap), finds the
+ * The packaged operator, with the JVM and options of {@code src/main/docker/Dockerfile.jvm} (a 128 MiB heap), finds the
  * image of a version whose source bundle is a 300 MiB zip: a {@code Dockerrun.aws.json} behind one large unrelated
  * entry, as Elastic Beanstalk accepts bundles up to 500 MB. The operator reads the zip's tail, its central directory
  * and the one entry it needs, never the whole object; reading it whole ended in an {@code OutOfMemoryError} at every
@@ -44,7 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LargeBundleIT {
 
-    static final Path DOCKERFILE = Path.of("src/main/docker/Dockerfile.jvm");
     static final Path WORK = Path.of("target/large-bundle-it");
     static final String BUCKET = "it-migrator";
     static final String PLAN_KEY = "plans/shop.yaml";
@@ -92,7 +92,8 @@ class LargeBundleIT {
         cloud.putObject(BUCKET, PLAN_KEY, Plans.plan("{name: " + ENVIRONMENT + ", version: " + VERSION + "}")
                 .getBytes(StandardCharsets.UTF_8));
 
-        List<String> arguments = new ArrayList<>(shippedJvmOptions());
+        OperatorProcess.Launch jvm = shippedJvm();
+        List<String> arguments = new ArrayList<>(shippedJvmOptions(jvm));
         arguments.addAll(List.of(
                 "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PLAN_KEY,
                 "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
@@ -100,7 +101,7 @@ class LargeBundleIT {
                 "-Dmigrator.poll.plan-interval=500ms",
                 "-Dmigrator.poll.beanstalk-interval=500ms",
                 "-Dmigrator.poll.task-interval=300ms"));
-        operator = OperatorProcess.start(OperatorProcess.JAR, OperatorProcess.freePort(), arguments,
+        operator = OperatorProcess.start(jvm, OperatorProcess.freePort(), arguments,
                 AwsCli.testCredentials(temp), WORK.resolve("operator.log"), false);
 
         await("the migration of " + VERSION + " to succeed").atMost(Duration.ofSeconds(120))
@@ -160,20 +161,26 @@ class LargeBundleIT {
     }
 
     /**
-     * The JVM options of the Dockerfile's {@code ENTRYPOINT}, between {@code java} and {@code -jar}, except the class
-     * data sharing archive, which the image build makes and this jar does not have (it changes startup, not memory).
+     * The JVM of the image: the host's JDK of the Dockerfile's release where there is one, else this JVM. The heap is
+     * what this test is about, and the image's options cap it whichever JVM runs them.
      */
-    static List<String> shippedJvmOptions() throws IOException {
-        String dockerfile = Files.readString(DOCKERFILE, StandardCharsets.UTF_8);
-        int start = dockerfile.indexOf('[', dockerfile.indexOf("ENTRYPOINT ["));
-        String array = dockerfile.substring(start, dockerfile.indexOf(']', start) + 1).replace("\\\n", " ");
-        List<String> command = new ArrayList<>();
-        for (JsonNode word : new ObjectMapper().readTree(array)) {
-            command.add(word.asText());
+    static OperatorProcess.Launch shippedJvm() {
+        Optional<Path> jdk = Jdks.find(ContainerImage.read().jdkRelease());
+        return jdk.isPresent() ? new OperatorProcess.Launch(Jdks.java(jdk.get()), null, OperatorProcess.JAR)
+                : OperatorProcess.Launch.thisJvm(OperatorProcess.JAR);
+    }
+
+    /**
+     * The JVM options of the Dockerfile's {@code ENTRYPOINT}, except the AOT cache, which the image build makes and
+     * this jar does not have (it changes startup, not memory); on a JVM older than the image's, also the launcher
+     * options it does not know ({@code --sun-misc-unsafe-memory-access} came with Java 23).
+     */
+    static List<String> shippedJvmOptions(OperatorProcess.Launch jvm) {
+        List<String> options = new ArrayList<>(ContainerImage.read().jvmOptions());
+        options.removeIf(option -> option.startsWith("-XX:AOTCache="));
+        if (jvm.java().startsWith(System.getProperty("java.home")) && Runtime.version().feature() < 23) {
+            options.removeIf(option -> option.startsWith("--sun-misc-unsafe-memory-access"));
         }
-        assertEquals("java", command.get(0), array);
-        List<String> options = new ArrayList<>(command.subList(1, command.indexOf("-jar")));
-        options.removeIf(option -> option.startsWith("-XX:SharedArchiveFile="));
         assertTrue(options.contains("-Xmx128m"), () -> "the shipped heap cap: " + options);
         return options;
     }
