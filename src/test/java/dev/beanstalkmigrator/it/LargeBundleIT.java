@@ -4,7 +4,6 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
@@ -38,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged operator, with the JVM options of {@code src/main/docker/Dockerfile.jvm} (a 128 MiB heap), finds the
+ * The packaged operator, with the JVM and options of {@code src/main/docker/Dockerfile.jvm} (a 128 MiB heap), finds the
  * image of a version whose source bundle is a 300 MiB zip: a {@code Dockerrun.aws.json} behind one large unrelated
  * entry, as Elastic Beanstalk accepts bundles up to 500 MB. The operator reads the zip's tail, its central directory
  * and the one entry it needs, never the whole object; reading it whole ended in an {@code OutOfMemoryError} at every
@@ -93,7 +92,8 @@ class LargeBundleIT {
         cloud.putObject(BUCKET, PLAN_KEY, Plans.plan("{name: " + ENVIRONMENT + ", version: " + VERSION + "}")
                 .getBytes(StandardCharsets.UTF_8));
 
-        List<String> arguments = new ArrayList<>(shippedJvmOptions());
+        OperatorProcess.Launch jvm = shippedJvm();
+        List<String> arguments = new ArrayList<>(shippedJvmOptions(jvm));
         arguments.addAll(List.of(
                 "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PLAN_KEY,
                 "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
@@ -101,14 +101,8 @@ class LargeBundleIT {
                 "-Dmigrator.poll.plan-interval=500ms",
                 "-Dmigrator.poll.beanstalk-interval=500ms",
                 "-Dmigrator.poll.task-interval=300ms"));
-        // The image's options on the image's Java release: they are written for it (Java 17 refuses some of them).
-        ContainerImage image = ContainerImage.read();
-        Optional<Path> jdk = Jdks.find(image.jdkRelease());
-        assumeTrue(jdk.isPresent(), () -> "the image runs Java " + image.jdkRelease() + ": "
-                + Jdks.howToName(image.jdkRelease()));
-        operator = OperatorProcess.start(new OperatorProcess.Launch(Jdks.java(jdk.get()), null, OperatorProcess.JAR),
-                OperatorProcess.freePort(), arguments, AwsCli.testCredentials(temp), WORK.resolve("operator.log"),
-                false);
+        operator = OperatorProcess.start(jvm, OperatorProcess.freePort(), arguments,
+                AwsCli.testCredentials(temp), WORK.resolve("operator.log"), false);
 
         await("the migration of " + VERSION + " to succeed").atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(300)).until(() -> {
@@ -167,13 +161,26 @@ class LargeBundleIT {
     }
 
     /**
-     * The JVM options of the Dockerfile's {@code ENTRYPOINT} except the AOT cache, which the image build makes and
-     * this jar does not have (it changes startup, not memory).
+     * The JVM of the image: the host's JDK of the Dockerfile's release where there is one, else this JVM. The heap is
+     * what this test is about, and the image's options cap it whichever JVM runs them.
      */
-    static List<String> shippedJvmOptions() {
+    static OperatorProcess.Launch shippedJvm() {
+        Optional<Path> jdk = Jdks.find(ContainerImage.read().jdkRelease());
+        return jdk.isPresent() ? new OperatorProcess.Launch(Jdks.java(jdk.get()), null, OperatorProcess.JAR)
+                : OperatorProcess.Launch.thisJvm(OperatorProcess.JAR);
+    }
+
+    /**
+     * The JVM options of the Dockerfile's {@code ENTRYPOINT}, except the AOT cache, which the image build makes and
+     * this jar does not have (it changes startup, not memory); on a JVM older than the image's, also the launcher
+     * options it does not know ({@code --sun-misc-unsafe-memory-access} came with Java 23).
+     */
+    static List<String> shippedJvmOptions(OperatorProcess.Launch jvm) {
         List<String> options = new ArrayList<>(ContainerImage.read().jvmOptions());
-        options.removeIf(option -> option.startsWith("-XX:AOTCache=") || option.startsWith("-XX:AOTMode=")
-                || option.startsWith("-XX:SharedArchiveFile="));
+        options.removeIf(option -> option.startsWith("-XX:AOTCache="));
+        if (jvm.java().startsWith(System.getProperty("java.home")) && Runtime.version().feature() < 23) {
+            options.removeIf(option -> option.startsWith("--sun-misc-unsafe-memory-access"));
+        }
         assertTrue(options.contains("-Xmx128m"), () -> "the shipped heap cap: " + options);
         return options;
     }
