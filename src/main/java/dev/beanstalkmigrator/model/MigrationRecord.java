@@ -63,7 +63,7 @@ public record MigrationRecord(
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
-     * the awsvpc network. Recorded with the intent so that a replay is the very same request.
+     * the awsvpc network. Recorded with the intent so that a replay places the task the same.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Placement(String launchType, List<CapacityProvider> capacityProviderStrategy, NetworkSpec network) {}

@@ -48,10 +48,10 @@ import org.jboss.logging.Logger;
  * finds the Launching record and adopts the task: by {@code ListTasks(startedBy)}, else by repeating RunTask
  * with the same client token (ECS then returns the first call's task) while ECS honours it.
  *
- * <p>Notifications ride on the same writes: a pass's transitions that are events ({@link NotificationEvents}) join
+ * <p>Notifications ride on the same writes: a pass's transitions that are events ({@link dev.beanstalkmigrator.reconcile.notify.NotificationEvents}) join
  * the ledger's outbox in the write that records them, and the deliveries the {@link Notifier} settled since the last
  * pass leave it; a delivery to record is reason enough for a pass. The notifier is offered the outbox only as this
- * replica read or wrote the ledger in its current term of leadership ({@link LeaseElection#term()}): what it saw
+ * replica read or wrote the ledger in its current term of leadership ({@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}): what it saw
  * before (as a standby, or as leader in an earlier term) may list as pending what another leader has since delivered
  * and recorded. The reconcile thread never posts anything.
  */
@@ -76,7 +76,7 @@ public final class Reconciler {
     private final Notifier notifier;
     private final Map<String, String> warnings = new ConcurrentHashMap<>();
     /**
-     * The term of leadership this replica acted in last (see {@link LeaseElection#term()}), or -1 since it followed
+     * The term of leadership this replica acted in last (see {@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}), or -1 since it followed
      * as a standby. What it knows of the ledger is read again whenever the term changes, whether or not a standby
      * cycle came in between: a lease lost and taken back between two cycles is a new term too.
      */
@@ -100,7 +100,7 @@ public final class Reconciler {
      * their transitions, and offers the outbox to it (see README, "Notifications").
      *
      * @param leadership the term of leadership this replica is in, or a negative number when it may not act (see
-     *     {@link LeaseElection#term()}; a constant for a single instance); asked at the start of every cycle and
+     *     {@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}; a constant for a single instance); asked at the start of every cycle and
      *     before every RunTask. A standby only follows the plan and the ledger.
      * @param workers runs the AWS reads of a cycle in parallel; its owner shuts it down
      * @param notifier delivers the outbox; null: no events are recorded and the outbox is kept as found

@@ -21,6 +21,18 @@ public final class Samples {
 
     private Samples() {}
 
+    /** A valid plan of {@code acme-web-prod} at v42: cluster, task definition, container and network as defaults. */
+    public static final String PLAN = """
+            apiVersion: beanstalk-migrator/v1
+            kind: MigrationPlan
+            metadata: {name: acme}
+            spec:
+              defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
+                         network: {subnets: [subnet-1]}}
+              environments:
+                - {name: acme-web-prod, application: acme, version: v42}
+            """;
+
     public static final Instant T = Instant.parse("2026-11-25T10:00:00Z");
 
     public static EnvironmentSpec spec(String version, boolean suspend, String rerun, AfterSuccess afterSuccess) {

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One thing the {@link ActionExecutor} does through the ports, as decided by the {@link Planner}. Each answers
+ * One thing the {@link dev.beanstalkmigrator.reconcile.execute.ActionExecutor} does through the ports, as decided by the {@link Planner}. Each answers
  * with one {@link Outcome}; what follows is the planner's to decide.
  */
 public sealed interface Action {
@@ -18,7 +18,7 @@ public sealed interface Action {
 
     /**
      * Gathers the facts a launch needs: the cluster, task definition and container where the plan leaves them out
-     * (found from the environment by {@link EnvironmentDiscovery}), the base task definition, the image for the
+     * (found from the environment by {@link dev.beanstalkmigrator.reconcile.observe.EnvironmentDiscovery}), the base task definition, the image for the
      * version, the environment's variables. The planner then chooses the task definition to run.
      *
      * @param launchId the id the launch will carry if the planner goes on with it

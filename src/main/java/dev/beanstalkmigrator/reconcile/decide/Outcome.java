@@ -10,7 +10,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** What an {@link Action} met: facts for the {@link Planner} and the {@link LedgerDraft}, never a decision. */
+/** What an {@link Action} met: facts for the {@link Planner} and the {@link dev.beanstalkmigrator.reconcile.record.LedgerDraft}, never a decision. */
 public sealed interface Outcome {
 
     Action action();

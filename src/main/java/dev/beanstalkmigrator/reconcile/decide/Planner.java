@@ -338,8 +338,9 @@ public final class Planner {
 
     /**
      * An intent whose task ListTasks does not know: RunTask again while the client token holds, else lost. The
-     * request comes from the intent alone, so an environment that left the plan meanwhile is replayed all the same:
-     * ListTasks lags behind RunTask, and a miss says nothing while ECS still honours the token.
+     * request comes from the intent (and the variables that ride in its overrides, read again from the environment
+     * the ledger names), so an environment that left the plan meanwhile is replayed all the same: ListTasks lags
+     * behind RunTask, and a miss says nothing while ECS still honours the token.
      */
     private static FollowUp afterNotFound(Action.FindTask find, Inputs in) {
         MigrationRecord intent = find.intent();

@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
 
 /**
  * Carries out one {@link Action} through the ports and answers with its {@link Outcome}. It decides nothing:
- * what the outcome means, and what follows, is the {@link Planner}'s. RunTask is asked of ECS only while this
+ * what the outcome means, and what follows, is the {@link dev.beanstalkmigrator.reconcile.decide.Planner}'s. RunTask is asked of ECS only while this
  * replica leads, and paced by the {@link RunTaskPacer}.
  */
 public final class ActionExecutor {
@@ -78,13 +78,11 @@ public final class ActionExecutor {
             if (action instanceof Action.Launch launch) {
                 return runTask(action, launch.intent(), launch.variablesOf() == null ? launch.launch()
                         : Launches.taskLaunch(launch.environment(), launch.spec(), launch.intent(),
-                        beanstalk.environmentVariables(launch.variablesOf(), launch.environment())));
+                        variables(launch.variablesOf(), launch.environment())));
             }
             if (action instanceof Action.Relaunch relaunch) {
-                Map<String, String> variables = relaunch.variablesOf() == null ? null
-                        : beanstalk.environmentVariables(relaunch.variablesOf(), relaunch.environment());
                 return runTask(action, relaunch.intent(), Launches.taskLaunch(relaunch.environment(),
-                        relaunch.spec(), relaunch.intent(), variables));
+                        relaunch.spec(), relaunch.intent(), variables(relaunch.variablesOf(), relaunch.environment())));
             }
             if (action instanceof Action.FindTask find) {
                 List<String> found = ecs.findTasks(find.intent().cluster(), Launches.startedBy(find.intent()));
@@ -109,6 +107,14 @@ public final class ActionExecutor {
         } catch (CloudError e) {
             return new Outcome.Failed(action, e);
         }
+    }
+
+    /**
+     * The variables that ride in a replayed launch's overrides, read again (they are never recorded); null when
+     * {@code application} is, as none ride there.
+     */
+    private Map<String, String> variables(String application, String environment) {
+        return application == null ? null : beanstalk.environmentVariables(application, environment);
     }
 
     /** A fresh cache for {@link #run}'s task definitions. */

@@ -284,7 +284,7 @@ public final class MigrationLedger {
      * send again.
      *
      * @param settled per event id, the channels this replica delivered it to (or gave up on) that the ledger does
-     *     not yet say so ({@link Notifier#settled()})
+     *     not yet say so ({@link dev.beanstalkmigrator.reconcile.notify.Notifier#settled()})
      */
     public synchronized void release(Map<String, Set<String>> settled) {
         if (election == null || election.release() == null) {

@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
- * Delivers the ledger's outbox. The {@link Reconciler} offers it the outbox after each cycle as leader
+ * Delivers the ledger's outbox. The {@link dev.beanstalkmigrator.reconcile.Reconciler} offers it the outbox after each cycle as leader
  * ({@link #offer}, with the term of leadership in which it read or wrote that ledger) and records in its next write
  * what was settled ({@link #settled()}: delivered, or given up on); {@link #dispatch()}, called on a schedule, hands
  * every due (event, channel) to the sender executor and returns at once, so that neither a slow receiver nor a retry
@@ -32,7 +32,7 @@ import org.jboss.logging.Logger;
  * jitter between attempts ({@link Settings#backoff()}); after the backoff's attempts, a refusal that would be
  * repeated (a 4xx, no URL), or once the event is older than {@link Settings#maxAge()}, it is given up and that
  * is logged once. Only the leader sends, and only from an outbox offered in its current term of leadership
- * ({@link LeaseElection#term()}): a replica that leads again after another leader acted must not send what that
+ * ({@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}): a replica that leads again after another leader acted must not send what that
  * leader has since delivered and recorded, so it waits for its first pass as leader to offer the ledger as it now
  * stands. A post is also sent only if the term it was handed to the senders in is still current when a sender takes
  * it up: one that waited behind slow posts, or in a replica paused past its lease, would otherwise go out after the
@@ -91,7 +91,7 @@ public final class Notifier {
 
     /**
      * @param leadership the term of leadership this replica is in, or a negative number when it does not lead (see
-     *     {@link LeaseElection#term()}; a constant for a single instance); asked at every dispatch and before every
+     *     {@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}; a constant for a single instance); asked at every dispatch and before every
      *     post
      * @param senders runs the posts; its owner shuts it down
      */
@@ -138,7 +138,7 @@ public final class Notifier {
      * longer lists as pending is recorded, and forgotten here.
      *
      * @param term the term of leadership in which the ledger holding {@code outbox} was read or written (see
-     *     {@link LeaseElection#term()}); it is sent from only while this replica is still in that term
+     *     {@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}); it is sent from only while this replica is still in that term
      */
     public synchronized void offer(List<Notification> outbox, MigrationPlan plan, long term) {
         offered = outbox;

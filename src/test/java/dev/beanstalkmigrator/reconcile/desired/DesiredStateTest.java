@@ -11,6 +11,7 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.testing.FakeCloud;
+import dev.beanstalkmigrator.testing.Samples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,16 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DesiredStateTest {
 
     static final ObjectLocation PLAN = new ObjectLocation("plans", "acme.yaml");
-    static final String VALID = """
-            apiVersion: beanstalk-migrator/v1
-            kind: MigrationPlan
-            metadata: {name: acme}
-            spec:
-              defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
-                         network: {subnets: [subnet-1]}}
-              environments:
-                - {name: acme-web-prod, application: acme, version: v42}
-            """;
+    static final String VALID = Samples.PLAN;
 
     final FakeCloud cloud = new FakeCloud();
     /** The size limit of every read of the plan object. */

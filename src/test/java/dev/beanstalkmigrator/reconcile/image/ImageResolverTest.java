@@ -13,6 +13,7 @@ import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.testing.FakeCloud;
+import dev.beanstalkmigrator.testing.Samples;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,16 +35,8 @@ class ImageResolverTest {
         cloud.version("acme", "v42", BUNDLE.bucket(), BUNDLE.key());
         cloud.taskDefinition("acme-web", "web", BASE_IMAGE, null);
         base = cloud.describeTaskDefinition("acme-web");
-        ParseOutcome.Valid plan = (ParseOutcome.Valid) new PlanParser().parse("acme.yaml", """
-                apiVersion: beanstalk-migrator/v1
-                kind: MigrationPlan
-                metadata: {name: acme}
-                spec:
-                  defaults: {cluster: acme-prod, taskDefinition: acme-web, container: web, command: [migrate],
-                             network: {subnets: [subnet-1]}}
-                  environments:
-                    - {name: acme-web-prod, application: acme, version: v42}
-                """.getBytes(UTF_8));
+        ParseOutcome.Valid plan = (ParseOutcome.Valid) new PlanParser().parse("acme.yaml",
+                Samples.PLAN.getBytes(UTF_8));
         spec = plan.plan().environments().get(0);
     }
 
