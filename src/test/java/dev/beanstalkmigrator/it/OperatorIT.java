@@ -341,9 +341,15 @@ class OperatorIT {
         cloud().setEnvironmentVariable("shop-rotate", "DB_PASSWORD", before);
         SandboxResource.plan(Plans.plan("{name: shop-rotate, version: v2}"));
         MigrationRecord running = awaitPhase("shop-rotate", "v2", Phase.Running);
-        cloud().setEnvironmentVariable("shop-rotate", "DB_PASSWORD", "canary-rotated-3c5d08-after");
         try (dev.beanstalkmigrator.testing.SandboxClients aws = new dev.beanstalkmigrator.testing.SandboxClients(
                 cloud().endpoint(), false)) {
+            // The ledger says Running once RunTask answered; the container prints its line only once ECS has it
+            // RUNNING (a task stopped while PENDING never ran, and has no log). On a loaded machine the test can get
+            // here inside the 50 ms the sandbox keeps a task pending.
+            await().atMost(DEADLINE).pollInterval(Duration.ofMillis(20)).until(() -> aws.ecs.describeTasks(
+                    b -> b.cluster(running.cluster()).tasks(running.taskArn())).tasks().get(0).lastStatus(),
+                    "RUNNING"::equals);
+            cloud().setEnvironmentVariable("shop-rotate", "DB_PASSWORD", "canary-rotated-3c5d08-after");
             aws.ecs.stopTask(b -> b.cluster(running.cluster()).task(running.taskArn()).reason("the test ends it"));
         }
 
