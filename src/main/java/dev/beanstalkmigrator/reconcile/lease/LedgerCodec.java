@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /** Reads and writes the status ledger as YAML. */
@@ -70,6 +71,58 @@ public final class LedgerCodec {
                 throw new UncheckedIOException(e);
             }
         }
+
+        /**
+         * Takes {@code environments}, just read from {@code document}, as written: their YAML is the document's own
+         * bytes after {@code environments:}, so the next write of them (the lease taken or renewed on a ledger this
+         * replica has only read) serializes the head alone. Nothing is taken unless those bytes hold the
+         * environments and nothing else: a block sequence to the end of the document, every line of it indented or
+         * an item (a ledger edited by hand may have put a key, a comment or a document marker after them).
+         *
+         * @return whether they were taken
+         */
+        boolean seed(List<EnvironmentStatus> environments, byte[] document) {
+            int at = indexOf(document, ENVIRONMENTS_HEAD);
+            if (environments.isEmpty() || at < 0 || indexOf(document, ENVIRONMENTS_HEAD, at + 1) >= 0) {
+                return false;
+            }
+            int start = at + 1 + ENVIRONMENTS_KEY.length;
+            if (!startsWith(document, at + 1, ENVIRONMENTS_KEY) || !onlySequenceLines(document, start)) {
+                return false;
+            }
+            this.environments = environments;
+            this.environmentsYaml = Arrays.copyOfRange(document, start, document.length);
+            return true;
+        }
+
+        /** Whether every line from {@code start} is indented or a sequence item ({@code "- "}), and the last ends. */
+        private static boolean onlySequenceLines(byte[] yaml, int start) {
+            if (start >= yaml.length || yaml[yaml.length - 1] != '\n') {
+                return false;
+            }
+            for (int i = start; i < yaml.length; i++) {
+                if (i == start || yaml[i - 1] == '\n') {
+                    byte b = yaml[i];
+                    boolean item = b == '-' && i + 1 < yaml.length && (yaml[i + 1] == ' ' || yaml[i + 1] == '\n');
+                    if (b != ' ' && !item) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    private static boolean startsWith(byte[] haystack, int at, byte[] prefix) {
+        if (at + prefix.length > haystack.length) {
+            return false;
+        }
+        for (int j = 0; j < prefix.length; j++) {
+            if (haystack[at + j] != prefix[j]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -89,8 +142,12 @@ public final class LedgerCodec {
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
+        return indexOf(haystack, needle, 0);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
         outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
+        for (int i = from; i <= haystack.length - needle.length; i++) {
             for (int j = 0; j < needle.length; j++) {
                 if (haystack[i + j] != needle[j]) {
                     continue outer;

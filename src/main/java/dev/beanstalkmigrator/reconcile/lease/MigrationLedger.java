@@ -124,6 +124,8 @@ public final class MigrationLedger {
         if (parsed == null) {
             try {
                 parsed = LedgerCodec.read(unparsed);
+                // Taking or renewing the lease on what was only read then writes its head alone.
+                writer.seed(parsed.environments(), unparsed);
             } catch (IllegalArgumentException e) {
                 // Read it again next time: a repaired ledger must be seen without a restart.
                 known = false;

@@ -2,7 +2,9 @@ package dev.beanstalkmigrator.reconcile.lease;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
@@ -48,6 +50,48 @@ class LedgerCodecTest {
         assertArrayEquals(LedgerCodec.write(empty), writer.write(empty));
         assertEquals(renewed, LedgerCodec.read(writer.write(renewed)));
         assertEquals(empty, LedgerCodec.read(writer.write(empty)));
+    }
+
+    @Test
+    void aLedgerOnlyReadIsWrittenWithItsOwnEnvironmentsBytesWhenTheyAreTheEnvironmentsAlone() {
+        MigrationStatus stored = ledger(3, new Lease("r1", 15, T, T, 2));
+        byte[] document = LedgerCodec.write(stored);
+        MigrationStatus read = LedgerCodec.read(document);
+        LedgerCodec.Writer writer = new LedgerCodec.Writer();
+        assertTrue(writer.seed(read.environments(), document), "the operator's own layout is taken");
+        MigrationStatus claimed = read.withLease(new Lease("r2", 15, T.plusSeconds(20), T.plusSeconds(20), 3));
+        assertArrayEquals(LedgerCodec.write(claimed), writer.write(claimed), "the same bytes as a full write");
+        MigrationStatus changed = ledger(4, null);
+        assertArrayEquals(LedgerCodec.write(changed), writer.write(changed), "other environments, written anew");
+
+        // Hand-edited ledgers whose bytes after "environments:" hold more than the sequence are not taken; a write
+        // serializes everything, so nothing after the environments is written twice or lost.
+        String yaml = new String(document, StandardCharsets.UTF_8);
+        for (String edited : List.of(yaml + "notifications: []\n", yaml + "# edited by hand\n", yaml + "...\n",
+                yaml.replace("environments:\n", "environments:\n\n"), yaml.substring(0, yaml.length() - 1),
+                yaml + "environments: []\n")) {
+            LedgerCodec.Writer fresh = new LedgerCodec.Writer();
+            byte[] bytes = edited.getBytes(StandardCharsets.UTF_8);
+            MigrationStatus parsed;
+            try {
+                parsed = LedgerCodec.read(bytes);
+            } catch (IllegalArgumentException notALedger) {
+                continue;
+            }
+            assertFalse(fresh.seed(parsed.environments(), bytes), edited.substring(edited.length() - 30));
+            MigrationStatus next = parsed.withLease(claimed.lease());
+            assertArrayEquals(LedgerCodec.write(next), fresh.write(next));
+        }
+        // Indented items are still the sequence alone.
+        int tail = yaml.indexOf("\nenvironments:\n") + "\nenvironments:\n".length();
+        String indented = yaml.substring(0, tail) + yaml.substring(tail).replace("\n", "\n  ").replaceFirst("^", "  ")
+                .replaceAll(" +$", "");
+        byte[] bytes = indented.getBytes(StandardCharsets.UTF_8);
+        MigrationStatus parsed = LedgerCodec.read(bytes);
+        assertEquals(read, parsed);
+        LedgerCodec.Writer other = new LedgerCodec.Writer();
+        assertTrue(other.seed(parsed.environments(), bytes));
+        assertEquals(claimed, LedgerCodec.read(other.write(parsed.withLease(claimed.lease()))));
     }
 
     @Test
