@@ -28,10 +28,12 @@ import java.util.Map;
  *     characters): where {@code logTail} holds them, it holds them as they are
  * @param timeout the plan's timeout when the intent was written: the migration is followed with it whatever the
  *     plan says later (null in records written before it was recorded)
+ * @param database the database the migration changes, by host, port and name only (never a user or a password), or
+ *     as the plan names it; null when none is known
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
-        "taskDefinitionArn", "overrides", "command", "secrets", "discovered", "placement", "timeout", "createdAt",
+        "taskDefinitionArn", "overrides", "database", "command", "secrets", "discovered", "placement", "timeout", "createdAt",
         "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "unmasked", "deployedAt"})
 public record MigrationRecord(
         String version,
@@ -59,7 +61,8 @@ public record MigrationRecord(
         Instant stopRequestedAt,
         List<String> unmasked,
         // ISO-8601 (PT30M) in the ledger and the API alike, not seconds in one and text in the other.
-        @JsonFormat(shape = JsonFormat.Shape.STRING) Duration timeout) {
+        @JsonFormat(shape = JsonFormat.Shape.STRING) Duration timeout,
+        String database) {
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
@@ -75,7 +78,7 @@ public record MigrationRecord(
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
     }
 
     public boolean matches(String version, String rerun) {
@@ -130,6 +133,11 @@ public record MigrationRecord(
     /** With the placement RunTask is asked for. */
     public MigrationRecord withPlacement(Placement placement) {
         return with(b -> b.placement = placement);
+    }
+
+    /** With the key of the database the migration changes (null: none known). */
+    public MigrationRecord withDatabase(String database) {
+        return with(b -> b.database = database);
     }
 
     /** With the timeout the migration is followed with. */
@@ -195,6 +203,7 @@ public record MigrationRecord(
         Instant stopRequestedAt;
         List<String> unmasked;
         Duration timeout;
+        String database;
 
         Copy(MigrationRecord r) {
             version = r.version;
@@ -222,12 +231,14 @@ public record MigrationRecord(
             stopRequestedAt = r.stopRequestedAt;
             unmasked = r.unmasked;
             timeout = r.timeout;
+            database = r.database;
         }
 
         MigrationRecord build() {
             return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image,
                     imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode,
-                    reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout);
+                    reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout,
+                    database);
         }
     }
 }

@@ -295,15 +295,20 @@ class OperatorIT {
     @Test
     void theSecretsCanaryReachesEcsAndNothingElse() {
         String canary = "canary-4d1f8a2b9c7e-secret";
+        String urlCanary = "canary-url-61c0d9e2";
         cloud().setEnvironmentVariable("shop-canary", "DB_PASSWORD", canary);
+        cloud().setEnvironmentVariable("shop-canary", "DATABASE_URL",
+                "postgres://shop-user:" + urlCanary + "@db-canary.internal:5432/shop");
         SandboxResource.plan(Plans.plan("{name: shop-canary, version: v-leaky}") + """
                   notifications:
                     - {name: team, type: slack, urlFrom: SHOP_SLACK_URL, events: [Failed]}
                 """);
         MigrationRecord record = awaitPhase("shop-canary", "v-leaky", Phase.Failed);
         assertEquals(2, record.exitCode());
+        assertEquals("db-canary.internal:5432/shop", record.database(), "the database by host, port and name only");
 
         assertEquals(canary, runs("shop-canary").get(0).containerEnvironment().get("DB_PASSWORD"), "it reaches ECS");
+        assertTrue(runs("shop-canary").get(0).containerEnvironment().get("DATABASE_URL").contains(urlCanary));
         assertTrue(record.logTail().contains("connecting with password ***"), record.logTail().toString());
 
         // The failure reaches the operator's channel and the plan's, masked, once each.
@@ -315,7 +320,7 @@ class OperatorIT {
         notifications("ops").forEach(r -> assertFalse(r.body().contains(canary), "message"));
         notifications("team").forEach(r -> assertFalse(r.body().contains(canary), "message"));
 
-        List<String> canaries = List.of(canary, SandboxResource.WEBHOOK_CANARY);
+        List<String> canaries = List.of(canary, urlCanary, "shop-user", SandboxResource.WEBHOOK_CANARY);
         String ledger = SandboxResource.ledger();
         canaries.forEach(c -> assertFalse(ledger.contains(c), "ledger"));
         for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-canary",

@@ -290,7 +290,8 @@ public final class Planner {
                 prepared.image(), overrides, in.now())
                 .withSecrets(configuration.secrets().keySet().stream().sorted().toList())
                 .withPlacement(Launches.placement(spec))
-                .withDiscovered(prepared.discovered());
+                .withDiscovered(prepared.discovered())
+                .withDatabase(Databases.of(spec, variables));
         Map<String, String> overridden = variablesFit ? variables : Map.of();
         if (variablesFit && configuration.secrets().isEmpty() && prepared.image().image().equals(container.image())) {
             return launch(spec, intent.withTaskDefinition(base.arn()), overridden);
