@@ -32,10 +32,10 @@ class DatabasesTest {
         "custom://u:p@db.internal/shop                                | db.internal/shop",
         // Passwords with the URL's own characters: everything up to the last @ is dropped.
         "postgres://shop:p@ss/w:rd@db.internal:5432/shop              | db.internal:5432/shop",
-        "postgres://shop:a#b@db.internal/shop                         | db.internal:5432/shop",
         // An @ after ? or #: in the options or in a password; neither can be told apart, so nothing.
         "mysql://db.internal/app?user=u&password=p@ss                 | NONE",
         "postgres://shop:p?ss@db.internal/shop                        | NONE",
+        "postgres://shop:a#b@db.internal/shop                         | NONE",
         // No database to share, or nothing that looks like one.
         "sqlite:////var/app/db.sqlite3                                | NONE",
         "sqlite://:memory:                                            | NONE",
