@@ -30,10 +30,13 @@ import java.util.Map;
  *     plan says later (null in records written before it was recorded)
  * @param database the database the migration changes, by host, port and name only (never a user or a password), or
  *     as the plan names it; null when none is known
+ * @param through the environment whose task migrated the database to this version (with this rerun token) before:
+ *     the migration is Succeeded here without a task of its own; null when it ran here
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
-        "taskDefinitionArn", "overrides", "database", "command", "secrets", "discovered", "placement", "timeout", "createdAt",
+        "taskDefinitionArn", "overrides", "database", "through", "command", "secrets", "discovered", "placement",
+        "timeout", "createdAt",
         "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "unmasked", "deployedAt"})
 public record MigrationRecord(
         String version,
@@ -62,7 +65,8 @@ public record MigrationRecord(
         List<String> unmasked,
         // ISO-8601 (PT30M) in the ledger and the API alike, not seconds in one and text in the other.
         @JsonFormat(shape = JsonFormat.Shape.STRING) Duration timeout,
-        String database) {
+        String database,
+        String through) {
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
@@ -78,7 +82,7 @@ public record MigrationRecord(
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     public boolean matches(String version, String rerun) {
@@ -138,6 +142,11 @@ public record MigrationRecord(
     /** With the key of the database the migration changes (null: none known). */
     public MigrationRecord withDatabase(String database) {
         return with(b -> b.database = database);
+    }
+
+    /** With the environment whose task migrated the database (null: it ran here). */
+    public MigrationRecord withThrough(String environment) {
+        return with(b -> b.through = environment);
     }
 
     /** With the timeout the migration is followed with. */
@@ -204,6 +213,7 @@ public record MigrationRecord(
         List<String> unmasked;
         Duration timeout;
         String database;
+        String through;
 
         Copy(MigrationRecord r) {
             version = r.version;
@@ -232,13 +242,14 @@ public record MigrationRecord(
             unmasked = r.unmasked;
             timeout = r.timeout;
             database = r.database;
+            through = r.through;
         }
 
         MigrationRecord build() {
             return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image,
                     imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode,
                     reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout,
-                    database);
+                    database, through);
         }
     }
 }

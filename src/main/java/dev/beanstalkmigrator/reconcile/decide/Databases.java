@@ -1,8 +1,14 @@
 package dev.beanstalkmigrator.reconcile.decide;
 
 import dev.beanstalkmigrator.model.EnvironmentSpec;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationKey;
+import dev.beanstalkmigrator.model.MigrationRecord;
+import dev.beanstalkmigrator.model.Phase;
+import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -15,8 +21,24 @@ import java.util.regex.Pattern;
  * is taken only if host, port and name are each of the characters they can have; a URL whose last {@code @} comes
  * after a {@code ?} or {@code #} cannot be split safely and gives none. Otherwise the database is unknown, never
  * guessed.
+ *
+ * <p>The database is the unit of a migration: environments that share one take turns ({@link #holder}), and a
+ * version migrated through one is not migrated again through another ({@link #ranThrough}).
  */
 public final class Databases {
+
+    /** A migration of {@code environment} that has the database, or migrated it. */
+    public record Holder(String environment, MigrationRecord record) {
+
+        /** How a person reads it: the environment, the version and the task or launch. */
+        public String describe() {
+            return environment + "'s migration of " + record.version()
+                    + (record.rerun().isEmpty() ? "" : " (rerun " + record.rerun() + ")")
+                    + (record.taskArn() != null ? ", task " + record.taskArn()
+                    : record.phase() == Phase.Pending ? ", launch " + record.launchId() + " waiting to be sent again"
+                    : ", launch " + record.launchId());
+        }
+    }
 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?"
             + "|\\[[0-9A-Fa-f:.]{2,45}\\]");
@@ -44,6 +66,97 @@ public final class Databases {
             return EnvironmentSpec.NO_DATABASE.equals(spec.database()) ? null : spec.database();
         }
         return found(variables);
+    }
+
+    /**
+     * The migration of another environment that has {@code database} now, which a migration of {@code environment}
+     * must wait for: one whose task may be running (Launching, Running), else the oldest launch waiting to be sent
+     * again (Pending with its request: a task may exist, and the same request goes again) of an environment the plan
+     * still has and does not suspend, if it was created before {@code mine} (this environment's own such launch;
+     * null when it has none). Pending launches are ordered by creation, then environment name: two of them never
+     * wait for each other.
+     *
+     * @param environments the ledger as it stands (with the records this pass has written so far)
+     * @param plan the plan's entry of an environment, or null
+     */
+    public static Holder holder(String database, String environment, MigrationRecord mine,
+                                Iterable<EnvironmentStatus> environments, Function<String, EnvironmentSpec> plan) {
+        if (database == null) {
+            return null;
+        }
+        Holder waiting = null;
+        for (EnvironmentStatus other : environments) {
+            if (other.name().equals(environment)) {
+                continue;
+            }
+            for (MigrationRecord r : other.history()) {
+                if (!database.equals(r.database())) {
+                    continue;
+                }
+                if (r.phase() == Phase.Launching || r.phase() == Phase.Running) {
+                    return new Holder(other.name(), r);
+                }
+                if (r.phase() == Phase.Pending && sent(r) && active(plan.apply(other.name()))
+                        && (mine == null || before(r, other.name(), mine, environment))
+                        && (waiting == null || before(r, other.name(), waiting.record(), waiting.environment()))) {
+                    waiting = new Holder(other.name(), r);
+                }
+            }
+        }
+        return waiting;
+    }
+
+    /**
+     * How a migration of the database ran through another environment: where, to what end, and with which task (null
+     * when it ran through yet another, or only its archived key is left).
+     */
+    public record Ran(String environment, Phase phase, String taskArn) {}
+
+    /**
+     * The migration of {@code database} to {@code version} with {@code rerun} that another environment ran to its end
+     * (Succeeded, Failed or TimedOut there, itself or through yet another; its record, or its archived key), or null.
+     * It is not run again through {@code environment}: the database has that version, or that version failed on it
+     * and runs again only under a new rerun token, as in the environment that ran it.
+     */
+    public static Ran ranThrough(String database, String version, String rerun, String environment,
+                                 Iterable<EnvironmentStatus> environments) {
+        if (database == null) {
+            return null;
+        }
+        for (EnvironmentStatus other : environments) {
+            if (other.name().equals(environment)) {
+                continue;
+            }
+            for (MigrationRecord r : other.history()) {
+                if (r.phase().terminal() && database.equals(r.database()) && r.matches(version, rerun)) {
+                    return new Ran(r.through() != null ? r.through() : other.name(), r.phase(),
+                            r.through() != null ? null : r.taskArn());
+                }
+            }
+            for (MigrationKey key : other.archived()) {
+                if (key.phase().terminal() && database.equals(key.database()) && key.matches(version, rerun)) {
+                    return new Ran(other.name(), key.phase(), null);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A Pending launch with a request (RunTask was asked, refused or placed nothing): it goes again as it was. */
+    static boolean sent(MigrationRecord pending) {
+        return pending.taskDefinitionArn() != null && pending.placement() != null;
+    }
+
+    private static boolean active(EnvironmentSpec spec) {
+        return spec != null && !spec.suspend();
+    }
+
+    private static final Comparator<MigrationRecord> CREATED = Comparator.comparing(MigrationRecord::createdAt,
+            Comparator.nullsLast(Comparator.naturalOrder()));
+
+    private static boolean before(MigrationRecord a, String aEnvironment, MigrationRecord b, String bEnvironment) {
+        int byTime = CREATED.compare(a, b);
+        return byTime != 0 ? byTime < 0 : aEnvironment.compareTo(bEnvironment) < 0;
     }
 
     /** The key the variables give: an attached RDS instance's, else {@code DATABASE_URL}'s; null if neither. */

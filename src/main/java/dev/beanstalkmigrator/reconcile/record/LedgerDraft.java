@@ -18,6 +18,8 @@ import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import dev.beanstalkmigrator.reconcile.notify.Outbox;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +79,9 @@ public final class LedgerDraft {
         EnvironmentStatus status = environments.get(environment);
         MigrationRecord previous = status == null ? null : status.history().stream()
                 .filter(r -> r.launchId().equals(record.launchId())).findFirst().orElse(null);
+        if (record.through() != null && (previous == null || previous.through() == null)) {
+            LOG.infof("%s: %s", environment, record.reason());
+        }
         if (previous != null) {
             environments.put(environment, status.withHistory(status.history().stream()
                     .map(r -> r.launchId().equals(record.launchId()) ? record : r).toList()));
@@ -105,6 +110,12 @@ public final class LedgerDraft {
     public void apply(Planner.FollowUp followUp) {
         followUp.records().forEach(r -> record(r.record(), r.environment()));
         followUp.refusals().forEach(this::fold);
+        followUp.holds().forEach(this::hold);
+    }
+
+    /** The ledger's environments as drafted so far: what the planner decides the pass's next steps against. */
+    public Collection<EnvironmentStatus> environments() {
+        return Collections.unmodifiableCollection(environments.values());
     }
 
     /** Folds in the facts of an outcome; the lines it logs name the migration the action is about. */
