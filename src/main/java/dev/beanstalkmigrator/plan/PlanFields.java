@@ -181,10 +181,10 @@ final class PlanFields {
                     "is not a database name; write host:port/name (e.g. shop.abc123.eu-west-1.rds.amazonaws.com:5432/"
                             + "shop) or a name of your own, up to 255 letters, digits and . _ : / -, never a user or"
                             + " a password; or none"),
-            "the database the migrations change, recorded with each migration (host, port and name: never a user"
-                    + " or a password); omitted: found from the environment's"
-                    + " `RDS_HOSTNAME`/`RDS_PORT`/`RDS_DB_NAME`, else `DATABASE_URL` (host, port, name); `none`: no"
-                    + " database to share");
+            "the database the migrations change: environments that share one take turns, and a version that ran"
+                    + " through one is not run again through another (see Shared databases and blue/green); omitted:"
+                    + " found from the environment's `RDS_HOSTNAME`/`RDS_PORT`/`RDS_DB_NAME`, else `DATABASE_URL`"
+                    + " (host, port and name, never a user or a password); `none`: the environment is its own unit");
 
     // ---- network and capacity providers -------------------------------------------------------------
 

@@ -15,10 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
@@ -105,9 +107,9 @@ class OperatorIT {
         assertEquals("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v2", run.image(),
                 "the image of the version's Dockerrun.aws.json");
         assertTrue(run.taskDefinitionArn().contains("task-definition/shop-app-migrate:"), run.taskDefinitionArn());
-        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop",
+        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop_new",
                 run.containerEnvironment().get("DATABASE_URL"), "the container sees the variable");
-        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop", run.environment().get("DATABASE_URL"),
+        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop_new", run.environment().get("DATABASE_URL"),
                 "it rides in RunTask's overrides, so one migrate revision serves every environment of the image");
         assertEquals("container-overrides", record.overrides());
         assertNotNull(record.placement(), "placed as RunTask was asked");
@@ -362,6 +364,47 @@ class OperatorIT {
         assertEquals(List.of("connecting with password ***", "FATAL: password authentication failed"),
                 failed.logTail());
         assertFalse(SandboxResource.ledger().contains(before), "the ledger");
+    }
+
+    @Test
+    void aBlueGreenPairOnOneDatabaseTakesTurnsAndRunsEachVersionOnce() {
+        String database = "shop-bg.abc123.us-east-1.rds.amazonaws.com:5432/ebdb";
+        SandboxResource.plan(Plans.plan("{name: shop-blue, version: v-bg1}", "{name: shop-green, version: v1}"));
+        MigrationRecord blue = awaitPhase("shop-blue", "v-bg1", Phase.Running);
+        assertEquals(database, blue.database());
+        awaitPhase("shop-green", "v1", Phase.Succeeded);
+
+        // Green is promoted to the version blue is migrating: it waits for the database, then records blue's run.
+        SandboxResource.plan(Plans.plan("{name: shop-blue, version: v-bg1}", "{name: shop-green, version: v-bg1}"));
+        Condition waiting = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(
+                () -> ledger().environment("shop-green") == null ? null
+                        : ledger().environment("shop-green").condition(Condition.READY),
+                c -> c != null && Reasons.WAITING_FOR_DATABASE.equals(c.reason()));
+        assertTrue(waiting.message().startsWith("waiting for database " + database + ": shop-blue's migration of v-bg1,"
+                + " task " + blue.taskArn()), waiting.message());
+        given().get("/api/v1/environments/shop-green").then().statusCode(200)
+                .body("conditions.find { it.type == 'Ready' }.reason", equalTo(Reasons.WAITING_FOR_DATABASE));
+        MigrationRecord green = awaitPhase("shop-green", "v-bg1", Phase.Succeeded);
+        assertEquals("shop-blue", green.through());
+        assertNull(green.taskArn(), "no task of its own");
+        assertEquals(database, green.database());
+        assertEquals(1, runs("shop-blue", "v-bg1").size());
+        assertEquals(0, runs("shop-green", "v-bg1").size(), "not run again through green");
+
+        // Both at once: one task on the database, and the other records it.
+        SandboxResource.plan(Plans.plan("{name: shop-blue, version: v-bg2}", "{name: shop-green, version: v-bg2}"));
+        MigrationRecord b = awaitPhase("shop-blue", "v-bg2", Phase.Succeeded);
+        MigrationRecord g = awaitPhase("shop-green", "v-bg2", Phase.Succeeded);
+        assertEquals(1, runs("shop-blue", "v-bg2").size() + runs("shop-green", "v-bg2").size(), "one task");
+        assertEquals(1, (b.through() == null ? 0 : 1) + (g.through() == null ? 0 : 1), "the other ran through it");
+
+        String ledger = SandboxResource.ledger();
+        for (String secret : List.of("rds-canary-blue-5e7a", "rds-canary-green-9c1d")) {
+            assertFalse(ledger.contains(secret), "ledger");
+            assertFalse(given().get("/api/v1/environments/shop-green").then().extract().asString().contains(secret));
+        }
+        assertTrue(given().accept("text/html").get("/").then().statusCode(200).extract().asString()
+                .contains(database), "the page shows the database");
     }
 
     /** What a channel's receiver got about shop-canary. */

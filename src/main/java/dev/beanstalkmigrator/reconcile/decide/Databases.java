@@ -5,6 +5,7 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationKey;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.VersionRef;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
@@ -71,9 +72,9 @@ public final class Databases {
     /**
      * The migration of another environment that has {@code database} now, which a migration of {@code environment}
      * must wait for: one whose task may be running (Launching, Running), else the oldest launch waiting to be sent
-     * again (Pending with its request: a task may exist, and the same request goes again) of an environment the plan
-     * still has and does not suspend, if it was created before {@code mine} (this environment's own such launch;
-     * null when it has none). Pending launches are ordered by creation, then environment name: two of them never
+     * again (Pending with its request: a task may exist, and the same request goes again) that the plan still wants
+     * sent (its environment planned, not suspended, at that version and rerun token), if it was created before
+     * {@code mine} (this environment's own such launch; null when it has none). Pending launches are ordered by creation, then environment name: two of them never
      * wait for each other.
      *
      * @param environments the ledger as it stands (with the records this pass has written so far)
@@ -96,7 +97,7 @@ public final class Databases {
                 if (r.phase() == Phase.Launching || r.phase() == Phase.Running) {
                     return new Holder(other.name(), r);
                 }
-                if (r.phase() == Phase.Pending && sent(r) && active(plan.apply(other.name()))
+                if (r.phase() == Phase.Pending && sent(r) && wanted(r, plan.apply(other.name()))
                         && (mine == null || before(r, other.name(), mine, environment))
                         && (waiting == null || before(r, other.name(), waiting.record(), waiting.environment()))) {
                     waiting = new Holder(other.name(), r);
@@ -147,8 +148,16 @@ public final class Databases {
         return pending.taskDefinitionArn() != null && pending.placement() != null;
     }
 
-    private static boolean active(EnvironmentSpec spec) {
-        return spec != null && !spec.suspend();
+    /**
+     * Whether the plan still wants {@code pending} sent: its environment is in the plan, not suspended, and asks for
+     * that migration (its label and rerun token; an environment that follows {@code deployed} or {@code latest}, its
+     * rerun token). A launch the plan moved on from is never sent again, so it holds nothing.
+     */
+    private static boolean wanted(MigrationRecord pending, EnvironmentSpec spec) {
+        if (spec == null || spec.suspend() || !pending.rerun().equals(spec.rerun())) {
+            return false;
+        }
+        return spec.version().mode() != VersionRef.Mode.LABEL || spec.version().label().equals(pending.version());
     }
 
     private static final Comparator<MigrationRecord> CREATED = Comparator.comparing(MigrationRecord::createdAt,

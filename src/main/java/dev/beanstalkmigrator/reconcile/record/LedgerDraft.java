@@ -37,6 +37,8 @@ public final class LedgerDraft {
 
     private final Map<String, EnvironmentStatus> environments = new LinkedHashMap<>();
     private final Map<String, Hold> holds = new HashMap<>();
+    /** Per environment, the intent of a launch whose migrate revision is being registered in this pass. */
+    private final Map<String, MigrationRecord> claims = new HashMap<>();
     private final Requeues requeues;
     private final Map<String, String> warnings;
     private final Planner.Inputs in;
@@ -111,11 +113,31 @@ public final class LedgerDraft {
         followUp.records().forEach(r -> record(r.record(), r.environment()));
         followUp.refusals().forEach(this::fold);
         followUp.holds().forEach(this::hold);
+        followUp.actions().stream().filter(a -> a instanceof Action.RegisterRevision)
+                .forEach(a -> claims.put(a.environment(), ((Action.RegisterRevision) a).intent()));
     }
 
-    /** The ledger's environments as drafted so far: what the planner decides the pass's next steps against. */
+    /**
+     * The ledger's environments as drafted so far, with the intents whose revision is being registered (recorded
+     * once it is, just before RunTask): what the planner decides the pass's next steps against, so that of two
+     * environments prepared together on one database only one launches.
+     */
     public Collection<EnvironmentStatus> environments() {
-        return Collections.unmodifiableCollection(environments.values());
+        if (claims.isEmpty()) {
+            return Collections.unmodifiableCollection(environments.values());
+        }
+        Map<String, EnvironmentStatus> view = new LinkedHashMap<>(environments);
+        claims.forEach((environment, intent) -> {
+            EnvironmentStatus status = view.get(environment);
+            List<MigrationRecord> history = new ArrayList<>();
+            history.add(intent);
+            if (status != null) {
+                history.addAll(status.history());
+            }
+            view.put(environment, status != null ? status.withHistory(history)
+                    : new EnvironmentStatus(environment, null, null, null, null, List.of(), history));
+        });
+        return view.values();
     }
 
     /** Folds in the facts of an outcome; the lines it logs name the migration the action is about. */

@@ -244,6 +244,9 @@ class DatabaseTurnsTest {
                 Arguments.of("blue's older one, but blue left the plan: green goes", sent("acme-green", "v42", SHOP,
                         5), histories("acme-blue", of(sent("acme-blue", "v43", SHOP, 0))), List.of("drop acme-blue"),
                         "Launch", null),
+                Arguments.of("blue's older one, but blue's plan moved to another version: green goes",
+                        sent("acme-green", "v42", SHOP, 5), histories("acme-blue", of(sent("acme-blue", "v41", SHOP,
+                                0))), List.of(), "Launch", null),
                 Arguments.of("database: none in the plan: a plain Pending launch", record("acme-green", "v42",
                         Phase.Pending, null), histories("acme-blue", of(record("acme-blue", "v43", Phase.Running,
                         SHOP))), List.of(), "Prepare", null));
