@@ -112,7 +112,11 @@ public final class LedgerDraft {
     public void apply(Planner.FollowUp followUp) {
         followUp.records().forEach(r -> record(r.record(), r.environment()));
         followUp.refusals().forEach(this::fold);
-        followUp.holds().forEach(this::hold);
+        followUp.holds().forEach((environment, hold) -> {
+            // Once per wait: the passes after it see the wait in the ledger and hold without a follow-up.
+            LOG.infof("%s: %s", environment, hold.message());
+            hold(environment, hold);
+        });
         followUp.actions().stream().filter(a -> a instanceof Action.RegisterRevision)
                 .forEach(a -> claims.put(a.environment(), ((Action.RegisterRevision) a).intent()));
     }
