@@ -132,8 +132,10 @@ final class MigrationMeters {
         previousLeading = snapshot.leader();
         inFlight = running;
         leader = snapshot.leader();
-        ready.register(readiness(snapshot), true);
-        waiting.register(waiting(snapshot), true);
+        Map<String, EnvironmentStatus> byName = new HashMap<>();
+        status.environments().forEach(e -> byName.put(e.name(), e));
+        ready.register(readiness(snapshot, byName), true);
+        waiting.register(waiting(snapshot, byName), true);
         countRefusal(snapshot.plan());
     }
 
@@ -146,13 +148,13 @@ final class MigrationMeters {
     }
 
     /** One row per environment of the plan in force: 1 when Ready is True; 0 when False or not yet known. */
-    private static List<MultiGauge.Row<?>> readiness(Snapshot snapshot) {
+    private static List<MultiGauge.Row<?>> readiness(Snapshot snapshot, Map<String, EnvironmentStatus> byName) {
         if (snapshot.plan() == null || !snapshot.plan().loaded()) {
             return List.of();
         }
         Map<String, Integer> byEnvironment = new LinkedHashMap<>();
         for (EnvironmentSpec spec : snapshot.plan().plan().environments()) {
-            EnvironmentStatus status = snapshot.status().environment(spec.name());
+            EnvironmentStatus status = byName.get(spec.name());
             Condition condition = status == null ? null : status.condition(Condition.READY);
             byEnvironment.put(spec.name(), condition != null && condition.holds() ? 1 : 0);
         }
@@ -162,12 +164,12 @@ final class MigrationMeters {
     }
 
     /** One row per waiting reason: how many environments of the plan in force wait with it now. */
-    private static List<MultiGauge.Row<?>> waiting(Snapshot snapshot) {
+    private static List<MultiGauge.Row<?>> waiting(Snapshot snapshot, Map<String, EnvironmentStatus> byName) {
         Map<String, Integer> byReason = new LinkedHashMap<>();
         WAITING_REASONS.forEach(reason -> byReason.put(reason, 0));
         if (snapshot.plan() != null && snapshot.plan().loaded()) {
             for (EnvironmentSpec spec : snapshot.plan().plan().environments()) {
-                EnvironmentStatus status = snapshot.status().environment(spec.name());
+                EnvironmentStatus status = byName.get(spec.name());
                 Condition condition = status == null ? null : status.condition(Condition.READY);
                 if (condition != null && !condition.holds() && byReason.containsKey(condition.reason())) {
                     byReason.merge(condition.reason(), 1, Integer::sum);
