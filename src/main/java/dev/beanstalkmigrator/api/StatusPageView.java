@@ -107,10 +107,11 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
 
     /**
      * One migration. Empty strings stand for what is not known (yet); {@code logTail} is empty unless the
-     * migration failed and its container logs to CloudWatch.
+     * migration failed and its container logs to CloudWatch; {@code database} is host:port/name (or the plan's
+     * name for it), never a user or a password.
      */
     public record HistoryRow(String version, String rerun, String phase, String exitCode, String startedAt,
-                             String finishedAt, String reason, String logTail, String taskArn) {
+                             String finishedAt, String reason, String logTail, String taskArn, String database) {
 
         public String phaseClass() {
             return phase.toLowerCase(java.util.Locale.ROOT);
@@ -176,7 +177,8 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
     private static HistoryRow row(MigrationRecord r) {
         return new HistoryRow(r.version(), text(r.rerun()), r.phase() == null ? "" : r.phase().name(),
                 r.exitCode() == null ? "" : r.exitCode().toString(), time(r.startedAt()), time(r.finishedAt()),
-                text(r.reason()), r.logTail() == null ? "" : String.join("\n", r.logTail()), text(r.taskArn()));
+                text(r.reason()), r.logTail() == null ? "" : String.join("\n", r.logTail()), text(r.taskArn()),
+                text(r.database()));
     }
 
     private static EnvironmentSpec spec(DesiredState.View desired, String name) {

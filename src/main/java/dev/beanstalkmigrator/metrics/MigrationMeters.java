@@ -6,6 +6,7 @@ import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.reconcile.Snapshot;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import io.micrometer.core.instrument.Counter;
@@ -53,7 +54,14 @@ final class MigrationMeters {
     private final Map<Phase, Counter> finished = new EnumMap<>(Phase.class);
     private final Map<Phase, Timer> durations = new EnumMap<>(Phase.class);
     private final MultiGauge ready;
+    private final MultiGauge waiting;
     private final Counter refusals;
+
+    /**
+     * The reasons an environment waits for another (its Ready condition False with one of them), each a row of
+     * {@code beanstalk.migrator.environments.waiting}: a fixed set, so the labels stay bounded.
+     */
+    static final List<String> WAITING_REASONS = List.of(Reasons.WAITING_FOR_DATABASE);
 
     /** The records of the snapshot seen last, by key: whether each was final then. */
     private Map<String, Boolean> previous = Map.of();
@@ -76,6 +84,9 @@ final class MigrationMeters {
                 .description("1 on the replica that acts (leader), 0 on a standby").register(registry);
         ready = MultiGauge.builder("beanstalk.migrator.environment.ready")
                 .description("1 when the environment's resolved version is migrated (condition Ready is True)")
+                .register(registry);
+        waiting = MultiGauge.builder("beanstalk.migrator.environments.waiting")
+                .description("Environments of the plan waiting for another, by reason (Ready False with it)")
                 .register(registry);
         refusals = Counter.builder("beanstalk.migrator.plan.refusals")
                 .description("Plan revisions refused as invalid (the last valid plan stayed in force)")
@@ -107,7 +118,8 @@ final class MigrationMeters {
                 }
                 Boolean was = previous.get(key);
                 boolean ended = isFinal && (was == null ? previousLeading : !was);
-                if (snapshot.leader() && ended) {
+                // A migration that ran through another environment started no task here: not counted twice.
+                if (snapshot.leader() && ended && record.through() == null) {
                     finished.get(record.phase()).increment();
                     Duration ran = duration(record);
                     if (ran != null) {
@@ -120,7 +132,10 @@ final class MigrationMeters {
         previousLeading = snapshot.leader();
         inFlight = running;
         leader = snapshot.leader();
-        ready.register(readiness(snapshot), true);
+        Map<String, EnvironmentStatus> byName = new HashMap<>();
+        status.environments().forEach(e -> byName.put(e.name(), e));
+        ready.register(readiness(snapshot, byName), true);
+        waiting.register(waiting(snapshot, byName), true);
         countRefusal(snapshot.plan());
     }
 
@@ -133,18 +148,36 @@ final class MigrationMeters {
     }
 
     /** One row per environment of the plan in force: 1 when Ready is True; 0 when False or not yet known. */
-    private static List<MultiGauge.Row<?>> readiness(Snapshot snapshot) {
+    private static List<MultiGauge.Row<?>> readiness(Snapshot snapshot, Map<String, EnvironmentStatus> byName) {
         if (snapshot.plan() == null || !snapshot.plan().loaded()) {
             return List.of();
         }
         Map<String, Integer> byEnvironment = new LinkedHashMap<>();
         for (EnvironmentSpec spec : snapshot.plan().plan().environments()) {
-            EnvironmentStatus status = snapshot.status().environment(spec.name());
+            EnvironmentStatus status = byName.get(spec.name());
             Condition condition = status == null ? null : status.condition(Condition.READY);
             byEnvironment.put(spec.name(), condition != null && condition.holds() ? 1 : 0);
         }
         List<MultiGauge.Row<?>> rows = new ArrayList<>();
         byEnvironment.forEach((name, value) -> rows.add(MultiGauge.Row.of(Tags.of("environment", name), value)));
+        return rows;
+    }
+
+    /** One row per waiting reason: how many environments of the plan in force wait with it now. */
+    private static List<MultiGauge.Row<?>> waiting(Snapshot snapshot, Map<String, EnvironmentStatus> byName) {
+        Map<String, Integer> byReason = new LinkedHashMap<>();
+        WAITING_REASONS.forEach(reason -> byReason.put(reason, 0));
+        if (snapshot.plan() != null && snapshot.plan().loaded()) {
+            for (EnvironmentSpec spec : snapshot.plan().plan().environments()) {
+                EnvironmentStatus status = byName.get(spec.name());
+                Condition condition = status == null ? null : status.condition(Condition.READY);
+                if (condition != null && !condition.holds() && byReason.containsKey(condition.reason())) {
+                    byReason.merge(condition.reason(), 1, Integer::sum);
+                }
+            }
+        }
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        byReason.forEach((reason, count) -> rows.add(MultiGauge.Row.of(Tags.of("reason", reason), count)));
         return rows;
     }
 

@@ -22,6 +22,8 @@ import java.util.List;
  * @param network awsvpc configuration, or null
  * @param image image template with {version}, {application}, {environment}; "" when unset
  * @param afterSuccess what to do after success
+ * @param database the database the migrations change, as the plan names it; null: found from the environment's
+ *     variables when a launch is prepared; {@value #NO_DATABASE}: none (the environment is its own unit)
  */
 public record EnvironmentSpec(
         String name,
@@ -38,12 +40,25 @@ public record EnvironmentSpec(
         List<CapacityProvider> capacityProviderStrategy,
         NetworkSpec network,
         String image,
-        AfterSuccess afterSuccess) {
+        AfterSuccess afterSuccess,
+        String database) {
+
+    /** {@code database: none}: the environment shares no database that the operator should know of. */
+    public static final String NO_DATABASE = "none";
 
     public EnvironmentSpec {
         command = List.copyOf(command);
         capacityProviderStrategy = capacityProviderStrategy == null ? null : List.copyOf(capacityProviderStrategy);
         rerun = rerun == null ? "" : rerun;
         image = image == null ? "" : image;
+    }
+
+    /** An environment whose database is found from its variables. */
+    public EnvironmentSpec(String name, String application, VersionRef version, boolean suspend, String rerun,
+                           String cluster, String taskDefinition, String container, List<String> command,
+                           Duration timeout, String launchType, List<CapacityProvider> capacityProviderStrategy,
+                           NetworkSpec network, String image, AfterSuccess afterSuccess) {
+        this(name, application, version, suspend, rerun, cluster, taskDefinition, container, command, timeout,
+                launchType, capacityProviderStrategy, network, image, afterSuccess, null);
     }
 }

@@ -28,10 +28,15 @@ import java.util.Map;
  *     characters): where {@code logTail} holds them, it holds them as they are
  * @param timeout the plan's timeout when the intent was written: the migration is followed with it whatever the
  *     plan says later (null in records written before it was recorded)
+ * @param database the database the migration changes, by host, port and name only (never a user or a password), or
+ *     as the plan names it; null when none is known
+ * @param through the environment whose task migrated the database to this version (with this rerun token) before:
+ *     the migration is Succeeded here without a task of its own; null when it ran here
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
-        "taskDefinitionArn", "overrides", "command", "secrets", "discovered", "placement", "timeout", "createdAt",
+        "taskDefinitionArn", "overrides", "database", "through", "command", "secrets", "discovered", "placement",
+        "timeout", "createdAt",
         "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "unmasked", "deployedAt"})
 public record MigrationRecord(
         String version,
@@ -59,7 +64,9 @@ public record MigrationRecord(
         Instant stopRequestedAt,
         List<String> unmasked,
         // ISO-8601 (PT30M) in the ledger and the API alike, not seconds in one and text in the other.
-        @JsonFormat(shape = JsonFormat.Shape.STRING) Duration timeout) {
+        @JsonFormat(shape = JsonFormat.Shape.STRING) Duration timeout,
+        String database,
+        String through) {
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
@@ -75,7 +82,7 @@ public record MigrationRecord(
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null, null, null);
+                null, null, null, null, null, null);
     }
 
     public boolean matches(String version, String rerun) {
@@ -130,6 +137,16 @@ public record MigrationRecord(
     /** With the placement RunTask is asked for. */
     public MigrationRecord withPlacement(Placement placement) {
         return with(b -> b.placement = placement);
+    }
+
+    /** With the key of the database the migration changes (null: none known). */
+    public MigrationRecord withDatabase(String database) {
+        return with(b -> b.database = database);
+    }
+
+    /** With the environment whose task migrated the database (null: it ran here). */
+    public MigrationRecord withThrough(String environment) {
+        return with(b -> b.through = environment);
     }
 
     /** With the timeout the migration is followed with. */
@@ -195,6 +212,8 @@ public record MigrationRecord(
         Instant stopRequestedAt;
         List<String> unmasked;
         Duration timeout;
+        String database;
+        String through;
 
         Copy(MigrationRecord r) {
             version = r.version;
@@ -222,12 +241,15 @@ public record MigrationRecord(
             stopRequestedAt = r.stopRequestedAt;
             unmasked = r.unmasked;
             timeout = r.timeout;
+            database = r.database;
+            through = r.through;
         }
 
         MigrationRecord build() {
             return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image,
                     imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode,
-                    reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout);
+                    reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout,
+                    database, through);
         }
     }
 }

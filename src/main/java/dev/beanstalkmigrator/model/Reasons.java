@@ -45,6 +45,8 @@ public final class Reasons {
     public static final String NO_VERSION = "NoVersion";
     public static final String VERSION_NOT_REGISTERED = "VersionNotRegistered";
     public static final String MIGRATION_IN_FLIGHT = "MigrationInFlight";
+    /** Another environment's migration has the database this one's would change. */
+    public static final String WAITING_FOR_DATABASE = "WaitingForDatabase";
     public static final String DRY_RUN = "DryRun";
     public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";
     public static final String CONTAINER_NOT_FOUND = "ContainerNotFound";

@@ -36,6 +36,8 @@ final class PlanFields {
             "(" + ARN_PREFIX + "task-definition/)?" + ECS_NAME + "(:[1-9][0-9]{0,9})?");
     private static final Pattern SUBNET = Pattern.compile("subnet-[0-9A-Za-z]{1,64}");
     private static final Pattern SECURITY_GROUP = Pattern.compile("sg-[0-9A-Za-z]{1,64}");
+    /** A database as the plan names it: host:port/name or a name of one's own; no user, no password. */
+    private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}");
     private static final Set<String> FARGATE_PROVIDERS = Set.of("FARGATE", "FARGATE_SPOT");
     private static final String ON_ENVIRONMENT_OR_DEFAULTS = "set it on this environment or in spec.defaults";
 
@@ -174,6 +176,15 @@ final class PlanFields {
                     ? "the rerun token is longer than 256 characters; use a short token such as a date or a counter"
                     : null),
             "change this token to run a `Failed` or `TimedOut` migration again");
+    static final Field<String> DATABASE = Field.optional("database", null,
+            (v, node, path) -> v.matching(node, path, "a database name or none", DATABASE_NAME,
+                    "is not a database name; write host:port/name (e.g. shop.abc123.eu-west-1.rds.amazonaws.com:5432/"
+                            + "shop) or a name of your own, up to 255 letters, digits and . _ : / -, never a user or"
+                            + " a password; or none"),
+            "the database the migrations change: environments that share one take turns, and a version that ran"
+                    + " through one is not run again through another (see Shared databases and blue/green); omitted:"
+                    + " found from the environment's `RDS_HOSTNAME`/`RDS_PORT`/`RDS_DB_NAME`, else `DATABASE_URL`"
+                    + " (host, port and name, never a user or a password); `none`: the environment is its own unit");
 
     // ---- network and capacity providers -------------------------------------------------------------
 
@@ -205,7 +216,8 @@ final class PlanFields {
         METADATA_FIELDS("metadata.", PLAN_NAME),
         SPEC_FIELDS("spec.", DEFAULTS, ENVIRONMENTS, NOTIFICATIONS),
         ENVIRONMENT("", NAME, APPLICATION, VERSION, CLUSTER, TASK_DEFINITION, CONTAINER, COMMAND,
-                TIMEOUT, LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY, PlanFields.NETWORK, IMAGE, AFTER_SUCCESS, SUSPEND, RERUN),
+                TIMEOUT, LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY, PlanFields.NETWORK, IMAGE, AFTER_SUCCESS, SUSPEND, RERUN,
+                DATABASE),
         NETWORK("network.", SUBNETS, SECURITY_GROUPS, ASSIGN_PUBLIC_IP),
         CAPACITY_PROVIDER("capacityProviderStrategy[].", PlanFields.CAPACITY_PROVIDER, WEIGHT, BASE),
         NOTIFICATION("spec.notifications[].", CHANNEL_NAME_FIELD, CHANNEL_TYPE, URL_FROM, EVENTS);

@@ -168,7 +168,7 @@ final class PlanValidator {
                 merged.get(PlanFields.CLUSTER), merged.get(PlanFields.TASK_DEFINITION),
                 merged.get(PlanFields.CONTAINER), merged.get(PlanFields.COMMAND), merged.get(PlanFields.TIMEOUT),
                 launchType, strategy, merged.get(PlanFields.NETWORK), merged.get(PlanFields.IMAGE),
-                merged.get(PlanFields.AFTER_SUCCESS));
+                merged.get(PlanFields.AFTER_SUCCESS), merged.get(PlanFields.DATABASE));
     }
 
     /** Reads the environment fields of one mapping (an environment or spec.defaults). */

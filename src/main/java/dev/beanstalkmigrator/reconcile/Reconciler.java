@@ -377,7 +377,7 @@ public final class Reconciler {
 
     private static List<Action> fold(Outcome outcome, LedgerDraft draft, Planner.Inputs in) {
         draft.fold(outcome);
-        Planner.FollowUp followUp = Planner.next(outcome, in);
+        Planner.FollowUp followUp = Planner.next(outcome, in, draft.environments());
         draft.apply(followUp);
         return followUp.actions();
     }

@@ -97,7 +97,7 @@ class StatusPageViewTest {
         MigrationRecord failed = new MigrationRecord("v2", "", Phase.Failed, "l-1", "c", "acme-web", "arn:task/1", "img",
                 "template", "arn:td/1", "container-overrides", List.of("migrate"), NOW.minusSeconds(60),
                 NOW.minusSeconds(50), NOW.minusSeconds(40), 1, "Essential container in task exited",
-                List.of("<b>boom</b>", "line two"), null);
+                List.of("<b>boom</b>", "line two"), null).withDatabase("db.internal:5432/shop");
         EnvironmentStatus web = new EnvironmentStatus("acme-web", "app", "v2", "v2", "v1",
                 List.of(condition("Ready", false, "MigrationFailed")), List.of(failed));
         Lease lease = new Lease("replica-a", 60, NOW.minusSeconds(600), NOW.minusSeconds(10), 3);
@@ -122,7 +122,7 @@ class StatusPageViewTest {
         assertEquals("failed", environment.stateClass());
         assertEquals(new StatusPageView.HistoryRow("v2", "", "Failed", "1", "2026-11-30 07:59:10 UTC",
                 "2026-11-30 07:59:20 UTC", "Essential container in task exited", "<b>boom</b>\nline two",
-                "arn:task/1"), environment.history().get(0));
+                "arn:task/1", "db.internal:5432/shop"), environment.history().get(0));
         assertEquals(5, view.refreshSeconds());
     }
 

@@ -79,7 +79,9 @@ final class BenchWorld {
             applicationOf.forEach((environment, application) -> {
                 if (application.equals(app)) {
                     Map<String, String> variables = new LinkedHashMap<>();
-                    variables.put("DATABASE_URL", "postgres://bench:" + environment + "-pw@db.internal:5432/bench");
+                    // A database of its own: environments that share one would take turns.
+                    variables.put("DATABASE_URL", "postgres://bench:" + environment + "-pw@db.internal:5432/"
+                            + environment.replace('-', '_'));
                     variables.put("DJANGO_SETTINGS_MODULE", "bench.settings");
                     variables.put("DJANGO_SECRET_KEY", "not-a-real-key-" + environment);
                     environments.add(new SandboxSeed.Environment(environment, "v1", variables, null, null, null, null,

@@ -63,7 +63,9 @@ import org.opentest4j.AssertionFailedError;
  * zero-config (found on their awseb- clusters), one follows {@code deployed} and one {@code latest}. Some scenarios
  * give an environment a hanging version and, the moment ECS starts it, a newer version or rerun token, which must
  * wait for the stop; some leave the environment of a launch out of the plan exactly at its intent or its started
- * task, which must be finished from the intent.
+ * task, which must be finished from the intent. Two pairs of environments share a database ({@link #DATABASES}),
+ * one of them on the EC2 cluster whose capacity comes and goes, and a new version of one is often given to the other
+ * at once ({@link #promote}): the two must take turns on the database, and only one of them may run the version.
  *
  * <p>All along, the sandbox throttles ECS's API as ECS does ({@link EcsThrottles#DOCUMENTED}: a token bucket per
  * category of actions, per account and Region, shared by the three replicas; {@code -Dfaults.ecs-throttling-scale=0.2}
@@ -85,7 +87,9 @@ import org.opentest4j.AssertionFailedError;
  * timeout, so a timeout recorded before ECS reports the task STOPPED would let a rerun overlap it); a started task's launch keeps its record until that record holds the
  * task's outcome; the ledger always parses; no write moves the lease from one replica to another before the previous
  * holder's lease ran out by the sandbox's clock (which is also what a deposed leader's write accepted after a
- * takeover would look like): stale-leader writes accepted, 0. The first break stops the run at once, and its failure
+ * takeover would look like): stale-leader writes accepted, 0; no task starts on a database (read from the variables
+ * ECS gave its container) while an earlier task on it still runs, whatever its environment; no (database, version,
+ * rerun) gets a second task. The first break stops the run at once, and its failure
  * names the invariant and the launch. At the end, every desired version must have ended Succeeded, Failed, TimedOut
  * or LaunchLost, with every started task's outcome in the ledger.
  *
@@ -138,6 +142,22 @@ class FaultSuiteIT {
     /** The calls whose answer may be lost after they ran. */
     /** The variable the suite edits (every environment of its seed has it; the migrate task gets it). */
     static final String EDITED_VARIABLE = "DATABASE_URL";
+    /**
+     * Each environment's database, as its seed's {@code DATABASE_URL} names it: two pairs share one (blue/green), the
+     * others have one each. An edit of the variable changes its password, never its database.
+     */
+    static final Map<String, String> DATABASES = Map.of("fleet-00", "db-a:5432/fleet_a", "fleet-01",
+            "db-a:5432/fleet_a", "fleet-02", "db-02:5432/fleet_02", "fleet-03", "db-03:5432/fleet_03", "fleet-04",
+            "db-04:5432/fleet_04", "fleet-05", "db-05:5432/fleet_05", "fleet-06", "db-b:5432/fleet_b", "fleet-07",
+            "db-b:5432/fleet_b");
+    /**
+     * The other environment of a pair that shares a database, and how often a new version of one is also given to
+     * the other at once (a blue/green pair's promotion): only one of them may run it, the other waits and records
+     * how it ended there.
+     */
+    static final Map<String, String> PARTNER = Map.of("fleet-00", "fleet-01", "fleet-01", "fleet-00", "fleet-06",
+            "fleet-07", "fleet-07", "fleet-06");
+    static final double PROMOTE_TO_PARTNER_CHANCE = 0.5;
     static final List<String> ANSWER_LOST_OPERATIONS = List.of("ecs:RunTask", "ecs:RegisterTaskDefinition",
             "s3:PutObject");
     /**
@@ -337,6 +357,9 @@ class FaultSuiteIT {
     /** The newest version registered, which {@link #FOLLOWS_LATEST} resolves to. */
     volatile String latestVersion = "v0-ok";
     int unsettled;
+    /** The launches seen recorded as ended through the other environment of their database's pair. */
+    final Set<String> throughLaunches = new HashSet<>();
+    int throughs;
     volatile long longestTakeoverNanos = -1;
     volatile int scenario;
 
@@ -484,6 +507,8 @@ class FaultSuiteIT {
         assertEquals(List.of(), violations, figures);
         assertEquals(0, invariants.duplicates(), figures);
         assertEquals(0, invariants.overlaps(), figures);
+        assertEquals(0, invariants.databaseOverlaps(), figures);
+        assertEquals(0, invariants.databaseDuplicates(), figures);
         assertEquals(0, invariants.lostOutcomes(), figures);
         assertEquals(List.of(), invariants.outcomesMissing(), figures);
         assertEquals(0, invariants.staleWrites(), figures);
@@ -540,7 +565,9 @@ class FaultSuiteIT {
         int injected = counts.values().stream().mapToInt(Integer::intValue).sum();
         NotificationInvariants.Duplicates duplicates = notifications.duplicates();
         return String.format("FaultSuiteIT figures: scenarios %d, faults injected %d %s, tasks launched %d,"
-                        + " duplicates %d, overlapping tasks %d, lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
+                        + " duplicates %d, overlapping tasks %d, tasks on a database in use %d, second runs of a"
+                        + " (database, version, rerun) %d, migrations ended through the other of a pair %d,"
+                        + " lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
                         + " lease nobody took: %d), longest leader death to new leader acting %s, ledger reads"
                         + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s, notification events"
                         + " recorded %d, delivered %d, undelivered %d, duplicates %d (%d before the write that"
@@ -548,7 +575,7 @@ class FaultSuiteIT {
                         + " the first; %d after that write, under way when their sender was killed, paused or"
                         + " deposed; %d otherwise), receiver 500s %d",
                 Math.min(scenario, scenarios), injected, counts, invariants.launches().size(), invariants.duplicates(),
-                invariants.overlaps(),
+                invariants.overlaps(), invariants.databaseOverlaps(), invariants.databaseDuplicates(), throughs,
                 invariants.lostOutcomes() + (scenario > scenarios ? invariants.outcomesMissing().size() : 0),
                 invariants.staleWrites(), lateRenewals,
                 longestTakeoverNanos < 0 ? "n/a" : longestTakeoverNanos / 1_000_000 + " ms", ledgerReads,
@@ -576,6 +603,7 @@ class FaultSuiteIT {
             // The caller has no answer yet, so the ledger now holds all it wrote before calling RunTask.
             invariants.taskStarted(run, parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY)));
             invariants.environmentFree(run, cloud::taskStoppedAt);
+            invariants.databaseFree(run, cloud::taskStoppedAt);
         }
         for (RunRecord run : call.tasksStarted()) {
             String armed = editOnStart.get();
@@ -736,9 +764,27 @@ class FaultSuiteIT {
                 editField(env, changes);
             } else {
                 newVersion(env, changes);
+                promote(env, changes);
             }
         }
         return changes;
+    }
+
+    /**
+     * Sometimes gives the new version of {@code env} to the other environment of its database's pair too, as a
+     * blue/green pair is promoted: one runs it, the other waits for it and records how it ended there.
+     */
+    void promote(Env env, List<String> changes) {
+        Env partner = PARTNER.containsKey(env.name) ? envs.stream().filter(e -> e.name.equals(PARTNER.get(env.name)))
+                .findFirst().orElseThrow() : null;
+        if (partner == null || partner.removed || partner.suspended
+                || random.nextDouble() >= PROMOTE_TO_PARTNER_CHANCE) {
+            return;
+        }
+        partner.version = env.version;
+        partner.rerun = env.rerun;
+        changes.add(partner.name + " " + env.version + " too (its database's pair)");
+        count("promoted to the pair");
     }
 
     void rerun(Env env, List<String> changes) {
@@ -901,7 +947,7 @@ class FaultSuiteIT {
                 }));
             } else if (r < 0.52) {
                 Env env = envs.get(random.nextInt(envs.size()));
-                String value = "postgres://fleet:edit-" + random.nextInt(1_000_000) + "@db:5432/fleet";
+                String value = databaseUrl(env.name, "edit-" + random.nextInt(1_000_000));
                 steps.add(new Step(at, "variable edit " + env.name, () -> {
                     cloud.setEnvironmentVariable(env.name, EDITED_VARIABLE, value);
                     count("variable edit");
@@ -939,7 +985,7 @@ class FaultSuiteIT {
             if (random.nextDouble() < PROTOCOL_FAULT_CHANCE) {
                 ProtocolPoint point = ProtocolPoint.values()[random.nextInt(ProtocolPoint.values().length)];
                 String edit = random.nextDouble() < EDIT_AT_PROTOCOL_POINT_CHANCE
-                        ? "postgres://fleet:edit-" + random.nextInt(1_000_000) + "@db:5432/fleet" : null;
+                        ? "edit-" + random.nextInt(1_000_000) : null;
                 boolean remove = random.nextDouble() < REMOVE_AT_PROTOCOL_POINT_CHANCE;
                 steps.add(new Step(random.nextInt(250), (kill ? "kill -9 at " : "answer lost at ") + point
                         + (edit != null && point.launchOf != null ? " + variable edit" : "")
@@ -1076,6 +1122,11 @@ class FaultSuiteIT {
      * rebuilt its RunTask from the new values would differ from the first call, which ECS refuses for a known client
      * token; whatever the replay, the invariants still hold the launch to one task and its outcome recorded.
      */
+    /** The {@code DATABASE_URL} of {@code environment} with {@code password}: its database stays its own. */
+    static String databaseUrl(String environment, String password) {
+        return "postgres://fleet:" + password + "@" + DATABASES.get(environment);
+    }
+
     void editVariableOfLaunch(ProtocolPoint point, SandboxCall call, String value) {
         String environment;
         try {
@@ -1086,7 +1137,7 @@ class FaultSuiteIT {
         if (environment == null) {
             return;
         }
-        cloud.setEnvironmentVariable(environment, EDITED_VARIABLE, value);
+        cloud.setEnvironmentVariable(environment, EDITED_VARIABLE, databaseUrl(environment, value));
         count("variable edit at protocol point");
         countAt("variable edit at " + point);
         System.out.printf("  variable %s of %s edited at %s%n", EDITED_VARIABLE, environment, point);
@@ -1278,6 +1329,11 @@ class FaultSuiteIT {
      */
     MigrationStatus observe() {
         MigrationStatus ledger = readLedger();
+        if (ledger != null) {
+            ledger.environments().forEach(e -> e.history().stream().filter(r -> r.through() != null)
+                    .forEach(r -> throughLaunches.add(r.launchId())));
+            throughs = throughLaunches.size();
+        }
         List<WebhookReceiver.Answered> answers = receiver.answered();
         for (WebhookReceiver.Answered answer : answers.subList(answersSeen, answers.size())) {
             if (answer.request().path().equals(CHANNEL_PATH)) {

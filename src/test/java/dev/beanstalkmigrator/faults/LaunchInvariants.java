@@ -33,7 +33,11 @@ import java.util.TreeSet;
  *   <li>{@value #FENCED}: no write moves the lease to another replica less than a lease after the previous
  *       holder's last accepted write (which is also what a deposed leader's write accepted after a takeover
  *       would look like);</li>
- *   <li>{@value #PARSES}: every accepted ledger write is a ledger.</li>
+ *   <li>{@value #PARSES}: every accepted ledger write is a ledger;</li>
+ *   <li>{@value #DATABASE_ONE_AT_A_TIME}: a task starts only once every earlier task on its database (of any
+ *       environment) has stopped, the database judged from the variables ECS gave the task's container;</li>
+ *   <li>{@value #DATABASE_ONE_RUN}: no second task for one (database, version, rerun), whichever environments they
+ *       ran through.</li>
  * </ul>
  */
 final class LaunchInvariants {
@@ -45,6 +49,8 @@ final class LaunchInvariants {
     static final String OUTCOME_KEPT = "every started task's outcome ends in the ledger";
     static final String FENCED = "no ledger write accepted from a stale leader";
     static final String PARSES = "the ledger always parses";
+    static final String DATABASE_ONE_AT_A_TIME = "no two tasks on one database run at the same time";
+    static final String DATABASE_ONE_RUN = "at most one task per (database, version, rerun)";
 
     /** The tags the operator puts on every migrate task. */
     static final String TAG_ENVIRONMENT = Launches.TAG_ENVIRONMENT;
@@ -91,6 +97,8 @@ final class LaunchInvariants {
     private final Map<String, Launch> byArn = new LinkedHashMap<>();
     private final Map<String, Set<String>> tasksByKey = new HashMap<>();
     private final Map<String, Set<String>> tasksByLaunch = new HashMap<>();
+    private final Map<String, Set<String>> tasksByDatabaseKey = new HashMap<>();
+    private int databaseOverlaps;
     private long lastWriteSeq = -1;
     private int staleWrites;
     private int unparseable;
@@ -206,6 +214,60 @@ final class LaunchInvariants {
     /** Tasks started while an earlier task of their environment still ran. */
     synchronized int overlaps() {
         return overlaps;
+    }
+
+    /**
+     * ECS started {@code run}: every earlier task on the same database must have stopped by then, and no earlier task
+     * ran the same (database, version, rerun). A task's database is {@link #databaseOf} the variables its container
+     * got. Call after {@link #taskStarted}.
+     */
+    synchronized void databaseFree(RunRecord run, java.util.function.Function<String, java.time.Instant> stoppedAt) {
+        Launch launch = byArn.get(run.taskArn());
+        String database = databaseOf(run);
+        if (launch == null || database == null) {
+            return;
+        }
+        for (Launch earlier : byArn.values()) {
+            if (earlier == launch || earlier.run.time().isAfter(run.time()) || !database.equals(databaseOf(earlier.run))) {
+                continue;
+            }
+            java.time.Instant stopped = stoppedAt.apply(earlier.run.taskArn());
+            if (stopped == null || stopped.isAfter(run.time())) {
+                databaseOverlaps++;
+                breaks(DATABASE_ONE_AT_A_TIME, launch.describe(List.of(run.taskArn())) + " started on " + database
+                        + " at " + run.time() + " while task " + earlier.run.taskArn() + " of "
+                        + earlier.describe(List.of()) + (stopped == null ? " still runs" : " ran until " + stopped));
+            }
+        }
+        if (launch.rerun != null) {
+            Set<String> ofKey = tasksByDatabaseKey.computeIfAbsent(database + "|" + launch.version + "|"
+                    + launch.rerun, k -> new TreeSet<>());
+            ofKey.add(run.taskArn());
+            if (ofKey.size() > 1) {
+                breaks(DATABASE_ONE_RUN, "database " + database + ", " + launch.describe(ofKey) + ", environments "
+                        + ofKey.stream().map(arn -> byArn.get(arn).environment).distinct().toList());
+            }
+        }
+    }
+
+    /** Tasks started on a database while an earlier task on it still ran. */
+    synchronized int databaseOverlaps() {
+        return databaseOverlaps;
+    }
+
+    /** Second tasks of one (database, version, rerun). */
+    synchronized int databaseDuplicates() {
+        return tasksByDatabaseKey.values().stream().mapToInt(s -> Math.max(0, s.size() - 1)).sum();
+    }
+
+    /**
+     * The database a task's container was given, as the suite's seed writes it: what follows the last {@code @} of
+     * its {@code DATABASE_URL} (host:port/name); null without one. Read here from ECS's record, apart from the
+     * operator's own reading of it.
+     */
+    static String databaseOf(RunRecord run) {
+        String url = run.containerEnvironment() == null ? null : run.containerEnvironment().get("DATABASE_URL");
+        return url == null || url.indexOf('@') < 0 ? null : url.substring(url.lastIndexOf('@') + 1);
     }
 
     /**

@@ -107,6 +107,67 @@ class LaunchInvariantsTest {
         assertEquals(0, invariants.overlaps());
     }
 
+    /** A task of {@code environment} on {@code database}, started at {@code time}, its launch in the ledger. */
+    RunRecord onDatabase(String arn, String environment, String version, String database, Instant time) {
+        RunRecord run = new RunRecord(arn, "fleet", "arn:td", "bm-" + arn, arn, Map.of(
+                LaunchInvariants.TAG_ENVIRONMENT, environment, LaunchInvariants.TAG_VERSION, version,
+                LaunchInvariants.TAG_RERUN, "", LaunchInvariants.TAG_LAUNCH_ID, arn), "app", List.of(), Map.of(),
+                "img", time, Map.of("DATABASE_URL", "postgres://fleet:pw-" + arn + "@" + database));
+        MigrationStatus ledger = new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "fleet", null,
+                null, null, null, List.of(new EnvironmentStatus(environment, "fleet", null, null, null, List.of(),
+                List.of(record(version, "", Phase.Launching, arn, null)), List.of())));
+        invariants.taskStarted(run, ledger);
+        return run;
+    }
+
+    @Test
+    void aTaskStartedOnADatabaseWhileAnotherEnvironmentsTaskRunsOnItBreaks() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunRecord blue = onDatabase("arn-blue", "fleet-00", "v7", "db-a:5432/fleet_a", t0);
+        invariants.databaseFree(blue, arn -> null);
+        RunRecord other = onDatabase("arn-other", "fleet-02", "v8", "db-02:5432/fleet_02", t0.plusSeconds(1));
+        invariants.databaseFree(other, arn -> null);
+        assertNull(invariants.firstBroken(), "another database");
+
+        RunRecord green = onDatabase("arn-green", "fleet-01", "v9", "db-a:5432/fleet_a", t0.plusSeconds(2));
+        invariants.databaseFree(green, arn -> arn.equals("arn-blue") ? t0.plusSeconds(3) : null);
+        assertEquals(LaunchInvariants.DATABASE_ONE_AT_A_TIME, invariants.firstBroken().invariant());
+        assertEquals("environment fleet-01, version v9, rerun \"\", launch arn-green, tasks [arn-green] started on"
+                + " db-a:5432/fleet_a at 2026-11-25T10:00:02Z while task arn-blue of environment fleet-00, version v7,"
+                + " rerun \"\", launch arn-blue, tasks [] ran until 2026-11-25T10:00:03Z",
+                invariants.firstBroken().detail());
+        assertEquals(1, invariants.databaseOverlaps());
+    }
+
+    @Test
+    void aSecondTaskOfOneDatabaseVersionAndRerunBreaksWhateverEnvironmentRanIt() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunRecord blue = onDatabase("arn-blue", "fleet-00", "v7", "db-a:5432/fleet_a", t0);
+        invariants.databaseFree(blue, arn -> null);
+        RunRecord green = onDatabase("arn-green", "fleet-01", "v7", "db-a:5432/fleet_a", t0.plusSeconds(5));
+        invariants.databaseFree(green, arn -> t0.plusSeconds(1));
+        assertEquals(LaunchInvariants.DATABASE_ONE_RUN, invariants.firstBroken().invariant());
+        assertTrue(invariants.firstBroken().detail().contains("environments [fleet-00, fleet-01]"),
+                invariants.firstBroken().detail());
+        assertEquals(1, invariants.databaseDuplicates());
+        assertEquals(0, invariants.databaseOverlaps(), "one after the other");
+        assertEquals(0, invariants.duplicates(), "two environments: not a duplicate of either");
+    }
+
+    @Test
+    void tasksOnADatabaseOneAfterTheOtherBreakNothing() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunRecord blue = onDatabase("arn-blue", "fleet-00", "v7", "db-a:5432/fleet_a", t0);
+        invariants.databaseFree(blue, arn -> null);
+        RunRecord green = onDatabase("arn-green", "fleet-01", "v8", "db-a:5432/fleet_a", t0.plusSeconds(5));
+        invariants.databaseFree(green, arn -> t0.plusSeconds(4));
+        RunRecord none = new RunRecord("arn-x", "fleet", "arn:td", "bm-x", "x", Map.of(), "app", List.of(), Map.of(),
+                "img", t0.plusSeconds(6), Map.of());
+        invariants.databaseFree(none, arn -> null);
+        assertNull(invariants.firstBroken());
+        assertNull(LaunchInvariants.databaseOf(none), "no DATABASE_URL: no database");
+    }
+
     static RunRecord at(RunRecord r, Instant time) {
         return new RunRecord(r.taskArn(), r.cluster(), r.taskDefinitionArn(), r.startedBy(), r.clientToken(), r.tags(),
                 r.containerName(), r.command(), r.environment(), r.image(), time, null);

@@ -243,14 +243,14 @@ class CrashRecoveryOnSandboxIT {
 
     @Test
     void aVariableEditedBetweenTheIntentAndItsAdoptionIsAnsweredWithTheFirstCallsTask() {
-        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop";
+        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop_crash1";
         MigrationRecord intent = crashAt(Crashes.Instant.TASK_STARTED);
         RunRecord started = exactlyOneRun();
         assertEquals(original, started.environment().get("DATABASE_URL"), "the variable rides in the overrides");
         assertNotNull(intent.placement(), "the intent says how RunTask places the task");
         // Someone edits the environment, and ListTasks does not show the task yet: the adoption replays RunTask.
         cloud.setListTasksLag(Duration.ofHours(1));
-        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop");
+        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop_crash1");
         long runTaskCalls = cloud.calls("ecs:RunTask");
         long accepted = cloud.calls("ecs:RunTask:200");
         long settingsReads = cloud.calls("elasticbeanstalk:DescribeConfigurationSettings");
@@ -272,7 +272,7 @@ class CrashRecoveryOnSandboxIT {
     @Test
     void anIntentOfThePreviousVersionWhoseVariablesChangedIsAdoptedFromTheConflict() {
         // The previous version recorded no placement and sent the variables as RunTask overrides.
-        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop";
+        String original = "postgres://shop:shop-crash1-pw@db.internal:5432/shop_crash1";
         MigrationRecord intent = crashAt(Crashes.Instant.INTENT_RECORDED);
         MigrationRecord legacy = new MigrationRecord(intent.version(), intent.rerun(), intent.phase(),
                 intent.launchId(), intent.cluster(), intent.container(), null, intent.image(), intent.imageSource(),
@@ -292,7 +292,7 @@ class CrashRecoveryOnSandboxIT {
                     "beanstalk-migrator:launch-id", legacy.launchId())), () -> true);
         }
         RunRecord started = exactlyOneRun();
-        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop");
+        cloud.setEnvironmentVariable(ENVIRONMENT, "DATABASE_URL", "postgres://shop:edited@db.internal:5432/shop_crash1");
         cloud.setListTasksLag(Duration.ofHours(1));
 
         SandboxAdapters aws = new SandboxAdapters(cloud.endpoint());

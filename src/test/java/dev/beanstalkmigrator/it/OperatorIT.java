@@ -15,10 +15,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
@@ -105,9 +107,9 @@ class OperatorIT {
         assertEquals("111122223333.dkr.ecr.us-east-1.amazonaws.com/shop:v2", run.image(),
                 "the image of the version's Dockerrun.aws.json");
         assertTrue(run.taskDefinitionArn().contains("task-definition/shop-app-migrate:"), run.taskDefinitionArn());
-        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop",
+        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop_new",
                 run.containerEnvironment().get("DATABASE_URL"), "the container sees the variable");
-        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop", run.environment().get("DATABASE_URL"),
+        assertEquals("postgres://shop:shop-new-pw@db.internal:5432/shop_new", run.environment().get("DATABASE_URL"),
                 "it rides in RunTask's overrides, so one migrate revision serves every environment of the image");
         assertEquals("container-overrides", record.overrides());
         assertNotNull(record.placement(), "placed as RunTask was asked");
@@ -295,15 +297,20 @@ class OperatorIT {
     @Test
     void theSecretsCanaryReachesEcsAndNothingElse() {
         String canary = "canary-4d1f8a2b9c7e-secret";
+        String urlCanary = "canary-url-61c0d9e2";
         cloud().setEnvironmentVariable("shop-canary", "DB_PASSWORD", canary);
+        cloud().setEnvironmentVariable("shop-canary", "DATABASE_URL",
+                "postgres://shop-user:" + urlCanary + "@db-canary.internal:5432/shop");
         SandboxResource.plan(Plans.plan("{name: shop-canary, version: v-leaky}") + """
                   notifications:
                     - {name: team, type: slack, urlFrom: SHOP_SLACK_URL, events: [Failed]}
                 """);
         MigrationRecord record = awaitPhase("shop-canary", "v-leaky", Phase.Failed);
         assertEquals(2, record.exitCode());
+        assertEquals("db-canary.internal:5432/shop", record.database(), "the database by host, port and name only");
 
         assertEquals(canary, runs("shop-canary").get(0).containerEnvironment().get("DB_PASSWORD"), "it reaches ECS");
+        assertTrue(runs("shop-canary").get(0).containerEnvironment().get("DATABASE_URL").contains(urlCanary));
         assertTrue(record.logTail().contains("connecting with password ***"), record.logTail().toString());
 
         // The failure reaches the operator's channel and the plan's, masked, once each.
@@ -315,7 +322,7 @@ class OperatorIT {
         notifications("ops").forEach(r -> assertFalse(r.body().contains(canary), "message"));
         notifications("team").forEach(r -> assertFalse(r.body().contains(canary), "message"));
 
-        List<String> canaries = List.of(canary, SandboxResource.WEBHOOK_CANARY);
+        List<String> canaries = List.of(canary, urlCanary, "shop-user", SandboxResource.WEBHOOK_CANARY);
         String ledger = SandboxResource.ledger();
         canaries.forEach(c -> assertFalse(ledger.contains(c), "ledger"));
         for (String path : List.of("/api/v1/status", "/api/v1/environments", "/api/v1/environments/shop-canary",
@@ -357,6 +364,46 @@ class OperatorIT {
         assertEquals(List.of("connecting with password ***", "FATAL: password authentication failed"),
                 failed.logTail());
         assertFalse(SandboxResource.ledger().contains(before), "the ledger");
+    }
+
+    @Test
+    void aBlueGreenPairOnOneDatabaseTakesTurnsAndRunsEachVersionOnce() {
+        String database = "shop-bg.abc123.us-east-1.rds.amazonaws.com:5432/ebdb";
+        SandboxResource.plan(Plans.plan("{name: shop-blue, version: v-bg1}"));
+        MigrationRecord blue = awaitPhase("shop-blue", "v-bg1", Phase.Running);
+        assertEquals(database, blue.database());
+
+        // Green joins at the version blue is migrating: it waits for the database, then records blue's run.
+        SandboxResource.plan(Plans.plan("{name: shop-blue, version: v-bg1}", "{name: shop-green, version: v-bg1}"));
+        Condition waiting = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(
+                () -> ledger().environment("shop-green") == null ? null
+                        : ledger().environment("shop-green").condition(Condition.READY),
+                c -> c != null && Reasons.WAITING_FOR_DATABASE.equals(c.reason()));
+        assertTrue(waiting.message().startsWith("waiting for database " + database + ": shop-blue's migration of v-bg1,"
+                + " task " + blue.taskArn()), waiting.message());
+        given().get("/api/v1/environments/shop-green").then().statusCode(200)
+                .body("conditions.find { it.type == 'Ready' }.reason", equalTo(Reasons.WAITING_FOR_DATABASE));
+        MigrationRecord green = awaitPhase("shop-green", "v-bg1", Phase.Succeeded);
+        assertEquals("shop-blue", green.through());
+        assertNull(green.taskArn(), "no task of its own");
+        assertEquals(database, green.database());
+        assertEquals(1, runs("shop-blue", "v-bg1").size());
+        assertEquals(0, runs("shop-green", "v-bg1").size(), "not run again through green");
+
+        // Both at once: one task on the database, and the other records it.
+        SandboxResource.plan(Plans.plan("{name: shop-blue, version: v-bg2}", "{name: shop-green, version: v-bg2}"));
+        MigrationRecord b = awaitPhase("shop-blue", "v-bg2", Phase.Succeeded);
+        MigrationRecord g = awaitPhase("shop-green", "v-bg2", Phase.Succeeded);
+        assertEquals(1, runs("shop-blue", "v-bg2").size() + runs("shop-green", "v-bg2").size(), "one task");
+        assertEquals(1, (b.through() == null ? 0 : 1) + (g.through() == null ? 0 : 1), "the other ran through it");
+
+        String ledger = SandboxResource.ledger();
+        for (String secret : List.of("rds-canary-blue-5e7a", "rds-canary-green-9c1d")) {
+            assertFalse(ledger.contains(secret), "ledger");
+            assertFalse(given().get("/api/v1/environments/shop-green").then().extract().asString().contains(secret));
+        }
+        assertTrue(given().accept("text/html").get("/").then().statusCode(200).extract().asString()
+                .contains(database), "the page shows the database");
     }
 
     /** What a channel's receiver got about shop-canary. */

@@ -9,6 +9,7 @@ import dev.beanstalkmigrator.model.MigrationPlan;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.plan.ParseOutcome;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
@@ -143,6 +144,26 @@ class MigrationMetersTest {
         meters.observe(snapshot(false, PLAN, environment("shop-web", false, record("v2", Phase.Running, 0, null))));
         meters.observe(snapshot(false, PLAN, environment("shop-web", true, record("v2", Phase.Succeeded, 0, 4))));
         assertEquals(0, finished(Phase.Succeeded));
+    }
+
+    @Test
+    void environmentsWaitingForAnotherAreCountedByReasonAndARunThroughAnotherIsNoMigrationHere() {
+        EnvironmentStatus waiting = new EnvironmentStatus("shop-worker", "shop", "v1", "v1", "v1",
+                List.of(new Condition(Condition.READY, "False", Reasons.WAITING_FOR_DATABASE, "waiting for database",
+                        T0)), List.of(record("v1", Phase.Pending, 0, null)));
+        meters.observe(snapshot(true, PLAN, environment("shop-web", false, record("v1", Phase.Running, 0, null)),
+                waiting));
+        assertEquals(1, registry.get("beanstalk.migrator.environments.waiting")
+                .tag("reason", Reasons.WAITING_FOR_DATABASE).gauge().value());
+
+        MigrationRecord through = new MigrationRecord("v1", "", Phase.Succeeded, "launch-w", "c", "app", null, "image",
+                "template", null, null, List.of("migrate"), T0, null, T0.plusSeconds(9), null, "succeeded through"
+                + " shop-web", null, null).withThrough("shop-web");
+        meters.observe(snapshot(true, PLAN, environment("shop-web", true, record("v1", Phase.Succeeded, 0, 8)),
+                environment("shop-worker", true, through)));
+        assertEquals(0, registry.get("beanstalk.migrator.environments.waiting")
+                .tag("reason", Reasons.WAITING_FOR_DATABASE).gauge().value());
+        assertEquals(1, finished(Phase.Succeeded), "one task ran; the other environment's record is not a second");
     }
 
     @Test

@@ -167,6 +167,17 @@ class PlanParserTest {
     }
 
     @Test
+    void theDatabaseIsFoundUnlessThePlanNamesItOrSaysNone() {
+        assertEquals(null, valid(BASE).environments().get(0).database(), "found from the environment");
+        assertEquals("shop.abc123.eu-west-1.rds.amazonaws.com:5432/shop",
+                valid(env("database: shop.abc123.eu-west-1.rds.amazonaws.com:5432/shop")).environments().get(0)
+                        .database());
+        assertEquals(EnvironmentSpec.NO_DATABASE, valid(env("database: none")).environments().get(0).database());
+        assertEquals("shared-main", valid(replace("    cluster: acme-prod", "    database: shared-main\n"
+                + "    cluster: acme-prod")).environments().get(0).database(), "a default");
+    }
+
+    @Test
     void emptyEnvironmentListIsValid() {
         MigrationPlan plan = valid("""
                 apiVersion: beanstalk-migrator/v1
@@ -252,6 +263,10 @@ class PlanParserTest {
                         11, 24, "spec.defaults.network.subnets", "write it as a list, e.g. [subnet-1]"),
                 bad("quoted string where a boolean is expected", env("suspend: \"yes\""),
                         16, 16, "spec.environments[0].suspend", "expected true or false, got the string \"yes\""),
+                bad("a database URL with a password", env("database: postgres://shop:pw@db.internal/shop"),
+                        16, 17, "spec.environments[0].database", "never a user or a password; or none"),
+                bad("a database as a list", env("database: [db.internal]"),
+                        16, 17, "spec.environments[0].database", "expected a database name or none"),
                 bad("yaml 1.1 boolean", env("suspend: yes"),
                         16, 16, "spec.environments[0].suspend", "write true or false"),
                 bad("quoted true", env("suspend: \"true\""),

@@ -166,6 +166,55 @@ class ReconcilerTest {
     }
 
     @Test
+    void twoEnvironmentsOnOneDatabaseRunANewVersionOnceOneAfterTheOther() {
+        // A blue/green pair on one RDS instance: prod's DATABASE_URL and staging's RDS_* name the same database.
+        cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", "postgres://acme:" + SECRET
+                + "@shop.abc.rds.amazonaws.com:5432/ebdb"));
+        cloud.variables.put("acme-web-staging", Map.of("RDS_HOSTNAME", "shop.abc.rds.amazonaws.com", "RDS_PORT", "5432",
+                "RDS_DB_NAME", "ebdb", "RDS_PASSWORD", SECRET));
+        cloud.putObject(PLAN, """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults: {application: acme, cluster: acme-prod, taskDefinition: acme-web, container: web,
+                             command: [migrate], network: {subnets: [subnet-1]}, image: "acme:{version}"}
+                  environments:
+                    - {name: acme-web-prod, version: v42}
+                    - {name: acme-web-staging, version: v42}
+                """);
+        Reconciler operator = operator();
+        for (int i = 0; i < 4; i++) {
+            operator.cycle(true);
+        }
+        assertEquals(1, cloud.launches.size(), "one task on the database: both were prepared in one pass");
+        String ran = cloud.launches.values().iterator().next().tags().get("beanstalk-migrator:environment");
+        String other = ran.equals("acme-web-prod") ? "acme-web-staging" : "acme-web-prod";
+        EnvironmentStatus waiting = ledger().environment(other);
+        assertEquals(Reasons.WAITING_FOR_DATABASE, waiting.condition(Condition.READY).reason());
+        assertEquals(Phase.Pending, waiting.history().get(0).phase());
+        int configurationReads = cloud.calls("elasticbeanstalk:DescribeConfigurationSettings");
+        for (int i = 0; i < 3; i++) {
+            clock.advance(Duration.ofSeconds(5));
+            operator.cycle(false);
+        }
+        assertEquals(configurationReads, cloud.calls("elasticbeanstalk:DescribeConfigurationSettings"),
+                "the wait is seen in the ledger: nothing is prepared again while the database is taken");
+
+        cloud.stop(latest(ran).taskArn(), 0, "Essential container in task exited");
+        for (int i = 0; i < 3; i++) {
+            operator.cycle(true);
+        }
+        assertEquals(1, cloud.launches.size(), "not run again through the other");
+        MigrationRecord through = latest(other);
+        assertEquals(Phase.Succeeded, through.phase());
+        assertEquals(ran, through.through());
+        assertEquals("shop.abc.rds.amazonaws.com:5432/ebdb", through.database());
+        assertEquals("True", ledger().environment(other).condition(Condition.READY).status());
+        assertFalse(cloud.text(LEDGER).contains(SECRET), "the ledger holds no password");
+    }
+
+    @Test
     void aZeroConfigEnvironmentStallsUntilItsClusterCanBeFoundWithoutReadingEcsEveryCycle() {
         cloud.putObject(PLAN, zeroConfigPlan(""));
         cloud.clusters.add(new ContainerService.Cluster("arn:cluster/acme-prod", "acme-prod", Map.of()));

@@ -15,9 +15,11 @@ import dev.beanstalkmigrator.reconcile.observe.Observation;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -70,8 +72,13 @@ public final class Planner {
      * What follows an outcome: records the ledger gets (an intent, an outcome), further actions, and launches
      * the planner refuses with the error a user must fix.
      */
-    public record FollowUp(List<Recorded> records, List<Action> actions, List<Outcome.Failed> refusals) {
+    public record FollowUp(List<Recorded> records, List<Action> actions, List<Outcome.Failed> refusals,
+                           Map<String, Hold> holds) {
         static final FollowUp NONE = new FollowUp(List.of(), List.of(), List.of());
+
+        public FollowUp(List<Recorded> records, List<Action> actions, List<Outcome.Failed> refusals) {
+            this(records, actions, refusals, Map.of());
+        }
     }
 
     /** A record the ledger gets for {@code environment} (added, or replacing the one with its launch id). */
@@ -166,6 +173,7 @@ public final class Planner {
                             + "' to yet"), null);
         }
         Hold hold = null;
+        Databases.Holder holder;
         List<MigrationRecord> records = new ArrayList<>();
         MigrationRecord existing = status == null ? null : status.find(version, spec.rerun());
         boolean inFlight = !actions.isEmpty() || !watches.isEmpty();
@@ -192,6 +200,8 @@ public final class Planner {
                             in.now()));
                 }
                 hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
+            } else if ((holder = databaseHolder(spec, existing, in)) != null) {
+                hold = waitingForDatabase(existing.database(), holder, version);
             } else if (existing != null && Launches.sendsAgain(existing, spec)) {
                 MigrationRecord intent = existing.relaunching();
                 actions.add(new Action.Launch(spec, intent, Launches.taskLaunch(spec.name(), spec, intent, null),
@@ -214,6 +224,23 @@ public final class Planner {
         return new Decision(spec.name(), spec, version, deployed, actions, watches, records, hold, null);
     }
 
+    /**
+     * Who has the database of a Pending launch of {@code spec} (one waiting for it, or one to send again), if another
+     * environment's migration has it; null for a new launch, whose database is known once it is prepared.
+     */
+    private static Databases.Holder databaseHolder(EnvironmentSpec spec, MigrationRecord existing, Inputs in) {
+        if (existing == null || existing.phase() != Phase.Pending || existing.database() == null) {
+            return null;
+        }
+        return Databases.holder(existing.database(), spec.name(), Databases.sent(existing) ? existing : null,
+                in.ledger().environments(), in::spec);
+    }
+
+    private static Hold waitingForDatabase(String database, Databases.Holder holder, String version) {
+        return Hold.waiting(Reasons.WAITING_FOR_DATABASE, "waiting for database " + database + ": "
+                + holder.describe() + " has it; migrating " + version + " once it has finished");
+    }
+
     private static void followInFlight(EnvironmentStatus status, List<Action> actions, List<Action.Watch> watches) {
         for (MigrationRecord record : status.history()) {
             if (record.phase() == Phase.Launching) {
@@ -224,10 +251,18 @@ public final class Planner {
         }
     }
 
-    /** What follows {@code outcome}. */
+    /** What follows {@code outcome}, with the ledger as the pass found it. */
     public static FollowUp next(Outcome outcome, Inputs in) {
+        return next(outcome, in, in.ledger().environments());
+    }
+
+    /**
+     * What follows {@code outcome}; {@code environments} is the ledger as it stands in the pass (with the records it
+     * has written so far), so that of two environments prepared together on one database only the first launches.
+     */
+    public static FollowUp next(Outcome outcome, Inputs in, Collection<EnvironmentStatus> environments) {
         if (outcome instanceof Outcome.Prepared prepared) {
-            return afterPrepared(prepared, in);
+            return afterPrepared(prepared, in, environments);
         }
         if (outcome instanceof Outcome.Registered registered) {
             return launch(registered.action().spec(),
@@ -267,7 +302,8 @@ public final class Planner {
      * records where the variables ride ({@code overrides}), the secrets' names and the placement before RunTask; a
      * replay reads the variables again (see {@link Action.Relaunch}).
      */
-    private static FollowUp afterPrepared(Outcome.Prepared prepared, Inputs in) {
+    private static FollowUp afterPrepared(Outcome.Prepared prepared, Inputs in,
+                                          Collection<EnvironmentStatus> environments) {
         Action.Prepare action = prepared.action();
         // The plan's spec with what it left out found from the environment: the records name what runs.
         EnvironmentSpec spec = prepared.spec();
@@ -283,6 +319,11 @@ public final class Planner {
         }
         Beanstalk.Configuration configuration = prepared.configuration();
         Map<String, String> variables = configuration.variables();
+        String database = Databases.of(spec, variables);
+        FollowUp turn = databaseTurn(prepared, database, in, environments);
+        if (turn != null) {
+            return turn;
+        }
         boolean commandFits = Launches.commandInOverrides(spec.container(), spec.command());
         boolean variablesFit = commandFits && Overrides.fit(spec.container(), spec.command(), variables);
         String overrides = variablesFit ? Overrides.IN_CONTAINER_OVERRIDES : Overrides.IN_TASK_DEFINITION;
@@ -290,7 +331,8 @@ public final class Planner {
                 prepared.image(), overrides, in.now())
                 .withSecrets(configuration.secrets().keySet().stream().sorted().toList())
                 .withPlacement(Launches.placement(spec))
-                .withDiscovered(prepared.discovered());
+                .withDiscovered(prepared.discovered())
+                .withDatabase(database);
         Map<String, String> overridden = variablesFit ? variables : Map.of();
         if (variablesFit && configuration.secrets().isEmpty() && prepared.image().image().equals(container.image())) {
             return launch(spec, intent.withTaskDefinition(base.arn()), overridden);
@@ -299,6 +341,45 @@ public final class Planner {
                 variablesFit || variables.isEmpty() ? null : variables,
                 configuration.secrets().isEmpty() ? null : configuration.secrets(),
                 commandFits ? null : spec.command(), overridden)), List.of());
+    }
+
+    /**
+     * Null when the migration may launch: its database is nobody's now, and no other environment migrated it to this
+     * version with this rerun token. Otherwise what is recorded instead: the launch waits, Pending under its launch id
+     * with the database it waits for (so the next passes see the wait without preparing it again); or it ended as it
+     * did in the environment that ran it (Succeeded, Failed or TimedOut through it), without a task of its own.
+     */
+    private static FollowUp databaseTurn(Outcome.Prepared prepared, String database, Inputs in,
+                                         Collection<EnvironmentStatus> environments) {
+        if (database == null) {
+            return null;
+        }
+        Action.Prepare action = prepared.action();
+        EnvironmentSpec spec = prepared.spec();
+        MigrationRecord mine = environments.stream().filter(e -> e.name().equals(spec.name()))
+                .flatMap(e -> e.history().stream()).filter(r -> r.launchId().equals(action.launchId())
+                        && r.phase() == Phase.Pending && Databases.sent(r)).findFirst().orElse(null);
+        Databases.Holder holder = Databases.holder(database, spec.name(), mine, environments, in::spec);
+        if (holder != null) {
+            Hold hold = waitingForDatabase(database, holder, action.version());
+            MigrationRecord waiting = Launches.record(spec, action.version(), action.launchId(), Phase.Pending, null,
+                    prepared.image(), null, in.now()).withDatabase(database).pending(hold.message());
+            return new FollowUp(List.of(new Recorded(spec.name(), waiting)), List.of(), List.of(),
+                    Map.of(spec.name(), hold));
+        }
+        Databases.Ran ran = Databases.ranThrough(database, action.version(), spec.rerun(), spec.name(), environments);
+        if (ran == null) {
+            return null;
+        }
+        String key = action.version() + (spec.rerun().isEmpty() ? "" : " (rerun " + spec.rerun() + ")");
+        String reason = ran.phase().name().toLowerCase(Locale.ROOT) + " through " + ran.environment() + ": the"
+                + " migration of " + database + " to " + key + " ran there"
+                + (ran.taskArn() == null ? "" : " (task " + ran.taskArn() + ")") + "; not run again here"
+                + (ran.phase() == Phase.Succeeded ? "" : " until the rerun token changes");
+        MigrationRecord through = Launches.record(spec, action.version(), action.launchId(), ran.phase(), null,
+                prepared.image(), null, in.now()).withDatabase(database).withThrough(ran.environment())
+                .finished(ran.phase(), in.now(), null, reason, null);
+        return new FollowUp(List.of(new Recorded(spec.name(), through)), List.of(), List.of());
     }
 
     /**

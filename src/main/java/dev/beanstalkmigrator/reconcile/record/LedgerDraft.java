@@ -18,6 +18,8 @@ import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import dev.beanstalkmigrator.reconcile.notify.Outbox;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,8 @@ public final class LedgerDraft {
 
     private final Map<String, EnvironmentStatus> environments = new LinkedHashMap<>();
     private final Map<String, Hold> holds = new HashMap<>();
+    /** Per environment, the intent of a launch whose migrate revision is being registered in this pass. */
+    private final Map<String, MigrationRecord> claims = new HashMap<>();
     private final Requeues requeues;
     private final Map<String, String> warnings;
     private final Planner.Inputs in;
@@ -77,6 +81,9 @@ public final class LedgerDraft {
         EnvironmentStatus status = environments.get(environment);
         MigrationRecord previous = status == null ? null : status.history().stream()
                 .filter(r -> r.launchId().equals(record.launchId())).findFirst().orElse(null);
+        if (record.through() != null && (previous == null || previous.through() == null)) {
+            LOG.infof("%s: %s", environment, record.reason());
+        }
         if (previous != null) {
             environments.put(environment, status.withHistory(status.history().stream()
                     .map(r -> r.launchId().equals(record.launchId()) ? record : r).toList()));
@@ -105,6 +112,36 @@ public final class LedgerDraft {
     public void apply(Planner.FollowUp followUp) {
         followUp.records().forEach(r -> record(r.record(), r.environment()));
         followUp.refusals().forEach(this::fold);
+        followUp.holds().forEach((environment, hold) -> {
+            // Once per wait: the passes after it see the wait in the ledger and hold without a follow-up.
+            LOG.infof("%s: %s", environment, hold.message());
+            hold(environment, hold);
+        });
+        followUp.actions().stream().filter(a -> a instanceof Action.RegisterRevision)
+                .forEach(a -> claims.put(a.environment(), ((Action.RegisterRevision) a).intent()));
+    }
+
+    /**
+     * The ledger's environments as drafted so far, with the intents whose revision is being registered (recorded
+     * once it is, just before RunTask): what the planner decides the pass's next steps against, so that of two
+     * environments prepared together on one database only one launches.
+     */
+    public Collection<EnvironmentStatus> environments() {
+        if (claims.isEmpty()) {
+            return Collections.unmodifiableCollection(environments.values());
+        }
+        Map<String, EnvironmentStatus> view = new LinkedHashMap<>(environments);
+        claims.forEach((environment, intent) -> {
+            EnvironmentStatus status = view.get(environment);
+            List<MigrationRecord> history = new ArrayList<>();
+            history.add(intent);
+            if (status != null) {
+                history.addAll(status.history());
+            }
+            view.put(environment, status != null ? status.withHistory(history)
+                    : new EnvironmentStatus(environment, null, null, null, null, List.of(), history));
+        });
+        return view.values();
     }
 
     /** Folds in the facts of an outcome; the lines it logs name the migration the action is about. */

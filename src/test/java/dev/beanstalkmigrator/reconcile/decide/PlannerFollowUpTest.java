@@ -23,6 +23,7 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -315,6 +316,33 @@ class PlannerFollowUpTest {
         Action.RegisterRevision register = (Action.RegisterRevision) revision.actions().get(0);
         assertEquals(how, register.intent().discovered());
         assertEquals("web", register.spec().container());
+    }
+
+    @Test
+    void theIntentRecordsTheDatabaseByHostPortAndNameOnly() {
+        Map<String, String> variables = Map.of("DATABASE_URL", "postgres://shop:canary-pw@db.internal:6432/shop",
+                "DJANGO_SETTINGS_MODULE", "shop.settings");
+        Planner.FollowUp direct = Planner.next(prepared(BASE, UNCHANGED, variables), at(T, true, true));
+        assertEquals("db.internal:6432/shop", direct.records().get(0).record().database());
+        Planner.FollowUp registered = Planner.next(prepared(BASE, TEMPLATE, variables), at(T, true, true));
+        assertEquals("db.internal:6432/shop",
+                ((Action.RegisterRevision) registered.actions().get(0)).intent().database(), "through a revision");
+
+        Map<String, String> rds = Map.of("RDS_HOSTNAME", "shop.abc.eu-west-1.rds.amazonaws.com", "RDS_PORT", "5432",
+                "RDS_DB_NAME", "ebdb", "RDS_PASSWORD", "canary-pw", "DATABASE_URL", "postgres://other/other");
+        assertEquals("shop.abc.eu-west-1.rds.amazonaws.com:5432/ebdb",
+                Planner.next(prepared(BASE, UNCHANGED, rds), at(T, true, true)).records().get(0).record().database());
+        assertEquals(null, Planner.next(prepared(BASE, UNCHANGED, Map.of("DJANGO_SETTINGS_MODULE", "x")),
+                at(T, true, true)).records().get(0).record().database(), "none known");
+
+        for (String named : List.of("shop-main", EnvironmentSpec.NO_DATABASE)) {
+            EnvironmentSpec spec = new EnvironmentSpec(SPEC.name(), SPEC.application(), SPEC.version(), false, "",
+                    SPEC.cluster(), SPEC.taskDefinition(), SPEC.container(), SPEC.command(), SPEC.timeout(),
+                    SPEC.launchType(), null, SPEC.network(), "", SPEC.afterSuccess(), named);
+            MigrationRecord intent = Planner.next(prepared(spec, BASE, UNCHANGED, variables, Map.of()),
+                    at(T, true, true)).records().get(0).record();
+            assertEquals(named.equals(EnvironmentSpec.NO_DATABASE) ? null : named, intent.database(), named);
+        }
     }
 
     static Stream<Arguments> launchBatches() {
