@@ -61,7 +61,8 @@ final class MigrationMeters {
      * The reasons an environment waits for another (its Ready condition False with one of them), each a row of
      * {@code beanstalk.migrator.environments.waiting}: a fixed set, so the labels stay bounded.
      */
-    static final List<String> WAITING_REASONS = List.of(Reasons.WAITING_FOR_DATABASE);
+    static final List<String> WAITING_REASONS = List.of(Reasons.WAITING_FOR_DATABASE, Reasons.WAITING_FOR_PROMOTION,
+            Reasons.PROMOTION_BLOCKED);
 
     /** The records of the snapshot seen last, by key: whether each was final then. */
     private Map<String, Boolean> previous = Map.of();

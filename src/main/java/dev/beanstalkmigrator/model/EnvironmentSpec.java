@@ -24,6 +24,8 @@ import java.util.List;
  * @param afterSuccess what to do after success
  * @param database the database the migrations change, as the plan names it; null: found from the environment's
  *     variables when a launch is prepared; {@value #NO_DATABASE}: none (the environment is its own unit)
+ * @param after the environments of the plan that must have migrated a version (Succeeded, under their rerun token
+ *     now) before it is launched here; empty when none
  */
 public record EnvironmentSpec(
         String name,
@@ -41,7 +43,8 @@ public record EnvironmentSpec(
         NetworkSpec network,
         String image,
         AfterSuccess afterSuccess,
-        String database) {
+        String database,
+        List<String> after) {
 
     /** {@code database: none}: the environment shares no database that the operator should know of. */
     public static final String NO_DATABASE = "none";
@@ -51,6 +54,16 @@ public record EnvironmentSpec(
         capacityProviderStrategy = capacityProviderStrategy == null ? null : List.copyOf(capacityProviderStrategy);
         rerun = rerun == null ? "" : rerun;
         image = image == null ? "" : image;
+        after = after == null ? List.of() : List.copyOf(after);
+    }
+
+    /** An environment that comes after no other. */
+    public EnvironmentSpec(String name, String application, VersionRef version, boolean suspend, String rerun,
+                           String cluster, String taskDefinition, String container, List<String> command,
+                           Duration timeout, String launchType, List<CapacityProvider> capacityProviderStrategy,
+                           NetworkSpec network, String image, AfterSuccess afterSuccess, String database) {
+        this(name, application, version, suspend, rerun, cluster, taskDefinition, container, command, timeout,
+                launchType, capacityProviderStrategy, network, image, afterSuccess, database, List.of());
     }
 
     /** An environment whose database is found from its variables. */
@@ -59,6 +72,6 @@ public record EnvironmentSpec(
                            Duration timeout, String launchType, List<CapacityProvider> capacityProviderStrategy,
                            NetworkSpec network, String image, AfterSuccess afterSuccess) {
         this(name, application, version, suspend, rerun, cluster, taskDefinition, container, command, timeout,
-                launchType, capacityProviderStrategy, network, image, afterSuccess, null);
+                launchType, capacityProviderStrategy, network, image, afterSuccess, null, List.of());
     }
 }

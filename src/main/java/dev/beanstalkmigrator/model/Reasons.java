@@ -47,6 +47,10 @@ public final class Reasons {
     public static final String MIGRATION_IN_FLIGHT = "MigrationInFlight";
     /** Another environment's migration has the database this one's would change. */
     public static final String WAITING_FOR_DATABASE = "WaitingForDatabase";
+    /** An environment this one comes after ({@code after}) has not migrated the version yet. */
+    public static final String WAITING_FOR_PROMOTION = "WaitingForPromotion";
+    /** An environment this one comes after failed to migrate the version (under its rerun token now). */
+    public static final String PROMOTION_BLOCKED = "PromotionBlocked";
     public static final String DRY_RUN = "DryRun";
     public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";
     public static final String CONTAINER_NOT_FOUND = "ContainerNotFound";

@@ -185,6 +185,16 @@ final class PlanFields {
                     + " through one is not run again through another (see Shared databases and blue/green); omitted:"
                     + " found from the environment's `RDS_HOSTNAME`/`RDS_PORT`/`RDS_DB_NAME`, else `DATABASE_URL`"
                     + " (host, port and name, never a user or a password); `none`: the environment is its own unit");
+    static final Field<List<String>> AFTER = Field.optional("after", List.of(),
+            (v, node, path) -> {
+                List<YamlNode> items = v.list(node, path, "a list of environment names, e.g. [acme-web-staging]",
+                        true);
+                return items == null ? null : v.items(items, path, (r, item, itemPath) -> r.matching(item, itemPath,
+                        "an environment name", ENV_NAME, "is not an Elastic Beanstalk environment name; list"
+                                + " environments of this plan"));
+            },
+            "environments of this plan that must have migrated a version (`Succeeded`, under their rerun token) before"
+                    + " it is launched here, e.g. `[acme-web-staging]`; not a default (see Promotion)");
 
     // ---- network and capacity providers -------------------------------------------------------------
 
@@ -217,7 +227,7 @@ final class PlanFields {
         SPEC_FIELDS("spec.", DEFAULTS, ENVIRONMENTS, NOTIFICATIONS),
         ENVIRONMENT("", NAME, APPLICATION, VERSION, CLUSTER, TASK_DEFINITION, CONTAINER, COMMAND,
                 TIMEOUT, LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY, PlanFields.NETWORK, IMAGE, AFTER_SUCCESS, SUSPEND, RERUN,
-                DATABASE),
+                DATABASE, AFTER),
         NETWORK("network.", SUBNETS, SECURITY_GROUPS, ASSIGN_PUBLIC_IP),
         CAPACITY_PROVIDER("capacityProviderStrategy[].", PlanFields.CAPACITY_PROVIDER, WEIGHT, BASE),
         NOTIFICATION("spec.notifications[].", CHANNEL_NAME_FIELD, CHANNEL_TYPE, URL_FROM, EVENTS);
@@ -241,7 +251,7 @@ final class PlanFields {
 
     /** The fields spec.defaults may set: all of an environment's but its name. */
     static List<Field<?>> defaultFields() {
-        return Section.ENVIRONMENT.fields().stream().filter(field -> field != NAME).toList();
+        return Section.ENVIRONMENT.fields().stream().filter(field -> field != NAME && field != AFTER).toList();
     }
 
     /** The README's plan reference table, one row per declared field. */

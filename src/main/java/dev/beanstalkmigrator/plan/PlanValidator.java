@@ -15,9 +15,12 @@ import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.plan.PlanFields.Section;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks a located YAML tree against the plan format and builds the {@link MigrationPlan}. Fields are
@@ -117,23 +120,94 @@ final class PlanValidator {
         }
         List<EnvironmentSpec> result = new ArrayList<>();
         Map<String, NameUse> names = new HashMap<>();
+        Map<String, List<Upstream>> upstreams = new LinkedHashMap<>();
         boolean ok = true;
         for (int i = 0; i < items.size(); i++) {
             String path = Paths.index("spec.environments", i);
             YamlNode.Mapping env = values.mapping(items.get(i), path,
                     "a mapping with name, application, version and the task settings");
-            EnvironmentSpec built = env == null ? null : environment(env, path, defaults, names);
+            EnvironmentSpec built = env == null ? null : environment(env, path, defaults, names, upstreams);
             ok &= built != null;
             result.add(built);
         }
+        ok = ok && promotionOrder(upstreams);
         List<NotificationChannel> notifications = fields.get(PlanFields.NOTIFICATIONS);
         return ok && fields.ok(PlanFields.NOTIFICATIONS)
                 ? new Spec(result, notifications == null ? List.of() : notifications) : null;
     }
 
+    /** One name in an environment's {@code after}, where it was written. */
+    private record Upstream(String name, YamlNode at, String path) {}
+
+    /**
+     * The rules of {@code after} that span environments: each name is another environment of the plan, and no
+     * environment comes, through any chain, after itself. A cycle is reported once, at the name that closes it.
+     *
+     * @param upstreams per environment (in plan order), the names its {@code after} lists
+     */
+    private boolean promotionOrder(Map<String, List<Upstream>> upstreams) {
+        boolean ok = true;
+        for (Map.Entry<String, List<Upstream>> e : upstreams.entrySet()) {
+            for (Upstream up : e.getValue()) {
+                if (up.name().equals(e.getKey())) {
+                    ok = false;
+                    problems.at(up.at(), up.path(), "an environment cannot come after itself; remove "
+                            + Texts.code(up.name()) + " from its after");
+                } else if (!upstreams.containsKey(up.name())) {
+                    ok = false;
+                    String near = Texts.closest(up.name(), upstreams.keySet());
+                    problems.at(up.at(), up.path(), Texts.code(up.name()) + " is not an environment of this plan"
+                            + (near != null ? "; did you mean " + Texts.code(near) + "?"
+                            : "; add it to spec.environments or remove it from after"));
+                }
+            }
+        }
+        if (!ok) {
+            return false;
+        }
+        Set<String> done = new HashSet<>();
+        for (String start : upstreams.keySet()) {
+            List<String> cycle = cycleFrom(start, upstreams, new ArrayList<>(), done);
+            if (cycle != null) {
+                String last = cycle.get(cycle.size() - 2);
+                Upstream closing = upstreams.get(last).stream().filter(u -> u.name().equals(cycle.get(cycle.size() - 1)))
+                        .findFirst().orElseThrow();
+                problems.at(closing.at(), closing.path(), "after makes a cycle: " + String.join(" -> ", cycle)
+                        + "; an environment can only come after environments that do not, through their after, come"
+                        + " after it");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A path that comes back to an environment already on it (depth first), or null. */
+    private static List<String> cycleFrom(String environment, Map<String, List<Upstream>> upstreams,
+                                          List<String> path, Set<String> done) {
+        int seen = path.indexOf(environment);
+        if (seen >= 0) {
+            List<String> cycle = new ArrayList<>(path.subList(seen, path.size()));
+            cycle.add(environment);
+            return cycle;
+        }
+        if (done.contains(environment)) {
+            return null;
+        }
+        path.add(environment);
+        for (Upstream up : upstreams.getOrDefault(environment, List.of())) {
+            List<String> cycle = cycleFrom(up.name(), upstreams, path, done);
+            if (cycle != null) {
+                return cycle;
+            }
+        }
+        path.remove(path.size() - 1);
+        done.add(environment);
+        return null;
+    }
+
     /** Merges the environment over the defaults and builds it; null when anything is wrong. */
     private EnvironmentSpec environment(YamlNode.Mapping env, String path, ValueReader.Fields defaults,
-            Map<String, NameUse> names) {
+            Map<String, NameUse> names, Map<String, List<Upstream>> upstreams) {
         ValueReader.Fields own = layer(env, path, false);
         // The launch mode is one choice: an environment that picks one replaces the default's.
         ValueReader.Fields merged = own.over(defaults, List.of(LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY));
@@ -163,12 +237,21 @@ final class PlanValidator {
         if (!ok) {
             return null;
         }
+        List<Upstream> ups = new ArrayList<>();
+        if (own.has(PlanFields.AFTER) && own.entry(PlanFields.AFTER).value() instanceof YamlNode.Sequence list) {
+            List<String> after = own.get(PlanFields.AFTER);
+            for (int i = 0; i < after.size(); i++) {
+                ups.add(new Upstream(after.get(i), list.items().get(i),
+                        Paths.index(Paths.field(path, PlanFields.AFTER.name()), i)));
+            }
+        }
+        upstreams.put(name, ups);
         return new EnvironmentSpec(merged.get(NAME), merged.get(PlanFields.APPLICATION),
                 merged.get(PlanFields.VERSION), merged.get(PlanFields.SUSPEND), merged.get(PlanFields.RERUN),
                 merged.get(PlanFields.CLUSTER), merged.get(PlanFields.TASK_DEFINITION),
                 merged.get(PlanFields.CONTAINER), merged.get(PlanFields.COMMAND), merged.get(PlanFields.TIMEOUT),
                 launchType, strategy, merged.get(PlanFields.NETWORK), merged.get(PlanFields.IMAGE),
-                merged.get(PlanFields.AFTER_SUCCESS), merged.get(PlanFields.DATABASE));
+                merged.get(PlanFields.AFTER_SUCCESS), merged.get(PlanFields.DATABASE), merged.get(PlanFields.AFTER));
     }
 
     /** Reads the environment fields of one mapping (an environment or spec.defaults). */
@@ -177,6 +260,8 @@ final class PlanValidator {
         hints.putAll(hints(Section.CAPACITY_PROVIDER, "it belongs in an entry of capacityProviderStrategy"));
         if (defaults) {
             hints.put(NAME.name(), "every environment sets its own name; it cannot be a default");
+            hints.put(PlanFields.AFTER.name(), "every environment lists the environments it comes after; after"
+                    + " cannot be a default");
         }
         ValueReader.Fields layer = values.read(mapping, path,
                 defaults ? PlanFields.defaultFields() : Section.ENVIRONMENT.fields(), hints);

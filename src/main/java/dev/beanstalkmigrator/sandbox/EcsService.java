@@ -202,4 +202,8 @@ final class EcsService {
     synchronized Instant stoppedAt(String taskArnOrId) {
         return tasks.stoppedAt(taskArnOrId);
     }
+
+    synchronized Integer exitCode(String taskArnOrId) {
+        return tasks.exitCode(taskArnOrId);
+    }
 }

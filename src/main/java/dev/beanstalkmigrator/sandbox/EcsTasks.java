@@ -273,6 +273,19 @@ final class EcsTasks implements EcsCapacity.Occupancy {
         return t == null || now.isBefore(t.stopAt()) ? null : t.stopAt();
     }
 
+    /**
+     * The exit code of the task's container once it stopped: what it exited with on its own, or after StopTask (137
+     * at SIGKILL); null while it runs, when it never started (an image that could not be pulled, a stop before it
+     * ran), or for a task unknown. Like {@link #stoppedAt}, what ran, whatever ECS still says.
+     */
+    Integer exitCode(String taskArnOrId) {
+        Task t = find(taskArnOrId);
+        if (t == null || Instant.now().isBefore(t.stopAt()) || !t.started()) {
+            return null;
+        }
+        return t.userStopped() ? t.userExitCode : Integer.valueOf(t.exitCode);
+    }
+
     private Task find(String arnOrId) {
         Task t = tasks.get(arnOrId);
         if (t != null) {

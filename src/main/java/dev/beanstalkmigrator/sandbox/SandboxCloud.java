@@ -523,6 +523,14 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.stoppedAt(taskArnOrId);
     }
 
+    /**
+     * The exit code the task's container stopped with, or null while it runs, when it never started, or for a task
+     * unknown; like {@link #taskStoppedAt}, it sees tasks ECS has forgotten.
+     */
+    public Integer taskExitCode(String taskArnOrId) {
+        return ecs.exitCode(taskArnOrId);
+    }
+
     /** Replaces the task behaviours (default and rules) for tasks started from now on. */
     public void setTaskBehaviours(SandboxSeed.TaskBehaviours behaviours) {
         ecs.setBehaviours(behaviours);

@@ -66,6 +66,8 @@ import org.opentest4j.AssertionFailedError;
  * task, which must be finished from the intent. Two pairs of environments share a database ({@link #DATABASES}),
  * one of them on the EC2 cluster whose capacity comes and goes, and a new version of one is often given to the other
  * at once ({@link #promote}): the two must take turns on the database, and only one of them may run the version.
+ * One environment comes after another ({@link #UPSTREAM}, {@code after:} in every plan) and gets its versions by
+ * promotion: it may launch a version only once the other has a task of it that exited 0.
  *
  * <p>All along, the sandbox throttles ECS's API as ECS does ({@link EcsThrottles#DOCUMENTED}: a token bucket per
  * category of actions, per account and Region, shared by the three replicas; {@code -Dfaults.ecs-throttling-scale=0.2}
@@ -158,6 +160,12 @@ class FaultSuiteIT {
     static final Map<String, String> PARTNER = Map.of("fleet-00", "fleet-01", "fleet-01", "fleet-00", "fleet-06",
             "fleet-07", "fleet-07", "fleet-06");
     static final double PROMOTE_TO_PARTNER_CHANCE = 0.5;
+    /**
+     * A promotion chain: each key says {@code after: [value]} in every plan, so it launches a version only once the
+     * other has it Succeeded. Its new versions are the other's (promotion); the other is never left out of the plan,
+     * so the order holds for every task ECS starts.
+     */
+    static final Map<String, String> UPSTREAM = Map.of("fleet-03", "fleet-02");
     static final List<String> ANSWER_LOST_OPERATIONS = List.of("ecs:RunTask", "ecs:RegisterTaskDefinition",
             "s3:PutObject");
     /**
@@ -509,6 +517,7 @@ class FaultSuiteIT {
         assertEquals(0, invariants.overlaps(), figures);
         assertEquals(0, invariants.databaseOverlaps(), figures);
         assertEquals(0, invariants.databaseDuplicates(), figures);
+        assertEquals(0, invariants.promotionBreaks(), figures);
         assertEquals(0, invariants.lostOutcomes(), figures);
         assertEquals(List.of(), invariants.outcomesMissing(), figures);
         assertEquals(0, invariants.staleWrites(), figures);
@@ -567,6 +576,7 @@ class FaultSuiteIT {
         return String.format("FaultSuiteIT figures: scenarios %d, faults injected %d %s, tasks launched %d,"
                         + " duplicates %d, overlapping tasks %d, tasks on a database in use %d, second runs of a"
                         + " (database, version, rerun) %d, migrations ended through the other of a pair %d,"
+                        + " tasks before their upstream's success %d,"
                         + " lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
                         + " lease nobody took: %d), longest leader death to new leader acting %s, ledger reads"
                         + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s, notification events"
@@ -576,6 +586,7 @@ class FaultSuiteIT {
                         + " deposed; %d otherwise), receiver 500s %d",
                 Math.min(scenario, scenarios), injected, counts, invariants.launches().size(), invariants.duplicates(),
                 invariants.overlaps(), invariants.databaseOverlaps(), invariants.databaseDuplicates(), throughs,
+                invariants.promotionBreaks(),
                 invariants.lostOutcomes() + (scenario > scenarios ? invariants.outcomesMissing().size() : 0),
                 invariants.staleWrites(), lateRenewals,
                 longestTakeoverNanos < 0 ? "n/a" : longestTakeoverNanos / 1_000_000 + " ms", ledgerReads,
@@ -604,6 +615,10 @@ class FaultSuiteIT {
             invariants.taskStarted(run, parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY)));
             invariants.environmentFree(run, cloud::taskStoppedAt);
             invariants.databaseFree(run, cloud::taskStoppedAt);
+            String upstream = UPSTREAM.get(run.tags().get(LaunchInvariants.TAG_ENVIRONMENT));
+            if (upstream != null) {
+                invariants.upstreamFirst(run, upstream, cloud::taskStoppedAt, cloud::taskExitCode);
+            }
         }
         for (RunRecord run : call.tasksStarted()) {
             String armed = editOnStart.get();
@@ -811,6 +826,8 @@ class FaultSuiteIT {
                     rerun(env, changes);
                 } else if (r < 0.8) {
                     editField(env, changes);
+                } else if (UPSTREAM.containsValue(env.name)) {
+                    rerun(env, changes);
                 } else {
                     env.removed = true;
                     changes.add(env.name + " removed from the plan");
@@ -838,6 +855,17 @@ class FaultSuiteIT {
     }
 
     void newVersion(Env env, List<String> changes, String kind) {
+        String upstream = UPSTREAM.get(env.name);
+        if (upstream != null) {
+            Env up = envs.stream().filter(e -> e.name.equals(upstream)).findFirst().orElseThrow();
+            if (!up.version.equals(env.version)) {
+                env.version = up.version;
+                env.rerun = "";
+                changes.add(env.name + " " + up.version + " (promoted from " + upstream + ")");
+                count("promoted along after");
+            }
+            return;
+        }
         String label = String.format("v%04d-%s", ++versionCounter, kind);
         if (registeredVersions.add(label)) {
             cloud.registerApplicationVersion(APPLICATION, label, null, null);
@@ -1157,7 +1185,7 @@ class FaultSuiteIT {
         }
         String environment = launched;
         Env env = envs.stream().filter(e -> e.name.equals(environment)).findFirst().orElse(null);
-        if (env == null) {
+        if (env == null || UPSTREAM.containsValue(env.name)) {
             return;
         }
         synchronized (envs) {
@@ -1308,7 +1336,8 @@ class FaultSuiteIT {
             for (Env env : model) {
                 EnvironmentStatus status = ledger.environment(env.name);
                 MigrationRecord record = status == null ? null : status.find(env.version, env.rerun);
-                if (!env.suspended && !env.removed && (record == null || !record.phase().terminal())) {
+                if (!env.suspended && !env.removed && (record == null || !record.phase().terminal())
+                        && !heldBackForGood(env, model, ledger)) {
                     undone.add(env.key() + (record == null ? "" : ":" + record.phase()
                             + " launch " + record.launchId() + " task " + record.taskArn()));
                 }
@@ -1321,6 +1350,32 @@ class FaultSuiteIT {
         }
         undone.addAll(invariants.outcomesMissing());
         return undone;
+    }
+
+    /**
+     * Whether {@code env} comes after an environment that will not give it its version: the upstream's migration of
+     * it failed or timed out (PromotionBlocked), or the upstream is suspended or wants another version or rerun
+     * token and has no success of it (WaitingForPromotion, for good). Then the downstream's migration is not
+     * expected to run, and it is settled while it waits.
+     */
+    static boolean heldBackForGood(Env env, List<Env> model, MigrationStatus ledger) {
+        String upstream = UPSTREAM.get(env.name);
+        if (upstream == null) {
+            return false;
+        }
+        Env up = model.stream().filter(e -> e.name.equals(upstream)).findFirst().orElseThrow();
+        EnvironmentStatus status = ledger.environment(upstream);
+        MigrationRecord record = status == null ? null : status.find(env.version, up.rerun);
+        dev.beanstalkmigrator.model.MigrationKey archived = record != null || status == null ? null
+                : status.archivedKey(env.version, up.rerun);
+        Phase phase = record != null ? record.phase() : archived != null ? archived.phase() : null;
+        if (phase == Phase.Succeeded) {
+            return false;
+        }
+        if (phase == Phase.Failed || phase == Phase.TimedOut) {
+            return true;
+        }
+        return up.suspended || up.removed || !up.version.equals(env.version);
     }
 
     /**
@@ -1428,6 +1483,9 @@ class FaultSuiteIT {
             }
             if (env.deploy) {
                 yaml.append(", afterSuccess: deploy");
+            }
+            if (UPSTREAM.containsKey(env.name)) {
+                yaml.append(", after: [").append(UPSTREAM.get(env.name)).append("]");
             }
             yaml.append("}\n");
         }

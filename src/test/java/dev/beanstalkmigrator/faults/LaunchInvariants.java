@@ -37,7 +37,9 @@ import java.util.TreeSet;
  *   <li>{@value #DATABASE_ONE_AT_A_TIME}: a task starts only once every earlier task on its database (of any
  *       environment) has stopped, the database judged from the variables ECS gave the task's container;</li>
  *   <li>{@value #DATABASE_ONE_RUN}: no second task for one (database, version, rerun), whichever environments they
- *       ran through.</li>
+ *       ran through;</li>
+ *   <li>{@value #UPSTREAM_FIRST}: a task of an environment that comes after another starts only once a task of that
+ *       other environment with the same version tag has stopped with exit code 0.</li>
  * </ul>
  */
 final class LaunchInvariants {
@@ -51,6 +53,7 @@ final class LaunchInvariants {
     static final String PARSES = "the ledger always parses";
     static final String DATABASE_ONE_AT_A_TIME = "no two tasks on one database run at the same time";
     static final String DATABASE_ONE_RUN = "at most one task per (database, version, rerun)";
+    static final String UPSTREAM_FIRST = "no migrate task before its environment's upstream succeeded with that version";
 
     /** The tags the operator puts on every migrate task. */
     static final String TAG_ENVIRONMENT = Launches.TAG_ENVIRONMENT;
@@ -99,6 +102,7 @@ final class LaunchInvariants {
     private final Map<String, Set<String>> tasksByLaunch = new HashMap<>();
     private final Map<String, Set<String>> tasksByDatabaseKey = new HashMap<>();
     private int databaseOverlaps;
+    private int promotionBreaks;
     private long lastWriteSeq = -1;
     private int staleWrites;
     private int unparseable;
@@ -248,6 +252,37 @@ final class LaunchInvariants {
                         + ofKey.stream().map(arn -> byArn.get(arn).environment).distinct().toList());
             }
         }
+    }
+
+    /**
+     * ECS started {@code run} of an environment that comes after {@code upstream} (as every plan uploaded since before
+     * the operator could have read it says): some earlier task of {@code upstream} with the same version tag must
+     * have stopped, with exit code 0, before it started. Call after {@link #taskStarted}.
+     */
+    synchronized void upstreamFirst(RunRecord run, String upstream,
+                                    java.util.function.Function<String, java.time.Instant> stoppedAt,
+                                    java.util.function.Function<String, Integer> exitCode) {
+        Launch launch = byArn.get(run.taskArn());
+        if (launch == null) {
+            return;
+        }
+        for (Launch earlier : byArn.values()) {
+            if (earlier.environment.equals(upstream) && earlier.version.equals(launch.version)) {
+                java.time.Instant stopped = stoppedAt.apply(earlier.run.taskArn());
+                Integer exit = exitCode.apply(earlier.run.taskArn());
+                if (stopped != null && !stopped.isAfter(run.time()) && exit != null && exit == 0) {
+                    return;
+                }
+            }
+        }
+        promotionBreaks++;
+        breaks(UPSTREAM_FIRST, launch.describe(List.of(run.taskArn())) + " started at " + run.time() + ", before any"
+                + " task of " + upstream + " with version " + launch.version + " had succeeded");
+    }
+
+    /** Tasks started before their environment's upstream had succeeded with their version. */
+    synchronized int promotionBreaks() {
+        return promotionBreaks;
     }
 
     /** Tasks started on a database while an earlier task on it still ran. */

@@ -168,6 +168,29 @@ class LaunchInvariantsTest {
         assertNull(LaunchInvariants.databaseOf(none), "no DATABASE_URL: no database");
     }
 
+    @Test
+    void aTaskOfAnEnvironmentThatComesAfterAnotherStartsOnlyOnceTheOtherSucceededWithItsVersion() {
+        Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
+        RunRecord staging = onDatabase("arn-staging", "fleet-02", "v7", "db-02:5432/fleet_02", t0);
+        RunRecord failedStaging = onDatabase("arn-staging-v8", "fleet-02", "v8", "db-02:5432/fleet_02", t0);
+        java.util.function.Function<String, Instant> stopped = arn -> t0.plusSeconds(2);
+        java.util.function.Function<String, Integer> exit = arn -> arn.equals("arn-staging") ? 0 : 1;
+
+        RunRecord prod = onDatabase("arn-prod", "fleet-03", "v7", "db-03:5432/fleet_03", t0.plusSeconds(3));
+        invariants.upstreamFirst(prod, "fleet-02", stopped, exit);
+        assertNull(invariants.firstBroken(), "staging's v7 exited 0 at t0+2s");
+
+        RunRecord early = onDatabase("arn-qa-early", "fleet-04", "v7", "db-04:5432/fleet_04", t0.plusSeconds(1));
+        invariants.upstreamFirst(early, "fleet-02", stopped, exit);
+        assertEquals(LaunchInvariants.UPSTREAM_FIRST, invariants.firstBroken().invariant(), "before it stopped");
+        assertEquals(1, invariants.promotionBreaks());
+
+        RunRecord afterFailure = onDatabase("arn-prod-v8", "fleet-03", "v8", "db-03:5432/fleet_03", t0.plusSeconds(9));
+        invariants.upstreamFirst(afterFailure, "fleet-02", stopped, exit);
+        assertEquals(2, invariants.promotionBreaks(), "staging's v8 exited 1");
+        assertEquals("db-02:5432/fleet_02", LaunchInvariants.databaseOf(staging));
+    }
+
     static RunRecord at(RunRecord r, Instant time) {
         return new RunRecord(r.taskArn(), r.cluster(), r.taskDefinitionArn(), r.startedBy(), r.clientToken(), r.tags(),
                 r.containerName(), r.command(), r.environment(), r.image(), time, null);

@@ -406,6 +406,35 @@ class OperatorIT {
                 .contains(database), "the page shows the database");
     }
 
+    @Test
+    void liveMigratesAVersionOnlyAfterStageSucceededWithItAndNotWhenStageFailed() {
+        SandboxResource.plan(Plans.plan("{name: shop-stage, version: v-promo}",
+                "{name: shop-live, version: v-promo, after: [shop-stage]}"));
+        Condition waiting = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(
+                () -> ledger().environment("shop-live") == null ? null
+                        : ledger().environment("shop-live").condition(Condition.READY),
+                c -> c != null && Reasons.WAITING_FOR_PROMOTION.equals(c.reason()));
+        assertTrue(waiting.message().startsWith("waiting for promotion of v-promo: shop-stage "), waiting.message());
+        given().get("/api/v1/environments/shop-live").then().statusCode(200)
+                .body("conditions.find { it.type == 'Ready' }.reason", equalTo(Reasons.WAITING_FOR_PROMOTION));
+        MigrationRecord stage = awaitPhase("shop-stage", "v-promo", Phase.Succeeded);
+        awaitPhase("shop-live", "v-promo", Phase.Succeeded);
+        RunRecord live = runs("shop-live", "v-promo").get(0);
+        java.time.Instant stageStopped = cloud().taskStoppedAt(stage.taskArn());
+        assertNotNull(stageStopped);
+        assertTrue(live.time().isAfter(stageStopped), "live's task started after stage's stopped");
+
+        SandboxResource.plan(Plans.plan("{name: shop-stage, version: v-broken}",
+                "{name: shop-live, version: v-broken, after: [shop-stage]}"));
+        awaitPhase("shop-stage", "v-broken", Phase.Failed);
+        Condition blocked = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(
+                () -> ledger().environment("shop-live").condition(Condition.READY),
+                c -> Reasons.PROMOTION_BLOCKED.equals(c.reason()));
+        assertTrue(blocked.message().startsWith("promotion of v-broken blocked: shop-stage's migration of v-broken"
+                + " failed"), blocked.message());
+        assertEquals(0, runs("shop-live", "v-broken").size(), "nothing launched on live");
+    }
+
     /** What a channel's receiver got about shop-canary. */
     static List<WebhookReceiver.Request> notifications(String channel) {
         return SandboxResource.receiver().requests(SandboxResource.hookPath(channel)).stream()

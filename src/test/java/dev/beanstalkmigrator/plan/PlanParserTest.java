@@ -178,6 +178,33 @@ class PlanParserTest {
     }
 
     @Test
+    void afterOrdersEnvironmentsAndACycleIsRefusedWhereItCloses() {
+        String chain = """
+                apiVersion: beanstalk-migrator/v1
+                kind: MigrationPlan
+                metadata: {name: acme}
+                spec:
+                  defaults: {application: acme, version: v42, command: [migrate], network: {subnets: [subnet-1]}}
+                  environments:
+                    - {name: acme-staging}
+                    - {name: acme-qa, after: [acme-staging]}
+                    - {name: acme-prod, after: [acme-staging, acme-qa]}
+                """;
+        MigrationPlan plan = valid(chain);
+        assertEquals(List.of(), plan.environments().get(0).after());
+        assertEquals(List.of("acme-staging", "acme-qa"), plan.environments().get(2).after());
+
+        List<PlanError> errors = errors(chain.replace("- {name: acme-staging}", "- {name: acme-staging, after: [acme-prod]}")
+                .getBytes(UTF_8));
+        PlanError cycle = single(errors);
+        assertEquals("spec.environments[2].after[0]", cycle.path());
+        assertEquals(9, cycle.line());
+        assertEquals(33, cycle.column());
+        assertTrue(cycle.message().startsWith("after makes a cycle: acme-staging -> acme-prod -> acme-staging;"),
+                cycle.message());
+    }
+
+    @Test
     void emptyEnvironmentListIsValid() {
         MigrationPlan plan = valid("""
                 apiVersion: beanstalk-migrator/v1
@@ -263,6 +290,14 @@ class PlanParserTest {
                         11, 24, "spec.defaults.network.subnets", "write it as a list, e.g. [subnet-1]"),
                 bad("quoted string where a boolean is expected", env("suspend: \"yes\""),
                         16, 16, "spec.environments[0].suspend", "expected true or false, got the string \"yes\""),
+                bad("after names an environment not in the plan", env("after: [acme-web-stagin]"),
+                        16, 15, "spec.environments[0].after[0]", "`acme-web-stagin` is not an environment of this plan"),
+                bad("after names itself", env("after: [acme-web-prod]"),
+                        16, 15, "spec.environments[0].after[0]", "an environment cannot come after itself"),
+                bad("after as a default", replace("    cluster: acme-prod", "    after: [acme-web-prod]\n"
+                        + "    cluster: acme-prod"), 7, 5, "spec.defaults.after", "after cannot be a default"),
+                bad("after as a string", env("after: acme-web-staging"),
+                        16, 14, "spec.environments[0].after", "write it as a list, e.g. [acme-web-staging]"),
                 bad("a database URL with a password", env("database: postgres://shop:pw@db.internal/shop"),
                         16, 17, "spec.environments[0].database", "never a user or a password; or none"),
                 bad("a database as a list", env("database: [db.internal]"),

@@ -174,6 +174,7 @@ public final class Planner {
         }
         Hold hold = null;
         Databases.Holder holder;
+        Hold promotion;
         List<MigrationRecord> records = new ArrayList<>();
         MigrationRecord existing = status == null ? null : status.find(version, spec.rerun());
         boolean inFlight = !actions.isEmpty() || !watches.isEmpty();
@@ -200,6 +201,8 @@ public final class Planner {
                             in.now()));
                 }
                 hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
+            } else if ((promotion = Promotion.hold(spec, version, in)) != null) {
+                hold = promotion;
             } else if ((holder = databaseHolder(spec, existing, in)) != null) {
                 hold = waitingForDatabase(existing.database(), holder, version);
             } else if (existing != null && Launches.sendsAgain(existing, spec)) {

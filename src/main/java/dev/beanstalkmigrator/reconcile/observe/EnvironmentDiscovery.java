@@ -106,7 +106,7 @@ public final class EnvironmentDiscovery {
         return new Found(new EnvironmentSpec(spec.name(), spec.application(), spec.version(), spec.suspend(),
                 spec.rerun(), picks.cluster(), picks.taskDefinition(), picks.container(), spec.command(),
                 spec.timeout(), spec.launchType(), spec.capacityProviderStrategy(), spec.network(), spec.image(),
-                spec.afterSuccess(), spec.database()), picks.how());
+                spec.afterSuccess(), spec.database(), spec.after()), picks.how());
     }
 
     private Picks discover(EnvironmentSpec spec, String environmentId,
