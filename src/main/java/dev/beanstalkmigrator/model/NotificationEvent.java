@@ -16,9 +16,14 @@ public enum NotificationEvent {
     /** An environment's Stalled condition turned True: a human must act. */
     Stalled,
     /** A new plan revision was refused; the last valid plan stays in force. */
-    PlanRefused;
+    PlanRefused,
+    /**
+     * An environment's promotion was blocked (its Ready condition turned False, reason PromotionBlocked): an
+     * environment it comes after failed or timed out with the version.
+     */
+    PromotionBlocked;
 
     /** The events a channel gets when it names none: everything but success. */
     public static final java.util.List<NotificationEvent> DEFAULTS =
-            java.util.List.of(Failed, TimedOut, LaunchLost, Stalled, PlanRefused);
+            java.util.List.of(Failed, TimedOut, LaunchLost, Stalled, PlanRefused, PromotionBlocked);
 }

@@ -95,7 +95,8 @@ final class PlanFields {
             PlanFields::urlFrom, "the name of the operator's environment variable (or configuration property) that"
                     + " holds the URL; never the URL itself, a plan is committed to git");
     static final Field<List<NotificationEvent>> EVENTS = Field.optional("events", NotificationEvent.DEFAULTS,
-            PlanFields::events, "of `Succeeded`, `Failed`, `TimedOut`, `LaunchLost`, `Stalled`, `PlanRefused`;"
+            PlanFields::events, "of `Succeeded`, `Failed`, `TimedOut`, `LaunchLost`, `Stalled`, `PlanRefused`,"
+                    + " `PromotionBlocked`;"
                     + " default all but `Succeeded`");
 
     // ---- an environment (or spec.defaults) ---------------------------------------------------------

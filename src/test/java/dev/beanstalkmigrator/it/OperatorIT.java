@@ -425,7 +425,10 @@ class OperatorIT {
         assertTrue(live.time().isAfter(stageStopped), "live's task started after stage's stopped");
 
         SandboxResource.plan(Plans.plan("{name: shop-stage, version: v-broken}",
-                "{name: shop-live, version: v-broken, after: [shop-stage]}"));
+                "{name: shop-live, version: v-broken, after: [shop-stage]}") + """
+                  notifications:
+                    - {name: team, type: slack, urlFrom: SHOP_SLACK_URL, events: [PromotionBlocked]}
+                """);
         awaitPhase("shop-stage", "v-broken", Phase.Failed);
         Condition blocked = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(
                 () -> ledger().environment("shop-live").condition(Condition.READY),
@@ -433,6 +436,8 @@ class OperatorIT {
         assertTrue(blocked.message().startsWith("promotion of v-broken blocked: shop-stage's migration of v-broken"
                 + " failed"), blocked.message());
         assertEquals(0, runs("shop-live", "v-broken").size(), "nothing launched on live");
+        await().atMost(DEADLINE).until(() -> SandboxResource.receiver().requests(SandboxResource.hookPath("team"))
+                .stream().anyMatch(r -> r.body().contains("Promotion of v-broken to shop-live blocked")));
     }
 
     /** What a channel's receiver got about shop-canary. */

@@ -37,7 +37,8 @@ class NotificationPlanTest {
         assertEquals(List.of(
                 new NotificationChannel("team-slack", NotificationChannel.Type.SLACK, "SLACK_WEBHOOK_URL",
                         List.of(NotificationEvent.Failed, NotificationEvent.TimedOut, NotificationEvent.LaunchLost,
-                                NotificationEvent.Stalled, NotificationEvent.PlanRefused)),
+                                NotificationEvent.Stalled, NotificationEvent.PlanRefused,
+                                NotificationEvent.PromotionBlocked)),
                 new NotificationChannel("audit", NotificationChannel.Type.WEBHOOK, "AUDIT_HOOK_URL",
                         List.of(NotificationEvent.Succeeded, NotificationEvent.Failed))), plan.notifications());
         assertEquals(List.of(), PlanParserTest.valid(PlanParserTest.BASE).notifications(), "optional");

@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Which transitions of one pass are events, comparing the ledger as the pass found it with the ledger it
@@ -61,6 +62,15 @@ final class NotificationEvents {
                         NotificationEvent.Stalled, at, plan, environment.name(), environment.resolvedVersion(), null,
                         null, null, null, stalled.reason(), stalled.message(), null, null, null));
             }
+            Condition ready = environment.condition(Condition.READY);
+            Condition wasReady = was == null ? null : was.condition(Condition.READY);
+            if (blocked(ready) && !(blocked(wasReady) && Objects.equals(wasReady.message(), ready.message()))) {
+                Instant at = ready.lastTransitionTime() == null ? now : ready.lastTransitionTime();
+                events.add(new Notification(environment.name() + "/PromotionBlocked/" + digest(ready.message()),
+                        NotificationEvent.PromotionBlocked, at, plan, environment.name(),
+                        environment.resolvedVersion(), null, null, null, null, ready.reason(), ready.message(), null,
+                        null, null));
+            }
         }
         if (planError != null && !planError.equals(before.planError())) {
             events.add(new Notification("plan/" + digest(planError), NotificationEvent.PlanRefused, now, plan, null,
@@ -75,6 +85,11 @@ final class NotificationEvents {
             }
         }
         return wanted;
+    }
+
+    /** A Ready condition that says an environment this one comes after failed the version. */
+    private static boolean blocked(Condition ready) {
+        return ready != null && !ready.holds() && Reasons.PROMOTION_BLOCKED.equals(ready.reason());
     }
 
     static NotificationEvent eventOf(MigrationRecord record) {

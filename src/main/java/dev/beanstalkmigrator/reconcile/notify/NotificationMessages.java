@@ -106,6 +106,8 @@ final class NotificationMessages {
             case Stalled -> event.environment() + " is stalled: " + event.reason();
             case PlanRefused -> "Plan " + (event.plan() == null ? "" : event.plan() + " ")
                     + "refused; the last valid plan stays in force";
+            case PromotionBlocked -> "Promotion of " + event.version() + " to " + event.environment()
+                    + " blocked: an environment it comes after failed it";
         };
     }
 

@@ -144,6 +144,31 @@ class NotificationEventsTest {
     }
 
     @Test
+    void aBlockedPromotionIsAnEventOncePerBlockingFailure() {
+        Condition waiting = new Condition(Condition.READY, "False", Reasons.WAITING_FOR_PROMOTION,
+                "waiting for promotion of v42: acme-web-staging is migrating v42 (Running)", NOW.minusSeconds(60));
+        Condition blocked = new Condition(Condition.READY, "False", Reasons.PROMOTION_BLOCKED, "promotion of v42"
+                + " blocked: acme-web-staging's migration of v42 failed (exit 1); it runs here once that environment"
+                + " migrates it under a new rerun token", NOW.minusSeconds(5));
+        MigrationStatus before = ledger(null, List.of(waiting), null);
+        MigrationStatus after = ledger(null, List.of(blocked), null);
+        List<Notification> events = derive(before, after, List.of(FAILURES));
+        assertEquals(1, events.size(), "a default event");
+        Notification event = events.get(0);
+        assertEquals(NotificationEvent.PromotionBlocked, event.event());
+        assertEquals("v42", event.version());
+        assertEquals(blocked.message(), event.message());
+        assertEquals(events.get(0).id(), derive(before, after, List.of(FAILURES)).get(0).id(), "stable id");
+        assertEquals(List.of(), derive(after, after, List.of(ALL)), "still blocked by the same failure: no event");
+        Condition again = new Condition(Condition.READY, "False", Reasons.PROMOTION_BLOCKED, blocked.message()
+                .replace("(exit 1)", "(exit 2)").replace("v42 failed", "v42 failed"), NOW);
+        assertEquals(1, derive(after, ledger(null, List.of(again), null), List.of(ALL)).size(),
+                "blocked by another failure: a new event");
+        assertEquals("Promotion of v42 to acme-web-prod blocked: an environment it comes after failed it",
+                NotificationMessages.headline(event));
+    }
+
+    @Test
     void aPlanRefusalIsAnEventOncePerDistinctError() {
         MigrationStatus valid = ledger(null, List.of(), null);
         MigrationStatus refused = ledger(null, List.of(), "plan.yaml:3:5: unknown field `enviroments`");
