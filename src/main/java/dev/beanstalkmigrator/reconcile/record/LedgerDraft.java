@@ -17,13 +17,16 @@ import dev.beanstalkmigrator.reconcile.decide.Requeues;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import dev.beanstalkmigrator.reconcile.notify.Outbox;
 import java.time.Instant;
+import java.util.AbstractCollection;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -37,8 +40,11 @@ public final class LedgerDraft {
 
     private final Map<String, EnvironmentStatus> environments = new LinkedHashMap<>();
     private final Map<String, Hold> holds = new HashMap<>();
-    /** Per environment, the intent of a launch whose migrate revision is being registered in this pass. */
-    private final Map<String, MigrationRecord> claims = new HashMap<>();
+    /**
+     * Per environment, the intent of a launch whose migrate revision is being registered in this pass, as an entry of
+     * its own (the environment's name, that intent alone).
+     */
+    private final Map<String, EnvironmentStatus> claims = new LinkedHashMap<>();
     private final Requeues requeues;
     private final Map<String, String> warnings;
     private final Planner.Inputs in;
@@ -118,30 +124,33 @@ public final class LedgerDraft {
             hold(environment, hold);
         });
         followUp.actions().stream().filter(a -> a instanceof Action.RegisterRevision)
-                .forEach(a -> claims.put(a.environment(), ((Action.RegisterRevision) a).intent()));
+                .forEach(a -> claims.put(a.environment(), new EnvironmentStatus(a.environment(), null, null, null,
+                        null, List.of(), List.of(((Action.RegisterRevision) a).intent()))));
     }
 
     /**
-     * The ledger's environments as drafted so far, with the intents whose revision is being registered (recorded
-     * once it is, just before RunTask): what the planner decides the pass's next steps against, so that of two
-     * environments prepared together on one database only one launches.
+     * The ledger's environments as drafted so far, followed by one entry per intent whose revision is being registered
+     * (recorded once it is, just before RunTask), holding that intent alone: what the planner decides the pass's next
+     * steps against, so that of two environments prepared together on one database only one launches. A view, not a
+     * copy: it is asked for after every outcome of a burst.
      */
     public Collection<EnvironmentStatus> environments() {
+        Collection<EnvironmentStatus> drafted = Collections.unmodifiableCollection(environments.values());
         if (claims.isEmpty()) {
-            return Collections.unmodifiableCollection(environments.values());
+            return drafted;
         }
-        Map<String, EnvironmentStatus> view = new LinkedHashMap<>(environments);
-        claims.forEach((environment, intent) -> {
-            EnvironmentStatus status = view.get(environment);
-            List<MigrationRecord> history = new ArrayList<>();
-            history.add(intent);
-            if (status != null) {
-                history.addAll(status.history());
+        Collection<EnvironmentStatus> claimed = Collections.unmodifiableCollection(claims.values());
+        return new AbstractCollection<>() {
+            @Override
+            public Iterator<EnvironmentStatus> iterator() {
+                return Stream.concat(drafted.stream(), claimed.stream()).iterator();
             }
-            view.put(environment, status != null ? status.withHistory(history)
-                    : new EnvironmentStatus(environment, null, null, null, null, List.of(), history));
-        });
-        return view.values();
+
+            @Override
+            public int size() {
+                return drafted.size() + claimed.size();
+            }
+        };
     }
 
     /** Folds in the facts of an outcome; the lines it logs name the migration the action is about. */
