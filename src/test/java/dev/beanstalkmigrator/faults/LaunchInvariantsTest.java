@@ -171,8 +171,9 @@ class LaunchInvariantsTest {
     @Test
     void aTaskOfAnEnvironmentThatComesAfterAnotherStartsOnlyOnceTheOtherSucceededWithItsVersion() {
         Instant t0 = Instant.parse("2026-11-25T10:00:00Z");
-        RunRecord staging = onDatabase("arn-staging", "fleet-02", "v7", "db-02:5432/fleet_02", t0);
-        RunRecord failedStaging = onDatabase("arn-staging-v8", "fleet-02", "v8", "db-02:5432/fleet_02", t0);
+        onDatabase("arn-staging", "fleet-02", "v7", "db-02:5432/fleet_02", t0);
+        // Staging's v8 task ran and stopped too, but exited 1: no success of v8 to promote.
+        onDatabase("arn-staging-v8", "fleet-02", "v8", "db-02:5432/fleet_02", t0);
         java.util.function.Function<String, Instant> stopped = arn -> t0.plusSeconds(2);
         java.util.function.Function<String, Integer> exit = arn -> arn.equals("arn-staging") ? 0 : 1;
 
@@ -188,7 +189,6 @@ class LaunchInvariantsTest {
         RunRecord afterFailure = onDatabase("arn-prod-v8", "fleet-03", "v8", "db-03:5432/fleet_03", t0.plusSeconds(9));
         invariants.upstreamFirst(afterFailure, "fleet-02", stopped, exit);
         assertEquals(2, invariants.promotionBreaks(), "staging's v8 exited 1");
-        assertEquals("db-02:5432/fleet_02", LaunchInvariants.databaseOf(staging));
     }
 
     static RunRecord at(RunRecord r, Instant time) {

@@ -69,8 +69,9 @@ public final class Planner {
     public record Pass(List<Decision> decisions, List<Action> actions) {}
 
     /**
-     * What follows an outcome: records the ledger gets (an intent, an outcome), further actions, and launches
-     * the planner refuses with the error a user must fix.
+     * What follows an outcome: records the ledger gets (an intent, an outcome, a launch waiting for its database),
+     * further actions, launches the planner refuses with the error a user must fix, and the holds of environments
+     * that wait (by environment).
      */
     public record FollowUp(List<Recorded> records, List<Action> actions, List<Outcome.Failed> refusals,
                            Map<String, Hold> holds) {
