@@ -26,6 +26,10 @@ import java.util.List;
  *     variables when a launch is prepared; {@value #NO_DATABASE}: none (the environment is its own unit)
  * @param after the environments of the plan that must have migrated a version (Succeeded, under their rerun token
  *     now) before it is launched here; empty when none
+ * @param preview the command run before a new version's migration, and when its output must be approved; null when
+ *     none
+ * @param approved digests ({@code sha256:<hex>}) of preview outputs approved for migration: the environment's and
+ *     the defaults' together; empty when none
  */
 public record EnvironmentSpec(
         String name,
@@ -44,7 +48,9 @@ public record EnvironmentSpec(
         String image,
         AfterSuccess afterSuccess,
         String database,
-        List<String> after) {
+        List<String> after,
+        PreviewSpec preview,
+        List<String> approved) {
 
     /** {@code database: none}: the environment shares no database that the operator should know of. */
     public static final String NO_DATABASE = "none";
@@ -55,6 +61,27 @@ public record EnvironmentSpec(
         rerun = rerun == null ? "" : rerun;
         image = image == null ? "" : image;
         after = after == null ? List.of() : List.copyOf(after);
+        approved = approved == null ? List.of() : List.copyOf(approved);
+    }
+
+    /** An environment without a preview. */
+    public EnvironmentSpec(String name, String application, VersionRef version, boolean suspend, String rerun,
+                           String cluster, String taskDefinition, String container, List<String> command,
+                           Duration timeout, String launchType, List<CapacityProvider> capacityProviderStrategy,
+                           NetworkSpec network, String image, AfterSuccess afterSuccess, String database,
+                           List<String> after) {
+        this(name, application, version, suspend, rerun, cluster, taskDefinition, container, command, timeout,
+                launchType, capacityProviderStrategy, network, image, afterSuccess, database, after, null, List.of());
+    }
+
+    /**
+     * This environment as its preview runs: the preview's command in place of the migrate command; everything else
+     * (cluster, revision, variables, secrets, placement, timeout) is the migration's.
+     */
+    public EnvironmentSpec previewing() {
+        return new EnvironmentSpec(name, application, version, suspend, rerun, cluster, taskDefinition, container,
+                preview.command(), timeout, launchType, capacityProviderStrategy, network, image, afterSuccess,
+                database, after, preview, approved);
     }
 
     /** An environment that comes after no other. */
@@ -63,7 +90,8 @@ public record EnvironmentSpec(
                            Duration timeout, String launchType, List<CapacityProvider> capacityProviderStrategy,
                            NetworkSpec network, String image, AfterSuccess afterSuccess, String database) {
         this(name, application, version, suspend, rerun, cluster, taskDefinition, container, command, timeout,
-                launchType, capacityProviderStrategy, network, image, afterSuccess, database, List.of());
+                launchType, capacityProviderStrategy, network, image, afterSuccess, database, List.of(), null,
+                List.of());
     }
 
     /** An environment whose database is found from its variables. */
@@ -72,6 +100,7 @@ public record EnvironmentSpec(
                            Duration timeout, String launchType, List<CapacityProvider> capacityProviderStrategy,
                            NetworkSpec network, String image, AfterSuccess afterSuccess) {
         this(name, application, version, suspend, rerun, cluster, taskDefinition, container, command, timeout,
-                launchType, capacityProviderStrategy, network, image, afterSuccess, null, List.of());
+                launchType, capacityProviderStrategy, network, image, afterSuccess, null, List.of(), null,
+                List.of());
     }
 }

@@ -11,13 +11,21 @@ import java.util.List;
  * @param resolvedVersion the label it resolved to in the last cycle, or null
  * @param deployedVersion what Elastic Beanstalk runs, as last observed
  * @param history migrations, newest first, capped
+ * @param previews the previews run before migrations (records of kind {@code preview}), newest first, capped at
+ *     {@link #PREVIEW_LIMIT} (and every one in flight)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"name", "application", "desiredVersion", "resolvedVersion", "deployedVersion", "conditions",
-        "history", "archived"})
+        "history", "previews", "archived"})
 public record EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
                                 String deployedVersion, List<Condition> conditions, List<MigrationRecord> history,
-                                List<MigrationKey> archived) {
+                                List<MigrationKey> archived, List<MigrationRecord> previews) {
+
+    /**
+     * Previews kept per environment, besides every one in flight or whose migration is not decided yet (launched, or
+     * ended without a task): the newest is the one a person approves.
+     */
+    public static final int PREVIEW_LIMIT = 3;
 
     /** Keys of migrations kept after their records left the history; the oldest are dropped past this. */
     public static final int ARCHIVE_LIMIT = 1000;
@@ -26,6 +34,14 @@ public record EnvironmentStatus(String name, String application, String desiredV
         conditions = conditions == null ? List.of() : List.copyOf(conditions);
         history = history == null ? List.of() : List.copyOf(history);
         archived = archived == null ? List.of() : List.copyOf(archived);
+        previews = previews == null ? List.of() : List.copyOf(previews);
+    }
+
+    public EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
+                             String deployedVersion, List<Condition> conditions, List<MigrationRecord> history,
+                             List<MigrationKey> archived) {
+        this(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions, history, archived,
+                List.of());
     }
 
     public EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
@@ -35,7 +51,17 @@ public record EnvironmentStatus(String name, String application, String desiredV
 
     public EnvironmentStatus withHistory(List<MigrationRecord> history) {
         return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
-                history, archived);
+                history, archived, previews);
+    }
+
+    public EnvironmentStatus withPreviews(List<MigrationRecord> previews) {
+        return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
+                history, archived, previews);
+    }
+
+    /** The preview of (version, rerun), or null. */
+    public MigrationRecord preview(String version, String rerun) {
+        return previews.stream().filter(r -> r.matches(version, rerun)).findFirst().orElse(null);
     }
 
     /**
@@ -43,6 +69,19 @@ public record EnvironmentStatus(String name, String application, String desiredV
      * {@link #archived()}, so that a plan going back to an old version does not migrate it again.
      */
     public EnvironmentStatus capped(int limit) {
+        if (previews.size() > PREVIEW_LIMIT) {
+            List<MigrationRecord> kept = new java.util.ArrayList<>();
+            for (MigrationRecord preview : previews) {
+                // One whose migration is not decided yet stays: without it the preview would run again.
+                MigrationRecord migration = find(preview.version(), preview.rerun());
+                boolean decided = migration != null && migration.phase() != Phase.Pending
+                        || archivedKey(preview.version(), preview.rerun()) != null;
+                if (preview.phase().inFlight() || kept.size() < PREVIEW_LIMIT || !decided) {
+                    kept.add(preview);
+                }
+            }
+            return withPreviews(kept).capped(limit);
+        }
         if (history.size() <= limit) {
             return this;
         }
@@ -60,7 +99,7 @@ public record EnvironmentStatus(String name, String application, String desiredV
         keys.addAll(archived);
         List<MigrationKey> archive = keys.stream().limit(ARCHIVE_LIMIT).toList();
         return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
-                kept, archive);
+                kept, archive, previews);
     }
 
     /** The archived key of (version, rerun), or null. */

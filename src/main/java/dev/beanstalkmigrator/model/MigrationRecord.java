@@ -34,10 +34,10 @@ import java.util.Map;
  *     the migration is Succeeded here without a task of its own; null when it ran here
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"version", "rerun", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
+@JsonPropertyOrder({"version", "rerun", "kind", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
         "taskDefinitionArn", "overrides", "database", "through", "command", "secrets", "discovered", "placement",
         "timeout", "createdAt",
-        "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "unmasked", "deployedAt"})
+        "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "digest", "unmasked", "deployedAt"})
 public record MigrationRecord(
         String version,
         String rerun,
@@ -66,7 +66,12 @@ public record MigrationRecord(
         // ISO-8601 (PT30M) in the ledger and the API alike, not seconds in one and text in the other.
         @JsonFormat(shape = JsonFormat.Shape.STRING) Duration timeout,
         String database,
-        String through) {
+        String through,
+        String kind,
+        String digest) {
+
+    /** The {@code kind} of a preview's record. */
+    public static final String PREVIEW = "preview";
 
     /**
      * Where and how the task runs, as the RunTask request says: launch type or capacity provider strategy, and
@@ -82,7 +87,23 @@ public record MigrationRecord(
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
+    }
+
+    /** Whether this is a preview's record, not a migration's. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean preview() {
+        return PREVIEW.equals(kind);
+    }
+
+    /** This record as a preview's. */
+    public MigrationRecord asPreview() {
+        return with(b -> b.kind = PREVIEW);
+    }
+
+    /** With the digest of a preview (its output's, or, on a migration, the one it followed). */
+    public MigrationRecord withDigest(String digest) {
+        return with(b -> b.digest = digest);
     }
 
     public boolean matches(String version, String rerun) {
@@ -214,6 +235,8 @@ public record MigrationRecord(
         Duration timeout;
         String database;
         String through;
+        String kind;
+        String digest;
 
         Copy(MigrationRecord r) {
             version = r.version;
@@ -243,13 +266,15 @@ public record MigrationRecord(
             timeout = r.timeout;
             database = r.database;
             through = r.through;
+            kind = r.kind;
+            digest = r.digest;
         }
 
         MigrationRecord build() {
             return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image,
                     imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode,
                     reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout,
-                    database, through);
+                    database, through, kind, digest);
         }
     }
 }

@@ -51,6 +51,10 @@ public final class Reasons {
     public static final String WAITING_FOR_PROMOTION = "WaitingForPromotion";
     /** An environment this one comes after failed to migrate the version (under its rerun token now). */
     public static final String PROMOTION_BLOCKED = "PromotionBlocked";
+    /** The version's preview task runs, or its output is being read: the migration comes after it. */
+    public static final String PREVIEWING = "Previewing";
+    /** The version's preview needs approval: its digest is not in the plan's {@code approved}. */
+    public static final String APPROVAL_PENDING = "ApprovalPending";
     public static final String DRY_RUN = "DryRun";
     public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";
     public static final String CONTAINER_NOT_FOUND = "ContainerNotFound";

@@ -5,6 +5,7 @@ import dev.beanstalkmigrator.model.CapacityProvider;
 import dev.beanstalkmigrator.model.NetworkSpec;
 import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
+import dev.beanstalkmigrator.model.PreviewSpec;
 import dev.beanstalkmigrator.model.VersionRef;
 import java.time.Duration;
 import java.util.HashSet;
@@ -38,6 +39,8 @@ final class PlanFields {
     private static final Pattern SECURITY_GROUP = Pattern.compile("sg-[0-9A-Za-z]{1,64}");
     /** A database as the plan names it: host:port/name or a name of one's own; no user, no password. */
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}");
+    /** A preview's digest, as the operator shows it. */
+    private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
     private static final Set<String> FARGATE_PROVIDERS = Set.of("FARGATE", "FARGATE_SPOT");
     private static final String ON_ENVIRONMENT_OR_DEFAULTS = "set it on this environment or in spec.defaults";
 
@@ -197,6 +200,41 @@ final class PlanFields {
             "environments of this plan that must have migrated a version (`Succeeded`, under their rerun token) before"
                     + " it is launched here, e.g. `[acme-web-staging]`; not a default (see Promotion)");
 
+    static final Field<PreviewSpec> PREVIEW = Field.optional("preview", null, PlanFields::preview,
+            "`{command, approval, matches}`: a command run once, as its own task, before a new version's migration;"
+                    + " its output is kept, and approved first when `approval` says so (see Preview and approval);"
+                    + " an environment's replaces the defaults' whole");
+    static final Field<List<String>> APPROVED = Field.optional("approved", List.of(),
+            (v, node, path) -> {
+                List<YamlNode> items = v.list(node, path, "a list of preview digests, e.g. [sha256:9f86d0...]",
+                        true);
+                return items == null ? null : v.items(items, path, (r, item, itemPath) -> r.matching(item, itemPath,
+                        "a preview digest", DIGEST, "is not a preview digest; copy the line the status page or"
+                                + " `status` shows for the preview, sha256: and 64 lower-case hex digits"));
+            },
+            "digests of previews approved for migration, `[sha256:...]`; the environment's and the defaults' together"
+                    + " (one digest approves that same output in every environment)");
+
+    // ---- a preview -----------------------------------------------------------------------------------
+
+    static final Field<List<String>> PREVIEW_COMMAND = Field.required("command",
+            "give the preview command, e.g. command: [python, manage.py, migrate, --plan]", PlanFields::command,
+            "the preview command, a list (no shell), e.g. `[python, manage.py, migrate, --plan]`");
+    static final Field<PreviewSpec.Approval> APPROVAL = Field.optional("approval", PreviewSpec.Approval.NEVER,
+            (v, node, path) -> {
+                List<String> words = java.util.Arrays.stream(PreviewSpec.Approval.values())
+                        .map(PreviewSpec.Approval::word).toList();
+                String word = v.choice(node, path, "approval", words);
+                return word == null ? null : PreviewSpec.Approval.values()[words.indexOf(word)];
+            },
+            "`never` (the output is kept; the migration goes on), `always`, or `whenMatches` (when `matches` is"
+                    + " found in the output): the migration waits in `ApprovalPending` until the output's digest is"
+                    + " in `approved`");
+    static final Field<String> MATCHES = Field.optional("matches", null,
+            (v, node, path) -> v.text(node, path, "a regular expression", PlanFields::regexProblem),
+            "with `approval: whenMatches`: a regular expression (Java syntax, `^`/`$` per line) that makes an output"
+                    + " need approval, e.g. `Remove field`");
+
     // ---- network and capacity providers -------------------------------------------------------------
 
     static final Field<List<String>> SUBNETS = Field.required("subnets",
@@ -228,7 +266,8 @@ final class PlanFields {
         SPEC_FIELDS("spec.", DEFAULTS, ENVIRONMENTS, NOTIFICATIONS),
         ENVIRONMENT("", NAME, APPLICATION, VERSION, CLUSTER, TASK_DEFINITION, CONTAINER, COMMAND,
                 TIMEOUT, LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY, PlanFields.NETWORK, IMAGE, AFTER_SUCCESS, SUSPEND, RERUN,
-                DATABASE, AFTER),
+                DATABASE, AFTER, PREVIEW, APPROVED),
+        PREVIEW_FIELDS("preview.", PREVIEW_COMMAND, APPROVAL, MATCHES),
         NETWORK("network.", SUBNETS, SECURITY_GROUPS, ASSIGN_PUBLIC_IP),
         CAPACITY_PROVIDER("capacityProviderStrategy[].", PlanFields.CAPACITY_PROVIDER, WEIGHT, BASE),
         NOTIFICATION("spec.notifications[].", CHANNEL_NAME_FIELD, CHANNEL_TYPE, URL_FROM, EVENTS);
@@ -272,6 +311,50 @@ final class PlanFields {
     static boolean onFargate(String launchType, List<CapacityProvider> strategy) {
         return strategy == null ? "FARGATE".equals(launchType)
                 : strategy.stream().anyMatch(p -> FARGATE_PROVIDERS.contains(p.capacityProvider()));
+    }
+
+    private static PreviewSpec preview(ValueReader v, YamlNode node, String path) {
+        YamlNode.Mapping mapping = v.mapping(node, path, "a mapping like {command: [python, manage.py, migrate,"
+                + " --plan], approval: whenMatches, matches: Remove field}");
+        if (mapping == null) {
+            return null;
+        }
+        ValueReader.Fields read = v.read(mapping, path, Section.PREVIEW_FIELDS.fields(), Map.of());
+        if (!v.requireAll(read, mapping, path, Section.PREVIEW_FIELDS.fields()) || !read.allOk()) {
+            return null;
+        }
+        PreviewSpec.Approval approval = read.get(APPROVAL);
+        String matches = read.get(MATCHES);
+        if (approval == PreviewSpec.Approval.WHEN_MATCHES && matches == null) {
+            v.problems().at(read.entry(APPROVAL).value(), Paths.field(path, MATCHES.name()), "approval: whenMatches"
+                    + " needs matches, the regular expression that makes an output need approval; add e.g."
+                    + " matches: 'Remove field|Delete model|Raw SQL', or set approval: always");
+            return null;
+        }
+        if (approval != PreviewSpec.Approval.WHEN_MATCHES && matches != null) {
+            v.problems().at(read.entry(MATCHES).key(), Paths.field(path, MATCHES.name()), "matches is read only with"
+                    + " approval: whenMatches; set approval: whenMatches, or remove matches");
+            return null;
+        }
+        return new PreviewSpec(read.get(PREVIEW_COMMAND), approval, matches);
+    }
+
+    private static String regexProblem(String text) {
+        if (text.isEmpty()) {
+            return "matches is empty, which every output matches; write what makes an output risky, e.g. 'Remove"
+                    + " field', or set approval: always";
+        }
+        if (text.length() > 1000) {
+            return "matches is longer than 1000 characters; shorten it";
+        }
+        try {
+            Pattern.compile(text, Pattern.MULTILINE);
+            return null;
+        } catch (java.util.regex.PatternSyntaxException e) {
+            return Texts.quote(text) + " is not a regular expression: " + e.getDescription()
+                    + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : "")
+                    + "; fix it (a literal . ( [ or | needs a backslash)";
+        }
     }
 
     private static List<String> command(ValueReader v, YamlNode node, String path) {

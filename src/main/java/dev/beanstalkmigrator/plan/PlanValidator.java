@@ -251,13 +251,24 @@ final class PlanValidator {
                 merged.get(PlanFields.CLUSTER), merged.get(PlanFields.TASK_DEFINITION),
                 merged.get(PlanFields.CONTAINER), merged.get(PlanFields.COMMAND), merged.get(PlanFields.TIMEOUT),
                 launchType, strategy, merged.get(PlanFields.NETWORK), merged.get(PlanFields.IMAGE),
-                merged.get(PlanFields.AFTER_SUCCESS), merged.get(PlanFields.DATABASE), merged.get(PlanFields.AFTER));
+                merged.get(PlanFields.AFTER_SUCCESS), merged.get(PlanFields.DATABASE), merged.get(PlanFields.AFTER),
+                merged.get(PlanFields.PREVIEW), approved(defaults.get(PlanFields.APPROVED),
+                own.get(PlanFields.APPROVED)));
+    }
+
+    /** An environment's approvals: the defaults' and its own together, each once. */
+    private static List<String> approved(List<String> defaults, List<String> own) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(defaults);
+        all.addAll(own);
+        return List.copyOf(all);
     }
 
     /** Reads the environment fields of one mapping (an environment or spec.defaults). */
     private ValueReader.Fields layer(YamlNode.Mapping mapping, String path, boolean defaults) {
         Map<String, String> hints = hints(Section.NETWORK, "it belongs under network");
         hints.putAll(hints(Section.CAPACITY_PROVIDER, "it belongs in an entry of capacityProviderStrategy"));
+        hints.put(PlanFields.APPROVAL.name(), "it belongs under preview");
+        hints.put(PlanFields.MATCHES.name(), "it belongs under preview");
         if (defaults) {
             hints.put(NAME.name(), "every environment sets its own name; it cannot be a default");
             hints.put(PlanFields.AFTER.name(), "every environment lists the environments it comes after; after"

@@ -432,7 +432,7 @@ final class EcsTasks implements EcsCapacity.Occupancy {
             t.createdAt = now;
             t.subnet = in.path("networkConfiguration").path("awsvpcConfiguration").path("subnets").path(0).asText(null);
             containerDefs.values().forEach(c -> t.containers.add(ContainerRun.of(c)));
-            Behaviour b = behaviourFor(tagMap, t.containers);
+            Behaviour b = behaviourFor(tagMap, t.containers, commands(containerDefs, containerOverrides));
             t.pending = b.pending;
             t.duration = b.duration;
             t.exitCode = b.exitCode;
@@ -486,7 +486,26 @@ final class EcsTasks implements EcsCapacity.Occupancy {
     private record Behaviour(Duration pending, Duration duration, int exitCode, String pullError, List<String> logLines,
             Duration stopTimeout, Integer sigtermExitCode, Duration sigtermExitAfter) {}
 
-    private Behaviour behaviourFor(Map<String, String> tags, List<ContainerRun> containers) {
+    /** Each container's effective command, its words joined by spaces: the override's, else the definition's. */
+    private static List<String> commands(Map<String, JsonNode> containerDefs, JsonNode containerOverrides) {
+        List<String> commands = new ArrayList<>();
+        containerDefs.forEach((name, def) -> {
+            JsonNode command = def.path("command");
+            if (containerOverrides != null) {
+                for (JsonNode co : containerOverrides) {
+                    if (name.equals(co.path("name").asText()) && co.path("command").isArray()) {
+                        command = co.get("command");
+                    }
+                }
+            }
+            List<String> words = new ArrayList<>();
+            command.forEach(w -> words.add(w.asText()));
+            commands.add(String.join(" ", words));
+        });
+        return commands;
+    }
+
+    private Behaviour behaviourFor(Map<String, String> tags, List<ContainerRun> containers, List<String> commands) {
         SandboxSeed.TaskBehaviours bs = behaviours;
         SandboxSeed.Behaviour d = bs.defaults();
         Duration pending = d.pending() != null ? d.pending() : Duration.ofMillis(300);
@@ -501,7 +520,8 @@ final class EcsTasks implements EcsCapacity.Occupancy {
             SandboxSeed.Match m = r.match();
             boolean fits = (m.environment() == null || m.environment().equals(tags.get(TAG_ENVIRONMENT)))
                     && (m.version() == null || m.version().equals(tags.get(TAG_VERSION)))
-                    && (m.image() == null || containers.stream().anyMatch(c -> c.image().contains(m.image())));
+                    && (m.image() == null || containers.stream().anyMatch(c -> c.image().contains(m.image())))
+                    && (m.command() == null || commands.stream().anyMatch(c -> c.contains(m.command())));
             if (fits) {
                 pending = r.pending() != null ? r.pending() : pending;
                 duration = r.duration() != null ? r.duration() : duration;

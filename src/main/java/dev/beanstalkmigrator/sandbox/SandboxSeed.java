@@ -166,16 +166,22 @@ public record SandboxSeed(
     public record Rule(Match match, Duration pending, Duration duration, Integer exitCode, String pullError,
             List<String> logLines, Duration stopTimeout, Integer sigtermExitCode, Duration sigtermExitAfter) {
         public Rule {
-            match = match == null ? new Match(null, null, null) : match;
+            match = match == null ? new Match(null, null, null, null) : match;
         }
     }
 
     /**
      * All given fields must fit: {@code environment}/{@code version} compare with the task's tags
      * {@code beanstalk-migrator:environment}/{@code beanstalk-migrator:version}; {@code image} is a substring of the
-     * effective image of any of the task's containers.
+     * effective image of any of the task's containers; {@code command} a substring of the effective command of any of
+     * them (its words joined by spaces, the override's where RunTask gave one), e.g. {@code --plan} for a preview.
      */
-    public record Match(String environment, String version, String image) {}
+    public record Match(String environment, String version, String image, String command) {
+
+        public Match(String environment, String version, String image) {
+            this(environment, version, image, null);
+        }
+    }
 
     /**
      * The EC2 container instances registered in a cluster: written as a count ({@code 2}: that many instances of

@@ -178,6 +178,27 @@ class PlanParserTest {
     }
 
     @Test
+    void aPreviewIsReadWholeAndApprovalsAreTheEnvironmentsAndTheDefaultsTogether() {
+        String one = "sha256:" + "1".repeat(64);
+        String two = "sha256:" + "2".repeat(64);
+        MigrationPlan plan = valid(replace("    cluster: acme-prod", "    approved: [" + one + "]\n"
+                + "    preview: {command: [python, manage.py, migrate, --plan]}\n    cluster: acme-prod")
+                + "      preview:\n        command: [python, manage.py, migrate, --plan]\n"
+                + "        approval: whenMatches\n        matches: 'Remove field|Delete model'\n"
+                + "      approved: [" + two + ", " + one + "]\n");
+        EnvironmentSpec spec = plan.environments().get(0);
+        assertEquals(new dev.beanstalkmigrator.model.PreviewSpec(List.of("python", "manage.py", "migrate", "--plan"),
+                dev.beanstalkmigrator.model.PreviewSpec.Approval.WHEN_MATCHES, "Remove field|Delete model"),
+                spec.preview());
+        assertEquals(List.of(one, two), spec.approved());
+        EnvironmentSpec fromDefaults = valid(replace("    cluster: acme-prod", "    preview: {command: [p]}\n"
+                + "    cluster: acme-prod")).environments().get(0);
+        assertEquals(dev.beanstalkmigrator.model.PreviewSpec.Approval.NEVER, fromDefaults.preview().approval());
+        assertEquals(null, valid(BASE).environments().get(0).preview());
+        assertEquals(List.of(), valid(BASE).environments().get(0).approved());
+    }
+
+    @Test
     void afterOrdersEnvironmentsAndACycleIsRefusedWhereItCloses() {
         String chain = """
                 apiVersion: beanstalk-migrator/v1
@@ -298,6 +319,24 @@ class PlanParserTest {
                         + "    cluster: acme-prod"), 7, 5, "spec.defaults.after", "after cannot be a default"),
                 bad("after as a string", env("after: acme-web-staging"),
                         16, 14, "spec.environments[0].after", "write it as a list, e.g. [acme-web-staging]"),
+                bad("preview without a command", env("preview: {approval: always}"),
+                        16, 16, "spec.environments[0].preview.command", "missing required field `command`"),
+                bad("whenMatches without matches", env("preview: {command: [m], approval: whenMatches}"),
+                        16, 41, "spec.environments[0].preview.matches", "approval: whenMatches needs matches"),
+                bad("matches without whenMatches", env("preview: {command: [m], approval: always, matches: x}"),
+                        16, 49, "spec.environments[0].preview.matches", "matches is read only with approval:"
+                                + " whenMatches"),
+                bad("matches is not a regular expression",
+                        env("preview: {command: [m], approval: whenMatches, matches: 'Remove ('}"),
+                        16, 63, "spec.environments[0].preview.matches", "is not a regular expression: Unclosed group"),
+                bad("approval is not a word it knows", env("preview: {command: [m], approval: sometimes}"),
+                        16, 41, "spec.environments[0].preview.approval", "never or always or whenMatches"),
+                bad("approval beside preview, not in it", env("approval: always"),
+                        16, 7, "spec.environments[0].approval", "it belongs under preview"),
+                bad("approved is not a digest", env("approved: [9f86d081]"),
+                        16, 18, "spec.environments[0].approved[0]", "is not a preview digest"),
+                bad("approved in upper case", env("approved: [sha256:" + "AB".repeat(32) + "]"),
+                        16, 18, "spec.environments[0].approved[0]", "64 lower-case hex digits"),
                 bad("a database URL with a password", env("database: postgres://shop:pw@db.internal/shop"),
                         16, 17, "spec.environments[0].database", "never a user or a password; or none"),
                 bad("a database as a list", env("database: [db.internal]"),

@@ -24,12 +24,19 @@ public sealed interface Action {
      * @param launchId the id the launch will carry if the planner goes on with it
      * @param environmentId the environment's id as this cycle read it from Elastic Beanstalk (null if unknown):
      *     what its ECS cluster is tagged with
+     * @param preview the launch is the version's preview ({@code spec} then carries the preview's command)
      */
-    record Prepare(EnvironmentSpec spec, String version, String launchId, String environmentId) implements Action {
+    record Prepare(EnvironmentSpec spec, String version, String launchId, String environmentId, boolean preview)
+            implements Action {
 
-        /** A launch whose environment id is not known. */
+        /** A migration's launch. */
+        Prepare(EnvironmentSpec spec, String version, String launchId, String environmentId) {
+            this(spec, version, launchId, environmentId, false);
+        }
+
+        /** A migration's launch whose environment id is not known. */
         Prepare(EnvironmentSpec spec, String version, String launchId) {
-            this(spec, version, launchId, null);
+            this(spec, version, launchId, null, false);
         }
 
         @Override

@@ -22,6 +22,12 @@ public final class Launches {
      * the tasks says which migration each ran, so exactly-once can be judged from ECS alone.
      */
     public static final String TAG_RERUN = "beanstalk-migrator:rerun";
+    /**
+     * On a preview's task only: {@value #TASK_PREVIEW}. ECS's record then tells previews from migrations (and a
+     * preview's tags name the migration it is for).
+     */
+    public static final String TAG_TASK = "beanstalk-migrator:task";
+    public static final String TASK_PREVIEW = "preview";
 
     private Launches() {}
 
@@ -86,6 +92,9 @@ public final class Launches {
         tags.put(TAG_VERSION, tagValue(intent.version()));
         tags.put(TAG_RERUN, tagValue(intent.rerun()));
         tags.put(TAG_LAUNCH_ID, intent.launchId());
+        if (intent.preview()) {
+            tags.put(TAG_TASK, TASK_PREVIEW);
+        }
         MigrationRecord.Placement placement = intent.placement();
         if (placement != null) {
             List<String> command = intent.command() != null && commandInOverrides(intent.container(), intent.command())

@@ -69,8 +69,17 @@ public sealed interface Outcome {
      *
      * @param unmasked the names of the variables whose values were too short to mask in the lines copied (empty when
      *     none were copied)
+     * @param digest a preview's: {@code sha256:} of its output (as kept, masked; as printed when withheld); null for a
+     *     migration's tail, and for a preview whose output cannot be read (then {@code tail} says why)
      */
-    record Tailed(Action.TailLog action, String reason, List<String> tail, List<String> unmasked) implements Outcome {}
+    record Tailed(Action.TailLog action, String reason, List<String> tail, List<String> unmasked, String digest)
+            implements Outcome {
+
+        /** A migration's tail. */
+        public Tailed(Action.TailLog action, String reason, List<String> tail, List<String> unmasked) {
+            this(action, reason, tail, unmasked, null);
+        }
+    }
 
     /** UpdateEnvironment was accepted. */
     record Deployed(Action.Deploy action, Instant at) implements Outcome {}

@@ -176,6 +176,7 @@ public final class Planner {
         Hold hold = null;
         Databases.Holder holder;
         Hold promotion;
+        Previews.Step preview;
         List<MigrationRecord> records = new ArrayList<>();
         MigrationRecord existing = status == null ? null : status.find(version, spec.rerun());
         boolean inFlight = !actions.isEmpty() || !watches.isEmpty();
@@ -193,15 +194,30 @@ public final class Planner {
             if (inFlight) {
                 MigrationRecord stopping = status.history().stream()
                         .filter(r -> r.phase().inFlight() && r.stopRequestedAt() != null).findFirst().orElse(null);
-                hold = Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, stopping != null
-                        ? Conditions.stopping(stopping) + " before migrating " + version
-                        : "waiting for the migration in flight before migrating " + version);
+                MigrationRecord previewing = status.previews().stream().filter(r -> r.phase().inFlight())
+                        .findFirst().orElse(null);
+                hold = stopping != null ? Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, Conditions.stopping(stopping)
+                        + " before migrating " + version)
+                        : previewing != null && status.history().stream().noneMatch(r -> r.phase().inFlight())
+                        ? Hold.waiting(Reasons.PREVIEWING, "previewing " + previewing.version() + (previewing.taskArn()
+                        == null ? "" : " (task " + previewing.taskArn() + ")") + " before migrating "
+                        + previewing.version())
+                        : Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, "waiting for the migration in flight before"
+                        + " migrating " + version);
             } else if (in.dryRun()) {
                 if (existing == null) {
                     records.add(Launches.record(spec, version, in.launchIds().get(), Phase.Pending, null, null, null,
                             in.now()));
                 }
                 hold = Hold.waiting(Reasons.DRY_RUN, "dry-run: would migrate " + version);
+            } else if ((preview = Previews.step(spec, version, status, existing, environment.id(), in)) != null) {
+                hold = preview.hold();
+                if (preview.action() != null) {
+                    actions.add(preview.action());
+                }
+                if (preview.record() != null) {
+                    records.add(preview.record());
+                }
             } else if ((promotion = Promotion.hold(spec, version, in)) != null) {
                 hold = promotion;
             } else if ((holder = databaseHolder(spec, existing, in)) != null) {
@@ -246,11 +262,17 @@ public final class Planner {
     }
 
     private static void followInFlight(EnvironmentStatus status, List<Action> actions, List<Action.Watch> watches) {
-        for (MigrationRecord record : status.history()) {
+        follow(status.name(), status.history(), actions, watches);
+        follow(status.name(), status.previews(), actions, watches);
+    }
+
+    private static void follow(String environment, List<MigrationRecord> records, List<Action> actions,
+                               List<Action.Watch> watches) {
+        for (MigrationRecord record : records) {
             if (record.phase() == Phase.Launching) {
-                actions.add(new Action.FindTask(status.name(), record));
+                actions.add(new Action.FindTask(environment, record));
             } else if (record.phase() == Phase.Running) {
-                watches.add(new Action.Watch(status.name(), record));
+                watches.add(new Action.Watch(environment, record));
             }
         }
     }
@@ -324,7 +346,8 @@ public final class Planner {
         Beanstalk.Configuration configuration = prepared.configuration();
         Map<String, String> variables = configuration.variables();
         String database = Databases.of(spec, variables);
-        FollowUp turn = databaseTurn(prepared, database, in, environments);
+        // A preview changes nothing: it takes no turn on the database, and runs whether or not the version ran there.
+        FollowUp turn = action.preview() ? null : databaseTurn(prepared, database, in, environments);
         if (turn != null) {
             return turn;
         }
@@ -337,6 +360,7 @@ public final class Planner {
                 .withPlacement(Launches.placement(spec))
                 .withDiscovered(prepared.discovered())
                 .withDatabase(database);
+        intent = action.preview() ? intent.asPreview() : intent.withDigest(previewed(spec, action.version(), in));
         Map<String, String> overridden = variablesFit ? variables : Map.of();
         if (variablesFit && configuration.secrets().isEmpty() && prepared.image().image().equals(container.image())) {
             return launch(spec, intent.withTaskDefinition(base.arn()), overridden);
@@ -345,6 +369,13 @@ public final class Planner {
                 variablesFit || variables.isEmpty() ? null : variables,
                 configuration.secrets().isEmpty() ? null : configuration.secrets(),
                 commandFits ? null : spec.command(), overridden)), List.of());
+    }
+
+    /** The digest of the preview the migration of {@code version} follows, or null when it follows none. */
+    private static String previewed(EnvironmentSpec spec, String version, Inputs in) {
+        EnvironmentStatus status = spec.preview() == null ? null : in.ledger().environment(spec.name());
+        MigrationRecord preview = status == null ? null : status.preview(version, spec.rerun());
+        return preview == null ? null : preview.digest();
     }
 
     /**
@@ -471,7 +502,8 @@ public final class Planner {
                 MigrationRecord finished = record.finished(done.phase(), done.finishedAt(), done.exitCode(),
                         done.reason(), null);
                 records.add(new Recorded(watch.environment(), finished));
-                if (done.phase() != Phase.Succeeded) {
+                if (done.phase() != Phase.Succeeded || finished.preview()) {
+                    // A preview's output is read whatever came of it: it is what a person approves.
                     actions.addAll(tail(watch.environment(), finished, state, in));
                 }
             }
@@ -490,7 +522,7 @@ public final class Planner {
     /** Tails a finished task's log; {@code state} is how ECS reported it (null or missing: no overrides known). */
     private static List<Action> tail(String environment, MigrationRecord finished, ContainerService.TaskState state,
                                      Inputs in) {
-        if (!in.logTails() || finished.taskArn() == null) {
+        if (!in.logTails() && !finished.preview() || finished.taskArn() == null) {
             return List.of();
         }
         EnvironmentSpec spec = in.spec(environment);

@@ -10,6 +10,7 @@ import dev.beanstalkmigrator.port.LogTarget;
 import dev.beanstalkmigrator.reconcile.decide.Action;
 import dev.beanstalkmigrator.reconcile.decide.Launches;
 import dev.beanstalkmigrator.reconcile.decide.Outcome;
+import dev.beanstalkmigrator.reconcile.decide.Previews;
 import dev.beanstalkmigrator.reconcile.image.ImageResolver;
 import dev.beanstalkmigrator.reconcile.observe.EnvironmentDiscovery;
 import java.time.Clock;
@@ -165,6 +166,9 @@ public final class ActionExecutor {
         LogTarget target = container == null ? null : container.logs();
         String stream = target == null ? null : target.stream(record.container(), record.taskArn());
         String reason = Secrets.redact(record.reason(), values);
+        if (record.preview()) {
+            return preview(tail, reason, target, stream, values, variables);
+        }
         if (tail.withhold()) {
             return new Outcome.Tailed(tail, reason, List.of(
                     Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)), List.of());
@@ -172,5 +176,30 @@ public final class ActionExecutor {
         List<String> lines = stream == null ? List.of()
                 : Secrets.redact(logs.tail(target, stream, logTailLines), values);
         return new Outcome.Tailed(tail, reason, lines, lines.isEmpty() ? List.of() : Secrets.tooShort(variables));
+    }
+
+    /**
+     * A preview's output: its last {@link Previews#LINES} lines (each cut at {@link Previews#LINE} characters),
+     * masked, and the digest of what is kept. Withheld when the task had secrets (their values cannot be masked): the
+     * digest is then of the lines as printed, and one line says where they are. When the container sends no logs to
+     * CloudWatch Logs there is nothing to read: one line says so, without a digest.
+     */
+    private Outcome preview(Action.TailLog tail, String reason, LogTarget target, String stream, List<String> values,
+                            List<Map<String, String>> variables) {
+        MigrationRecord record = tail.record();
+        if (stream == null) {
+            return new Outcome.Tailed(tail, reason, List.of("container " + record.container() + " of "
+                    + record.taskDefinitionArn() + " sends no logs to CloudWatch Logs (no awslogs log configuration)"),
+                    List.of(), null);
+        }
+        List<String> printed = logs.tail(target, stream, Previews.LINES).stream()
+                .map(line -> line.length() > Previews.LINE ? line.substring(0, Previews.LINE) : line).toList();
+        if (tail.withhold()) {
+            return new Outcome.Tailed(tail, reason, List.of(Secrets.withheld(record.secrets(), target.group(), stream)),
+                    List.of(), Previews.digest(printed));
+        }
+        List<String> lines = Secrets.redact(printed, values);
+        return new Outcome.Tailed(tail, reason, lines, lines.isEmpty() ? List.of() : Secrets.tooShort(variables),
+                Previews.digest(lines));
     }
 }

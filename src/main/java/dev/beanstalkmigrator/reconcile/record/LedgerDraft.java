@@ -85,6 +85,10 @@ public final class LedgerDraft {
     /** Adds a record, or replaces the one with the same launch id. */
     public void record(MigrationRecord record, String environment) {
         EnvironmentStatus status = environments.get(environment);
+        if (record.preview()) {
+            preview(record, environment, status);
+            return;
+        }
         MigrationRecord previous = status == null ? null : status.history().stream()
                 .filter(r -> r.launchId().equals(record.launchId())).findFirst().orElse(null);
         if (record.through() != null && (previous == null || previous.through() == null)) {
@@ -112,6 +116,36 @@ public final class LedgerDraft {
                 ? new EnvironmentStatus(environment, spec.application(), spec.version().toString(), null, null,
                 List.of(), history)
                 : status.withHistory(history));
+    }
+
+    /** A preview's record: added first to the environment's previews, or in place of the one with its launch id. */
+    private void preview(MigrationRecord record, String environment, EnvironmentStatus status) {
+        List<MigrationRecord> previews = new ArrayList<>();
+        MigrationRecord previous = null;
+        for (MigrationRecord r : status == null ? List.<MigrationRecord>of() : status.previews()) {
+            if (r.launchId().equals(record.launchId())) {
+                previous = r;
+                previews.add(record);
+            } else {
+                previews.add(r);
+            }
+        }
+        if (previous == null) {
+            previews.add(0, record);
+        } else if (previous.phase().inFlight() && record.phase().terminal()) {
+            try (MigrationLogFields fields = MigrationLogFields.of(environment, record)) {
+                LOG.infof("%s: preview of %s %s%s", environment, record.version(), record.phase().name()
+                        .toLowerCase(), record.exitCode() == null ? "" : " with exit code " + record.exitCode());
+            }
+        } else if (previous.digest() == null && record.digest() != null) {
+            LOG.infof("%s: preview of %s printed %d lines, digest %s", environment, record.version(),
+                    record.logTail() == null ? 0 : record.logTail().size(), record.digest());
+        }
+        EnvironmentSpec spec = in.spec(environment);
+        environments.put(environment, status == null
+                ? new EnvironmentStatus(environment, spec.application(), spec.version().toString(), null, null,
+                List.of(), List.of(), List.of(), previews)
+                : status.withPreviews(previews));
     }
 
     /** Folds in what the planner decided after an outcome. */
@@ -195,8 +229,9 @@ public final class LedgerDraft {
                     stopped.action().timeout(), stopped.action().record().taskArn());
         } else if (outcome instanceof Outcome.Tailed tailed) {
             MigrationRecord r = tailed.action().record();
-            record(r.finished(r.phase(), r.finishedAt(), r.exitCode(), tailed.reason(), tailed.tail())
-                    .withUnmasked(tailed.unmasked()), environment);
+            MigrationRecord read = r.finished(r.phase(), r.finishedAt(), r.exitCode(), tailed.reason(), tailed.tail())
+                    .withUnmasked(tailed.unmasked());
+            record(r.preview() ? read.withDigest(tailed.digest()) : read, environment);
         } else if (outcome instanceof Outcome.Deployed done) {
             LOG.infof("%s: deploying %s after its migration succeeded", environment, done.action().record().version());
             record(done.action().record().deployed(done.at()), environment);
@@ -277,7 +312,8 @@ public final class LedgerDraft {
                 Conditions.derive(status == null ? List.of() : status.conditions(), spec,
                         decision.resolvedVersion(), history, status == null ? List.of() : status.archived(), hold,
                         planError, warnings.get(decision.environment()), now),
-                history, status == null ? List.of() : status.archived()));
+                history, status == null ? List.of() : status.archived(),
+                status == null ? List.of() : status.previews()));
     }
 
     /** The ledger as drafted, each history capped. */
