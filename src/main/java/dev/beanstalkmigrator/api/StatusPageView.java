@@ -9,6 +9,7 @@ import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.reconcile.LoopProblem;
 import dev.beanstalkmigrator.reconcile.Snapshot;
+import dev.beanstalkmigrator.reconcile.decide.Previews;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import java.time.Duration;
 import java.time.Instant;
@@ -97,7 +98,8 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
      */
     public record Environment(String name, String application, String state, String stateReason,
                               String stateMessage, String desiredVersion, String resolvedVersion,
-                              String deployedVersion, List<Condition> conditions, List<HistoryRow> history) {
+                              String deployedVersion, List<Condition> conditions, List<HistoryRow> history,
+                              PreviewView preview) {
 
         /** The state in lower case, for the badge's CSS class. */
         public String stateClass() {
@@ -112,6 +114,18 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
      */
     public record HistoryRow(String version, String rerun, String phase, String exitCode, String startedAt,
                              String finishedAt, String reason, String logTail, String taskArn, String database) {
+
+        public String phaseClass() {
+            return phase.toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * The newest preview: its output in full (as kept: masked, up to {@code Previews.LINES} lines), its digest, and,
+     * while the environment waits for its approval, the exact line to commit. Empty strings for what is not known.
+     */
+    public record PreviewView(String version, String rerun, String phase, String taskArn, String output, String digest,
+                              String approvalLine) {
 
         public String phaseClass() {
             return phase.toLowerCase(java.util.Locale.ROOT);
@@ -171,7 +185,20 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
         return new Environment(e.name(), text(e.application()), stateName(decisive),
                 decisive == null ? "" : text(decisive.reason()), decisive == null ? "" : text(decisive.message()),
                 text(desired), text(e.resolvedVersion()), text(e.deployedVersion()), e.conditions(),
-                e.history().stream().map(StatusPageView::row).toList());
+                e.history().stream().map(StatusPageView::row).toList(), preview(e));
+    }
+
+    private static PreviewView preview(EnvironmentStatus e) {
+        if (e.previews().isEmpty()) {
+            return null;
+        }
+        MigrationRecord p = e.previews().get(0);
+        Condition ready = e.condition(Condition.READY);
+        boolean awaiting = ready != null && !ready.holds() && Reasons.APPROVAL_PENDING.equals(ready.reason())
+                && p.digest() != null && ready.message() != null && ready.message().contains(p.digest());
+        return new PreviewView(p.version(), text(p.rerun()), p.phase().name(), text(p.taskArn()),
+                p.logTail() == null ? "" : String.join("\n", p.logTail()), text(p.digest()),
+                awaiting ? Previews.approvalLine(p.digest()) : "");
     }
 
     private static HistoryRow row(MigrationRecord r) {

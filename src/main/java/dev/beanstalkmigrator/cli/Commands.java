@@ -63,22 +63,26 @@ public final class Commands {
     public static final int PLAN_REFUSED = 6;
     /** wait: its own --timeout passed before the migration ended. */
     public static final int WAIT_TIMED_OUT = 7;
+    /** wait --approval exit: the migration waits for a person to approve its preview. */
+    public static final int AWAITING_APPROVAL = 8;
 
     static final String USAGE_TEXT = """
             usage: beanstalk-migrator                  run the operator (the container's default)
                    beanstalk-migrator validate FILE... check plan files offline; exit 1 on any error
                    beanstalk-migrator wait --plan s3://BUCKET/KEY --environment NAME [--version V]
-                                      [--timeout 30m] [--poll-interval 5s] [AWS options]
+                                      [--timeout 30m] [--poll-interval 5s] [--approval wait|exit]
+                                      [AWS options]
                                                      wait until the environment's migration ends
                    beanstalk-migrator status --plan s3://BUCKET/KEY [AWS options]
                                                      print the ledger as a table of environments
             AWS options: --status s3://BUCKET/KEY (the ledger; default: the plan's key with .status.yaml)
                          --region REGION  --endpoint-url URL  (credentials: the AWS SDK's default chain)
             exit codes: 0 ok (wait: Succeeded)  1 invalid or unreadable  2 usage
-                        3 Failed  4 TimedOut  5 LaunchLost  6 plan refused  7 wait's own --timeout passed""";
+                        3 Failed  4 TimedOut  5 LaunchLost  6 plan refused  7 wait's own --timeout passed
+                        8 waiting for approval of its preview (wait --approval exit)""";
 
     static final List<String> WAIT_OPTIONS = List.of("--plan", "--environment", "--version", "--timeout",
-            "--poll-interval", "--status", "--region", "--endpoint-url");
+            "--poll-interval", "--approval", "--status", "--region", "--endpoint-url");
     static final List<String> STATUS_OPTIONS = List.of("--plan", "--status", "--region", "--endpoint-url");
 
     static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
@@ -203,7 +207,7 @@ public final class Commands {
                         options.get("--version"),
                         duration(command, options, "--timeout", DEFAULT_TIMEOUT, Duration.ofSeconds(1)),
                         duration(command, options, "--poll-interval", DEFAULT_POLL_INTERVAL, SHORTEST_POLL_INTERVAL),
-                        "true".equals(environment.get("GITHUB_ACTIONS")));
+                        "true".equals(environment.get("GITHUB_ACTIONS")), approvalExits(command, options));
             }
         } catch (Options.UsageError e) {
             err.println(e.getMessage());
@@ -228,6 +232,19 @@ public final class Commands {
                 }
             }
         }
+    }
+
+    /** {@code --approval exit}: a wait for approval ends the command (exit 8); {@code wait} (the default) waits on. */
+    private static boolean approvalExits(String command, Options options) {
+        String value = options.get("--approval");
+        if (value == null || value.equals("wait")) {
+            return false;
+        }
+        if (value.equals("exit")) {
+            return true;
+        }
+        throw new Options.UsageError(command + ": --approval is wait or exit, not '" + value + "'; with exit the"
+                + " command ends with exit code " + AWAITING_APPROVAL + " once the migration waits for approval");
     }
 
     private static ObjectLocation location(String command, String option, String uri) {

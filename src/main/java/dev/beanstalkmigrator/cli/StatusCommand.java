@@ -71,6 +71,16 @@ final class StatusCommand {
             rows.add(row(environment, now));
         }
         table(rows).forEach(out::println);
+        for (EnvironmentStatus environment : ledger.environments()) {
+            MigrationRecord preview = environment.resolvedVersion() == null ? null
+                    : WaitCommand.awaitingApproval(new WaitCommand.Target(environment.name(),
+                    environment.resolvedVersion(), environment.desiredVersion(),
+                    environment.previews().isEmpty() ? "" : environment.previews().get(0).rerun(), "", false), ledger);
+            if (preview != null) {
+                out.println();
+                out.println(WaitCommand.approvalRequest(environment.name(), preview));
+            }
+        }
         return Commands.OK;
     }
 

@@ -14,6 +14,7 @@ import dev.beanstalkmigrator.plan.Durations;
 import dev.beanstalkmigrator.plan.ParseOutcome;
 import dev.beanstalkmigrator.plan.PlanError;
 import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.reconcile.decide.Previews;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,9 +45,17 @@ final class WaitCommand {
      *
      * @param version the version to wait for; null: the plan's, or the ledger's resolved version for
      *     {@code deployed} and {@code latest}
+     * @param approvalExits end with {@link Commands#AWAITING_APPROVAL} once the migration waits for a person to approve
+     *     its preview (the preview and the line to commit are printed either way)
      */
     record Settings(String environment, String version, Duration timeout, Duration pollInterval,
-                    boolean githubAnnotations) {}
+                    boolean githubAnnotations, boolean approvalExits) {
+
+        Settings(String environment, String version, Duration timeout, Duration pollInterval,
+                 boolean githubAnnotations) {
+            this(environment, version, timeout, pollInterval, githubAnnotations, false);
+        }
+    }
 
     private final PlanObjects objects;
     private final Clock clock;
@@ -112,6 +121,17 @@ final class WaitCommand {
                     Verdict verdict = look(target, ledger, progress);
                     if (verdict != null) {
                         return verdict.report(out, settings.githubAnnotations());
+                    }
+                    MigrationRecord preview = settings.approvalExits() ? awaitingApproval(target, ledger) : null;
+                    if (preview != null) {
+                        out.println("wait: " + target.describe() + " waits for approval of its preview (digest "
+                                + preview.digest() + "); ending as --approval exit asks");
+                        if (settings.githubAnnotations()) {
+                            out.println("::warning title=Approval needed::" + Commands.data(target.environment()
+                                    + ": commit " + Previews.approvalLine(preview.digest()) + " to approve the preview"
+                                    + " of " + preview.version()));
+                        }
+                        return Commands.AWAITING_APPROVAL;
                     }
                 }
                 Instant now = clock.instant();
@@ -211,6 +231,12 @@ final class WaitCommand {
         }
         showCondition(progress, environment, Condition.STALLED, "stalled");
         showCondition(progress, environment, Condition.SUSPENDED, "suspended");
+        MigrationRecord preview = awaitingApproval(target, ledger);
+        if (preview != null) {
+            progress.show("approval", approvalRequest(environment.name(), preview));
+        } else {
+            progress.showIfShown("approval", environment.name() + ": no longer waiting for approval");
+        }
         String version = target.version() != null ? target.version() : environment.resolvedVersion();
         if (version == null) {
             progress.show("migration", environment.name() + ": the operator has not resolved "
@@ -233,6 +259,37 @@ final class WaitCommand {
         }
         progress.show("migration", environment.name() + ": " + version + " " + record.phase() + details(record));
         return null;
+    }
+
+    /**
+     * The preview the target's migration waits to have approved (its Ready condition False, ApprovalPending, naming
+     * the preview's digest), or null.
+     */
+    static MigrationRecord awaitingApproval(Target target, MigrationStatus ledger) {
+        EnvironmentStatus environment = ledger.environment(target.environment());
+        String version = target.version() != null ? target.version()
+                : environment == null ? null : environment.resolvedVersion();
+        if (version == null) {
+            return null;
+        }
+        Condition ready = environment.condition(Condition.READY);
+        MigrationRecord preview = environment.preview(version, target.rerun());
+        return ready != null && !ready.holds() && Reasons.APPROVAL_PENDING.equals(ready.reason()) && preview != null
+                && preview.digest() != null && ready.message() != null && ready.message().contains(preview.digest())
+                ? preview : null;
+    }
+
+    /** The preview's output and the exact line to commit, as a person reads them in a CI log. */
+    static String approvalRequest(String environment, MigrationRecord preview) {
+        StringBuilder text = new StringBuilder(environment + ": the migration of " + preview.version()
+                + " waits for approval of its preview (task " + preview.taskArn() + ", digest " + preview.digest()
+                + "); it printed:");
+        (preview.logTail() == null ? List.<String>of() : preview.logTail())
+                .forEach(line -> text.append("\n    ").append(line));
+        text.append("\n  to approve it, commit this line to ").append(environment)
+                .append(" (or spec.defaults) in the plan and upload it:\n    ")
+                .append(Previews.approvalLine(preview.digest()));
+        return text.toString();
     }
 
     private static void showCondition(Progress progress, EnvironmentStatus environment, String type, String key) {

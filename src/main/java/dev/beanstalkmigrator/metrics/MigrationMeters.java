@@ -58,11 +58,12 @@ final class MigrationMeters {
     private final Counter refusals;
 
     /**
-     * The reasons an environment waits for another (its Ready condition False with one of them), each a row of
-     * {@code beanstalk.migrator.environments.waiting}: a fixed set, so the labels stay bounded.
+     * The reasons an environment waits for another environment, its preview or a person (its Ready condition False
+     * with one of them), each a row of {@code beanstalk.migrator.environments.waiting}: a fixed set, so the labels
+     * stay bounded.
      */
     static final List<String> WAITING_REASONS = List.of(Reasons.WAITING_FOR_DATABASE, Reasons.WAITING_FOR_PROMOTION,
-            Reasons.PROMOTION_BLOCKED);
+            Reasons.PROMOTION_BLOCKED, Reasons.PREVIEWING, Reasons.APPROVAL_PENDING);
 
     /** The records of the snapshot seen last, by key: whether each was final then. */
     private Map<String, Boolean> previous = Map.of();

@@ -21,9 +21,14 @@ public enum NotificationEvent {
      * An environment's promotion was blocked (its Ready condition turned False, reason PromotionBlocked): an
      * environment it comes after failed or timed out with the version.
      */
-    PromotionBlocked;
+    PromotionBlocked,
+    /**
+     * A preview needs approval (an environment's Ready condition turned False, reason ApprovalPending): the event
+     * carries the preview's output, its digest and the line to commit.
+     */
+    ApprovalRequested;
 
     /** The events a channel gets when it names none: everything but success. */
     public static final java.util.List<NotificationEvent> DEFAULTS =
-            java.util.List.of(Failed, TimedOut, LaunchLost, Stalled, PlanRefused, PromotionBlocked);
+            java.util.List.of(Failed, TimedOut, LaunchLost, Stalled, PlanRefused, PromotionBlocked, ApprovalRequested);
 }

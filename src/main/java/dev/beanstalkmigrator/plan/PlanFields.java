@@ -99,7 +99,7 @@ final class PlanFields {
                     + " holds the URL; never the URL itself, a plan is committed to git");
     static final Field<List<NotificationEvent>> EVENTS = Field.optional("events", NotificationEvent.DEFAULTS,
             PlanFields::events, "of `Succeeded`, `Failed`, `TimedOut`, `LaunchLost`, `Stalled`, `PlanRefused`,"
-                    + " `PromotionBlocked`;"
+                    + " `PromotionBlocked`, `ApprovalRequested`;"
                     + " default all but `Succeeded`");
 
     // ---- an environment (or spec.defaults) ---------------------------------------------------------

@@ -395,7 +395,7 @@ public record SandboxSeed(
         }
         for (Rule r : tasks.rules()) {
             Match m = r.match();
-            require(m.environment() != null || m.version() != null || m.image() != null,
+            require(m.environment() != null || m.version() != null || m.image() != null || m.command() != null,
                     p + "a task rule has an empty match (use tasks.default instead)");
         }
     }

@@ -4,10 +4,12 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.EcsThrottles;
 import dev.beanstalkmigrator.sandbox.Fault;
@@ -67,7 +69,11 @@ import org.opentest4j.AssertionFailedError;
  * one of them on the EC2 cluster whose capacity comes and goes, and a new version of one is often given to the other
  * at once ({@link #promote}): the two must take turns on the database, and only one of them may run the version.
  * One environment comes after another ({@link #UPSTREAM}, {@code after:} in every plan) and gets its versions by
- * promotion: it may launch a version only once the other has a task of it that exited 0.
+ * promotion: it may launch a version only once the other has a task of it that exited 0. Three environments preview
+ * every version ({@link #PREVIEWED}: {@code manage.py migrate --plan} as its own task, whose output the sandbox prints
+ * per version, a destructive one for some and a failing preview for others); their migrations wait for an approval
+ * when the output needs one, and the suite commits approvals at random instants of the scenarios (in the environment
+ * or in the defaults, sometimes before the preview has run), and approves what still waits when a scenario settles.
  *
  * <p>All along, the sandbox throttles ECS's API as ECS does ({@link EcsThrottles#DOCUMENTED}: a token bucket per
  * category of actions, per account and Region, shared by the three replicas; {@code -Dfaults.ecs-throttling-scale=0.2}
@@ -166,6 +172,18 @@ class FaultSuiteIT {
      * so the order holds for every task ECS starts.
      */
     static final Map<String, String> UPSTREAM = Map.of("fleet-03", "fleet-02");
+    /**
+     * The environments whose every plan has a preview, with its approval rule: {@code whenMatches} ({@link #RISKY}) on
+     * one of a database's pair and on the promoted one, {@code always} on the one that follows {@code latest}.
+     */
+    static final Map<String, String> PREVIEWED = Map.of("fleet-01", "whenMatches", "fleet-03", "whenMatches",
+            "fleet-05", "always");
+    static final String RISKY = "Remove field";
+    /** What the sandbox prints for a preview of a version it has no rule of its own for (the seed's rule). */
+    static final List<String> NO_PLANNED_OPERATIONS = List.of("Planned operations:", "  No planned migration operations.");
+    static final double APPROVAL_STEP_CHANCE = 0.6;
+    static final double APPROVE_IN_DEFAULTS_CHANCE = 0.3;
+    static final String DEFAULTS = "(defaults)";
     static final List<String> ANSWER_LOST_OPERATIONS = List.of("ecs:RunTask", "ecs:RegisterTaskDefinition",
             "s3:PutObject");
     /**
@@ -343,6 +361,13 @@ class FaultSuiteIT {
     final List<Death> deaths = Collections.synchronizedList(new ArrayList<>());
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
     final Set<String> registeredVersions = new HashSet<>();
+    /** What the preview of each version prints (the sandbox's rule for it), by label; absent: the seed's rule. */
+    final Map<String, List<String>> previewLines = new ConcurrentHashMap<>();
+    /** Per environment (or {@link #DEFAULTS}), when a plan approving each digest was first uploaded. */
+    final Map<String, Map<String, java.time.Instant>> approvals = new ConcurrentHashMap<>();
+    /** Approvals drawn but not uploaded yet, as (environment or defaults, digest). */
+    final List<String[]> unsentApprovals = new ArrayList<>();
+    int approvalsAtSettle;
     final Map<String, Integer> faultCounts = new LinkedHashMap<>();
     final Map<String, Integer> protocolFaults = new TreeMap<>();
     final Map<HeldAnswer, String> armed = new LinkedHashMap<>();
@@ -518,6 +543,8 @@ class FaultSuiteIT {
         assertEquals(0, invariants.databaseOverlaps(), figures);
         assertEquals(0, invariants.databaseDuplicates(), figures);
         assertEquals(0, invariants.promotionBreaks(), figures);
+        assertEquals(0, invariants.previewDuplicates(), figures);
+        assertEquals(0, invariants.approvalBreaks(), figures);
         assertEquals(0, invariants.lostOutcomes(), figures);
         assertEquals(List.of(), invariants.outcomesMissing(), figures);
         assertEquals(0, invariants.staleWrites(), figures);
@@ -576,7 +603,9 @@ class FaultSuiteIT {
         return String.format("FaultSuiteIT figures: scenarios %d, faults injected %d %s, tasks launched %d,"
                         + " duplicates %d, overlapping tasks %d, tasks on a database in use %d, second runs of a"
                         + " (database, version, rerun) %d, migrations ended through the other of a pair %d,"
-                        + " tasks before their upstream's success %d,"
+                        + " tasks before their upstream's success %d, previews %d, second previews of an (environment,"
+                        + " version, rerun) %d, migrate tasks before their preview or a required approval %d,"
+                        + " approvals %d (%d when a scenario settled),"
                         + " lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
                         + " lease nobody took: %d), longest leader death to new leader acting %s, ledger reads"
                         + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s, notification events"
@@ -586,7 +615,8 @@ class FaultSuiteIT {
                         + " deposed; %d otherwise), receiver 500s %d",
                 Math.min(scenario, scenarios), injected, counts, invariants.launches().size(), invariants.duplicates(),
                 invariants.overlaps(), invariants.databaseOverlaps(), invariants.databaseDuplicates(), throughs,
-                invariants.promotionBreaks(),
+                invariants.promotionBreaks(), invariants.previews(), invariants.previewDuplicates(),
+                invariants.approvalBreaks(), counts.getOrDefault("approval", 0) + approvalsAtSettle, approvalsAtSettle,
                 invariants.lostOutcomes() + (scenario > scenarios ? invariants.outcomesMissing().size() : 0),
                 invariants.staleWrites(), lateRenewals,
                 longestTakeoverNanos < 0 ? "n/a" : longestTakeoverNanos / 1_000_000 + " ms", ledgerReads,
@@ -615,9 +645,16 @@ class FaultSuiteIT {
             invariants.taskStarted(run, parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY)));
             invariants.environmentFree(run, cloud::taskStoppedAt);
             invariants.databaseFree(run, cloud::taskStoppedAt);
-            String upstream = UPSTREAM.get(run.tags().get(LaunchInvariants.TAG_ENVIRONMENT));
+            String environment = run.tags().get(LaunchInvariants.TAG_ENVIRONMENT);
+            String upstream = UPSTREAM.get(environment);
             if (upstream != null) {
                 invariants.upstreamFirst(run, upstream, cloud::taskStoppedAt, cloud::taskExitCode);
+            }
+            if (PREVIEWED.containsKey(environment)) {
+                List<String> lines = previewLinesOf(run.tags().get(LaunchInvariants.TAG_VERSION));
+                invariants.approvedFirst(run, cloud::taskStoppedAt, cloud::taskExitCode,
+                        dev.beanstalkmigrator.reconcile.decide.Previews.digest(lines),
+                        needsApproval(environment, lines), digest -> approvedAt(environment, digest));
             }
         }
         for (RunRecord run : call.tasksStarted()) {
@@ -869,6 +906,7 @@ class FaultSuiteIT {
         String label = String.format("v%04d-%s", ++versionCounter, kind);
         if (registeredVersions.add(label)) {
             cloud.registerApplicationVersion(APPLICATION, label, null, null);
+            previewOf(label);
             latestVersion = label;
         }
         if (env.name.equals(FOLLOWS_DEPLOYED)) {
@@ -877,6 +915,99 @@ class FaultSuiteIT {
         env.version = label;
         env.rerun = "";
         changes.add(env.name + " " + label + (env.name.equals(FOLLOWS_DEPLOYED) ? " (deployed)" : ""));
+    }
+
+    /**
+     * What the preview of a new version prints, as a rule of the sandbox's (first, so that it wins over the seed's):
+     * a destructive plan (it matches {@link #RISKY}), a harmless one, or a failure (exit 1). Each names the version, so
+     * each has a digest of its own.
+     */
+    void previewOf(String label) {
+        double r = random.nextDouble();
+        List<String> lines = r < 0.4
+                ? List.of("Planned operations:", "fleet." + label + "_drop", "    " + RISKY + " legacy from order")
+                : List.of("Planned operations:", "fleet." + label + "_add", "    Add field note to order");
+        boolean fails = r >= 0.88;
+        previewLines.put(label, lines);
+        SandboxSeed.TaskBehaviours behaviours = cloud.taskBehaviours();
+        List<SandboxSeed.Rule> rules = new ArrayList<>();
+        rules.add(new SandboxSeed.Rule(new SandboxSeed.Match(null, label, null, "--plan"), null,
+                Duration.ofMillis(200), fails ? 1 : 0, null, lines, null, null, null));
+        rules.addAll(behaviours.rules());
+        cloud.setTaskBehaviours(new SandboxSeed.TaskBehaviours(behaviours.defaults(), rules));
+        count(fails ? "preview that fails" : lines.get(2).contains(RISKY) ? "risky preview" : "harmless preview");
+    }
+
+    /** What the sandbox prints for the preview of {@code label}. */
+    List<String> previewLinesOf(String label) {
+        return previewLines.getOrDefault(label, NO_PLANNED_OPERATIONS);
+    }
+
+    /** Whether a preview that printed {@code lines} needs approval in {@code environment}. */
+    static boolean needsApproval(String environment, List<String> lines) {
+        return "always".equals(PREVIEWED.get(environment)) || String.join("\n", lines).contains(RISKY);
+    }
+
+    /** When a plan approving {@code digest} for {@code environment} (itself or in the defaults) was first uploaded. */
+    java.time.Instant approvedAt(String environment, String digest) {
+        java.time.Instant own = approvals.getOrDefault(environment, Map.of()).get(digest);
+        java.time.Instant all = approvals.getOrDefault(DEFAULTS, Map.of()).get(digest);
+        return own == null ? all : all == null || own.isBefore(all) ? own : all;
+    }
+
+    /**
+     * Approves the preview of the version {@code env} wants now, as a person does who copies the digest from the
+     * status page (here: computed from what the sandbox prints); the caller holds the lock on {@link #envs} and uploads
+     * the plan. False when it is approved already.
+     */
+    boolean approve(Env env, boolean inDefaults) {
+        String label = env.name.equals(FOLLOWS_LATEST) ? latestVersion : env.version;
+        String digest = dev.beanstalkmigrator.reconcile.decide.Previews.digest(previewLinesOf(label));
+        String where = inDefaults ? DEFAULTS : env.name;
+        if (approvals.getOrDefault(where, Map.of()).containsKey(digest)
+                || unsentApprovals.stream().anyMatch(a -> a[0].equals(where) && a[1].equals(digest))) {
+            return false;
+        }
+        unsentApprovals.add(new String[] {where, digest});
+        return true;
+    }
+
+    /** An approval at a random instant of the scenario: of what a previewed environment wants now. */
+    Step approvalStep(long at) {
+        List<String> names = PREVIEWED.keySet().stream().sorted().toList();
+        String name = names.get(random.nextInt(names.size()));
+        boolean inDefaults = random.nextDouble() < APPROVE_IN_DEFAULTS_CHANCE;
+        return new Step(at, "approval for " + name + (inDefaults ? " in the defaults" : ""), () -> {
+            synchronized (envs) {
+                Env env = envs.stream().filter(e -> e.name.equals(name)).findFirst().orElseThrow();
+                if (approve(env, inDefaults)) {
+                    uploadPlan();
+                    count("approval");
+                }
+            }
+        });
+    }
+
+    /** When a scenario settles, the migrations that wait for approval get it, as a person gives it. */
+    void approveWaiting(MigrationStatus ledger) {
+        if (ledger == null) {
+            return;
+        }
+        synchronized (envs) {
+            boolean any = false;
+            for (Env env : envs) {
+                EnvironmentStatus status = ledger.environment(env.name);
+                Condition ready = status == null ? null : status.condition(Condition.READY);
+                if (PREVIEWED.containsKey(env.name) && !env.removed && !env.suspended && ready != null
+                        && Reasons.APPROVAL_PENDING.equals(ready.reason()) && approve(env, false)) {
+                    any = true;
+                    approvalsAtSettle++;
+                }
+            }
+            if (any) {
+                uploadPlan();
+            }
+        }
     }
 
     /**
@@ -990,6 +1121,9 @@ class FaultSuiteIT {
         }
         if (random.nextDouble() < PLAN_EDIT_CHANCE) {
             steps.add(planEdit(100 + random.nextInt(1500)));
+        }
+        if (random.nextDouble() < APPROVAL_STEP_CHANCE) {
+            steps.add(approvalStep(random.nextInt(1500)));
         }
         if (random.nextDouble() < IN_FLIGHT_EDIT_CHANCE) {
             Env env = envs.get(random.nextInt(envs.size()));
@@ -1307,6 +1441,7 @@ class FaultSuiteIT {
             await(what + " to settle").atMost(deadline).pollInterval(Duration.ofMillis(100)).until(() -> {
                 restartDead();
                 MigrationStatus ledger = observe();
+                approveWaiting(ledger);
                 quiet.set(ledger != null && unsettled(ledger).isEmpty());
                 return quiet.get() || invariants.firstBroken() != null || notifications.firstBroken() != null;
             });
@@ -1456,8 +1591,9 @@ class FaultSuiteIT {
                     image: "registry.example/fleet:{version}"
                     timeout: %s
                     network: {subnets: [subnet-1], securityGroups: [sg-1]}
+                    approved: %s
                   environments:
-                """.formatted(TIMEOUT.toSeconds() + "s"));
+                """.formatted(TIMEOUT.toSeconds() + "s", approvedList(DEFAULTS)));
         for (Env env : envs) {
             if (env.name.equals(FOLLOWS_LATEST)) {
                 env.version = latestVersion;
@@ -1487,9 +1623,27 @@ class FaultSuiteIT {
             if (UPSTREAM.containsKey(env.name)) {
                 yaml.append(", after: [").append(UPSTREAM.get(env.name)).append("]");
             }
+            String approval = PREVIEWED.get(env.name);
+            if (approval != null) {
+                yaml.append(", preview: {command: [python, manage.py, migrate, --plan], approval: ").append(approval)
+                        .append(approval.equals("whenMatches") ? ", matches: '" + RISKY + "'" : "").append("}")
+                        .append(", approved: ").append(approvedList(env.name));
+            }
             yaml.append("}\n");
         }
         cloud.putObject(BUCKET, PLAN_KEY, yaml.toString().getBytes(StandardCharsets.UTF_8));
+        // An approval counts from the moment S3 holds a plan with it, not before.
+        java.time.Instant uploaded = java.time.Instant.now();
+        unsentApprovals.forEach(a -> approvals.computeIfAbsent(a[0], k -> new ConcurrentHashMap<>())
+                .putIfAbsent(a[1], uploaded));
+        unsentApprovals.clear();
+    }
+
+    /** The digests approved in {@code where} (an environment or the defaults), uploaded or about to be. */
+    String approvedList(String where) {
+        List<String> digests = new ArrayList<>(approvals.getOrDefault(where, Map.of()).keySet());
+        unsentApprovals.stream().filter(a -> a[0].equals(where)).forEach(a -> digests.add(a[1]));
+        return "[" + String.join(", ", digests.stream().sorted().toList()) + "]";
     }
 
     interface Action {

@@ -39,8 +39,16 @@ import java.util.TreeSet;
  *   <li>{@value #DATABASE_ONE_RUN}: no second task for one (database, version, rerun), whichever environments they
  *       ran through;</li>
  *   <li>{@value #UPSTREAM_FIRST}: a task of an environment that comes after another starts only once a task of that
- *       other environment with the same version tag has stopped with exit code 0.</li>
+ *       other environment with the same version tag has stopped with exit code 0;</li>
+ *   <li>{@value #ONE_PREVIEW}: no second preview task (tagged {@code beanstalk-migrator:task: preview}) for one
+ *       (environment, version, rerun);</li>
+ *   <li>{@value #APPROVED_FIRST}: a migrate task of an environment that previews starts only once its preview's task
+ *       (same environment, version and rerun tags) has stopped with exit code 0, and, when what that task printed
+ *       needs approval, once a plan approving its digest was uploaded.</li>
  * </ul>
+ *
+ * <p>A preview's task is held to the environment's own rules ({@value #ONE_AT_A_TIME}, the ledger's) but not to the
+ * database's or the promotion's: it changes nothing, and runs before them.
  */
 final class LaunchInvariants {
 
@@ -54,12 +62,16 @@ final class LaunchInvariants {
     static final String DATABASE_ONE_AT_A_TIME = "no two tasks on one database run at the same time";
     static final String DATABASE_ONE_RUN = "at most one task per (database, version, rerun)";
     static final String UPSTREAM_FIRST = "no migrate task before its environment's upstream succeeded with that version";
+    static final String ONE_PREVIEW = "at most one preview per (environment, version, rerun)";
+    static final String APPROVED_FIRST = "no migrate task before its preview, and a matching approval where one is"
+            + " required";
 
     /** The tags the operator puts on every migrate task. */
     static final String TAG_ENVIRONMENT = Launches.TAG_ENVIRONMENT;
     static final String TAG_VERSION = Launches.TAG_VERSION;
     static final String TAG_LAUNCH_ID = Launches.TAG_LAUNCH_ID;
     static final String TAG_RERUN = Launches.TAG_RERUN;
+    static final String TAG_TASK = Launches.TAG_TASK;
 
     /** A broken invariant, and the evidence. */
     record Broken(String invariant, String detail) {
@@ -73,6 +85,8 @@ final class LaunchInvariants {
         final RunRecord run;
         final String environment;
         final String launchId;
+        /** A preview's task, not a migration's. */
+        final boolean preview;
         String version;
         String rerun;
         boolean outcomeRecorded;
@@ -84,14 +98,15 @@ final class LaunchInvariants {
             this.launchId = run.tags().getOrDefault(TAG_LAUNCH_ID, "?");
             this.version = run.tags().getOrDefault(TAG_VERSION, "?");
             this.rerun = run.tags().get(TAG_RERUN);
+            this.preview = Launches.TASK_PREVIEW.equals(run.tags().get(TAG_TASK));
         }
 
         String key() {
-            return environment + "|" + version + "|" + (rerun == null ? "?" : rerun);
+            return (preview ? "preview|" : "") + environment + "|" + version + "|" + (rerun == null ? "?" : rerun);
         }
 
         String describe(Collection<String> tasks) {
-            return "environment " + environment + ", version " + version + ", rerun "
+            return (preview ? "preview of " : "") + "environment " + environment + ", version " + version + ", rerun "
                     + (rerun == null ? "unknown" : "\"" + rerun + "\"") + ", launch " + launchId + ", tasks " + tasks;
         }
     }
@@ -103,6 +118,7 @@ final class LaunchInvariants {
     private final Map<String, Set<String>> tasksByDatabaseKey = new HashMap<>();
     private int databaseOverlaps;
     private int promotionBreaks;
+    private int approvalBreaks;
     private long lastWriteSeq = -1;
     private int staleWrites;
     private int unparseable;
@@ -139,7 +155,19 @@ final class LaunchInvariants {
     }
 
     synchronized int duplicates() {
-        return tasksByKey.values().stream().mapToInt(s -> Math.max(0, s.size() - 1)).sum();
+        return tasksByKey.entrySet().stream().filter(e -> !e.getKey().startsWith("preview|"))
+                .mapToInt(e -> Math.max(0, e.getValue().size() - 1)).sum();
+    }
+
+    /** Second preview tasks of one (environment, version, rerun). */
+    synchronized int previewDuplicates() {
+        return tasksByKey.entrySet().stream().filter(e -> e.getKey().startsWith("preview|"))
+                .mapToInt(e -> Math.max(0, e.getValue().size() - 1)).sum();
+    }
+
+    /** Preview tasks started so far. */
+    synchronized long previews() {
+        return byArn.values().stream().filter(l -> l.preview).count();
     }
 
     /** The tasks started so far, oldest first. */
@@ -186,7 +214,7 @@ final class LaunchInvariants {
         Set<String> ofKey = tasksByKey.computeIfAbsent(launch.key(), k -> new TreeSet<>());
         ofKey.add(run.taskArn());
         if (ofKey.size() > 1) {
-            breaks(ONE_TASK, launch.describe(ofKey) + ", launches " + ofKey.stream()
+            breaks(launch.preview ? ONE_PREVIEW : ONE_TASK, launch.describe(ofKey) + ", launches " + ofKey.stream()
                     .map(arn -> byArn.get(arn).launchId).distinct().toList());
         }
     }
@@ -228,11 +256,12 @@ final class LaunchInvariants {
     synchronized void databaseFree(RunRecord run, java.util.function.Function<String, java.time.Instant> stoppedAt) {
         Launch launch = byArn.get(run.taskArn());
         String database = databaseOf(run);
-        if (launch == null || database == null) {
+        if (launch == null || database == null || launch.preview) {
             return;
         }
         for (Launch earlier : byArn.values()) {
-            if (earlier == launch || earlier.run.time().isAfter(run.time()) || !database.equals(databaseOf(earlier.run))) {
+            if (earlier == launch || earlier.preview || earlier.run.time().isAfter(run.time())
+                    || !database.equals(databaseOf(earlier.run))) {
                 continue;
             }
             java.time.Instant stopped = stoppedAt.apply(earlier.run.taskArn());
@@ -263,11 +292,11 @@ final class LaunchInvariants {
                                     java.util.function.Function<String, java.time.Instant> stoppedAt,
                                     java.util.function.Function<String, Integer> exitCode) {
         Launch launch = byArn.get(run.taskArn());
-        if (launch == null) {
+        if (launch == null || launch.preview) {
             return;
         }
         for (Launch earlier : byArn.values()) {
-            if (earlier.environment.equals(upstream) && earlier.version.equals(launch.version)) {
+            if (!earlier.preview && earlier.environment.equals(upstream) && earlier.version.equals(launch.version)) {
                 java.time.Instant stopped = stoppedAt.apply(earlier.run.taskArn());
                 Integer exit = exitCode.apply(earlier.run.taskArn());
                 if (stopped != null && !stopped.isAfter(run.time()) && exit != null && exit == 0) {
@@ -278,6 +307,49 @@ final class LaunchInvariants {
         promotionBreaks++;
         breaks(UPSTREAM_FIRST, launch.describe(List.of(run.taskArn())) + " started at " + run.time() + ", before any"
                 + " task of " + upstream + " with version " + launch.version + " had succeeded");
+    }
+
+    /**
+     * ECS started {@code run} of an environment whose every plan previews: unless it is itself the preview, a task
+     * of the preview of its (environment, version, rerun) must have stopped with exit code 0 before it started; and
+     * when {@code needsApproval} says that preview's output (the lines the sandbox printed for it) needs approval,
+     * {@code approvedAt} must name when a plan approving its digest was first uploaded, before the start. Call after
+     * {@link #taskStarted}.
+     *
+     * @param approvedAt the first upload of a plan approving a digest for this environment, by digest (null: none)
+     */
+    synchronized void approvedFirst(RunRecord run, java.util.function.Function<String, java.time.Instant> stoppedAt,
+                                    java.util.function.Function<String, Integer> exitCode, String digest,
+                                    boolean needsApproval,
+                                    java.util.function.Function<String, java.time.Instant> approvedAt) {
+        Launch launch = byArn.get(run.taskArn());
+        if (launch == null || launch.preview) {
+            return;
+        }
+        Launch preview = byArn.values().stream().filter(l -> l.preview && l.environment.equals(launch.environment)
+                && l.version.equals(launch.version) && java.util.Objects.equals(l.rerun, launch.rerun))
+                .findFirst().orElse(null);
+        java.time.Instant stopped = preview == null ? null : stoppedAt.apply(preview.run.taskArn());
+        Integer exit = preview == null ? null : exitCode.apply(preview.run.taskArn());
+        if (stopped == null || stopped.isAfter(run.time()) || exit == null || exit != 0) {
+            approvalBreaks++;
+            breaks(APPROVED_FIRST, launch.describe(List.of(run.taskArn())) + " started at " + run.time()
+                    + (preview == null ? " without a preview" : " before its preview " + preview.run.taskArn()
+                    + " had succeeded"));
+            return;
+        }
+        java.time.Instant approved = needsApproval ? approvedAt.apply(digest) : null;
+        if (needsApproval && (approved == null || approved.isAfter(run.time()))) {
+            approvalBreaks++;
+            breaks(APPROVED_FIRST, launch.describe(List.of(run.taskArn())) + " started at " + run.time()
+                    + " while its preview (" + digest + ") needs approval and " + (approved == null
+                    ? "no plan approved it" : "the first plan approving it was uploaded at " + approved));
+        }
+    }
+
+    /** Migrate tasks started before their preview succeeded, or before its required approval. */
+    synchronized int approvalBreaks() {
+        return approvalBreaks;
     }
 
     /** Tasks started before their environment's upstream had succeeded with their version. */
@@ -370,7 +442,8 @@ final class LaunchInvariants {
         if (status == null) {
             return null;
         }
-        return status.history().stream().filter(h -> launchId.equals(h.launchId())).findFirst().orElse(null);
+        return java.util.stream.Stream.concat(status.history().stream(), status.previews().stream())
+                .filter(h -> launchId.equals(h.launchId())).findFirst().orElse(null);
     }
 
     /** The launch ids of the records {@code ledger} holds, with their records. */
@@ -378,7 +451,8 @@ final class LaunchInvariants {
         Map<String, MigrationRecord> records = new HashMap<>();
         if (ledger != null) {
             for (EnvironmentStatus status : ledger.environments()) {
-                for (MigrationRecord record : status.history()) {
+                for (MigrationRecord record : java.util.stream.Stream.concat(status.history().stream(),
+                        status.previews().stream()).toList()) {
                     if (record.launchId() != null) {
                         records.put(record.launchId(), record);
                     }

@@ -21,6 +21,7 @@ import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.model.Reasons;
+import dev.beanstalkmigrator.reconcile.decide.Launches;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
@@ -438,6 +439,66 @@ class OperatorIT {
         assertEquals(0, runs("shop-live", "v-broken").size(), "nothing launched on live");
         await().atMost(DEADLINE).until(() -> SandboxResource.receiver().requests(SandboxResource.hookPath("team"))
                 .stream().anyMatch(r -> r.body().contains("Promotion of v-broken to shop-live blocked")));
+    }
+
+    @Test
+    void aRiskyPreviewHoldsTheMigrationUntilItsDigestIsCommittedAndRunsOnce() {
+        List<String> plan = List.of("Planned operations:", "orders.0009_drop_legacy",
+                "    Remove field legacy_id from order");
+        String digest = dev.beanstalkmigrator.reconcile.decide.Previews.digest(plan);
+        String preview = "preview: {command: [python, manage.py, migrate, --plan], approval: whenMatches,"
+                + " matches: 'Remove field|Delete model'}";
+        String notifications = """
+                  notifications:
+                    - {name: team, type: slack, urlFrom: SHOP_SLACK_URL, events: [ApprovalRequested]}
+                """;
+        SandboxResource.plan(Plans.plan("{name: shop-review, version: v-risky, " + preview + "}") + notifications);
+        Condition pending = await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(
+                () -> ledger().environment("shop-review") == null ? null
+                        : ledger().environment("shop-review").condition(Condition.READY),
+                c -> c != null && Reasons.APPROVAL_PENDING.equals(c.reason()));
+        assertTrue(pending.message().endsWith("commit approved: [" + digest + "] to shop-review or spec.defaults"),
+                pending.message());
+
+        // ECS ran the preview, tagged as one, with the preview's command and the migration's variables; nothing else.
+        List<RunRecord> runs = runs("shop-review", "v-risky");
+        assertEquals(1, runs.size(), "the preview alone");
+        assertEquals("preview", runs.get(0).tags().get(Launches.TAG_TASK));
+        assertEquals(List.of("python", "manage.py", "migrate", "--plan"), runs.get(0).command());
+        assertTrue(runs.get(0).environment().get("DATABASE_URL").contains("review-canary-3b9e"));
+        given().get("/api/v1/environments/shop-review").then().statusCode(200)
+                .body("previews[0].digest", equalTo(digest))
+                .body("previews[0].logTail", equalTo(plan))
+                .body("previews[0].kind", equalTo("preview"))
+                .body("conditions.find { it.type == 'Ready' }.reason", equalTo(Reasons.APPROVAL_PENDING));
+        String page = given().accept("text/html").get("/").then().statusCode(200).extract().asString();
+        assertTrue(page.contains("Remove field legacy_id from order"), "the page shows the output");
+        assertTrue(page.contains("<code class=\"approval-line\">approved: [" + digest + "]</code>"),
+                "and the line to commit");
+        await().atMost(DEADLINE).until(() -> SandboxResource.receiver().requests(SandboxResource.hookPath("team"))
+                .stream().anyMatch(r -> r.body().contains("waits for approval of its preview")
+                        && r.body().contains("```") && r.body().contains("Remove field legacy_id from order")));
+
+        // A digest of something else approves nothing.
+        String other = dev.beanstalkmigrator.reconcile.decide.Previews.digest(List.of("something else"));
+        SandboxResource.plan(Plans.plan("{name: shop-review, version: v-risky, " + preview + ", approved: [" + other
+                + "]}") + notifications);
+        awaitPlanInForce();
+        assertEquals(Reasons.APPROVAL_PENDING, ledger().environment("shop-review").condition(Condition.READY).reason());
+
+        // The approval, in the defaults: the migration runs once, after it, and records the digest it followed.
+        java.time.Instant approvedAt = java.time.Instant.now();
+        SandboxResource.plan(Plans.plan("{name: shop-review, version: v-risky, " + preview + "}")
+                .replace("    timeout: 1m\n", "    timeout: 1m\n    approved: [" + digest + "]\n") + notifications);
+        MigrationRecord migrated = awaitPhase("shop-review", "v-risky", Phase.Succeeded);
+        assertEquals(digest, migrated.digest());
+        List<RunRecord> all = runs("shop-review", "v-risky");
+        assertEquals(2, all.size(), "one preview, one migration");
+        RunRecord migration = all.stream().filter(r -> r.tags().get(Launches.TAG_TASK) == null).findFirst()
+                .orElseThrow();
+        assertEquals(List.of("python", "manage.py", "migrate", "--noinput"), migration.command());
+        assertTrue(migration.time().isAfter(approvedAt), "launched after the approval was uploaded");
+        assertFalse(SandboxResource.ledger().contains("review-canary-3b9e"), "the ledger");
     }
 
     /** What a channel's receiver got about shop-canary. */

@@ -38,7 +38,7 @@ class NotificationPlanTest {
                 new NotificationChannel("team-slack", NotificationChannel.Type.SLACK, "SLACK_WEBHOOK_URL",
                         List.of(NotificationEvent.Failed, NotificationEvent.TimedOut, NotificationEvent.LaunchLost,
                                 NotificationEvent.Stalled, NotificationEvent.PlanRefused,
-                                NotificationEvent.PromotionBlocked)),
+                                NotificationEvent.PromotionBlocked, NotificationEvent.ApprovalRequested)),
                 new NotificationChannel("audit", NotificationChannel.Type.WEBHOOK, "AUDIT_HOOK_URL",
                         List.of(NotificationEvent.Succeeded, NotificationEvent.Failed))), plan.notifications());
         assertEquals(List.of(), PlanParserTest.valid(PlanParserTest.BASE).notifications(), "optional");

@@ -71,6 +71,19 @@ final class NotificationEvents {
                         environment.resolvedVersion(), null, null, null, null, ready.reason(), ready.message(), null,
                         null, null));
             }
+            if (waitsForApproval(ready) && !(waitsForApproval(wasReady)
+                    && Objects.equals(wasReady.message(), ready.message()))) {
+                Instant at = ready.lastTransitionTime() == null ? now : ready.lastTransitionTime();
+                MigrationRecord preview = environment.resolvedVersion() == null ? null
+                        : environment.previews().stream().filter(p -> p.version().equals(environment.resolvedVersion()))
+                        .findFirst().orElse(null);
+                events.add(new Notification(environment.name() + "/ApprovalRequested/" + digest(ready.message()),
+                        NotificationEvent.ApprovalRequested, at, plan, environment.name(),
+                        environment.resolvedVersion(), preview == null ? null : preview.rerun(), null,
+                        preview == null ? null : preview.launchId(), null, ready.reason(), ready.message(),
+                        preview == null ? null : preview.taskArn(), preview == null ? null : preview.logTail(),
+                        null));
+            }
         }
         if (planError != null && !planError.equals(before.planError())) {
             events.add(new Notification("plan/" + digest(planError), NotificationEvent.PlanRefused, now, plan, null,
@@ -90,6 +103,11 @@ final class NotificationEvents {
     /** A Ready condition that says an environment this one comes after failed the version. */
     private static boolean blocked(Condition ready) {
         return ready != null && !ready.holds() && Reasons.PROMOTION_BLOCKED.equals(ready.reason());
+    }
+
+    /** A Ready condition that says a preview waits for a person's approval. */
+    private static boolean waitsForApproval(Condition ready) {
+        return ready != null && !ready.holds() && Reasons.APPROVAL_PENDING.equals(ready.reason());
     }
 
     static NotificationEvent eventOf(MigrationRecord record) {

@@ -108,6 +108,8 @@ final class NotificationMessages {
                     + "refused; the last valid plan stays in force";
             case PromotionBlocked -> "Promotion of " + event.version() + " to " + event.environment()
                     + " blocked: an environment it comes after failed it";
+            case ApprovalRequested -> "Migration of " + event.environment() + " to " + event.version()
+                    + " waits for approval of its preview";
         };
     }
 

@@ -1,10 +1,12 @@
 package dev.beanstalkmigrator.reconcile.record;
 
+import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.model.Notification;
+import dev.beanstalkmigrator.model.Reasons;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.reconcile.decide.Action;
 import dev.beanstalkmigrator.reconcile.decide.Conditions;
@@ -210,8 +212,8 @@ public final class LedgerDraft {
                         + " client token, which is adopted", environment, started.intent().launchId(),
                         started.taskArn());
             }
-            LOG.infof("%s: migrating %s with task %s (launch %s)", environment, started.intent().version(),
-                    started.taskArn(), started.intent().launchId());
+            LOG.infof("%s: %s %s with task %s (launch %s)", environment, started.intent().preview() ? "previewing"
+                    : "migrating", started.intent().version(), started.taskArn(), started.intent().launchId());
             record(started.intent().running(started.taskArn(), started.at()), environment);
         } else if (outcome instanceof Outcome.NotPlaced notPlaced) {
             // The planner puts the intent back to Pending; here the environment waits, and says why.
@@ -307,13 +309,24 @@ public final class LedgerDraft {
         String desiredVersion = spec != null ? spec.version().toString() : status.desiredVersion();
         String deployedVersion = decision.deployedVersion() != null ? decision.deployedVersion()
                 : status == null ? null : status.deployedVersion();
+        List<Condition> conditions = Conditions.derive(status == null ? List.of() : status.conditions(), spec,
+                decision.resolvedVersion(), history, status == null ? List.of() : status.archived(), hold,
+                planError, warnings.get(decision.environment()), now);
+        logApprovalRequest(decision.environment(), status, conditions);
         environments.put(decision.environment(), new EnvironmentStatus(decision.environment(), application,
-                desiredVersion, decision.resolvedVersion(), deployedVersion,
-                Conditions.derive(status == null ? List.of() : status.conditions(), spec,
-                        decision.resolvedVersion(), history, status == null ? List.of() : status.archived(), hold,
-                        planError, warnings.get(decision.environment()), now),
+                desiredVersion, decision.resolvedVersion(), deployedVersion, conditions,
                 history, status == null ? List.of() : status.archived(),
                 status == null ? List.of() : status.previews()));
+    }
+
+    /** A preview waiting for a person's approval is logged once, when the wait (its message) begins or changes. */
+    private static void logApprovalRequest(String environment, EnvironmentStatus before, List<Condition> after) {
+        Condition ready = after.stream().filter(c -> c.type().equals(Condition.READY)).findFirst().orElse(null);
+        Condition was = before == null ? null : before.condition(Condition.READY);
+        if (ready != null && Reasons.APPROVAL_PENDING.equals(ready.reason()) && !ready.holds()
+                && (was == null || !java.util.Objects.equals(was.message(), ready.message()))) {
+            LOG.warnf("%s: %s", environment, ready.message());
+        }
     }
 
     /** The ledger as drafted, each history capped. */
