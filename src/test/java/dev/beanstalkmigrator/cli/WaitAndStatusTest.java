@@ -356,6 +356,65 @@ class WaitAndStatusTest {
         assertTrue(run.has("[5s] shop-new: no longer Stalled"), run.out()::toString);
     }
 
+    static final String DIGEST = "sha256:" + "5d".repeat(32);
+
+    static EnvironmentStatus awaitingApproval(String name, MigrationRecord... history) {
+        MigrationRecord preview = new MigrationRecord("v2", "", Phase.Succeeded, "preview-v2", "shop-cluster", "app",
+                "arn:aws:ecs:us-east-1:000000000000:task/shop-cluster/p2", null, null, null, null,
+                List.of("python", "manage.py", "migrate", "--plan"), T0, T0, T0, 0, null,
+                List.of("Planned operations:", "    Remove field legacy from order"), null).asPreview()
+                .withDigest(DIGEST);
+        return new EnvironmentStatus(name, "shop", "v2", "v2", "v1", List.of(condition("Ready", "False",
+                "ApprovalPending", "the preview of v2 (task arn:aws:ecs:us-east-1:000000000000:task/shop-cluster/p2)"
+                        + " needs approval (approval: always); review its output, then commit approved: [" + DIGEST
+                        + "] to " + name + " or spec.defaults")), List.of(history), List.of(), List.of(preview));
+    }
+
+    @Test
+    void aMigrationWaitingForApprovalShowsThePreviewAndTheLineOnceAndWaitsOn() {
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
+        String revision = s3.etag(PLAN);
+        writeLedger(revision, null, awaitingApproval("shop-new"));
+        thenLedger(revision, awaitingApproval("shop-new"));
+        thenLedger(revision, environment("shop-new", "v2", List.of(), record("v2", "", Phase.Succeeded)));
+
+        Run run = waitFor("shop-new");
+
+        assertEquals(Commands.OK, run.exit(), run::toString);
+        assertEquals(1, run.count("waits for approval of its preview"), run.out()::toString);
+        assertTrue(run.has("    Remove field legacy from order"), run.out()::toString);
+        assertTrue(run.has("    approved: [" + DIGEST + "]"), run.out()::toString);
+        assertTrue(run.has("[10s] shop-new: no longer waiting for approval"), run.out()::toString);
+    }
+
+    @Test
+    void waitWithApprovalExitEndsWithEightAndTheLineToCommit() {
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
+        writeLedger(s3.etag(PLAN), null, awaitingApproval("shop-new"));
+
+        Run run = run(Map.of("GITHUB_ACTIONS", "true"), "wait", "--plan", PLAN_URI, "--environment", "shop-new",
+                "--approval", "exit");
+
+        assertEquals(Commands.AWAITING_APPROVAL, run.exit(), run::toString);
+        assertTrue(run.has("wait: shop-new to migrate v2 waits for approval of its preview (digest " + DIGEST + ")"),
+                run.out()::toString);
+        assertTrue(run.has("::warning title=Approval needed::shop-new: commit approved: [" + DIGEST + "]"),
+                run.out()::toString);
+        Run usage = run(Map.of(), "wait", "--plan", PLAN_URI, "--environment", "shop-new", "--approval", "later");
+        assertEquals(Commands.USAGE, usage.exit());
+        assertTrue(usage.err().contains("--approval is wait or exit, not 'later'"), usage.err());
+    }
+
+    @Test
+    void statusPrintsThePreviewWaitingForApprovalAndTheLine() {
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
+        writeLedger(s3.etag(PLAN), null, awaitingApproval("shop-new"));
+        Run run = run(Map.of(), "status", "--plan", PLAN_URI);
+        assertEquals(Commands.OK, run.exit(), run::toString);
+        assertTrue(run.has("shop-new: the migration of v2 waits for approval of its preview"), run.out()::toString);
+        assertTrue(run.has("    approved: [" + DIGEST + "]"), run.out()::toString);
+    }
+
     @Test
     void aPlanUploadedDuringTheWaitIsFollowed() {
         uploadPlan(Plans.plan("{name: shop-new, version: v2, suspend: true}"));

@@ -935,7 +935,6 @@ class FaultSuiteIT {
                 Duration.ofMillis(200), fails ? 1 : 0, null, lines, null, null, null));
         rules.addAll(behaviours.rules());
         cloud.setTaskBehaviours(new SandboxSeed.TaskBehaviours(behaviours.defaults(), rules));
-        count(fails ? "preview that fails" : lines.get(2).contains(RISKY) ? "risky preview" : "harmless preview");
     }
 
     /** What the sandbox prints for the preview of {@code label}. */

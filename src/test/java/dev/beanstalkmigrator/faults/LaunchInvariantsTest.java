@@ -191,6 +191,70 @@ class LaunchInvariantsTest {
         assertEquals(2, invariants.promotionBreaks(), "staging's v8 exited 1");
     }
 
+    static RunRecord preview(String arn, String launchId, String version, Instant time) {
+        RunRecord r = run(arn, launchId, version);
+        Map<String, String> tags = new java.util.HashMap<>(r.tags());
+        tags.put(LaunchInvariants.TAG_TASK, "preview");
+        return new RunRecord(arn, r.cluster(), r.taskDefinitionArn(), r.startedBy(), r.clientToken(), Map.copyOf(tags),
+                r.containerName(), List.of("python", "manage.py", "migrate", "--plan"), r.environment(), r.image(),
+                time, null);
+    }
+
+    static MigrationStatus withPreviews(MigrationRecord... previews) {
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "fleet", null, null, null, null,
+                List.of(new EnvironmentStatus("shop-3", "fleet", null, null, null, List.of(), List.of(), List.of(),
+                        java.util.Arrays.stream(previews).map(MigrationRecord::asPreview).toList())));
+    }
+
+    @Test
+    void aSecondPreviewOfOneEnvironmentVersionAndRerunBreaksButAPreviewIsNotAMigration() {
+        Instant t0 = Instant.parse("2026-12-06T10:00:00Z");
+        invariants.taskStarted(preview("arn-p1", "p1", "v7", t0), withPreviews(record("v7", "", Phase.Launching, "p1",
+                null)));
+        invariants.taskStarted(at(run("arn-m1", "m1", "v7"), t0.plusSeconds(2)),
+                ledger(record("v7", "", Phase.Launching, "m1", null)));
+        assertNull(invariants.firstBroken(), "a preview and its migration are two keys");
+        assertEquals(1, invariants.previews());
+        invariants.taskStarted(preview("arn-p2", "p2", "v7", t0.plusSeconds(3)),
+                withPreviews(record("v7", "", Phase.Launching, "p2", null)));
+        assertEquals(LaunchInvariants.ONE_PREVIEW, invariants.firstBroken().invariant());
+        assertEquals(1, invariants.previewDuplicates());
+        assertEquals(0, invariants.duplicates());
+    }
+
+    @Test
+    void aMigrationBeforeItsPreviewSucceededOrBeforeARequiredApprovalBreaks() {
+        Instant t0 = Instant.parse("2026-12-06T10:00:00Z");
+        Map<String, Instant> stops = new java.util.HashMap<>(Map.of("arn-p1", t0.plusSeconds(1)));
+        Map<String, Integer> exits = new java.util.HashMap<>(Map.of("arn-p1", 0));
+        invariants.taskStarted(preview("arn-p1", "p1", "v7", t0), withPreviews(record("v7", "", Phase.Launching, "p1",
+                null)));
+        Map<String, Instant> approved = new java.util.HashMap<>();
+        RunRecord migrate = at(run("arn-m1", "m1", "v7"), t0.plusSeconds(5));
+        invariants.taskStarted(migrate, ledger(record("v7", "", Phase.Launching, "m1", null)));
+
+        invariants.approvedFirst(migrate, stops::get, exits::get, "sha256:aa", false, approved::get);
+        assertNull(invariants.firstBroken(), "its preview succeeded and needs no approval");
+
+        approved.put("sha256:aa", t0.plusSeconds(4));
+        invariants.approvedFirst(migrate, stops::get, exits::get, "sha256:aa", true, approved::get);
+        assertNull(invariants.firstBroken(), "approved a second before it started");
+
+        approved.put("sha256:aa", t0.plusSeconds(6));
+        invariants.approvedFirst(migrate, stops::get, exits::get, "sha256:aa", true, approved::get);
+        assertEquals(LaunchInvariants.APPROVED_FIRST, invariants.firstBroken().invariant(), "approved after it started");
+        assertEquals(1, invariants.approvalBreaks());
+
+        exits.put("arn-p1", 1);
+        invariants.approvedFirst(migrate, stops::get, exits::get, "sha256:aa", false, approved::get);
+        assertEquals(2, invariants.approvalBreaks(), "its preview failed");
+
+        RunRecord unpreviewed = at(run("arn-m2", "m2", "v8"), t0.plusSeconds(7));
+        invariants.taskStarted(unpreviewed, ledger(record("v8", "", Phase.Launching, "m2", null)));
+        invariants.approvedFirst(unpreviewed, stops::get, exits::get, "sha256:bb", false, approved::get);
+        assertEquals(3, invariants.approvalBreaks(), "no preview at all");
+    }
+
     static RunRecord at(RunRecord r, Instant time) {
         return new RunRecord(r.taskArn(), r.cluster(), r.taskDefinitionArn(), r.startedBy(), r.clientToken(), r.tags(),
                 r.containerName(), r.command(), r.environment(), r.image(), time, null);

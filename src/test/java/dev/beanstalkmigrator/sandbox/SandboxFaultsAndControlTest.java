@@ -472,7 +472,7 @@ class SandboxFaultsAndControlTest {
         assertTrue(badDuration.getMessage().contains("soon"), badDuration.getMessage());
         // the shipped demo world parses and starts
         SandboxSeed demo = SandboxSeed.read(Path.of("config/sandbox.yaml"));
-        assertEquals(List.of("v41", "v42", "v43-broken"),
+        assertEquals(List.of("v41", "v42", "v43-broken", "v43-risky"),
                 demo.applications().get(0).versions().stream().map(SandboxSeed.Version::label).toList());
         try (SandboxCloud c = SandboxCloud.start(SandboxOptions.defaults(), demo)) {
             assertEquals("v41", c.deployedVersion("acme-web-prod"));

@@ -7,6 +7,7 @@ import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.Phase;
 import dev.beanstalkmigrator.model.VersionRef;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -90,7 +91,11 @@ public final class Databases {
             if (other.name().equals(environment)) {
                 continue;
             }
-            for (MigrationRecord r : other.history()) {
+            // Indexed, not iterated: this runs for every prepared launch over every environment, and a burst of a
+            // thousand launches would otherwise make millions of iterators.
+            List<MigrationRecord> history = other.history();
+            for (int i = 0; i < history.size(); i++) {
+                MigrationRecord r = history.get(i);
                 if (!database.equals(r.database())) {
                     continue;
                 }
@@ -128,13 +133,17 @@ public final class Databases {
             if (other.name().equals(environment)) {
                 continue;
             }
-            for (MigrationRecord r : other.history()) {
+            List<MigrationRecord> history = other.history();
+            for (int i = 0; i < history.size(); i++) {
+                MigrationRecord r = history.get(i);
                 if (r.phase().terminal() && database.equals(r.database()) && r.matches(version, rerun)) {
                     return new Ran(r.through() != null ? r.through() : other.name(), r.phase(),
                             r.through() != null ? null : r.taskArn());
                 }
             }
-            for (MigrationKey key : other.archived()) {
+            List<MigrationKey> archived = other.archived();
+            for (int i = 0; i < archived.size(); i++) {
+                MigrationKey key = archived.get(i);
                 if (key.phase().terminal() && database.equals(key.database()) && key.matches(version, rerun)) {
                     return new Ran(other.name(), key.phase(), null);
                 }

@@ -391,9 +391,7 @@ public final class Planner {
         }
         Action.Prepare action = prepared.action();
         EnvironmentSpec spec = prepared.spec();
-        MigrationRecord mine = environments.stream().filter(e -> e.name().equals(spec.name()))
-                .flatMap(e -> e.history().stream()).filter(r -> r.launchId().equals(action.launchId())
-                        && r.phase() == Phase.Pending && Databases.sent(r)).findFirst().orElse(null);
+        MigrationRecord mine = sentPending(environments, spec.name(), action.launchId());
         Databases.Holder holder = Databases.holder(database, spec.name(), mine, environments, in::spec);
         if (holder != null) {
             Hold hold = waitingForDatabase(database, holder, action.version());
@@ -415,6 +413,23 @@ public final class Planner {
                 prepared.image(), null, in.now()).withDatabase(database).withThrough(ran.environment())
                 .finished(ran.phase(), in.now(), null, reason, null);
         return new FollowUp(List.of(new Recorded(spec.name(), through)), List.of(), List.of());
+    }
+
+    /** {@code environment}'s Pending launch {@code launchId} with its request, or null; without a stream per entry. */
+    private static MigrationRecord sentPending(Collection<EnvironmentStatus> environments, String environment,
+                                               String launchId) {
+        for (EnvironmentStatus status : environments) {
+            if (status.name().equals(environment)) {
+                List<MigrationRecord> history = status.history();
+                for (int i = 0; i < history.size(); i++) {
+                    MigrationRecord r = history.get(i);
+                    if (r.launchId().equals(launchId) && r.phase() == Phase.Pending && Databases.sent(r)) {
+                        return r;
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /**

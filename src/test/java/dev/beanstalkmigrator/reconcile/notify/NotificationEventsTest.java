@@ -169,6 +169,39 @@ class NotificationEventsTest {
     }
 
     @Test
+    void aPreviewWaitingForApprovalIsAnEventWithItsOutputOncePerWait() {
+        String digest = "sha256:" + "ab".repeat(32);
+        MigrationRecord preview = new MigrationRecord("v42", "", dev.beanstalkmigrator.model.Phase.Succeeded, "p1",
+                "acme-prod", "web", "arn:task/p1", "img", "template", "arn:td", "container-overrides",
+                List.of("python", "manage.py", "migrate", "--plan"), NOW, NOW, NOW, 0, null,
+                List.of("Planned operations:", "    Remove field legacy from order"), null).asPreview()
+                .withDigest(digest);
+        Condition previewing = new Condition(Condition.READY, "False", Reasons.PREVIEWING, "previewing v42 before"
+                + " migrating it", NOW.minusSeconds(30));
+        Condition pending = new Condition(Condition.READY, "False", Reasons.APPROVAL_PENDING, "the preview of v42 (task"
+                + " arn:task/p1) needs approval (approval: always); review its output, then commit approved: ["
+                + digest + "] to acme-web-prod or spec.defaults", NOW.minusSeconds(2));
+        MigrationStatus before = withPreview(previewing, preview);
+        MigrationStatus after = withPreview(pending, preview);
+        List<Notification> events = derive(before, after, List.of(FAILURES));
+        assertEquals(1, events.size(), "a default event");
+        Notification event = events.get(0);
+        assertEquals(NotificationEvent.ApprovalRequested, event.event());
+        assertEquals(preview.logTail(), event.logTail(), "the output");
+        assertEquals("arn:task/p1", event.taskArn());
+        assertTrue(event.message().contains("approved: [" + digest + "]"), event.message());
+        assertEquals(List.of(), derive(after, after, List.of(ALL)), "still waiting: no new event");
+        assertEquals("Migration of acme-web-prod to v42 waits for approval of its preview",
+                NotificationMessages.headline(event));
+    }
+
+    static MigrationStatus withPreview(Condition ready, MigrationRecord preview) {
+        return new MigrationStatus(MigrationStatus.API_VERSION, MigrationStatus.KIND, "acme", "\"e1\"", null, "r1",
+                null, List.of(new EnvironmentStatus("acme-web-prod", "acme", "v42", "v42", "v41", List.of(ready),
+                List.of(), List.of(), List.of(preview))));
+    }
+
+    @Test
     void aPlanRefusalIsAnEventOncePerDistinctError() {
         MigrationStatus valid = ledger(null, List.of(), null);
         MigrationStatus refused = ledger(null, List.of(), "plan.yaml:3:5: unknown field `enviroments`");
