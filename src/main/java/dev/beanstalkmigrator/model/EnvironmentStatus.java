@@ -80,8 +80,15 @@ public record EnvironmentStatus(String name, String application, String desiredV
                     kept.add(preview);
                 }
             }
-            return withPreviews(kept).capped(limit);
+            if (kept.size() < previews.size()) {
+                return withPreviews(kept).cappedHistory(limit);
+            }
         }
+        return cappedHistory(limit);
+    }
+
+    /** {@link #capped}, of the history alone. */
+    private EnvironmentStatus cappedHistory(int limit) {
         if (history.size() <= limit) {
             return this;
         }

@@ -67,6 +67,33 @@ class StatusPageViewTest {
     }
 
     @Test
+    void theNewestPreviewIsShownWithItsOutputDigestAndTheLineToCommitOnlyWhileItWaitsForApproval() {
+        String digest = "sha256:" + "7e".repeat(32);
+        MigrationRecord preview = new MigrationRecord("v2", "", Phase.Succeeded, "p-1", "c", "web", "arn:task/p",
+                "img", "template", "arn:td/1", "container-overrides", List.of("python", "manage.py", "migrate",
+                "--plan"), NOW, NOW, NOW, 0, null, List.of("Planned operations:", "    Remove field x from y"), null)
+                .asPreview().withDigest(digest);
+        Condition pending = new Condition("Ready", "False", "ApprovalPending", "the preview of v2 (task arn:task/p)"
+                + " needs approval (approval: always); review its output, then commit approved: [" + digest + "] to"
+                + " acme-web or spec.defaults", NOW);
+        EnvironmentStatus waiting = new EnvironmentStatus("acme-web", "app", "v2", "v2", "v1", List.of(pending),
+                List.of(), List.of(), List.of(preview));
+        StatusPageView.PreviewView shown = StatusPageView.of(new Snapshot(MigrationStatus.empty()
+                .withEnvironments(List.of(waiting)), null, true, "r", NOW, null, true, NOW, 1, null), NOW)
+                .environments().get(0).preview();
+        assertEquals(new StatusPageView.PreviewView("v2", "", "Succeeded", "arn:task/p",
+                "Planned operations:\n    Remove field x from y", digest, "approved: [" + digest + "]"), shown);
+
+        EnvironmentStatus approved = new EnvironmentStatus("acme-web", "app", "v2", "v2", "v1",
+                List.of(condition("Ready", false, "Migrating")), List.of(), List.of(), List.of(preview));
+        assertEquals("", StatusPageView.of(new Snapshot(MigrationStatus.empty().withEnvironments(List.of(approved)),
+                null, true, "r", NOW, null, true, NOW, 1, null), NOW).environments().get(0).preview().approvalLine(),
+                "no line to commit once it no longer waits");
+        assertNull(StatusPageView.of(new Snapshot(MigrationStatus.empty().withEnvironments(List.of(environment())),
+                null, true, "r", NOW, null, true, NOW, 1, null), NOW).environments().get(0).preview());
+    }
+
+    @Test
     void aPlanErrorIsSplitIntoFileLineColumnAndMessageWhenItHasAPlace() {
         assertEquals(new StatusPageView.PlanErrorLine("plans/acme.yaml", "12", "14",
                         "spec.environments[1].timeout: \"30x\" is not a duration"),

@@ -246,6 +246,11 @@ class FaultSuiteIT {
         String timeout;
         String subnet;
         boolean deploy;
+        /**
+         * The plan's {@code database}: null (found from DATABASE_URL), the key it is found as (for either of a pair,
+         * so that the two still agree), or {@code none} for an environment alone on its database.
+         */
+        String database;
 
         Env(String name) {
             this.name = name;
@@ -1011,15 +1016,17 @@ class FaultSuiteIT {
 
     /**
      * Edits one more of {@code env}'s plan fields, as a team would between or during migrations: its command,
-     * timeout, network or afterSuccess. None changes what a migration is keyed by; a launch prepared before the edit
+     * timeout, network, afterSuccess or database. None changes what a migration is keyed by; a launch prepared before the edit
      * may be replayed, adopted or prepared again, but never run twice.
      */
     void editField(Env env, List<String> changes) {
-        switch (random.nextInt(4)) {
+        switch (random.nextInt(5)) {
             case 0 -> env.command = env.command == null ? "[python, manage.py, migrate, --noinput, --verbosity, '2']"
                     : null;
             case 1 -> env.timeout = env.timeout == null ? (TIMEOUT.toSeconds() + 1) + "s" : null;
             case 2 -> env.subnet = env.subnet == null ? "subnet-2" : null;
+            case 3 -> env.database = env.database != null ? null
+                    : PARTNER.containsKey(env.name) || random.nextBoolean() ? DATABASES.get(env.name) : "none";
             default -> env.deploy = !env.deploy && !env.name.equals(FOLLOWS_DEPLOYED);
         }
         changes.add(env.name + " fields " + fields(env));
@@ -1027,7 +1034,8 @@ class FaultSuiteIT {
 
     static String fields(Env env) {
         return "command=" + (env.command != null) + " timeout=" + (env.timeout == null ? TIMEOUT.toSeconds() + "s"
-                : env.timeout) + " subnet=" + (env.subnet == null ? "subnet-1" : env.subnet) + " deploy=" + env.deploy;
+                : env.timeout) + " subnet=" + (env.subnet == null ? "subnet-1" : env.subnet) + " deploy=" + env.deploy
+                + " database=" + (env.database == null ? "found" : env.database);
     }
 
     static boolean lastFailed(MigrationStatus ledger, Env env) {
@@ -1618,6 +1626,9 @@ class FaultSuiteIT {
             }
             if (env.deploy) {
                 yaml.append(", afterSuccess: deploy");
+            }
+            if (env.database != null) {
+                yaml.append(", database: ").append(env.database);
             }
             if (UPSTREAM.containsKey(env.name)) {
                 yaml.append(", after: [").append(UPSTREAM.get(env.name)).append("]");

@@ -152,7 +152,7 @@ class AdaptersOnSandboxIT {
         List<Beanstalk.Environment> environments = aws.beanstalk.environments("shop");
         Map<String, Beanstalk.Environment> byName = environments.stream()
                 .collect(Collectors.toMap(Beanstalk.Environment::name, Function.identity()));
-        assertEquals(23, environments.size(), () -> "environments: " + byName.keySet());
+        assertEquals(24, environments.size(), () -> "environments: " + byName.keySet());
         Beanstalk.Environment e2e = byName.get("shop-e2e");
         assertEquals("shop", e2e.application());
         assertEquals("v1", e2e.versionLabel());
@@ -160,7 +160,7 @@ class AdaptersOnSandboxIT {
         assertTrue(aws.beanstalk.environments("no-such-application").isEmpty());
 
         List<Beanstalk.ApplicationVersion> versions = aws.beanstalk.versions("shop", List.of());
-        assertEquals(List.of("v3", "v2", "v1", "v-promo", "v-bg2", "v-bg1", "v-leaky", "v-nopull", "v-slow", "v-broken"),
+        assertEquals(List.of("v3", "v2", "v1", "v-promo", "v-risky", "v-bg2", "v-bg1", "v-leaky", "v-nopull", "v-slow", "v-broken"),
                 versions.stream().map(Beanstalk.ApplicationVersion::label).toList(), "newest first");
         for (int i = 1; i < versions.size(); i++) {
             assertTrue(versions.get(i - 1).created().isAfter(versions.get(i).created()));
