@@ -156,6 +156,28 @@ class StatusPageBrowserIT {
                             .contains(FAILING_LINE));
                 });
         screenshot(PHONE_SCREENSHOT);
+
+        // The preview the plan shows commented out, on staging, and a version whose preview drops a column: the page
+        // shows the output and the line to commit, and still fits the phone.
+        String previewing = broken.replace("version: v43-broken", "version: v43-risky")
+                .replace("      # preview: {command:", "      preview: {command:");
+        assertTrue(previewing.contains("      preview: {command:"), "config/desired-state.yaml shows a preview");
+        Files.writeString(plan, previewing);
+        WebElement line = await("the line to commit on the page").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).ignoreExceptionsInstanceOf(WebDriverException.class)
+                .until(() -> browser.findElement(By.cssSelector("#env-" + ENV + " code.approval-line")),
+                        e -> e.getText().matches("approved: \\[sha256:[0-9a-f]{64}\\]"));
+        assertTrue(line.isDisplayed());
+        await("the preview to fit 390 px").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptionsInstanceOf(WebDriverException.class).untilAsserted(() -> {
+                    assertTrue(browser.findElement(By.cssSelector("#env-" + ENV + " pre.preview-output")).getText()
+                            .contains("Remove field legacy_number from invoice"));
+                    assertEquals("Pending", browser.findElement(By.id("env-" + ENV)).getAttribute("data-state"));
+                    Map<?, ?> widths = (Map<?, ?>) ((JavascriptExecutor) browser).executeScript(
+                            "return {scroll: document.documentElement.scrollWidth, window: window.innerWidth};");
+                    assertTrue(((Number) widths.get("scroll")).longValue()
+                            <= ((Number) widths.get("window")).longValue(), "no horizontal scroll: " + widths);
+                });
     }
 
     ChromeDriver startBrowser(int width, int height) throws IOException {
