@@ -33,7 +33,9 @@ import java.util.stream.Collectors;
  * <p>Rules: a migration is keyed by (environment, version, rerun token) and launched only if the ledger has
  * no record of that key; one migration at a time per environment; in-flight migrations are adopted or
  * watched whatever the plan now says, so no launched task loses its outcome. A migration past its timeout is
- * stopped, and stays in flight until ECS reports its task STOPPED: its container runs on after StopTask.
+ * stopped, and stays in flight until ECS reports its task STOPPED: its container runs on after StopTask. Before a
+ * new launch: its preview and approval ({@link Previews}), then promotion order ({@link Promotion}), then the
+ * database's turn ({@link Databases}).
  */
 public final class Planner {
 
@@ -192,18 +194,7 @@ public final class Planner {
             // the request is made of: then it is prepared again under the same launch id, and a task the first
             // request may have started makes ECS answer ConflictException naming it, which is adopted.
             if (inFlight) {
-                MigrationRecord stopping = status.history().stream()
-                        .filter(r -> r.phase().inFlight() && r.stopRequestedAt() != null).findFirst().orElse(null);
-                MigrationRecord previewing = status.previews().stream().filter(r -> r.phase().inFlight())
-                        .findFirst().orElse(null);
-                hold = stopping != null ? Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, Conditions.stopping(stopping)
-                        + " before migrating " + version)
-                        : previewing != null && status.history().stream().noneMatch(r -> r.phase().inFlight())
-                        ? Hold.waiting(Reasons.PREVIEWING, "previewing " + previewing.version() + (previewing.taskArn()
-                        == null ? "" : " (task " + previewing.taskArn() + ")") + " before migrating "
-                        + previewing.version())
-                        : Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, "waiting for the migration in flight before"
-                        + " migrating " + version);
+                hold = inFlight(status, version);
             } else if (in.dryRun()) {
                 if (existing == null) {
                     records.add(Launches.record(spec, version, in.launchIds().get(), Phase.Pending, null, null, null,
@@ -242,6 +233,24 @@ public final class Planner {
             }
         }
         return new Decision(spec.name(), spec, version, deployed, actions, watches, records, hold, null);
+    }
+
+    /** Why nothing new starts while a task of the environment is in flight: a migration (stopping or not), a preview. */
+    private static Hold inFlight(EnvironmentStatus status, String version) {
+        MigrationRecord stopping = status.history().stream()
+                .filter(r -> r.phase().inFlight() && r.stopRequestedAt() != null).findFirst().orElse(null);
+        if (stopping != null) {
+            return Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, Conditions.stopping(stopping) + " before migrating "
+                    + version);
+        }
+        MigrationRecord preview = status.previews().stream().filter(r -> r.phase().inFlight()).findFirst()
+                .orElse(null);
+        if (preview != null && status.history().stream().noneMatch(r -> r.phase().inFlight())) {
+            return Hold.waiting(Reasons.PREVIEWING, "previewing " + preview.version()
+                    + (preview.taskArn() == null ? "" : " (task " + preview.taskArn() + ")") + " before migrating it");
+        }
+        return Hold.waiting(Reasons.MIGRATION_IN_FLIGHT, "waiting for the migration in flight before migrating "
+                + version);
     }
 
     /**
