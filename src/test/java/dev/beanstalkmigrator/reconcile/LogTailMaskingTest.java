@@ -110,4 +110,41 @@ class LogTailMaskingTest {
         assertEquals(1, withheld.tail().size(), withheld.tail().toString());
         assertEquals(List.of(), withheld.unmasked(), "a withheld tail copies no line");
     }
+
+    @Test
+    void aPreviewsOutputIsReadWholeMaskedAndDigestedEvenWhenItSucceeded() {
+        String revision = cloud.migrateRevision(base, "web", "acme:v42", Map.of("DATABASE_URL", OLD), null, null);
+        List<String> printed = List.of("Planned operations:", "  using " + OLD, "    Remove field x from y");
+        MigrationRecord preview = failed("p1", revision, printed).asPreview()
+                .finished(Phase.Succeeded, Samples.T, 0, null, null);
+        Outcome.Tailed read = tail(preview, Map.of(), ActionExecutor.cycleCache());
+        List<String> masked = List.of("Planned operations:", "  using ***", "    Remove field x from y");
+        assertEquals(masked, read.tail(), "all of it (the executor's tail size is 5 lines), masked");
+        assertEquals(dev.beanstalkmigrator.reconcile.decide.Previews.digest(masked), read.digest(),
+                "the digest is of what is kept");
+    }
+
+    @Test
+    void aPreviewLongerThanWhatIsKeptIsCutWithALineSayingSo() {
+        String revision = cloud.migrateRevision(base, "web", "acme:v42", Map.of(), null, null);
+        List<String> printed = java.util.stream.IntStream.range(0, 600).mapToObj(i -> "op " + i).toList();
+        MigrationRecord preview = failed("p2", revision, printed).asPreview();
+        Outcome.Tailed read = tail(preview, Map.of(), ActionExecutor.cycleCache());
+        assertEquals(501, read.tail().size());
+        assertEquals(true, read.tail().get(0).startsWith(dev.beanstalkmigrator.reconcile.decide.Previews.CUT),
+                read.tail().get(0));
+        assertEquals("op 100", read.tail().get(1));
+        assertEquals("op 599", read.tail().get(500));
+    }
+
+    @Test
+    void aPreviewOfATaskWithSecretsIsWithheldButDigestedAsPrinted() {
+        String revision = cloud.migrateRevision(base, "web", "acme:v42", Map.of(), null, null);
+        List<String> printed = List.of("Planned operations:", "    Remove field x from y");
+        MigrationRecord preview = failed("p3", revision, printed).asPreview().withSecrets(List.of("STRIPE_KEY"));
+        Outcome.Tailed read = tail(preview, Map.of(), ActionExecutor.cycleCache());
+        assertEquals(1, read.tail().size());
+        assertEquals(true, read.tail().get(0).contains("withheld"), read.tail().get(0));
+        assertEquals(dev.beanstalkmigrator.reconcile.decide.Previews.digest(printed), read.digest());
+    }
 }

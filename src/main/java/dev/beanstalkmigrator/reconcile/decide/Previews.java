@@ -26,6 +26,11 @@ public final class Previews {
     public static final int LINES = 500;
     /** Characters of one output line kept. */
     public static final int LINE = 1000;
+    /**
+     * How the first line of an output that did not fit ({@link #LINES}, {@link #LINE}) begins: what was cut may be
+     * what {@code matches} looks for, so such an output always needs approval.
+     */
+    public static final String CUT = "[cut]";
 
     private Previews() {}
 
@@ -105,9 +110,34 @@ public final class Previews {
         };
     }
 
-    /** A preview's output as the approval rule reads it: null when it was withheld (the task had secrets). */
+    /**
+     * A preview's output as the approval rule reads it: null when it cannot be judged whole, because it was withheld
+     * (the task had secrets) or cut (it did not fit).
+     */
     static List<String> output(MigrationRecord preview) {
-        return preview.secrets() != null ? null : preview.logTail() == null ? List.of() : preview.logTail();
+        if (preview.secrets() != null) {
+            return null;
+        }
+        List<String> lines = preview.logTail() == null ? List.of() : preview.logTail();
+        return !lines.isEmpty() && lines.get(0).startsWith(CUT) ? null : lines;
+    }
+
+    /**
+     * The output kept of what a preview printed (oldest first, as read: at most one line more than {@link #LINES}):
+     * the last {@link #LINES} lines, each cut at {@link #LINE} characters, after a {@link #CUT} line saying where all
+     * of it is when anything was cut.
+     */
+    public static List<String> kept(List<String> printed, String group, String stream) {
+        boolean cut = printed.size() > LINES || printed.stream().anyMatch(line -> line.length() > LINE);
+        List<String> kept = new java.util.ArrayList<>();
+        if (cut) {
+            kept.add(CUT + " the output is longer than " + LINES + " lines, or has a line over " + LINE
+                    + " characters: all of it is in CloudWatch Logs group " + group + ", stream " + stream
+                    + "; it needs approval whatever it matches");
+        }
+        printed.subList(Math.max(0, printed.size() - LINES), printed.size())
+                .forEach(line -> kept.add(line.length() > LINE ? line.substring(0, LINE) : line));
+        return kept;
     }
 
     /** Reads a finished preview's output. */

@@ -179,8 +179,8 @@ public final class ActionExecutor {
     }
 
     /**
-     * A preview's output: its last {@link Previews#LINES} lines (each cut at {@link Previews#LINE} characters),
-     * masked, and the digest of what is kept. Withheld when the task had secrets (their values cannot be masked): the
+     * A preview's output: its last {@link Previews#LINES} lines (each cut at {@link Previews#LINE} characters, and
+     * a line first that says so when anything was cut), masked, and the digest of what is kept. Withheld when the task had secrets (their values cannot be masked): the
      * digest is then of the lines as printed, and one line says where they are. When the container sends no logs to
      * CloudWatch Logs there is nothing to read: one line says so, without a digest.
      */
@@ -192,8 +192,7 @@ public final class ActionExecutor {
                     + record.taskDefinitionArn() + " sends no logs to CloudWatch Logs (no awslogs log configuration)"),
                     List.of(), null);
         }
-        List<String> printed = logs.tail(target, stream, Previews.LINES).stream()
-                .map(line -> line.length() > Previews.LINE ? line.substring(0, Previews.LINE) : line).toList();
+        List<String> printed = Previews.kept(logs.tail(target, stream, Previews.LINES + 1), target.group(), stream);
         if (tail.withhold()) {
             return new Outcome.Tailed(tail, reason, List.of(Secrets.withheld(record.secrets(), target.group(), stream)),
                     List.of(), Previews.digest(printed));

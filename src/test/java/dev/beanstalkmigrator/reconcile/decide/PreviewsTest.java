@@ -92,6 +92,13 @@ class PreviewsTest {
                 Arguments.of("whenMatches, output withheld (secrets): approval needed", RISK, List.of(),
                         preview(Phase.Succeeded, List.of("withheld"), SAFE_DIGEST).withSecrets(List.of("DB_PASSWORD")),
                         "", Reasons.APPROVAL_PENDING),
+                Arguments.of("whenMatches, output cut (too long): approval needed", RISK, List.of(),
+                        preview(Phase.Succeeded, Previews.kept(java.util.stream.IntStream.range(0, Previews.LINES + 1)
+                                .mapToObj(i -> "    Add field f" + i + " to post").toList(), "g", "s"), SAFE_DIGEST),
+                        "", Reasons.APPROVAL_PENDING),
+                Arguments.of("whenMatches, a line cut (too wide): approval needed", RISK, List.of(),
+                        preview(Phase.Succeeded, Previews.kept(List.of("x".repeat(Previews.LINE + 1)), "g", "s"),
+                                SAFE_DIGEST), "", Reasons.APPROVAL_PENDING),
                 Arguments.of("output unreadable (no awslogs), approval needed: stalled", ALWAYS, List.of(),
                         preview(Phase.Succeeded, List.of("no awslogs"), null), "", Reasons.APPROVAL_PENDING),
                 Arguments.of("output unreadable, approval never: goes on", NEVER, List.of(),
@@ -111,6 +118,18 @@ class PreviewsTest {
         assertEquals(expectedHold, decision.hold() == null ? null : decision.hold().reason(), rule);
         decision.actions().stream().filter(a -> a instanceof Action.Prepare).map(a -> (Action.Prepare) a)
                 .forEach(p -> assertEquals(Reasons.PREVIEWING.equals(expectedHold), p.preview(), rule));
+    }
+
+    @Test
+    void anOutputThatDoesNotFitKeepsItsLastLinesAfterALineSayingWhereAllOfItIs() {
+        List<String> printed = java.util.stream.IntStream.range(0, Previews.LINES + 1).mapToObj(i -> "line " + i)
+                .toList();
+        List<String> kept = Previews.kept(printed, "/ecs/acme", "ecs/web/t1");
+        assertEquals(Previews.LINES + 1, kept.size());
+        assertTrue(kept.get(0).startsWith(Previews.CUT + " the output is longer than 500 lines"), kept.get(0));
+        assertTrue(kept.get(0).contains("group /ecs/acme, stream ecs/web/t1"), kept.get(0));
+        assertEquals("line 1", kept.get(1), "the first line printed is the one cut");
+        assertEquals(SAFE, Previews.kept(SAFE, "g", "s"), "an output that fits is kept as it is");
     }
 
     @Test
