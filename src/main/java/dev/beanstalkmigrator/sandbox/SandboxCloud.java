@@ -76,6 +76,7 @@ public final class SandboxCloud implements AutoCloseable {
     private final BeanstalkService beanstalk;
     private final EcsService ecs;
     private final LogsService logs;
+    private final StsService sts;
     private final Faults faults;
     private final SandboxControl control;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
@@ -95,6 +96,7 @@ public final class SandboxCloud implements AutoCloseable {
         this.s3 = new S3Service(seed.region());
         this.beanstalk = new BeanstalkService(seed.region(), seed.account(), seed::environmentUpdateDuration);
         this.logs = new LogsService(json, seed.region(), seed.account());
+        this.sts = new StsService(seed.account(), seed.roles());
         this.ecs = new EcsService(json, seed.region(), seed.account(), logs, seed::stoppedTaskRetention, seed.tasks());
         this.ecs.setSecretValues(seed.secretValues());
         this.faults = new Faults(options.faultRandomSeed());
@@ -727,6 +729,11 @@ public final class SandboxCloud implements AutoCloseable {
                     form.putAll(r.query);
                     r.operation = BeanstalkService.operation(r, form);
                 }
+                case "sts" -> {
+                    form = SandboxRequest.parseForm(r.bodyText());
+                    form.putAll(r.query);
+                    r.operation = StsService.operation(form);
+                }
                 default -> r.operation = "Unknown";
             }
             String key = r.service + ":" + r.operation;
@@ -786,6 +793,7 @@ public final class SandboxCloud implements AutoCloseable {
             case "ecs" -> ecs.handle(r);
             case "logs" -> logs.handle(r);
             case "elasticbeanstalk" -> beanstalk.handle(r, form);
+            case "sts" -> sts.handle(r, form, accessKeyOf(r));
             default -> throw new ServiceError(400, "UnrecognizedClientException",
                     "The sandbox does not simulate the service '" + r.service + "'.");
         };
@@ -795,6 +803,7 @@ public final class SandboxCloud implements AutoCloseable {
         return switch (r.service) {
             case "s3" -> S3Service.error(r, e);
             case "elasticbeanstalk" -> BeanstalkService.error(r, e);
+            case "sts" -> StsService.error(r, e);
             default -> EcsService.error(json, e);
         };
     }
@@ -824,6 +833,21 @@ public final class SandboxCloud implements AutoCloseable {
     private static ServiceError internal(String service, RuntimeException e) {
         return faultError(service.equals("s3") || service.equals("elasticbeanstalk") || service.equals("logs") ? service : "ecs",
                 FaultKind.SERVER_ERROR);
+    }
+
+    /** The access key a request is signed with (its SigV4 credential's first part), or null when unsigned. */
+    static String accessKeyOf(SandboxRequest r) {
+        String auth = r.header("Authorization");
+        String credential = null;
+        if (auth != null && auth.indexOf("Credential=") >= 0) {
+            int i = auth.indexOf("Credential=") + 11;
+            int end = auth.indexOf('/', i);
+            credential = end < 0 ? null : auth.substring(i, end).trim();
+        } else if (r.q("X-Amz-Credential") != null) {
+            String q = r.q("X-Amz-Credential");
+            credential = q.indexOf('/') < 0 ? null : q.substring(0, q.indexOf('/'));
+        }
+        return credential;
     }
 
     static String serviceOf(SandboxRequest r) {

@@ -39,11 +39,24 @@ public record SandboxSeed(
         Duration environmentUpdateDuration,
         Duration stoppedTaskRetention,
         PlanLocation plan,
-        Map<String, String> secretValues, Map<String, InstanceSet> containerInstances) {
+        Map<String, String> secretValues, Map<String, InstanceSet> containerInstances, List<Role> roles) {
+
+    /** The seed of an older shape: no roles to assume. */
+    public SandboxSeed(String region, String account, List<String> buckets, List<Application> applications,
+                       List<String> clusters, List<TaskDefinition> taskDefinitions, TaskBehaviours tasks,
+                       Duration environmentUpdateDuration, Duration stoppedTaskRetention, PlanLocation plan,
+                       Map<String, String> secretValues, Map<String, InstanceSet> containerInstances) {
+        this(region, account, buckets, applications, clusters, taskDefinitions, tasks, environmentUpdateDuration,
+                stoppedTaskRetention, plan, secretValues, containerInstances, List.of());
+    }
 
     /** What Elastic Beanstalk accepts as the value of an environment secret: an ARN of either store. */
     static final java.util.regex.Pattern SECRET_ARN = java.util.regex.Pattern.compile(
             "arn:aws[a-z-]*:(secretsmanager:[a-z0-9-]+:\\d{12}:secret:.+|ssm:[a-z0-9-]+:\\d{12}:parameter/.+)");
+
+    /** An IAM role's ARN, with or without a path. */
+    static final java.util.regex.Pattern ROLE_ARN = java.util.regex.Pattern.compile(
+            "arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}");
 
     /** What {@code duration: never} stands for: a task that runs until it is stopped. */
     public static final Duration NEVER = Duration.ofDays(3650);
@@ -61,11 +74,22 @@ public record SandboxSeed(
         plan = plan == null ? new PlanLocation(null, null) : plan;
         secretValues = secretValues == null ? Map.of() : new LinkedHashMap<>(secretValues);
         containerInstances = containerInstances == null ? Map.of() : new LinkedHashMap<>(containerInstances);
+        roles = roles == null ? List.of() : List.copyOf(roles);
     }
+
+    /**
+     * An IAM role that STS lets the sandbox's caller assume, as its trust policy says.
+     *
+     * @param arn {@code arn:aws:iam::<account>:role/<name>}
+     * @param externalId the {@code sts:ExternalId} its trust policy requires, or null
+     * @param trusted false: its trust policy names another principal, so AssumeRole is refused (AccessDenied)
+     * @param maxSessionDuration the role's MaxSessionDuration (default 1h)
+     */
+    public record Role(String arn, String externalId, Boolean trusted, Duration maxSessionDuration) {}
 
     /** An empty world in us-east-1, account 000000000000. */
     public static SandboxSeed empty() {
-        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** An Elastic Beanstalk application with its versions (oldest first) and environments. */
@@ -371,6 +395,12 @@ public record SandboxSeed(
                 require(c.name() != null && c.image() != null,
                         p + "a container of " + td.family() + " needs name and image");
             }
+        }
+        Set<String> roleArns = new HashSet<>();
+        for (Role role : roles) {
+            require(role.arn() != null && ROLE_ARN.matcher(role.arn()).matches(), p + "role " + role.arn()
+                    + " is not a role ARN; write arn:aws:iam::<12-digit account>:role/<name>");
+            require(roleArns.add(role.arn()), p + "duplicate role " + role.arn());
         }
         for (Map.Entry<String, InstanceSet> e : containerInstances.entrySet()) {
             require(clusters.contains(e.getKey()), p + "containerInstances names cluster " + e.getKey()

@@ -193,6 +193,28 @@ class SandboxAwsCliTest {
     }
 
     @Test
+    void stsAssumeRoleAndGetCallerIdentityAsTheCliAsksThem() throws Exception {
+        try (SandboxCloud platform = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.parse("""
+                roles:
+                  - {arn: "arn:aws:iam::222222222222:role/beanstalk-migrator", externalId: acme-platform}
+                """))) {
+            AwsCli onPlatform = new AwsCli(platform.endpoint(), home);
+            assertEquals("000000000000", JSON.readTree(onPlatform.run("sts", "get-caller-identity")).get("Account")
+                    .asText());
+            JsonNode assumed = JSON.readTree(onPlatform.run("sts", "assume-role", "--role-arn",
+                    "arn:aws:iam::222222222222:role/beanstalk-migrator", "--role-session-name", "cli-check",
+                    "--external-id", "acme-platform"));
+            assertEquals("arn:aws:sts::222222222222:assumed-role/beanstalk-migrator/cli-check",
+                    assumed.get("AssumedRoleUser").get("Arn").asText());
+            assertTrue(assumed.get("Credentials").get("AccessKeyId").asText().startsWith("ASIA"), assumed.toString());
+            AssertionError denied = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+                    () -> onPlatform.run("sts", "assume-role", "--role-arn",
+                            "arn:aws:iam::222222222222:role/beanstalk-migrator", "--role-session-name", "cli-check"));
+            assertTrue(denied.getMessage().contains("AccessDenied"), denied.getMessage());
+        }
+    }
+
+    @Test
     void ecsDescribeClustersWithTagsShowsTheClusterElasticBeanstalkTaggedForAnEnvironment() throws Exception {
         try (SandboxCloud platform = SandboxCloud.start(SandboxOptions.defaults(), SandboxSeed.parse("""
                 applications:

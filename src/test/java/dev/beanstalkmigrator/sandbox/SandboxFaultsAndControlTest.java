@@ -470,6 +470,10 @@ class SandboxFaultsAndControlTest {
         IllegalArgumentException badDuration = assertThrows(IllegalArgumentException.class,
                 () -> SandboxSeed.parse("environmentUpdateDuration: soon\n"));
         assertTrue(badDuration.getMessage().contains("soon"), badDuration.getMessage());
+        IllegalArgumentException badRole = assertThrows(IllegalArgumentException.class,
+                () -> SandboxSeed.parse("roles: [{arn: 'arn:aws:iam::1234:user/bob'}]\n"));
+        assertTrue(badRole.getMessage().contains("is not a role ARN; write arn:aws:iam::<12-digit account>:role/<name>"),
+                badRole.getMessage());
         // the shipped demo world parses and starts
         SandboxSeed demo = SandboxSeed.read(Path.of("config/sandbox.yaml"));
         assertEquals(List.of("v41", "v42", "v43-broken", "v43-risky"),
