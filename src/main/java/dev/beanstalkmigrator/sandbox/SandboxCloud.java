@@ -77,6 +77,7 @@ public final class SandboxCloud implements AutoCloseable {
     private final EcsService ecs;
     private final LogsService logs;
     private final StsService sts;
+    private final SqsService sqs;
     private final Faults faults;
     private final SandboxControl control;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
@@ -97,6 +98,7 @@ public final class SandboxCloud implements AutoCloseable {
         this.beanstalk = new BeanstalkService(seed.region(), seed.account(), seed::environmentUpdateDuration);
         this.logs = new LogsService(json, seed.region(), seed.account());
         this.sts = new StsService(seed.account(), seed.roles());
+        this.sqs = new SqsService(json, seed.region(), seed.account(), this::endpoint);
         this.ecs = new EcsService(json, seed.region(), seed.account(), logs, seed::stoppedTaskRetention, seed.tasks());
         this.ecs.setSecretValues(seed.secretValues());
         this.faults = new Faults(options.faultRandomSeed());
@@ -533,6 +535,11 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.exitCode(taskArnOrId);
     }
 
+    /** Sends {@code body} to the queue named {@code queue}, as a producer would; false when there is no such queue. */
+    public boolean sendToQueue(String queue, String body) {
+        return sqs.deliver(queue, body);
+    }
+
     /** Replaces the task behaviours (default and rules) for tasks started from now on. */
     public void setTaskBehaviours(SandboxSeed.TaskBehaviours behaviours) {
         ecs.setBehaviours(behaviours);
@@ -734,6 +741,13 @@ public final class SandboxCloud implements AutoCloseable {
                     form.putAll(r.query);
                     r.operation = StsService.operation(form);
                 }
+                case "sqs" -> {
+                    if (!SqsService.isJson(r)) {
+                        form = SandboxRequest.parseForm(r.bodyText());
+                        form.putAll(r.query);
+                    }
+                    r.operation = SqsService.operation(r, form);
+                }
                 default -> r.operation = "Unknown";
             }
             String key = r.service + ":" + r.operation;
@@ -794,6 +808,7 @@ public final class SandboxCloud implements AutoCloseable {
             case "logs" -> logs.handle(r);
             case "elasticbeanstalk" -> beanstalk.handle(r, form);
             case "sts" -> sts.handle(r, form, accessKeyOf(r));
+            case "sqs" -> sqs.handle(r, form);
             default -> throw new ServiceError(400, "UnrecognizedClientException",
                     "The sandbox does not simulate the service '" + r.service + "'.");
         };
@@ -804,6 +819,7 @@ public final class SandboxCloud implements AutoCloseable {
             case "s3" -> S3Service.error(r, e);
             case "elasticbeanstalk" -> BeanstalkService.error(r, e);
             case "sts" -> StsService.error(r, e);
+            case "sqs" -> SqsService.error(json, r, e);
             default -> EcsService.error(json, e);
         };
     }
