@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.UUID;
 
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
@@ -70,6 +71,8 @@ final class S3Service {
         final String name;
         final Instant created;
         final NavigableMap<String, S3Object> objects = new TreeMap<>();
+        /** The bucket's notification configuration: the queues its object events go to. */
+        List<QueueNotification> notifications = List.of();
 
         Bucket(String name, Instant created) {
             this.name = name;
@@ -84,6 +87,38 @@ final class S3Service {
     private final String region;
     /** Told of every accepted object write, while the store's lock is held (so in acceptance order). */
     private volatile PutListener putListener;
+
+    /**
+     * One {@code QueueConfiguration} of a bucket's notification configuration.
+     *
+     * @param events as written ({@code s3:ObjectCreated:*}, {@code s3:ObjectRemoved:Delete}, ...)
+     * @param prefix the key prefix filter, or ""
+     * @param suffix the key suffix filter, or ""
+     */
+    record QueueNotification(String id, String queueArn, List<String> events, String prefix, String suffix) {
+
+        /** Whether an event {@code name} (e.g. {@code ObjectCreated:Put}) of {@code key} goes to this queue. */
+        boolean wants(String name, String key) {
+            String kind = name.substring(0, name.indexOf(':'));
+            return key.startsWith(prefix) && key.endsWith(suffix) && events.stream()
+                    .anyMatch(e -> e.equals("s3:" + name) || e.equals("s3:" + kind + ":*"));
+        }
+    }
+
+    /** Where a bucket's object events go: the sandbox's SQS, with the delivery S3 documents (at least once, late). */
+    interface EventSink {
+        /** Whether {@code queueArn} names a queue events can be sent to. */
+        boolean queueExists(String queueArn);
+
+        /** Sends an event's message to the queue. */
+        void send(String queueArn, String body);
+    }
+
+    private volatile EventSink events;
+
+    void setEventSink(EventSink sink) {
+        this.events = sink;
+    }
 
     /** Sees every object write the wire protocol accepts: a PutObject, or a CompleteMultipartUpload. */
     interface PutListener {
@@ -132,10 +167,12 @@ final class S3Service {
         }
         if (key.isEmpty()) {
             return switch (r.method) {
-                case "PUT" -> r.query.isEmpty() ? "CreateBucket" : "PutBucketSubresource";
+                case "PUT" -> r.query.isEmpty() ? "CreateBucket" : r.hasQ("notification")
+                        ? "PutBucketNotificationConfiguration" : "PutBucketSubresource";
                 case "HEAD" -> "HeadBucket";
                 case "DELETE" -> r.query.isEmpty() ? "DeleteBucket" : "DeleteBucketSubresource";
                 case "GET" -> r.hasQ("location") ? "GetBucketLocation"
+                        : r.hasQ("notification") ? "GetBucketNotificationConfiguration"
                         : "2".equals(r.q("list-type")) ? "ListObjectsV2"
                         : r.query.keySet().stream().allMatch(S3Service::isListParam) ? "ListObjects" : "GetBucketSubresource";
                 case "POST" -> r.hasQ("delete") ? "DeleteObjects" : "Unknown";
@@ -197,7 +234,9 @@ final class S3Service {
             case "ListObjects" -> list(r, bucket, false);
             case "GetObject", "HeadObject" -> getObject(r, bucket, key, r.operation.equals("HeadObject"));
             case "PutObject" -> putObject(r, bucket, key);
-            case "DeleteObject" -> deleteObject(bucket, key);
+            case "DeleteObject" -> deleteObject(r, bucket, key);
+            case "PutBucketNotificationConfiguration" -> putNotifications(r, bucket);
+            case "GetBucketNotificationConfiguration" -> getNotifications(bucket);
             case "CreateMultipartUpload" -> createMultipartUpload(r, bucket, key);
             case "UploadPart" -> uploadPart(r, bucket, key);
             case "CompleteMultipartUpload" -> completeMultipartUpload(r, bucket, key);
@@ -503,6 +542,8 @@ final class S3Service {
         if (listener != null) {
             listener.accepted(r, b.name, key, o.content(), o.etag());
         }
+        emit(r, b, "CompleteMultipartUpload".equals(r.operation) ? "ObjectCreated:CompleteMultipartUpload"
+                : "CopyObject".equals(r.operation) ? "ObjectCreated:Copy" : "ObjectCreated:Put", key, o);
         return o;
     }
 
@@ -522,10 +563,133 @@ final class S3Service {
         return meta;
     }
 
-    private synchronized SandboxResponse deleteObject(String bucketName, String key) {
-        bucket(bucketName).objects.remove(key);
+    private synchronized SandboxResponse deleteObject(SandboxRequest r, String bucketName, String key) {
+        Bucket b = bucket(bucketName);
+        if (b.objects.remove(key) != null) {
+            emit(r, b, "ObjectRemoved:Delete", key, null);
+        }
         return SandboxResponse.empty(204);
     }
+
+    // ------------------------------------------------------------ event notifications
+
+    private synchronized SandboxResponse putNotifications(SandboxRequest r, String bucketName) {
+        Bucket b = bucket(bucketName);
+        Element root = parseXml(r.body, "NotificationConfiguration");
+        List<QueueNotification> configured = new ArrayList<>();
+        List<String> invalid = new ArrayList<>();
+        for (Element q : children(root, "QueueConfiguration")) {
+            String arn = child(q, "Queue");
+            List<String> kinds = children(q, "Event").stream().map(e -> e.getTextContent().trim()).toList();
+            if (arn == null || kinds.isEmpty()) {
+                throw malformedXml();
+            }
+            for (String event : kinds) {
+                if (!event.matches("s3:Object(Created|Removed):(\\*|Put|Post|Copy|CompleteMultipartUpload|Delete"
+                        + "|DeleteMarkerCreated)")) {
+                    throw new ServiceError(400, "InvalidArgument", "The event is not supported for notifications",
+                            ordered("ArgumentName", "Event", "ArgumentValue", event));
+                }
+            }
+            String prefix = "";
+            String suffix = "";
+            for (Element filter : children(q, "Filter")) {
+                for (Element key : children(filter, "S3Key")) {
+                    for (Element rule : children(key, "FilterRule")) {
+                        String name = child(rule, "Name");
+                        String value = child(rule, "Value");
+                        if ("prefix".equalsIgnoreCase(name)) {
+                            prefix = value == null ? "" : value;
+                        } else if ("suffix".equalsIgnoreCase(name)) {
+                            suffix = value == null ? "" : value;
+                        } else {
+                            throw new ServiceError(400, "InvalidArgument", "filter rule name must be either prefix"
+                                    + " or suffix", ordered("ArgumentName", "FilterRule.Name", "ArgumentValue",
+                                    String.valueOf(name)));
+                        }
+                    }
+                }
+            }
+            EventSink sink = events;
+            if (sink == null || !sink.queueExists(arn.trim())) {
+                invalid.add(arn.trim());
+            }
+            String id = child(q, "Id");
+            configured.add(new QueueNotification(id == null ? UUID.randomUUID().toString() : id.trim(), arn.trim(),
+                    kinds, prefix, suffix));
+        }
+        if (!invalid.isEmpty()) {
+            throw new ServiceError(400, "InvalidArgument", "Unable to validate the following destination"
+                    + " configurations", ordered("ArgumentName1", invalid.get(0), "ArgumentValue1",
+                    "Permissions on the destination queue do not allow S3 to publish notifications from this bucket"));
+        }
+        b.notifications = List.copyOf(configured);
+        EventSink sink = events;
+        for (QueueNotification q : configured) {
+            // S3 sends a test message to each destination when the configuration is set.
+            sink.send(q.queueArn(), "{\"Service\":\"Amazon S3\",\"Event\":\"s3:TestEvent\",\"Time\":\""
+                    + Xml.iso(Instant.now()) + "\",\"Bucket\":\"" + b.name + "\",\"RequestId\":\"" + r.requestId
+                    + "\",\"HostId\":\"sandbox\"}");
+        }
+        return SandboxResponse.empty(200);
+    }
+
+    private synchronized SandboxResponse getNotifications(String bucketName) {
+        Xml x = new Xml().start("NotificationConfiguration", NS);
+        for (QueueNotification q : bucket(bucketName).notifications) {
+            x.start("QueueConfiguration").el("Id", q.id()).el("Queue", q.queueArn());
+            q.events().forEach(e -> x.el("Event", e));
+            if (!q.prefix().isEmpty() || !q.suffix().isEmpty()) {
+                x.start("Filter").start("S3Key");
+                if (!q.prefix().isEmpty()) {
+                    x.start("FilterRule").el("Name", "Prefix").el("Value", q.prefix()).end();
+                }
+                if (!q.suffix().isEmpty()) {
+                    x.start("FilterRule").el("Name", "Suffix").el("Value", q.suffix()).end();
+                }
+                x.end().end();
+            }
+            x.end();
+        }
+        return xml(200, x);
+    }
+
+    /**
+     * The event {@code name} of {@code key} to every queue of the bucket's configuration that wants it, as S3 writes
+     * the message: the key form-URL-encoded but for its slashes ({@code plans/team+a.yaml}), the ETag without quotes,
+     * a sequencer that grows per write.
+     */
+    private void emit(SandboxRequest r, Bucket b, String name, String key, S3Object o) {
+        EventSink sink = events;
+        if (sink == null || b.notifications.isEmpty()) {
+            return;
+        }
+        long sequence = ++sequencer;
+        for (QueueNotification q : b.notifications) {
+            if (!q.wants(name, key)) {
+                continue;
+            }
+            StringBuilder object = new StringBuilder("{\"key\":\"")
+                    .append(Xml.escapeJson(java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8)
+                            .replace("%2F", "/")))
+                    .append('"');
+            if (o != null) {
+                object.append(",\"size\":").append(o.content().length).append(",\"eTag\":\"")
+                        .append(o.etag().replace("\"", "")).append('"');
+            }
+            object.append(",\"sequencer\":\"").append(String.format("%016X", sequence)).append("\"}");
+            sink.send(q.queueArn(), "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\","
+                    + "\"awsRegion\":\"" + region + "\",\"eventTime\":\"" + Xml.iso(Instant.now()) + "\","
+                    + "\"eventName\":\"" + name + "\",\"userIdentity\":{\"principalId\":\"SANDBOX\"},"
+                    + "\"requestParameters\":{\"sourceIPAddress\":\"127.0.0.1\"},"
+                    + "\"responseElements\":{\"x-amz-request-id\":\"" + r.requestId + "\"},"
+                    + "\"s3\":{\"s3SchemaVersion\":\"1.0\",\"configurationId\":\"" + Xml.escapeJson(q.id())
+                    + "\",\"bucket\":{\"name\":\"" + b.name + "\",\"ownerIdentity\":{\"principalId\":"
+                    + "\"SANDBOX\"},\"arn\":\"arn:aws:s3:::" + b.name + "\"},\"object\":" + object + "}}]}");
+        }
+    }
+
+    private long sequencer;
 
     // ------------------------------------------------------------ multipart uploads
 
@@ -636,25 +800,8 @@ final class S3Service {
      * <ETag>}; checksum elements are ignored). No DTDs, no external entities.
      */
     private static List<Listed> parseCompletion(byte[] body) {
-        ServiceError malformed = new ServiceError(400, "MalformedXML",
-                "The XML you provided was not well-formed or did not validate against our published schema");
-        Element root;
-        try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setNamespaceAware(true);
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            factory.setXIncludeAware(false);
-            factory.setExpandEntityReferences(false);
-            DocumentBuilder builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(new DefaultHandler()); // the default one prints every parse error to stderr
-            root = builder.parse(new ByteArrayInputStream(body)).getDocumentElement();
-        } catch (ParserConfigurationException | SAXException | IOException e) {
-            throw malformed;
-        }
-        if (!"CompleteMultipartUpload".equals(root.getLocalName())) {
-            throw malformed;
-        }
+        ServiceError malformed = malformedXml();
+        Element root = parseXml(body, "CompleteMultipartUpload");
         List<Listed> listed = new ArrayList<>();
         for (Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
             if (n instanceof Element part && "Part".equals(part.getLocalName())) {
@@ -674,6 +821,43 @@ final class S3Service {
             throw malformed;
         }
         return listed;
+    }
+
+    private static ServiceError malformedXml() {
+        return new ServiceError(400, "MalformedXML",
+                "The XML you provided was not well-formed or did not validate against our published schema");
+    }
+
+    /** The root element of a request's XML body, which must be {@code rootName}. No DTDs, no external entities. */
+    private static Element parseXml(byte[] body, String rootName) {
+        Element root;
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            factory.setXIncludeAware(false);
+            factory.setExpandEntityReferences(false);
+            DocumentBuilder builder = factory.newDocumentBuilder();
+            builder.setErrorHandler(new DefaultHandler()); // the default one prints every parse error to stderr
+            root = builder.parse(new ByteArrayInputStream(body)).getDocumentElement();
+        } catch (ParserConfigurationException | SAXException | IOException e) {
+            throw malformedXml();
+        }
+        if (!rootName.equals(root.getLocalName())) {
+            throw malformedXml();
+        }
+        return root;
+    }
+
+    private static List<Element> children(Element parent, String name) {
+        List<Element> out = new ArrayList<>();
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && name.equals(e.getLocalName())) {
+                out.add(e);
+            }
+        }
+        return out;
     }
 
     private static String child(Element parent, String name) {

@@ -78,6 +78,23 @@ public final class SandboxCloud implements AutoCloseable {
     private final LogsService logs;
     private final StsService sts;
     private final SqsService sqs;
+    /** Delivers S3's event notifications to queues, as S3 does: later than the write, and not always once. */
+    private final ScheduledExecutorService eventDeliveries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "sandbox-s3-events");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile EventDelivery eventDelivery = EventDelivery.PROMPT;
+    private java.util.Random eventRandom = new java.util.Random();
+
+    /**
+     * How the bucket's event notifications reach their queues: {@code delay} after the write (S3: "typically in
+     * seconds but can sometimes take a minute or longer"), a second copy with probability {@code duplicate} (at least
+     * once), none with probability {@code loss} (a fault S3 does not promise against, for the suite's worst case).
+     */
+    public record EventDelivery(Duration delay, double duplicate, double loss) {
+        public static final EventDelivery PROMPT = new EventDelivery(Duration.ZERO, 0, 0);
+    }
     private final Faults faults;
     private final SandboxControl control;
     private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
@@ -99,6 +116,18 @@ public final class SandboxCloud implements AutoCloseable {
         this.logs = new LogsService(json, seed.region(), seed.account());
         this.sts = new StsService(seed.account(), seed.roles());
         this.sqs = new SqsService(json, seed.region(), seed.account(), this::endpoint);
+        String queueArnPrefix = "arn:aws:sqs:" + seed.region() + ":" + seed.account() + ":";
+        s3.setEventSink(new S3Service.EventSink() {
+            @Override
+            public boolean queueExists(String queueArn) {
+                return queueArn.startsWith(queueArnPrefix) && sqs.exists(queueArn.substring(queueArnPrefix.length()));
+            }
+
+            @Override
+            public void send(String queueArn, String body) {
+                deliverEvent(queueArn.substring(queueArnPrefix.length()), body);
+            }
+        });
         this.ecs = new EcsService(json, seed.region(), seed.account(), logs, seed::stoppedTaskRetention, seed.tasks());
         this.ecs.setSecretValues(seed.secretValues());
         this.faults = new Faults(options.faultRandomSeed());
@@ -186,6 +215,7 @@ public final class SandboxCloud implements AutoCloseable {
         if (planWatcher != null) {
             planWatcher.shutdownNow();
         }
+        eventDeliveries.shutdownNow();
         // Held answers go out (to whoever still listens), so no handler thread waits past the end.
         holds.forEach(HeldAnswer::release);
         holds.clear();
@@ -533,6 +563,25 @@ public final class SandboxCloud implements AutoCloseable {
      */
     public Integer taskExitCode(String taskArnOrId) {
         return ecs.exitCode(taskArnOrId);
+    }
+
+    /** Sets how S3's event notifications are delivered from now on; {@code seed} makes the draws repeatable. */
+    public synchronized void setEventDelivery(EventDelivery delivery, long seed) {
+        this.eventDelivery = delivery;
+        this.eventRandom = new java.util.Random(seed);
+    }
+
+    private void deliverEvent(String queue, String body) {
+        EventDelivery d = eventDelivery;
+        int copies;
+        synchronized (this) {
+            copies = eventRandom.nextDouble() < d.loss() ? 0 : eventRandom.nextDouble() < d.duplicate() ? 2 : 1;
+        }
+        count("s3:event:" + (copies == 0 ? "lost" : copies == 2 ? "duplicated" : "sent"));
+        for (int i = 0; i < copies; i++) {
+            eventDeliveries.schedule(() -> sqs.deliver(queue, body), d.delay().toMillis() * (i + 1),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     /** Sends {@code body} to the queue named {@code queue}, as a producer would; false when there is no such queue. */

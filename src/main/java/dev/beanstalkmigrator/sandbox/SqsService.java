@@ -120,6 +120,10 @@ final class SqsService {
 
     // ------------------------------------------------------------ direct access (the sandbox's own deliveries)
 
+    synchronized boolean exists(String name) {
+        return queues.containsKey(name);
+    }
+
     /** Sends {@code body} to the queue named {@code name} as a producer would; false when there is no such queue. */
     synchronized boolean deliver(String name, String body) {
         Queue q = queues.get(name);
