@@ -792,6 +792,63 @@ class ReconcilerTest {
         assertTrue(cloud.calls.keySet().stream().noneMatch(op -> op.startsWith("ecs:")), cloud.calls.toString());
     }
 
+    /** Sixty idle seconds of cycles, from a cleared count of calls. */
+    void idleMinute(Reconciler operator) {
+        cloud.calls.clear();
+        for (int second = 0; second < 60; second++) {
+            clock.advance(Duration.ofSeconds(1));
+            operator.cycle(false);
+        }
+    }
+
+    @Test
+    void aPreviewIsRunOnceItsOutputReadOnceAndWaitingForApprovalOrAfterItCostsNoMoreThanAnIdleCycle() {
+        String preview = "preview: {command: [python, manage.py, migrate, --plan], approval: always}";
+        plan("acme-web-prod", "v42", preview);
+        Reconciler operator = operator();
+        operator.cycle(true);
+        assertEquals(1, cloud.launches.size());
+        dev.beanstalkmigrator.port.ContainerService.TaskLaunch previewTask = cloud.launches.values().iterator().next();
+        assertEquals(List.of("python", "manage.py", "migrate", "--plan"), previewTask.command());
+        String arn = cloud.launches.keySet().iterator().next();
+        List<String> output = List.of("Planned operations:", "    Remove field legacy from order");
+        cloud.logStreams.put("/ecs/acme|ecs/web/" + arn.substring(arn.lastIndexOf('/') + 1), output);
+        cloud.stop(arn, 0, "exited");
+        clock.advance(Duration.ofSeconds(5));
+        operator.cycle(true); // sees it STOPPED, reads its output
+        operator.cycle(true); // decides from the output
+        String digest = dev.beanstalkmigrator.reconcile.decide.Previews.digest(output);
+        Condition waiting = ledger().environment("acme-web-prod").condition(Condition.READY);
+        assertEquals(Reasons.APPROVAL_PENDING, waiting.reason());
+        assertTrue(waiting.message().contains("approved: [" + digest + "]"), waiting.message());
+
+        idleMinute(operator);
+        assertEquals(1, cloud.launches.size(), "no migration before the approval, no second preview");
+        assertEquals(6, cloud.calls("s3:GetObject"), "one conditional GET per 10 s plan interval");
+        assertEquals(2, cloud.calls("elasticbeanstalk:DescribeEnvironments"));
+        assertEquals(0, cloud.calls("s3:PutObject"), "the wait is written once, not every cycle");
+        assertTrue(cloud.calls.keySet().stream().noneMatch(op -> op.startsWith("ecs:") || op.startsWith("logs:")),
+                "nothing is read for the preview while it waits: " + cloud.calls);
+
+        plan("acme-web-prod", "v42", preview + "\napproved: [" + digest + "]");
+        clock.advance(Duration.ofSeconds(10));
+        operator.cycle(true);
+        assertEquals(2, cloud.launches.size(), "the migration, once approved");
+        String migration = new java.util.ArrayList<>(cloud.launches.keySet()).get(1);
+        assertEquals(List.of("python", "manage.py", "migrate"), cloud.launches.get(migration).command());
+        cloud.stop(migration, 0, "exited");
+        clock.advance(Duration.ofSeconds(5));
+        operator.cycle(true);
+        assertEquals(digest, latest("acme-web-prod").digest());
+        assertEquals("True", ledger().environment("acme-web-prod").condition(Condition.READY).status());
+
+        idleMinute(operator);
+        assertEquals(6, cloud.calls("s3:GetObject"));
+        assertEquals(0, cloud.calls("s3:PutObject"));
+        assertTrue(cloud.calls.keySet().stream().noneMatch(op -> op.startsWith("ecs:") || op.startsWith("logs:")),
+                cloud.calls.toString());
+    }
+
     @Test
     void goingBackToAVersionWhoseRecordLeftTheHistoryNeverMigratesItAgain() {
         cloud.version("acme", "v43", null, null);
