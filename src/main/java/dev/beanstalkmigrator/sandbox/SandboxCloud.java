@@ -77,6 +77,10 @@ public final class SandboxCloud implements AutoCloseable {
     private final EcsService ecs;
     private final LogsService logs;
     private final StsService sts;
+    /** The seed's own account and Region: what every call reaches that names no other. */
+    private final World main;
+    /** Every account and Region a call has reached (or the seed named), by {@code account/region}. */
+    private final Map<String, World> worlds = new ConcurrentHashMap<>();
     private final SqsService sqs;
     /** Delivers S3's event notifications to queues, as S3 does: later than the write, and not always once. */
     private final ScheduledExecutorService eventDeliveries = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -112,8 +116,10 @@ public final class SandboxCloud implements AutoCloseable {
         this.options = options;
         this.seed = seed;
         this.s3 = new S3Service(seed.region());
-        this.beanstalk = new BeanstalkService(seed.region(), seed.account(), seed::environmentUpdateDuration);
-        this.logs = new LogsService(json, seed.region(), seed.account());
+        this.main = new World(seed);
+        this.beanstalk = main.beanstalk;
+        this.logs = main.logs;
+        worlds.put(main.key(), main);
         this.sts = new StsService(seed.account(), seed.roles());
         this.sqs = new SqsService(json, seed.region(), seed.account(), this::endpoint);
         String queueArnPrefix = "arn:aws:sqs:" + seed.region() + ":" + seed.account() + ":";
@@ -128,8 +134,11 @@ public final class SandboxCloud implements AutoCloseable {
                 deliverEvent(queueArn.substring(queueArnPrefix.length()), body);
             }
         });
-        this.ecs = new EcsService(json, seed.region(), seed.account(), logs, seed::stoppedTaskRetention, seed.tasks());
-        this.ecs.setSecretValues(seed.secretValues());
+        this.ecs = main.ecs;
+        for (SandboxSeed other : seed.worlds()) {
+            World w = new World(other);
+            worlds.put(w.key(), w);
+        }
         this.faults = new Faults(options.faultRandomSeed());
         this.control = new SandboxControl(this, json);
         this.planBucket = options.planBucket() != null ? options.planBucket()
@@ -619,9 +628,17 @@ public final class SandboxCloud implements AutoCloseable {
     private void applySeed() {
         seed.buckets().forEach(s3::createBucket);
         s3.createBucket(planBucket);
+        seedWorld(seed, main);
+        for (SandboxSeed other : seed.worlds()) {
+            seedWorld(other, worlds.get(other.account() + "/" + other.region()));
+        }
+    }
+
+    /** The applications, clusters, task definitions and capacity of one account and Region. */
+    private void seedWorld(SandboxSeed place, World w) {
         Instant base = Instant.now();
-        for (SandboxSeed.Application app : seed.applications()) {
-            beanstalk.createApplication(app.name());
+        for (SandboxSeed.Application app : place.applications()) {
+            w.beanstalk.createApplication(app.name());
             int n = app.versions().size();
             for (int i = 0; i < n; i++) {
                 SandboxSeed.Version v = app.versions().get(i);
@@ -629,40 +646,40 @@ public final class SandboxCloud implements AutoCloseable {
                 if (b != null) {
                     s3.put(b.bucket(), b.key(), bundleBytes(b), b.format().equals("zip") ? "application/zip" : null);
                 }
-                beanstalk.addVersion(app.name(), v.label(), v.description(), b == null ? null : b.bucket(),
+                w.beanstalk.addVersion(app.name(), v.label(), v.description(), b == null ? null : b.bucket(),
                         b == null ? null : b.key(), base.minus(Duration.ofHours(n - i)));
             }
             for (SandboxSeed.Environment e : app.environments()) {
-                beanstalk.createEnvironment(app.name(), e.name(), e.version(), e.variables(), e.platformArn(),
+                w.beanstalk.createEnvironment(app.name(), e.name(), e.version(), e.variables(), e.platformArn(),
                         e.solutionStack(), base.minus(Duration.ofDays(30)));
-                e.secrets().forEach((name, arn) -> beanstalk.setSecret(e.name(), name, arn));
-                beanstalk.setDeployAccess(e.name(), e.deployDenied(), e.operationsRole());
+                e.secrets().forEach((name, arn) -> w.beanstalk.setSecret(e.name(), name, arn));
+                w.beanstalk.setDeployAccess(e.name(), e.deployDenied(), e.operationsRole());
             }
         }
-        seed.clusters().forEach(ecs::createCluster);
-        seed.containerInstances().forEach((cluster, set) -> set.instances()
-                .forEach(instance -> ecs.addContainerInstance(cluster, instance)));
-        for (SandboxSeed.TaskDefinition td : seed.taskDefinitions()) {
-            ecs.registerTaskDefinition(taskDefinitionRequest(td));
-            td.containers().stream().filter(c -> c.logGroup() != null).forEach(c -> logs.createGroup(c.logGroup()));
+        place.clusters().forEach(w.ecs::createCluster);
+        place.containerInstances().forEach((cluster, set) -> set.instances()
+                .forEach(instance -> w.ecs.addContainerInstance(cluster, instance)));
+        for (SandboxSeed.TaskDefinition td : place.taskDefinitions()) {
+            w.ecs.registerTaskDefinition(taskDefinitionRequest(td, w.region));
+            td.containers().stream().filter(c -> c.logGroup() != null).forEach(c -> w.logs.createGroup(c.logGroup()));
         }
-        for (SandboxSeed.Application app : seed.applications()) {
+        for (SandboxSeed.Application app : place.applications()) {
             for (SandboxSeed.Environment e : app.environments()) {
                 if (e.ecs() != null) {
                     // Elastic Beanstalk's default tags on what it creates for an environment.
-                    ecs.createCluster(e.ecs().cluster(), e.ecs().tagged()
+                    w.ecs.createCluster(e.ecs().cluster(), e.ecs().tagged()
                             ? Map.of("elasticbeanstalk:environment-name", e.name(),
-                                    "elasticbeanstalk:environment-id", beanstalk.id(e.name()))
+                                    "elasticbeanstalk:environment-id", w.beanstalk.id(e.name()))
                             : Map.of());
                     if (e.ecs().tasks() > 0) {
-                        ecs.startAppTasks(e.ecs().cluster(), e.ecs().taskDefinition(), e.ecs().tasks());
+                        w.ecs.startAppTasks(e.ecs().cluster(), e.ecs().taskDefinition(), e.ecs().tasks());
                     }
                 }
             }
         }
     }
 
-    private ObjectNode taskDefinitionRequest(SandboxSeed.TaskDefinition td) {
+    private ObjectNode taskDefinitionRequest(SandboxSeed.TaskDefinition td, String region) {
         ObjectNode in = json.createObjectNode();
         in.put("family", td.family());
         ArrayNode defs = in.putArray("containerDefinitions");
@@ -683,7 +700,7 @@ public final class SandboxCloud implements AutoCloseable {
             }
             if (c.logGroup() != null) {
                 ObjectNode lc = d.putObject("logConfiguration").put("logDriver", "awslogs");
-                lc.putObject("options").put("awslogs-group", c.logGroup()).put("awslogs-region", seed.region())
+                lc.putObject("options").put("awslogs-group", c.logGroup()).put("awslogs-region", region)
                         .put("awslogs-stream-prefix", c.logStreamPrefix() == null ? "ecs" : c.logStreamPrefix());
             }
         }
@@ -853,9 +870,9 @@ public final class SandboxCloud implements AutoCloseable {
     private SandboxResponse dispatch(SandboxRequest r, Map<String, List<String>> form) {
         return switch (r.service) {
             case "s3" -> s3.handle(r);
-            case "ecs" -> ecs.handle(r);
-            case "logs" -> logs.handle(r);
-            case "elasticbeanstalk" -> beanstalk.handle(r, form);
+            case "ecs" -> worldOf(r).ecs.handle(r);
+            case "logs" -> worldOf(r).logs.handle(r);
+            case "elasticbeanstalk" -> worldOf(r).beanstalk.handle(r, form);
             case "sts" -> sts.handle(r, form, accessKeyOf(r));
             case "sqs" -> sqs.handle(r, form);
             default -> throw new ServiceError(400, "UnrecognizedClientException",
@@ -898,6 +915,64 @@ public final class SandboxCloud implements AutoCloseable {
     private static ServiceError internal(String service, RuntimeException e) {
         return faultError(service.equals("s3") || service.equals("elasticbeanstalk") || service.equals("logs") ? service : "ecs",
                 FaultKind.SERVER_ERROR);
+    }
+
+    /**
+     * One account in one Region: its Elastic Beanstalk, ECS and CloudWatch Logs, apart from every other's (S3, STS
+     * and SQS are the sandbox's own, as S3's namespace and STS are global). A call reaches the world of the account its
+     * credentials stand for (a role's, when STS minted them; else the seed's) in the Region its signature names.
+     */
+    private final class World {
+        final String account;
+        final String region;
+        final BeanstalkService beanstalk;
+        final LogsService logs;
+        final EcsService ecs;
+
+        World(SandboxSeed seed) {
+            this.account = seed.account();
+            this.region = seed.region();
+            this.beanstalk = new BeanstalkService(region, account, SandboxCloud.this.seed::environmentUpdateDuration);
+            this.logs = new LogsService(json, region, account);
+            SandboxSeed.TaskBehaviours behaviours = seed.tasks().rules().isEmpty() && seed.tasks().defaults()
+                    .duration() == null ? SandboxCloud.this.seed.tasks() : seed.tasks();
+            this.ecs = new EcsService(json, region, account, logs, SandboxCloud.this.seed::stoppedTaskRetention,
+                    behaviours);
+            this.ecs.setSecretValues(seed.secretValues());
+        }
+
+        String key() {
+            return account + "/" + region;
+        }
+    }
+
+    /** The world a request reaches: its credentials' account, its signature's Region; an empty one if new. */
+    private World worldOf(SandboxRequest r) {
+        StsService.Identity identity = sts.identity(accessKeyOf(r));
+        String account = identity != null ? identity.account() : main.account;
+        String region = regionOf(r);
+        String key = account + "/" + (region == null ? main.region : region);
+        World w = worlds.get(key);
+        if (w == null) {
+            w = worlds.computeIfAbsent(key, k -> new World(SandboxSeed.empty().in(account,
+                    region == null ? main.region : region)));
+        }
+        return w;
+    }
+
+    /** The Region of a request's SigV4 credential scope, or null when unsigned. */
+    static String regionOf(SandboxRequest r) {
+        String auth = r.header("Authorization");
+        String credential = null;
+        if (auth != null && auth.indexOf("Credential=") >= 0) {
+            int i = auth.indexOf("Credential=") + 11;
+            int end = auth.indexOf(',', i);
+            credential = auth.substring(i, end < 0 ? auth.length() : end).trim();
+        } else if (r.q("X-Amz-Credential") != null) {
+            credential = r.q("X-Amz-Credential");
+        }
+        String[] parts = credential == null ? new String[0] : credential.split("/");
+        return parts.length >= 5 ? parts[parts.length - 3] : null;
     }
 
     /** The access key a request is signed with (its SigV4 credential's first part), or null when unsigned. */

@@ -39,15 +39,16 @@ public record SandboxSeed(
         Duration environmentUpdateDuration,
         Duration stoppedTaskRetention,
         PlanLocation plan,
-        Map<String, String> secretValues, Map<String, InstanceSet> containerInstances, List<Role> roles) {
+        Map<String, String> secretValues, Map<String, InstanceSet> containerInstances, List<Role> roles,
+        List<SandboxSeed> worlds) {
 
-    /** The seed of an older shape: no roles to assume. */
+    /** The seed of an older shape: no roles to assume, no other accounts or regions. */
     public SandboxSeed(String region, String account, List<String> buckets, List<Application> applications,
                        List<String> clusters, List<TaskDefinition> taskDefinitions, TaskBehaviours tasks,
                        Duration environmentUpdateDuration, Duration stoppedTaskRetention, PlanLocation plan,
                        Map<String, String> secretValues, Map<String, InstanceSet> containerInstances) {
         this(region, account, buckets, applications, clusters, taskDefinitions, tasks, environmentUpdateDuration,
-                stoppedTaskRetention, plan, secretValues, containerInstances, List.of());
+                stoppedTaskRetention, plan, secretValues, containerInstances, List.of(), List.of());
     }
 
     /** What Elastic Beanstalk accepts as the value of an environment secret: an ARN of either store. */
@@ -75,6 +76,7 @@ public record SandboxSeed(
         secretValues = secretValues == null ? Map.of() : new LinkedHashMap<>(secretValues);
         containerInstances = containerInstances == null ? Map.of() : new LinkedHashMap<>(containerInstances);
         roles = roles == null ? List.of() : List.copyOf(roles);
+        worlds = worlds == null ? List.of() : List.copyOf(worlds);
     }
 
     /**
@@ -87,9 +89,15 @@ public record SandboxSeed(
      */
     public record Role(String arn, String externalId, Boolean trusted, Duration maxSessionDuration) {}
 
+    /** This seed's world in {@code account} and {@code region}. */
+    SandboxSeed in(String account, String region) {
+        return new SandboxSeed(region, account, buckets, applications, clusters, taskDefinitions, tasks,
+                environmentUpdateDuration, stoppedTaskRetention, plan, secretValues, containerInstances, roles, worlds);
+    }
+
     /** An empty world in us-east-1, account 000000000000. */
     public static SandboxSeed empty() {
-        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new SandboxSeed(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /** An Elastic Beanstalk application with its versions (oldest first) and environments. */
@@ -395,6 +403,17 @@ public record SandboxSeed(
                 require(c.name() != null && c.image() != null,
                         p + "a container of " + td.family() + " needs name and image");
             }
+        }
+        Set<String> places = new HashSet<>();
+        places.add(account + "/" + region);
+        for (SandboxSeed world : worlds) {
+            require(world.account().matches("\\d{12}"), p + "a world's account " + world.account()
+                    + " is not 12 digits");
+            require(places.add(world.account() + "/" + world.region()), p + "world " + world.account() + " in "
+                    + world.region() + " is given twice (or is the seed's own account and region)");
+            require(world.buckets().isEmpty() && world.worlds().isEmpty() && world.roles().isEmpty()
+                    && world.plan().bucket() == null, p + "world " + world.account() + " in " + world.region()
+                    + ": buckets, roles, plan and worlds belong to the seed itself (S3 and STS are global)");
         }
         Set<String> roleArns = new HashSet<>();
         for (Role role : roles) {
