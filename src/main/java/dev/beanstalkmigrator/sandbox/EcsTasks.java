@@ -270,7 +270,32 @@ final class EcsTasks implements EcsCapacity.Occupancy {
     Instant stoppedAt(String taskArnOrId) {
         Task t = find(taskArnOrId);
         Instant now = Instant.now();
-        return t == null || now.isBefore(t.stopAt()) ? null : t.stopAt();
+        if (t == null) {
+            Ended e = ended(taskArnOrId);
+            return e == null || now.isBefore(e.stoppedAt()) ? null : e.stoppedAt();
+        }
+        return now.isBefore(t.stopAt()) ? null : t.stopAt();
+    }
+
+    /**
+     * How a task the table no longer holds ended (it was purged past the retention): so that {@link #stoppedAt} and
+     * {@link #exitCode} still answer for every task that ran, however long the sandbox has been up.
+     */
+    private record Ended(String id, Instant stoppedAt, Integer exitCode) {}
+
+    private final Map<String, Ended> ended = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Ended ended(String arnOrId) {
+        Ended e = ended.get(arnOrId);
+        if (e != null) {
+            return e;
+        }
+        for (Map.Entry<String, Ended> x : ended.entrySet()) {
+            if (x.getValue().id().equals(arnOrId)) {
+                return x.getValue();
+            }
+        }
+        return null;
     }
 
     /**
@@ -280,7 +305,11 @@ final class EcsTasks implements EcsCapacity.Occupancy {
      */
     Integer exitCode(String taskArnOrId) {
         Task t = find(taskArnOrId);
-        if (t == null || Instant.now().isBefore(t.stopAt()) || !t.started()) {
+        if (t == null) {
+            Ended e = ended(taskArnOrId);
+            return e == null ? null : e.exitCode();
+        }
+        if (Instant.now().isBefore(t.stopAt()) || !t.started()) {
             return null;
         }
         return t.userStopped() ? t.userExitCode : Integer.valueOf(t.exitCode);
@@ -638,9 +667,19 @@ final class EcsTasks implements EcsCapacity.Occupancy {
         return t.expired || (t.phase(now).equals("STOPPED") && !now.isBefore(t.stopAt().plus(retention.get())));
     }
 
+    /** The task table's size past which tasks gone from ECS's view are dropped from it. */
+    static final int PURGE_ABOVE = 2000;
+
     private void purge(Instant now) {
-        if (tasks.size() > 2000) {
-            tasks.values().removeIf(t -> gone(t, now));
+        if (tasks.size() > PURGE_ABOVE) {
+            tasks.values().removeIf(t -> {
+                if (!gone(t, now)) {
+                    return false;
+                }
+                // Its exit code is known once it stopped; one ECS forgot while it ran keeps its stop time alone.
+                ended.put(t.arn, new Ended(t.id, t.stopAt(), exitCode(t.arn)));
+                return true;
+            });
         }
         if (clientTokens.size() > 10000) {
             Iterator<TokenEntry> it = clientTokens.values().iterator();
