@@ -960,8 +960,11 @@ public final class SandboxCloud implements AutoCloseable {
         return w;
     }
 
-    /** The Region of a request's SigV4 credential scope, or null when unsigned. */
-    static String regionOf(SandboxRequest r) {
+    /**
+     * The parts of a request's SigV4 credential ({@code AKID/date/region/service/aws4_request}), from its
+     * {@code Authorization} header or a presigned URL's {@code X-Amz-Credential}; empty when it is unsigned.
+     */
+    static String[] credentialOf(SandboxRequest r) {
         String auth = r.header("Authorization");
         String credential = null;
         if (auth != null && auth.indexOf("Credential=") >= 0) {
@@ -972,41 +975,25 @@ public final class SandboxCloud implements AutoCloseable {
             credential = r.q("X-Amz-Credential");
         }
         String[] parts = credential == null ? new String[0] : credential.split("/");
-        return parts.length >= 5 ? parts[parts.length - 3] : null;
+        return parts.length >= 5 ? parts : new String[0];
+    }
+
+    /** The Region of a request's SigV4 credential scope, or null when unsigned. */
+    static String regionOf(SandboxRequest r) {
+        String[] parts = credentialOf(r);
+        return parts.length == 0 ? null : parts[parts.length - 3];
     }
 
     /** The access key a request is signed with (its SigV4 credential's first part), or null when unsigned. */
     static String accessKeyOf(SandboxRequest r) {
-        String auth = r.header("Authorization");
-        String credential = null;
-        if (auth != null && auth.indexOf("Credential=") >= 0) {
-            int i = auth.indexOf("Credential=") + 11;
-            int end = auth.indexOf('/', i);
-            credential = end < 0 ? null : auth.substring(i, end).trim();
-        } else if (r.q("X-Amz-Credential") != null) {
-            String q = r.q("X-Amz-Credential");
-            credential = q.indexOf('/') < 0 ? null : q.substring(0, q.indexOf('/'));
-        }
-        return credential;
+        String[] parts = credentialOf(r);
+        return parts.length == 0 ? null : parts[0];
     }
 
     static String serviceOf(SandboxRequest r) {
-        String auth = r.header("Authorization");
-        String credential = null;
-        if (auth != null) {
-            int i = auth.indexOf("Credential=");
-            if (i >= 0) {
-                int end = auth.indexOf(',', i);
-                credential = auth.substring(i + 11, end < 0 ? auth.length() : end).trim();
-            }
-        } else if (r.q("X-Amz-Credential") != null) {
-            credential = r.q("X-Amz-Credential");
-        }
-        if (credential != null) {
-            String[] parts = credential.split("/");
-            if (parts.length >= 5) {
-                return parts[parts.length - 2]; // AKID/date/region/<service>/aws4_request
-            }
+        String[] parts = credentialOf(r);
+        if (parts.length > 0) {
+            return parts[parts.length - 2]; // AKID/date/region/<service>/aws4_request
         }
         String target = r.header("X-Amz-Target");
         if (target != null) {
