@@ -193,9 +193,7 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
             return null;
         }
         MigrationRecord p = e.previews().get(0);
-        Condition ready = e.condition(Condition.READY);
-        boolean awaiting = ready != null && !ready.holds() && Reasons.APPROVAL_PENDING.equals(ready.reason())
-                && p.digest() != null && ready.message() != null && ready.message().contains(p.digest());
+        boolean awaiting = Previews.awaitingApproval(e, null, null) != null;
         return new PreviewView(p.version(), text(p.rerun()), p.phase().name(), text(p.taskArn()),
                 p.logTail() == null ? "" : String.join("\n", p.logTail()), text(p.digest()),
                 awaiting ? Previews.approvalLine(p.digest()) : "");

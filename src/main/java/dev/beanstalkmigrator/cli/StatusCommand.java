@@ -72,10 +72,8 @@ final class StatusCommand {
         }
         table(rows).forEach(out::println);
         for (EnvironmentStatus environment : ledger.environments()) {
-            MigrationRecord preview = environment.resolvedVersion() == null ? null
-                    : WaitCommand.awaitingApproval(new WaitCommand.Target(environment.name(),
-                    environment.resolvedVersion(), environment.desiredVersion(),
-                    environment.previews().isEmpty() ? "" : environment.previews().get(0).rerun(), "", false), ledger);
+            MigrationRecord preview = dev.beanstalkmigrator.reconcile.decide.Previews.awaitingApproval(environment,
+                    null, null);
             if (preview != null) {
                 out.println();
                 out.println(WaitCommand.approvalRequest(environment.name(), preview));

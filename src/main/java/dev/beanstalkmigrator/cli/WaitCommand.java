@@ -269,14 +269,7 @@ final class WaitCommand {
         EnvironmentStatus environment = ledger.environment(target.environment());
         String version = target.version() != null ? target.version()
                 : environment == null ? null : environment.resolvedVersion();
-        if (version == null) {
-            return null;
-        }
-        Condition ready = environment.condition(Condition.READY);
-        MigrationRecord preview = environment.preview(version, target.rerun());
-        return ready != null && !ready.holds() && Reasons.APPROVAL_PENDING.equals(ready.reason()) && preview != null
-                && preview.digest() != null && ready.message() != null && ready.message().contains(preview.digest())
-                ? preview : null;
+        return version == null ? null : Previews.awaitingApproval(environment, version, target.rerun());
     }
 
     /** The preview's output and the exact line to commit, as a person reads them in a CI log. */

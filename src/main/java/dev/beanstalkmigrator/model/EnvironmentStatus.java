@@ -12,7 +12,7 @@ import java.util.List;
  * @param deployedVersion what Elastic Beanstalk runs, as last observed
  * @param history migrations, newest first, capped
  * @param previews the previews run before migrations (records of kind {@code preview}), newest first, capped at
- *     {@link #PREVIEW_LIMIT} (and every one in flight)
+ *     {@link #PREVIEW_LIMIT} (besides every one in flight or whose migration is not decided yet)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"name", "application", "desiredVersion", "resolvedVersion", "deployedVersion", "conditions",

@@ -406,6 +406,15 @@ class WaitAndStatusTest {
     }
 
     @Test
+    void waitWithApprovalExitForAnEnvironmentNotInTheLedgerYetWaitsOn() {
+        uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
+        writeLedger(s3.etag(PLAN), null);
+        Run run = waitFor("shop-new", "--approval", "exit", "--timeout", "12s");
+        assertEquals(Commands.WAIT_TIMED_OUT, run.exit(), run::toString);
+        assertTrue(run.has("shop-new: not in the ledger yet"), run.out()::toString);
+    }
+
+    @Test
     void statusPrintsThePreviewWaitingForApprovalAndTheLine() {
         uploadPlan(Plans.plan("{name: shop-new, version: v2}"));
         writeLedger(s3.etag(PLAN), null, awaitingApproval("shop-new"));

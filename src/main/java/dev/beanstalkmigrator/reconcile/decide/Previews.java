@@ -97,6 +97,22 @@ public final class Previews {
                 + approvalLine(preview.digest()) + " to " + spec.name() + " or spec.defaults"));
     }
 
+    /**
+     * The preview an environment waits to have approved: its Ready condition False with reason ApprovalPending,
+     * naming that preview's digest; the one of {@code version} and {@code rerun}, or, when {@code version} is null,
+     * the newest. Null when it waits for none. What the page, {@code status} and {@code wait} show.
+     */
+    public static MigrationRecord awaitingApproval(EnvironmentStatus status, String version, String rerun) {
+        if (status == null || status.previews().isEmpty()) {
+            return null;
+        }
+        MigrationRecord preview = version == null ? status.previews().get(0) : status.preview(version, rerun);
+        dev.beanstalkmigrator.model.Condition ready = status.condition(dev.beanstalkmigrator.model.Condition.READY);
+        return preview != null && preview.digest() != null && ready != null && !ready.holds()
+                && Reasons.APPROVAL_PENDING.equals(ready.reason()) && ready.message() != null
+                && ready.message().contains(preview.digest()) ? preview : null;
+    }
+
     /** The line a person commits to approve a preview whose digest is {@code digest}. */
     public static String approvalLine(String digest) {
         return "approved: [" + digest + "]";
