@@ -96,7 +96,7 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
      * @param stateMessage its message
      * @param desiredVersion the version as the plan in force writes it (a label, deployed or latest)
      */
-    public record Environment(String name, String application, String state, String stateReason,
+    public record Environment(String name, String application, String where, String state, String stateReason,
                               String stateMessage, String desiredVersion, String resolvedVersion,
                               String deployedVersion, List<Condition> conditions, List<HistoryRow> history,
                               PreviewView preview) {
@@ -182,10 +182,19 @@ public record StatusPageView(Plan plan, Operator operator, List<Environment> env
     private static Environment environment(EnvironmentStatus e, EnvironmentSpec spec) {
         Condition decisive = state(e);
         String desired = spec != null ? spec.version().toString() : e.desiredVersion();
-        return new Environment(e.name(), text(e.application()), stateName(decisive),
+        return new Environment(e.name(), text(e.application()), where(e), stateName(decisive),
                 decisive == null ? "" : text(decisive.reason()), decisive == null ? "" : text(decisive.message()),
                 text(desired), text(e.resolvedVersion()), text(e.deployedVersion()), e.conditions(),
                 e.history().stream().map(StatusPageView::row).toList(), preview(e));
+    }
+
+    /** The account and Region the environment is in, as far as the ledger knows them; empty when it knows neither. */
+    static String where(EnvironmentStatus e) {
+        if (e.account() == null && e.region() == null) {
+            return "";
+        }
+        return (e.account() == null ? "account unknown" : "account " + e.account())
+                + (e.region() == null ? "" : ", " + e.region());
     }
 
     private static PreviewView preview(EnvironmentStatus e) {

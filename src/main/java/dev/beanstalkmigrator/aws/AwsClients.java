@@ -1,6 +1,7 @@
 package dev.beanstalkmigrator.aws;
 
 import dev.beanstalkmigrator.port.Beanstalk;
+import dev.beanstalkmigrator.port.Clouds;
 import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectStore;
@@ -19,6 +20,7 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * The AWS SDK clients and the ports on them ({@link ObjectStore}, {@link Beanstalk}, {@link ContainerService},
@@ -91,6 +93,27 @@ public class AwsClients {
         return new AwsContainerLogs(client, retrying);
     }
 
+    /**
+     * Every place the plans name: this class's clients for the operator's own account and Region, clients of their own
+     * for the others. Its STS client (roles are assumed with it, and it tells the operator's own account) is the
+     * operator's own credentials in its own Region.
+     */
+    @Produces
+    @ApplicationScoped
+    AwsClouds clouds(Beanstalk beanstalk, ContainerService ecs, ContainerLogs logs, AwsClientSettings settings,
+                     MeterRegistry registry, Retrying retrying, SessionName sessionName) {
+        StsClient sts = configure(StsClient.builder(), settings, new AwsCallMeter(registry, "sts")).build();
+        return new AwsClouds(new Clouds.Cloud(beanstalk, ecs, logs), settings, registry, retrying, sts,
+                java.time.Clock.systemUTC(), sessionName.value(), null);
+    }
+
+    /** What the role sessions of this replica are named: its identity, as CloudTrail shows it. */
+    public record SessionName(String value) {}
+
+    void close(@Disposes AwsClouds clouds) {
+        clouds.close();
+    }
+
     void close(@Disposes S3Client client) {
         client.close();
     }
@@ -124,7 +147,7 @@ public class AwsClients {
         return override.retryStrategy(AwsRetryStrategy.doNotRetry());
     }
 
-    private static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
+    static <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(
             B builder, AwsClientSettings settings, AwsCallMeter meter) {
         builder.httpClientBuilder(UrlConnectionHttpClient.builder()
                 .connectionTimeout(settings.connectTimeout())

@@ -118,6 +118,13 @@ public final class AwsErrorClassifier {
         if (e instanceof CloudError cloudError) {
             return cloudError;
         }
+        // Classified already where it happened, e.g. by a role's credentials, however the SDK wrapped it since.
+        for (Throwable cause = e == null ? null : e.getCause(); cause != null && cause != cause.getCause();
+                cause = cause.getCause()) {
+            if (cause instanceof CloudError cloudError) {
+                return cloudError;
+            }
+        }
         if (e instanceof SdkServiceException service) {
             return service(operation, service);
         }

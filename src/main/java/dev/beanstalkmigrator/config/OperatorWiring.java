@@ -1,6 +1,8 @@
 package dev.beanstalkmigrator.config;
 
 import dev.beanstalkmigrator.aws.AwsClientSettings;
+import dev.beanstalkmigrator.aws.AwsClients;
+import dev.beanstalkmigrator.aws.AwsClouds;
 import dev.beanstalkmigrator.aws.Retrying;
 import dev.beanstalkmigrator.model.Backoff;
 import dev.beanstalkmigrator.model.NotificationChannel;
@@ -8,8 +10,6 @@ import dev.beanstalkmigrator.model.NotificationEvent;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.Beanstalk;
-import dev.beanstalkmigrator.port.ContainerLogs;
-import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
@@ -86,6 +86,13 @@ public class OperatorWiring {
         return AwsClientSettings.of(config.aws().region(), config.aws().endpointOverride());
     }
 
+    /** Role sessions are named after this replica (its configured name, else its host name). */
+    @Produces
+    @Singleton
+    AwsClients.SessionName sessionName(MigratorConfig config) {
+        return new AwsClients.SessionName(name(config));
+    }
+
     @Produces
     @ApplicationScoped
     PlanParser planParser(MigratorConfig config) {
@@ -134,8 +141,8 @@ public class OperatorWiring {
 
     @Produces
     @ApplicationScoped
-    Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, ContainerService ecs,
-                          ContainerLogs logs, PlanParser parser, MigrationLedger ledger,
+    Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, AwsClouds clouds,
+                          PlanParser parser, MigrationLedger ledger,
                           Instance<LeaseElection> election, @Named("reconcile-workers") ManagedExecutor workers,
                           Notifier notifier) {
         LongSupplier leadership = config.leaderElection().enabled() ? election.get()::term : () -> 0;
@@ -159,7 +166,7 @@ public class OperatorWiring {
                 .stalledRequeueBase(config.retry().requeue().stalledBase())
                 .requeueCap(config.retry().requeue().cap())
                 .build();
-        return new Reconciler(desired, ledger, beanstalk, ecs, logs, new ImageResolver(beanstalk, objects), settings,
+        return new Reconciler(desired, ledger, clouds, new ImageResolver(beanstalk, objects), settings,
                 Clock.systemUTC(), leadership, workers, notifier);
     }
 

@@ -33,13 +33,14 @@ import java.util.Map;
  *       {phase}}: a migration that reached a final phase (Succeeded, Failed, TimedOut), counted once, by the replica
  *       that leads when it ends (see {@link #observe});</li>
  *   <li>{@code beanstalk_migrator_migrations_in_flight}: Launching or Running now;</li>
- *   <li>{@code beanstalk_migrator_environment_ready{environment}}: 1 when the environment's Ready condition is True,
- *       one series per environment of the plan in force (an environment that leaves the plan loses its series);</li>
+ *   <li>{@code beanstalk_migrator_environment_ready{environment,account,region}}: 1 when the environment's Ready
+ *       condition is True, one series per environment of the plan in force (an environment that leaves the plan loses
+ *       its series), with the account and Region the ledger names for it (empty while not known);</li>
  *   <li>{@code beanstalk_migrator_leader}: 1 on the replica that acts, 0 on a standby;</li>
  *   <li>{@code beanstalk_migrator_plan_refusals_total}: plan revisions this replica refused as invalid.</li>
  * </ul>
  *
- * <p>Labels are bounded: a phase, or an environment of the plan. Versions, launch ids and task ARNs grow without
+ * <p>Labels are bounded: a phase, or an environment of the plan (and its account and Region). Versions, launch ids and task ARNs grow without
  * bound and stay in the ledger.
  */
 final class MigrationMeters {
@@ -154,14 +155,16 @@ final class MigrationMeters {
         if (snapshot.plan() == null || !snapshot.plan().loaded()) {
             return List.of();
         }
-        Map<String, Integer> byEnvironment = new LinkedHashMap<>();
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
         for (EnvironmentSpec spec : snapshot.plan().plan().environments()) {
             EnvironmentStatus status = byName.get(spec.name());
             Condition condition = status == null ? null : status.condition(Condition.READY);
-            byEnvironment.put(spec.name(), condition != null && condition.holds() ? 1 : 0);
+            // Where it is, as the ledger names it: an environment has one account and Region at a time.
+            rows.add(MultiGauge.Row.of(Tags.of("environment", spec.name(),
+                    "account", status == null || status.account() == null ? "" : status.account(),
+                    "region", status == null || status.region() == null ? "" : status.region()),
+                    condition != null && condition.holds() ? 1 : 0));
         }
-        List<MultiGauge.Row<?>> rows = new ArrayList<>();
-        byEnvironment.forEach((name, value) -> rows.add(MultiGauge.Row.of(Tags.of("environment", name), value)));
         return rows;
     }
 

@@ -30,6 +30,8 @@ import java.util.List;
  *     none
  * @param approved digests ({@code sha256:<hex>}) of preview outputs approved for migration: the environment's and
  *     the defaults' together; empty when none
+ * @param place the Region and role the environment is reached with; {@link CloudPlace#HOME} when the plan names
+ *     neither
  */
 public record EnvironmentSpec(
         String name,
@@ -50,7 +52,8 @@ public record EnvironmentSpec(
         String database,
         List<String> after,
         PreviewSpec preview,
-        List<String> approved) {
+        List<String> approved,
+        CloudPlace place) {
 
     /** {@code database: none}: the environment shares no database that the operator should know of. */
     public static final String NO_DATABASE = "none";
@@ -62,6 +65,32 @@ public record EnvironmentSpec(
         image = image == null ? "" : image;
         after = after == null ? List.of() : List.copyOf(after);
         approved = approved == null ? List.of() : List.copyOf(approved);
+        place = place == null ? CloudPlace.HOME : place;
+    }
+
+    /** An environment in the operator's own account and Region. */
+    public EnvironmentSpec(String name, String application, VersionRef version, boolean suspend, String rerun,
+                           String cluster, String taskDefinition, String container, List<String> command,
+                           Duration timeout, String launchType, List<CapacityProvider> capacityProviderStrategy,
+                           NetworkSpec network, String image, AfterSuccess afterSuccess, String database,
+                           List<String> after, PreviewSpec preview, List<String> approved) {
+        this(name, application, version, suspend, rerun, cluster, taskDefinition, container, command, timeout,
+                launchType, capacityProviderStrategy, network, image, afterSuccess, database, after, preview, approved,
+                CloudPlace.HOME);
+    }
+
+    /** This environment with the cluster, task definition and container found for it. */
+    public EnvironmentSpec found(String cluster, String taskDefinition, String container) {
+        return new EnvironmentSpec(name, application, version, suspend, rerun, cluster, taskDefinition, container,
+                command, timeout, launchType, capacityProviderStrategy, network, image, afterSuccess, database, after,
+                preview, approved, place);
+    }
+
+    /** This environment as reached at {@code place}. */
+    public EnvironmentSpec at(CloudPlace place) {
+        return new EnvironmentSpec(name, application, version, suspend, rerun, cluster, taskDefinition, container,
+                command, timeout, launchType, capacityProviderStrategy, network, image, afterSuccess, database, after,
+                preview, approved, place);
     }
 
     /** An environment without a preview. */
@@ -81,7 +110,7 @@ public record EnvironmentSpec(
     public EnvironmentSpec previewing() {
         return new EnvironmentSpec(name, application, version, suspend, rerun, cluster, taskDefinition, container,
                 preview.command(), timeout, launchType, capacityProviderStrategy, network, image, afterSuccess,
-                database, after, preview, approved);
+                database, after, preview, approved, place);
     }
 
     /** An environment that comes after no other. */

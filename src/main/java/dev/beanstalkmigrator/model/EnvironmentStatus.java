@@ -13,13 +13,16 @@ import java.util.List;
  * @param history migrations, newest first, capped
  * @param previews the previews run before migrations (records of kind {@code preview}), newest first, capped at
  *     {@link #PREVIEW_LIMIT} (besides every one in flight or whose migration is not decided yet)
+ * @param account the AWS account the environment is in (its role's, else the operator's), null when not known
+ * @param region its AWS Region (the plan's, else the operator's), null when not known
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"name", "application", "desiredVersion", "resolvedVersion", "deployedVersion", "conditions",
+@JsonPropertyOrder({"name", "application", "account", "region", "desiredVersion", "resolvedVersion", "deployedVersion", "conditions",
         "history", "previews", "archived"})
 public record EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
                                 String deployedVersion, List<Condition> conditions, List<MigrationRecord> history,
-                                List<MigrationKey> archived, List<MigrationRecord> previews) {
+                                List<MigrationKey> archived, List<MigrationRecord> previews, String account,
+                                String region) {
 
     /**
      * Previews kept per environment, besides every one in flight or whose migration is not decided yet (launched, or
@@ -39,6 +42,13 @@ public record EnvironmentStatus(String name, String application, String desiredV
 
     public EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
                              String deployedVersion, List<Condition> conditions, List<MigrationRecord> history,
+                             List<MigrationKey> archived, List<MigrationRecord> previews) {
+        this(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions, history, archived,
+                previews, null, null);
+    }
+
+    public EnvironmentStatus(String name, String application, String desiredVersion, String resolvedVersion,
+                             String deployedVersion, List<Condition> conditions, List<MigrationRecord> history,
                              List<MigrationKey> archived) {
         this(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions, history, archived,
                 List.of());
@@ -51,12 +61,12 @@ public record EnvironmentStatus(String name, String application, String desiredV
 
     public EnvironmentStatus withHistory(List<MigrationRecord> history) {
         return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
-                history, archived, previews);
+                history, archived, previews, account, region);
     }
 
     public EnvironmentStatus withPreviews(List<MigrationRecord> previews) {
         return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
-                history, archived, previews);
+                history, archived, previews, account, region);
     }
 
     /** The preview of (version, rerun), or null. */
@@ -106,7 +116,7 @@ public record EnvironmentStatus(String name, String application, String desiredV
         keys.addAll(archived);
         List<MigrationKey> archive = keys.stream().limit(ARCHIVE_LIMIT).toList();
         return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
-                kept, archive, previews);
+                kept, archive, previews, account, region);
     }
 
     /** The archived key of (version, rerun), or null. */

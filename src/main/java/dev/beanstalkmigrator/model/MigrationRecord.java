@@ -32,12 +32,14 @@ import java.util.Map;
  *     as the plan names it; null when none is known
  * @param through the environment whose task migrated the database to this version (with this rerun token) before:
  *     the migration is Succeeded here without a task of its own; null when it ran here
+ * @param place the Region and role the task is launched and followed with, as the plan said when the intent was
+ *     written; null for the operator's own ({@link CloudPlace#HOME})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"version", "rerun", "kind", "phase", "launchId", "cluster", "container", "taskArn", "image", "imageSource",
         "taskDefinitionArn", "overrides", "database", "through", "command", "secrets", "discovered", "placement",
         "timeout", "createdAt",
-        "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "digest", "unmasked", "deployedAt"})
+        "startedAt", "stopRequestedAt", "finishedAt", "exitCode", "reason", "logTail", "digest", "unmasked", "deployedAt", "place"})
 public record MigrationRecord(
         String version,
         String rerun,
@@ -68,7 +70,8 @@ public record MigrationRecord(
         String database,
         String through,
         String kind,
-        String digest) {
+        String digest,
+        CloudPlace place) {
 
     /** The {@code kind} of a preview's record. */
     public static final String PREVIEW = "preview";
@@ -87,7 +90,18 @@ public record MigrationRecord(
                            Integer exitCode, String reason, List<String> logTail, Instant deployedAt) {
         this(version, rerun, phase, launchId, cluster, container, taskArn, image, imageSource, taskDefinitionArn,
                 overrides, command, createdAt, startedAt, finishedAt, exitCode, reason, logTail, deployedAt, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
+    }
+
+    /** Where the task is launched and followed: {@link #place}, or the operator's own account and Region. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public CloudPlace at() {
+        return place == null ? CloudPlace.HOME : place;
+    }
+
+    /** With the place the task is launched and followed at ({@link CloudPlace#HOME}: recorded as none). */
+    public MigrationRecord at(CloudPlace place) {
+        return with(b -> b.place = place == null || place.equals(CloudPlace.HOME) ? null : place);
     }
 
     /** Whether this is a preview's record, not a migration's. */
@@ -237,6 +251,7 @@ public record MigrationRecord(
         String through;
         String kind;
         String digest;
+        CloudPlace place;
 
         Copy(MigrationRecord r) {
             version = r.version;
@@ -268,13 +283,14 @@ public record MigrationRecord(
             through = r.through;
             kind = r.kind;
             digest = r.digest;
+            place = r.place;
         }
 
         MigrationRecord build() {
             return new MigrationRecord(version, rerun, phase, launchId, cluster, container, taskArn, image,
                     imageSource, taskDefinitionArn, overrides, command, createdAt, startedAt, finishedAt, exitCode,
                     reason, logTail, deployedAt, secrets, discovered, placement, stopRequestedAt, unmasked, timeout,
-                    database, through, kind, digest);
+                    database, through, kind, digest, place);
         }
     }
 }

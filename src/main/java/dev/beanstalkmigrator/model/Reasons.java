@@ -55,6 +55,8 @@ public final class Reasons {
     public static final String PREVIEWING = "Previewing";
     /** The version's preview needs approval: its digest is not in the plan's {@code approved}. */
     public static final String APPROVAL_PENDING = "ApprovalPending";
+    /** The role the environment is reached with ({@code roleArn}) cannot be assumed: its trust policy, as a rule. */
+    public static final String ROLE_NOT_ASSUMED = "RoleNotAssumed";
     public static final String DRY_RUN = "DryRun";
     public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";
     public static final String CONTAINER_NOT_FOUND = "ContainerNotFound";

@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.plan;
 
 import dev.beanstalkmigrator.model.AfterSuccess;
 import dev.beanstalkmigrator.model.CapacityProvider;
+import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.NetworkSpec;
 import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
@@ -41,6 +42,8 @@ final class PlanFields {
     private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}");
     /** A preview's digest, as the operator shows it. */
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+    /** What STS takes as an external ID. */
+    private static final Pattern EXTERNAL_ID_PATTERN = Pattern.compile("[\\w+=,.@:/-]{2,1224}");
     private static final Set<String> FARGATE_PROVIDERS = Set.of("FARGATE", "FARGATE_SPOT");
     private static final String ON_ENVIRONMENT_OR_DEFAULTS = "set it on this environment or in spec.defaults";
 
@@ -215,6 +218,21 @@ final class PlanFields {
             "digests of previews approved for migration, `[sha256:...]`; the environment's and the defaults' together"
                     + " (one digest approves that same output in every environment)");
 
+    static final Field<String> REGION = Field.optional("region", null,
+            (v, node, path) -> v.matching(node, path, "an AWS Region", CloudPlace.REGION,
+                    "is not an AWS Region name; write one like us-east-1 or eu-west-1"),
+            "the AWS Region of the environment, e.g. `eu-west-1`; omitted: the operator's (see Accounts and regions)");
+    static final Field<String> ROLE_ARN = Field.optional("roleArn", null,
+            (v, node, path) -> v.matching(node, path, "an IAM role ARN", CloudPlace.ROLE_ARN,
+                    "is not an IAM role ARN; write arn:aws:iam::123456789012:role/beanstalk-migrator"),
+            "an IAM role in the environment's account that the operator assumes (STS `AssumeRole`) for every call"
+                    + " about it; omitted: the operator's own credentials (see Accounts and regions)");
+    static final Field<String> EXTERNAL_ID = Field.optional("externalId", null,
+            (v, node, path) -> v.matching(node, path, "an external ID", EXTERNAL_ID_PATTERN,
+                    "is not an external ID; use 2 to 1224 letters, digits and + = , . @ : / -"),
+            "with `roleArn`: the external ID its trust policy requires (`sts:ExternalId`); not a secret, it is kept"
+                    + " in the ledger");
+
     // ---- a preview -----------------------------------------------------------------------------------
 
     static final Field<List<String>> PREVIEW_COMMAND = Field.required("command",
@@ -266,7 +284,7 @@ final class PlanFields {
         SPEC_FIELDS("spec.", DEFAULTS, ENVIRONMENTS, NOTIFICATIONS),
         ENVIRONMENT("", NAME, APPLICATION, VERSION, CLUSTER, TASK_DEFINITION, CONTAINER, COMMAND,
                 TIMEOUT, LAUNCH_TYPE, CAPACITY_PROVIDER_STRATEGY, PlanFields.NETWORK, IMAGE, AFTER_SUCCESS, SUSPEND, RERUN,
-                DATABASE, AFTER, PREVIEW, APPROVED),
+                DATABASE, AFTER, PREVIEW, APPROVED, REGION, ROLE_ARN, EXTERNAL_ID),
         PREVIEW_FIELDS("preview.", PREVIEW_COMMAND, APPROVAL, MATCHES),
         NETWORK("network.", SUBNETS, SECURITY_GROUPS, ASSIGN_PUBLIC_IP),
         CAPACITY_PROVIDER("capacityProviderStrategy[].", PlanFields.CAPACITY_PROVIDER, WEIGHT, BASE),

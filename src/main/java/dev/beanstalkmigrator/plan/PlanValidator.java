@@ -9,6 +9,7 @@ import static dev.beanstalkmigrator.plan.PlanFields.LAUNCH_TYPE;
 import static dev.beanstalkmigrator.plan.PlanFields.NAME;
 
 import dev.beanstalkmigrator.model.CapacityProvider;
+import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.MigrationPlan;
 import dev.beanstalkmigrator.model.NotificationChannel;
@@ -234,6 +235,20 @@ final class PlanValidator {
                     + " add network: {subnets: [subnet-...], securityGroups: [sg-...]} to this environment or to"
                     + " spec.defaults");
         }
+        if (merged.has(PlanFields.EXTERNAL_ID) && !merged.has(PlanFields.ROLE_ARN)) {
+            ok = false;
+            problems.at(merged.entry(PlanFields.EXTERNAL_ID).value(), Paths.field(path, PlanFields.EXTERNAL_ID.name()),
+                    "externalId is given without roleArn; an external ID goes with the role whose trust policy asks"
+                            + " for it: add roleArn or remove externalId");
+        }
+        String clusterRegion = clusterRegion(merged.get(PlanFields.CLUSTER));
+        if (merged.has(PlanFields.REGION) && clusterRegion != null
+                && !clusterRegion.equals(merged.get(PlanFields.REGION))) {
+            ok = false;
+            problems.at(merged.entry(PlanFields.CLUSTER).value(), Paths.field(path, PlanFields.CLUSTER.name()),
+                    "the cluster ARN is in " + clusterRegion + " but region is " + merged.get(PlanFields.REGION)
+                            + "; a migrate task runs in the environment's Region: fix the ARN or the region");
+        }
         if (!ok) {
             return null;
         }
@@ -253,7 +268,17 @@ final class PlanValidator {
                 launchType, strategy, merged.get(PlanFields.NETWORK), merged.get(PlanFields.IMAGE),
                 merged.get(PlanFields.AFTER_SUCCESS), merged.get(PlanFields.DATABASE), merged.get(PlanFields.AFTER),
                 merged.get(PlanFields.PREVIEW), approved(defaults.get(PlanFields.APPROVED),
-                own.get(PlanFields.APPROVED)));
+                own.get(PlanFields.APPROVED)), CloudPlace.of(merged.get(PlanFields.REGION),
+                merged.get(PlanFields.ROLE_ARN), merged.get(PlanFields.EXTERNAL_ID)));
+    }
+
+    /** The Region of a cluster ARN, or null for a cluster name. */
+    private static String clusterRegion(String cluster) {
+        if (cluster == null || !cluster.startsWith("arn:")) {
+            return null;
+        }
+        String[] parts = cluster.split(":", 6);
+        return parts.length > 3 ? parts[3] : null;
     }
 
     /** An environment's approvals: the defaults' and its own together, each once. */

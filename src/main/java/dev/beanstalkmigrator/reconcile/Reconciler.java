@@ -1,10 +1,12 @@
 package dev.beanstalkmigrator.reconcile;
 
+import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.Clouds;
 import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.reconcile.decide.Action;
@@ -64,6 +66,7 @@ public final class Reconciler {
     private final DesiredState desired;
     private final MigrationLedger ledger;
     private final BeanstalkObserver observer;
+    private final Clouds clouds;
     private final ActionExecutor executor;
     private final ReconcileSettings settings;
     private final Clock clock;
@@ -108,18 +111,30 @@ public final class Reconciler {
     public Reconciler(DesiredState desired, MigrationLedger ledger, Beanstalk beanstalk, ContainerService ecs,
                       ContainerLogs logs, ImageResolver images, ReconcileSettings settings, Clock clock,
                       LongSupplier leadership, Executor workers, Notifier notifier) {
+        this(desired, ledger, Clouds.home(beanstalk, ecs, logs, new CloudPlace.Located(null, null)), images, settings,
+                clock, leadership, workers, notifier);
+    }
+
+    /**
+     * A reconciler that reaches each environment where the plan places it ({@code region}, {@code roleArn}), through
+     * {@code clouds}.
+     */
+    public Reconciler(DesiredState desired, MigrationLedger ledger, Clouds clouds, ImageResolver images,
+                      ReconcileSettings settings, Clock clock, LongSupplier leadership, Executor workers,
+                      Notifier notifier) {
         this.notifier = notifier;
         this.desired = desired;
         this.ledger = ledger;
-        this.observer = new BeanstalkObserver(beanstalk, workers);
+        this.clouds = clouds;
+        this.observer = new BeanstalkObserver(clouds, workers);
         this.settings = settings;
         this.clock = clock;
         this.leadership = leadership;
         this.workers = workers;
         this.requeues = new Requeues(new Requeues.Delays(settings.requeueBase(), settings.beanstalkInterval(),
                 settings.stalledRequeueBase(), settings.requeueCap()));
-        this.executor = new ActionExecutor(beanstalk, ecs, logs, images, () -> leadership.getAsLong() >= 0, pacer,
-                clock, settings.logTailLines());
+        this.executor = new ActionExecutor(clouds, images, () -> leadership.getAsLong() >= 0, pacer, clock,
+                settings.logTailLines());
         this.snapshot = Snapshot.initial(settings.identity());
     }
 
@@ -323,6 +338,7 @@ public final class Reconciler {
                 () -> UUID.randomUUID().toString().replace("-", ""));
         Planner.Pass pass = Planner.plan(in);
         LedgerDraft draft = new LedgerDraft(status, in, requeues, warnings);
+        draft.locatedAt(clouds.home());
         if (notifier != null) {
             // Dry-run makes no events (it launches nothing, and tells nobody); what is pending is still delivered.
             draft.notifying(new Outbox(settings.dryRun() ? List.of() : notifier.channels(view.plan()),

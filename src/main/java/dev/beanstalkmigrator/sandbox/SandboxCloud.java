@@ -419,6 +419,12 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.runs();
     }
 
+    /** Every task started by RunTask in {@code account} and {@code region}, oldest first; none for a world never seen. */
+    public List<RunRecord> runs(String account, String region) {
+        World w = worlds.get(account + "/" + region);
+        return w == null ? List.of() : w.ecs.runs();
+    }
+
     public void clearRuns() {
         ecs.clearRuns();
     }

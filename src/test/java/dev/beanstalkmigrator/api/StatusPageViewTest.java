@@ -94,6 +94,16 @@ class StatusPageViewTest {
     }
 
     @Test
+    void whereAnEnvironmentIsSaysItsAccountAndRegionAsFarAsTheLedgerKnowsThem() {
+        EnvironmentStatus base = new EnvironmentStatus("shop-eu", "shop", "v1", null, null, List.of(), List.of());
+        assertEquals("", StatusPageView.where(base));
+        assertEquals("account 222222222222, eu-west-1", StatusPageView.where(new EnvironmentStatus("shop-eu", "shop",
+                "v1", null, null, List.of(), List.of(), List.of(), List.of(), "222222222222", "eu-west-1")));
+        assertEquals("account unknown, us-east-1", StatusPageView.where(new EnvironmentStatus("shop-eu", "shop",
+                "v1", null, null, List.of(), List.of(), List.of(), List.of(), null, "us-east-1")));
+    }
+
+    @Test
     void aPlanErrorIsSplitIntoFileLineColumnAndMessageWhenItHasAPlace() {
         assertEquals(new StatusPageView.PlanErrorLine("plans/acme.yaml", "12", "14",
                         "spec.environments[1].timeout: \"30x\" is not a duration"),

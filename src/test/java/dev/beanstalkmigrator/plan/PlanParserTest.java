@@ -178,6 +178,20 @@ class PlanParserTest {
     }
 
     @Test
+    void aRegionAndARoleArePlacesOfTheEnvironmentOrOfTheDefaults() {
+        assertEquals(dev.beanstalkmigrator.model.CloudPlace.HOME, valid(BASE).environments().get(0).place());
+        String role = "arn:aws:iam::222222222222:role/beanstalk-migrator";
+        EnvironmentSpec own = valid(env("region: eu-west-1", "roleArn: " + role, "externalId: acme-42"))
+                .environments().get(0);
+        assertEquals(new dev.beanstalkmigrator.model.CloudPlace("eu-west-1", role, "acme-42"), own.place());
+        assertEquals("222222222222", own.place().account());
+        EnvironmentSpec defaults = valid(replace("    cluster: acme-prod", "    roleArn: " + role
+                + "\n    cluster: acme-prod") + "      region: us-west-2\n").environments().get(0);
+        assertEquals(new dev.beanstalkmigrator.model.CloudPlace("us-west-2", role, null), defaults.place(),
+                "the defaults' role, the environment's Region");
+    }
+
+    @Test
     void aPreviewIsReadWholeAndApprovalsAreTheEnvironmentsAndTheDefaultsTogether() {
         String one = "sha256:" + "1".repeat(64);
         String two = "sha256:" + "2".repeat(64);
@@ -337,6 +351,21 @@ class PlanParserTest {
                         16, 18, "spec.environments[0].approved[0]", "is not a preview digest"),
                 bad("approved in upper case", env("approved: [sha256:" + "AB".repeat(32) + "]"),
                         16, 18, "spec.environments[0].approved[0]", "64 lower-case hex digits"),
+                bad("region is not a Region", env("region: Europe"),
+                        16, 15, "spec.environments[0].region", "is not an AWS Region name"),
+                bad("roleArn is a user, not a role", env("roleArn: arn:aws:iam::222222222222:user/ci"),
+                        16, 16, "spec.environments[0].roleArn", "is not an IAM role ARN"),
+                bad("externalId without roleArn", env("externalId: acme-42"),
+                        16, 19, "spec.environments[0].externalId", "add roleArn or remove externalId"),
+                bad("externalId in the defaults, roleArn nowhere", replace("    cluster: acme-prod",
+                        "    externalId: acme-42\n    cluster: acme-prod"),
+                        7, 17, "spec.environments[0].externalId", "externalId is given without roleArn"),
+                bad("externalId too short", env("roleArn: arn:aws:iam::222222222222:role/m", "externalId: a"),
+                        17, 19, "spec.environments[0].externalId", "is not an external ID"),
+                bad("a cluster ARN of another Region", env("region: eu-west-1",
+                        "cluster: arn:aws:ecs:us-east-1:222222222222:cluster/shop"),
+                        17, 16, "spec.environments[0].cluster", "the cluster ARN is in us-east-1 but region is"
+                                + " eu-west-1"),
                 bad("a database URL with a password", env("database: postgres://shop:pw@db.internal/shop"),
                         16, 17, "spec.environments[0].database", "never a user or a password; or none"),
                 bad("a database as a list", env("database: [db.internal]"),

@@ -101,11 +101,19 @@ public sealed interface Action {
     record Relaunch(String environment, EnvironmentSpec spec, MigrationRecord intent, String variablesOf)
             implements Action {}
 
-    /** Describes the running migrate tasks of one cluster (DescribeTasks, batched). */
+    /**
+     * Describes the running migrate tasks of one cluster (DescribeTasks, batched): the watches' records were all
+     * launched in that cluster at one place.
+     */
     record DescribeTasks(String cluster, List<Watch> watches) implements Action {
         @Override
         public String environment() {
             return watches.get(0).environment();
+        }
+
+        /** Where the cluster is: where its tasks were launched. */
+        public dev.beanstalkmigrator.model.CloudPlace place() {
+            return watches.get(0).record().at();
         }
     }
 

@@ -36,7 +36,7 @@ public final class Launches {
                                   String taskDefinition, ImageResolver.Resolved image, String overrides, Instant now) {
         return new MigrationRecord(version, spec.rerun(), phase, launchId, spec.cluster(), spec.container(), null,
                 image == null ? null : image.image(), image == null ? null : image.source(), taskDefinition, overrides,
-                spec.command(), now, null, null, null, null, null, null).withTimeout(spec.timeout());
+                spec.command(), now, null, null, null, null, null, null).withTimeout(spec.timeout()).at(spec.place());
     }
 
     /** Where and how the plan places the task: recorded with the intent, so that a replay places it the same. */
@@ -47,12 +47,12 @@ public final class Launches {
     /**
      * Whether a Pending launch is sent again as it was: it has a request (a task definition and a placement, so
      * {@link #taskLaunch} rebuilds it from the record alone) and the plan still asks for what it is made of (the
-     * command, the placement, and the cluster and container where the plan names them). What the environment
+     * command, the placement, the Region and role, and the cluster and container where the plan names them). What the environment
      * says now (the task definition it runs) does not count: the request stays the one prepared, but for the
      * variables that ride in its overrides, which are not recorded and so are read again.
      */
     static boolean sendsAgain(MigrationRecord pending, EnvironmentSpec spec) {
-        return pending.taskDefinitionArn() != null && pending.placement() != null
+        return pending.taskDefinitionArn() != null && pending.placement() != null && pending.at().equals(spec.place())
                 && Objects.equals(pending.command(), spec.command()) && pending.placement().equals(placement(spec))
                 && (spec.cluster() == null || spec.cluster().equals(pending.cluster()))
                 && (spec.container() == null || spec.container().equals(pending.container()));

@@ -122,10 +122,11 @@ public final class Planner {
         List<Action> actions = new ArrayList<>();
         decisions.forEach(d -> actions.addAll(d.actions()));
         if (in.tasksDue()) {
-            Map<String, List<Action.Watch>> byCluster = decisions.stream().flatMap(d -> d.watches().stream())
-                    .collect(Collectors.groupingBy(w -> w.record().cluster(), LinkedHashMap::new,
-                            Collectors.toList()));
-            byCluster.forEach((cluster, watches) -> actions.add(new Action.DescribeTasks(cluster, watches)));
+            // One call per cluster, and a cluster is one place's: clusters of one name in two accounts are two.
+            Map<List<String>, List<Action.Watch>> byCluster = decisions.stream().flatMap(d -> d.watches().stream())
+                    .collect(Collectors.groupingBy(w -> List.of(w.record().at().key(), w.record().cluster()),
+                            LinkedHashMap::new, Collectors.toList()));
+            byCluster.forEach((cluster, watches) -> actions.add(new Action.DescribeTasks(cluster.get(1), watches)));
         }
         return new Pass(decisions, actions);
     }
@@ -148,7 +149,7 @@ public final class Planner {
         if (status != null) {
             followInFlight(status, actions, watches);
         }
-        Observation.Application app = in.observation().application(spec.application());
+        Observation.Application app = in.observation().application(Observation.key(spec));
         if (app == null) {
             return new Decision(spec.name(), spec, null, null, actions, watches, List.of(),
                     Hold.waiting(Reasons.NOT_OBSERVED, "application " + spec.application() + " not read yet"), null);

@@ -1,9 +1,11 @@
 package dev.beanstalkmigrator.reconcile.execute;
 
+import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
+import dev.beanstalkmigrator.port.Clouds;
 import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.LogTarget;
@@ -19,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -28,27 +31,64 @@ import java.util.stream.Collectors;
  */
 public final class ActionExecutor {
 
-    private final Beanstalk beanstalk;
-    private final ContainerService ecs;
-    private final ContainerLogs logs;
+    private final Clouds clouds;
     private final ImageResolver images;
-    private final EnvironmentDiscovery discovery;
+    /** What was found of each place's clusters and environments, by {@link CloudPlace#key()}. */
+    private final Map<String, EnvironmentDiscovery> discoveries = new ConcurrentHashMap<>();
     private final BooleanSupplier leadership;
     private final RunTaskPacer pacer;
     private final Clock clock;
     private final int logTailLines;
 
+    /** An executor for the operator's own account and Region only. */
     public ActionExecutor(Beanstalk beanstalk, ContainerService ecs, ContainerLogs logs, ImageResolver images,
                    BooleanSupplier leadership, RunTaskPacer pacer, Clock clock, int logTailLines) {
-        this.beanstalk = beanstalk;
-        this.ecs = ecs;
-        this.logs = logs;
+        this(Clouds.home(beanstalk, ecs, logs, new CloudPlace.Located(null, null)), images, leadership, pacer, clock,
+                logTailLines);
+    }
+
+    /** An executor that acts on each action where its environment lives ({@link #placeOf}). */
+    public ActionExecutor(Clouds clouds, ImageResolver images, BooleanSupplier leadership, RunTaskPacer pacer,
+                          Clock clock, int logTailLines) {
+        this.clouds = clouds;
         this.images = images;
-        this.discovery = new EnvironmentDiscovery(ecs, clock);
         this.leadership = leadership;
         this.pacer = pacer;
         this.clock = clock;
         this.logTailLines = logTailLines;
+    }
+
+    /**
+     * Where an action is carried out: a new launch where the plan places its environment now; whatever follows a
+     * record (finding, describing, stopping its task, reading its log, deploying its version) where the record says
+     * its task was launched, whatever the plan says since.
+     */
+    static CloudPlace placeOf(Action action) {
+        if (action instanceof Action.Prepare prepare) {
+            return prepare.spec().place();
+        }
+        if (action instanceof Action.RegisterRevision register) {
+            return register.intent().at();
+        }
+        if (action instanceof Action.Launch launch) {
+            return launch.intent().at();
+        }
+        if (action instanceof Action.Relaunch relaunch) {
+            return relaunch.intent().at();
+        }
+        if (action instanceof Action.FindTask find) {
+            return find.intent().at();
+        }
+        if (action instanceof Action.DescribeTasks describe) {
+            return describe.place();
+        }
+        if (action instanceof Action.StopTask stop) {
+            return stop.record().at();
+        }
+        if (action instanceof Action.TailLog tail) {
+            return tail.record().at();
+        }
+        return ((Action.Deploy) action).record().at();
     }
 
     /**
@@ -57,19 +97,24 @@ public final class ActionExecutor {
      */
     public Outcome run(Action action, Map<String, ContainerService.TaskDefinition> definitions) {
         try {
+            CloudPlace place = placeOf(action);
+            Clouds.Cloud cloud = clouds.at(place);
+            ContainerService ecs = cloud.ecs();
+            // Task definitions are the place's: a family of one account is not another's.
+            Function<String, ContainerService.TaskDefinition> describe = reference -> definitions.computeIfAbsent(
+                    place.key() + "\n" + reference, key -> ecs.describeTaskDefinition(reference));
             if (action instanceof Action.Prepare prepare) {
-                EnvironmentDiscovery.Found found = discovery.complete(prepare.spec(), prepare.version(),
-                        prepare.environmentId(),
-                        reference -> definitions.computeIfAbsent(reference, ecs::describeTaskDefinition));
+                EnvironmentDiscovery.Found found = discoveries.computeIfAbsent(place.key(),
+                                key -> new EnvironmentDiscovery(ecs, clock))
+                        .complete(prepare.spec(), prepare.version(), prepare.environmentId(), describe);
                 EnvironmentSpec spec = found.spec();
-                ContainerService.TaskDefinition base = definitions.computeIfAbsent(spec.taskDefinition(),
-                        ecs::describeTaskDefinition);
+                ContainerService.TaskDefinition base = describe.apply(spec.taskDefinition());
                 if (base.container(spec.container()) == null) {
                     return new Outcome.Prepared(prepare, base, null, Beanstalk.Configuration.EMPTY, spec, found.how());
                 }
-                ImageResolver.Resolved image = images.resolve(spec, prepare.version(), base);
+                ImageResolver.Resolved image = images.resolve(spec, prepare.version(), base, cloud.beanstalk());
                 return new Outcome.Prepared(prepare, base, image,
-                        beanstalk.configuration(spec.application(), spec.name()), spec, found.how());
+                        cloud.beanstalk().configuration(spec.application(), spec.name()), spec, found.how());
             }
             if (action instanceof Action.RegisterRevision register) {
                 return new Outcome.Registered(register, ecs.migrateRevision(register.base(),
@@ -77,21 +122,22 @@ public final class ActionExecutor {
                         register.bakedSecrets(), register.bakedCommand()));
             }
             if (action instanceof Action.Launch launch) {
-                return runTask(action, launch.intent(), launch.variablesOf() == null ? launch.launch()
+                return runTask(action, launch.intent(), ecs, launch.variablesOf() == null ? launch.launch()
                         : Launches.taskLaunch(launch.environment(), launch.spec(), launch.intent(),
-                        variables(launch.variablesOf(), launch.environment())));
+                        variables(cloud, launch.variablesOf(), launch.environment())));
             }
             if (action instanceof Action.Relaunch relaunch) {
-                return runTask(action, relaunch.intent(), Launches.taskLaunch(relaunch.environment(),
-                        relaunch.spec(), relaunch.intent(), variables(relaunch.variablesOf(), relaunch.environment())));
+                return runTask(action, relaunch.intent(), ecs, Launches.taskLaunch(relaunch.environment(),
+                        relaunch.spec(), relaunch.intent(),
+                        variables(cloud, relaunch.variablesOf(), relaunch.environment())));
             }
             if (action instanceof Action.FindTask find) {
                 List<String> found = ecs.findTasks(find.intent().cluster(), Launches.startedBy(find.intent()));
                 return new Outcome.Found(find, found.isEmpty() ? null : found.get(0));
             }
-            if (action instanceof Action.DescribeTasks describe) {
-                return new Outcome.Described(describe, ecs.describeTasks(describe.cluster(),
-                                describe.watches().stream().map(w -> w.record().taskArn()).toList())
+            if (action instanceof Action.DescribeTasks describeTasks) {
+                return new Outcome.Described(describeTasks, ecs.describeTasks(describeTasks.cluster(),
+                                describeTasks.watches().stream().map(w -> w.record().taskArn()).toList())
                         .stream().collect(Collectors.toMap(ContainerService.TaskState::arn, s -> s, (a, b) -> a)));
             }
             if (action instanceof Action.StopTask stop) {
@@ -100,10 +146,10 @@ public final class ActionExecutor {
                 return new Outcome.Stopped(stop, clock.instant());
             }
             if (action instanceof Action.TailLog tail) {
-                return tail(tail, definitions);
+                return tail(tail, cloud, describe);
             }
             Action.Deploy deploy = (Action.Deploy) action;
-            beanstalk.deploy(deploy.environment(), deploy.record().version());
+            cloud.beanstalk().deploy(deploy.environment(), deploy.record().version());
             return new Outcome.Deployed(deploy, clock.instant());
         } catch (CloudError e) {
             return new Outcome.Failed(action, e);
@@ -114,8 +160,8 @@ public final class ActionExecutor {
      * The variables that ride in a replayed launch's overrides, read again (they are never recorded); null when
      * {@code application} is, as none ride there.
      */
-    private Map<String, String> variables(String application, String environment) {
-        return application == null ? null : beanstalk.environmentVariables(application, environment);
+    private static Map<String, String> variables(Clouds.Cloud cloud, String application, String environment) {
+        return application == null ? null : cloud.beanstalk().environmentVariables(application, environment);
     }
 
     /** A fresh cache for {@link #run}'s task definitions. */
@@ -123,7 +169,7 @@ public final class ActionExecutor {
         return new ConcurrentHashMap<>();
     }
 
-    private Outcome runTask(Action action, MigrationRecord intent,
+    private Outcome runTask(Action action, MigrationRecord intent, ContainerService ecs,
                             ContainerService.TaskLaunch launch) {
         if (!leadership.getAsBoolean()) {
             return new Outcome.NotLeader(action);
@@ -148,10 +194,10 @@ public final class ActionExecutor {
      * while the task ran is in its log in the old form); the environment's current values besides. A tail to
      * withhold is not read: one line says where the log is and which secrets kept it out.
      */
-    private Outcome tail(Action.TailLog tail, Map<String, ContainerService.TaskDefinition> definitions) {
+    private Outcome tail(Action.TailLog tail, Clouds.Cloud cloud,
+                         Function<String, ContainerService.TaskDefinition> describe) {
         MigrationRecord record = tail.record();
-        ContainerService.Container container = definitions.computeIfAbsent(record.taskDefinitionArn(),
-                ecs::describeTaskDefinition).container(record.container());
+        ContainerService.Container container = describe.apply(record.taskDefinitionArn()).container(record.container());
         List<Map<String, String>> variables = new ArrayList<>();
         if (container != null) {
             variables.add(container.environment());
@@ -160,21 +206,21 @@ public final class ActionExecutor {
         // The current values too: the overrides of a task ECS no longer knows (lost, or forgotten before its stop was
         // seen) are unknown, and masking a value the task never had costs nothing.
         if (tail.application() != null) {
-            variables.add(beanstalk.environmentVariables(tail.application(), tail.environment()));
+            variables.add(cloud.beanstalk().environmentVariables(tail.application(), tail.environment()));
         }
         List<String> values = variables.stream().flatMap(v -> v.values().stream()).distinct().toList();
         LogTarget target = container == null ? null : container.logs();
         String stream = target == null ? null : target.stream(record.container(), record.taskArn());
         String reason = Secrets.redact(record.reason(), values);
         if (record.preview()) {
-            return preview(tail, reason, target, stream, values, variables);
+            return preview(tail, cloud.logs(), reason, target, stream, values, variables);
         }
         if (tail.withhold()) {
             return new Outcome.Tailed(tail, reason, List.of(
                     Secrets.withheld(record.secrets(), target == null ? null : target.group(), stream)), List.of());
         }
         List<String> lines = stream == null ? List.of()
-                : Secrets.redact(logs.tail(target, stream, logTailLines), values);
+                : Secrets.redact(cloud.logs().tail(target, stream, logTailLines), values);
         return new Outcome.Tailed(tail, reason, lines, lines.isEmpty() ? List.of() : Secrets.tooShort(variables));
     }
 
@@ -184,8 +230,8 @@ public final class ActionExecutor {
      * digest is then of the lines as printed, and one line says where they are. When the container sends no logs to
      * CloudWatch Logs there is nothing to read: one line says so, without a digest.
      */
-    private Outcome preview(Action.TailLog tail, String reason, LogTarget target, String stream, List<String> values,
-                            List<Map<String, String>> variables) {
+    private Outcome preview(Action.TailLog tail, ContainerLogs logs, String reason, LogTarget target, String stream,
+                            List<String> values, List<Map<String, String>> variables) {
         MigrationRecord record = tail.record();
         if (stream == null) {
             return new Outcome.Tailed(tail, reason, List.of("container " + record.container() + " of "

@@ -53,26 +53,37 @@ public final class ImageResolver {
      * @throws CloudError.Waiting if the version is not registered in Elastic Beanstalk yet
      */
     public Resolved resolve(EnvironmentSpec spec, String version, ContainerService.TaskDefinition base) {
+        return resolve(spec, version, base, beanstalk);
+    }
+
+    /**
+     * {@link #resolve(EnvironmentSpec, String, ContainerService.TaskDefinition)} with the versions read from
+     * {@code beanstalk}: the one of the environment's place. Its source bundle is read with the operator's own S3
+     * client (the bucket's policy must let it, see Accounts and regions in the README).
+     */
+    public Resolved resolve(EnvironmentSpec spec, String version, ContainerService.TaskDefinition base,
+                            Beanstalk beanstalk) {
         if (!spec.image().isEmpty()) {
             return new Resolved(ImageTemplate.expand(spec.image(), version, spec.application(), spec.name()),
                     FROM_TEMPLATE, null);
         }
         ContainerService.Container container = base.container(spec.container());
-        String key = spec.application() + "\n" + version + "\n" + spec.container() + "\n" + container.image();
+        String key = spec.place().key() + "\n" + spec.application() + "\n" + version + "\n" + spec.container() + "\n" + container.image();
         synchronized (bundleCache) {
             Resolved cached = bundleCache.get(key);
             if (cached != null) {
                 return cached;
             }
         }
-        Resolved resolved = fromBundle(spec, version, container);
+        Resolved resolved = fromBundle(beanstalk, spec, version, container);
         synchronized (bundleCache) {
             bundleCache.put(key, resolved);
         }
         return resolved;
     }
 
-    private Resolved fromBundle(EnvironmentSpec spec, String version, ContainerService.Container container) {
+    private Resolved fromBundle(Beanstalk beanstalk, EnvironmentSpec spec, String version,
+                                ContainerService.Container container) {
         List<Beanstalk.ApplicationVersion> versions = beanstalk.versions(spec.application(), List.of(version));
         if (versions.isEmpty()) {
             throw new CloudError.Waiting("elasticbeanstalk:DescribeApplicationVersions", Reasons.VERSION_NOT_REGISTERED,

@@ -103,10 +103,7 @@ public final class EnvironmentDiscovery {
         }
         // Only what was found is kept: everything else of the spec (rerun token, command, timeout, ...) is the
         // plan's as it is now, never as it was when the environment was first looked at.
-        return new Found(new EnvironmentSpec(spec.name(), spec.application(), spec.version(), spec.suspend(),
-                spec.rerun(), picks.cluster(), picks.taskDefinition(), picks.container(), spec.command(),
-                spec.timeout(), spec.launchType(), spec.capacityProviderStrategy(), spec.network(), spec.image(),
-                spec.afterSuccess(), spec.database(), spec.after()), picks.how());
+        return new Found(spec.found(picks.cluster(), picks.taskDefinition(), picks.container()), picks.how());
     }
 
     private Picks discover(EnvironmentSpec spec, String environmentId,

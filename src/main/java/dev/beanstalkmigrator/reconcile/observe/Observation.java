@@ -1,5 +1,7 @@
 package dev.beanstalkmigrator.reconcile.observe;
 
+import dev.beanstalkmigrator.model.CloudPlace;
+import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.CloudError;
 import java.time.Instant;
@@ -9,7 +11,8 @@ import java.util.Map;
 /**
  * What Elastic Beanstalk said, per application.
  *
- * @param applications by application name
+ * @param applications by {@link #key}: the application's name, after its place's key when it is not the operator's
+ *     own account and Region
  */
 public record Observation(Map<String, Application> applications) {
 
@@ -17,8 +20,18 @@ public record Observation(Map<String, Application> applications) {
         applications = Map.copyOf(applications);
     }
 
-    public Application application(String name) {
-        return applications.get(name);
+    public Application application(String key) {
+        return applications.get(key);
+    }
+
+    /** What the observation of {@code spec}'s application is kept under. */
+    public static String key(EnvironmentSpec spec) {
+        return key(spec.place(), spec.application());
+    }
+
+    /** What the observation of {@code application} at {@code place} is kept under. */
+    public static String key(CloudPlace place, String application) {
+        return place.isHome() ? application : place.key() + "\n" + application;
     }
 
     /**

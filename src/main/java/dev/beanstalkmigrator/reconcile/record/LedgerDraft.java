@@ -1,5 +1,6 @@
 package dev.beanstalkmigrator.reconcile.record;
 
+import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.Condition;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
@@ -54,6 +55,8 @@ public final class LedgerDraft {
     private final MigrationStatus before;
     private Outbox outbox;
     private boolean deployed;
+    /** The operator's own account and Region, as far as known: where an environment without a place is. */
+    private CloudPlace.Located home = new CloudPlace.Located(null, null);
 
     /**
      * @param requeues the retry state, moved by failures and successes
@@ -71,6 +74,11 @@ public final class LedgerDraft {
      * Makes every draft carry the outbox: what {@code before} held, less what was settled, plus the events of this
      * pass's transitions. Without it the outbox is written as found.
      */
+    /** Names the operator's own account and Region, for the environments the plan places nowhere else. */
+    public void locatedAt(CloudPlace.Located home) {
+        this.home = home;
+    }
+
     public void notifying(Outbox outbox) {
         this.outbox = outbox;
     }
@@ -313,10 +321,12 @@ public final class LedgerDraft {
                 decision.resolvedVersion(), history, status == null ? List.of() : status.archived(), hold,
                 planError, warnings.get(decision.environment()), now);
         logApprovalRequest(decision.environment(), status, conditions);
+        CloudPlace.Located located = spec != null ? spec.place().in(home)
+                : new CloudPlace.Located(status.account(), status.region());
         environments.put(decision.environment(), new EnvironmentStatus(decision.environment(), application,
                 desiredVersion, decision.resolvedVersion(), deployedVersion, conditions,
                 history, status == null ? List.of() : status.archived(),
-                status == null ? List.of() : status.previews()));
+                status == null ? List.of() : status.previews(), located.account(), located.region()));
     }
 
     /** A preview waiting for a person's approval is logged once, when the wait (its message) begins or changes. */
