@@ -140,6 +140,16 @@ final class BeanstalkService {
         return env(envName).id;
     }
 
+    /** Whether this account and Region has the environment. */
+    synchronized boolean hasEnvironment(String envName) {
+        return envs.containsKey(envName);
+    }
+
+    /** Whether this account and Region has the application. */
+    synchronized boolean hasApplication(String name) {
+        return apps.containsKey(name);
+    }
+
     synchronized String status(String envName) {
         Env e = env(envName);
         settle(e, Instant.now());

@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -283,10 +284,11 @@ public final class SandboxCloud implements AutoCloseable {
      * How long a task started by RunTask stays out of ListTasks' answers, as ECS's eventual consistency may keep a
      * just-started task out of them (ECS gives no bound; zero, the default, lists every task at once). A task
      * started less than {@code lag} ago is not listed; RunTask's answer and a RunTask replayed with its client
-     * token know it at once (DescribeTasks too, unless {@link #setDescribeTasksLag} says otherwise).
+     * token know it at once (DescribeTasks too, unless {@link #setDescribeTasksLag} says otherwise). In every account
+     * and Region.
      */
     public void setListTasksLag(Duration lag) {
-        ecs.setListTasksLag(lag);
+        worlds.values().forEach(w -> w.ecs.setListTasksLag(lag));
     }
 
     public Duration listTasksLag() {
@@ -296,10 +298,11 @@ public final class SandboxCloud implements AutoCloseable {
     /**
      * How long a task started by RunTask is MISSING to DescribeTasks, as ECS's eventual consistency may answer
      * for a task just started (AWS advises retrying DescribeTasks with backoff; zero, the default, knows every
-     * task at once). RunTask's answer and a RunTask replayed with its client token know it at once.
+     * task at once). RunTask's answer and a RunTask replayed with its client token know it at once. In every account
+     * and Region.
      */
     public void setDescribeTasksLag(Duration lag) {
-        ecs.setDescribeTasksLag(lag);
+        worlds.values().forEach(w -> w.ecs.setDescribeTasksLag(lag));
     }
 
     public Duration describeTasksLag() {
@@ -313,7 +316,8 @@ public final class SandboxCloud implements AutoCloseable {
      * {@code ThrottlingException} "Rate exceeded" before it is read, and counted as {@code ecs:<Action>:throttled}.
      */
     public void setEcsThrottling(EcsThrottles throttles) {
-        ecs.setThrottles(java.util.Objects.requireNonNull(throttles, "throttles"));
+        java.util.Objects.requireNonNull(throttles, "throttles");
+        worlds.values().forEach(w -> w.ecs.setThrottles(throttles));
     }
 
     public EcsThrottles ecsThrottling() {
@@ -419,6 +423,13 @@ public final class SandboxCloud implements AutoCloseable {
         return ecs.runs();
     }
 
+    /** Every task started by RunTask in any account and Region: the seed's own first, each world's oldest first. */
+    public List<RunRecord> runsEverywhere() {
+        List<RunRecord> all = new ArrayList<>(main.ecs.runs());
+        worlds.values().stream().filter(w -> w != main).forEach(w -> all.addAll(w.ecs.runs()));
+        return all;
+    }
+
     /** Every task started by RunTask in {@code account} and {@code region}, oldest first; none for a world never seen. */
     public List<RunRecord> runs(String account, String region) {
         World w = worlds.get(account + "/" + region);
@@ -495,19 +506,26 @@ public final class SandboxCloud implements AutoCloseable {
         return "";
     }
 
-    /** Registers an application version (the application is created if needed). */
+    /**
+     * Registers an application version (the application is created if needed): in every account and Region that has
+     * the application, else in the seed's own.
+     */
     public void registerApplicationVersion(String application, String label, String bucket, String key) {
-        beanstalk.addVersion(application, label, null, bucket, key, Instant.now());
+        Instant now = Instant.now();
+        List<World> having = worlds.values().stream().filter(w -> w.beanstalk.hasApplication(application)).toList();
+        for (World w : having.isEmpty() ? List.of(main) : having) {
+            w.beanstalk.addVersion(application, label, null, bucket, key, now);
+        }
     }
 
     /** Sets the version an environment runs, at once and Ready, as if a deployment had just finished. */
     public void setDeployedVersion(String environment, String label) {
-        beanstalk.setDeployedVersion(environment, label);
+        worldsOf(environment).forEach(w -> w.beanstalk.setDeployedVersion(environment, label));
     }
 
     /** Sets (or with null removes) an environment property of an environment. */
     public void setEnvironmentVariable(String environment, String name, String value) {
-        beanstalk.setVariable(environment, name, value);
+        worldsOf(environment).forEach(w -> w.beanstalk.setVariable(environment, name, value));
     }
 
     /**
@@ -515,16 +533,43 @@ public final class SandboxCloud implements AutoCloseable {
      * secret or parameter {@code arn} (namespace {@code aws:elasticbeanstalk:application:environmentsecrets}).
      */
     public void setEnvironmentSecret(String environment, String name, String arn) {
-        beanstalk.setSecret(environment, name, arn);
+        worldsOf(environment).forEach(w -> w.beanstalk.setSecret(environment, name, arn));
     }
 
     public String deployedVersion(String environment) {
-        return beanstalk.deployedVersion(environment);
+        return worldsOf(environment).get(0).beanstalk.deployedVersion(environment);
     }
 
     /** Ready or Updating. */
     public String environmentStatus(String environment) {
-        return beanstalk.status(environment);
+        return worldsOf(environment).get(0).beanstalk.status(environment);
+    }
+
+    /**
+     * The accounts and Regions that have an environment of that name, the seed's own first (one name may be used in
+     * several: they are different environments, and a change made here is made to each); the seed's own when none
+     * has it, which then answers that it has no such environment.
+     */
+    private List<World> worldsOf(String environment) {
+        List<World> having = new ArrayList<>();
+        if (main.beanstalk.hasEnvironment(environment)) {
+            having.add(main);
+        }
+        worlds.values().stream().filter(w -> w != main && w.beanstalk.hasEnvironment(environment))
+                .forEach(having::add);
+        return having.isEmpty() ? List.of(main) : having;
+    }
+
+    /** The account and Region of a task ARN ({@code arn:aws:ecs:REGION:ACCOUNT:task/...}); the seed's own for an id. */
+    private World worldOfTask(String taskArnOrId) {
+        String[] parts = taskArnOrId.split(":", 6);
+        if (parts.length == 6) {
+            World w = worlds.get(parts[4] + "/" + parts[3]);
+            if (w != null) {
+                return w;
+            }
+        }
+        return main;
     }
 
     /**
@@ -561,7 +606,7 @@ public final class SandboxCloud implements AutoCloseable {
 
     /** Forgets a task (ARN or id) as if ECS had dropped it: DescribeTasks reports it MISSING. */
     public boolean expireTask(String taskArnOrId) {
-        return ecs.expire(taskArnOrId);
+        return worldOfTask(taskArnOrId).ecs.expire(taskArnOrId);
     }
 
     /**
@@ -569,7 +614,7 @@ public final class SandboxCloud implements AutoCloseable {
      * is killed after its stop timeout). Sees tasks ECS has forgotten too.
      */
     public Instant taskStoppedAt(String taskArnOrId) {
-        return ecs.stoppedAt(taskArnOrId);
+        return worldOfTask(taskArnOrId).ecs.stoppedAt(taskArnOrId);
     }
 
     /**
@@ -577,7 +622,7 @@ public final class SandboxCloud implements AutoCloseable {
      * unknown; like {@link #taskStoppedAt}, it sees tasks ECS has forgotten.
      */
     public Integer taskExitCode(String taskArnOrId) {
-        return ecs.exitCode(taskArnOrId);
+        return worldOfTask(taskArnOrId).ecs.exitCode(taskArnOrId);
     }
 
     /** Sets how S3's event notifications are delivered from now on; {@code seed} makes the draws repeatable. */
@@ -604,9 +649,9 @@ public final class SandboxCloud implements AutoCloseable {
         return sqs.deliver(queue, body);
     }
 
-    /** Replaces the task behaviours (default and rules) for tasks started from now on. */
+    /** Replaces the task behaviours (default and rules) for tasks started from now on, in every account and Region. */
     public void setTaskBehaviours(SandboxSeed.TaskBehaviours behaviours) {
-        ecs.setBehaviours(behaviours);
+        worlds.values().forEach(w -> w.ecs.setBehaviours(behaviours));
     }
 
     public SandboxSeed.TaskBehaviours taskBehaviours() {

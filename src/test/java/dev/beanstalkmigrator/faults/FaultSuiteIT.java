@@ -207,6 +207,15 @@ class FaultSuiteIT {
     static final double REMOVE_AT_PROTOCOL_POINT_CHANCE = 0.25;
     /** Environments whose migrations run on the EC2 cluster of the seed, and how often a scenario empties it. */
     static final Set<String> EC2_ENVIRONMENTS = Set.of("fleet-06", "fleet-07");
+    /**
+     * Environments that exist in the operator's own account and Region and in a partner account's eu-west-1 (same
+     * names, same database), reached there through {@link #PARTNER_ROLE}: where the plan places each is drawn (a plan
+     * edit moves it, at any time, also while its task runs; the task must then be followed where it was launched).
+     */
+    static final Map<String, String> PLACED = Map.of("fleet-04", "partner", "fleet-05", "home");
+    static final String PARTNER_ROLE = "arn:aws:iam::222222222222:role/fleet-migrator";
+    static final double MOVE_WITH_VERSION_CHANCE = 0.4;
+    static final String PARTNER_PLACE = ", region: eu-west-1, roleArn: \"" + PARTNER_ROLE + "\", externalId: fleet-suite";
     static final String EC2_CLUSTER = "fleet-ec2";
     static final List<String> EC2_INSTANCES = List.of("fleet-ec2-a", "fleet-ec2-b");
     static final double CAPACITY_FAULT_CHANCE = 0.3;
@@ -251,9 +260,12 @@ class FaultSuiteIT {
          * so that the two still agree), or {@code none} for an environment alone on its database.
          */
         String database;
+        /** Where the plan places it: {@code home} or {@code partner} (see {@link #PLACED}); null for the others. */
+        String place;
 
         Env(String name) {
             this.name = name;
+            this.place = PLACED.get(name);
         }
 
         /** A copy, to read outside the lock that guards the suite's model of the plan. */
@@ -263,6 +275,7 @@ class FaultSuiteIT {
             copy.rerun = rerun;
             copy.suspended = suspended;
             copy.removed = removed;
+            copy.place = place;
             return copy;
         }
 
@@ -365,6 +378,10 @@ class FaultSuiteIT {
     int answersSeen;
     final List<Death> deaths = Collections.synchronizedList(new ArrayList<>());
     final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+    /** The accounts each environment was placed in by the plans uploaded so far. */
+    final Map<String, Set<String>> accountsPlanned = new ConcurrentHashMap<>();
+    /** Tasks started in an account no plan placed their environment in. */
+    final java.util.concurrent.atomic.AtomicInteger misplaced = new java.util.concurrent.atomic.AtomicInteger();
     final Set<String> registeredVersions = new HashSet<>();
     /** What the preview of each version prints (the sandbox's rule for it), by label; absent: the seed's rule. */
     final Map<String, List<String>> previewLines = new ConcurrentHashMap<>();
@@ -536,7 +553,7 @@ class FaultSuiteIT {
         System.out.println(figures);
         System.out.println("FaultSuiteIT ECS calls throttled (" + cloud.ecsThrottling() + "), per action: "
                 + ThrottledCalls.perAction(cloud.calls()));
-        int started = cloud.runs().size();
+        int started = cloud.runsEverywhere().size();
         if (started != invariants.launches().size()) {
             violations.add(started + " tasks started, " + invariants.launches().size() + " seen as they started");
         }
@@ -610,8 +627,8 @@ class FaultSuiteIT {
                         + " (database, version, rerun) %d, migrations ended through the other of a pair %d,"
                         + " tasks before their upstream's success %d, previews %d, second previews of an (environment,"
                         + " version, rerun) %d, migrate tasks before their preview or a required approval %d,"
-                        + " approvals %d (%d when a scenario settled),"
-                        + " lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
+                        + " approvals %d (%d when a scenario settled), moves between accounts %d, tasks in the"
+                        + " partner account %d, tasks where no plan placed their environment %d, lost outcomes %d, stale-leader writes accepted %d (late renewals of a"
                         + " lease nobody took: %d), longest leader death to new leader acting %s, ledger reads"
                         + " %d (unparseable %d), unsettled scenarios %d, seed %d, wall %d s, notification events"
                         + " recorded %d, delivered %d, undelivered %d, duplicates %d (%d before the write that"
@@ -622,6 +639,8 @@ class FaultSuiteIT {
                 invariants.overlaps(), invariants.databaseOverlaps(), invariants.databaseDuplicates(), throughs,
                 invariants.promotionBreaks(), invariants.previews(), invariants.previewDuplicates(),
                 invariants.approvalBreaks(), counts.getOrDefault("approval", 0) + approvalsAtSettle, approvalsAtSettle,
+                counts.getOrDefault("moves", 0), invariants.launches().stream()
+                        .filter(l -> l.run.taskArn().contains(":222222222222:")).count(), misplaced.get(),
                 invariants.lostOutcomes() + (scenario > scenarios ? invariants.outcomesMissing().size() : 0),
                 invariants.staleWrites(), lateRenewals,
                 longestTakeoverNanos < 0 ? "n/a" : longestTakeoverNanos / 1_000_000 + " ms", ledgerReads,
@@ -651,6 +670,14 @@ class FaultSuiteIT {
             invariants.environmentFree(run, cloud::taskStoppedAt);
             invariants.databaseFree(run, cloud::taskStoppedAt);
             String environment = run.tags().get(LaunchInvariants.TAG_ENVIRONMENT);
+            String account = run.taskArn().split(":")[4];
+            if (!accountsPlanned.getOrDefault(environment, Set.of()).contains(account)) {
+                // Launched where no plan uploaded so far placed the environment.
+                misplaced.incrementAndGet();
+                violations.add("scenario " + scenario + ": " + run.taskArn() + " of " + environment + " started in"
+                        + " account " + account + ", where no plan placed it (" + accountsPlanned.get(environment)
+                        + ")");
+            }
             String upstream = UPSTREAM.get(environment);
             if (upstream != null) {
                 invariants.upstreamFirst(run, upstream, cloud::taskStoppedAt, cloud::taskExitCode);
@@ -822,9 +849,21 @@ class FaultSuiteIT {
             } else {
                 newVersion(env, changes);
                 promote(env, changes);
+                if (env.place != null && random.nextDouble() < MOVE_WITH_VERSION_CHANCE) {
+                    // The same edit moves it: the new version is launched at the new place, while what the last one
+                    // has in flight is followed where it was launched.
+                    move(env, changes);
+                }
             }
         }
         return changes;
+    }
+
+    /** Moves a {@link #PLACED} environment to its other place (home, partner). */
+    void move(Env env, List<String> changes) {
+        env.place = env.place.equals("home") ? "partner" : "home";
+        count("moves");
+        changes.add(env.name + " moved to " + env.place);
     }
 
     /**
@@ -1020,14 +1059,15 @@ class FaultSuiteIT {
      * may be replayed, adopted or prepared again, but never run twice.
      */
     void editField(Env env, List<String> changes) {
-        switch (random.nextInt(5)) {
+        switch (random.nextInt(env.place == null ? 5 : 6)) {
             case 0 -> env.command = env.command == null ? "[python, manage.py, migrate, --noinput, --verbosity, '2']"
                     : null;
             case 1 -> env.timeout = env.timeout == null ? (TIMEOUT.toSeconds() + 1) + "s" : null;
             case 2 -> env.subnet = env.subnet == null ? "subnet-2" : null;
             case 3 -> env.database = env.database != null ? null
                     : PARTNER.containsKey(env.name) || random.nextBoolean() ? DATABASES.get(env.name) : "none";
-            default -> env.deploy = !env.deploy && !env.name.equals(FOLLOWS_DEPLOYED);
+            case 4 -> env.deploy = !env.deploy && !env.name.equals(FOLLOWS_DEPLOYED);
+            default -> move(env, changes);
         }
         changes.add(env.name + " fields " + fields(env));
     }
@@ -1035,7 +1075,8 @@ class FaultSuiteIT {
     static String fields(Env env) {
         return "command=" + (env.command != null) + " timeout=" + (env.timeout == null ? TIMEOUT.toSeconds() + "s"
                 : env.timeout) + " subnet=" + (env.subnet == null ? "subnet-1" : env.subnet) + " deploy=" + env.deploy
-                + " database=" + (env.database == null ? "found" : env.database);
+                + " database=" + (env.database == null ? "found" : env.database)
+                + (env.place == null ? "" : " place=" + env.place);
     }
 
     static boolean lastFailed(MigrationStatus ledger, Env env) {
@@ -1630,6 +1671,12 @@ class FaultSuiteIT {
             if (env.database != null) {
                 yaml.append(", database: ").append(env.database);
             }
+            if ("partner".equals(env.place)) {
+                yaml.append(PARTNER_PLACE);
+            }
+            // Before the upload: the operator may act on it as soon as S3 holds it.
+            accountsPlanned.computeIfAbsent(env.name, k -> ConcurrentHashMap.newKeySet())
+                    .add("partner".equals(env.place) ? "222222222222" : "000000000000");
             if (UPSTREAM.containsKey(env.name)) {
                 yaml.append(", after: [").append(UPSTREAM.get(env.name)).append("]");
             }
