@@ -49,6 +49,10 @@ public final class LedgerDraft {
      */
     private final Map<String, EnvironmentStatus> claims = new LinkedHashMap<>();
     private final Requeues requeues;
+    /**
+     * Lasting warnings, kept across passes by the reconciler: an environment's (by its name, shown in its Ready
+     * condition) and the last error describing each cluster's tasks (logged once per change).
+     */
     private final Map<String, String> warnings;
     private final Planner.Inputs in;
     /** The ledger as the pass found it: what its transitions are measured against. */
@@ -204,8 +208,16 @@ public final class LedgerDraft {
         }
     }
 
+    /** Where the last error of describing a cluster's tasks is kept, beside the environments' warnings. */
+    private static String describing(Action.DescribeTasks describe) {
+        return "\u0000describe\u0000" + describe.place().key() + "\u0000" + describe.cluster();
+    }
+
     private void foldNamed(Outcome outcome) {
         String environment = outcome.action().environment();
+        if (outcome instanceof Outcome.Described described && warnings.remove(describing(described.action())) != null) {
+            LOG.infof("migrate tasks on cluster %s are described again", described.action().cluster());
+        }
         if (outcome instanceof Outcome.Prepared prepared && prepared.image() != null) {
             requeues.stepSucceeded(environment);
             if (prepared.image().warning() != null) {
@@ -275,7 +287,12 @@ public final class LedgerDraft {
         } else if (action instanceof Action.FindTask || action instanceof Action.Relaunch) {
             holds.put(environment, Holds.of(error));
         } else if (action instanceof Action.DescribeTasks describe) {
-            LOG.warnf("cannot describe migrate tasks on cluster %s: %s", describe.cluster(), error.getMessage());
+            // Once per change: the tasks are described again every task interval, and an error that lasts (a denied
+            // ecs:DescribeTasks, a cluster deleted) would be logged at each.
+            if (!error.getMessage().equals(warnings.put(describing(describe), error.getMessage()))) {
+                LOG.warnf("cannot describe migrate tasks on cluster %s%s: %s", describe.cluster(),
+                        describe.place().isHome() ? "" : " (" + describe.place() + ")", error.getMessage());
+            }
         } else if (action instanceof Action.StopTask stop) {
             LOG.warnf("%s: cannot stop timed-out task %s: %s", environment, stop.record().taskArn(),
                     error.getMessage());
