@@ -2,15 +2,18 @@ package dev.beanstalkmigrator.aws;
 
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -19,9 +22,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 /**
  * {@link ObjectStore} on S3: conditional GET (304) that looks at the answer's {@code Content-Length} before reading
  * its body, ranged GET ({@code Range}, {@code If-Match}), and conditional PUT ({@code If-Match},
- * {@code If-None-Match: *}).
+ * {@code If-None-Match: *}); and {@link ObjectListing} ({@code ListObjectsV2}, page after page).
  */
-public final class S3Objects implements ObjectStore {
+public final class S3Objects implements ObjectStore, ObjectListing {
 
     private static final String GET_OBJECT = "s3:GetObject";
 
@@ -31,6 +34,21 @@ public final class S3Objects implements ObjectStore {
     public S3Objects(S3Client s3, Retrying retrying) {
         this.s3 = s3;
         this.retrying = retrying;
+    }
+
+    /** One call per page of up to 1,000 keys: a LIST request, priced as a PUT ($0.005 per 1,000). */
+    @Override
+    public List<Listed> list(String bucket, String prefix) {
+        List<Listed> listed = new java.util.ArrayList<>();
+        String token = null;
+        do {
+            String continuation = token;
+            ListObjectsV2Response page = retrying.call("s3:ListObjectsV2", () -> s3.listObjectsV2(b -> b
+                    .bucket(bucket).prefix(prefix).continuationToken(continuation)));
+            page.contents().forEach(o -> listed.add(new Listed(o.key(), o.eTag(), o.size() == null ? 0 : o.size())));
+            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+        } while (token != null);
+        return listed;
     }
 
     @Override
