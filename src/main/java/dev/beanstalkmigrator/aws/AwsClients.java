@@ -24,7 +24,9 @@ import software.amazon.awssdk.services.sts.StsClient;
 
 /**
  * The AWS SDK clients and the ports on them ({@link ObjectStore}, {@link Beanstalk}, {@link ContainerService},
- * {@link ContainerLogs}). Credentials come from the SDK's default provider chain.
+ * {@link ContainerLogs}) of the operator's own account and Region, and {@link AwsClouds} for the others. Credentials
+ * come from the SDK's default provider chain; an environment with a {@code roleArn} is reached with that role's
+ * (see {@link AwsClouds}).
  *
  * <p><b>One retry policy.</b> Every client is built with the SDK's own retries off; {@link Retrying} retries
  * what {@link AwsErrorClassifier} calls retryable, in one place, with the policy of {@code migrator.retry.*}.

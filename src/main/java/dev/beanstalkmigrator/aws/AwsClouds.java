@@ -112,16 +112,6 @@ public final class AwsClouds implements Clouds, AutoCloseable {
         return new CloudPlace.Located(homeAccount, homeRegion);
     }
 
-    /** How many roles have a credential cache: one per (role, external ID), whatever uses it. */
-    int roleCaches() {
-        return roles.size();
-    }
-
-    /** How many places have clients of their own. */
-    int placesOpened() {
-        return places.size();
-    }
-
     private synchronized Cloud open(CloudPlace place) {
         AwsCredentialsProvider credentials = place.roleArn() == null ? own
                 : roles.computeIfAbsent(place.roleArn() + "|" + (place.externalId() == null ? "" : place.externalId()),

@@ -9,7 +9,6 @@ import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
-import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
@@ -141,7 +140,7 @@ public class OperatorWiring {
 
     @Produces
     @ApplicationScoped
-    Reconciler reconciler(MigratorConfig config, ObjectStore objects, Beanstalk beanstalk, AwsClouds clouds,
+    Reconciler reconciler(MigratorConfig config, ObjectStore objects, AwsClouds clouds,
                           PlanParser parser, MigrationLedger ledger,
                           Instance<LeaseElection> election, @Named("reconcile-workers") ManagedExecutor workers,
                           Notifier notifier) {
@@ -166,7 +165,7 @@ public class OperatorWiring {
                 .stalledRequeueBase(config.retry().requeue().stalledBase())
                 .requeueCap(config.retry().requeue().cap())
                 .build();
-        return new Reconciler(desired, ledger, clouds, new ImageResolver(beanstalk, objects), settings,
+        return new Reconciler(desired, ledger, clouds, new ImageResolver(objects), settings,
                 Clock.systemUTC(), leadership, workers, notifier);
     }
 

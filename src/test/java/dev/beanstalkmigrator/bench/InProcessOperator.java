@@ -82,7 +82,7 @@ final class InProcessOperator implements AutoCloseable {
         ReconcileSettings settings = ReconcileSettings.builder(identity).planInterval(Duration.ofSeconds(1))
                 .beanstalkInterval(Duration.ofSeconds(3)).taskInterval(Duration.ofSeconds(1)).build();
         return new Reconciler(desired, ledger, eb, new AwsContainerService(ecs, retrying),
-                new AwsContainerLogs(logs, retrying), new ImageResolver(eb, objects), settings, Clock.systemUTC(),
+                new AwsContainerLogs(logs, retrying), new ImageResolver(objects), settings, Clock.systemUTC(),
                 () -> 0, workers, null);
     }
 

@@ -144,7 +144,7 @@ class AccountsOnSandboxIT {
                 new PlanParser(PlanLimits.DEFAULTS));
         MigrationLedger ledger = new MigrationLedger(aws.objects,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        return new Reconciler(desired, ledger, clouds, new ImageResolver(aws.beanstalk, aws.objects),
+        return new Reconciler(desired, ledger, clouds, new ImageResolver(aws.objects),
                 SandboxAdapters.quickSettings("it").build(), Clock.systemUTC(), () -> 0, workers, null);
     }
 

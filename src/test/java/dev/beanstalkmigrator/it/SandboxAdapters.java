@@ -96,7 +96,7 @@ final class SandboxAdapters implements AutoCloseable {
                 new PlanParser(PlanLimits.DEFAULTS));
         MigrationLedger ledger = new MigrationLedger(ledgerStore,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        return new Reconciler(desired, ledger, beanstalk, containers, logs, new ImageResolver(beanstalk, objects),
+        return new Reconciler(desired, ledger, beanstalk, containers, logs, new ImageResolver(objects),
                 settings, clock, () -> 0, workers, notifier);
     }
 

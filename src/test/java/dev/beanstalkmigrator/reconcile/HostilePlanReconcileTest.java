@@ -120,7 +120,7 @@ class HostilePlanReconcileTest {
                 .logTailLines(5).planInterval(Duration.ofSeconds(10)).beanstalkInterval(Duration.ofSeconds(30))
                 .taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(cloud, LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, () -> 0, Runnable::run, null);
+                new ImageResolver(cloud), settings, clock, () -> 0, Runnable::run, null);
     }
 
     /** Uploads raw bytes as the plan object, as a user's `aws s3 cp` would: a new ETag every time. */

@@ -41,7 +41,7 @@ class LogTailMaskingTest {
         base = cloud.describeTaskDefinition("acme-web");
         // Rotated since the task started.
         cloud.variables.put("acme-web-prod", Map.of("DATABASE_URL", NEW));
-        executor = new ActionExecutor(cloud, cloud, cloud, new ImageResolver(cloud, cloud), () -> true,
+        executor = new ActionExecutor(cloud, cloud, cloud, new ImageResolver(cloud), () -> true,
                 new RunTaskPacer(), new MutableClock(Instant.parse("2026-11-25T10:00:00Z")), 5);
     }
 

@@ -132,7 +132,7 @@ class NotificationsReconcileTest {
                 .planInterval(Duration.ofSeconds(10)).beanstalkInterval(Duration.ofSeconds(30))
                 .taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(recording(), LEDGER), cloud, cloud, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, term, Runnable::run, notifier);
+                new ImageResolver(cloud), settings, clock, term, Runnable::run, notifier);
     }
 
     MigrationStatus ledger() {

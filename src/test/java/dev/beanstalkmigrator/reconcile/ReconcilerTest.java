@@ -96,7 +96,7 @@ class ReconcilerTest {
                 .historyLimit(historyLimit).logTailLines(5).planInterval(Duration.ofSeconds(10))
                 .beanstalkInterval(Duration.ofSeconds(30)).taskInterval(Duration.ofSeconds(5)).build();
         return new Reconciler(desired, new MigrationLedger(ledgerStore, LEDGER), cloud, ecs, cloud,
-                new ImageResolver(cloud, cloud), settings, clock, () -> 0, Runnable::run, null);
+                new ImageResolver(cloud), settings, clock, () -> 0, Runnable::run, null);
     }
 
     /** A plan that names no cluster, task definition or container for acme-web-prod, with rerun token {@code rerun}. */
@@ -715,7 +715,7 @@ class ReconcilerTest {
             ledger.elect();
         });
         DesiredState desired = new DesiredState(new S3PlanSource(cloud, PLAN), new PlanParser());
-        Reconciler operator = new Reconciler(desired, ledger, cloud, ecs, cloud, new ImageResolver(cloud, cloud),
+        Reconciler operator = new Reconciler(desired, ledger, cloud, ecs, cloud, new ImageResolver(cloud),
                 ReconcileSettings.builder(election.identity()).build(), clock, election::term, Runnable::run, null);
         assertTrue(ledger.elect());
 

@@ -30,7 +30,6 @@ public final class ImageResolver {
 
     private static final int CACHE_SIZE = 1024;
 
-    private final Beanstalk beanstalk;
     private final ObjectStore objects;
     private final Map<String, Resolved> bundleCache = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
@@ -39,8 +38,7 @@ public final class ImageResolver {
         }
     };
 
-    public ImageResolver(Beanstalk beanstalk, ObjectStore objects) {
-        this.beanstalk = beanstalk;
+    public ImageResolver(ObjectStore objects) {
         this.objects = objects;
     }
 
@@ -50,16 +48,10 @@ public final class ImageResolver {
     public record Resolved(String image, String source, String warning) {}
 
     /**
+     * @param beanstalk the Elastic Beanstalk of the environment's account and Region, where its versions are read; its
+     *     source bundle is read with the operator's own S3 client (the bucket's policy must let it, see Accounts and
+     *     regions in the README)
      * @throws CloudError.Waiting if the version is not registered in Elastic Beanstalk yet
-     */
-    public Resolved resolve(EnvironmentSpec spec, String version, ContainerService.TaskDefinition base) {
-        return resolve(spec, version, base, beanstalk);
-    }
-
-    /**
-     * {@link #resolve(EnvironmentSpec, String, ContainerService.TaskDefinition)} with the versions read from
-     * {@code beanstalk}: the one of the environment's place. Its source bundle is read with the operator's own S3
-     * client (the bucket's policy must let it, see Accounts and regions in the README).
      */
     public Resolved resolve(EnvironmentSpec spec, String version, ContainerService.TaskDefinition base,
                             Beanstalk beanstalk) {
@@ -68,7 +60,8 @@ public final class ImageResolver {
                     FROM_TEMPLATE, null);
         }
         ContainerService.Container container = base.container(spec.container());
-        String key = spec.place().key() + "\n" + spec.application() + "\n" + version + "\n" + spec.container() + "\n" + container.image();
+        String key = String.join("\n", spec.place().key(), spec.application(), version, spec.container(),
+                container.image());
         synchronized (bundleCache) {
             Resolved cached = bundleCache.get(key);
             if (cached != null) {

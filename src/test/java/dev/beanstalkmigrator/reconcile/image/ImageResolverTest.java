@@ -50,7 +50,7 @@ class ImageResolverTest {
         byte[] zip = SampleBundles.largeZip(3 << 20, false);
         upload(zip);
 
-        ImageResolver.Resolved resolved = new ImageResolver(cloud, cloud).resolve(spec, "v42", base);
+        ImageResolver.Resolved resolved = new ImageResolver(cloud).resolve(spec, "v42", base, cloud);
 
         assertEquals(new ImageResolver.Resolved("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7",
                 "source-bundle:app/Dockerrun.aws.json", null), resolved);
@@ -63,7 +63,7 @@ class ImageResolverTest {
         upload(("{\"AWSEBDockerrunVersion\": 1, \"Image\": {\"Name\": \"acme:v42\"}}" + " ".repeat(2 << 20))
                 .getBytes(UTF_8));
 
-        ImageResolver.Resolved resolved = new ImageResolver(cloud, cloud).resolve(spec, "v42", base);
+        ImageResolver.Resolved resolved = new ImageResolver(cloud).resolve(spec, "v42", base, cloud);
 
         assertEquals(BASE_IMAGE, resolved.image());
         assertEquals(ImageResolver.FROM_BASE, resolved.source());
@@ -96,13 +96,13 @@ class ImageResolverTest {
                 throw new AssertionError("bundles are never written");
             }
         };
-        ImageResolver resolver = new ImageResolver(cloud, replacing);
+        ImageResolver resolver = new ImageResolver(replacing);
 
         CloudError.Transient changed = assertThrows(CloudError.Transient.class,
-                () -> resolver.resolve(spec, "v42", base));
+                () -> resolver.resolve(spec, "v42", base, cloud));
         assertEquals("source bundle s3://bundles/acme/v42.zip changed while it was read", changed.text());
 
-        assertEquals("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", resolver.resolve(spec, "v42", base).image(),
+        assertEquals("123.dkr.ecr.eu-west-1.amazonaws.com/web:v7", resolver.resolve(spec, "v42", base, cloud).image(),
                 "nothing was remembered of the failed read");
     }
 }
