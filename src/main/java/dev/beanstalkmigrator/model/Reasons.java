@@ -57,6 +57,8 @@ public final class Reasons {
     public static final String APPROVAL_PENDING = "ApprovalPending";
     /** The role the environment is reached with ({@code roleArn}) cannot be assumed: its trust policy, as a rule. */
     public static final String ROLE_NOT_ASSUMED = "RoleNotAssumed";
+    /** Another plan under the same prefix recorded the environment first. */
+    public static final String CLAIMED_BY_OTHER_PLAN = "ClaimedByOtherPlan";
     public static final String DRY_RUN = "DryRun";
     public static final String ENVIRONMENT_BUSY = "EnvironmentBusy";
     public static final String CONTAINER_NOT_FOUND = "ContainerNotFound";

@@ -1,7 +1,9 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.CloudPlace;
+import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationPlan;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.port.Beanstalk;
@@ -28,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -78,6 +81,10 @@ public final class Reconciler {
     /** Delivers the ledger's outbox, or null when this operator sends no notifications. */
     private final Notifier notifier;
     private final Map<String, String> warnings = new ConcurrentHashMap<>();
+    /** Which plan each environment belongs to, when this plan is one of several. */
+    private final EnvironmentClaims claims;
+    /** Set when the plan is gone from its prefix: what is in flight is followed to its end, nothing new starts. */
+    private volatile boolean retiring;
     /**
      * The term of leadership this replica acted in last (see {@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}), or -1 since it followed
      * as a standby. What it knows of the ledger is read again whenever the term changes, whether or not a standby
@@ -122,6 +129,17 @@ public final class Reconciler {
     public Reconciler(DesiredState desired, MigrationLedger ledger, Clouds clouds, ImageResolver images,
                       ReconcileSettings settings, Clock clock, LongSupplier leadership, Executor workers,
                       Notifier notifier) {
+        this(desired, ledger, clouds, images, settings, clock, leadership, workers, notifier, EnvironmentClaims.NONE);
+    }
+
+    /**
+     * A reconciler of one plan among several (a prefix of plans): {@code claims} tells which of its environments
+     * another plan recorded first.
+     */
+    public Reconciler(DesiredState desired, MigrationLedger ledger, Clouds clouds, ImageResolver images,
+                      ReconcileSettings settings, Clock clock, LongSupplier leadership, Executor workers,
+                      Notifier notifier, EnvironmentClaims claims) {
+        this.claims = claims;
         this.notifier = notifier;
         this.desired = desired;
         this.ledger = ledger;
@@ -143,17 +161,50 @@ public final class Reconciler {
      * Beanstalk said, and the ledger's content.
      */
     private record PassInputs(String planRevision, List<String> planErrors, Observation observation,
-                              long ledgerVersion) {
+                              long ledgerVersion, Map<String, String> claimedElsewhere) {
 
         boolean sameAs(PassInputs other) {
             return other != null && Objects.equals(planRevision, other.planRevision)
                     && planErrors.equals(other.planErrors) && observation.sameAs(other.observation)
-                    && ledgerVersion == other.ledgerVersion;
+                    && ledgerVersion == other.ledgerVersion && claimedElsewhere.equals(other.claimedElsewhere);
         }
+    }
+
+    /**
+     * The environments this plan claims: those it names, and those of its ledger with a task still in flight (kept
+     * until it ends, wherever the plan moved them), by name.
+     */
+    private static Map<String, String> claimKeys(MigrationPlan plan, MigrationStatus status) {
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (EnvironmentStatus environment : status.environments()) {
+            for (MigrationRecord record : environment.history()) {
+                if (!record.phase().terminal()) {
+                    keys.put(environment.name(), EnvironmentClaims.key(record.at(), environment.name()));
+                }
+            }
+        }
+        for (EnvironmentSpec spec : plan.environments()) {
+            keys.putIfAbsent(spec.name(), EnvironmentClaims.key(spec.place(), spec.name()));
+        }
+        return keys;
     }
 
     public Snapshot snapshot() {
         return snapshot;
+    }
+
+    /**
+     * The plan was removed from its prefix ({@code true}), or is back ({@code false}): while retiring, every
+     * environment is treated as no longer in the plan, so what is in flight is followed to its end and nothing new
+     * is launched.
+     */
+    public void retire(boolean retire) {
+        retiring = retire;
+    }
+
+    /** Whether this replica leads the plan and its ledger, as last read or written, has nothing in flight. */
+    public synchronized boolean settled() {
+        return term >= 0 && leadership.getAsLong() == term && nothingInFlight(snapshot.status());
     }
 
     /**
@@ -192,6 +243,11 @@ public final class Reconciler {
                 planChanged = desired.refresh();
             }
             DesiredState.View view = desired.view();
+            if (retiring && view.loaded()) {
+                MigrationPlan gone = view.plan();
+                view = new DesiredState.View(new MigrationPlan(gone.name(), List.of(), gone.notifications()),
+                        view.revision(), view.errors(), view.refusedRevision());
+            }
             if (!view.loaded()) {
                 return publish(storedOrLast(view), view, view.error(), awsAnswered);
             }
@@ -210,7 +266,9 @@ public final class Reconciler {
             // Ready as soon as the plan is loaded and AWS answered, not after a long burst of launches.
             publish(snapshot.status(), view, view.error(), awsAnswered);
             MigrationStatus status = ledger.current();
-            PassInputs inputs = new PassInputs(view.revision(), view.errors(), observation, ledger.contentVersion());
+            Map<String, String> claimedElsewhere = claims.claim(claimKeys(view.plan(), status));
+            PassInputs inputs = new PassInputs(view.revision(), view.errors(), observation, ledger.contentVersion(),
+                    claimedElsewhere);
             if (!force && inputs.sameAs(lastPass) && requeues.isEmpty() && nothingInFlight(status)
                     && (notifier == null || !notifier.unrecorded())) {
                 // Nothing new to look at, no clock running (no task, no retry) and no delivery to record: the pass
@@ -224,7 +282,7 @@ public final class Reconciler {
             lastInterruption = null;
             lastPass = null;
             passes++;
-            MigrationStatus next = pass(view, status, tasksDue, now);
+            MigrationStatus next = pass(view, status, tasksDue, now, claimedElsewhere);
             if (!ledger.write(next) && ledger.contentVersion() == inputs.ledgerVersion()) {
                 // A fixed point: this pass changed nothing, so the same inputs would decide the same again. A
                 // pass that changed the ledger is followed by one that looks at what it wrote.
@@ -332,10 +390,11 @@ public final class Reconciler {
     }
 
     /** Decide, act, fold, until nothing follows; then the conditions. */
-    private MigrationStatus pass(DesiredState.View view, MigrationStatus status, boolean tasksDue, Instant now) {
+    private MigrationStatus pass(DesiredState.View view, MigrationStatus status, boolean tasksDue, Instant now,
+                                 Map<String, String> claimedElsewhere) {
         Planner.Inputs in = new Planner.Inputs(view.plan(), view.revision(), status, observation, requeues.view(), now,
                 tasksDue, settings.dryRun(), settings.logTailLines() > 0,
-                () -> UUID.randomUUID().toString().replace("-", ""));
+                () -> UUID.randomUUID().toString().replace("-", ""), claimedElsewhere);
         Planner.Pass pass = Planner.plan(in);
         LedgerDraft draft = new LedgerDraft(status, in, requeues, warnings);
         draft.locatedAt(clouds.home());

@@ -56,10 +56,24 @@ public final class Planner {
      * @param tasksDue whether running tasks are to be described in this pass
      * @param logTails whether a failed migration's log tail is read
      * @param launchIds a fresh launch id per call
+     * @param claimedElsewhere the environments of this plan that another plan under the same prefix recorded first,
+     *     by name: the plan that holds each (see README, "Many plans")
      */
     public record Inputs(MigrationPlan plan, String planRevision, MigrationStatus ledger, Observation observation,
                   Map<String, Requeues.Retry> retries, Instant now, boolean tasksDue, boolean dryRun,
-                  boolean logTails, Supplier<String> launchIds) {
+                  boolean logTails, Supplier<String> launchIds, Map<String, String> claimedElsewhere) {
+
+        public Inputs {
+            claimedElsewhere = claimedElsewhere == null ? Map.of() : Map.copyOf(claimedElsewhere);
+        }
+
+        /** Inputs of a plan that shares its environments with no other plan. */
+        public Inputs(MigrationPlan plan, String planRevision, MigrationStatus ledger, Observation observation,
+                      Map<String, Requeues.Retry> retries, Instant now, boolean tasksDue, boolean dryRun,
+                      boolean logTails, Supplier<String> launchIds) {
+            this(plan, planRevision, ledger, observation, retries, now, tasksDue, dryRun, logTails, launchIds,
+                    Map.of());
+        }
 
         public EnvironmentSpec spec(String environment) {
             return plan == null ? null : plan.environments().stream().filter(e -> e.name().equals(environment))
@@ -148,6 +162,14 @@ public final class Planner {
         List<Action.Watch> watches = new ArrayList<>();
         if (status != null) {
             followInFlight(status, actions, watches);
+        }
+        String claimant = in.claimedElsewhere().get(spec.name());
+        if (claimant != null) {
+            // What this plan launched before the other claimed it is still followed to its end; nothing new starts.
+            return new Decision(spec.name(), spec, null, null, actions, watches, List.of(),
+                    Hold.stalled(Reasons.CLAIMED_BY_OTHER_PLAN, "the plan " + claimant + " recorded environment "
+                            + spec.name() + " first and keeps it; remove it from this plan (or from " + claimant
+                            + ", which then lets it go)"), null);
         }
         Observation.Application app = in.observation().application(Observation.key(spec));
         if (app == null) {

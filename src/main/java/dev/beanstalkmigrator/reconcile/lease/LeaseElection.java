@@ -36,7 +36,7 @@ import java.util.function.LongSupplier;
  * is a new one, which waits for its predecessor's lease to expire like any standby (it cannot know the predecessor
  * is dead), unless the predecessor released the lease at shutdown.
  */
-public final class LeaseElection {
+public final class LeaseElection implements Leadership {
 
     private final String identity;
     private final Duration leaseDuration;
@@ -135,20 +135,24 @@ public final class LeaseElection {
     }
 
     /** This process's identity: its configured name plus its own suffix; the holder of the lease while it leads. */
+    @Override
     public String identity() {
         return identity;
     }
 
-    long nanoTime() {
+    @Override
+    public long nanoTime() {
         return nanoTime.getAsLong();
     }
 
     /** The holder of the lease as last seen (this replica's identity when it leads), or null. */
+    @Override
     public String holder() {
         return holder;
     }
 
     /** Whether this replica may act now: it holds the lease and renewed it within the renew deadline. */
+    @Override
     public synchronized boolean isLeader() {
         return leading && nanoTime.getAsLong() - renewedAtNanos < renewDeadline.toNanos();
     }
@@ -159,17 +163,20 @@ public final class LeaseElection {
      * after the renew deadline, nobody having written meanwhile, continues the same term. What a replica learned
      * of the ledger in an earlier term may be stale: another leader may have acted in between.
      */
+    @Override
     public synchronized long term() {
         return isLeader() ? terms : -1;
     }
 
     /** Whether this replica took the lease and has not seen it taken since (it may be past its deadline). */
-    synchronized boolean holds() {
+    @Override
+    public synchronized boolean holds() {
         return leading;
     }
 
     /** The ledger was read: a version this replica had not seen starts a new wait for the lease to expire. */
-    synchronized void observed(String etag, Lease read, long nowNanos) {
+    @Override
+    public synchronized void observed(String etag, Lease read, long nowNanos) {
         if (!Objects.equals(etag, observedEtag)) {
             observedEtag = etag;
             observedAtNanos = nowNanos;
@@ -183,7 +190,8 @@ public final class LeaseElection {
     }
 
     /** The ledger was written by this replica, with {@code written} as its lease, from a request sent at {@code sentAtNanos}. */
-    synchronized void wrote(String etag, Lease written, long sentAtNanos) {
+    @Override
+    public synchronized void wrote(String etag, Lease written, long sentAtNanos) {
         observedEtag = etag;
         observedAtNanos = sentAtNanos;
         lease = written;
@@ -200,7 +208,8 @@ public final class LeaseElection {
     }
 
     /** Someone else wrote the ledger (a compare-and-swap was refused): not the leader until read again. */
-    synchronized void lost() {
+    @Override
+    public synchronized void lost() {
         leading = false;
         observedEtag = null;
     }
@@ -209,17 +218,20 @@ public final class LeaseElection {
      * Whether the lease holder should renew now: nothing it wrote renewed the lease within the renew interval.
      * Still true after a failed renewal (nothing renewed), so the next round, a retry period later, tries again.
      */
-    synchronized boolean renewalDue(long nowNanos) {
+    @Override
+    public synchronized boolean renewalDue(long nowNanos) {
         return leading && nowNanos - renewedAtNanos >= renewInterval.toNanos();
     }
 
     /** Whether this replica read the ledger (or wrote it) within the last retry period. */
-    synchronized boolean observedWithinRetryPeriod(long nowNanos) {
+    @Override
+    public synchronized boolean observedWithinRetryPeriod(long nowNanos) {
         return observedEtag != null && nowNanos - lastSeenNanos < retryPeriod.toNanos();
     }
 
     /** The lease this replica writes with its next ledger write: its own, renewed now. */
-    synchronized Lease renewal() {
+    @Override
+    public synchronized Lease renewal() {
         Instant now = clock.instant();
         return lease == null || !identity.equals(lease.holder())
                 ? new Lease(identity, leaseDuration.toSeconds(), now, now, 0)
@@ -227,7 +239,8 @@ public final class LeaseElection {
     }
 
     /** The lease to give up at shutdown, or null when this replica does not hold it. */
-    synchronized Lease release() {
+    @Override
+    public synchronized Lease release() {
         if (!leading || lease == null) {
             return null;
         }
@@ -241,7 +254,8 @@ public final class LeaseElection {
      *
      * @param exists whether the ledger exists (else it is created with {@code If-None-Match: *})
      */
-    synchronized Lease claim(boolean exists, long nowNanos) {
+    @Override
+    public synchronized Lease claim(boolean exists, long nowNanos) {
         Instant now = clock.instant();
         if (!exists) {
             return new Lease(identity, leaseDuration.toSeconds(), now, now, 0);

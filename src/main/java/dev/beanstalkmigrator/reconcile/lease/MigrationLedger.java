@@ -38,7 +38,7 @@ public final class MigrationLedger {
 
     private final ObjectStore store;
     private final ObjectLocation location;
-    private final LeaseElection election;
+    private final Leadership election;
     private final BooleanSupplier fence;
     private final LedgerCodec.Writer writer = new LedgerCodec.Writer();
     /** Whether the cache below is the ledger as last read or written (else the next use reads it). */
@@ -68,7 +68,7 @@ public final class MigrationLedger {
      * @param election decides who leads, or null for a single instance; every write asks it first and is
      *     refused when this replica is not the leader
      */
-    public MigrationLedger(ObjectStore store, ObjectLocation location, LeaseElection election) {
+    public MigrationLedger(ObjectStore store, ObjectLocation location, Leadership election) {
         this.store = store;
         this.location = location;
         this.election = election;

@@ -8,6 +8,7 @@ import static dev.beanstalkmigrator.testing.Samples.record;
 import static dev.beanstalkmigrator.testing.Samples.spec;
 import static dev.beanstalkmigrator.testing.Samples.zeroConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beanstalkmigrator.model.AfterSuccess;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -93,6 +95,21 @@ class PlannerTest {
                         null),
                 Arguments.of("a Pending launch sent again waits for its retry time like any launch", spec("v42"),
                         ledger(prepared(spec("v42"))), READY, false, "", "ClientException"));
+    }
+
+    @Test
+    void anEnvironmentAnotherPlanClaimedFirstStallsAndOnlyItsTaskInFlightIsFollowed() {
+        Map<String, String> claimed = Map.of(spec("v42").name(), "teams/payments.yaml");
+        Decision fresh = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec("v42")), List.of()),
+                "\"1\"", ledger(), READY, Map.of(), T, true, false, true, () -> "new-id", claimed)).decisions().get(0);
+        assertEquals("", describe(fresh));
+        assertEquals("ClaimedByOtherPlan", fresh.hold().reason());
+        assertTrue(fresh.hold().message().contains("teams/payments.yaml"), fresh.hold().message());
+        Decision running = Planner.plan(new Planner.Inputs(new MigrationPlan("acme", List.of(spec("v43")), List.of()),
+                "\"1\"", ledger(record("v42", "", Phase.Running)), READY, Map.of(), T, true, false, true,
+                () -> "new-id", claimed)).decisions().get(0);
+        assertEquals("Watch v42", describe(running));
+        assertEquals("ClaimedByOtherPlan", running.hold().reason());
     }
 
     /** A Pending launch with a prepared request (a task definition and a placement), made from {@code as}. */
