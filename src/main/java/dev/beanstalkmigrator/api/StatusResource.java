@@ -79,6 +79,16 @@ public class StatusResource {
     }
 
     @GET
+    @Path("/plans")
+    @Operation(summary = "The plans served", description = "With migrator.desired-state.uri naming a prefix of plans:"
+            + " every plan under it, the replica that leads it (from the roster beside the plans) and, for those this"
+            + " replica leads, its revision, environments and error. With one plan: that plan.")
+    @APIResponse(responseCode = "200", description = "one entry per plan")
+    public List<Map<String, Object>> plans() {
+        return loop.plans();
+    }
+
+    @GET
     @Path("/environments")
     @Operation(summary = "Every environment's status")
     @APIResponse(responseCode = "200", description = "one entry per environment of the ledger")

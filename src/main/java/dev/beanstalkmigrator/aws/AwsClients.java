@@ -4,6 +4,7 @@ import dev.beanstalkmigrator.port.Beanstalk;
 import dev.beanstalkmigrator.port.Clouds;
 import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
+import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -74,6 +75,13 @@ public class AwsClients {
     @Produces
     @ApplicationScoped
     ObjectStore objectStore(S3Client s3, Retrying retrying) {
+        return new S3Objects(s3, retrying);
+    }
+
+    /** Lists the plans under a prefix (ListObjectsV2). */
+    @Produces
+    @ApplicationScoped
+    ObjectListing objectListing(S3Client s3, Retrying retrying) {
         return new S3Objects(s3, retrying);
     }
 

@@ -9,6 +9,7 @@ import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
 import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
+import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
@@ -20,7 +21,10 @@ import dev.beanstalkmigrator.reconcile.desired.S3PlanSource;
 import dev.beanstalkmigrator.reconcile.image.ImageResolver;
 import dev.beanstalkmigrator.reconcile.lease.LeaseElection;
 import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.lease.PlanLeadership;
+import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
 import dev.beanstalkmigrator.reconcile.notify.Notifier;
+import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
 import dev.beanstalkmigrator.webhook.HttpWebhooks;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
@@ -42,6 +46,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.eclipse.microprofile.config.Config;
@@ -153,7 +158,92 @@ public class OperatorWiring {
         // The identity the lease bears, so that the ledger's leader and the lease's holder name one process.
         String identity = config.leaderElection().enabled() ? election.get().identity()
                 : LeaseElection.processIdentity(name(config));
-        ReconcileSettings settings = ReconcileSettings.builder(identity)
+        return new Reconciler(desired, ledger, clouds, new ImageResolver(objects), settings(config, identity),
+                Clock.systemUTC(), leadership, workers, notifier);
+    }
+
+    /** The name of the roster object the replicas serving a prefix of plans keep beside the plans. */
+    public static final String ROSTER = "beanstalk-migrator.roster.json";
+
+    /**
+     * Whether {@code migrator.desired-state.uri} names a prefix of plans ({@code s3://bucket/plans/}, a trailing
+     * slash) rather than one plan.
+     */
+    public static boolean servesPrefix(MigratorConfig config) {
+        return config.desiredState().uri().endsWith("/");
+    }
+
+    /** Refuses to start with a prefix the operator cannot serve, naming the key and the fix. */
+    void checkPrefix(@Observes @Priority(1) StartupEvent event, MigratorConfig config) {
+        if (!servesPrefix(config)) {
+            return;
+        }
+        String uri = config.desiredState().uri();
+        if (!uri.startsWith("s3://")) {
+            throw new IllegalStateException("invalid configuration: migrator.desired-state.uri=" + uri + " ends with /"
+                    + " (a prefix of plans), which only an s3://bucket/prefix/ URI can be; name one plan file instead");
+        }
+        if (config.status().uri().isPresent()) {
+            throw new IllegalStateException("invalid configuration: migrator.status.uri cannot be set when"
+                    + " migrator.desired-state.uri is a prefix of plans: each plan's ledger is beside it"
+                    + " (X.status.yaml); remove migrator.status.uri");
+        }
+    }
+
+    /**
+     * Every plan under {@code migrator.desired-state.uri} when it is a prefix: a room per plan (its ledger beside it,
+     * its reconciler, its notifier), shared among the replicas by the roster beside the plans.
+     */
+    @Produces
+    @ApplicationScoped
+    PlanRooms planRooms(MigratorConfig config, ObjectStore objects, ObjectListing listing, AwsClouds clouds,
+                        PlanParser parser, @Named("reconcile-workers") ManagedExecutor workers,
+                        @Named("plan-rooms") ManagedExecutor runner, Config properties,
+                        @Named("notification-senders") ManagedExecutor senders) {
+        URI prefixUri = URI.create(config.desiredState().uri());
+        String bucket = prefixUri.getHost();
+        String prefix = prefixUri.getPath() == null ? "" : prefixUri.getPath().replaceFirst("^/", "");
+        String identity = LeaseElection.processIdentity(name(config));
+        RosterKeeper roster = new RosterKeeper(objects, new ObjectLocation(bucket, prefix + ROSTER), identity,
+                timing(config.leaderElection()), System::nanoTime, Clock.systemUTC());
+        ReconcileSettings settings = settings(config, identity);
+        ImageResolver images = new ImageResolver(objects);
+        PlanRooms.Opener opener = (plan, listed) -> {
+            PlanLeadership leadership = new PlanLeadership(roster, plan, Clock.systemUTC());
+            String planUri = "s3://" + bucket + "/" + plan;
+            DesiredState desired = new DesiredState(PlanRooms.listed(plan,
+                    new S3PlanSource(objects, ObjectLocation.parse(planUri)), listed), parser);
+            MigrationLedger ledger = new MigrationLedger(objects, ObjectLocation.parse(statusUriFor(planUri)),
+                    leadership);
+            Notifier notifier = notifier(config, properties, leadership::term, senders);
+            Reconciler reconciler = new Reconciler(desired, ledger, clouds, images, settings, Clock.systemUTC(),
+                    leadership::term, workers, notifier, keys -> roster.claim(plan, keys));
+            return new PlanRooms.Room(plan, reconciler, ledger, leadership, notifier, new AtomicBoolean());
+        };
+        return new PlanRooms(bucket, prefix, listing, roster, opener, config.poll().planInterval(),
+                Clock.systemUTC(), runner);
+    }
+
+    /**
+     * The rooms' cycles, a few at a time: each plan's cycle runs apart, so a slow or broken plan holds up no other.
+     */
+    @Produces
+    @ApplicationScoped
+    @Named("plan-rooms")
+    ManagedExecutor planRoomRunner() {
+        return ManagedExecutor.builder().maxAsync(ROOMS_AT_ONCE).propagated(ThreadContext.NONE)
+                .cleared(ThreadContext.ALL_REMAINING).build();
+    }
+
+    void shutDownRooms(@Disposes @Named("plan-rooms") ManagedExecutor runner) {
+        runner.shutdownNow();
+    }
+
+    /** How many plans' cycles run at once. */
+    static final int ROOMS_AT_ONCE = 4;
+
+    private static ReconcileSettings settings(MigratorConfig config, String identity) {
+        return ReconcileSettings.builder(identity)
                 .dryRun(config.dryRun())
                 .historyLimit(config.status().historyLimit())
                 .logTailLines(config.status().logTailLines())
@@ -165,8 +255,6 @@ public class OperatorWiring {
                 .stalledRequeueBase(config.retry().requeue().stalledBase())
                 .requeueCap(config.retry().requeue().cap())
                 .build();
-        return new Reconciler(desired, ledger, clouds, new ImageResolver(objects), settings,
-                Clock.systemUTC(), leadership, workers, notifier);
     }
 
     /**
@@ -178,8 +266,14 @@ public class OperatorWiring {
     @ApplicationScoped
     Notifier notifier(MigratorConfig config, Config properties, Instance<LeaseElection> election,
                       @Named("notification-senders") ManagedExecutor senders) {
+        return notifier(config, properties, config.leaderElection().enabled() ? election.get()::term : () -> 0,
+                senders);
+    }
+
+    /** A notifier that sends while {@code leadership} is not negative. */
+    static Notifier notifier(MigratorConfig config, Config properties, LongSupplier leadership,
+                             ManagedExecutor senders) {
         MigratorConfig.Notifications notifications = config.notifications();
-        LongSupplier leadership = config.leaderElection().enabled() ? election.get()::term : () -> 0;
         Function<NotificationChannel, Optional<String>> urls = channel -> channel.urlFrom() == null
                 ? Optional.ofNullable(notifications.channels().get(channel.name()))
                         .map(MigratorConfig.Notifications.Channel::url)

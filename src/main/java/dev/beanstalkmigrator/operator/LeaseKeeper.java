@@ -1,14 +1,17 @@
 package dev.beanstalkmigrator.operator;
 
 import dev.beanstalkmigrator.config.MigratorConfig;
+import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.notify.Notifier;
+import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -25,13 +28,17 @@ public class LeaseKeeper {
     private static final Logger LOG = Logger.getLogger(LeaseKeeper.class);
 
     @Inject
-    MigrationLedger ledger;
+    Instance<MigrationLedger> ledger;
+
+    /** The plans under a prefix, when {@code migrator.desired-state.uri} names one. */
+    @Inject
+    Instance<PlanRooms> rooms;
 
     @Inject
     MigratorConfig config;
 
     @Inject
-    Notifier notifier;
+    Instance<Notifier> notifier;
 
     @Inject
     Vertx vertx;
@@ -59,11 +66,23 @@ public class LeaseKeeper {
     }
 
     private synchronized void round() {
-        if (stopped || !config.leaderElection().enabled()) {
+        if (stopped) {
+            return;
+        }
+        if (OperatorWiring.servesPrefix(config)) {
+            // The roster shares the plans out whether or not leader election is on: it also keeps their claims.
+            try {
+                rooms.get().elect();
+            } catch (RuntimeException e) {
+                LOG.error("keeping the roster failed", e);
+            }
+            return;
+        }
+        if (!config.leaderElection().enabled()) {
             return;
         }
         try {
-            ledger.elect();
+            ledger.get().elect();
         } catch (RuntimeException e) {
             // The next round tries again: the lease must keep being watched whatever one round met.
             LOG.error("leader election failed", e);
@@ -72,8 +91,10 @@ public class LeaseKeeper {
 
     synchronized void release(@Observes ShutdownEvent event) {
         stopped = true;
-        if (config.leaderElection().enabled()) {
-            ledger.release(notifier.settled());
+        if (OperatorWiring.servesPrefix(config)) {
+            rooms.get().release();
+        } else if (config.leaderElection().enabled()) {
+            ledger.get().release(notifier.get().settled());
         }
     }
 }

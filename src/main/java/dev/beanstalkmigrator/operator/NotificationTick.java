@@ -1,8 +1,12 @@
 package dev.beanstalkmigrator.operator;
 
+import dev.beanstalkmigrator.config.MigratorConfig;
+import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.reconcile.notify.Notifier;
+import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 /**
@@ -14,12 +18,22 @@ import jakarta.inject.Inject;
 public class NotificationTick {
 
     @Inject
-    Notifier notifier;
+    Instance<Notifier> notifier;
+
+    @Inject
+    Instance<PlanRooms> rooms;
+
+    @Inject
+    MigratorConfig config;
 
     @Scheduled(identity = "notify", every = "${migrator.poll.tick}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
-        notifier.dispatch();
+        if (OperatorWiring.servesPrefix(config)) {
+            rooms.get().dispatch();
+        } else {
+            notifier.get().dispatch();
+        }
     }
 }

@@ -1,14 +1,22 @@
 package dev.beanstalkmigrator.operator;
 
+import dev.beanstalkmigrator.config.MigratorConfig;
+import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.metrics.ReconcileMeters;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.Snapshot;
+import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Drives the {@link Reconciler} from Quarkus Scheduler: every tick ({@code migrator.poll.tick}, 1 s) runs a
@@ -25,7 +33,14 @@ import jakarta.inject.Inject;
 public class ReconcileTick {
 
     @Inject
-    Reconciler reconciler;
+    Instance<Reconciler> reconciler;
+
+    /** The plans under a prefix, when {@code migrator.desired-state.uri} names one. */
+    @Inject
+    Instance<PlanRooms> rooms;
+
+    @Inject
+    MigratorConfig config;
 
     @Inject
     ReconcileMeters meters;
@@ -57,18 +72,63 @@ public class ReconcileTick {
         return run(true);
     }
 
+    /** What the last cycle saw: the one plan's, or, for a prefix of plans, those this replica serves, as one. */
     public Snapshot snapshot() {
-        return reconciler.snapshot();
+        return OperatorWiring.servesPrefix(config) ? rooms.get().snapshot() : reconciler.get().snapshot();
+    }
+
+    /**
+     * The plans served: for a prefix, every plan the listing or the roster knows, with its leader and, for those
+     * served here, what their last cycle saw; for one plan, that plan.
+     */
+    public List<Map<String, Object>> plans() {
+        List<Map<String, Object>> plans = new ArrayList<>();
+        if (!OperatorWiring.servesPrefix(config)) {
+            Snapshot snapshot = snapshot();
+            plans.add(plan(config.desiredState().uri(), snapshot.status().leader(), snapshot));
+            return plans;
+        }
+        PlanRooms served = rooms.get();
+        Map<String, PlanRooms.Room> here = served.rooms();
+        served.plans().forEach((plan, holder) -> {
+            PlanRooms.Room room = here.get(plan);
+            plans.add(plan(plan, holder, room == null ? null : room.reconciler().snapshot()));
+        });
+        return plans;
+    }
+
+    private static Map<String, Object> plan(String plan, String holder, Snapshot snapshot) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("plan", plan);
+        entry.put("leader", holder == null ? "" : holder);
+        entry.put("servedHere", snapshot != null && snapshot.leader());
+        if (snapshot != null) {
+            boolean loaded = snapshot.plan() != null && snapshot.plan().loaded();
+            entry.put("name", loaded ? snapshot.plan().plan().name() : "");
+            entry.put("revision", loaded && snapshot.plan().revision() != null ? snapshot.plan().revision() : "");
+            entry.put("environments", snapshot.status().environments().size());
+            String error = snapshot.problem() != null ? snapshot.problem().reason() + ": "
+                    + snapshot.problem().message() : snapshot.lastError();
+            entry.put("error", error == null ? "" : error);
+        }
+        return entry;
     }
 
     private Snapshot run(boolean force) {
+        if (OperatorWiring.servesPrefix(config)) {
+            // Each plan's cycle runs on its own and is measured as a whole tick here only when forced.
+            return meters.time(() -> {
+                rooms.get().cycle(force);
+                return rooms.get().snapshot();
+            });
+        }
         return meters.time(() -> {
             try {
-                return reconciler.cycle(force);
+                return reconciler.get().cycle(force);
             } catch (RuntimeException e) {
                 // A bug must not stop the loop: it is reported (health, status, one log line per distinct problem)
                 // and the next tick tries again from what is stored.
-                return reconciler.failed(e);
+                return reconciler.get().failed(e);
             }
         });
     }

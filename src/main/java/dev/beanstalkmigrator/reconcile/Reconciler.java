@@ -202,9 +202,13 @@ public final class Reconciler {
         retiring = retire;
     }
 
-    /** Whether this replica leads the plan and its ledger, as last read or written, has nothing in flight. */
-    public synchronized boolean settled() {
-        return term >= 0 && leadership.getAsLong() == term && nothingInFlight(snapshot.status());
+    /**
+     * Whether the last cycle ran as leader and the ledger it published has nothing in flight. Never waits for a cycle
+     * under way: the lease keeper asks it.
+     */
+    public boolean settled() {
+        Snapshot last = snapshot;
+        return last.leader() && leadership.getAsLong() >= 0 && nothingInFlight(last.status());
     }
 
     /**
@@ -243,10 +247,12 @@ public final class Reconciler {
                 planChanged = desired.refresh();
             }
             DesiredState.View view = desired.view();
-            if (retiring && view.loaded()) {
+            if (retiring) {
+                // Gone from the prefix, perhaps before this replica ever read it: what its ledger holds is followed.
                 MigrationPlan gone = view.plan();
-                view = new DesiredState.View(new MigrationPlan(gone.name(), List.of(), gone.notifications()),
-                        view.revision(), view.errors(), view.refusedRevision());
+                view = new DesiredState.View(gone == null ? new MigrationPlan(desired.name(), List.of(), List.of())
+                        : new MigrationPlan(gone.name(), List.of(), gone.notifications()),
+                        view.revision(), List.of(), view.refusedRevision());
             }
             if (!view.loaded()) {
                 return publish(storedOrLast(view), view, view.error(), awsAnswered);

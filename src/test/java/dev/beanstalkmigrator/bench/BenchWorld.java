@@ -13,7 +13,7 @@ import java.util.Map;
  * image, so a migration's image differs from the base task definition's and a migrate revision is needed.
  * The plan is written one environment per line, so the manual recipe can read it with sed.
  */
-final class BenchWorld {
+public final class BenchWorld {
 
     static final String BUCKET = "bench-migrator";
     static final String PLAN_KEY = "plan.yaml";
@@ -31,7 +31,7 @@ final class BenchWorld {
     /** environment name to application, in plan order */
     final Map<String, String> applicationOf = new LinkedHashMap<>();
 
-    BenchWorld(int n, int perApplication, int latencyVersions) {
+    public BenchWorld(int n, int perApplication, int latencyVersions) {
         this.n = n;
         this.perApplication = perApplication;
         this.latencyVersions = latencyVersions;
@@ -56,11 +56,11 @@ final class BenchWorld {
         return String.format("lat%02d", trial);
     }
 
-    List<String> environments() {
+    public List<String> environments() {
         return List.copyOf(applicationOf.keySet());
     }
 
-    SandboxSeed seed() {
+    public SandboxSeed seed() {
         List<String> labels = new ArrayList<>(List.of("v1", "v2", "v3"));
         for (int t = 1; t <= latencyVersions; t++) {
             labels.add(latencyVersion(t));
@@ -105,10 +105,19 @@ final class BenchWorld {
 
     /** The plan with every environment at {@code versions.get(name)}, else {@code fallback}. */
     String plan(Map<String, String> versions, String fallback) {
+        return plan("bench", applicationOf.keySet(), versions, fallback);
+    }
+
+    /**
+     * A plan named {@code name} of {@code environments} only (a team's, among the plans under a prefix), each at
+     * {@code versions.get(name)}, else {@code fallback}.
+     */
+    public String plan(String name, java.util.Collection<String> environments, Map<String, String> versions,
+                       String fallback) {
         StringBuilder yaml = new StringBuilder(64 * n + 512).append("""
                 apiVersion: beanstalk-migrator/v1
                 kind: MigrationPlan
-                metadata: {name: bench}
+                metadata: {name: %s}
                 spec:
                   defaults:
                     cluster: %s
@@ -119,10 +128,12 @@ final class BenchWorld {
                     launchType: FARGATE
                     network: {subnets: [subnet-0aa11bb22], securityGroups: [sg-0cc33dd44], assignPublicIp: false}
                   environments:
-                """.formatted(CLUSTER, FAMILY, CONTAINER));
-        applicationOf.forEach((environment, application) -> yaml.append("    - {name: ").append(environment)
-                .append(", application: ").append(application).append(", version: ")
-                .append(versions.getOrDefault(environment, fallback)).append("}\n"));
+                """.formatted(name, CLUSTER, FAMILY, CONTAINER));
+        for (String environment : environments) {
+            yaml.append("    - {name: ").append(environment).append(", application: ")
+                    .append(applicationOf.get(environment)).append(", version: ")
+                    .append(versions.getOrDefault(environment, fallback)).append("}\n");
+        }
         return yaml.toString();
     }
 }

@@ -45,6 +45,11 @@ public final class DesiredState {
         }
     }
 
+    /** Where the plan is read from, for messages. */
+    public String name() {
+        return source.name();
+    }
+
     public synchronized View view() {
         return new View(plan, revision, errors, refusedRevision);
     }

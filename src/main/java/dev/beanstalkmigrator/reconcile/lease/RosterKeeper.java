@@ -112,17 +112,28 @@ public final class RosterKeeper {
         }
         listed = Set.copyOf(listedPlans);
         try {
-            read();
-            long now = nanoTime();
-            Roster next = next(now);
-            boolean due = !renewed || now - renewedAtNanos >= timing.renewInterval().toNanos();
-            if (due || !next.equals(roster) || !roster.members().containsKey(identity)) {
-                write(renewedIn(next));
+            for (int attempt = 1; ; attempt++) {
+                read();
+                long now = nanoTime();
+                Roster next = next(now);
+                boolean due = !renewed || now - renewedAtNanos >= timing.renewInterval().toNanos();
+                if (!due && next.equals(roster) && roster.members().containsKey(identity)) {
+                    break;
+                }
+                try {
+                    write(renewedIn(next));
+                    break;
+                } catch (CloudError.Conflict lost) {
+                    // Another replica wrote first: read what it wrote and decide again, a few times at once, so
+                    // that replicas renewing together do not keep each other from renewing.
+                    known = false;
+                    if (attempt == 3) {
+                        throw lost;
+                    }
+                }
             }
             trouble(null);
         } catch (CloudError.Conflict lost) {
-            // Another replica wrote first: read again next round (a retry period), and decide from what it wrote.
-            known = false;
             trouble(null);
         } catch (CloudError e) {
             trouble(e);
@@ -279,6 +290,7 @@ public final class RosterKeeper {
     }
 
     private void write(Roster next) {
+        Roster before = roster;
         long sentAt = nanoTime();
         String written;
         try {
@@ -290,6 +302,12 @@ public final class RosterKeeper {
         roster = next;
         etag = written;
         known = true;
+        for (String member : before.members().keySet()) {
+            if (!member.equals(identity) && !next.members().containsKey(member)) {
+                LOG.warnf("%s removed replica %s from %s: its membership was not renewed for %ds; its plans are"
+                        + " handed on", identity, member, location, timing.leaseDuration().toSeconds());
+            }
+        }
         if (next.members().containsKey(identity)) {
             renewedAtNanos = sentAt;
             renewed = true;
@@ -331,8 +349,6 @@ public final class RosterKeeper {
         for (String member : roster.members().keySet()) {
             if (!member.equals(identity) && gone(member, now)) {
                 members.remove(member);
-                LOG.warnf("%s judged replica %s gone: its membership in %s was not renewed for %ds", identity, member,
-                        location, timing.leaseDuration().toSeconds());
             }
         }
         members.putIfAbsent(identity, new Roster.Member(0, clock.instant().toString(),

@@ -1,0 +1,286 @@
+package dev.beanstalkmigrator.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beanstalkmigrator.bench.BenchWorld;
+import dev.beanstalkmigrator.reconcile.decide.Launches;
+import dev.beanstalkmigrator.sandbox.RunRecord;
+import dev.beanstalkmigrator.sandbox.SandboxCloud;
+import dev.beanstalkmigrator.sandbox.SandboxOptions;
+import dev.beanstalkmigrator.testing.AwsCli;
+import dev.beanstalkmigrator.testing.OperatorProcess;
+import dev.beanstalkmigrator.testing.SandboxClients;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+
+/**
+ * Three replicas of the packaged operator serve thirty plans under one prefix of the sandbox's bucket, each plan
+ * with its own ledger beside it: they share the plans (none leads more than twelve), every environment migrates once
+ * (judged from the sandbox's record of RunTask), a broken plan holds up no other, a second plan naming an environment
+ * another plan recorded first gets {@code ClaimedByOtherPlan}, a killed replica's plans are led again within the
+ * failover time, a plan added or removed is picked up without a restart.
+ */
+class ManyPlansOnSandboxIT {
+
+    static final Path JAR = OperatorProcess.JAR;
+    static final Path WORK = Path.of("target/many-plans-it");
+    static final String BUCKET = "bench-migrator";
+    static final String PREFIX = "teams/";
+    static final int PLANS = 30;
+    static final int PER_PLAN = 2;
+    static final Duration LEASE = Duration.ofSeconds(3);
+    static final Duration RENEW_DEADLINE = Duration.ofSeconds(2);
+    static final Duration RETRY = Duration.ofMillis(500);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path temp;
+
+    SandboxCloud cloud;
+    SandboxClients clients;
+    final BenchWorld world = new BenchWorld(PLANS * PER_PLAN + 2, 10, 0);
+    final List<OperatorProcess> replicas = new CopyOnWriteArrayList<>();
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeEach
+    void start() throws IOException {
+        assertTrue(Files.isRegularFile(JAR), JAR + " is missing: run the package phase first");
+        Files.createDirectories(WORK);
+        cloud = SandboxCloud.start(SandboxOptions.builder().port(0).build(), world.seed());
+        clients = new SandboxClients(cloud.endpoint(), true);
+        for (int p = 0; p < PLANS; p++) {
+            upload(p, "v1");
+        }
+        cloud.putObject(BUCKET, PREFIX + "broken.yaml", "spec: [not: a plan".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() {
+        replicas.forEach(OperatorProcess::destroy);
+        if (clients != null) {
+            clients.close();
+        }
+        if (cloud != null) {
+            cloud.close();
+        }
+    }
+
+    static String plan(int p) {
+        return PREFIX + String.format("team-%02d.yaml", p);
+    }
+
+    List<String> environmentsOf(int p) {
+        return world.environments().subList(p * PER_PLAN, (p + 1) * PER_PLAN);
+    }
+
+    void upload(int p, String version) {
+        cloud.putObject(BUCKET, plan(p), world.plan(String.format("team-%02d", p), environmentsOf(p), Map.of(),
+                version).getBytes(StandardCharsets.UTF_8));
+    }
+
+    OperatorProcess replica(int i) throws IOException {
+        return OperatorProcess.start(JAR, OperatorProcess.freePort(), List.of(
+                "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PREFIX,
+                "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
+                "-Dmigrator.aws.region=us-east-1",
+                "-Dquarkus.s3.path-style-access=true",
+                "-Dmigrator.poll.plan-interval=500ms",
+                "-Dmigrator.poll.task-interval=500ms",
+                "-Dmigrator.leader-election.identity=replica-" + i,
+                "-Dmigrator.leader-election.lease-duration=" + LEASE.toMillis() + "ms",
+                "-Dmigrator.leader-election.renew-deadline=" + RENEW_DEADLINE.toMillis() + "ms",
+                "-Dmigrator.leader-election.retry-period=" + RETRY.toMillis() + "ms"),
+                AwsCli.testCredentials(temp), WORK.resolve("replica-" + i + ".log"), false);
+    }
+
+    /** Migrate tasks per environment and version, as the sandbox's ECS recorded them. */
+    Map<String, Integer> runs() {
+        Map<String, Integer> runs = new TreeMap<>();
+        for (RunRecord run : cloud.runs()) {
+            runs.merge(run.tags().get(Launches.TAG_ENVIRONMENT) + "@" + run.tags().get(Launches.TAG_VERSION), 1,
+                    Integer::sum);
+        }
+        return runs;
+    }
+
+    JsonNode get(OperatorProcess replica, String path) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + replica.httpPort() + path)).timeout(Duration.ofSeconds(5)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r::body);
+        return JSON.readTree(r.body());
+    }
+
+    /** The plans each live replica says it leads now, by replica. */
+    Map<Integer, Set<String>> served() throws IOException, InterruptedException {
+        Map<Integer, Set<String>> served = new TreeMap<>();
+        for (int i = 0; i < replicas.size(); i++) {
+            OperatorProcess replica = replicas.get(i);
+            if (!replica.isAlive()) {
+                continue;
+            }
+            Set<String> plans = new TreeSet<>();
+            for (JsonNode plan : get(replica, "/api/v1/plans")) {
+                if (plan.path("servedHere").asBoolean()) {
+                    plans.add(plan.path("plan").asText());
+                }
+            }
+            served.put(i, plans);
+        }
+        return served;
+    }
+
+    /** An environment's entry in the status of the replica that leads its plan. */
+    JsonNode environment(String name) throws IOException, InterruptedException {
+        for (OperatorProcess replica : replicas) {
+            if (!replica.isAlive()) {
+                continue;
+            }
+            for (JsonNode environment : get(replica, "/api/v1/environments")) {
+                if (environment.path("name").asText().equals(name)) {
+                    return environment;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void threeReplicasShareThirtyPlansEachMigratesOnceAndAKilledReplicasPlansAreLedAgain() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            replicas.add(replica(i));
+        }
+        for (OperatorProcess replica : replicas) {
+            await("a replica to be ready").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> {
+                        assertTrue(replica.isAlive(), () -> "a replica exited: " + replica.tail(40));
+                        return replica.ready();
+                    });
+        }
+        Set<String> first = new TreeSet<>();
+        for (int p = 0; p < PLANS; p++) {
+            environmentsOf(p).forEach(e -> first.add(e + "@v1"));
+        }
+        // Every environment of every plan migrates v1 once; the broken plan holds none of them up.
+        await("every plan's environments to migrate v1").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500)).until(() -> runs().keySet().containsAll(first));
+        // The plans settle among the three: none leads more than its share (31 plans, 11 each), and every plan is led.
+        await("the plans to be shared out").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    Map<Integer, Set<String>> served = served();
+                    return served.values().stream().mapToInt(Set::size).sum() == PLANS + 1
+                            && served.values().stream().allMatch(s -> s.size() <= 12 && s.size() >= 9);
+                });
+        Map<Integer, Set<String>> shared = served();
+        Set<String> union = new TreeSet<>();
+        shared.values().forEach(union::addAll);
+        assertEquals(PLANS + 1, union.size(), "no plan led twice: " + shared);
+
+        // The broken plan is reported, in its own entry, while every other plan goes on.
+        JsonNode broken = null;
+        for (JsonNode plan : get(replicas.get(0), "/api/v1/plans")) {
+            if (plan.path("plan").asText().equals(PREFIX + "broken.yaml")) {
+                broken = plan;
+            }
+        }
+        assertTrue(broken != null && !broken.path("leader").asText().isEmpty(), String.valueOf(broken));
+
+        // A second plan naming an environment that team-00 recorded first: ClaimedByOtherPlan, and no second task.
+        String contested = environmentsOf(0).get(0);
+        String spare = world.environments().get(PLANS * PER_PLAN);
+        cloud.putObject(BUCKET, PREFIX + "intruder.yaml", world.plan("intruder", List.of(contested, spare), Map.of(),
+                "v1").getBytes(StandardCharsets.UTF_8));
+        await("the intruder's own environment to migrate").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> runs().containsKey(spare + "@v1"));
+        await("the contested environment to be ClaimedByOtherPlan in the intruder's ledger")
+                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> ledgerText("intruder").contains("ClaimedByOtherPlan")
+                        && ledgerText("intruder").contains(plan(0)));
+        assertEquals(1, runs().get(contested + "@v1"), "the contested environment ran once: " + runs());
+
+        // A replica killed: its plans are led again by the other two within the failover time, and a new version in
+        // one of them migrates once.
+        int victim = shared.entrySet().stream().filter(e -> e.getValue().contains(plan(5))).findFirst()
+                .orElseThrow().getKey();
+        Set<String> orphaned = shared.get(victim);
+        long killedAt = System.nanoTime();
+        replicas.get(victim).kill();
+        await("the killed replica's plans to be led again").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200)).until(() -> {
+                    Set<String> now = new TreeSet<>();
+                    served().values().forEach(now::addAll);
+                    return now.containsAll(orphaned);
+                });
+        double failover = (System.nanoTime() - killedAt) / 1e9;
+        System.out.printf("ManyPlansOnSandboxIT: %d plans of the killed replica led again after %.1f s%n",
+                orphaned.size(), failover);
+        upload(5, "v2");
+        await("team-05 to migrate v2").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> environmentsOf(5).stream().allMatch(e -> runs().containsKey(e + "@v2")));
+
+        // A plan removed: its environments are no longer served and it leaves the roster; one added is served.
+        clients.s3.deleteObject(DeleteObjectRequest.builder().bucket(BUCKET).key(plan(7)).build());
+        await("team-07 to leave").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> plans().stream().noneMatch(plan(7)::equals));
+        String added = world.environments().get(PLANS * PER_PLAN + 1);
+        cloud.putObject(BUCKET, PREFIX + "late/newcomer.yml", world.plan("newcomer", List.of(added), Map.of(), "v1")
+                .getBytes(StandardCharsets.UTF_8));
+        await("the new plan's environment to migrate").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> runs().containsKey(added + "@v1"));
+
+        // Exactly once throughout, as ECS saw it.
+        Map<String, Integer> twice = runs().entrySet().stream().filter(e -> e.getValue() > 1)
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        assertEquals(Map.of(), twice, "environments migrated more than once per version");
+        JsonNode status = environment(environmentsOf(5).get(0));
+        assertTrue(status != null && status.toString().contains("v2"), String.valueOf(status));
+    }
+
+    /** The plans a live replica lists. */
+    List<String> plans() throws IOException, InterruptedException {
+        List<String> plans = new ArrayList<>();
+        for (OperatorProcess replica : replicas) {
+            if (replica.isAlive()) {
+                get(replica, "/api/v1/plans").forEach(p -> plans.add(p.path("plan").asText()));
+                return plans;
+            }
+        }
+        return plans;
+    }
+
+    String ledgerText(String name) {
+        byte[] ledger = cloud.getObject(BUCKET, PREFIX + name + ".status.yaml");
+        return ledger == null ? "" : new String(ledger, StandardCharsets.UTF_8);
+    }
+
+    static Map<String, Integer> counts(Map<Integer, Set<String>> served) {
+        Map<String, Integer> counts = new HashMap<>();
+        served.forEach((replica, plans) -> counts.put("replica-" + replica, plans.size()));
+        return counts;
+    }
+}
