@@ -6,6 +6,7 @@ import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.port.PlanEvents;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -21,6 +22,7 @@ import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticbeanstalk.ElasticBeanstalkClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -78,6 +80,13 @@ public class AwsClients {
         return new S3Objects(s3, retrying);
     }
 
+    /** The queue of the plans' S3 events, when {@code migrator.desired-state.events} names one. */
+    @Produces
+    @ApplicationScoped
+    SqsClient sqsClient(AwsClientSettings settings, MeterRegistry registry) {
+        return configure(SqsClient.builder(), settings, new AwsCallMeter(registry, "sqs")).build();
+    }
+
     /** Lists the plans under a prefix (ListObjectsV2). */
     @Produces
     @ApplicationScoped
@@ -119,6 +128,19 @@ public class AwsClients {
 
     /** What the role sessions of this replica are named: its identity, as CloudTrail shows it. */
     public record SessionName(String value) {}
+
+    /** The URL of the queue of the plans' S3 events ({@code migrator.desired-state.events}), or null. */
+    public record EventsQueue(String url) {}
+
+    /** The plans' S3 events, read from their queue. */
+    @Produces
+    @ApplicationScoped
+    PlanEvents planEvents(SqsClient sqs, EventsQueue queue, Retrying retrying) {
+        if (queue.url() == null) {
+            throw new IllegalStateException("no queue of plan events: migrator.desired-state.events is not set");
+        }
+        return new SqsPlanEvents(sqs, queue.url(), retrying);
+    }
 
     void close(@Disposes AwsClouds clouds) {
         clouds.close();

@@ -43,6 +43,20 @@ public interface MigratorConfig {
         /** Plans larger than this are refused. */
         @WithDefault("1048576")
         int maxBytes();
+
+        /**
+         * With a prefix of plans: the URL of an SQS queue that receives the bucket's S3 Event Notifications for the
+         * prefix. Each message makes the plan it names read at once; without it, the plans are listed every plan
+         * interval.
+         */
+        Optional<String> events();
+
+        /**
+         * With {@link #events()}: how often every plan is listed all the same, since S3 delivers events at least once
+         * and sometimes late or never.
+         */
+        @WithDefault("5m")
+        Duration fullListingInterval();
     }
 
     interface Status {

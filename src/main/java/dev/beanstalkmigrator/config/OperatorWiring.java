@@ -24,7 +24,7 @@ import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.lease.PlanLeadership;
 import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
 import dev.beanstalkmigrator.reconcile.notify.Notifier;
-import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
+import dev.beanstalkmigrator.reconcile.ManyPlans;
 import dev.beanstalkmigrator.webhook.HttpWebhooks;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
@@ -95,6 +95,13 @@ public class OperatorWiring {
     @Singleton
     AwsClients.SessionName sessionName(MigratorConfig config) {
         return new AwsClients.SessionName(name(config));
+    }
+
+    /** The queue of the plans' S3 events, when configured. */
+    @Produces
+    @Singleton
+    AwsClients.EventsQueue eventsQueue(MigratorConfig config) {
+        return new AwsClients.EventsQueue(config.desiredState().events().orElse(null));
     }
 
     @Produces
@@ -183,6 +190,11 @@ public class OperatorWiring {
             throw new IllegalStateException("invalid configuration: migrator.desired-state.uri=" + uri + " ends with /"
                     + " (a prefix of plans), which only an s3://bucket/prefix/ URI can be; name one plan file instead");
         }
+        if (config.desiredState().fullListingInterval().compareTo(config.poll().planInterval()) < 0) {
+            throw new IllegalStateException("invalid configuration: migrator.desired-state.full-listing-interval ("
+                    + config.desiredState().fullListingInterval() + ") must be at least migrator.poll.plan-interval ("
+                    + config.poll().planInterval() + ")");
+        }
         if (config.status().uri().isPresent()) {
             throw new IllegalStateException("invalid configuration: migrator.status.uri cannot be set when"
                     + " migrator.desired-state.uri is a prefix of plans: each plan's ledger is beside it"
@@ -191,14 +203,14 @@ public class OperatorWiring {
     }
 
     /**
-     * Every plan under {@code migrator.desired-state.uri} when it is a prefix: a room per plan (its ledger beside it,
+     * Every plan under {@code migrator.desired-state.uri} when it is a prefix: each plan served apart (its ledger beside it,
      * its reconciler, its notifier), shared among the replicas by the roster beside the plans.
      */
     @Produces
     @ApplicationScoped
-    PlanRooms planRooms(MigratorConfig config, ObjectStore objects, ObjectListing listing, AwsClouds clouds,
+    ManyPlans manyPlans(MigratorConfig config, ObjectStore objects, ObjectListing listing, AwsClouds clouds,
                         PlanParser parser, @Named("reconcile-workers") ManagedExecutor workers,
-                        @Named("plan-rooms") ManagedExecutor runner, Config properties,
+                        @Named("plan-cycles") ManagedExecutor runner, Config properties,
                         @Named("notification-senders") ManagedExecutor senders) {
         URI prefixUri = URI.create(config.desiredState().uri());
         String bucket = prefixUri.getHost();
@@ -208,39 +220,41 @@ public class OperatorWiring {
                 timing(config.leaderElection()), System::nanoTime, Clock.systemUTC());
         ReconcileSettings settings = settings(config, identity);
         ImageResolver images = new ImageResolver(objects);
-        PlanRooms.Opener opener = (plan, listed) -> {
+        ManyPlans.Opener opener = (plan, plans) -> {
             PlanLeadership leadership = new PlanLeadership(roster, plan, Clock.systemUTC());
             String planUri = "s3://" + bucket + "/" + plan;
-            DesiredState desired = new DesiredState(PlanRooms.listed(plan,
-                    new S3PlanSource(objects, ObjectLocation.parse(planUri)), listed), parser);
+            DesiredState desired = new DesiredState(plans.source(plan,
+                    new S3PlanSource(objects, ObjectLocation.parse(planUri))), parser);
             MigrationLedger ledger = new MigrationLedger(objects, ObjectLocation.parse(statusUriFor(planUri)),
                     leadership);
             Notifier notifier = notifier(config, properties, leadership::term, senders);
             Reconciler reconciler = new Reconciler(desired, ledger, clouds, images, settings, Clock.systemUTC(),
                     leadership::term, workers, notifier, keys -> roster.claim(plan, keys));
-            return new PlanRooms.Room(plan, reconciler, ledger, leadership, notifier, new AtomicBoolean());
+            return new ManyPlans.Served(plan, reconciler, ledger, leadership, notifier, new AtomicBoolean());
         };
-        return new PlanRooms(bucket, prefix, listing, roster, opener, config.poll().planInterval(),
-                Clock.systemUTC(), runner);
+        // With events, a change is seen from its event; the full listing only catches what events missed.
+        Duration listingInterval = config.desiredState().events().isPresent()
+                ? config.desiredState().fullListingInterval() : config.poll().planInterval();
+        return new ManyPlans(bucket, prefix, listing, roster, opener, listingInterval, Clock.systemUTC(), runner);
     }
 
     /**
-     * The rooms' cycles, a few at a time: each plan's cycle runs apart, so a slow or broken plan holds up no other.
+     * The plans' cycles, a few at a time: each plan's cycle runs apart, so a slow or broken plan holds up no other.
      */
     @Produces
     @ApplicationScoped
-    @Named("plan-rooms")
-    ManagedExecutor planRoomRunner() {
-        return ManagedExecutor.builder().maxAsync(ROOMS_AT_ONCE).propagated(ThreadContext.NONE)
+    @Named("plan-cycles")
+    ManagedExecutor planCycles() {
+        return ManagedExecutor.builder().maxAsync(PLANS_AT_ONCE).propagated(ThreadContext.NONE)
                 .cleared(ThreadContext.ALL_REMAINING).build();
     }
 
-    void shutDownRooms(@Disposes @Named("plan-rooms") ManagedExecutor runner) {
+    void shutDownPlanCycles(@Disposes @Named("plan-cycles") ManagedExecutor runner) {
         runner.shutdownNow();
     }
 
     /** How many plans' cycles run at once. */
-    static final int ROOMS_AT_ONCE = 4;
+    static final int PLANS_AT_ONCE = 4;
 
     private static ReconcileSettings settings(MigratorConfig config, String identity) {
         return ReconcileSettings.builder(identity)

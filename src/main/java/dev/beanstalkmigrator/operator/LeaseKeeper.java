@@ -4,7 +4,7 @@ import dev.beanstalkmigrator.config.MigratorConfig;
 import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.notify.Notifier;
-import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
+import dev.beanstalkmigrator.reconcile.ManyPlans;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -32,7 +32,7 @@ public class LeaseKeeper {
 
     /** The plans under a prefix, when {@code migrator.desired-state.uri} names one. */
     @Inject
-    Instance<PlanRooms> rooms;
+    Instance<ManyPlans> plans;
 
     @Inject
     MigratorConfig config;
@@ -72,7 +72,7 @@ public class LeaseKeeper {
         if (OperatorWiring.servesPrefix(config)) {
             // The roster shares the plans out whether or not leader election is on: it also keeps their claims.
             try {
-                rooms.get().elect();
+                plans.get().elect();
             } catch (RuntimeException e) {
                 LOG.error("keeping the roster failed", e);
             }
@@ -92,7 +92,7 @@ public class LeaseKeeper {
     synchronized void release(@Observes ShutdownEvent event) {
         stopped = true;
         if (OperatorWiring.servesPrefix(config)) {
-            rooms.get().release();
+            plans.get().release();
         } else if (config.leaderElection().enabled()) {
             ledger.get().release(notifier.get().settled());
         }

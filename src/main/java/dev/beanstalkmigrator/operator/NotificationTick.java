@@ -3,7 +3,7 @@ package dev.beanstalkmigrator.operator;
 import dev.beanstalkmigrator.config.MigratorConfig;
 import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.reconcile.notify.Notifier;
-import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
+import dev.beanstalkmigrator.reconcile.ManyPlans;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
@@ -21,7 +21,7 @@ public class NotificationTick {
     Instance<Notifier> notifier;
 
     @Inject
-    Instance<PlanRooms> rooms;
+    Instance<ManyPlans> plans;
 
     @Inject
     MigratorConfig config;
@@ -31,7 +31,7 @@ public class NotificationTick {
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
         if (OperatorWiring.servesPrefix(config)) {
-            rooms.get().dispatch();
+            plans.get().dispatch();
         } else {
             notifier.get().dispatch();
         }

@@ -5,7 +5,7 @@ import dev.beanstalkmigrator.config.OperatorWiring;
 import dev.beanstalkmigrator.metrics.ReconcileMeters;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.Snapshot;
-import dev.beanstalkmigrator.reconcile.rooms.PlanRooms;
+import dev.beanstalkmigrator.reconcile.ManyPlans;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vertx.core.Vertx;
@@ -37,7 +37,7 @@ public class ReconcileTick {
 
     /** The plans under a prefix, when {@code migrator.desired-state.uri} names one. */
     @Inject
-    Instance<PlanRooms> rooms;
+    Instance<ManyPlans> plans;
 
     @Inject
     MigratorConfig config;
@@ -74,7 +74,7 @@ public class ReconcileTick {
 
     /** What the last cycle saw: the one plan's, or, for a prefix of plans, those this replica serves, as one. */
     public Snapshot snapshot() {
-        return OperatorWiring.servesPrefix(config) ? rooms.get().snapshot() : reconciler.get().snapshot();
+        return OperatorWiring.servesPrefix(config) ? plans.get().snapshot() : reconciler.get().snapshot();
     }
 
     /**
@@ -82,19 +82,19 @@ public class ReconcileTick {
      * served here, what their last cycle saw; for one plan, that plan.
      */
     public List<Map<String, Object>> plans() {
-        List<Map<String, Object>> plans = new ArrayList<>();
+        List<Map<String, Object>> entries = new ArrayList<>();
         if (!OperatorWiring.servesPrefix(config)) {
             Snapshot snapshot = snapshot();
-            plans.add(plan(config.desiredState().uri(), snapshot.status().leader(), snapshot));
-            return plans;
+            entries.add(plan(config.desiredState().uri(), snapshot.status().leader(), snapshot));
+            return entries;
         }
-        PlanRooms served = rooms.get();
-        Map<String, PlanRooms.Room> here = served.rooms();
-        served.plans().forEach((plan, holder) -> {
-            PlanRooms.Room room = here.get(plan);
-            plans.add(plan(plan, holder, room == null ? null : room.reconciler().snapshot()));
+        ManyPlans many = plans.get();
+        Map<String, ManyPlans.Served> here = many.served();
+        many.plans().forEach((plan, holder) -> {
+            ManyPlans.Served served = here.get(plan);
+            entries.add(plan(plan, holder, served == null ? null : served.reconciler().snapshot()));
         });
-        return plans;
+        return entries;
     }
 
     private static Map<String, Object> plan(String plan, String holder, Snapshot snapshot) {
@@ -118,8 +118,8 @@ public class ReconcileTick {
         if (OperatorWiring.servesPrefix(config)) {
             // Each plan's cycle runs on its own and is measured as a whole tick here only when forced.
             return meters.time(() -> {
-                rooms.get().cycle(force);
-                return rooms.get().snapshot();
+                plans.get().cycle(force);
+                return plans.get().snapshot();
             });
         }
         return meters.time(() -> {

@@ -85,6 +85,8 @@ public final class Reconciler {
     private final EnvironmentClaims claims;
     /** Set when the plan is gone from its prefix: what is in flight is followed to its end, nothing new starts. */
     private volatile boolean retiring;
+    /** Set when a listing or an event says the plan changed: the next cycle reads it, whatever the plan interval. */
+    private final java.util.concurrent.atomic.AtomicBoolean planHint = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * The term of leadership this replica acted in last (see {@link dev.beanstalkmigrator.reconcile.lease.LeaseElection#term()}), or -1 since it followed
      * as a standby. What it knows of the ledger is read again whenever the term changes, whether or not a standby
@@ -202,6 +204,11 @@ public final class Reconciler {
         retiring = retire;
     }
 
+    /** The plan changed (a listing or an event says so): the next cycle reads it, whatever the plan interval. */
+    public void planChanged() {
+        planHint.set(true);
+    }
+
     /**
      * Whether the last cycle ran as leader and the ledger it published has nothing in flight. Never waits for a cycle
      * under way: the lease keeper asks it.
@@ -222,7 +229,7 @@ public final class Reconciler {
         // The scheduler wakes the loop once a tick, never exactly when something falls due: what falls due before
         // the middle of the next tick is done now, or a plan interval of one tick would be served every other tick.
         Instant horizon = now.plus(settings.tick().dividedBy(2));
-        boolean planDue = force || !horizon.isBefore(nextPlanPoll);
+        boolean planDue = planHint.getAndSet(false) | force || !horizon.isBefore(nextPlanPoll);
         boolean observationDue = force || !horizon.isBefore(nextObservation);
         boolean tasksDue = force || !horizon.isBefore(nextTaskPoll);
         if (!planDue && !observationDue && !tasksDue) {

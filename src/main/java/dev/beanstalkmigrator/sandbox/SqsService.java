@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
  * Amazon SQS (standard queues), in both protocols its clients speak: AWS JSON 1.0 ({@code X-Amz-Target:
  * AmazonSQS.<Action>}, what the AWS SDK for Java v2 sends since 2.21) and the Query protocol (form POST, Version
  * 2012-11-05, XML answers; what older CLIs such as Debian's AWS CLI 2.9 send). CreateQueue, GetQueueUrl, SendMessage,
- * ReceiveMessage (long polling up to 20 s, visibility timeout, receive count), DeleteMessage, GetQueueAttributes,
+ * ReceiveMessage (long polling up to 20 s, visibility timeout, receive count), DeleteMessage, ChangeMessageVisibility,
+ * GetQueueAttributes,
  * DeleteQueue. Bodies carry MD5OfBody as SQS computes it (the SDK checks it). Thread-safe: one monitor, which a long
  * poll waits on.
  */
@@ -110,6 +111,7 @@ final class SqsService {
             case "SendMessage" -> send(in);
             case "ReceiveMessage" -> receive(in);
             case "DeleteMessage" -> delete(in);
+            case "ChangeMessageVisibility" -> changeVisibility(in);
             case "GetQueueAttributes" -> attributes(in);
             case "DeleteQueue" -> deleteQueue(in);
             default -> throw new ServiceError(400, "InvalidAction", "The action " + r.operation
@@ -237,6 +239,21 @@ final class SqsService {
             q.messages.remove(m);
             q.receipts.values().removeIf(other -> other == m);
         }
+        return Map.of();
+    }
+
+    /** A received message visible again after {@code VisibilityTimeout} seconds (0: at once), as SQS does it. */
+    private synchronized Map<String, Object> changeVisibility(Params in) {
+        Queue q = byUrl(in.required("QueueUrl"));
+        String handle = in.required("ReceiptHandle");
+        long timeout = in.number("VisibilityTimeout", 0, 0, 43_200);
+        Message m = q.receipts.get(handle);
+        if (m == null || !q.messages.contains(m)) {
+            throw new ServiceError(400, "ReceiptHandleIsInvalid", "The input receipt handle \"" + handle
+                    + "\" is not a valid receipt handle.");
+        }
+        m.visibleAt = Instant.now().plusSeconds(timeout);
+        notifyAll();
         return Map.of();
     }
 

@@ -36,7 +36,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.Event;
+import software.amazon.awssdk.services.s3.model.FilterRuleName;
+import software.amazon.awssdk.services.s3.model.NotificationConfiguration;
+import software.amazon.awssdk.services.s3.model.QueueConfiguration;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Three replicas of the packaged operator serve thirty plans under one prefix of the sandbox's bucket, each plan
@@ -56,6 +64,8 @@ class ManyPlansOnSandboxIT {
     static final Duration LEASE = Duration.ofSeconds(3);
     static final Duration RENEW_DEADLINE = Duration.ofSeconds(2);
     static final Duration RETRY = Duration.ofMillis(500);
+    /** With events, how often every plan is listed all the same. */
+    static final Duration FULL_LISTING = Duration.ofSeconds(12);
     static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -259,6 +269,80 @@ class ManyPlansOnSandboxIT {
         assertEquals(Map.of(), twice, "environments migrated more than once per version");
         JsonNode status = environment(environmentsOf(5).get(0));
         assertTrue(status != null && status.toString().contains("v2"), String.valueOf(status));
+    }
+
+    @Test
+    void eventsFromTheQueueMakeAChangedPlanReadAtOnceAndALostOneIsFoundByTheFullListing() throws Exception {
+        try (SqsClient sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
+                .endpointOverride(cloud.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(SandboxClients.CREDENTIALS).build()) {
+            String queueUrl = sqs.createQueue(b -> b.queueName("plan-events")).queueUrl();
+            clients.s3.putBucketNotificationConfiguration(b -> b.bucket(BUCKET).notificationConfiguration(
+                    NotificationConfiguration.builder().queueConfigurations(QueueConfiguration.builder().id("plans")
+                            .queueArn("arn:aws:sqs:us-east-1:000000000000:plan-events")
+                            .events(Event.S3_OBJECT_CREATED, Event.S3_OBJECT_REMOVED)
+                            .filter(f -> f.key(k -> k.filterRules(r -> r.name(FilterRuleName.PREFIX).value(PREFIX),
+                                    r -> r.name(FilterRuleName.SUFFIX).value(".yaml")))).build()).build()));
+            for (int i = 0; i < 2; i++) {
+                replicas.add(OperatorProcess.start(JAR, OperatorProcess.freePort(), List.of(
+                        "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PREFIX,
+                        "-Dmigrator.desired-state.events=" + queueUrl,
+                        "-Dmigrator.desired-state.full-listing-interval=" + FULL_LISTING.toSeconds() + "s",
+                        "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
+                        "-Dmigrator.aws.region=us-east-1",
+                        "-Dquarkus.s3.path-style-access=true",
+                        "-Dmigrator.poll.plan-interval=1s",
+                        "-Dmigrator.poll.task-interval=500ms",
+                        "-Dmigrator.leader-election.identity=replica-" + i,
+                        "-Dmigrator.leader-election.lease-duration=" + LEASE.toMillis() + "ms",
+                        "-Dmigrator.leader-election.renew-deadline=" + RENEW_DEADLINE.toMillis() + "ms",
+                        "-Dmigrator.leader-election.retry-period=" + RETRY.toMillis() + "ms"),
+                        AwsCli.testCredentials(temp), WORK.resolve("events-replica-" + i + ".log"), false));
+            }
+            Set<String> first = new TreeSet<>();
+            for (int p = 0; p < PLANS; p++) {
+                environmentsOf(p).forEach(e -> first.add(e + "@v1"));
+            }
+            await("every plan's environments to migrate v1").atMost(Duration.ofSeconds(120))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> runs().keySet().containsAll(first));
+            await("the plans to be shared out").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> served().values().stream().mapToInt(Set::size).sum() == PLANS + 1
+                            && served().values().stream().allMatch(set -> set.size() >= 14));
+
+            // Late and duplicated events: each change is still read at once, by the replica that leads its plan, and
+            // migrates once.
+            cloud.setEventDelivery(new SandboxCloud.EventDelivery(Duration.ofMillis(200), 0.5, 0), 7);
+            List<Double> detections = new ArrayList<>();
+            for (int p = 0; p < 8; p++) {
+                long listingsBefore = cloud.calls("s3:ListObjectsV2:200");
+                long sent = System.nanoTime();
+                uploadWithTheSdk(p, "v2");
+                int plan = p;
+                await("team-" + p + " to migrate v2").atMost(FULL_LISTING).pollInterval(Duration.ofMillis(50))
+                        .until(() -> environmentsOf(plan).stream().allMatch(e -> runs().containsKey(e + "@v2")));
+                detections.add((System.nanoTime() - sent) / 1e9);
+                assertTrue(cloud.calls("s3:ListObjectsV2:200") - listingsBefore <= 2 * replicas.size(),
+                        "found by its event, not by listing");
+            }
+            System.out.printf("ManyPlansOnSandboxIT: changes migrated after %s s (events late by 200 ms, half of them"
+                    + " twice)%n", detections.stream().map(d -> String.format("%.2f", d)).toList());
+            assertTrue(detections.stream().allMatch(d -> d < FULL_LISTING.toSeconds() / 2.0), detections::toString);
+
+            // Every event lost: the full listing finds the change all the same.
+            cloud.setEventDelivery(new SandboxCloud.EventDelivery(Duration.ZERO, 0, 1.0), 7);
+            uploadWithTheSdk(9, "v3");
+            await("team-09 to migrate v3 with no event").atMost(FULL_LISTING.multipliedBy(3))
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> environmentsOf(9).stream().allMatch(e -> runs().containsKey(e + "@v3")));
+            Map<String, Integer> twice = runs().entrySet().stream().filter(e -> e.getValue() > 1)
+                    .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+            assertEquals(Map.of(), twice, "environments migrated more than once per version");
+        }
+    }
+
+    void uploadWithTheSdk(int p, String version) {
+        clients.s3.putObject(b -> b.bucket(BUCKET).key(plan(p)), RequestBody.fromString(world.plan(
+                String.format("team-%02d", p), environmentsOf(p), Map.of(), version)));
     }
 
     /** The plans a live replica lists. */

@@ -1,4 +1,4 @@
-package dev.beanstalkmigrator.reconcile.rooms;
+package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
@@ -6,9 +6,7 @@ import dev.beanstalkmigrator.model.MigrationPlan;
 import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.port.CloudError;
 import dev.beanstalkmigrator.port.ObjectListing;
-import dev.beanstalkmigrator.reconcile.LoopProblem;
-import dev.beanstalkmigrator.reconcile.Reconciler;
-import dev.beanstalkmigrator.reconcile.Snapshot;
+import dev.beanstalkmigrator.port.PlanEvents;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import dev.beanstalkmigrator.reconcile.desired.PlanCatalog;
 import dev.beanstalkmigrator.reconcile.desired.PlanSource;
@@ -30,69 +28,77 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * Every plan under a prefix ({@code migrator.desired-state.uri=s3://bucket/plans/}), each in a room of its own: its
- * plan, its ledger beside it, its reconciler and its notifier. A replica opens a room for each plan the
+ * Every plan under a prefix ({@code migrator.desired-state.uri=s3://bucket/plans/}), each served apart: its plan, its
+ * ledger beside it, its reconciler and its notifier. A replica serves each plan the
  * {@link RosterKeeper}'s roster gives it, and closes it when the roster gives the plan to another; a plan gone from the
- * prefix has its room retire: what is in flight is followed to its end, then the plan leaves the roster.
+ * prefix retires: what is in flight is followed to its end, then the plan leaves the roster.
  *
  * <p>One listing (ListObjectsV2, a request per 1,000 keys) per plan interval tells which plans exist and which changed
- * (ETags); only a changed plan is read. Each room's cycle runs on its own, so one slow or broken plan holds up no
- * other: a room whose cycle still runs is skipped at the next tick.
+ * (ETags); only a changed plan is read. Each plan's cycle runs on its own, so one slow or broken plan holds up no
+ * other: a plan whose cycle still runs is skipped at the next tick.
  */
-public final class PlanRooms {
+public final class ManyPlans {
 
-    private static final Logger LOG = Logger.getLogger(PlanRooms.class);
+    private static final Logger LOG = Logger.getLogger(ManyPlans.class);
 
-    /** One plan's room. */
-    public record Room(String plan, Reconciler reconciler, MigrationLedger ledger, PlanLeadership leadership,
+    /** A plan this replica serves. */
+    public record Served(String plan, Reconciler reconciler, MigrationLedger ledger, PlanLeadership leadership,
                        Notifier notifier, AtomicBoolean running) {}
 
-    /** Opens the room of a plan: {@code listed} gives the ETag the last listing found for each plan, or null. */
+    /** Begins to serve a plan, whose source is {@link #source}. */
     public interface Opener {
-        Room open(String plan, Function<String, String> listed);
+        Served open(String plan, ManyPlans plans);
     }
+
+    /** How many times a message about another replica's plan is handed on before it is dropped (the listing covers). */
+    static final int HAND_ON_LIMIT = 10;
 
     private final String bucket;
     private final String prefix;
     private final ObjectListing listing;
     private final RosterKeeper roster;
     private final Opener opener;
-    private final Duration planInterval;
+    private final Duration listingInterval;
     private final Clock clock;
     private final Executor runner;
-    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Map<String, Served> served = new ConcurrentHashMap<>();
 
     private volatile Map<String, String> etags = Map.of();
+    /** Plans an event said changed, not yet read again. */
+    private final Set<String> hinted = ConcurrentHashMap.newKeySet();
+    /** An event named a plan this replica does not know, or a removal: list at the next tick. */
+    private volatile boolean listNow;
     private volatile boolean listed;
     private volatile String listingError;
     private volatile Instant lastProgress;
     private Instant nextListing = Instant.MIN;
 
     /**
-     * @param runner runs the rooms' cycles, a few at a time
+     * @param listingInterval how often every plan is listed: the plan interval, or with events the slow full listing's
+     * @param runner runs the plans' cycles, a few at a time
      */
-    public PlanRooms(String bucket, String prefix, ObjectListing listing, RosterKeeper roster, Opener opener,
-                     Duration planInterval, Clock clock, Executor runner) {
+    public ManyPlans(String bucket, String prefix, ObjectListing listing, RosterKeeper roster, Opener opener,
+                     Duration listingInterval, Clock clock, Executor runner) {
         this.bucket = bucket;
         this.prefix = prefix;
         this.listing = listing;
         this.roster = roster;
         this.opener = opener;
-        this.planInterval = planInterval;
+        this.listingInterval = listingInterval;
         this.clock = clock;
         this.runner = runner;
     }
 
     /**
-     * The source of {@code plan}'s room: its object, read only when {@code listed} (the last listing) shows a revision
-     * other than the one in force.
+     * The source of {@code plan}: its object, read only when the last listing shows a revision other than the
+     * one in force, or an event said it changed.
      */
-    public static PlanSource listed(String plan, PlanSource object, Function<String, String> listed) {
-        return new ListedPlanSource(plan, object, listed);
+    public PlanSource source(String plan, PlanSource object) {
+        // The field is read at every fetch: each listing replaces the map.
+        return new ListedPlanSource(plan, object, this::listedEtag, hinted::remove);
     }
 
     /** Where the plans are: {@code s3://bucket/prefix}. */
@@ -112,10 +118,12 @@ public final class PlanRooms {
      */
     public synchronized boolean list(boolean force) {
         Instant now = clock.instant();
-        if (!force && now.isBefore(nextListing)) {
+        boolean asked = listNow;
+        if (!force && !asked && now.isBefore(nextListing)) {
             return false;
         }
-        nextListing = now.plus(planInterval);
+        listNow = false;
+        nextListing = now.plus(listingInterval);
         try {
             PlanCatalog.Changes changes = PlanCatalog.changes(prefix, etags, listing.list(bucket, prefix));
             if (!changes.none()) {
@@ -123,6 +131,12 @@ public final class PlanRooms {
                         changes.added(), changes.changed(), changes.removed());
             }
             etags = changes.now();
+            for (String plan : changes.changed()) {
+                Served room = served.get(plan);
+                if (room != null) {
+                    room.reconciler().planChanged();
+                }
+            }
             listed = true;
             if (listingError != null) {
                 LOG.infof("plans under %s can be listed again", where());
@@ -130,6 +144,7 @@ public final class PlanRooms {
             listingError = null;
             return true;
         } catch (CloudError e) {
+            listNow |= asked;
             if (!e.getMessage().equals(listingError)) {
                 LOG.errorf("cannot list the plans under %s: %s", where(), e.getMessage());
             }
@@ -145,7 +160,7 @@ public final class PlanRooms {
     public void elect() {
         roster.round(etags.keySet());
         arrange();
-        for (Room room : rooms.values()) {
+        for (Served room : served.values()) {
             if (roster.mayLead(room.plan()) && !room.leadership().holds()) {
                 room.ledger().elect();
             }
@@ -153,20 +168,20 @@ public final class PlanRooms {
     }
 
     /**
-     * Opens a room for each plan the roster gives this replica, closes the others' (after their last cycle), marks the
-     * rooms of plans gone from the prefix as retiring, and lets a retired plan that settled leave the roster.
+     * Serves each plan the roster gives this replica, stops serving the others (after their last cycle), marks the
+     * plans gone from the prefix as retiring, and lets a retired plan that settled leave the roster.
      */
     public synchronized void arrange() {
         Set<String> mine = roster.mine();
         for (String plan : mine) {
-            rooms.computeIfAbsent(plan, p -> {
+            served.computeIfAbsent(plan, p -> {
                 LOG.infof("%s serves plan %s", roster.identity(), p);
-                return opener.open(p, this::listedEtag);
+                return opener.open(p, this);
             });
         }
-        for (Room room : List.copyOf(rooms.values())) {
+        for (Served room : List.copyOf(served.values())) {
             if (!mine.contains(room.plan())) {
-                rooms.remove(room.plan());
+                served.remove(room.plan());
                 LOG.infof("%s no longer serves plan %s: the roster gives it to %s", roster.identity(), room.plan(),
                         roster.holders().getOrDefault(room.plan(), "nobody (it left)"));
                 continue;
@@ -181,14 +196,14 @@ public final class PlanRooms {
     }
 
     /**
-     * A tick: lists the plans when due, then starts the cycle of every room whose last one ended, each on the runner.
-     * With {@code force} (reconcile now), lists at once and waits for every room's cycle.
+     * A tick: lists the plans when due, then starts the cycle of every plan served whose last one ended, each on the runner.
+     * With {@code force} (reconcile now), lists at once and waits for every plan's cycle.
      */
     public void cycle(boolean force) {
         list(force);
         arrange();
         List<CompletableFuture<Void>> started = new ArrayList<>();
-        for (Room room : rooms.values()) {
+        for (Served room : served.values()) {
             if (!room.running().compareAndSet(false, true)) {
                 continue;
             }
@@ -208,22 +223,70 @@ public final class PlanRooms {
         }
     }
 
-    /** Delivers every room's due notifications. */
+    /** What became of the messages of one receive. */
+    public record EventsHandled(int hints, int handedOn, int dropped) {}
+
+    /**
+     * Acts on messages of the plans bucket's S3 Event Notifications. A change to a plan this replica leads (or that
+     * nobody leads yet) makes it read at the next tick; a plan not known, or removed, makes the listing run at
+     * the next tick. A message about a plan another replica leads is handed on (made visible again at once) for that
+     * replica, at most {@value #HAND_ON_LIMIT} times. Every other message is deleted. An event never decides anything
+     * by itself: it only makes the plan or the listing read sooner, so a duplicate costs a 304 and a lost one waits
+     * for the next full listing.
+     */
+    public EventsHandled onEvents(List<PlanEvents.Message> messages, PlanEvents events) {
+        int hints = 0;
+        int handedOn = 0;
+        int dropped = 0;
+        Map<String, String> holders = roster.holders();
+        for (PlanEvents.Message message : messages) {
+            boolean forAnother = false;
+            for (S3EventHints.Change change : S3EventHints.parse(message.body())) {
+                if (!change.bucket().equals(bucket) || !PlanCatalog.isPlan(prefix, change.key())) {
+                    continue;
+                }
+                String holder = holders.get(change.key());
+                if (holder != null && !holder.equals(roster.identity())) {
+                    forAnother = true;
+                    continue;
+                }
+                hints++;
+                Served room = served.get(change.key());
+                if (change.removed() || room == null || !etags.containsKey(change.key())) {
+                    listNow = true;
+                }
+                if (room != null && !change.removed()) {
+                    hinted.add(change.key());
+                    room.reconciler().planChanged();
+                }
+            }
+            if (forAnother && message.receives() < HAND_ON_LIMIT) {
+                events.handOn(message);
+                handedOn++;
+            } else {
+                dropped += forAnother ? 1 : 0;
+                events.done(message);
+            }
+        }
+        return new EventsHandled(hints, handedOn, dropped);
+    }
+
+    /** Delivers every served plan's due notifications. */
     public void dispatch() {
-        rooms.values().forEach(room -> room.notifier().dispatch());
+        served.values().forEach(room -> room.notifier().dispatch());
     }
 
     /** At shutdown: gives every plan's ledger up, then leaves the roster, so other replicas take the plans at once. */
     public void release() {
-        for (Room room : rooms.values()) {
+        for (Served room : served.values()) {
             room.ledger().release(room.notifier().settled());
         }
         roster.leave();
     }
 
-    /** The rooms open now, by plan. */
-    public Map<String, Room> rooms() {
-        return new TreeMap<>(rooms);
+    /** The plans served now, by plan. */
+    public Map<String, Served> served() {
+        return new TreeMap<>(served);
     }
 
     /** Every plan the roster or the listing knows, with the replica that leads it (null: nobody yet). */
@@ -239,9 +302,9 @@ public final class PlanRooms {
     }
 
     /**
-     * What this replica's rooms saw, as one snapshot: their environments, the plans' environments (each name once,
+     * What this replica's served saw, as one snapshot: their environments, the plans' environments (each name once,
      * the first plan's), every plan's error prefixed with the plan. What keeps the listing or the roster from working
-     * is the snapshot's problem; a broken plan is only its own room's.
+     * is the snapshot's problem; a broken plan's error is its own.
      */
     public Snapshot snapshot() {
         List<EnvironmentStatus> environments = new ArrayList<>();
@@ -252,7 +315,7 @@ public final class PlanRooms {
         Instant lastSync = null;
         long passes = 0;
         Set<String> lastErrors = new LinkedHashSet<>();
-        for (Room room : rooms().values()) {
+        for (Served room : served().values()) {
             Snapshot s = room.reconciler().snapshot();
             environments.addAll(s.status().environments());
             if (s.plan() != null && s.plan().loaded()) {
