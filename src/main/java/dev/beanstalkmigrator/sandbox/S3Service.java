@@ -660,6 +660,18 @@ final class S3Service {
      * a sequencer that grows per write.
      */
     private void emit(SandboxRequest r, Bucket b, String name, String key, S3Object o) {
+        emit(r.requestId, b, name, key, o);
+    }
+
+    /** An object put from outside the wire protocol (the sandbox's own uploads): notified as a PutObject. */
+    synchronized S3Object putNotified(String bucket, String key, byte[] content) {
+        S3Object o = put(bucket, key, content, null);
+        emit(java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase(Locale.ROOT),
+                buckets.get(bucket), "ObjectCreated:Put", key, o);
+        return o;
+    }
+
+    private void emit(String requestId, Bucket b, String name, String key, S3Object o) {
         EventSink sink = events;
         if (sink == null || b.notifications.isEmpty()) {
             return;
@@ -682,7 +694,7 @@ final class S3Service {
                     + "\"awsRegion\":\"" + region + "\",\"eventTime\":\"" + Xml.iso(Instant.now()) + "\","
                     + "\"eventName\":\"" + name + "\",\"userIdentity\":{\"principalId\":\"SANDBOX\"},"
                     + "\"requestParameters\":{\"sourceIPAddress\":\"127.0.0.1\"},"
-                    + "\"responseElements\":{\"x-amz-request-id\":\"" + r.requestId + "\"},"
+                    + "\"responseElements\":{\"x-amz-request-id\":\"" + requestId + "\"},"
                     + "\"s3\":{\"s3SchemaVersion\":\"1.0\",\"configurationId\":\"" + Xml.escapeJson(q.id())
                     + "\",\"bucket\":{\"name\":\"" + b.name + "\",\"ownerIdentity\":{\"principalId\":"
                     + "\"SANDBOX\"},\"arn\":\"arn:aws:s3:::" + b.name + "\"},\"object\":" + object + "}}]}");

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -106,7 +107,8 @@ public final class SandboxCloud implements AutoCloseable {
     private final List<HeldAnswer> holds = new CopyOnWriteArrayList<>();
     private final List<Consumer<SandboxCall>> callWatchers = new CopyOnWriteArrayList<>();
     private final List<ObjectWrite> writes = new java.util.ArrayList<>();
-    private ObjectWrite lastWrite;
+    /** The last watched write of each ledger, by key. */
+    private final Map<String, ObjectWrite> lastWrites = new HashMap<>();
     private final AtomicInteger planUploads = new AtomicInteger();
     private final String planBucket;
     private final String planKey;
@@ -446,27 +448,109 @@ public final class SandboxCloud implements AutoCloseable {
      * the write before it (see {@link ObjectWrite}). Only identities are kept, not bodies.
      */
     public void watchLedger(String bucket, String ledgerKey) {
+        watchLedgers(bucket, ledgerKey::equals);
+    }
+
+    /**
+     * {@link #watchLedger} for every ledger whose key {@code ledgers} accepts (the ledgers of a prefix of plans): each
+     * write names the holder of the write before it to the same ledger.
+     */
+    public void watchLedgers(String bucket, java.util.function.Predicate<String> ledgers) {
+        watchLedgers(bucket, ledgers, (key, content) -> { });
+    }
+
+    private void watchLedgers(String bucket, java.util.function.Predicate<String> ledgers,
+                              java.util.function.BiConsumer<String, byte[]> others) {
         synchronized (writes) {
             writes.clear();
-            lastWrite = null;
+            lastWrites.clear();
         }
         s3.setPutListener((request, b, key, content, etag) -> {
-            if (!b.equals(bucket) || !key.equals(ledgerKey)) {
+            if (!b.equals(bucket)) {
+                return;
+            }
+            if (!ledgers.test(key)) {
+                others.accept(key, content);
                 return;
             }
             long now = System.nanoTime();
             String holder = nested(content, "lease", "holder");
             ObjectWrite write;
             synchronized (writes) {
-                ObjectWrite previous = lastWrite;
+                ObjectWrite previous = lastWrites.get(key);
                 write = new ObjectWrite(writes.size(), key, etag, holder,
                         previous == null ? null : previous.holder(), previous == null ? -1 : now - previous.atNanos(),
                         now, Instant.now());
                 writes.add(write);
-                lastWrite = write;
+                lastWrites.put(key, write);
             }
             request.ledgerWrite = write;
         });
+    }
+
+    /**
+     * An interval during which the stored roster of a prefix of plans gave a plan to one replica (sandbox monotonic
+     * clock).
+     *
+     * @param handover the roster marked it handed over from a replica still serving (its new holder waits a lease)
+     * @param untilNanos when a write gave it to another, or dropped it; {@link Long#MAX_VALUE} while it lasts
+     */
+    public record RosterAssignment(String holder, boolean handover, long sinceNanos, long untilNanos) {}
+
+    private final Map<String, List<RosterAssignment>> rosterAssignments = new HashMap<>();
+
+    /**
+     * {@link #watchLedgers} for the ledgers of a prefix of plans, and the roster at {@code rosterKey} beside them:
+     * every accepted write of the roster is read, as stored, for which replica it gives each plan
+     * ({@link #rosterAssignments}).
+     */
+    public void watchPlans(String bucket, java.util.function.Predicate<String> ledgers, String rosterKey) {
+        synchronized (writes) {
+            rosterAssignments.clear();
+        }
+        watchLedgers(bucket, ledgers, (key, content) -> {
+            if (!key.equals(rosterKey)) {
+                return;
+            }
+            Map<String, String[]> given = new HashMap<>();
+            try {
+                com.fasterxml.jackson.databind.JsonNode plans = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(content).path("plans");
+                plans.fields().forEachRemaining(e -> given.put(e.getKey(), new String[] {
+                        e.getValue().path("holder").asText(""),
+                        String.valueOf(e.getValue().path("handover").asBoolean(false))}));
+            } catch (java.io.IOException | RuntimeException notARoster) {
+                // Read as giving nothing to anyone.
+            }
+            long now = System.nanoTime();
+            synchronized (writes) {
+                for (Map.Entry<String, List<RosterAssignment>> entry : rosterAssignments.entrySet()) {
+                    List<RosterAssignment> history = entry.getValue();
+                    RosterAssignment last = history.get(history.size() - 1);
+                    String[] now0 = given.get(entry.getKey());
+                    if (last.untilNanos() == Long.MAX_VALUE && (now0 == null || !now0[0].equals(last.holder()))) {
+                        history.set(history.size() - 1, new RosterAssignment(last.holder(), last.handover(),
+                                last.sinceNanos(), now));
+                    }
+                }
+                given.forEach((plan, holder) -> {
+                    List<RosterAssignment> history = rosterAssignments.computeIfAbsent(plan,
+                            k -> new java.util.ArrayList<>());
+                    RosterAssignment last = history.isEmpty() ? null : history.get(history.size() - 1);
+                    if (last == null || last.untilNanos() != Long.MAX_VALUE) {
+                        history.add(new RosterAssignment(holder[0], Boolean.parseBoolean(holder[1]), now,
+                                Long.MAX_VALUE));
+                    }
+                });
+            }
+        });
+    }
+
+    /** Every interval the watched roster gave {@code plan} to a replica, oldest first (see {@link #watchPlans}). */
+    public List<RosterAssignment> rosterAssignments(String plan) {
+        synchronized (writes) {
+            return List.copyOf(rosterAssignments.getOrDefault(plan, List.of()));
+        }
     }
 
     /** The watched writes accepted so far, oldest first (see {@link #watchLedger}). */
@@ -660,7 +744,8 @@ public final class SandboxCloud implements AutoCloseable {
 
     /** Writes an object straight into the store (no call counted). */
     public void putObject(String bucket, String key, byte[] content) {
-        s3.put(bucket, key, content, null);
+        // As an upload: the bucket's event notifications hear of it.
+        s3.putNotified(bucket, key, content);
     }
 
     /** An object's bytes, or null. */

@@ -21,6 +21,7 @@ import dev.beanstalkmigrator.sandbox.SandboxCall;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
 import dev.beanstalkmigrator.sandbox.SandboxSeed;
+import dev.beanstalkmigrator.testing.SandboxClients;
 import dev.beanstalkmigrator.testing.ThrottledCalls;
 import dev.beanstalkmigrator.testing.WebhookReceiver;
 import java.io.IOException;
@@ -38,6 +39,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiPredicate;
@@ -47,6 +49,14 @@ import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.AssertionFailedError;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.Event;
+import software.amazon.awssdk.services.s3.model.FilterRuleName;
+import software.amazon.awssdk.services.s3.model.NotificationConfiguration;
+import software.amazon.awssdk.services.s3.model.QueueConfiguration;
+import software.amazon.awssdk.services.sqs.SqsClient;
 
 /**
  * Three replicas of the packaged operator ({@code target/quarkus-app/quarkus-run.jar}) against one sandbox in this
@@ -127,6 +137,20 @@ class FaultSuiteIT {
     static final String BUCKET = "fault-suite";
     static final String PLAN_KEY = "plans/fleet.yaml";
     static final String LEDGER_KEY = "plans/fleet.status.yaml";
+    /**
+     * With several plans ({@code -Dfaults.many-plans}, else every run whose seed is even): the prefix the replicas
+     * serve, and each environment's plan under it. Environments that share a database, or come after one another,
+     * stay in one plan (a plan's turns and promotion order see only its own ledger).
+     */
+    static final String PREFIX = "plans/";
+    static final Map<String, String> PLAN_OF = Map.of("fleet-00", "plans/fleet-a.yaml", "fleet-01",
+            "plans/fleet-a.yaml", "fleet-04", "plans/fleet-a.yaml", "fleet-02", "plans/teams/fleet-b.yaml",
+            "fleet-03", "plans/teams/fleet-b.yaml", "fleet-05", "plans/teams/fleet-b.yaml", "fleet-06",
+            "plans/fleet-c.yml", "fleet-07", "plans/fleet-c.yml");
+    /** With several plans, how often the whole plan set is listed all the same (the plans' events come first). */
+    static final Duration FULL_LISTING = Duration.ofSeconds(3);
+    /** With several plans, how often a scenario's S3 events come late, twice, or not at all. */
+    static final double EVENT_FAULT_CHANCE = 0.5;
     static final String APPLICATION = "fleet";
     static final int ENVIRONMENTS = 8;
     static final Duration LEASE = Duration.ofSeconds(3);
@@ -412,6 +436,12 @@ class FaultSuiteIT {
     /** The newest version registered, which {@link #FOLLOWS_LATEST} resolves to. */
     volatile String latestVersion = "v0-ok";
     int unsettled;
+    /** Whether the replicas serve a prefix of plans (one ledger and leader per plan) rather than one plan. */
+    boolean manyPlans;
+    /** Draws the S3 events' faults, apart from the schedule. */
+    Random eventRandom;
+    /** Per plan, how many ledger writes moved its lease from one replica to another. */
+    final Map<String, Integer> takeoversByPlan = new TreeMap<>();
     /** The launches seen recorded as ended through the other environment of their database's pair. */
     final Set<String> throughLaunches = new HashSet<>();
     int throughs;
@@ -445,8 +475,11 @@ class FaultSuiteIT {
         random = new Random(seed);
         receiverRandom = new Random(seed ^ 0x5DEECE66DL);
         identityRandom = new Random(seed ^ 0x9E3779B97F4A7C15L);
+        eventRandom = new Random(seed ^ 0x2545F4914F6CDD1DL);
+        manyPlans = Boolean.parseBoolean(System.getProperty("faults.many-plans", String.valueOf((seed & 1) == 0)));
         System.out.println("FaultSuiteIT: seed " + seed + " (replay with -Dfaults.seed=" + seed + "), " + scenarios
-                + " scenarios" + (soak > 0 ? " (soak)" : ""));
+                + " scenarios" + (soak > 0 ? " (soak)" : "") + (manyPlans ? ", " + new TreeSet<>(PLAN_OF.values()).size()
+                + " plans under s3://" + BUCKET + "/" + PREFIX + " with S3 events" : ", one plan"));
         began = System.nanoTime();
 
         Files.createDirectories(WORK);
@@ -457,7 +490,18 @@ class FaultSuiteIT {
                 .seed(Path.of("src/test/resources/faults/seed.yaml")).threads(96).build());
         cloud.setEcsThrottling(EcsThrottles.DOCUMENTED.scaled(Double.parseDouble(
                 System.getProperty("faults.ecs-throttling-scale", "1"))));
-        cloud.watchLedger(BUCKET, LEDGER_KEY);
+        List<String> planArguments = new ArrayList<>();
+        if (manyPlans) {
+            cloud.watchPlans(BUCKET, key -> key.startsWith(PREFIX) && key.endsWith(".status.yaml"),
+                    PREFIX + "beanstalk-migrator.roster.json");
+            invariants.ledgers(environment -> ledgerOf(PLAN_OF.get(environment)), this::takeoverAllowed);
+            planArguments.add("-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PREFIX);
+            planArguments.add("-Dmigrator.desired-state.events=" + planEventsQueue());
+            planArguments.add("-Dmigrator.desired-state.full-listing-interval=" + FULL_LISTING.toMillis() + "ms");
+        } else {
+            cloud.watchLedger(BUCKET, LEDGER_KEY);
+            planArguments.add("-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PLAN_KEY);
+        }
         receiver = WebhookReceiver.start();
         cloud.watchCalls(this::checkInvariants);
         registeredVersions.add("v0-ok");
@@ -468,11 +512,10 @@ class FaultSuiteIT {
             uploadPlan();
         }
 
-        Replica.Launch launch = new Replica.Launch(JAR.toAbsolutePath(), WORK.toAbsolutePath(), List.of(
+        List<String> arguments = new ArrayList<>(List.of(
                 // Plain lines with milliseconds for a person comparing replicas (production logs JSON).
                 "-Dquarkus.log.console.json.enabled=false",
                 "-Dquarkus.log.console.format=%d{HH:mm:ss,SSS} %-5p [%c{1.}] (%t) %s%e%n",
-                "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PLAN_KEY,
                 "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
                 "-Dmigrator.aws.region=us-east-1",
                 "-Dquarkus.s3.path-style-access=true",
@@ -492,7 +535,9 @@ class FaultSuiteIT {
                 "-Dmigrator.notifications.max-age=6h",
                 "-Dmigrator.notifications.outbox-limit=10000",
                 "-Dmigrator.notifications.connect-timeout=" + NOTIFICATION_CONNECT_TIMEOUT.toMillis() + "ms",
-                "-Dmigrator.notifications.request-timeout=" + NOTIFICATION_REQUEST_TIMEOUT.toMillis() + "ms"), Map.of(
+                "-Dmigrator.notifications.request-timeout=" + NOTIFICATION_REQUEST_TIMEOUT.toMillis() + "ms"));
+        arguments.addAll(planArguments);
+        Replica.Launch launch = new Replica.Launch(JAR.toAbsolutePath(), WORK.toAbsolutePath(), arguments, Map.of(
                 "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test", "AWS_EC2_METADATA_DISABLED", "true",
                 "AWS_CONFIG_FILE", WORK.toAbsolutePath().resolve("no-aws-config").toString(),
                 "AWS_SHARED_CREDENTIALS_FILE", WORK.toAbsolutePath().resolve("no-aws-credentials").toString(),
@@ -634,7 +679,7 @@ class FaultSuiteIT {
                         + " recorded %d, delivered %d, undelivered %d, duplicates %d (%d before the write that"
                         + " recorded a delivery, with a replica killed, stopped or paused or the lease moved since"
                         + " the first; %d after that write, under way when their sender was killed, paused or"
-                        + " deposed; %d otherwise), receiver 500s %d",
+                        + " deposed; %d otherwise), receiver 500s %d, %s",
                 Math.min(scenario, scenarios), injected, counts, invariants.launches().size(), invariants.duplicates(),
                 invariants.overlaps(), invariants.databaseOverlaps(), invariants.databaseDuplicates(), throughs,
                 invariants.promotionBreaks(), invariants.previews(), invariants.previewDuplicates(),
@@ -647,7 +692,10 @@ class FaultSuiteIT {
                 ledgerParseFailures + invariants.unparseable(), unsettled, seed,
                 Duration.ofNanos(System.nanoTime() - began).toSeconds(), notifications.recorded(),
                 notifications.delivered(), notifications.undelivered().size(), duplicates.total(),
-                duplicates.disrupted(), duplicates.afterRecorded(), duplicates.otherwise(), notifications.refused());
+                duplicates.disrupted(), duplicates.afterRecorded(), duplicates.otherwise(), notifications.refused(),
+                manyPlans ? new TreeSet<>(PLAN_OF.values()).size() + " plans under one prefix, takeovers per plan "
+                        + takeoversByPlan : "one plan, takeovers " + takeoversByPlan.values().stream()
+                        .mapToInt(Integer::intValue).sum());
     }
 
     /** Stops the run at the first broken invariant, naming it and the launch, with the figures so far. */
@@ -666,7 +714,7 @@ class FaultSuiteIT {
     void checkInvariants(SandboxCall call) {
         for (RunRecord run : call.tasksStarted()) {
             // The caller has no answer yet, so the ledger now holds all it wrote before calling RunTask.
-            invariants.taskStarted(run, parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY)));
+            invariants.taskStarted(run, ledgerNow());
             invariants.environmentFree(run, cloud::taskStoppedAt);
             invariants.databaseFree(run, cloud::taskStoppedAt);
             String environment = run.tags().get(LaunchInvariants.TAG_ENVIRONMENT);
@@ -766,6 +814,7 @@ class FaultSuiteIT {
             int failures = 1 + receiverRandom.nextInt(4);
             receiver.fail(CHANNEL_PATH, failures);
         }
+        String eventFault = manyPlans ? eventFault() : null;
         synchronized (envs) {
             uploadPlan();
         }
@@ -785,6 +834,10 @@ class FaultSuiteIT {
         }
         long faultsOver = System.nanoTime();
         boolean settled = settle("scenario " + scenario, SCENARIO_DEADLINE);
+        if (eventFault != null) {
+            done.add(eventFault);
+            cloud.setEventDelivery(SandboxCloud.EventDelivery.PROMPT, seed);
+        }
         if (!settled) {
             unsettled++;
         }
@@ -1582,8 +1635,12 @@ class FaultSuiteIT {
         List<ObjectWrite> writes = cloud.writesSince(writesSeen);
         writesSeen += writes.size();
         for (ObjectWrite write : writes) {
+            if (write.takeover()) {
+                takeoversByPlan.merge(write.key().replaceFirst("\\.status\\.yaml$", ""), 1, Integer::sum);
+            }
             boolean early = write.sincePreviousNanos() < LEASE.toNanos();
-            if (!write.takeover() && !early && write.holder().equals(write.previousHolder())
+            // With several plans no lease is renewed in a ledger (the roster's membership is): no late renewal there.
+            if (!manyPlans && !write.takeover() && !early && write.holder().equals(write.previousHolder())
                     && !write.holder().isEmpty()) {
                 // A leader paused past its lease whose write reached S3 when it resumed, nobody having taken the
                 // lease meanwhile: its compare-and-swap proves nobody else acted in between.
@@ -1612,7 +1669,24 @@ class FaultSuiteIT {
     }
 
     MigrationStatus readLedger() {
-        byte[] bytes = cloud.getObject(BUCKET, LEDGER_KEY);
+        if (!manyPlans) {
+            return readLedger(LEDGER_KEY);
+        }
+        // One ledger per plan; an environment is in its plan's alone, so their environments together are the fleet's.
+        List<EnvironmentStatus> environments = new ArrayList<>();
+        boolean any = false;
+        for (String plan : new TreeSet<>(PLAN_OF.values())) {
+            MigrationStatus ledger = readLedger(ledgerOf(plan));
+            if (ledger != null) {
+                any = true;
+                environments.addAll(ledger.environments());
+            }
+        }
+        return any ? MigrationStatus.empty().withEnvironments(environments) : null;
+    }
+
+    MigrationStatus readLedger(String key) {
+        byte[] bytes = cloud.getObject(BUCKET, key);
         if (bytes == null) {
             return null;
         }
@@ -1621,17 +1695,118 @@ class FaultSuiteIT {
             return LedgerCodec.read(bytes);
         } catch (RuntimeException e) {
             ledgerParseFailures++;
-            violations.add("scenario " + scenario + ": the ledger does not parse: " + e.getMessage());
+            violations.add("scenario " + scenario + ": the ledger " + key + " does not parse: " + e.getMessage());
             return null;
         }
     }
 
+    /** The ledgers as stored now, their environments together (null when none parses), for a task just started. */
+    MigrationStatus ledgerNow() {
+        if (!manyPlans) {
+            return parseOrNull(cloud.getObject(BUCKET, LEDGER_KEY));
+        }
+        List<EnvironmentStatus> environments = new ArrayList<>();
+        for (String plan : new TreeSet<>(PLAN_OF.values())) {
+            MigrationStatus ledger = parseOrNull(cloud.getObject(BUCKET, ledgerOf(plan)));
+            if (ledger != null) {
+                environments.addAll(ledger.environments());
+            }
+        }
+        return MigrationStatus.empty().withEnvironments(environments);
+    }
+
+    /**
+     * Whether the roster, as the sandbox stored it, gave the plan of a ledger to the replica whose write just took its
+     * lease: at some instant of the writer's last renew deadline, and, for a plan handed over from a replica still
+     * serving, a whole lease after the roster first gave it (by then the old holder stopped). A deposed holder's write
+     * accepted after the new one took the ledger moves the lease back to a replica the roster no longer gives the plan.
+     */
+    boolean takeoverAllowed(ObjectWrite write) {
+        String base = write.key().replaceFirst("\\.status\\.yaml$", "");
+        List<SandboxCloud.RosterAssignment> history = new ArrayList<>(cloud.rosterAssignments(base + ".yaml"));
+        history.addAll(cloud.rosterAssignments(base + ".yml"));
+        for (SandboxCloud.RosterAssignment given : history) {
+            long from = given.sinceNanos() + (given.handover() ? LEASE.toNanos() : 0);
+            if (given.holder().equals(write.holder()) && from <= write.atNanos() && from <= given.untilNanos()
+                    && given.untilNanos() >= write.atNanos() - RENEW_DEADLINE.toNanos()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The ledger beside {@code plan}: {@code plans/fleet-a.yaml} gives {@code plans/fleet-a.status.yaml}. */
+    static String ledgerOf(String plan) {
+        return plan.replaceFirst("\\.ya?ml$", "") + ".status.yaml";
+    }
+
+    /**
+     * The queue the bucket's S3 Event Notifications for the plans go to, made with the AWS SDK as a user makes it:
+     * every object created or removed under the prefix whose key ends with {@code .yaml} or {@code .yml}.
+     */
+    String planEventsQueue() {
+        try (SqsClient sqs = SqsClient.builder().httpClient(UrlConnectionHttpClient.create())
+                .endpointOverride(cloud.endpoint()).region(Region.US_EAST_1)
+                .credentialsProvider(SandboxClients.CREDENTIALS).build();
+             S3Client s3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create())
+                     .endpointOverride(cloud.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
+                     .credentialsProvider(SandboxClients.CREDENTIALS).build()) {
+            String url = sqs.createQueue(b -> b.queueName("fleet-plan-events")).queueUrl();
+            List<QueueConfiguration> queues = new ArrayList<>();
+            for (String suffix : List.of(".yaml", ".yml")) {
+                queues.add(QueueConfiguration.builder().id("plans" + suffix)
+                        .queueArn("arn:aws:sqs:us-east-1:000000000000:fleet-plan-events")
+                        .events(Event.S3_OBJECT_CREATED, Event.S3_OBJECT_REMOVED)
+                        .filter(f -> f.key(k -> k.filterRules(r -> r.name(FilterRuleName.PREFIX).value(PREFIX),
+                                r -> r.name(FilterRuleName.SUFFIX).value(suffix)))).build());
+            }
+            s3.putBucketNotificationConfiguration(b -> b.bucket(BUCKET).notificationConfiguration(
+                    NotificationConfiguration.builder().queueConfigurations(queues).build()));
+            return url;
+        }
+    }
+
+    /**
+     * With several plans, in some scenarios: S3's events for the scenario's plan changes come late, some twice, some
+     * never (the full listing must find what they miss), until the scenario settles. Returns what it drew, or null.
+     */
+    String eventFault() {
+        if (eventRandom.nextDouble() >= EVENT_FAULT_CHANCE) {
+            return null;
+        }
+        Duration delay = Duration.ofMillis(eventRandom.nextInt(2000));
+        double duplicate = eventRandom.nextBoolean() ? 0.5 : 0;
+        double loss = eventRandom.nextBoolean() ? 0.5 : 0;
+        cloud.setEventDelivery(new SandboxCloud.EventDelivery(delay, duplicate, loss), eventRandom.nextLong());
+        count("S3 events late" + (duplicate > 0 ? ", twice" : "") + (loss > 0 ? ", lost" : ""));
+        return "S3 events " + delay.toMillis() + " ms late" + (duplicate > 0 ? ", half of them twice" : "")
+                + (loss > 0 ? ", half of them lost" : "");
+    }
+
     /** Uploads the plan the suite's model says; the caller holds the lock on {@link #envs}. */
     void uploadPlan() {
+        if (!manyPlans) {
+            cloud.putObject(BUCKET, PLAN_KEY, planText("fleet", env -> true).getBytes(StandardCharsets.UTF_8));
+        } else {
+            for (String plan : new TreeSet<>(PLAN_OF.values())) {
+                String name = plan.substring(plan.lastIndexOf('/') + 1).replaceFirst("\\.ya?ml$", "");
+                cloud.putObject(BUCKET, plan, planText(name, env -> plan.equals(PLAN_OF.get(env.name)))
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        // An approval counts from the moment S3 holds a plan with it, not before.
+        java.time.Instant uploaded = java.time.Instant.now();
+        unsentApprovals.forEach(a -> approvals.computeIfAbsent(a[0], k -> new ConcurrentHashMap<>())
+                .putIfAbsent(a[1], uploaded));
+        unsentApprovals.clear();
+    }
+
+    /** The plan named {@code name} of the environments {@code mine} accepts, as the suite's model says. */
+    String planText(String name, java.util.function.Predicate<Env> mine) {
         StringBuilder yaml = new StringBuilder("""
                 apiVersion: beanstalk-migrator/v1
                 kind: MigrationPlan
-                metadata: {name: fleet}
+                metadata: {name: %s}
                 spec:
                   defaults:
                     application: fleet
@@ -1641,8 +1816,11 @@ class FaultSuiteIT {
                     network: {subnets: [subnet-1], securityGroups: [sg-1]}
                     approved: %s
                   environments:
-                """.formatted(TIMEOUT.toSeconds() + "s", approvedList(DEFAULTS)));
+                """.formatted(name, TIMEOUT.toSeconds() + "s", approvedList(DEFAULTS)));
         for (Env env : envs) {
+            if (!mine.test(env)) {
+                continue;
+            }
             if (env.name.equals(FOLLOWS_LATEST)) {
                 env.version = latestVersion;
             }
@@ -1688,12 +1866,7 @@ class FaultSuiteIT {
             }
             yaml.append("}\n");
         }
-        cloud.putObject(BUCKET, PLAN_KEY, yaml.toString().getBytes(StandardCharsets.UTF_8));
-        // An approval counts from the moment S3 holds a plan with it, not before.
-        java.time.Instant uploaded = java.time.Instant.now();
-        unsentApprovals.forEach(a -> approvals.computeIfAbsent(a[0], k -> new ConcurrentHashMap<>())
-                .putIfAbsent(a[1], uploaded));
-        unsentApprovals.clear();
+        return yaml.toString();
     }
 
     /** The digests approved in {@code where} (an environment or the defaults), uploaded or about to be. */

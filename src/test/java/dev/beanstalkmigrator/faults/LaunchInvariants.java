@@ -119,7 +119,11 @@ final class LaunchInvariants {
     private int databaseOverlaps;
     private int promotionBreaks;
     private int approvalBreaks;
-    private long lastWriteSeq = -1;
+    /** The last write judged, per ledger (a prefix of plans has one per plan). */
+    private final Map<String, Long> lastWriteSeq = new HashMap<>();
+    /** Which ledger holds an environment's records (its plan's), or null when there is one ledger. */
+    private java.util.function.Function<String, String> ledgerOf;
+    private java.util.function.Predicate<ObjectWrite> takeoverAllowed;
     private int staleWrites;
     private int unparseable;
     private int lostOutcomes;
@@ -129,6 +133,18 @@ final class LaunchInvariants {
 
     LaunchInvariants(Duration lease) {
         this.lease = lease;
+    }
+
+    /**
+     * Several plans, each with its ledger, led as the roster beside them says: an environment's records are judged only
+     * in {@code ledgerOf}'s ledger, and a write that moves a ledger's lease is fenced when {@code takeoverAllowed} says
+     * the roster did not give the plan to the writer (no lease is renewed in a plan's ledger: the roster's
+     * membership is).
+     */
+    synchronized void ledgers(java.util.function.Function<String, String> ledgerOf,
+                              java.util.function.Predicate<ObjectWrite> takeoverAllowed) {
+        this.ledgerOf = ledgerOf;
+        this.takeoverAllowed = takeoverAllowed;
     }
 
     /** Where the suite is (scenario, seed), added to the first break's detail. */
@@ -383,7 +399,14 @@ final class LaunchInvariants {
      * says who wrote after whom): a later write has already shown the content.
      */
     synchronized void ledgerWritten(ObjectWrite write, MigrationStatus ledger, String parseError) {
-        if (write.takeover() && write.sincePreviousNanos() < lease.toNanos()) {
+        if (takeoverAllowed != null) {
+            if (write.takeover() && !takeoverAllowed.test(write)) {
+                staleWrites++;
+                breaks(FENCED, "ledger write #" + write.seq() + " of " + write.key() + " by " + write.holder()
+                        + " accepted " + write.sincePreviousNanos() / 1_000_000 + " ms after a write by "
+                        + write.previousHolder() + ", while the roster did not give its plan to the writer");
+            }
+        } else if (write.takeover() && write.sincePreviousNanos() < lease.toNanos()) {
             staleWrites++;
             breaks(FENCED, "ledger write #" + write.seq() + " by " + write.holder() + " accepted "
                     + write.sincePreviousNanos() / 1_000_000 + " ms after a write by " + write.previousHolder()
@@ -394,12 +417,13 @@ final class LaunchInvariants {
             breaks(PARSES, "ledger write #" + write.seq() + " by " + write.holder() + ": " + parseError);
             return;
         }
-        if (write.seq() < lastWriteSeq) {
+        if (write.seq() < lastWriteSeq.getOrDefault(write.key(), -1L)) {
             return;
         }
-        lastWriteSeq = write.seq();
+        lastWriteSeq.put(write.key(), write.seq());
         for (Launch launch : byArn.values()) {
-            if (launch.outcomeRecorded || launch.outcomeLost) {
+            if (launch.outcomeRecorded || launch.outcomeLost
+                    || ledgerOf != null && !write.key().equals(ledgerOf.apply(launch.environment))) {
                 continue;
             }
             MigrationRecord record = find(ledger, launch.environment, launch.launchId);

@@ -138,7 +138,22 @@ public final class RosterKeeper {
         } catch (CloudError e) {
             trouble(e);
         }
+        boolean acting = mayAct();
+        if (acting != wasActing) {
+            if (acting) {
+                LOG.infof("%s acts on the plans the roster %s gives it: %s", identity, location, new TreeSet<>(mine()));
+            } else {
+                LOG.warnf("%s stops acting on its plans: %s", identity, !roster.members().containsKey(identity)
+                        ? "the roster " + location + " no longer lists it (judged gone)"
+                        : "its membership in " + location + " was not renewed within the renew deadline"
+                        + (trouble == null ? "" : " (" + trouble + ")"));
+            }
+            wasActing = acting;
+        }
     }
+
+    /** Whether the last round ended with this replica acting, for logging each change once. */
+    private boolean wasActing;
 
     /** Whether this replica may act at all: it is in the roster and renewed within the renew deadline. */
     public synchronized boolean mayAct() {
