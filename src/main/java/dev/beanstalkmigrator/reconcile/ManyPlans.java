@@ -71,6 +71,8 @@ public final class ManyPlans {
     private final Set<String> hinted = ConcurrentHashMap.newKeySet();
     /** An event named a plan this replica does not know, or a removal: list at the next tick. */
     private volatile boolean listNow;
+    /** The last listing found a plan not listed before. */
+    private boolean added;
     private volatile boolean listed;
     private volatile String listingError;
     private volatile Instant lastProgress;
@@ -131,6 +133,7 @@ public final class ManyPlans {
                         changes.added(), changes.changed(), changes.removed());
             }
             etags = changes.now();
+            added |= !changes.added().isEmpty();
             for (String plan : changes.changed()) {
                 Served room = served.get(plan);
                 if (room != null) {
@@ -188,9 +191,8 @@ public final class ManyPlans {
             }
             boolean gone = listed && !etags.containsKey(room.plan());
             room.reconciler().retire(gone);
-            if (gone && room.reconciler().settled()) {
+            if (gone && room.reconciler().settled() && roster.left(room.plan())) {
                 LOG.infof("plan %s was removed and nothing of it is in flight: it leaves the roster", room.plan());
-                roster.left(room.plan());
             }
         }
     }
@@ -200,7 +202,11 @@ public final class ManyPlans {
      * With {@code force} (reconcile now), lists at once and waits for every plan's cycle.
      */
     public void cycle(boolean force) {
-        list(force);
+        if (list(force) && added) {
+            // A new plan is served from the next round of the roster: run it now rather than a retry period later.
+            added = false;
+            elect();
+        }
         arrange();
         List<CompletableFuture<Void>> started = new ArrayList<>();
         for (Served room : served.values()) {
@@ -336,7 +342,7 @@ public final class ManyPlans {
                 lastErrors.add(room.plan() + ": " + s.lastError());
             }
         }
-        String name = etags.size() + " plans under " + where();
+        String name = etags.size() + (etags.size() == 1 ? " plan under " : " plans under ") + where();
         DesiredState.View view = listed
                 ? new DesiredState.View(new MigrationPlan(name, List.copyOf(specs.values()), List.of()), null, errors,
                         null)

@@ -67,8 +67,16 @@ public final class Benchmark {
         if (options.idleCostWindow.compareTo(Duration.ZERO) > 0) {
             benchmark.idleCost();
         }
+        String manyPlans = "";
+        if (options.manyPlans) {
+            ManyPlansBench phase = new ManyPlansBench(options.work, options.manyPlansIdleWindow,
+                    options.manyPlansTrials);
+            ManyPlansBench.Run withEvents = phase.run(true, true);
+            ManyPlansBench.Run polling = phase.run(false, false);
+            manyPlans = ManyPlansBench.markdown(withEvents, polling);
+        }
         benchmark.report.totalSeconds = (System.nanoTime() - start) / 1e9;
-        String markdown = benchmark.report.markdown();
+        String markdown = benchmark.report.markdown() + (manyPlans.isEmpty() ? "" : "\n" + manyPlans);
         System.out.println();
         System.out.println(markdown);
         if (options.results != null) {
@@ -656,6 +664,10 @@ public final class Benchmark {
         Duration idleWindow = Duration.ofSeconds(12);
         /** Long enough for several lease renewals (every 20 s at the defaults); zero skips the phase. */
         Duration idleCostWindow = Duration.ofSeconds(180);
+        /** The platform team's phase: 100 plans of 10 environments, 3 replicas, with events and without. */
+        boolean manyPlans = true;
+        Duration manyPlansIdleWindow = Duration.ofSeconds(120);
+        int manyPlansTrials = 20;
         List<String> jvmOptions = List.of();
         Path work = Path.of("target/bench");
         Path results;
@@ -686,7 +698,14 @@ public final class Benchmark {
                     case "--cpu-warmup" -> { o.cpuWarmup = Integer.parseInt(v); i++; }
                     case "--idle-window" -> { o.idleWindow = Duration.ofSeconds(Long.parseLong(v)); i++; }
                     case "--idle-cost-window" -> { o.idleCostWindow = Duration.ofSeconds(Long.parseLong(v)); i++; }
-                    case "--idle-cost-only" -> o.sizes = List.of();
+                    case "--idle-cost-only" -> { o.sizes = List.of(); o.manyPlans = false; }
+                    case "--many-plans-only" -> { o.sizes = List.of(); o.idleCostWindow = Duration.ZERO; }
+                    case "--no-many-plans" -> o.manyPlans = false;
+                    case "--many-plans-idle-window" -> {
+                        o.manyPlansIdleWindow = Duration.ofSeconds(Long.parseLong(v));
+                        i++;
+                    }
+                    case "--many-plans-trials" -> { o.manyPlansTrials = Integer.parseInt(v); i++; }
                     case "--no-footprint" -> o.footprint = false;
                     case "--footprint-only" -> {
                         o.footprintOnly = true;

@@ -207,9 +207,11 @@ public final class RosterKeeper {
     /**
      * {@code plan} was removed from the prefix and nothing of it is in flight: the next write drops it and the
      * environments it claimed.
+     *
+     * @return whether this is news (the plan was not already leaving)
      */
-    public synchronized void left(String plan) {
-        leaving.add(plan);
+    public synchronized boolean left(String plan) {
+        return leaving.add(plan);
     }
 
     /**
