@@ -358,8 +358,11 @@ public final class ManyPlans {
                 ? new LoopProblem("RosterNotKept", roster.trouble(), "allow s3:GetObject and s3:PutObject on the"
                         + " roster beside the plans to the operator's role")
                 : null;
+        // As for one plan, a refused plan is the snapshot's error (readiness shows it) but not its problem.
+        Set<String> allErrors = new LinkedHashSet<>(errors);
+        allErrors.addAll(lastErrors);
         return new Snapshot(status, view, leads, roster.identity(), lastSync,
-                lastErrors.isEmpty() ? null : String.join("\n", lastErrors), awsAnswered, lastProgress, passes,
+                allErrors.isEmpty() ? null : String.join("\n", allErrors), awsAnswered, lastProgress, passes,
                 problem);
     }
 }
