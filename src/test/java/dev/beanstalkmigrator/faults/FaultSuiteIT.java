@@ -124,6 +124,13 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * explains: a repeat outside the README's at-least-once window breaks the run like any other invariant, naming the
  * event.
  *
+ * <p>In every run whose seed is even ({@code -Dfaults.many-plans=true|false} chooses), the replicas serve a prefix of
+ * three plans ({@link #PLAN_OF}) with the bucket's S3 events through a queue, late, repeated or lost in half the
+ * scenarios ({@link #eventFault}); some scenarios delete a plan's file whatever it has in flight
+ * ({@link #PLAN_REMOVAL_CHANCE}). Each plan's ledger is judged on its own, and a write that takes a plan's ledger is
+ * fenced by the roster as the sandbox stored it ({@link #takeoverAllowed}). The figures end with the takeovers per
+ * plan.
+ *
  * <p>Sizes: {@value #CI_SCENARIOS} scenarios by default (inside {@code ./mvnw verify}); {@code -Dsoak=500} for a
  * long run. {@code -Dfaults.seed=N} replays a seed (the schedule and every random choice; process timing is the
  * machine's). Replica logs: {@code target/fault-suite/}. Ends with one line of figures (the notification figures
@@ -151,6 +158,12 @@ class FaultSuiteIT {
     static final Duration FULL_LISTING = Duration.ofSeconds(3);
     /** With several plans, how often a scenario's S3 events come late, twice, or not at all. */
     static final double EVENT_FAULT_CHANCE = 0.5;
+    /**
+     * With several plans, how often a scenario deletes one plan's file (its environments left out at once, whatever
+     * they have in flight); each comes back in a later scenario as any environment left out does, in a new file.
+     */
+    static final double PLAN_REMOVAL_CHANCE = Double.parseDouble(System.getProperty("faults.plan-removal-chance",
+            "0.15"));
     static final String APPLICATION = "fleet";
     static final int ENVIRONMENTS = 8;
     static final Duration LEASE = Duration.ofSeconds(3);
@@ -438,6 +451,8 @@ class FaultSuiteIT {
     int unsettled;
     /** Whether the replicas serve a prefix of plans (one ledger and leader per plan) rather than one plan. */
     boolean manyPlans;
+    /** An S3 client of the suite's, as a team's CI has one: deletes a plan's file. */
+    S3Client suiteS3;
     /** Draws the S3 events' faults, apart from the schedule. */
     Random eventRandom;
     /** Per plan, how many ledger writes moved its lease from one replica to another. */
@@ -451,6 +466,9 @@ class FaultSuiteIT {
     @AfterEach
     void tearDown() {
         replicas.forEach(Replica::destroy);
+        if (suiteS3 != null) {
+            suiteS3.close();
+        }
         if (cloud != null) {
             cloud.close();
         }
@@ -496,6 +514,9 @@ class FaultSuiteIT {
                     PREFIX + "beanstalk-migrator.roster.json");
             invariants.ledgers(environment -> ledgerOf(PLAN_OF.get(environment)), this::takeoverAllowed);
             planArguments.add("-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PREFIX);
+            suiteS3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create())
+                    .endpointOverride(cloud.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
+                    .credentialsProvider(SandboxClients.CREDENTIALS).build();
             planArguments.add("-Dmigrator.desired-state.events=" + planEventsQueue());
             planArguments.add("-Dmigrator.desired-state.full-listing-interval=" + FULL_LISTING.toMillis() + "ms");
         } else {
@@ -908,6 +929,13 @@ class FaultSuiteIT {
                     move(env, changes);
                 }
             }
+        }
+        if (manyPlans && eventRandom.nextDouble() < PLAN_REMOVAL_CHANCE) {
+            List<String> plans = new ArrayList<>(new TreeSet<>(PLAN_OF.values()));
+            String plan = plans.get(eventRandom.nextInt(plans.size()));
+            envs.stream().filter(env -> plan.equals(PLAN_OF.get(env.name))).forEach(env -> env.removed = true);
+            count("plan removed");
+            changes.add(plan + " removed");
         }
         return changes;
     }
@@ -1790,6 +1818,11 @@ class FaultSuiteIT {
         } else {
             for (String plan : new TreeSet<>(PLAN_OF.values())) {
                 String name = plan.substring(plan.lastIndexOf('/') + 1).replaceFirst("\\.ya?ml$", "");
+                if (envs.stream().noneMatch(env -> plan.equals(PLAN_OF.get(env.name)) && !env.removed)) {
+                    // Nothing left in it: the file is deleted, as a team retiring its plan would (an event says so).
+                    suiteS3.deleteObject(b -> b.bucket(BUCKET).key(plan));
+                    continue;
+                }
                 cloud.putObject(BUCKET, plan, planText(name, env -> plan.equals(PLAN_OF.get(env.name)))
                         .getBytes(StandardCharsets.UTF_8));
             }

@@ -21,6 +21,7 @@ class OpenApiIT {
             "/api/v1/status", List.of("get"),
             "/api/v1/environments", List.of("get"),
             "/api/v1/environments/{name}", List.of("get"),
+            "/api/v1/plans", List.of("get"),
             "/api/v1/reconcile", List.of("post"),
             "/api/v1/validate", List.of("post"));
 
