@@ -303,10 +303,6 @@ public final class ManyPlans {
         return plans;
     }
 
-    public RosterKeeper roster() {
-        return roster;
-    }
-
     /**
      * What this replica's served saw, as one snapshot: their environments, the plans' environments (each name once,
      * the first plan's), every plan's error prefixed with the plan. What keeps the listing or the roster from working

@@ -54,11 +54,6 @@ public record Roster(String kind, Map<String, Member> members, Map<String, Assig
      */
     public record Assignment(String holder, boolean handover) {}
 
-    /** The plans {@code identity} leads. */
-    public long count(String identity) {
-        return plans.values().stream().filter(a -> a.holder().equals(identity)).count();
-    }
-
     public byte[] toJson() {
         try {
             return JSON.writeValueAsBytes(new Roster(kind, new TreeMap<>(members), new TreeMap<>(plans),

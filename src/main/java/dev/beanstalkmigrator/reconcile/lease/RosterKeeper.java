@@ -194,11 +194,6 @@ public final class RosterKeeper {
         return holders;
     }
 
-    /** The replicas in the roster, as last read or written. */
-    public synchronized Set<String> members() {
-        return new TreeSet<>(roster.members().keySet());
-    }
-
     /** What keeps the roster from being kept, or null. */
     public synchronized String trouble() {
         return trouble;
