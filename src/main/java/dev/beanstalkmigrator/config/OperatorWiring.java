@@ -12,6 +12,8 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.reconcile.EnvironmentClaims;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
@@ -20,6 +22,7 @@ import dev.beanstalkmigrator.reconcile.desired.PlanSource;
 import dev.beanstalkmigrator.reconcile.desired.S3PlanSource;
 import dev.beanstalkmigrator.reconcile.image.ImageResolver;
 import dev.beanstalkmigrator.reconcile.lease.LeaseElection;
+import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
 import dev.beanstalkmigrator.reconcile.lease.PlanLeadership;
 import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
@@ -45,7 +48,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -228,8 +233,23 @@ public class OperatorWiring {
             MigrationLedger ledger = new MigrationLedger(objects, ObjectLocation.parse(statusUriFor(planUri)),
                     leadership);
             Notifier notifier = notifier(config, properties, leadership::term, senders);
+            EnvironmentClaims claims = new EnvironmentClaims() {
+                @Override
+                public Claimed claim(Map<String, String> keysByName, Set<String> imported) {
+                    RosterKeeper.Claimed claimed = roster.claim(plan, keysByName, imported);
+                    return new Claimed(claimed.elsewhere(), claimed.inherit());
+                }
+
+                @Override
+                public EnvironmentStatus heldBefore(String other, String environment) {
+                    ObjectStore.Read read = objects.get(ObjectLocation.parse(statusUriFor("s3://" + bucket + "/"
+                            + other)), null);
+                    return read instanceof ObjectStore.Read.Found found
+                            ? LedgerCodec.read(found.body()).environment(environment) : null;
+                }
+            };
             Reconciler reconciler = new Reconciler(desired, ledger, clouds, images, settings, Clock.systemUTC(),
-                    leadership::term, workers, notifier, keys -> roster.claim(plan, keys));
+                    leadership::term, workers, notifier, claims);
             return new ManyPlans.Served(plan, reconciler, ledger, leadership, notifier, new AtomicBoolean());
         };
         // With events, a change is seen from its event; the full listing only catches what events missed.

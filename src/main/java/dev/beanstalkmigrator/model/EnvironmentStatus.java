@@ -69,6 +69,24 @@ public record EnvironmentStatus(String name, String application, String desiredV
                 history, archived, previews, account, region);
     }
 
+    /**
+     * This entry with what {@code before} (the same environment's entry in the plan that held it before, under a
+     * prefix of plans) ran kept as archived keys: a (version, rerun) it ended there is never launched here.
+     */
+    public EnvironmentStatus inheriting(EnvironmentStatus before) {
+        List<MigrationKey> keys = new java.util.ArrayList<>(archived);
+        java.util.stream.Stream.concat(before.history().stream().filter(r -> r.phase().terminal())
+                        .map(MigrationKey::of), before.archived().stream())
+                .forEach(key -> {
+                    if (keys.stream().noneMatch(k -> k.matches(key.version(), key.rerun()))
+                            && history.stream().noneMatch(r -> r.matches(key.version(), key.rerun()))) {
+                        keys.add(key);
+                    }
+                });
+        return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
+                history, keys, previews, account, region);
+    }
+
     /** The preview of (version, rerun), or null. */
     public MigrationRecord preview(String version, String rerun) {
         return previews.stream().filter(r -> r.matches(version, rerun)).findFirst().orElse(null);

@@ -1,7 +1,9 @@
 package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.CloudPlace;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Which plan an environment belongs to when several plans are served at once (a prefix of plans): the plan that
@@ -10,19 +12,46 @@ import java.util.Map;
 public interface EnvironmentClaims {
 
     /** One plan alone: every environment it names is its own. */
-    EnvironmentClaims NONE = keys -> Map.of();
+    EnvironmentClaims NONE = new EnvironmentClaims() {
+        @Override
+        public Claimed claim(Map<String, String> keysByName, Set<String> imported) {
+            return new Claimed(Map.of(), Map.of());
+        }
+
+        @Override
+        public EnvironmentStatus heldBefore(String plan, String environment) {
+            return null;
+        }
+    };
 
     /**
-     * Claims for this plan every environment of {@code keysByName} that no plan holds, lets go of the ones it held and
-     * no longer names, and answers which of them another plan holds.
+     * What {@link #claim} found.
+     *
+     * @param elsewhere by name, the plan that holds each environment another plan holds
+     * @param inherit by name, the plan that held last each environment no plan holds now: what ran there is to be
+     *     taken over from its ledger ({@link #heldBefore}) before this plan claims it
+     */
+    record Claimed(Map<String, String> elsewhere, Map<String, String> inherit) {}
+
+    /**
+     * Claims for this plan every environment of {@code keysByName} that no plan holds (one another plan held last only
+     * once its history is in this plan's ledger: {@code imported}), lets go of the ones it held and no longer names,
+     * and answers which of them another plan holds.
      *
      * @param keysByName the environments this plan names or still follows a task of, by name: each one's
      *     {@link #key}
-     * @return by name, the plan that holds each environment another plan holds; the others are this plan's
+     * @param imported names whose history from the plan that held them last this plan's ledger now holds
      * @throws dev.beanstalkmigrator.port.CloudError when the claims could not be read or written (the cycle is
      *     tried again)
      */
-    Map<String, String> claim(Map<String, String> keysByName);
+    Claimed claim(Map<String, String> keysByName, Set<String> imported);
+
+    /**
+     * The entry of {@code environment} in the ledger of {@code plan}, which held it last, or null when it has none.
+     *
+     * @throws dev.beanstalkmigrator.port.CloudError when that ledger cannot be read (the cycle is tried again)
+     */
+    EnvironmentStatus heldBefore(String plan, String environment);
 
     /**
      * What tells an environment apart from every other one: the account (of its role, else the operator's own), its

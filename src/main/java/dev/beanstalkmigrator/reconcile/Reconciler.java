@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -172,6 +173,27 @@ public final class Reconciler {
         }
     }
 
+    /** {@code status} with, for each environment of {@code from}, what ran for it in the plan named there. */
+    private MigrationStatus inherited(MigrationStatus status, Map<String, String> from) {
+        List<EnvironmentStatus> environments = new ArrayList<>(status.environments());
+        from.forEach((name, plan) -> {
+            EnvironmentStatus before = claims.heldBefore(plan, name);
+            if (before == null) {
+                return;
+            }
+            EnvironmentStatus mine = status.environment(name);
+            LOG.infof("%s: takes over what plan %s ran for it (%d migrations)", name, plan,
+                    before.history().size() + before.archived().size());
+            if (mine == null) {
+                environments.add(new EnvironmentStatus(name, before.application(), null, null, null, List.of(),
+                        List.of(), List.of()).inheriting(before));
+            } else {
+                environments.set(environments.indexOf(mine), mine.inheriting(before));
+            }
+        });
+        return status.withEnvironments(environments);
+    }
+
     /**
      * The environments this plan claims: those it names, and those of its ledger with a task still in flight (kept
      * until it ends, wherever the plan moved them), by name.
@@ -279,7 +301,16 @@ public final class Reconciler {
             // Ready as soon as the plan is loaded and AWS answered, not after a long burst of launches.
             publish(snapshot.status(), view, view.error(), awsAnswered);
             MigrationStatus status = ledger.current();
-            Map<String, String> claimedElsewhere = claims.claim(claimKeys(view.plan(), status));
+            Map<String, String> keys = claimKeys(view.plan(), status);
+            EnvironmentClaims.Claimed claimed = claims.claim(keys, Set.of());
+            if (!claimed.inherit().isEmpty()) {
+                // Environments another plan held last: what ran there is kept here first, so that none of it runs
+                // again, and only then claimed (a crash in between takes it over again, which changes nothing).
+                ledger.write(inherited(status, claimed.inherit()));
+                status = ledger.current();
+                claimed = claims.claim(keys, claimed.inherit().keySet());
+            }
+            Map<String, String> claimedElsewhere = claimed.elsewhere();
             PassInputs inputs = new PassInputs(view.revision(), view.errors(), observation, ledger.contentVersion(),
                     claimedElsewhere);
             if (!force && inputs.sameAs(lastPass) && requeues.isEmpty() && nothingInFlight(status)

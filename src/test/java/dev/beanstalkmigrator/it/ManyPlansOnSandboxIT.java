@@ -233,6 +233,22 @@ class ManyPlansOnSandboxIT {
                         && ledgerText("intruder").contains(plan(0)));
         assertEquals(1, runs().get(contested + "@v1"), "the contested environment ran once: " + runs());
 
+        // An environment moved from team-02 to a new plan (the new file first): it waits for team-02 to let it go, then
+        // the new plan takes over what ran for it there, so v1 does not run again; v2 in the new plan runs once.
+        String moved = environmentsOf(2).get(0);
+        cloud.putObject(BUCKET, PREFIX + "mover.yaml", world.plan("mover", List.of(moved), Map.of(), "v1")
+                .getBytes(StandardCharsets.UTF_8));
+        cloud.putObject(BUCKET, plan(2), world.plan("team-02", environmentsOf(2).subList(1, PER_PLAN), Map.of(), "v1")
+                .getBytes(StandardCharsets.UTF_8));
+        await("the moved environment to be the new plan's, v1 kept from team-02").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> ledgerText("mover").contains("archived")
+                        && !ledgerText("mover").contains("ClaimedByOtherPlan"));
+        cloud.putObject(BUCKET, PREFIX + "mover.yaml", world.plan("mover", List.of(moved), Map.of(), "v2")
+                .getBytes(StandardCharsets.UTF_8));
+        await("the moved environment to migrate v2 in its new plan").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> runs().containsKey(moved + "@v2"));
+        assertEquals(1, runs().get(moved + "@v1"), "v1 ran once, in team-02: " + runs());
+
         // A replica killed: its plans are led again by the other two within the failover time, and a new version in
         // one of them migrates once.
         int victim = shared.entrySet().stream().filter(e -> e.getValue().contains(plan(5))).findFirst()

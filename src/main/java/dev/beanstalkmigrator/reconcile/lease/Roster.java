@@ -17,13 +17,15 @@ import java.util.TreeMap;
  * @param plans by plan key: who leads it
  * @param claims by environment ({@link dev.beanstalkmigrator.reconcile.EnvironmentClaims#key}): the plan that recorded
  *     it first
+ * @param released by environment no plan claims now: the plan that held it last, whose ledger holds what ran there
+ *     (the next plan to claim it takes that over first)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Roster(String kind, Map<String, Member> members, Map<String, Assignment> plans,
-                     Map<String, String> claims) {
+                     Map<String, String> claims, Map<String, String> released) {
 
     public static final String KIND = "BeanstalkMigratorRoster";
-    public static final Roster EMPTY = new Roster(KIND, Map.of(), Map.of(), Map.of());
+    public static final Roster EMPTY = new Roster(KIND, Map.of(), Map.of(), Map.of(), Map.of());
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
@@ -33,6 +35,7 @@ public record Roster(String kind, Map<String, Member> members, Map<String, Assig
         members = members == null ? Map.of() : Map.copyOf(members);
         plans = plans == null ? Map.of() : Map.copyOf(plans);
         claims = claims == null ? Map.of() : Map.copyOf(claims);
+        released = released == null ? Map.of() : Map.copyOf(released);
     }
 
     /**
@@ -57,7 +60,7 @@ public record Roster(String kind, Map<String, Member> members, Map<String, Assig
     public byte[] toJson() {
         try {
             return JSON.writeValueAsBytes(new Roster(kind, new TreeMap<>(members), new TreeMap<>(plans),
-                    new TreeMap<>(claims)));
+                    new TreeMap<>(claims), new TreeMap<>(released)));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -210,35 +210,58 @@ public final class RosterKeeper {
     }
 
     /**
-     * Claims for {@code plan} what no plan holds among {@code keysByName}, lets go of what it holds and no longer
-     * names, and answers which of them another plan holds (see {@link dev.beanstalkmigrator.reconcile.EnvironmentClaims}).
-     * Writes the roster only when a claim is to be made or let go of.
+     * What {@link #claim} found: the environments another plan holds, by name, with that plan; and those no plan holds
+     * that another plan held last, by name, with that plan: their history is to be taken over from its ledger, and
+     * they are claimed only once the caller says so ({@code imported}).
+     */
+    public record Claimed(Map<String, String> elsewhere, Map<String, String> inherit) {}
+
+    /**
+     * Claims for {@code plan} what no plan holds among {@code keysByName} (but what another plan held last, until the
+     * caller has taken its history over: {@code imported}), lets go of what it holds and no longer names, and answers
+     * which of them another plan holds (see {@link dev.beanstalkmigrator.reconcile.EnvironmentClaims}). Writes the
+     * roster only when a claim is to be made or let go of.
      *
+     * @param imported the names whose history from the plan that held them last the caller's ledger now holds
      * @throws CloudError.Conflict when this replica does not lead {@code plan} (code {@code NotLeader}), or the roster
      *     kept changing under three attempts
      */
-    public synchronized Map<String, String> claim(String plan, Map<String, String> keysByName) {
+    public synchronized Claimed claim(String plan, Map<String, String> keysByName, Set<String> imported) {
         CloudError.Conflict conflict = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             if (!mayLead(plan)) {
                 throw ObjectStore.notAllowed(location);
             }
             Map<String, String> claims = new TreeMap<>(roster.claims());
+            Map<String, String> released = new TreeMap<>(roster.released());
             Map<String, String> elsewhere = new LinkedHashMap<>();
+            Map<String, String> inherit = new LinkedHashMap<>();
             Collection<String> keys = keysByName.values();
-            claims.entrySet().removeIf(e -> e.getValue().equals(plan) && !keys.contains(e.getKey()));
+            for (var it = claims.entrySet().iterator(); it.hasNext(); ) {
+                Map.Entry<String, String> held = it.next();
+                if (held.getValue().equals(plan) && !keys.contains(held.getKey())) {
+                    it.remove();
+                    released.put(held.getKey(), plan);
+                }
+            }
             keysByName.forEach((name, key) -> {
-                String holder = claims.putIfAbsent(key, plan);
-                if (holder != null && !holder.equals(plan)) {
+                String holder = claims.get(key);
+                String last = released.get(key);
+                if (holder == null && last != null && !last.equals(plan) && !imported.contains(name)) {
+                    inherit.put(name, last);
+                } else if (holder == null) {
+                    claims.put(key, plan);
+                    released.remove(key);
+                } else if (!holder.equals(plan)) {
                     elsewhere.put(name, holder);
                 }
             });
-            if (claims.equals(roster.claims())) {
-                return elsewhere;
+            if (claims.equals(roster.claims()) && released.equals(roster.released())) {
+                return new Claimed(elsewhere, inherit);
             }
             try {
-                write(renewedIn(new Roster(Roster.KIND, roster.members(), roster.plans(), claims)));
-                return elsewhere;
+                write(renewedIn(new Roster(Roster.KIND, roster.members(), roster.plans(), claims, released)));
+                return new Claimed(elsewhere, inherit);
             } catch (CloudError.Conflict e) {
                 conflict = e;
                 known = false;
@@ -265,7 +288,7 @@ public final class RosterKeeper {
                 }
                 Map<String, Roster.Assignment> plans = new TreeMap<>(roster.plans());
                 plans.values().removeIf(a -> a.holder().equals(identity));
-                write(new Roster(Roster.KIND, members, plans, roster.claims()));
+                write(new Roster(Roster.KIND, members, plans, roster.claims(), roster.released()));
                 LOG.infof("%s left the roster %s", identity, location);
                 return;
             } catch (CloudError.Conflict e) {
@@ -375,8 +398,16 @@ public final class RosterKeeper {
         }
         Map<String, Roster.Assignment> assigned = assign(plans, roster.plans(), members.keySet());
         Map<String, String> claims = new TreeMap<>(roster.claims());
-        claims.values().removeIf(plan -> !plans.contains(plan));
-        return new Roster(Roster.KIND, members, assigned, claims);
+        Map<String, String> released = new TreeMap<>(roster.released());
+        for (var it = claims.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, String> held = it.next();
+            if (!plans.contains(held.getValue())) {
+                // The plan left: its ledger stays, and holds what ran for the environment there.
+                it.remove();
+                released.put(held.getKey(), held.getValue());
+            }
+        }
+        return new Roster(Roster.KIND, members, assigned, claims, released);
     }
 
     /** Whether {@code member} has been seen with the same renewal counter for a whole lease, by reads up to now. */
@@ -395,7 +426,7 @@ public final class RosterKeeper {
         renewals = Math.max(renewals, stored == null ? 0 : stored.renewals()) + 1;
         members.put(identity, new Roster.Member(renewals, clock.instant().toString(),
                 timing.leaseDuration().toSeconds()));
-        return new Roster(Roster.KIND, members, next.plans(), next.claims());
+        return new Roster(Roster.KIND, members, next.plans(), next.claims(), next.released());
     }
 
     /**

@@ -170,25 +170,36 @@ class RosterKeeperTest {
         assertEquals(15, a.leads().size());
     }
 
+    Map<String, String> claim(Replica r, String plan, Map<String, String> keys) {
+        return r.keeper.claim(plan, keys, Set.of()).elsewhere();
+    }
+
     @Test
     void anEnvironmentBelongsToThePlanThatClaimedItFirstUntilThatPlanLetsItGo() {
         Replica a = new Replica("a", 0);
         rounds(2, 10, Set.of("teams/team-0.yaml", "teams/team-1.yaml"));
-        assertEquals(Map.of(), a.keeper.claim("teams/team-0.yaml", Map.of("web", "home/home/web")));
+        assertEquals(Map.of(), claim(a, "teams/team-0.yaml", Map.of("web", "home/home/web")));
         assertEquals(Map.of("web", "teams/team-0.yaml"),
-                a.keeper.claim("teams/team-1.yaml", Map.of("web", "home/home/web", "api", "home/home/api")));
-        // team-0 drops it: team-1 gets it at its next claim.
-        assertEquals(Map.of(), a.keeper.claim("teams/team-0.yaml", Map.of()));
-        assertEquals(Map.of(), a.keeper.claim("teams/team-1.yaml",
-                Map.of("web", "home/home/web", "api", "home/home/api")));
-        assertEquals(Map.of("web", "teams/team-1.yaml"),
-                a.keeper.claim("teams/team-0.yaml", Map.of("web", "home/home/web")));
+                claim(a, "teams/team-1.yaml", Map.of("web", "home/home/web", "api", "home/home/api")));
+        // team-0 drops it: team-1 must first take over what ran for it in team-0, and claims it once it says so.
+        assertEquals(Map.of(), claim(a, "teams/team-0.yaml", Map.of()));
+        RosterKeeper.Claimed first = a.keeper.claim("teams/team-1.yaml",
+                Map.of("web", "home/home/web", "api", "home/home/api"), Set.of());
+        assertEquals(Map.of("web", "teams/team-0.yaml"), first.inherit());
+        assertEquals(Map.of("web", "teams/team-0.yaml"), a.keeper.claim("teams/team-1.yaml",
+                Map.of("web", "home/home/web", "api", "home/home/api"), Set.of()).inherit(), "asked until taken over");
+        RosterKeeper.Claimed taken = a.keeper.claim("teams/team-1.yaml",
+                Map.of("web", "home/home/web", "api", "home/home/api"), Set.of("web"));
+        assertEquals(Map.of(), taken.elsewhere());
+        assertEquals(Map.of(), taken.inherit());
+        assertEquals(Map.of("web", "teams/team-1.yaml"), claim(a, "teams/team-0.yaml", Map.of("web", "home/home/web")));
         // A plan this replica does not lead claims nothing.
-        assertThrows(CloudError.Conflict.class, () -> a.keeper.claim("teams/team-9.yaml", Map.of("x", "k")));
-        // A plan that left drops its claims.
+        assertThrows(CloudError.Conflict.class, () -> a.keeper.claim("teams/team-9.yaml", Map.of("x", "k"), Set.of()));
+        // A plan that left lets its claims go: the next claimant takes over from its ledger first.
         a.keeper.left("teams/team-1.yaml");
         rounds(1, 10, Set.of("teams/team-0.yaml"));
-        assertEquals(Map.of(), a.keeper.claim("teams/team-0.yaml", Map.of("web", "home/home/web")));
+        assertEquals(Map.of("web", "teams/team-1.yaml"),
+                a.keeper.claim("teams/team-0.yaml", Map.of("web", "home/home/web"), Set.of()).inherit());
         assertEquals(Set.of("teams/team-0.yaml"), a.keeper.holders().keySet());
     }
 
