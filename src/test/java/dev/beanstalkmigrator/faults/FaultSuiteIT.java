@@ -154,6 +154,10 @@ class FaultSuiteIT {
             "plans/fleet-a.yaml", "fleet-04", "plans/fleet-a.yaml", "fleet-02", "plans/teams/fleet-b.yaml",
             "fleet-03", "plans/teams/fleet-b.yaml", "fleet-05", "plans/teams/fleet-b.yaml", "fleet-06",
             "plans/fleet-c.yml", "fleet-07", "plans/fleet-c.yml");
+    /** With several plans, the environments that may move from one plan to another (no database or order shared). */
+    static final List<String> MOVABLE = List.of("fleet-04", "fleet-05");
+    /** With several plans, how often a scenario moves one of {@link #MOVABLE} to another plan. */
+    static final double PLAN_MOVE_CHANCE = 0.25;
     /** With several plans, how often the whole plan set is listed all the same (the plans' events come first). */
     static final Duration FULL_LISTING = Duration.ofSeconds(3);
     /** With several plans, how often a scenario's S3 events come late, twice, or not at all. */
@@ -451,6 +455,8 @@ class FaultSuiteIT {
     int unsettled;
     /** Whether the replicas serve a prefix of plans (one ledger and leader per plan) rather than one plan. */
     boolean manyPlans;
+    /** With several plans, each environment's plan now: {@link #PLAN_OF}, as moves changed it. */
+    final Map<String, String> planOf = new ConcurrentHashMap<>(PLAN_OF);
     /** An S3 client of the suite's, as a team's CI has one: deletes a plan's file. */
     S3Client suiteS3;
     /** Draws the S3 events' faults, apart from the schedule. */
@@ -512,7 +518,7 @@ class FaultSuiteIT {
         if (manyPlans) {
             cloud.watchPlans(BUCKET, key -> key.startsWith(PREFIX) && key.endsWith(".status.yaml"),
                     PREFIX + "beanstalk-migrator.roster.json");
-            invariants.ledgers(environment -> ledgerOf(PLAN_OF.get(environment)), this::takeoverAllowed);
+            invariants.ledgers(this::ledgerHolding, this::takeoverAllowed);
             planArguments.add("-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PREFIX);
             suiteS3 = S3Client.builder().httpClient(UrlConnectionHttpClient.create())
                     .endpointOverride(cloud.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
@@ -898,6 +904,12 @@ class FaultSuiteIT {
             if (env.removed) {
                 env.removed = false;
                 changes.add(env.name + " back in the plan");
+                String upstream = UPSTREAM.get(env.name);
+                envs.stream().filter(e -> e.name.equals(upstream) && e.removed).forEach(e -> {
+                    // A plan naming it in after: without it would be refused (the last good plan, if any, in force).
+                    e.removed = false;
+                    changes.add(e.name + " back in the plan (its downstream is)");
+                });
                 if (r < 0.5) {
                     newVersion(env, changes);
                 }
@@ -933,9 +945,20 @@ class FaultSuiteIT {
         if (manyPlans && eventRandom.nextDouble() < PLAN_REMOVAL_CHANCE) {
             List<String> plans = new ArrayList<>(new TreeSet<>(PLAN_OF.values()));
             String plan = plans.get(eventRandom.nextInt(plans.size()));
-            envs.stream().filter(env -> plan.equals(PLAN_OF.get(env.name))).forEach(env -> env.removed = true);
+            envs.stream().filter(env -> plan.equals(planOf.get(env.name))).forEach(env -> env.removed = true);
             count("plan removed");
             changes.add(plan + " removed");
+        }
+        if (manyPlans && eventRandom.nextDouble() < PLAN_MOVE_CHANCE) {
+            // The new plan takes it over once the old one lets it go (nothing of it in flight there), with what it
+            // ran there: whatever the order S3 gets the two files in, it runs no version twice.
+            String name = MOVABLE.get(eventRandom.nextInt(MOVABLE.size()));
+            List<String> others = new ArrayList<>(new TreeSet<>(PLAN_OF.values()));
+            others.remove(planOf.get(name));
+            String to = others.get(eventRandom.nextInt(others.size()));
+            planOf.put(name, to);
+            count("moved between plans");
+            changes.add(name + " moved to " + to);
         }
         return changes;
     }
@@ -1600,7 +1623,9 @@ class FaultSuiteIT {
             for (Env env : model) {
                 EnvironmentStatus status = ledger.environment(env.name);
                 MigrationRecord record = status == null ? null : status.find(env.version, env.rerun);
-                if (!env.suspended && !env.removed && (record == null || !record.phase().terminal())
+                // An archived key is a migration that ended (here, or in the plan the environment moved from).
+                boolean archived = record == null && status != null && status.archivedKey(env.version, env.rerun) != null;
+                if (!env.suspended && !env.removed && !archived && (record == null || !record.phase().terminal())
                         && !heldBackForGood(env, model, ledger)) {
                     undone.add(env.key() + (record == null ? "" : ":" + record.phase()
                             + " launch " + record.launchId() + " task " + record.taskArn()));
@@ -1700,17 +1725,20 @@ class FaultSuiteIT {
         if (!manyPlans) {
             return readLedger(LEDGER_KEY);
         }
-        // One ledger per plan; an environment is in its plan's alone, so their environments together are the fleet's.
-        List<EnvironmentStatus> environments = new ArrayList<>();
+        // One ledger per plan: their environments together are the fleet's, each environment's entry in its plan's
+        // ledger first (one moved from another plan is also in that plan's, with what ran there).
+        List<EnvironmentStatus> current = new ArrayList<>();
+        List<EnvironmentStatus> before = new ArrayList<>();
         boolean any = false;
         for (String plan : new TreeSet<>(PLAN_OF.values())) {
             MigrationStatus ledger = readLedger(ledgerOf(plan));
             if (ledger != null) {
                 any = true;
-                environments.addAll(ledger.environments());
+                ledger.environments().forEach(e -> (plan.equals(planOf.get(e.name())) ? current : before).add(e));
             }
         }
-        return any ? MigrationStatus.empty().withEnvironments(environments) : null;
+        current.addAll(before);
+        return any ? MigrationStatus.empty().withEnvironments(current) : null;
     }
 
     MigrationStatus readLedger(String key) {
@@ -1746,21 +1774,38 @@ class FaultSuiteIT {
     /**
      * Whether the roster, as the sandbox stored it, gave the plan of a ledger to the replica whose write just took its
      * lease: at some instant of the writer's last renew deadline, and, for a plan handed over from a replica still
-     * serving, a whole lease after the roster first gave it (by then the old holder stopped). A deposed holder's write
-     * accepted after the new one took the ledger moves the lease back to a replica the roster no longer gives the plan.
+     * serving, at least a renew deadline after the roster first gave it: the old holder's last renewal was stored before
+     * that roster version (a compare-and-swap), so by then it stopped acting, or it renewed on the new version and saw
+     * the plan go (the new holder waits a whole lease, from its own request's start, for a margin). A deposed holder's
+     * write accepted after the new one took the ledger moves the lease back to a replica the roster no longer gives the
+     * plan.
      */
     boolean takeoverAllowed(ObjectWrite write) {
         String base = write.key().replaceFirst("\\.status\\.yaml$", "");
         List<SandboxCloud.RosterAssignment> history = new ArrayList<>(cloud.rosterAssignments(base + ".yaml"));
         history.addAll(cloud.rosterAssignments(base + ".yml"));
         for (SandboxCloud.RosterAssignment given : history) {
-            long from = given.sinceNanos() + (given.handover() ? LEASE.toNanos() : 0);
+            long from = given.sinceNanos() + (given.handover() ? RENEW_DEADLINE.toNanos() : 0);
             if (given.holder().equals(write.holder()) && from <= write.atNanos() && from <= given.untilNanos()
                     && given.untilNanos() >= write.atNanos() - RENEW_DEADLINE.toNanos()) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The ledger holding the record of {@code launchId} as stored now (a task just started: its intent is there),
+     * else the ledger of the environment's plan.
+     */
+    String ledgerHolding(String environment, String launchId) {
+        for (String plan : new TreeSet<>(PLAN_OF.values())) {
+            byte[] ledger = cloud.getObject(BUCKET, ledgerOf(plan));
+            if (ledger != null && new String(ledger, StandardCharsets.UTF_8).contains(launchId)) {
+                return ledgerOf(plan);
+            }
+        }
+        return ledgerOf(planOf.get(environment));
     }
 
     /** The ledger beside {@code plan}: {@code plans/fleet-a.yaml} gives {@code plans/fleet-a.status.yaml}. */
@@ -1816,14 +1861,17 @@ class FaultSuiteIT {
         if (!manyPlans) {
             cloud.putObject(BUCKET, PLAN_KEY, planText("fleet", env -> true).getBytes(StandardCharsets.UTF_8));
         } else {
-            for (String plan : new TreeSet<>(PLAN_OF.values())) {
+            List<String> plans = new ArrayList<>(new TreeSet<>(PLAN_OF.values()));
+            // In an order of the seed's: a moved environment's new plan reaches S3 before or after its old one.
+            java.util.Collections.shuffle(plans, new Random(eventRandom.nextLong()));
+            for (String plan : plans) {
                 String name = plan.substring(plan.lastIndexOf('/') + 1).replaceFirst("\\.ya?ml$", "");
-                if (envs.stream().noneMatch(env -> plan.equals(PLAN_OF.get(env.name)) && !env.removed)) {
+                if (envs.stream().noneMatch(env -> plan.equals(planOf.get(env.name)) && !env.removed)) {
                     // Nothing left in it: the file is deleted, as a team retiring its plan would (an event says so).
                     suiteS3.deleteObject(b -> b.bucket(BUCKET).key(plan));
                     continue;
                 }
-                cloud.putObject(BUCKET, plan, planText(name, env -> plan.equals(PLAN_OF.get(env.name)))
+                cloud.putObject(BUCKET, plan, planText(name, env -> plan.equals(planOf.get(env.name)))
                         .getBytes(StandardCharsets.UTF_8));
             }
         }

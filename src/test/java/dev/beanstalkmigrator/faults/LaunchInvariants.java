@@ -87,6 +87,8 @@ final class LaunchInvariants {
         final String launchId;
         /** A preview's task, not a migration's. */
         final boolean preview;
+        /** With several plans, the ledger that held its intent when the task started. */
+        String ledger;
         String version;
         String rerun;
         boolean outcomeRecorded;
@@ -121,8 +123,8 @@ final class LaunchInvariants {
     private int approvalBreaks;
     /** The last write judged, per ledger (a prefix of plans has one per plan). */
     private final Map<String, Long> lastWriteSeq = new HashMap<>();
-    /** Which ledger holds an environment's records (its plan's), or null when there is one ledger. */
-    private java.util.function.Function<String, String> ledgerOf;
+    /** Which ledger holds a launch's record (its plan's at launch), or null when there is one ledger. */
+    private java.util.function.BiFunction<String, String, String> ledgerOf;
     private java.util.function.Predicate<ObjectWrite> takeoverAllowed;
     private int staleWrites;
     private int unparseable;
@@ -136,12 +138,12 @@ final class LaunchInvariants {
     }
 
     /**
-     * Several plans, each with its ledger, led as the roster beside them says: an environment's records are judged only
-     * in {@code ledgerOf}'s ledger, and a write that moves a ledger's lease is fenced when {@code takeoverAllowed} says
+     * Several plans, each with its ledger, led as the roster beside them says: a launch's record is judged only in the
+     * ledger {@code ledgerOf} names for its (environment, launch id) when its task starts, and a write that moves a ledger's lease is fenced when {@code takeoverAllowed} says
      * the roster did not give the plan to the writer (no lease is renewed in a plan's ledger: the roster's
      * membership is).
      */
-    synchronized void ledgers(java.util.function.Function<String, String> ledgerOf,
+    synchronized void ledgers(java.util.function.BiFunction<String, String, String> ledgerOf,
                               java.util.function.Predicate<ObjectWrite> takeoverAllowed) {
         this.ledgerOf = ledgerOf;
         this.takeoverAllowed = takeoverAllowed;
@@ -205,6 +207,9 @@ final class LaunchInvariants {
         Launch launch = new Launch(run);
         if (byArn.putIfAbsent(run.taskArn(), launch) != null) {
             return;
+        }
+        if (ledgerOf != null) {
+            launch.ledger = ledgerOf.apply(launch.environment, launch.launchId);
         }
         MigrationRecord record = find(ledgerNow, launch.environment, launch.launchId);
         if (record != null) {
@@ -423,7 +428,7 @@ final class LaunchInvariants {
         lastWriteSeq.put(write.key(), write.seq());
         for (Launch launch : byArn.values()) {
             if (launch.outcomeRecorded || launch.outcomeLost
-                    || ledgerOf != null && !write.key().equals(ledgerOf.apply(launch.environment))) {
+                    || launch.ledger != null && !write.key().equals(launch.ledger)) {
                 continue;
             }
             MigrationRecord record = find(ledger, launch.environment, launch.launchId);
@@ -462,11 +467,13 @@ final class LaunchInvariants {
     }
 
     static MigrationRecord find(MigrationStatus ledger, String environment, String launchId) {
-        EnvironmentStatus status = ledger == null ? null : ledger.environment(environment);
-        if (status == null) {
+        if (ledger == null) {
             return null;
         }
-        return java.util.stream.Stream.concat(status.history().stream(), status.previews().stream())
+        // Several plans' ledgers together may name an environment twice (moved from one plan to another).
+        return ledger.environments().stream().filter(e -> e.name().equals(environment))
+                .flatMap(status -> java.util.stream.Stream.concat(status.history().stream(),
+                        status.previews().stream()))
                 .filter(h -> launchId.equals(h.launchId())).findFirst().orElse(null);
     }
 
