@@ -71,9 +71,15 @@ public record EnvironmentStatus(String name, String application, String desiredV
 
     /**
      * This entry with what {@code before} (the same environment's entry in the plan that held it before, under a
-     * prefix of plans) ran kept as archived keys: a (version, rerun) it ended there is never launched here.
+     * prefix of plans) ran: its migrations kept as archived keys, so a (version, rerun) it ended there is never
+     * launched here, and its ended previews kept as they are (their output and digest), so none is run again and an
+     * approval committed for one still counts.
      */
     public EnvironmentStatus inheriting(EnvironmentStatus before) {
+        List<MigrationRecord> ownPreviews = new java.util.ArrayList<>(previews);
+        before.previews().stream().filter(r -> r.phase().terminal())
+                .filter(r -> ownPreviews.stream().noneMatch(p -> p.matches(r.version(), r.rerun())))
+                .forEach(ownPreviews::add);
         List<MigrationKey> keys = new java.util.ArrayList<>(archived);
         java.util.stream.Stream.concat(before.history().stream().filter(r -> r.phase().terminal())
                         .map(MigrationKey::of), before.archived().stream())
@@ -84,7 +90,7 @@ public record EnvironmentStatus(String name, String application, String desiredV
                     }
                 });
         return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
-                history, keys, previews, account, region);
+                history, keys, ownPreviews, account, region);
     }
 
     /** The preview of (version, rerun), or null. */

@@ -201,7 +201,9 @@ public final class Reconciler {
     private static Map<String, String> claimKeys(MigrationPlan plan, MigrationStatus status) {
         Map<String, String> keys = new LinkedHashMap<>();
         for (EnvironmentStatus environment : status.environments()) {
-            for (MigrationRecord record : environment.history()) {
+            // A preview in flight holds the environment as a migration does: another plan must not preview it too.
+            for (MigrationRecord record : java.util.stream.Stream.concat(environment.history().stream(),
+                    environment.previews().stream()).toList()) {
                 if (!record.phase().terminal()) {
                     keys.put(environment.name(), EnvironmentClaims.key(record.at(), environment.name()));
                 }

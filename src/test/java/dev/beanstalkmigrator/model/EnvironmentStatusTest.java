@@ -51,4 +51,19 @@ class EnvironmentStatusTest {
                 List.of(preview("v4"), preview("v3"), preview("v2"), preview("v1")));
         assertEquals(List.of("v4", "v3", "v2"), versions(status.capped(10).previews()));
     }
+
+    @Test
+    void anEnvironmentMovedFromAnotherPlanKeepsWhatRanThereAsArchivedKeysAndItsEndedPreviews() {
+        EnvironmentStatus before = new EnvironmentStatus("web", "acme", "v2", "v2", "v1", List.of(),
+                List.of(record("v2", Phase.Failed), record("v1", Phase.Succeeded)),
+                List.of(new MigrationKey("v0", "", Phase.Succeeded)), List.of(preview("v2"), preview("v1")));
+        EnvironmentStatus mine = new EnvironmentStatus("web", "acme", null, null, null, List.of(),
+                List.of(record("v3", Phase.Succeeded)), List.of(), List.of(preview("v1")));
+        EnvironmentStatus inherited = mine.inheriting(before);
+        assertEquals(List.of("v3"), versions(inherited.history()));
+        assertEquals(List.of("v0", "v1", "v2"), inherited.archived().stream().map(MigrationKey::version).sorted()
+                .toList());
+        assertEquals(List.of("v1", "v2"), versions(inherited.previews()));
+        assertEquals(inherited, inherited.inheriting(before), "taking it over twice changes nothing");
+    }
 }
