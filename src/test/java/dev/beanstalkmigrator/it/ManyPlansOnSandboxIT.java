@@ -114,18 +114,24 @@ class ManyPlansOnSandboxIT {
     }
 
     OperatorProcess replica(int i) throws IOException {
-        return OperatorProcess.start(JAR, OperatorProcess.freePort(), List.of(
+        return replica(i, List.of("-Dmigrator.poll.plan-interval=500ms"), "replica-" + i + ".log");
+    }
+
+    /** A replica serving the prefix, with {@code arguments} besides the common ones, logging to {@code log}. */
+    OperatorProcess replica(int i, List<String> arguments, String log) throws IOException {
+        List<String> all = new ArrayList<>(List.of(
                 "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PREFIX,
                 "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
                 "-Dmigrator.aws.region=us-east-1",
                 "-Dquarkus.s3.path-style-access=true",
-                "-Dmigrator.poll.plan-interval=500ms",
                 "-Dmigrator.poll.task-interval=500ms",
                 "-Dmigrator.leader-election.identity=replica-" + i,
                 "-Dmigrator.leader-election.lease-duration=" + LEASE.toMillis() + "ms",
                 "-Dmigrator.leader-election.renew-deadline=" + RENEW_DEADLINE.toMillis() + "ms",
-                "-Dmigrator.leader-election.retry-period=" + RETRY.toMillis() + "ms"),
-                AwsCli.testCredentials(temp), WORK.resolve("replica-" + i + ".log"), false);
+                "-Dmigrator.leader-election.retry-period=" + RETRY.toMillis() + "ms"));
+        all.addAll(arguments);
+        return OperatorProcess.start(JAR, OperatorProcess.freePort(), all, AwsCli.testCredentials(temp),
+                WORK.resolve(log), false);
     }
 
     /** Migrate tasks per environment and version, as the sandbox's ECS recorded them. */
@@ -300,20 +306,9 @@ class ManyPlansOnSandboxIT {
                             .filter(f -> f.key(k -> k.filterRules(r -> r.name(FilterRuleName.PREFIX).value(PREFIX),
                                     r -> r.name(FilterRuleName.SUFFIX).value(".yaml")))).build()).build()));
             for (int i = 0; i < 2; i++) {
-                replicas.add(OperatorProcess.start(JAR, OperatorProcess.freePort(), List.of(
-                        "-Dmigrator.desired-state.uri=s3://" + BUCKET + "/" + PREFIX,
-                        "-Dmigrator.desired-state.events=" + queueUrl,
+                replicas.add(replica(i, List.of("-Dmigrator.desired-state.events=" + queueUrl,
                         "-Dmigrator.desired-state.full-listing-interval=" + FULL_LISTING.toSeconds() + "s",
-                        "-Dmigrator.aws.endpoint-override=" + cloud.endpoint(),
-                        "-Dmigrator.aws.region=us-east-1",
-                        "-Dquarkus.s3.path-style-access=true",
-                        "-Dmigrator.poll.plan-interval=1s",
-                        "-Dmigrator.poll.task-interval=500ms",
-                        "-Dmigrator.leader-election.identity=replica-" + i,
-                        "-Dmigrator.leader-election.lease-duration=" + LEASE.toMillis() + "ms",
-                        "-Dmigrator.leader-election.renew-deadline=" + RENEW_DEADLINE.toMillis() + "ms",
-                        "-Dmigrator.leader-election.retry-period=" + RETRY.toMillis() + "ms"),
-                        AwsCli.testCredentials(temp), WORK.resolve("events-replica-" + i + ".log"), false));
+                        "-Dmigrator.poll.plan-interval=1s"), "events-replica-" + i + ".log"));
             }
             Set<String> first = new TreeSet<>();
             for (int p = 0; p < PLANS; p++) {
