@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -198,13 +197,8 @@ class ManyPlansOnSandboxIT {
                         return replica.ready();
                     });
         }
-        Set<String> first = new TreeSet<>();
-        for (int p = 0; p < PLANS; p++) {
-            environmentsOf(p).forEach(e -> first.add(e + "@v1"));
-        }
         // Every environment of every plan migrates v1 once; the broken plan holds none of them up.
-        await("every plan's environments to migrate v1").atMost(Duration.ofSeconds(120))
-                .pollInterval(Duration.ofMillis(500)).until(() -> runs().keySet().containsAll(first));
+        awaitFirstMigrations();
         // The plans settle among the three: none leads more than its share (31 plans, 11 each), and every plan is led.
         await("the plans to be shared out").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                 .until(() -> {
@@ -310,12 +304,7 @@ class ManyPlansOnSandboxIT {
                         "-Dmigrator.desired-state.full-listing-interval=" + FULL_LISTING.toSeconds() + "s",
                         "-Dmigrator.poll.plan-interval=1s"), "events-replica-" + i + ".log"));
             }
-            Set<String> first = new TreeSet<>();
-            for (int p = 0; p < PLANS; p++) {
-                environmentsOf(p).forEach(e -> first.add(e + "@v1"));
-            }
-            await("every plan's environments to migrate v1").atMost(Duration.ofSeconds(120))
-                    .pollInterval(Duration.ofMillis(500)).until(() -> runs().keySet().containsAll(first));
+            awaitFirstMigrations();
             await("the plans to be shared out").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .until(() -> served().values().stream().mapToInt(Set::size).sum() == PLANS + 1
                             && served().values().stream().allMatch(set -> set.size() >= 14));
@@ -356,6 +345,16 @@ class ManyPlansOnSandboxIT {
                 String.format("team-%02d", p), environmentsOf(p), Map.of(), version)));
     }
 
+    /** Waits until ECS ran v1 of every environment of every team plan. */
+    void awaitFirstMigrations() {
+        Set<String> first = new TreeSet<>();
+        for (int p = 0; p < PLANS; p++) {
+            environmentsOf(p).forEach(e -> first.add(e + "@v1"));
+        }
+        await("every plan's environments to migrate v1").atMost(Duration.ofSeconds(120))
+                .pollInterval(Duration.ofMillis(500)).until(() -> runs().keySet().containsAll(first));
+    }
+
     /** The plans a live replica lists. */
     List<String> plans() throws IOException, InterruptedException {
         List<String> plans = new ArrayList<>();
@@ -371,11 +370,5 @@ class ManyPlansOnSandboxIT {
     String ledgerText(String name) {
         byte[] ledger = cloud.getObject(BUCKET, PREFIX + name + ".status.yaml");
         return ledger == null ? "" : new String(ledger, StandardCharsets.UTF_8);
-    }
-
-    static Map<String, Integer> counts(Map<Integer, Set<String>> served) {
-        Map<String, Integer> counts = new HashMap<>();
-        served.forEach((replica, plans) -> counts.put("replica-" + replica, plans.size()));
-        return counts;
     }
 }
