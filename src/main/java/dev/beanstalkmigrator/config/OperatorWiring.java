@@ -12,7 +12,7 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.reconcile.EnvironmentClaims;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
@@ -241,11 +241,10 @@ public class OperatorWiring {
                 }
 
                 @Override
-                public EnvironmentStatus heldBefore(String other, String environment) {
+                public MigrationStatus ledgerOf(String other) {
                     ObjectStore.Read read = objects.get(ObjectLocation.parse(statusUriFor("s3://" + bucket + "/"
                             + other)), null);
-                    return read instanceof ObjectStore.Read.Found found
-                            ? LedgerCodec.read(found.body()).environment(environment) : null;
+                    return read instanceof ObjectStore.Read.Found found ? LedgerCodec.read(found.body()) : null;
                 }
             };
             Reconciler reconciler = new Reconciler(desired, ledger, clouds, images, settings, Clock.systemUTC(),

@@ -127,7 +127,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * <p>In every run whose seed is even ({@code -Dfaults.many-plans=true|false} chooses), the replicas serve a prefix of
  * three plans ({@link #PLAN_OF}) with the bucket's S3 events through a queue, late, repeated or lost in half the
  * scenarios ({@link #eventFault}); some scenarios delete a plan's file whatever it has in flight
- * ({@link #PLAN_REMOVAL_CHANCE}). Each plan's ledger is judged on its own, and a write that takes a plan's ledger is
+ * ({@link #PLAN_REMOVAL_CHANCE}), others move an environment to another plan, half of those to another account in the
+ * same edit (two plans then name it, each in its place, on its one database, until the old plan reads its new file). Each plan's ledger is judged on its own, and a write that takes a plan's ledger is
  * fenced by the roster as the sandbox stored it ({@link #takeoverAllowed}). The figures end with the takeovers per
  * plan.
  *
@@ -158,6 +159,8 @@ class FaultSuiteIT {
     static final List<String> MOVABLE = List.of("fleet-04", "fleet-05");
     /** With several plans, how often a scenario moves one of {@link #MOVABLE} to another plan. */
     static final double PLAN_MOVE_CHANCE = 0.25;
+    /** How often such a move also moves the environment to its other place ({@link #PLACED}). */
+    static final double MOVE_PLACE_WITH_PLAN_CHANCE = 0.5;
     /** With several plans, how often the whole plan set is listed all the same (the plans' events come first). */
     static final Duration FULL_LISTING = Duration.ofSeconds(3);
     /** With several plans, how often a scenario's S3 events come late, twice, or not at all. */
@@ -959,6 +962,15 @@ class FaultSuiteIT {
             planOf.put(name, to);
             count("moved between plans");
             changes.add(name + " moved to " + to);
+            Env env = envs.stream().filter(e -> e.name.equals(name)).findFirst().orElseThrow();
+            if (env.place != null && eventRandom.nextDouble() < MOVE_PLACE_WITH_PLAN_CHANCE) {
+                // To another account too, in the same edit: for a while the old plan (until it reads its new file)
+                // names the environment where it was, the new one where it is, both on its one database. The
+                // database is the plan's that migrated it first: the new plan waits for the old to let it go, and
+                // takes over what ran on it there.
+                move(env, changes);
+                count("moved between plans and accounts");
+            }
         }
         return changes;
     }

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -39,6 +40,22 @@ public final class Databases {
                     + (record.taskArn() != null ? ", task " + record.taskArn()
                     : record.phase() == Phase.Pending ? ", launch " + record.launchId() + " waiting to be sent again"
                     : ", launch " + record.launchId());
+        }
+    }
+
+    /**
+     * Under a prefix of plans, whose each database is: a database belongs to the plan that recorded a migration of it
+     * first, as an environment does (see README, "Many plans"), so that two plans never run tasks on it at once nor
+     * the same (version, rerun) twice.
+     *
+     * @param held the databases this plan holds
+     * @param elsewhere the databases another plan holds, with that plan
+     */
+    public record Owners(Set<String> held, Map<String, String> elsewhere) {
+
+        public Owners {
+            held = Set.copyOf(held);
+            elsewhere = Map.copyOf(elsewhere);
         }
     }
 
