@@ -298,18 +298,19 @@ public final class Reconciler {
         }
     }
 
-    /** The database of an environment's latest migration that names one (its record, else its archived key), or null. */
+    /**
+     * The database of an environment's latest migration that names one (its record, else its archived key; both lists
+     * are newest first), or null.
+     */
     static String lastDatabase(EnvironmentStatus environment) {
-        List<MigrationRecord> history = environment.history();
-        for (int i = history.size() - 1; i >= 0; i--) {
-            if (!history.get(i).preview() && history.get(i).database() != null) {
-                return history.get(i).database();
+        for (MigrationRecord record : environment.history()) {
+            if (!record.preview() && record.database() != null) {
+                return record.database();
             }
         }
-        List<MigrationKey> archived = environment.archived();
-        for (int i = archived.size() - 1; i >= 0; i--) {
-            if (archived.get(i).database() != null) {
-                return archived.get(i).database();
+        for (MigrationKey key : environment.archived()) {
+            if (key.database() != null) {
+                return key.database();
             }
         }
         return null;

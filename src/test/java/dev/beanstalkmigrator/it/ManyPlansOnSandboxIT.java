@@ -261,12 +261,17 @@ class ManyPlansOnSandboxIT {
                 .until(() -> ledgerText("team-04").contains("belongs to the plan " + plan(3))
                         && runs().containsKey(environmentsOf(4).get(1) + "@v2"));
         assertFalse(runs().containsKey(second + "@v2"), "no task on a database another plan holds: " + runs());
-        // team-03 lets it go: its environment no longer migrates it (the plan names no database for it now).
-        upload(3, "v2");
-        await("team-04 to take the database over and migrate v2 there").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500)).until(() -> runs().containsKey(second + "@v2"));
-        assertEquals(1, runs().get(second + "@v2"), runs()::toString);
-        assertTrue(ledgerText("team-04").contains(SHARED_DATABASE), "what ran on it came along");
+        // team-03 lets it go (it no longer names the environment that migrated it): team-04 takes the database over
+        // with what ran on it, so v2, which ran on it through team-03, is not run again; v3 is, once.
+        cloud.putObject(BUCKET, plan(3), world.plan("team-03", environmentsOf(3).subList(1, PER_PLAN), Map.of(), "v2")
+                .getBytes(StandardCharsets.UTF_8));
+        await("team-04 to take the database over").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> !ledgerText("team-04").contains("belongs to the plan"));
+        cloud.putObject(BUCKET, plan(4), withDatabase(world.plan("team-04", environmentsOf(4), Map.of(), "v3"), second)
+                .getBytes(StandardCharsets.UTF_8));
+        await("team-04 to migrate v3 on the database").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> runs().containsKey(second + "@v3"));
+        assertFalse(runs().containsKey(second + "@v2"), "v2 ran on the database through team-03: " + runs());
 
         // An environment moved from team-02 to a new plan (the new file first): it waits for team-02 to let it go, then
         // the new plan takes over what ran for it there, so v1 does not run again; v2 in the new plan runs once.
