@@ -237,11 +237,12 @@ public final class RosterKeeper {
             Map<String, String> elsewhere = new LinkedHashMap<>();
             Map<String, String> inherit = new LinkedHashMap<>();
             Collection<String> keys = keysByName.values();
-            for (var it = claims.entrySet().iterator(); it.hasNext(); ) {
-                Map.Entry<String, String> held = it.next();
-                if (held.getValue().equals(plan) && !keys.contains(held.getKey())) {
-                    it.remove();
-                    released.put(held.getKey(), plan);
+            // Not through the entry set's iterator: a TreeMap entry removed through it may then carry its successor's
+            // key, and the wrong environment would be recorded as released.
+            for (String key : List.copyOf(claims.keySet())) {
+                if (claims.get(key).equals(plan) && !keys.contains(key)) {
+                    claims.remove(key);
+                    released.put(key, plan);
                 }
             }
             keysByName.forEach((name, key) -> {
@@ -399,12 +400,12 @@ public final class RosterKeeper {
         Map<String, Roster.Assignment> assigned = assign(plans, roster.plans(), members.keySet());
         Map<String, String> claims = new TreeMap<>(roster.claims());
         Map<String, String> released = new TreeMap<>(roster.released());
-        for (var it = claims.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<String, String> held = it.next();
-            if (!plans.contains(held.getValue())) {
+        for (String key : List.copyOf(claims.keySet())) {
+            String holder = claims.get(key);
+            if (!plans.contains(holder)) {
                 // The plan left: its ledger stays, and holds what ran for the environment there.
-                it.remove();
-                released.put(held.getKey(), held.getValue());
+                claims.remove(key);
+                released.put(key, holder);
             }
         }
         return new Roster(Roster.KIND, members, assigned, claims, released);

@@ -175,6 +175,32 @@ class RosterKeeperTest {
     }
 
     @Test
+    void whatAPlanLetsGoAmongManyIsRememberedAsItsOwnNotItsNeighbours() {
+        Replica a = new Replica("a", 0);
+        rounds(2, 10, Set.of("teams/team-0.yaml", "teams/team-1.yaml"));
+        Map<String, String> all = new java.util.TreeMap<>();
+        for (int i = 0; i < 12; i++) {
+            all.put("e" + i, "home/home/e" + i);
+        }
+        assertEquals(Map.of(), claim(a, "teams/team-0.yaml", all));
+        // team-0 lets every other one go (keys all through the claims): team-1 must take over what ran for each of
+        // those there first, and finds the others still team-0's.
+        Map<String, String> kept = new java.util.TreeMap<>();
+        Map<String, String> inherit = new java.util.TreeMap<>();
+        all.forEach((name, key) -> {
+            if (Integer.parseInt(name.substring(1)) % 2 == 0) {
+                kept.put(name, key);
+            } else {
+                inherit.put(name, "teams/team-0.yaml");
+            }
+        });
+        assertEquals(Map.of(), claim(a, "teams/team-0.yaml", kept));
+        RosterKeeper.Claimed claimed = a.keeper.claim("teams/team-1.yaml", all, Set.of());
+        assertEquals(inherit, new java.util.TreeMap<>(claimed.inherit()));
+        assertEquals(kept.keySet(), claimed.elsewhere().keySet());
+    }
+
+    @Test
     void anEnvironmentBelongsToThePlanThatClaimedItFirstUntilThatPlanLetsItGo() {
         Replica a = new Replica("a", 0);
         rounds(2, 10, Set.of("teams/team-0.yaml", "teams/team-1.yaml"));
