@@ -241,6 +241,11 @@ public class OperatorWiring {
                 }
 
                 @Override
+                public boolean holdsNow(String key) {
+                    return roster.holds(plan, key);
+                }
+
+                @Override
                 public MigrationStatus ledgerOf(String other) {
                     ObjectStore.Read read = objects.get(ObjectLocation.parse(statusUriFor("s3://" + bucket + "/"
                             + other)), null);

@@ -70,6 +70,16 @@ public interface EnvironmentClaims {
         return ledger == null ? null : ledger.environment(environment);
     }
 
+    /**
+     * Whether this plan holds {@code key} (a database's, see {@link #claim}) in the claims as they are stored now, not
+     * as this replica last read them: asked just before a launch on the database.
+     *
+     * @throws dev.beanstalkmigrator.port.CloudError when the claims cannot be read
+     */
+    default boolean holdsNow(String key) {
+        return true;
+    }
+
     /** Whether other plans share the environments and databases (a prefix of plans), so that claims count. */
     default boolean shared() {
         return true;

@@ -218,8 +218,17 @@ public final class Reconciler {
                 databasesHeld.add(label.substring(DATABASE.length()));
             }
         }
-        return new Claims(status, keys, environmentsElsewhere,
-                claims.shared() ? new Databases.Owners(databasesHeld, databasesElsewhere) : null);
+        return new Claims(status, keys, environmentsElsewhere, claims.shared()
+                ? new Databases.Owners(databasesHeld, databasesElsewhere, this::holdsNow) : null);
+    }
+
+    /** Whether this plan holds {@code database} in the claims as stored now; not when they cannot be read. */
+    private boolean holdsNow(String database) {
+        try {
+            return claims.holdsNow(DATABASE + database);
+        } catch (CloudError e) {
+            return false;
+        }
     }
 
     /**

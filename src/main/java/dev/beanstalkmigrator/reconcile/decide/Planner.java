@@ -460,6 +460,12 @@ public final class Planner {
         Action.Prepare action = prepared.action();
         EnvironmentSpec spec = prepared.spec();
         Hold otherPlans = otherPlans(database, action.version(), in);
+        if (otherPlans == null && in.databases() != null && !in.databases().holdsNow().test(database)) {
+            // The claims this replica read last said so; as stored now they do not (another replica that led this
+            // plan let the database go since). The next cycle claims it again, or finds whose it is.
+            otherPlans = Hold.waiting(Reasons.WAITING_FOR_DATABASE, "database " + database + " is not this plan's in"
+                    + " the claims as stored now; claiming it again before migrating " + action.version());
+        }
         if (otherPlans != null) {
             // Under a prefix of plans a launch on a database goes only once this plan holds it: the launch waits,
             // Pending with the database, which the next cycle claims (or finds another plan's).

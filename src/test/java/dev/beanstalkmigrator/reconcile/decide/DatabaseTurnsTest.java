@@ -312,6 +312,9 @@ class DatabaseTurnsTest {
                         Map.of())))));
         assertEquals("Record acme-green Launching, Launch acme-green", describe(Planner.next(
                 prepared(green, "L1", Map.of()), owned(specs, ledger, elsewhere))), "no database known: its own unit");
+        assertEquals("Record acme-green Pending, Hold acme-green WaitingForDatabase", describe(Planner.next(
+                prepared(green, "L1", SHOP_URL), owned(specs, ledger, new Databases.Owners(java.util.Set.of(SHOP),
+                        Map.of(), database -> false)))), "held as last read, but not as the claims stand now");
 
         // The next passes: the Pending launch is not prepared again while another plan holds its database.
         MigrationStatus waiting = ledger(histories("acme-green", of(record("acme-green", "v42", Phase.Pending, SHOP))));
