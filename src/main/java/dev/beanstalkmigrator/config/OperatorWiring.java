@@ -12,7 +12,7 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import dev.beanstalkmigrator.model.MigrationStatus;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.reconcile.EnvironmentClaims;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
@@ -241,15 +241,11 @@ public class OperatorWiring {
                 }
 
                 @Override
-                public boolean holdsNow(String key) {
-                    return roster.holds(plan, key);
-                }
-
-                @Override
-                public MigrationStatus ledgerOf(String other) {
+                public EnvironmentStatus heldBefore(String other, String environment) {
                     ObjectStore.Read read = objects.get(ObjectLocation.parse(statusUriFor("s3://" + bucket + "/"
                             + other)), null);
-                    return read instanceof ObjectStore.Read.Found found ? LedgerCodec.read(found.body()) : null;
+                    return read instanceof ObjectStore.Read.Found found
+                            ? LedgerCodec.read(found.body()).environment(environment) : null;
                 }
             };
             Reconciler reconciler = new Reconciler(desired, ledger, clouds, images, settings, Clock.systemUTC(),

@@ -81,26 +81,16 @@ public record EnvironmentStatus(String name, String application, String desiredV
                 .filter(r -> ownPreviews.stream().noneMatch(p -> p.matches(r.version(), r.rerun())))
                 .forEach(ownPreviews::add);
         List<MigrationKey> keys = new java.util.ArrayList<>(archived);
-        List<MigrationRecord> ownHistory = new java.util.ArrayList<>(history);
         java.util.stream.Stream.concat(before.history().stream().filter(r -> r.phase().terminal())
                         .map(MigrationKey::of), before.archived().stream())
                 .forEach(key -> {
-                    // A launch of it here that was never sent (it waited for the environment or its database to be
-                    // this plan's) gives way: it ended there, and no task of it exists here.
-                    ownHistory.removeIf(r -> r.matches(key.version(), key.rerun()) && neverSent(r));
                     if (keys.stream().noneMatch(k -> k.matches(key.version(), key.rerun()))
-                            && ownHistory.stream().noneMatch(r -> r.matches(key.version(), key.rerun()))) {
+                            && history.stream().noneMatch(r -> r.matches(key.version(), key.rerun()))) {
                         keys.add(key);
                     }
                 });
         return new EnvironmentStatus(name, application, desiredVersion, resolvedVersion, deployedVersion, conditions,
-                ownHistory, keys, ownPreviews, account, region);
-    }
-
-    /** A launch waiting to go that ECS was never asked for (Pending, with no request made). */
-    private static boolean neverSent(MigrationRecord record) {
-        return record.phase() == Phase.Pending && record.taskArn() == null
-                && (record.taskDefinitionArn() == null || record.placement() == null);
+                history, keys, ownPreviews, account, region);
     }
 
     /** The preview of (version, rerun), or null. */

@@ -2,7 +2,6 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
-import dev.beanstalkmigrator.model.MigrationStatus;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,13 +19,8 @@ public interface EnvironmentClaims {
         }
 
         @Override
-        public MigrationStatus ledgerOf(String plan) {
+        public EnvironmentStatus heldBefore(String plan, String environment) {
             return null;
-        }
-
-        @Override
-        public boolean shared() {
-            return false;
         }
     };
 
@@ -45,8 +39,7 @@ public interface EnvironmentClaims {
      * and answers which of them another plan holds.
      *
      * @param keysByName the environments this plan names or still follows a task of, by name: each one's
-     *     {@link #key}; and the databases it migrates, each under a label of its own that no environment's name can
-     *     be
+     *     {@link #key}
      * @param imported names whose history from the plan that held them last this plan's ledger now holds
      * @throws dev.beanstalkmigrator.port.CloudError when the claims could not be read or written (the cycle is
      *     tried again)
@@ -54,36 +47,11 @@ public interface EnvironmentClaims {
     Claimed claim(Map<String, String> keysByName, Set<String> imported);
 
     /**
-     * The ledger of {@code plan}, which held an environment or a database last, or null when it has none.
-     *
-     * @throws dev.beanstalkmigrator.port.CloudError when that ledger cannot be read (the cycle is tried again)
-     */
-    MigrationStatus ledgerOf(String plan);
-
-    /**
      * The entry of {@code environment} in the ledger of {@code plan}, which held it last, or null when it has none.
      *
      * @throws dev.beanstalkmigrator.port.CloudError when that ledger cannot be read (the cycle is tried again)
      */
-    default EnvironmentStatus heldBefore(String plan, String environment) {
-        MigrationStatus ledger = ledgerOf(plan);
-        return ledger == null ? null : ledger.environment(environment);
-    }
-
-    /**
-     * Whether this plan holds {@code key} (a database's, see {@link #claim}) in the claims as they are stored now, not
-     * as this replica last read them: asked just before a launch on the database.
-     *
-     * @throws dev.beanstalkmigrator.port.CloudError when the claims cannot be read
-     */
-    default boolean holdsNow(String key) {
-        return true;
-    }
-
-    /** Whether other plans share the environments and databases (a prefix of plans), so that claims count. */
-    default boolean shared() {
-        return true;
-    }
+    EnvironmentStatus heldBefore(String plan, String environment);
 
     /**
      * What tells an environment apart from every other one: the account (of its role, else the operator's own), its

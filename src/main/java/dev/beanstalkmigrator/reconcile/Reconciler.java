@@ -3,7 +3,6 @@ package dev.beanstalkmigrator.reconcile;
 import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.EnvironmentSpec;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
-import dev.beanstalkmigrator.model.MigrationKey;
 import dev.beanstalkmigrator.model.MigrationPlan;
 import dev.beanstalkmigrator.model.MigrationRecord;
 import dev.beanstalkmigrator.model.MigrationStatus;
@@ -13,7 +12,6 @@ import dev.beanstalkmigrator.port.Clouds;
 import dev.beanstalkmigrator.port.ContainerLogs;
 import dev.beanstalkmigrator.port.ContainerService;
 import dev.beanstalkmigrator.reconcile.decide.Action;
-import dev.beanstalkmigrator.reconcile.decide.Databases;
 import dev.beanstalkmigrator.reconcile.decide.Decision;
 import dev.beanstalkmigrator.reconcile.decide.Outcome;
 import dev.beanstalkmigrator.reconcile.decide.Planner;
@@ -86,8 +84,6 @@ public final class Reconciler {
     private final Map<String, String> warnings = new ConcurrentHashMap<>();
     /** Which plan each environment belongs to, when this plan is one of several. */
     private final EnvironmentClaims claims;
-    /** How a database is named among the claims of a plan, apart from its environments' names. */
-    static final String DATABASE = "database ";
     /** Set when the plan is gone from its prefix: what is in flight is followed to its end, nothing new starts. */
     private volatile boolean retiring;
     /** Set when a listing or an event says the plan changed: the next cycle reads it, whatever the plan interval. */
@@ -168,81 +164,19 @@ public final class Reconciler {
      * Beanstalk said, and the ledger's content.
      */
     private record PassInputs(String planRevision, List<String> planErrors, Observation observation,
-                              long ledgerVersion, Map<String, String> claimedElsewhere, Databases.Owners databases) {
+                              long ledgerVersion, Map<String, String> claimedElsewhere) {
 
         boolean sameAs(PassInputs other) {
             return other != null && Objects.equals(planRevision, other.planRevision)
                     && planErrors.equals(other.planErrors) && observation.sameAs(other.observation)
-                    && ledgerVersion == other.ledgerVersion && claimedElsewhere.equals(other.claimedElsewhere)
-                    && Objects.equals(databases, other.databases);
+                    && ledgerVersion == other.ledgerVersion && claimedElsewhere.equals(other.claimedElsewhere);
         }
     }
 
-    /**
-     * What this plan holds among the plans under a prefix, as a pass needs it.
-     *
-     * @param status the ledger, with what the plans that held environments or databases before ran there
-     * @param keys what was claimed ({@link #claimKeys})
-     * @param elsewhere the environments another plan holds, with that plan
-     * @param databases the databases this plan holds and those other plans hold; null with one plan
-     */
-    private record Claims(MigrationStatus status, Map<String, String> keys, Map<String, String> elsewhere,
-                          Databases.Owners databases) {}
-
-    /**
-     * Claims what {@code plan} names and what {@code status} has in flight; what another plan held last is taken
-     * over into the ledger first.
-     */
-    private Claims claim(MigrationPlan plan, MigrationStatus status) {
-        Map<String, String> keys = claimKeys(plan, status);
-        EnvironmentClaims.Claimed claimed = claims.claim(keys, Set.of());
-        if (!claimed.inherit().isEmpty()) {
-            // Environments (or databases) another plan held last: what ran there is kept here first, so that none of
-            // it runs again, and only then claimed (a crash in between takes it over again, which changes nothing).
-            ledger.write(inherited(status, plan, claimed.inherit()));
-            status = ledger.current();
-            claimed = claims.claim(keys, claimed.inherit().keySet());
-        }
-        Map<String, String> environmentsElsewhere = new LinkedHashMap<>();
-        Map<String, String> databasesElsewhere = new LinkedHashMap<>();
-        Set<String> databasesHeld = new java.util.HashSet<>();
-        for (String label : keys.keySet()) {
-            String holder = claimed.elsewhere().get(label);
-            if (!label.startsWith(DATABASE)) {
-                if (holder != null) {
-                    environmentsElsewhere.put(label, holder);
-                }
-            } else if (holder != null) {
-                databasesElsewhere.put(label.substring(DATABASE.length()), holder);
-            } else if (!claimed.inherit().containsKey(label)) {
-                databasesHeld.add(label.substring(DATABASE.length()));
-            }
-        }
-        return new Claims(status, keys, environmentsElsewhere, claims.shared()
-                ? new Databases.Owners(databasesHeld, databasesElsewhere, this::holdsNow) : null);
-    }
-
-    /** Whether this plan holds {@code database} in the claims as stored now; not when they cannot be read. */
-    private boolean holdsNow(String database) {
-        try {
-            return claims.holdsNow(DATABASE + database);
-        } catch (CloudError e) {
-            return false;
-        }
-    }
-
-    /**
-     * {@code status} with, for each environment of {@code from}, what ran for it in the plan named there; and for each
-     * database of {@code from} ({@link #DATABASE}), what ran on it in the plan named there, kept by the environments
-     * of this plan that migrate it.
-     */
-    private MigrationStatus inherited(MigrationStatus status, MigrationPlan current, Map<String, String> from) {
+    /** {@code status} with, for each environment of {@code from}, what ran for it in the plan named there. */
+    private MigrationStatus inherited(MigrationStatus status, Map<String, String> from) {
         List<EnvironmentStatus> environments = new ArrayList<>(status.environments());
         from.forEach((name, plan) -> {
-            if (name.startsWith(DATABASE)) {
-                inheritDatabase(environments, current, name.substring(DATABASE.length()), plan);
-                return;
-            }
             EnvironmentStatus before = claims.heldBefore(plan, name);
             if (before == null) {
                 return;
@@ -261,75 +195,8 @@ public final class Reconciler {
     }
 
     /**
-     * What plan {@code plan} ran on {@code database}, taken over by every environment of {@code environments} that
-     * migrates it here: its migrations of the database as archived keys (with the database, so that another
-     * environment of this plan sharing it does not run them either).
-     */
-    private void inheritDatabase(List<EnvironmentStatus> environments, MigrationPlan mine, String database,
-                                 String plan) {
-        MigrationStatus before = claims.ledgerOf(plan);
-        if (before == null) {
-            return;
-        }
-        Map<String, String> migrates = migrates(mine, name -> environments.stream()
-                .filter(e -> e.name().equals(name)).findFirst().orElse(null));
-        for (EnvironmentSpec spec : mine.environments()) {
-            if (database.equals(migrates.get(spec.name()))
-                    && environments.stream().noneMatch(e -> e.name().equals(spec.name()))) {
-                environments.add(new EnvironmentStatus(spec.name(), spec.application(), null, null, null, List.of(),
-                        List.of(), List.of()));
-            }
-        }
-        List<EnvironmentStatus> ran = new ArrayList<>();
-        for (EnvironmentStatus other : before.environments()) {
-            List<MigrationRecord> history = other.history().stream()
-                    .filter(r -> r.phase().terminal() && database.equals(r.database())).toList();
-            List<MigrationKey> archived = other.archived().stream().filter(k -> database.equals(k.database()))
-                    .toList();
-            if (!history.isEmpty() || !archived.isEmpty()) {
-                ran.add(new EnvironmentStatus(other.name(), other.application(), null, null, null, List.of(), history,
-                        archived, List.of(), other.account(), other.region()));
-            }
-        }
-        for (int i = 0; i < environments.size(); i++) {
-            EnvironmentStatus environment = environments.get(i);
-            boolean migratesIt = database.equals(migrates.get(environment.name())) || environment.history().stream()
-                    .anyMatch(r -> !r.phase().terminal() && database.equals(r.database()));
-            if (!migratesIt) {
-                continue;
-            }
-            for (EnvironmentStatus other : ran) {
-                environment = environment.inheriting(other);
-            }
-            environments.set(i, environment);
-            LOG.infof("%s: takes over what plan %s ran on database %s (%d migrations)", environment.name(), plan,
-                    database, ran.stream().mapToInt(e -> e.history().size() + e.archived().size()).sum());
-        }
-    }
-
-    /**
-     * The database of an environment's latest migration that names one (its record, else its archived key; both lists
-     * are newest first), or null.
-     */
-    static String lastDatabase(EnvironmentStatus environment) {
-        for (MigrationRecord record : environment.history()) {
-            if (!record.preview() && record.database() != null) {
-                return record.database();
-            }
-        }
-        for (MigrationKey key : environment.archived()) {
-            if (key.database() != null) {
-                return key.database();
-            }
-        }
-        return null;
-    }
-
-    /**
      * The environments this plan claims: those it names, and those of its ledger with a task still in flight (kept
-     * until it ends, wherever the plan moved them), by name; and, under a prefix of plans, the databases it migrates
-     * ({@link #DATABASE} and the database): those of its migrations not ended, and the last one of each environment it
-     * names, so that a database stays with the plan as long as the plan migrates it.
+     * until it ends, wherever the plan moved them), by name.
      */
     private static Map<String, String> claimKeys(MigrationPlan plan, MigrationStatus status) {
         Map<String, String> keys = new LinkedHashMap<>();
@@ -345,35 +212,7 @@ public final class Reconciler {
         for (EnvironmentSpec spec : plan.environments()) {
             keys.putIfAbsent(spec.name(), EnvironmentClaims.key(spec.place(), spec.name()));
         }
-        for (EnvironmentStatus environment : status.environments()) {
-            for (MigrationRecord record : environment.history()) {
-                if (!record.phase().terminal() && record.database() != null) {
-                    keys.put(DATABASE + record.database(), DATABASE + record.database());
-                }
-            }
-        }
-        for (String database : migrates(plan, status::environment).values()) {
-            keys.put(DATABASE + database, DATABASE + database);
-        }
         return keys;
-    }
-
-    /**
-     * The database each environment of {@code plan} migrates, by name, where one is known: the one the plan names,
-     * else the one its last migration found from its variables.
-     */
-    private static Map<String, String> migrates(MigrationPlan plan,
-                                                java.util.function.Function<String, EnvironmentStatus> ledger) {
-        Map<String, String> databases = new LinkedHashMap<>();
-        for (EnvironmentSpec spec : plan.environments()) {
-            EnvironmentStatus environment = spec.database() != null ? null : ledger.apply(spec.name());
-            String database = spec.database() != null ? Databases.of(spec, Map.of())
-                    : environment == null ? null : lastDatabase(environment);
-            if (database != null) {
-                databases.put(spec.name(), database);
-            }
-        }
-        return databases;
     }
 
     public Snapshot snapshot() {
@@ -463,10 +302,19 @@ public final class Reconciler {
             }
             // Ready as soon as the plan is loaded and AWS answered, not after a long burst of launches.
             publish(snapshot.status(), view, view.error(), awsAnswered);
-            Claims claimed = claim(view.plan(), ledger.current());
-            MigrationStatus status = claimed.status();
+            MigrationStatus status = ledger.current();
+            Map<String, String> keys = claimKeys(view.plan(), status);
+            EnvironmentClaims.Claimed claimed = claims.claim(keys, Set.of());
+            if (!claimed.inherit().isEmpty()) {
+                // Environments another plan held last: what ran there is kept here first, so that none of it runs
+                // again, and only then claimed (a crash in between takes it over again, which changes nothing).
+                ledger.write(inherited(status, claimed.inherit()));
+                status = ledger.current();
+                claimed = claims.claim(keys, claimed.inherit().keySet());
+            }
+            Map<String, String> claimedElsewhere = claimed.elsewhere();
             PassInputs inputs = new PassInputs(view.revision(), view.errors(), observation, ledger.contentVersion(),
-                    claimed.elsewhere(), claimed.databases());
+                    claimedElsewhere);
             if (!force && inputs.sameAs(lastPass) && requeues.isEmpty() && nothingInFlight(status)
                     && (notifier == null || !notifier.unrecorded())) {
                 // Nothing new to look at, no clock running (no task, no retry) and no delivery to record: the pass
@@ -480,7 +328,7 @@ public final class Reconciler {
             lastInterruption = null;
             lastPass = null;
             passes++;
-            MigrationStatus next = pass(view, status, tasksDue, now, claimed.elsewhere(), claimed.databases());
+            MigrationStatus next = pass(view, status, tasksDue, now, claimedElsewhere);
             if (!ledger.write(next) && ledger.contentVersion() == inputs.ledgerVersion()) {
                 // A fixed point: this pass changed nothing, so the same inputs would decide the same again. A
                 // pass that changed the ledger is followed by one that looks at what it wrote.
@@ -489,13 +337,6 @@ public final class Reconciler {
             // The ledger as stored, not the draft: the draft carries no lease, the stored ledger does (and the
             // write left it known, so this reads nothing).
             MigrationStatus stored = ledger.current();
-            if (claims.shared() && !claimed.keys().keySet().containsAll(claimKeys(view.plan(), stored).keySet())) {
-                // A launch found its database only when it was prepared (from the environment's variables), and
-                // waits for it: claimed now, and the launch goes in this cycle if the database is this plan's.
-                claimed = claim(view.plan(), stored);
-                ledger.write(pass(view, claimed.status(), tasksDue, now, claimed.elsewhere(), claimed.databases()));
-                stored = ledger.current();
-            }
             offer(stored, view);
             return publish(stored, view, view.error(), awsAnswered);
         } catch (CloudError e) {
@@ -596,10 +437,10 @@ public final class Reconciler {
 
     /** Decide, act, fold, until nothing follows; then the conditions. */
     private MigrationStatus pass(DesiredState.View view, MigrationStatus status, boolean tasksDue, Instant now,
-                                 Map<String, String> claimedElsewhere, Databases.Owners databases) {
+                                 Map<String, String> claimedElsewhere) {
         Planner.Inputs in = new Planner.Inputs(view.plan(), view.revision(), status, observation, requeues.view(), now,
                 tasksDue, settings.dryRun(), settings.logTailLines() > 0,
-                () -> UUID.randomUUID().toString().replace("-", ""), claimedElsewhere, databases);
+                () -> UUID.randomUUID().toString().replace("-", ""), claimedElsewhere);
         Planner.Pass pass = Planner.plan(in);
         LedgerDraft draft = new LedgerDraft(status, in, requeues, warnings);
         draft.locatedAt(clouds.home());

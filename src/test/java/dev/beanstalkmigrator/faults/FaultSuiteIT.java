@@ -162,9 +162,9 @@ class FaultSuiteIT {
     static final double PLAN_MOVE_CHANCE = 0.25;
     /**
      * How often such a move also moves the environment to its other place ({@link #PLACED}) in the same edit
-     * ({@code -Dfaults.move-place-with-plan-chance}, 0 unless set): the soak still finds a second task of one (version,
-     * rerun) on that path (README, "Not yet"), so CI-size runs leave it to the chance that a plan edit and a move draw
-     * it together, as before.
+     * ({@code -Dfaults.move-place-with-plan-chance}, 0 unless set): two plans then name it, each in its place, on its
+     * one database, and both may launch there (README, "Not yet"); CI-size runs leave it to the chance that a plan edit
+     * and a move draw it together, as before.
      */
     static final double MOVE_PLACE_WITH_PLAN_CHANCE = Double.parseDouble(System.getProperty(
             "faults.move-place-with-plan-chance", "0"));

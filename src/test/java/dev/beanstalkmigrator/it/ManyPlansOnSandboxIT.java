@@ -2,7 +2,6 @@ package dev.beanstalkmigrator.it;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -106,17 +105,6 @@ class ManyPlansOnSandboxIT {
 
     List<String> environmentsOf(int p) {
         return world.environments().subList(p * PER_PLAN, (p + 1) * PER_PLAN);
-    }
-
-    static final String SHARED_DATABASE = "shop-db.internal:5432/shop";
-
-    /** {@code plan} with {@code environment} on {@link #SHARED_DATABASE}, as the plan names it. */
-    static String withDatabase(String plan, String environment) {
-        String line = "- {name: " + environment + ", ";
-        int at = plan.indexOf(line);
-        int end = plan.indexOf("}\n", at);
-        assertTrue(at >= 0 && end > at, plan);
-        return plan.substring(0, end) + ", database: " + SHARED_DATABASE + plan.substring(end);
     }
 
     void upload(int p, String version) {
@@ -244,34 +232,6 @@ class ManyPlansOnSandboxIT {
                 .until(() -> ledgerText("intruder").contains("ClaimedByOtherPlan")
                         && ledgerText("intruder").contains(plan(0)));
         assertEquals(1, runs().get(contested + "@v1"), "the contested environment ran once: " + runs());
-
-        // Two environments of two plans on one database (the plan names it): the database is the plan's that recorded
-        // a migration of it first; the other plan's environment is ClaimedByOtherPlan, naming the plan and the
-        // database, and runs nothing there until the first plan lets the database go (no longer migrates it).
-        String first = environmentsOf(3).get(0);
-        String second = environmentsOf(4).get(0);
-        cloud.putObject(BUCKET, plan(3), withDatabase(world.plan("team-03", environmentsOf(3), Map.of(), "v2"), first)
-                .getBytes(StandardCharsets.UTF_8));
-        await("team-03's environment on the shared database to migrate v2").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500)).until(() -> runs().containsKey(first + "@v2"));
-        cloud.putObject(BUCKET, plan(4), withDatabase(world.plan("team-04", environmentsOf(4), Map.of(), "v2"), second)
-                .getBytes(StandardCharsets.UTF_8));
-        await("team-04's environment on the database team-03 holds to be ClaimedByOtherPlan")
-                .atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
-                .until(() -> ledgerText("team-04").contains("belongs to the plan " + plan(3))
-                        && runs().containsKey(environmentsOf(4).get(1) + "@v2"));
-        assertFalse(runs().containsKey(second + "@v2"), "no task on a database another plan holds: " + runs());
-        // team-03 lets it go (it no longer names the environment that migrated it): team-04 takes the database over
-        // with what ran on it, so v2, which ran on it through team-03, is not run again; v3 is, once.
-        cloud.putObject(BUCKET, plan(3), world.plan("team-03", environmentsOf(3).subList(1, PER_PLAN), Map.of(), "v2")
-                .getBytes(StandardCharsets.UTF_8));
-        await("team-04 to take the database over").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                .until(() -> !ledgerText("team-04").contains("belongs to the plan"));
-        cloud.putObject(BUCKET, plan(4), withDatabase(world.plan("team-04", environmentsOf(4), Map.of(), "v3"), second)
-                .getBytes(StandardCharsets.UTF_8));
-        await("team-04 to migrate v3 on the database").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500)).until(() -> runs().containsKey(second + "@v3"));
-        assertFalse(runs().containsKey(second + "@v2"), "v2 ran on the database through team-03: " + runs());
 
         // An environment moved from team-02 to a new plan (the new file first): it waits for team-02 to let it go, then
         // the new plan takes over what ran for it there, so v1 does not run again; v2 in the new plan runs once.

@@ -66,17 +66,4 @@ class EnvironmentStatusTest {
         assertEquals(List.of("v1", "v2"), versions(inherited.previews()));
         assertEquals(inherited, inherited.inheriting(before), "taking it over twice changes nothing");
     }
-    @Test
-    void aLaunchNeverSentGivesWayToWhatRanInThePlanThatHeldItButOneSentStays() {
-        // Waiting for its database to be this plan's, it was never sent: the version ended in the other plan.
-        EnvironmentStatus before = new EnvironmentStatus("web", "acme", null, null, null, List.of(),
-                List.of(record("v2", Phase.Succeeded), record("v3", Phase.Failed)), List.of());
-        MigrationRecord sent = record("v3", Phase.Pending).withPlacement(new MigrationRecord.Placement("FARGATE", null,
-                null));
-        EnvironmentStatus mine = new EnvironmentStatus("web", "acme", null, null, null, List.of(),
-                List.of(record("v2", Phase.Pending), sent), List.of());
-        EnvironmentStatus inherited = mine.inheriting(before);
-        assertEquals(List.of("v3"), versions(inherited.history()), "a request made may have started a task");
-        assertEquals(List.of("v2"), inherited.archived().stream().map(MigrationKey::version).toList());
-    }
 }

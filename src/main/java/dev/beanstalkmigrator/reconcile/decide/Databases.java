@@ -10,9 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -41,39 +39,6 @@ public final class Databases {
                     + (record.taskArn() != null ? ", task " + record.taskArn()
                     : record.phase() == Phase.Pending ? ", launch " + record.launchId() + " waiting to be sent again"
                     : ", launch " + record.launchId());
-        }
-    }
-
-    /**
-     * Under a prefix of plans, whose each database is: a database belongs to the plan that recorded a migration of it
-     * first, as an environment does (see README, "Many plans"), so that two plans never run tasks on it at once nor
-     * the same (version, rerun) twice.
-     *
-     * @param held the databases this plan holds, as this replica last read the claims
-     * @param elsewhere the databases another plan holds, with that plan
-     * @param holdsNow whether this plan holds a database in the claims as they are stored now, asked just before a
-     *     launch on it (this replica's last read may predate a release written by another replica that led the plan)
-     */
-    public record Owners(Set<String> held, Map<String, String> elsewhere, Predicate<String> holdsNow) {
-
-        public Owners {
-            held = Set.copyOf(held);
-            elsewhere = Map.copyOf(elsewhere);
-        }
-
-        public Owners(Set<String> held, Map<String, String> elsewhere) {
-            this(held, elsewhere, database -> true);
-        }
-
-        /** Equal when they hold the same: the check made before a launch is not part of what a pass decides from. */
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Owners other && held.equals(other.held) && elsewhere.equals(other.elsewhere);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Objects.hash(held, elsewhere);
         }
     }
 

@@ -58,24 +58,13 @@ public final class Planner {
      * @param launchIds a fresh launch id per call
      * @param claimedElsewhere the environments of this plan that another plan under the same prefix recorded first,
      *     by name: the plan that holds each (see README, "Many plans")
-     * @param databases under a prefix of plans, the databases this plan holds and those other plans hold; null when
-     *     the plan shares its databases with no other plan
      */
     public record Inputs(MigrationPlan plan, String planRevision, MigrationStatus ledger, Observation observation,
                   Map<String, Requeues.Retry> retries, Instant now, boolean tasksDue, boolean dryRun,
-                  boolean logTails, Supplier<String> launchIds, Map<String, String> claimedElsewhere,
-                  Databases.Owners databases) {
+                  boolean logTails, Supplier<String> launchIds, Map<String, String> claimedElsewhere) {
 
         public Inputs {
             claimedElsewhere = claimedElsewhere == null ? Map.of() : Map.copyOf(claimedElsewhere);
-        }
-
-        /** Inputs of a plan whose databases no other plan shares. */
-        public Inputs(MigrationPlan plan, String planRevision, MigrationStatus ledger, Observation observation,
-                      Map<String, Requeues.Retry> retries, Instant now, boolean tasksDue, boolean dryRun,
-                      boolean logTails, Supplier<String> launchIds, Map<String, String> claimedElsewhere) {
-            this(plan, planRevision, ledger, observation, retries, now, tasksDue, dryRun, logTails, launchIds,
-                    claimedElsewhere, null);
         }
 
         /** Inputs of a plan that shares its environments with no other plan. */
@@ -83,7 +72,7 @@ public final class Planner {
                       Map<String, Requeues.Retry> retries, Instant now, boolean tasksDue, boolean dryRun,
                       boolean logTails, Supplier<String> launchIds) {
             this(plan, planRevision, ledger, observation, retries, now, tasksDue, dryRun, logTails, launchIds,
-                    Map.of(), null);
+                    Map.of());
         }
 
         public EnvironmentSpec spec(String environment) {
@@ -247,10 +236,6 @@ public final class Planner {
                 hold = promotion;
             } else if ((holder = databaseHolder(spec, existing, in)) != null) {
                 hold = waitingForDatabase(existing.database(), holder, version);
-            } else if (existing != null && existing.database() != null
-                    && (hold = otherPlans(existing.database(), version, in)) != null) {
-                // Its database was found another plan's when it was prepared: nothing is prepared again until this
-                // plan holds it.
             } else if (existing != null && Launches.sendsAgain(existing, spec)) {
                 MigrationRecord intent = existing.relaunching();
                 actions.add(new Action.Launch(spec, intent, Launches.taskLaunch(spec.name(), spec, intent, null),
@@ -301,27 +286,6 @@ public final class Planner {
         }
         return Databases.holder(existing.database(), spec.name(), Databases.sent(existing) ? existing : null,
                 in.ledger().environments(), in::spec);
-    }
-
-    /**
-     * Why a migration on {@code database} waits for the other plans under the prefix, or null when this plan holds
-     * the database (or shares its databases with no plan): another plan holds it (Stalled, ClaimedByOtherPlan,
-     * naming the plan), or nobody does yet and the next cycle takes it for this plan.
-     */
-    private static Hold otherPlans(String database, String version, Inputs in) {
-        Databases.Owners owners = in.databases();
-        if (owners == null || owners.held().contains(database)) {
-            return null;
-        }
-        String holder = owners.elsewhere().get(database);
-        if (holder == null) {
-            return Hold.waiting(Reasons.WAITING_FOR_DATABASE, "taking database " + database + " for this plan;"
-                    + " migrating " + version + " once it has");
-        }
-        return Hold.stalled(Reasons.CLAIMED_BY_OTHER_PLAN, "database " + database + " belongs to the plan " + holder
-                + ", which recorded a migration of it first; keep the environments that share a database in one plan"
-                + " (or remove them from " + holder + ", which then lets it go); migrating " + version
-                + " once this plan has it");
     }
 
     private static Hold waitingForDatabase(String database, Databases.Holder holder, String version) {
@@ -459,21 +423,6 @@ public final class Planner {
         }
         Action.Prepare action = prepared.action();
         EnvironmentSpec spec = prepared.spec();
-        Hold otherPlans = otherPlans(database, action.version(), in);
-        if (otherPlans == null && in.databases() != null && !in.databases().holdsNow().test(database)) {
-            // The claims this replica read last said so; as stored now they do not (another replica that led this
-            // plan let the database go since). The next cycle claims it again, or finds whose it is.
-            otherPlans = Hold.waiting(Reasons.WAITING_FOR_DATABASE, "database " + database + " is not this plan's in"
-                    + " the claims as stored now; claiming it again before migrating " + action.version());
-        }
-        if (otherPlans != null) {
-            // Under a prefix of plans a launch on a database goes only once this plan holds it: the launch waits,
-            // Pending with the database, which the next cycle claims (or finds another plan's).
-            MigrationRecord waiting = Launches.record(spec, action.version(), action.launchId(), Phase.Pending, null,
-                    prepared.image(), null, in.now()).withDatabase(database).pending(otherPlans.message());
-            return new FollowUp(List.of(new Recorded(spec.name(), waiting)), List.of(), List.of(),
-                    Map.of(spec.name(), otherPlans));
-        }
         MigrationRecord mine = sentPending(environments, spec.name(), action.launchId());
         Databases.Holder holder = Databases.holder(database, spec.name(), mine, environments, in::spec);
         if (holder != null) {

@@ -273,19 +273,6 @@ public final class RosterKeeper {
     }
 
     /**
-     * Whether {@code plan}, which this replica leads, holds {@code key} in the roster as it is stored now (a conditional
-     * read: a 304 when nothing changed). What {@link #claim} answers comes from this replica's last read, which may
-     * predate a release written by another replica that led the plan before; a launch asks this first.
-     */
-    public synchronized boolean holds(String plan, String key) {
-        if (!mayLead(plan)) {
-            return false;
-        }
-        read();
-        return plan.equals(roster.claims().get(key));
-    }
-
-    /**
      * Leaves the roster at shutdown, after the plans' ledgers were released: this replica's membership and its plans'
      * assignments are removed, so the others take the plans at their next round, without waiting for a lease.
      */

@@ -287,49 +287,4 @@ class DatabaseTurnsTest {
             assertEquals(1, launching, Arrays.toString(times));
         }
     }
-    /**
-     * Under a prefix of plans the database is the plan's that recorded a migration of it first: a launch on a database
-     * another plan holds waits, Pending with it and not prepared again, Stalled naming that plan; on one nobody holds
-     * yet it waits for the next cycle to take it; on one this plan holds it goes.
-     */
-    @Test
-    void underAPrefixOfPlansALaunchGoesOnlyOnADatabaseThePlanHolds() {
-        EnvironmentSpec green = spec("acme-green", "v42");
-        List<EnvironmentSpec> specs = List.of(spec("acme-blue", "v43"), green);
-        MigrationStatus ledger = ledger(histories());
-        Databases.Owners elsewhere = new Databases.Owners(java.util.Set.of(), Map.of(SHOP, "teams/shop.yaml"));
-        Planner.FollowUp other = Planner.next(prepared(green, "L1", SHOP_URL), owned(specs, ledger, elsewhere));
-        assertEquals("Record acme-green Pending, Hold acme-green ClaimedByOtherPlan", describe(other));
-        assertEquals(SHOP, other.records().get(0).record().database());
-        assertEquals("L1", other.records().get(0).record().launchId());
-        assertTrue(other.holds().get("acme-green").message().startsWith("database " + SHOP + " belongs to the plan"
-                + " teams/shop.yaml"), other.holds().get("acme-green").message());
-        assertEquals("Record acme-green Pending, Hold acme-green WaitingForDatabase", describe(Planner.next(
-                prepared(green, "L1", SHOP_URL), owned(specs, ledger, new Databases.Owners(java.util.Set.of(),
-                        Map.of())))));
-        assertEquals("Record acme-green Launching, Launch acme-green", describe(Planner.next(
-                prepared(green, "L1", SHOP_URL), owned(specs, ledger, new Databases.Owners(java.util.Set.of(SHOP),
-                        Map.of())))));
-        assertEquals("Record acme-green Launching, Launch acme-green", describe(Planner.next(
-                prepared(green, "L1", Map.of()), owned(specs, ledger, elsewhere))), "no database known: its own unit");
-        assertEquals("Record acme-green Pending, Hold acme-green WaitingForDatabase", describe(Planner.next(
-                prepared(green, "L1", SHOP_URL), owned(specs, ledger, new Databases.Owners(java.util.Set.of(SHOP),
-                        Map.of(), database -> false)))), "held as last read, but not as the claims stand now");
-
-        // The next passes: the Pending launch is not prepared again while another plan holds its database.
-        MigrationStatus waiting = ledger(histories("acme-green", of(record("acme-green", "v42", Phase.Pending, SHOP))));
-        Decision held = Planner.plan(owned(specs, waiting, elsewhere)).decisions().stream()
-                .filter(d -> d.environment().equals("acme-green")).findFirst().orElseThrow();
-        assertEquals(List.of(), held.actions());
-        assertEquals(Reasons.CLAIMED_BY_OTHER_PLAN, held.hold().reason());
-        Decision mine = Planner.plan(owned(specs, waiting, new Databases.Owners(java.util.Set.of(SHOP), Map.of())))
-                .decisions().stream().filter(d -> d.environment().equals("acme-green")).findFirst().orElseThrow();
-        assertEquals("Prepare", mine.actions().stream().map(a -> a.getClass().getSimpleName())
-                .collect(Collectors.joining(", ")));
-    }
-
-    static Planner.Inputs owned(List<EnvironmentSpec> specs, MigrationStatus ledger, Databases.Owners owners) {
-        return new Planner.Inputs(new MigrationPlan("acme", specs, List.of()), "\"1\"", ledger, READY, Map.of(), T,
-                true, false, true, () -> "new-id", Map.of(), owners);
-    }
 }
