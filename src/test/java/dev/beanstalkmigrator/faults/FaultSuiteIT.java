@@ -972,9 +972,8 @@ class FaultSuiteIT {
             Env env = envs.stream().filter(e -> e.name.equals(name)).findFirst().orElseThrow();
             if (env.place != null && eventRandom.nextDouble() < MOVE_PLACE_WITH_PLAN_CHANCE) {
                 // To another account too, in the same edit: for a while the old plan (until it reads its new file)
-                // names the environment where it was, the new one where it is, both on its one database. The
-                // database is the plan's that migrated it first: the new plan waits for the old to let it go, and
-                // takes over what ran on it there.
+                // names the environment where it was, the new one where it is, both on its one database, and the
+                // claims (account, Region, name) tell the two apart: both may launch (README, "Not yet").
                 move(env, changes);
                 count("moved between plans and accounts");
             }
