@@ -5,6 +5,7 @@ import dev.beanstalkmigrator.aws.AwsClients;
 import dev.beanstalkmigrator.aws.AwsClouds;
 import dev.beanstalkmigrator.aws.Retrying;
 import dev.beanstalkmigrator.model.Backoff;
+import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.model.NotificationChannel;
 import dev.beanstalkmigrator.model.NotificationEvent;
 import dev.beanstalkmigrator.plan.PlanLimits;
@@ -12,7 +13,6 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.ObjectListing;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
-import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.reconcile.EnvironmentClaims;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
@@ -235,9 +235,8 @@ public class OperatorWiring {
             Notifier notifier = notifier(config, properties, leadership::term, senders);
             EnvironmentClaims claims = new EnvironmentClaims() {
                 @Override
-                public Claimed claim(Map<String, String> keysByName, Set<String> imported) {
-                    RosterKeeper.Claimed claimed = roster.claim(plan, keysByName, imported);
-                    return new Claimed(claimed.elsewhere(), claimed.inherit());
+                public RosterKeeper.Claimed claim(Map<String, String> keysByName, Set<String> imported) {
+                    return roster.claim(plan, keysByName, imported);
                 }
 
                 @Override

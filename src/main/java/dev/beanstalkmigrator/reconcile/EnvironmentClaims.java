@@ -2,6 +2,7 @@ package dev.beanstalkmigrator.reconcile;
 
 import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
 import java.util.Map;
 import java.util.Set;
 
@@ -14,8 +15,8 @@ public interface EnvironmentClaims {
     /** One plan alone: every environment it names is its own. */
     EnvironmentClaims NONE = new EnvironmentClaims() {
         @Override
-        public Claimed claim(Map<String, String> keysByName, Set<String> imported) {
-            return new Claimed(Map.of(), Map.of());
+        public RosterKeeper.Claimed claim(Map<String, String> keysByName, Set<String> imported) {
+            return new RosterKeeper.Claimed(Map.of(), Map.of());
         }
 
         @Override
@@ -25,18 +26,10 @@ public interface EnvironmentClaims {
     };
 
     /**
-     * What {@link #claim} found.
-     *
-     * @param elsewhere by name, the plan that holds each environment another plan holds
-     * @param inherit by name, the plan that held last each environment no plan holds now: what ran there is to be
-     *     taken over from its ledger ({@link #heldBefore}) before this plan claims it
-     */
-    record Claimed(Map<String, String> elsewhere, Map<String, String> inherit) {}
-
-    /**
      * Claims for this plan every environment of {@code keysByName} that no plan holds (one another plan held last only
      * once its history is in this plan's ledger: {@code imported}), lets go of the ones it held and no longer names,
-     * and answers which of them another plan holds.
+     * and answers which of them another plan holds, and which another plan held last ({@link RosterKeeper.Claimed}:
+     * what ran there is to be taken over from its ledger, {@link #heldBefore}, before this plan claims it).
      *
      * @param keysByName the environments this plan names or still follows a task of, by name: each one's
      *     {@link #key}
@@ -44,7 +37,7 @@ public interface EnvironmentClaims {
      * @throws dev.beanstalkmigrator.port.CloudError when the claims could not be read or written (the cycle is
      *     tried again)
      */
-    Claimed claim(Map<String, String> keysByName, Set<String> imported);
+    RosterKeeper.Claimed claim(Map<String, String> keysByName, Set<String> imported);
 
     /**
      * The entry of {@code environment} in the ledger of {@code plan}, which held it last, or null when it has none.

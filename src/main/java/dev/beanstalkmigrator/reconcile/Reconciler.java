@@ -21,6 +21,7 @@ import dev.beanstalkmigrator.reconcile.execute.ActionExecutor;
 import dev.beanstalkmigrator.reconcile.execute.RunTaskPacer;
 import dev.beanstalkmigrator.reconcile.image.ImageResolver;
 import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
 import dev.beanstalkmigrator.reconcile.notify.Notifier;
 import dev.beanstalkmigrator.reconcile.notify.Outbox;
 import dev.beanstalkmigrator.reconcile.observe.BeanstalkObserver;
@@ -304,7 +305,7 @@ public final class Reconciler {
             publish(snapshot.status(), view, view.error(), awsAnswered);
             MigrationStatus status = ledger.current();
             Map<String, String> keys = claimKeys(view.plan(), status);
-            EnvironmentClaims.Claimed claimed = claims.claim(keys, Set.of());
+            RosterKeeper.Claimed claimed = claims.claim(keys, Set.of());
             if (!claimed.inherit().isEmpty()) {
                 // Environments another plan held last: what ran there is kept here first, so that none of it runs
                 // again, and only then claimed (a crash in between takes it over again, which changes nothing).
