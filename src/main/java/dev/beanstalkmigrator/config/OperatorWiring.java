@@ -16,6 +16,7 @@ import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.EnvironmentClaims;
 import dev.beanstalkmigrator.reconcile.ReconcileSettings;
 import dev.beanstalkmigrator.reconcile.Reconciler;
+import dev.beanstalkmigrator.reconcile.RosterClaims;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import dev.beanstalkmigrator.reconcile.desired.FilePlanSource;
 import dev.beanstalkmigrator.reconcile.desired.PlanSource;
@@ -233,20 +234,8 @@ public class OperatorWiring {
             MigrationLedger ledger = new MigrationLedger(objects, ObjectLocation.parse(statusUriFor(planUri)),
                     leadership);
             Notifier notifier = notifier(config, properties, leadership::term, senders);
-            EnvironmentClaims claims = new EnvironmentClaims() {
-                @Override
-                public RosterKeeper.Claimed claim(Map<String, String> keysByName, Set<String> imported) {
-                    return roster.claim(plan, keysByName, imported);
-                }
-
-                @Override
-                public EnvironmentStatus heldBefore(String other, String environment) {
-                    ObjectStore.Read read = objects.get(ObjectLocation.parse(statusUriFor("s3://" + bucket + "/"
-                            + other)), null);
-                    return read instanceof ObjectStore.Read.Found found
-                            ? LedgerCodec.read(found.body()).environment(environment) : null;
-                }
-            };
+            EnvironmentClaims claims = new RosterClaims(roster, objects, plan,
+                    other -> ObjectLocation.parse(statusUriFor("s3://" + bucket + "/" + other)));
             Reconciler reconciler = new Reconciler(desired, ledger, clouds, images, settings, Clock.systemUTC(),
                     leadership::term, workers, notifier, claims);
             return new ManyPlans.Served(plan, reconciler, ledger, leadership, notifier, new AtomicBoolean());

@@ -1,6 +1,5 @@
 package dev.beanstalkmigrator.reconcile;
 
-import dev.beanstalkmigrator.model.CloudPlace;
 import dev.beanstalkmigrator.model.EnvironmentStatus;
 import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
 import java.util.Map;
@@ -47,12 +46,12 @@ public interface EnvironmentClaims {
     EnvironmentStatus heldBefore(String plan, String environment);
 
     /**
-     * What tells an environment apart from every other one: the account (of its role, else the operator's own), its
-     * Region (else the operator's own) and its name.
+     * What tells an environment apart across the plans of one prefix: its name, whatever account or Region a plan
+     * places it in. An environment moved to another plan and another account in one edit is named, until the old plan
+     * reads its new file, by both plans, each in its place, on its one database; keyed by its name it stays with the
+     * first plan until that plan lets it go, and the other takes over what ran there (README, "Many plans").
      */
-    static String key(CloudPlace place, String environment) {
-        String account = place.account() == null ? "home" : place.account();
-        String region = place.region() == null ? "home" : place.region();
-        return account + "/" + region + "/" + environment;
+    static String key(String environment) {
+        return environment;
     }
 }

@@ -206,12 +206,12 @@ public final class Reconciler {
             for (MigrationRecord record : java.util.stream.Stream.concat(environment.history().stream(),
                     environment.previews().stream()).toList()) {
                 if (!record.phase().terminal()) {
-                    keys.put(environment.name(), EnvironmentClaims.key(record.at(), environment.name()));
+                    keys.put(environment.name(), EnvironmentClaims.key(environment.name()));
                 }
             }
         }
         for (EnvironmentSpec spec : plan.environments()) {
-            keys.putIfAbsent(spec.name(), EnvironmentClaims.key(spec.place(), spec.name()));
+            keys.putIfAbsent(spec.name(), EnvironmentClaims.key(spec.name()));
         }
         return keys;
     }

@@ -127,8 +127,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
  * <p>In every run whose seed is even ({@code -Dfaults.many-plans=true|false} chooses), the replicas serve a prefix of
  * three plans ({@link #PLAN_OF}) with the bucket's S3 events through a queue, late, repeated or lost in half the
  * scenarios ({@link #eventFault}); some scenarios delete a plan's file whatever it has in flight
- * ({@link #PLAN_REMOVAL_CHANCE}), others move an environment to another plan, on request also to another account in the
- * same edit ({@link #MOVE_PLACE_WITH_PLAN_CHANCE}: two plans then name it, each in its place, on its one database,
+ * ({@link #PLAN_REMOVAL_CHANCE}), others move an environment to another plan, half of the time also to another account in
+ * the same edit ({@link #MOVE_PLACE_WITH_PLAN_CHANCE}: two plans then name it, each in its place, on its one database,
  * until the old plan reads its new file). Each plan's ledger is judged on its own, and a write that takes a plan's ledger is
  * fenced by the roster as the sandbox stored it ({@link #takeoverAllowed}). The figures end with the takeovers per
  * plan.
@@ -162,12 +162,13 @@ class FaultSuiteIT {
     static final double PLAN_MOVE_CHANCE = 0.25;
     /**
      * How often such a move also moves the environment to its other place ({@link #PLACED}) in the same edit
-     * ({@code -Dfaults.move-place-with-plan-chance}, 0 unless set): two plans then name it, each in its place, on its
-     * one database, and both may launch there (README, "Not yet"); CI-size runs leave it to the chance that a plan edit
-     * and a move draw it together, as before.
+     * ({@code -Dfaults.move-place-with-plan-chance}, 0.5 unless set): two plans then name it, each in its place, on its
+     * one database, until the old plan reads its new file. Claims know an environment by its name, so the new plan
+     * waits for the old one to let it go (the first 500-scenario soak of the many-plans mode found both launching
+     * while claims told the two places apart).
      */
     static final double MOVE_PLACE_WITH_PLAN_CHANCE = Double.parseDouble(System.getProperty(
-            "faults.move-place-with-plan-chance", "0"));
+            "faults.move-place-with-plan-chance", "0.5"));
     /** With several plans, how often the whole plan set is listed all the same (the plans' events come first). */
     static final Duration FULL_LISTING = Duration.ofSeconds(3);
     /** With several plans, how often a scenario's S3 events come late, twice, or not at all. */
@@ -972,8 +973,8 @@ class FaultSuiteIT {
             Env env = envs.stream().filter(e -> e.name.equals(name)).findFirst().orElseThrow();
             if (env.place != null && eventRandom.nextDouble() < MOVE_PLACE_WITH_PLAN_CHANCE) {
                 // To another account too, in the same edit: for a while the old plan (until it reads its new file)
-                // names the environment where it was, the new one where it is, both on its one database, and the
-                // claims (account, Region, name) tell the two apart: both may launch (README, "Not yet").
+                // names the environment where it was, the new one where it is, both on its one database. Claimed by
+                // its name, it stays with the old plan until that plan lets it go.
                 move(env, changes);
                 count("moved between plans and accounts");
             }

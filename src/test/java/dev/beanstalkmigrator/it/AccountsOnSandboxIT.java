@@ -19,11 +19,14 @@ import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.Clouds;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.reconcile.Reconciler;
+import dev.beanstalkmigrator.reconcile.RosterClaims;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
 import dev.beanstalkmigrator.reconcile.desired.S3PlanSource;
 import dev.beanstalkmigrator.reconcile.image.ImageResolver;
+import dev.beanstalkmigrator.reconcile.lease.LeaseElection;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
 import dev.beanstalkmigrator.reconcile.lease.MigrationLedger;
+import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
 import dev.beanstalkmigrator.sandbox.RunRecord;
 import dev.beanstalkmigrator.sandbox.SandboxCloud;
 import dev.beanstalkmigrator.sandbox.SandboxOptions;
@@ -37,6 +40,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +56,9 @@ import software.amazon.awssdk.services.sts.StsClient;
  * external ID, and one through a role that refuses the operator. Each migration runs once, in its own account and
  * Region's ECS and nowhere else (as the sandbox saw it); the role is assumed once however many calls use it; the
  * refused role stalls its environment alone, naming the role and the trust policy it needs; the ledger names each
- * environment's account and Region.
+ * environment's account and Region. Across the plans of a prefix an environment is known by its name: one moved to
+ * another plan and another account in one edit stays with the plan that held it until that plan lets it go, and the
+ * other then runs nothing it ran.
  */
 class AccountsOnSandboxIT {
 
@@ -67,7 +73,7 @@ class AccountsOnSandboxIT {
         return """
                 applications:
                   - name: shop
-                    versions: [{label: v1}, {label: v2}]
+                    versions: [{label: v1}, {label: v2}, {label: v3}]
                     environments: [{name: %s, version: v1}]
                 clusters: [shop-cluster]
                 taskDefinitions:
@@ -96,6 +102,7 @@ class AccountsOnSandboxIT {
             + "  - account: \"000000000000\"\n    region: us-west-2\n" + world("shop-west", "    ")
             + "  - account: \"222222222222\"\n    region: eu-west-1\n" + world("shop-partner", "    ")
             + "  - account: \"222222222222\"\n    region: us-east-1\n" + world("shop-partner-us", "    ")
+            + "  - account: \"222222222222\"\n    region: us-west-2\n" + world("shop-home", "    ")
             + "  - account: \"333333333333\"\n    region: us-east-1\n" + world("shop-locked", "    ");
 
     /** Every environment at v2, in its own place; the image is the version's, found in its own account's versions. */
@@ -215,5 +222,85 @@ class AccountsOnSandboxIT {
         assertEquals("eu-west-1", record(stored, "shop-partner").place().region());
         assertEquals(PARTNER_ROLE, record(stored, "shop-partner").place().roleArn());
         assertEquals(null, record(stored, "shop-home").place(), "the operator's own place is recorded as none");
+    }
+
+    /** One plan of the prefix {@code plans/}, claiming through {@code roster}; its ledger beside it. */
+    Reconciler planOperator(String plan, RosterKeeper roster) {
+        String planUri = "s3://" + BUCKET + "/" + plan;
+        DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
+                new PlanParser(PlanLimits.DEFAULTS));
+        MigrationLedger ledger = new MigrationLedger(aws.objects,
+                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
+        return new Reconciler(desired, ledger, clouds, new ImageResolver(aws.objects),
+                SandboxAdapters.quickSettings("it").build(), Clock.systemUTC(), () -> 0, workers, null,
+                new RosterClaims(roster, aws.objects, plan,
+                        other -> ObjectLocation.parse(OperatorWiring.statusUriFor("s3://" + BUCKET + "/" + other))));
+    }
+
+    void put(String key, String body) {
+        aws.s3Client.putObject(b -> b.bucket(BUCKET).key(key),
+                software.amazon.awssdk.core.sync.RequestBody.fromString(body));
+    }
+
+    /** The tasks the sandbox started for {@code environment} in one account and Region. */
+    List<RunRecord> runsOf(String environment, String account, String region) {
+        return cloud.runs(account, region).stream()
+                .filter(r -> environment.equals(r.tags().get("beanstalk-migrator:environment"))).toList();
+    }
+
+    @Test
+    void anEnvironmentMovedToAnotherPlanAndAccountInOneEditStaysWithTheFirstPlanUntilItLetsGo() {
+        String partnerHome = "{name: shop-home, version: v2, region: us-west-2, roleArn: \"" + PARTNER_ROLE
+                + "\", externalId: acme-42}";
+        put("plans/a.yaml", Plans.plan(partnerHome));
+        RosterKeeper roster = new RosterKeeper(aws.objects, new ObjectLocation(BUCKET,
+                "plans/beanstalk-migrator.roster.json"), "it-replica", new LeaseElection.Timing(
+                Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)), System::nanoTime,
+                Clock.systemUTC());
+        roster.round(Set.of("plans/a.yaml", "plans/b.yaml"));
+        Reconciler a = planOperator("plans/a.yaml", roster);
+        Reconciler b = planOperator("plans/b.yaml", roster);
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            MigrationRecord r = record(a.cycle(false).status(), "shop-home");
+            return r != null && r.phase() == Phase.Succeeded;
+        });
+        assertEquals(1, runsOf("shop-home", "222222222222", "us-west-2").size());
+
+        // One edit moves it to plan b and to the operator's own account; plan a has not read its new file yet and
+        // still names it in the partner account. Plan b waits, naming plan a, and starts nothing.
+        put("plans/b.yaml", Plans.plan("{name: shop-home, version: v2}"));
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            EnvironmentStatus env = b.cycle(true).status().environment("shop-home");
+            Condition ready = env == null ? null : env.condition(Condition.READY);
+            return ready != null && Reasons.CLAIMED_BY_OTHER_PLAN.equals(ready.reason())
+                    && ready.message().contains("plans/a.yaml");
+        });
+        for (int i = 0; i < 5; i++) {
+            a.cycle(true);
+            b.cycle(true);
+        }
+        assertEquals(List.of(), runsOf("shop-home", "000000000000", "us-east-1"), "nothing starts in plan b");
+
+        // Plan a reads its new file and lets it go: plan b takes over what ran there, so v2 does not run again; v3,
+        // new, runs once, at home.
+        put("plans/a.yaml", Plans.plan("{name: shop-west, version: v1, region: us-west-2}"));
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            a.cycle(false);
+            EnvironmentStatus env = b.cycle(false).status().environment("shop-home");
+            return env != null && env.archived().stream().anyMatch(k -> k.matches("v2", ""))
+                    && !Reasons.CLAIMED_BY_OTHER_PLAN.equals(env.condition(Condition.READY).reason());
+        });
+        for (int i = 0; i < 5; i++) {
+            b.cycle(true);
+        }
+        assertEquals(List.of(), runsOf("shop-home", "000000000000", "us-east-1"), "v2 ran once, in plan a");
+        put("plans/b.yaml", Plans.plan("{name: shop-home, version: v3}"));
+        await().atMost(DEADLINE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            EnvironmentStatus env = b.cycle(false).status().environment("shop-home");
+            MigrationRecord r = env == null ? null : env.find("v3", "");
+            return r != null && r.phase() == Phase.Succeeded;
+        });
+        assertEquals(1, runsOf("shop-home", "000000000000", "us-east-1").size());
+        assertEquals(1, runsOf("shop-home", "222222222222", "us-west-2").size());
     }
 }

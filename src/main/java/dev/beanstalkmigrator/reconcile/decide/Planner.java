@@ -168,7 +168,8 @@ public final class Planner {
             // What this plan launched before the other claimed it is still followed to its end; nothing new starts.
             return new Decision(spec.name(), spec, null, null, actions, watches, List.of(),
                     Hold.stalled(Reasons.CLAIMED_BY_OTHER_PLAN, "the plan " + claimant + " recorded environment "
-                            + spec.name() + " first and keeps it; remove it from this plan (or from " + claimant
+                            + spec.name() + " first and keeps it (across plans an environment is known by its name,"
+                            + " whatever its account or Region); remove it from this plan (or from " + claimant
                             + ", which then lets it go)"), null);
         }
         Observation.Application app = in.observation().application(Observation.key(spec));
