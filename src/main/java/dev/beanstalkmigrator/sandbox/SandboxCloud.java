@@ -748,6 +748,14 @@ public final class SandboxCloud implements AutoCloseable {
         s3.putNotified(bucket, key, content);
     }
 
+    /**
+     * Deletes an object as a person would, outside the faults armed for the operator's calls: the bucket's event
+     * notifications hear of it.
+     */
+    public void deleteObject(String bucket, String key) {
+        s3.deleteNotified(bucket, key);
+    }
+
     /** An object's bytes, or null. */
     public byte[] getObject(String bucket, String key) {
         S3Service.S3Object o = s3.get(bucket, key);
