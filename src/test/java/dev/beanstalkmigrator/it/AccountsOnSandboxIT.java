@@ -18,6 +18,7 @@ import dev.beanstalkmigrator.plan.PlanLimits;
 import dev.beanstalkmigrator.plan.PlanParser;
 import dev.beanstalkmigrator.port.Clouds;
 import dev.beanstalkmigrator.port.ObjectLocation;
+import dev.beanstalkmigrator.reconcile.EnvironmentClaims;
 import dev.beanstalkmigrator.reconcile.Reconciler;
 import dev.beanstalkmigrator.reconcile.RosterClaims;
 import dev.beanstalkmigrator.reconcile.desired.DesiredState;
@@ -146,13 +147,18 @@ class AccountsOnSandboxIT {
     }
 
     Reconciler operator() {
-        String planUri = "s3://" + BUCKET + "/" + PLAN_KEY;
+        return operator(PLAN_KEY, EnvironmentClaims.NONE);
+    }
+
+    /** The plan at {@code key}, its ledger beside it, claiming its environments through {@code claims}. */
+    Reconciler operator(String key, EnvironmentClaims claims) {
+        String planUri = "s3://" + BUCKET + "/" + key;
         DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
                 new PlanParser(PlanLimits.DEFAULTS));
         MigrationLedger ledger = new MigrationLedger(aws.objects,
                 ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
         return new Reconciler(desired, ledger, clouds, new ImageResolver(aws.objects),
-                SandboxAdapters.quickSettings("it").build(), Clock.systemUTC(), () -> 0, workers, null);
+                SandboxAdapters.quickSettings("it").build(), Clock.systemUTC(), () -> 0, workers, null, claims);
     }
 
     MigrationStatus ledger() {
@@ -226,15 +232,8 @@ class AccountsOnSandboxIT {
 
     /** One plan of the prefix {@code plans/}, claiming through {@code roster}; its ledger beside it. */
     Reconciler planOperator(String plan, RosterKeeper roster) {
-        String planUri = "s3://" + BUCKET + "/" + plan;
-        DesiredState desired = new DesiredState(new S3PlanSource(aws.objects, ObjectLocation.parse(planUri)),
-                new PlanParser(PlanLimits.DEFAULTS));
-        MigrationLedger ledger = new MigrationLedger(aws.objects,
-                ObjectLocation.parse(OperatorWiring.statusUriFor(planUri)));
-        return new Reconciler(desired, ledger, clouds, new ImageResolver(aws.objects),
-                SandboxAdapters.quickSettings("it").build(), Clock.systemUTC(), () -> 0, workers, null,
-                new RosterClaims(roster, aws.objects, plan,
-                        other -> ObjectLocation.parse(OperatorWiring.statusUriFor("s3://" + BUCKET + "/" + other))));
+        return operator(plan, new RosterClaims(roster, aws.objects, plan,
+                other -> ObjectLocation.parse(OperatorWiring.statusUriFor("s3://" + BUCKET + "/" + other))));
     }
 
     void put(String key, String body) {
