@@ -1,6 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
-import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.reconcile.lease.RosterKeeper;
 import java.util.Map;
 import java.util.Set;
@@ -19,7 +19,7 @@ public interface EnvironmentClaims {
         }
 
         @Override
-        public EnvironmentStatus heldBefore(String plan, String environment) {
+        public MigrationStatus ledgerOf(String plan) {
             return null;
         }
     };
@@ -28,7 +28,7 @@ public interface EnvironmentClaims {
      * Claims for this plan every environment of {@code keysByName} that no plan holds (one another plan held last only
      * once its history is in this plan's ledger: {@code imported}), lets go of the ones it held and no longer names,
      * and answers which of them another plan holds, and which another plan held last ({@link RosterKeeper.Claimed}:
-     * what ran there is to be taken over from its ledger, {@link #heldBefore}, before this plan claims it).
+     * what ran there is to be taken over from its ledger, {@link #ledgerOf}, before this plan claims it).
      *
      * @param keysByName the environments this plan names or still follows a task of, by name: each one's
      *     {@link #key}
@@ -39,11 +39,11 @@ public interface EnvironmentClaims {
     RosterKeeper.Claimed claim(Map<String, String> keysByName, Set<String> imported);
 
     /**
-     * The entry of {@code environment} in the ledger of {@code plan}, which held it last, or null when it has none.
+     * The ledger of {@code plan}, which held an environment last, or null when it has none.
      *
      * @throws dev.beanstalkmigrator.port.CloudError when that ledger cannot be read (the cycle is tried again)
      */
-    EnvironmentStatus heldBefore(String plan, String environment);
+    MigrationStatus ledgerOf(String plan);
 
     /**
      * What tells an environment apart across the plans of one prefix: its name, whatever account or Region a plan

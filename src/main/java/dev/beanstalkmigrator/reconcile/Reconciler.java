@@ -177,8 +177,11 @@ public final class Reconciler {
     /** {@code status} with, for each environment of {@code from}, what ran for it in the plan named there. */
     private MigrationStatus inherited(MigrationStatus status, Map<String, String> from) {
         List<EnvironmentStatus> environments = new ArrayList<>(status.environments());
+        // One read of each plan's ledger, however many of its environments this plan takes over.
+        Map<String, MigrationStatus> ledgers = new java.util.HashMap<>();
         from.forEach((name, plan) -> {
-            EnvironmentStatus before = claims.heldBefore(plan, name);
+            MigrationStatus theirs = ledgers.computeIfAbsent(plan, claims::ledgerOf);
+            EnvironmentStatus before = theirs == null ? null : theirs.environment(name);
             if (before == null) {
                 return;
             }

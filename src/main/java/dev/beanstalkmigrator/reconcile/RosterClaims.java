@@ -1,6 +1,6 @@
 package dev.beanstalkmigrator.reconcile;
 
-import dev.beanstalkmigrator.model.EnvironmentStatus;
+import dev.beanstalkmigrator.model.MigrationStatus;
 import dev.beanstalkmigrator.port.ObjectLocation;
 import dev.beanstalkmigrator.port.ObjectStore;
 import dev.beanstalkmigrator.reconcile.lease.LedgerCodec;
@@ -27,8 +27,8 @@ public record RosterClaims(RosterKeeper roster, ObjectStore objects, String plan
     }
 
     @Override
-    public EnvironmentStatus heldBefore(String other, String environment) {
+    public MigrationStatus ledgerOf(String other) {
         return objects.get(ledgerOf.apply(other), null) instanceof ObjectStore.Read.Found found
-                ? LedgerCodec.read(found.body()).environment(environment) : null;
+                ? LedgerCodec.read(found.body()) : null;
     }
 }

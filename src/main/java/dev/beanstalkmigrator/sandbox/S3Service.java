@@ -663,11 +663,16 @@ final class S3Service {
         emit(r.requestId, b, name, key, o);
     }
 
+    /** A request id for a write from outside the wire protocol, as S3 gives one. */
+    private static String outsideRequestId() {
+        return java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase(Locale.ROOT);
+    }
+
     /** An object deleted from outside the wire protocol: notified as a DeleteObject, whatever faults are armed. */
     synchronized void deleteNotified(String bucket, String key) {
         Bucket b = buckets.get(bucket);
         if (b != null && b.objects.remove(key) != null) {
-            emit(java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase(Locale.ROOT),
+            emit(outsideRequestId(),
                     b, "ObjectRemoved:Delete", key, null);
         }
     }
@@ -675,7 +680,7 @@ final class S3Service {
     /** An object put from outside the wire protocol (the sandbox's own uploads): notified as a PutObject. */
     synchronized S3Object putNotified(String bucket, String key, byte[] content) {
         S3Object o = put(bucket, key, content, null);
-        emit(java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 16).toUpperCase(Locale.ROOT),
+        emit(outsideRequestId(),
                 buckets.get(bucket), "ObjectCreated:Put", key, o);
         return o;
     }

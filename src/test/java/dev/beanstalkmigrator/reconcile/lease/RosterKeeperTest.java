@@ -180,7 +180,7 @@ class RosterKeeperTest {
         rounds(2, 10, Set.of("teams/team-0.yaml", "teams/team-1.yaml"));
         Map<String, String> all = new java.util.TreeMap<>();
         for (int i = 0; i < 12; i++) {
-            all.put("e" + i, "home/home/e" + i);
+            all.put("e" + i, "e" + i);
         }
         assertEquals(Map.of(), claim(a, "teams/team-0.yaml", all));
         // team-0 lets every other one go (keys all through the claims): team-1 must take over what ran for each of
@@ -204,28 +204,28 @@ class RosterKeeperTest {
     void anEnvironmentBelongsToThePlanThatClaimedItFirstUntilThatPlanLetsItGo() {
         Replica a = new Replica("a", 0);
         rounds(2, 10, Set.of("teams/team-0.yaml", "teams/team-1.yaml"));
-        assertEquals(Map.of(), claim(a, "teams/team-0.yaml", Map.of("web", "home/home/web")));
+        assertEquals(Map.of(), claim(a, "teams/team-0.yaml", Map.of("web", "web")));
         assertEquals(Map.of("web", "teams/team-0.yaml"),
-                claim(a, "teams/team-1.yaml", Map.of("web", "home/home/web", "api", "home/home/api")));
+                claim(a, "teams/team-1.yaml", Map.of("web", "web", "api", "api")));
         // team-0 drops it: team-1 must first take over what ran for it in team-0, and claims it once it says so.
         assertEquals(Map.of(), claim(a, "teams/team-0.yaml", Map.of()));
         RosterKeeper.Claimed first = a.keeper.claim("teams/team-1.yaml",
-                Map.of("web", "home/home/web", "api", "home/home/api"), Set.of());
+                Map.of("web", "web", "api", "api"), Set.of());
         assertEquals(Map.of("web", "teams/team-0.yaml"), first.inherit());
         assertEquals(Map.of("web", "teams/team-0.yaml"), a.keeper.claim("teams/team-1.yaml",
-                Map.of("web", "home/home/web", "api", "home/home/api"), Set.of()).inherit(), "asked until taken over");
+                Map.of("web", "web", "api", "api"), Set.of()).inherit(), "asked until taken over");
         RosterKeeper.Claimed taken = a.keeper.claim("teams/team-1.yaml",
-                Map.of("web", "home/home/web", "api", "home/home/api"), Set.of("web"));
+                Map.of("web", "web", "api", "api"), Set.of("web"));
         assertEquals(Map.of(), taken.elsewhere());
         assertEquals(Map.of(), taken.inherit());
-        assertEquals(Map.of("web", "teams/team-1.yaml"), claim(a, "teams/team-0.yaml", Map.of("web", "home/home/web")));
+        assertEquals(Map.of("web", "teams/team-1.yaml"), claim(a, "teams/team-0.yaml", Map.of("web", "web")));
         // A plan this replica does not lead claims nothing.
         assertThrows(CloudError.Conflict.class, () -> a.keeper.claim("teams/team-9.yaml", Map.of("x", "k"), Set.of()));
         // A plan that left lets its claims go: the next claimant takes over from its ledger first.
         a.keeper.left("teams/team-1.yaml");
         rounds(1, 10, Set.of("teams/team-0.yaml"));
         assertEquals(Map.of("web", "teams/team-1.yaml"),
-                a.keeper.claim("teams/team-0.yaml", Map.of("web", "home/home/web"), Set.of()).inherit());
+                a.keeper.claim("teams/team-0.yaml", Map.of("web", "web"), Set.of()).inherit());
         assertEquals(Set.of("teams/team-0.yaml"), a.keeper.holders().keySet());
     }
 
