@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,7 +179,7 @@ public final class Reconciler {
     private MigrationStatus inherited(MigrationStatus status, Map<String, String> from) {
         List<EnvironmentStatus> environments = new ArrayList<>(status.environments());
         // One read of each plan's ledger, however many of its environments this plan takes over.
-        Map<String, MigrationStatus> ledgers = new java.util.HashMap<>();
+        Map<String, MigrationStatus> ledgers = new HashMap<>();
         from.forEach((name, plan) -> {
             MigrationStatus theirs = ledgers.computeIfAbsent(plan, claims::ledgerOf);
             EnvironmentStatus before = theirs == null ? null : theirs.environment(name);

@@ -16,10 +16,10 @@ import java.util.function.Function;
  * @param roster the prefix's roster
  * @param objects where the plans' ledgers are
  * @param plan the plan these claims are for (its key under the prefix)
- * @param ledgerOf where a plan's ledger is, by the plan's key
+ * @param ledgerLocation where a plan's ledger is, by the plan's key
  */
 public record RosterClaims(RosterKeeper roster, ObjectStore objects, String plan,
-                           Function<String, ObjectLocation> ledgerOf) implements EnvironmentClaims {
+                           Function<String, ObjectLocation> ledgerLocation) implements EnvironmentClaims {
 
     @Override
     public RosterKeeper.Claimed claim(Map<String, String> keysByName, Set<String> imported) {
@@ -28,7 +28,7 @@ public record RosterClaims(RosterKeeper roster, ObjectStore objects, String plan
 
     @Override
     public MigrationStatus ledgerOf(String other) {
-        return objects.get(ledgerOf.apply(other), null) instanceof ObjectStore.Read.Found found
+        return objects.get(ledgerLocation.apply(other), null) instanceof ObjectStore.Read.Found found
                 ? LedgerCodec.read(found.body()) : null;
     }
 }

@@ -564,10 +564,7 @@ final class S3Service {
     }
 
     private synchronized SandboxResponse deleteObject(SandboxRequest r, String bucketName, String key) {
-        Bucket b = bucket(bucketName);
-        if (b.objects.remove(key) != null) {
-            emit(r, b, "ObjectRemoved:Delete", key, null);
-        }
+        removeNotified(r.requestId, bucket(bucketName), key);
         return SandboxResponse.empty(204);
     }
 
@@ -671,17 +668,22 @@ final class S3Service {
     /** An object deleted from outside the wire protocol: notified as a DeleteObject, whatever faults are armed. */
     synchronized void deleteNotified(String bucket, String key) {
         Bucket b = buckets.get(bucket);
-        if (b != null && b.objects.remove(key) != null) {
-            emit(outsideRequestId(),
-                    b, "ObjectRemoved:Delete", key, null);
+        if (b != null) {
+            removeNotified(outsideRequestId(), b, key);
+        }
+    }
+
+    /** Removes {@code key}, and tells the bucket's queues when there was one (a delete of nothing is no event). */
+    private void removeNotified(String requestId, Bucket b, String key) {
+        if (b.objects.remove(key) != null) {
+            emit(requestId, b, "ObjectRemoved:Delete", key, null);
         }
     }
 
     /** An object put from outside the wire protocol (the sandbox's own uploads): notified as a PutObject. */
     synchronized S3Object putNotified(String bucket, String key, byte[] content) {
         S3Object o = put(bucket, key, content, null);
-        emit(outsideRequestId(),
-                buckets.get(bucket), "ObjectCreated:Put", key, o);
+        emit(outsideRequestId(), buckets.get(bucket), "ObjectCreated:Put", key, o);
         return o;
     }
 
